@@ -1,0 +1,102 @@
+"""The declarative layer graph: nodes in execution order, each naming its inputs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable, Union
+
+from .errors import GraphError, UnknownNameError
+from .layers import layer_type
+from .shapes import Shape
+
+INPUT = "input"  # the name by which a node refers to the network's input
+
+
+@dataclass(frozen=True)
+class Node:
+    """One layer: its name, its type, the names of its inputs and its attributes."""
+
+    name: str
+    op: str
+    inputs: tuple[str, ...] = ()  # empty: the node before it (or the network's input)
+    attrs: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def attributes(self) -> dict[str, Any]:
+        return dict(self.attrs)
+
+
+def layer(op: str, name: str, *inputs: str, **attributes: Any) -> Node:
+    """A node of type op; with no inputs named, it takes the output of the node before it."""
+    return Node(name, op, tuple(inputs), tuple(attributes.items()))
+
+
+Layers = Iterable[Union[Node, "Layers"]]
+
+
+def _flatten(layers: Layers) -> list[Node]:
+    nodes: list[Node] = []
+    for item in layers:
+        nodes.extend([item] if isinstance(item, Node) else _flatten(item))
+    return nodes
+
+
+@dataclass(frozen=True)
+class Graph:
+    """A validated layer graph: unique names, every input defined before its use, known types."""
+
+    name: str
+    nodes: tuple[Node, ...]
+    default_input: Shape
+    description: str = ""
+
+    @classmethod
+    def build(cls, name: str, layers: Layers, input: Shape | tuple[int, ...], description: str = "") -> "Graph":
+        """Resolve default inputs (the node before), then validate; blocks may be nested lists of nodes."""
+        resolved: list[Node] = []
+        previous = INPUT
+        for node in _flatten(layers):
+            if not node.inputs:
+                node = Node(node.name, node.op, (previous,), node.attrs)
+            resolved.append(node)
+            previous = node.name
+        graph = cls(name, tuple(resolved), Shape.of(input), description)
+        graph.validate()
+        return graph
+
+    def validate(self) -> None:
+        """Raise GraphError naming the first node that is not well formed."""
+        if not self.nodes:
+            raise GraphError(f"{self.name}: the graph has no layers")
+        all_names = {node.name for node in self.nodes}
+        defined = {INPUT}
+        for node in self.nodes:
+            if not node.name or node.name == INPUT:
+                raise GraphError(f"{self.name}: a layer may not be named {node.name!r}")
+            if node.name in defined:
+                raise GraphError(f"{node.name}: two layers have this name")
+            for source in node.inputs:
+                if source not in defined:
+                    if source in all_names:
+                        raise GraphError(f"{node.name}: input {source!r} comes after it (layers must be in "
+                                         "execution order, so a cycle cannot be expressed)")
+                    raise GraphError(f"{node.name}: input {source!r} is not a layer of {self.name}")
+            try:
+                spec = layer_type(node.op)
+            except UnknownNameError as error:
+                raise GraphError(f"{node.name}: {error}") from None
+            spec.check(node.name, len(node.inputs), node.attributes)
+            defined.add(node.name)
+
+    @property
+    def output(self) -> str:
+        """The name of the last node."""
+        return self.nodes[-1].name
+
+    def consumers(self) -> dict[str, list[str]]:
+        """For each name (and the input), the nodes that read it, in order."""
+        readers: dict[str, list[str]] = {INPUT: [], **{node.name: [] for node in self.nodes}}
+        for node in self.nodes:
+            for source in node.inputs:
+                readers[source].append(node.name)
+        return readers

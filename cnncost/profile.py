@@ -1,0 +1,123 @@
+"""Immutable result records: the cost of each layer and of the whole network.
+
+Everything is an integer count (elements, bytes, MACs, FLOPs); units appear only at display.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .shapes import Shape
+
+QUANTITIES = ("params", "buffers", "macs", "flops", "activation_bytes")
+
+
+@dataclass(frozen=True)
+class LayerCost:
+    """One layer's cost for the whole batch: activation memory, MACs and FLOPs scale with it; params do not."""
+
+    name: str
+    op: str
+    inputs: tuple[str, ...]
+    attrs: tuple[tuple[str, Any], ...]
+    input_shapes: tuple[Shape, ...]
+    output_shape: Shape
+    params: int
+    buffers: int
+    macs: int
+    flops: int
+    activation_bytes: int  # the output tensor; 0 for an in-place layer, whose output is its input's storage
+    in_place: bool
+
+    @property
+    def input_shape(self) -> Shape:
+        """The first input's shape (the only one for all but merge layers)."""
+        return self.input_shapes[0]
+
+    @property
+    def attributes(self) -> dict[str, Any]:
+        return dict(self.attrs)
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Sums over the layers, and the sizes of input, weights and buffers in bytes."""
+
+    params: int
+    buffers: int
+    macs: int
+    flops: int
+    activation_bytes: int
+    input_bytes: int
+    param_bytes: int
+    buffer_bytes: int
+
+    @property
+    def trainable_params(self) -> int:
+        """Every parameter is trainable; non-trainable state is counted as buffers."""
+        return self.params
+
+    @property
+    def total_bytes(self) -> int:
+        """Input + activations + parameters + buffers: the estimated total size."""
+        return self.input_bytes + self.activation_bytes + self.param_bytes + self.buffer_bytes
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The cost of a network at one input size, batch and dtype: one LayerCost per node, in execution order."""
+
+    name: str
+    input_shape: Shape
+    batch: int
+    dtype: str
+    bytes_per_element: int
+    layers: tuple[LayerCost, ...]
+    total: Totals = field(repr=False)
+
+    def layer(self, name: str) -> LayerCost:
+        """The layer of that name."""
+        for cost in self.layers:
+            if cost.name == name:
+                return cost
+        raise KeyError(f"{self.name} has no layer {name!r}")
+
+    def share(self, cost: LayerCost, quantity: str) -> float:
+        """The layer's fraction (0..1) of the network total of a quantity in QUANTITIES."""
+        whole = getattr(self.total, quantity)
+        return getattr(cost, quantity) / whole if whole else 0.0
+
+    @property
+    def output_shape(self) -> Shape:
+        return self.layers[-1].output_shape
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data: raw integers, shapes as lists; what to_json writes."""
+        from .report.export import profile_dict
+
+        return profile_dict(self)
+
+    def to_json(self, path=None) -> str:
+        """JSON text of to_dict(); written atomically to path when one is given."""
+        from .report.export import to_json
+
+        return to_json(self, path)
+
+    def to_frame(self):
+        """A pandas DataFrame, one row per layer, raw integers."""
+        from .report.export import to_frame
+
+        return to_frame(self)
+
+    def to_csv(self, path=None) -> str:
+        """CSV of to_frame(); written atomically to path when one is given."""
+        from .report.export import to_csv
+
+        return to_csv(self, path)
+
+    def to_markdown(self, path=None) -> str:
+        """The human table in Markdown (units k, M, KB), with totals and conventions."""
+        from .report.export import to_markdown
+
+        return to_markdown(self, path)

@@ -1,0 +1,75 @@
+"""Shapes of one sample (batch excluded) and the byte sizes of the supported dtypes."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from math import prod
+
+from .errors import CnnCostError, UnknownNameError
+
+DTYPE_BYTES = {"fp32": 4, "fp16": 2, "bf16": 2, "int8": 1}
+_DTYPE_ALIASES = {"float32": "fp32", "float16": "fp16", "half": "fp16", "bfloat16": "bf16", "float": "fp32"}
+
+
+@dataclass(frozen=True)
+class Shape:
+    """The shape of one sample: (C, H, W) for feature maps, (features,) after a flatten."""
+
+    dims: tuple[int, ...]
+
+    def __post_init__(self) -> None:
+        if not self.dims or any(type(d) is not int or d < 1 for d in self.dims):
+            raise CnnCostError(f"a shape needs positive whole sizes, got {self.dims!r}")
+
+    @classmethod
+    def of(cls, value: "Shape | tuple[int, ...] | list[int] | str") -> "Shape":
+        """A Shape from a Shape, a tuple of ints or text such as '3x224x224'."""
+        if isinstance(value, Shape):
+            return value
+        if isinstance(value, str):
+            return parse_shape(value)
+        return cls(tuple(value))
+
+    @property
+    def channels(self) -> int:
+        return self.dims[0]
+
+    @property
+    def spatial(self) -> tuple[int, ...]:
+        return self.dims[1:]
+
+    @property
+    def numel(self) -> int:
+        return prod(self.dims)
+
+    def __str__(self) -> str:
+        return "x".join(str(d) for d in self.dims)
+
+
+_SHAPE_TEXT = re.compile(r"^\d+(x\d+)*$")
+
+
+def parse_shape(text: str) -> Shape:
+    """'3x224x224' -> Shape((3, 224, 224)); also '224x224' is refused: the channels are needed."""
+    cleaned = text.strip().lower().replace("×", "x").replace(",", "x")
+    if not _SHAPE_TEXT.match(cleaned):
+        raise CnnCostError(f"malformed size {text!r}: expected CxHxW, such as 3x224x224")
+    dims = tuple(int(part) for part in cleaned.split("x"))
+    if any(d == 0 for d in dims):
+        raise CnnCostError(f"malformed size {text!r}: every size must be at least 1")
+    return Shape(dims)
+
+
+def dtype_bytes(dtype: str) -> int:
+    """Bytes per element of a dtype name (fp32, fp16, bf16, int8)."""
+    name = _DTYPE_ALIASES.get(dtype, dtype)
+    if name not in DTYPE_BYTES:
+        raise UnknownNameError(f"unknown dtype {dtype!r}; known: {', '.join(DTYPE_BYTES)}")
+    return DTYPE_BYTES[name]
+
+
+def canonical_dtype(dtype: str) -> str:
+    """fp32 for 'float32' and the like; the name itself if already canonical."""
+    dtype_bytes(dtype)
+    return _DTYPE_ALIASES.get(dtype, dtype)
