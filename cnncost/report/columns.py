@@ -1,0 +1,84 @@
+"""The human table's columns: the one contract between the numbers and the terminal and Markdown renderers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from ..profile import Profile
+from . import units
+from .rows import Row, channels_text, size_text, spec_text, table_rows
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column: its header, how to print a row's value, how to print the total, and its alignment."""
+
+    header: str
+    cell: Callable[[Row, Profile], str]
+    total: Callable[[Profile], str] = lambda profile: ""
+    numeric: bool = True
+
+
+def _quantity(header: str, quantity: str, fmt: Callable[[int], str]) -> Column:
+    return Column(header, lambda row, p: fmt(row.total(quantity)), lambda p: fmt(getattr(p.total, quantity)))
+
+
+def _share(header: str, quantity: str) -> Column:
+    def cell(row: Row, profile: Profile) -> str:
+        whole = getattr(profile.total, quantity)
+        return units.percent(row.total(quantity) / whole if whole else 0.0)
+
+    return Column(header, cell, lambda p: "100" if getattr(p.total, quantity) else "0")
+
+
+def columns(exact: bool = False) -> list[Column]:
+    """The columns in order; exact prints raw integers (bytes, counts) instead of KB, k and M."""
+    if exact:
+        memory, params, macs, flops = ("memory B", "params", "MACs", "FLOPs")
+        as_kb = as_k = as_m = lambda n: f"{n:,}"
+    else:
+        memory, params, macs, flops = ("memory KB", "params k", "MACs M", "FLOPs M")
+        as_kb, as_k, as_m = units.kilobytes, units.thousands, units.millions
+    return [
+        Column("layer", lambda row, p: row.name, lambda p: "total", numeric=False),
+        Column("type", lambda row, p: row.kind, numeric=False),
+        Column("in C", lambda row, p: channels_text(row.head.input_shapes)),
+        Column("in H/W", lambda row, p: size_text(row.head.input_shape)),
+        Column("filters, k, s, p", lambda row, p: spec_text(row.head), numeric=False),
+        Column("out C", lambda row, p: str(row.output_shape.channels)),
+        Column("out H/W", lambda row, p: size_text(row.output_shape)),
+        _quantity(memory, "activation_bytes", as_kb),
+        _quantity(params, "params", as_k),
+        _quantity(macs, "macs", as_m),
+        _quantity(flops, "flops", as_m),
+        _share("% params", "params"),
+        _share("% MACs", "macs"),
+        _share("% memory", "activation_bytes"),
+    ]
+
+
+def human_table(profile: Profile, fold: bool = True, exact: bool = False) -> tuple[list[Column], list[list[str]], list[str]]:
+    """(columns, one list of cells per row, the total row) of the human table."""
+    cols = columns(exact)
+    body = [[column.cell(row, profile) for column in cols] for row in table_rows(profile, fold)]
+    return cols, body, [column.total(profile) for column in cols]
+
+
+def summary_lines(profile: Profile) -> list[tuple[str, str]]:
+    """The footer, as torchinfo prints it: totals, then the sizes that make up the estimated total."""
+    total = profile.total
+    return [
+        ("Input", f"{profile.input_shape}, batch {profile.batch}, {profile.dtype} "
+                  f"({profile.bytes_per_element} bytes per element)"),
+        ("Total params", f"{total.params:,} ({units.human(total.params)})"),
+        ("Trainable params", f"{total.trainable_params:,}"),
+        ("Non-trainable buffers", f"{total.buffers:,}"),
+        ("Total MACs (conv + linear)", f"{total.macs:,} ({units.human(total.macs)})"),
+        ("Total FLOPs (all layers)", f"{total.flops:,} ({units.human(total.flops)})"),
+        ("Input size", units.megabytes(total.input_bytes)),
+        ("Activation size (sum of layer outputs)", units.megabytes(total.activation_bytes)),
+        ("Params size", units.megabytes(total.param_bytes)),
+        ("Buffers size", units.megabytes(total.buffer_bytes)),
+        ("Estimated total size", units.megabytes(total.total_bytes)),
+    ]

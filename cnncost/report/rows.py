@@ -1,0 +1,85 @@
+"""The rows of the human table: each layer, with in-place layers folded into the row of the layer they follow."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..profile import LayerCost, Profile
+from ..shapes import Shape
+
+
+@dataclass(frozen=True)
+class Row:
+    """One printed row: a head layer and the in-place layers folded into it."""
+
+    layers: tuple[LayerCost, ...]
+
+    @property
+    def head(self) -> LayerCost:
+        return self.layers[0]
+
+    @property
+    def name(self) -> str:
+        return self.head.name
+
+    @property
+    def kind(self) -> str:
+        """The layer types of the row, 'conv2d+relu'."""
+        return "+".join(cost.op for cost in self.layers)
+
+    @property
+    def output_shape(self) -> Shape:
+        return self.layers[-1].output_shape
+
+    def total(self, quantity: str) -> int:
+        """Sum of a quantity over the row's layers."""
+        return sum(getattr(cost, quantity) for cost in self.layers)
+
+
+def table_rows(profile: Profile, fold: bool = True) -> list[Row]:
+    """One row per layer; with fold, an in-place layer that reads the previous row's output joins that row."""
+    groups: list[list[LayerCost]] = []
+    for cost in profile.layers:
+        if fold and cost.in_place and groups and cost.inputs == (groups[-1][-1].name,):
+            groups[-1].append(cost)
+        else:
+            groups.append([cost])
+    return [Row(tuple(group)) for group in groups]
+
+
+def channels_text(shapes: tuple[Shape, ...]) -> str:
+    """'64' for one input, '64+128' for several; a flat vector shows its length."""
+    return "+".join(str(shape.channels) for shape in shapes)
+
+
+def size_text(shape: Shape) -> str:
+    """'56' for 56x56, '56x28' if not square, '' for a flat vector."""
+    if len(shape.dims) < 2:
+        return ""
+    return str(shape.dims[1]) if len(set(shape.dims[1:])) == 1 else "x".join(map(str, shape.dims[1:]))
+
+
+def _kernel_text(value: Any) -> str:
+    if isinstance(value, (tuple, list)):
+        return str(value[0]) if len(set(value)) == 1 else "x".join(map(str, value))
+    return str(value)
+
+
+def spec_text(cost: LayerCost) -> str:
+    """The lecture's 'filters, k, s, p' cell: '64, 11, 4, 2' for a conv, '3, 2, 0' for a pool, '4096' for an FC."""
+    attrs = cost.attributes
+    parts = []
+    if "out_channels" in attrs:
+        parts.append(str(attrs["out_channels"]))
+    if "out_features" in attrs:
+        parts.append(str(attrs["out_features"]))
+    if "kernel_size" in attrs:
+        stride = attrs.get("stride") if attrs.get("stride") is not None else attrs["kernel_size"]
+        parts += [_kernel_text(attrs["kernel_size"]), _kernel_text(stride), _kernel_text(attrs.get("padding", 0))]
+    if "output_size" in attrs:
+        parts.append(f"to {_kernel_text(attrs['output_size'])}")
+    extras = [f"{key} {_kernel_text(attrs[key])}" for key in ("groups", "dilation") if attrs.get(key, 1) != 1]
+    if attrs.get("ceil_mode"):
+        extras.append("ceil")
+    return ", ".join(parts + extras)
