@@ -1,0 +1,43 @@
+"""The README's generated parts stay equal to what the code computes."""
+
+from pathlib import Path
+
+import cnncost
+from cnncost.zoo import architecture
+
+README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+
+
+def architecture_table() -> str:
+    lines = ["| name | input | params | MACs (conv + linear) | reference |", "|:--|:--|--:|--:|:--|"]
+    for name in cnncost.list_models():
+        p = cnncost.profile(name)
+        lines.append(f"| `{name}` | {p.input_shape} | {p.total.params:,} | {p.total.macs:,} | "
+                     f"{architecture(name).reference} |")
+    return "\n".join(lines)
+
+
+def test_architecture_table_is_current():
+    start = README.index("<!-- architectures")
+    block = README[README.index("\n", start) + 1:README.index("<!-- /architectures -->")].strip()
+    assert block == architecture_table()
+
+
+def test_alexnet_table_is_current():
+    from cnncost.report.terminal import render_profile
+
+    table = render_profile(cnncost.profile("alexnet")).split("\n1 MAC")[0]
+    assert table in README
+
+
+def test_the_custom_graph_example():
+    from cnncost import Graph, layer
+
+    net = Graph.build("tiny", [
+        layer("conv2d", "conv", out_channels=16, kernel_size=3, padding=1),
+        layer("relu", "relu", inplace=True),
+        layer("conv2d", "branch", "input", out_channels=16, kernel_size=1),
+        layer("add", "sum", "relu", "branch"),
+        layer("global_avg_pool2d", "pool"), layer("flatten", "flat"), layer("linear", "fc", out_features=10),
+    ], input=(3, 32, 32))
+    assert cnncost.profile(net).total.macs == 16 * 32 * 32 * 27 + 16 * 32 * 32 * 3 + 16 * 10 == 491_680
