@@ -1,0 +1,62 @@
+"""What the subcommands share: the one-line usage error, output options, and writing the result."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..errors import CnnCostError
+
+FORMATS = ("table", "csv", "md", "json")
+SUFFIX_FORMATS = {".csv": "csv", ".md": "md", ".markdown": "md", ".json": "json"}
+
+
+class UsageError(CnnCostError):
+    """A malformed command line."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that reports a usage problem as one line instead of printing usage and exiting."""
+
+    def error(self, message: str):  # type: ignore[override]
+        raise UsageError(message)
+
+
+def add_output_options(parser: argparse.ArgumentParser) -> None:
+    """--format and -o."""
+    parser.add_argument("--format", choices=FORMATS, help="output format (default: from -o's suffix, else table)")
+    parser.add_argument("-o", "--output", help="write to this file (atomically) instead of standard output")
+
+
+def add_profile_options(parser: argparse.ArgumentParser) -> None:
+    """--input, --batch, --dtype."""
+    parser.add_argument("--input", help="input size of one sample, CxHxW (default: the network's own)")
+    parser.add_argument("--batch", default="1", help="batch size (default 1)")
+    parser.add_argument("--dtype", default="fp32", help="fp32, fp16, bf16 or int8 (default fp32)")
+
+
+def output_format(args) -> str:
+    """--format if given, else the suffix of -o, else the terminal table."""
+    if args.format:
+        return args.format
+    if args.output:
+        return SUFFIX_FORMATS.get(Path(args.output).suffix.lower(), "table")
+    return "table"
+
+
+def parse_batch(text: str) -> int:
+    """A batch size of at least 1."""
+    if not text.isdigit() or int(text) < 1:
+        raise UsageError(f"--batch must be a whole number of at least 1, got {text!r}")
+    return int(text)
+
+
+def emit(text: str, path: str | None) -> None:
+    """Write text to standard output, or atomically to path."""
+    if path is None:
+        sys.stdout.write(text)
+        return
+    from ..report.export import write_atomic
+
+    write_atomic(path, text)

@@ -1,0 +1,23 @@
+"""cnncost formulas: each layer type, its attributes and the formula that costs it."""
+
+from __future__ import annotations
+
+import sys
+
+
+def register(commands) -> None:
+    parser = commands.add_parser("formulas", help="every layer type and the formula that costs it")
+    parser.set_defaults(run=run)
+
+
+def run(args) -> int:
+    from ..layers import layer_types
+    from ..report.terminal import box_table, wants_style
+
+    rows = [[name, "any" if spec.arity is None else str(spec.arity), ", ".join(spec.attributes),
+             spec.doc.splitlines()[0] if spec.doc else ""]
+            for name, spec in sorted(layer_types().items())]
+    sys.stdout.write(box_table(("type", "inputs", "attributes", "formula (per sample)"), rows,
+                               (False, True, False, False), title="Layer types and their cost formulas",
+                               styled=wants_style(sys.stdout)))
+    return 0

@@ -1,0 +1,39 @@
+"""cnncost table NAME: the per-layer cost table."""
+
+from __future__ import annotations
+
+from .common import add_output_options, add_profile_options, emit, output_format, parse_batch
+
+
+def register(commands) -> None:
+    parser = commands.add_parser("table", help="per-layer cost table of an architecture")
+    parser.add_argument("name", help="a built-in architecture (see 'cnncost list')")
+    add_profile_options(parser)
+    add_output_options(parser)
+    parser.add_argument("--all-layers", action="store_true",
+                        help="one row per layer: do not fold in-place layers into the row they follow")
+    parser.add_argument("--exact", action="store_true", help="raw integers (bytes, counts) instead of KB, k and M")
+    parser.set_defaults(run=run)
+
+
+def run(args) -> int:
+    from .. import profile
+
+    fmt = output_format(args)
+    result = profile(args.name, input=args.input, batch=parse_batch(args.batch), dtype=args.dtype)
+    fold = not args.all_layers
+    if fmt == "table":
+        from ..report.terminal import print_profile, render_profile
+
+        if args.output is None:
+            print_profile(result, fold=fold, exact=args.exact)
+        else:
+            emit(render_profile(result, fold=fold, exact=args.exact), args.output)
+        return 0
+    from ..report import export
+
+    if fmt == "md":
+        emit(export.to_markdown(result, fold=fold, exact=args.exact), args.output)
+    else:
+        emit(export.to_csv(result) if fmt == "csv" else export.to_json(result), args.output)
+    return 0
