@@ -7,13 +7,18 @@
 from __future__ import annotations
 
 import importlib
+import pkgutil
 import sys
 from typing import Sequence
 
+from . import commands as command_package
 from .commands.common import Parser
 from .errors import CnnCostError
 
-COMMANDS = ("table", "listing", "formulas")
+
+def command_modules() -> list[str]:
+    """Every module of cnncost.commands that defines a subcommand (all but common)."""
+    return [info.name for info in pkgutil.iter_modules(command_package.__path__) if info.name != "common"]
 
 
 def build_parser() -> Parser:
@@ -21,7 +26,7 @@ def build_parser() -> Parser:
                     "activation memory, parameters, MACs and FLOPs.")
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     commands = parser.add_subparsers(dest="command", parser_class=Parser)
-    for module in COMMANDS:
+    for module in command_modules():
         importlib.import_module(f"cnncost.commands.{module}").register(commands)
     return parser
 
