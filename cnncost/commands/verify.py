@@ -1,0 +1,57 @@
+"""cnncost verify NAME | --all: every layer's shape, parameters, buffers and MACs checked against torch."""
+
+from __future__ import annotations
+
+import sys
+
+from .common import UsageError, add_output_options, emit, output_format, parse_batch
+
+DEVICES = ("meta", "cpu", "cuda")
+
+
+def register(commands) -> None:
+    parser = commands.add_parser("verify", help="check every layer against real torch modules (exit 1 on a mismatch)")
+    parser.add_argument("name", nargs="?", help="a built-in architecture")
+    parser.add_argument("--all", action="store_true", help="every built-in architecture")
+    parser.add_argument("--input", help="input size of one sample, CxHxW (default: the network's own)")
+    parser.add_argument("--batch", default="1", help="batch size (default 1)")
+    parser.add_argument("--device", default="meta", choices=DEVICES,
+                        help="meta (default: shapes and counts, no arithmetic), cpu or cuda (a real forward pass)")
+    parser.add_argument("--all-layers", action="store_true", help="list every layer, not only those that differ")
+    add_output_options(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args) -> int:
+    from ..torch import require_torch
+
+    if bool(args.name) == bool(args.all):
+        raise UsageError("give an architecture name or --all, not both")
+    torch = require_torch()
+    if args.device == "cuda" and not torch.cuda.is_available():
+        raise UsageError("--device cuda: no CUDA device is available here")
+    from ..torch.verify import verify
+    from ..zoo import create, list_models
+
+    names = list_models() if args.all else [args.name]
+    graphs = [create(name) for name in names]  # unknown names fail before any work
+    results = [verify(graph, input=args.input, batch=parse_batch(args.batch), device=args.device) for graph in graphs]
+    fmt = output_format(args)
+    from ..report import checks
+
+    if fmt in ("csv", "json"):
+        records = [record for result in results for record in checks.verification_records(result)]
+        if fmt == "json":
+            import json
+
+            emit(json.dumps(records, indent=2) + "\n", args.output)
+        else:
+            import pandas as pd
+
+            emit(pd.DataFrame(records).to_csv(index=False, lineterminator="\n"), args.output)
+    else:
+        from ..report.terminal import wants_style
+
+        styled = args.output is None and wants_style(sys.stdout)
+        emit("".join(checks.render_verification(r, args.all_layers, styled) for r in results), args.output)
+    return 0 if all(result.ok for result in results) else 1

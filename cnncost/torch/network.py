@@ -1,0 +1,57 @@
+"""A cnncost Graph as a real nn.Module: one submodule per node, run in the graph's order."""
+
+from __future__ import annotations
+
+import re
+
+import torch
+from torch import nn
+
+from ..errors import GraphError
+from ..graph import INPUT, Graph
+from ..profile import Profile
+from .builders import torch_builder
+
+
+def module_key(name: str) -> str:
+    """A node name as a ModuleDict key ('layer1.0.conv1' -> 'layer1_0_conv1'): dots are not allowed there."""
+    return re.sub(r"[^0-9A-Za-z_]", "_", name)
+
+
+class GraphModule(nn.Module):
+    """Runs the nodes of a graph in order; forward returns the last node's output, or all with collect_all."""
+
+    def __init__(self, graph: Graph, profile: Profile) -> None:
+        super().__init__()
+        self.graph = graph
+        self.collect_all = False
+        self.nodes = nn.ModuleDict()
+        self.keys: dict[str, str] = {}
+        for node, cost in zip(graph.nodes, profile.layers):
+            key = module_key(node.name)
+            if key in self.nodes:
+                raise GraphError(f"{node.name}: its torch module name {key!r} is taken by another layer")
+            self.nodes[key] = torch_builder(node.op)(*cost.input_shapes, **node.attributes)
+            self.keys[node.name] = key
+
+    def forward_all(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Every node's output, by node name."""
+        env = {INPUT: x}
+        for node in self.graph.nodes:
+            env[node.name] = self.nodes[self.keys[node.name]](*(env[source] for source in node.inputs))
+        return env
+
+    def forward(self, x: torch.Tensor):
+        outputs = self.forward_all(x)
+        return outputs if self.collect_all else outputs[self.graph.output]
+
+    def node_module(self, name: str) -> nn.Module:
+        """The submodule of a node."""
+        return self.nodes[self.keys[name]]
+
+
+def build_module(graph: Graph, profile: Profile, device: str = "cpu", dtype: torch.dtype = torch.float32) -> GraphModule:
+    """The graph as an nn.Module in eval mode, its tensors on device (meta: shapes only, nothing allocated)."""
+    with torch.device(device):
+        module = GraphModule(graph, profile)
+    return module.to(dtype=dtype).eval()

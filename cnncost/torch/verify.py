@@ -1,0 +1,91 @@
+"""Check the engine against torch: every node's output shape, parameters, buffers and multiply-adds.
+
+Multiply-adds come from torch.utils.flop_counter.FlopCounterMode, per module, divided by 2: it counts
+convolutions and matrix products (without bias), which is exactly cnncost's MACs convention.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch.utils.flop_counter import FlopCounterMode
+
+from ..engine import propagate
+from ..graph import Graph
+from ..shapes import Shape
+from .network import build_module
+
+
+@dataclass(frozen=True)
+class LayerCheck:
+    """One node: the engine's figures beside torch's."""
+
+    name: str
+    op: str
+    engine_shape: tuple[int, ...]
+    torch_shape: tuple[int, ...]
+    engine_params: int
+    torch_params: int
+    engine_buffers: int
+    torch_buffers: int
+    engine_macs: int
+    torch_macs: int
+
+    @property
+    def mismatches(self) -> tuple[str, ...]:
+        """The quantities that differ: 'shape', 'params', 'buffers', 'MACs'."""
+        pairs = {"shape": (self.engine_shape, self.torch_shape), "params": (self.engine_params, self.torch_params),
+                 "buffers": (self.engine_buffers, self.torch_buffers), "MACs": (self.engine_macs, self.torch_macs)}
+        return tuple(what for what, (ours, theirs) in pairs.items() if ours != theirs)
+
+    @property
+    def ok(self) -> bool:
+        return not self.mismatches
+
+
+@dataclass(frozen=True)
+class Verification:
+    """A whole network checked: its layers, and the totals of the whole module against the engine's."""
+
+    name: str
+    input_shape: Shape
+    batch: int
+    device: str
+    layers: tuple[LayerCheck, ...]
+    engine_totals: tuple[int, int, int]  # params, buffers, MACs
+    torch_totals: tuple[int, int, int]
+
+    @property
+    def failures(self) -> tuple[LayerCheck, ...]:
+        return tuple(check for check in self.layers if not check.ok)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures and self.engine_totals == self.torch_totals
+
+
+def verify(graph: Graph, input=None, batch: int = 1, device: str = "meta") -> Verification:
+    """Build graph in torch on device (meta: shapes and counts without computing), run it, compare every node."""
+    profile = propagate(graph, input=input, batch=batch)
+    module = build_module(graph, profile, device)
+    module.collect_all = True  # called as a module, so that FlopCounterMode names the submodules by their path
+    counter = FlopCounterMode(display=False)
+    with counter, torch.no_grad():
+        outputs = module(torch.randn(batch, *profile.input_shape.dims, device=device))
+    counts = counter.get_flop_counts()
+    prefix = f"{type(module).__name__}.nodes."
+    checks = []
+    for cost in profile.layers:
+        sub = module.node_module(cost.name)
+        checks.append(LayerCheck(
+            name=cost.name, op=cost.op,
+            engine_shape=(batch, *cost.output_shape.dims), torch_shape=tuple(outputs[cost.name].shape),
+            engine_params=cost.params, torch_params=sum(p.numel() for p in sub.parameters()),
+            engine_buffers=cost.buffers, torch_buffers=sum(b.numel() for b in sub.buffers()),
+            engine_macs=cost.macs, torch_macs=sum(counts.get(prefix + module.keys[cost.name], {}).values()) // 2,
+        ))
+    engine_totals = (profile.total.params, profile.total.buffers, profile.total.macs)
+    torch_totals = (sum(p.numel() for p in module.parameters()), sum(b.numel() for b in module.buffers()),
+                    counter.get_total_flops() // 2)
+    return Verification(graph.name, profile.input_shape, batch, device, tuple(checks), engine_totals, torch_totals)
