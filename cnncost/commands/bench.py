@@ -1,0 +1,92 @@
+"""cnncost bench NAME: time every layer on the CPU or a GPU, beside the roofline's prediction."""
+
+from __future__ import annotations
+
+import sys
+
+from .common import UsageError, add_output_options, add_profile_options, emit, output_format, parse_batch
+
+
+def register(commands) -> None:
+    parser = commands.add_parser("bench", help="time every layer on cpu or cuda against the roofline")
+    parser.add_argument("name", help="a built-in architecture")
+    add_profile_options(parser)
+    parser.add_argument("--device", default="cpu", help="cpu (default) or cuda")
+    parser.add_argument("--threads", help="CPU threads (default: torch's)")
+    parser.add_argument("--min-time", default="0.2", help="seconds of repeats per layer (default 0.2)")
+    parser.add_argument("--remeasure-roof", action="store_true", help="measure the roof again, ignoring the cache")
+    add_output_options(parser)
+    parser.set_defaults(run=run)
+
+
+def _positive(text: str, what: str, kind=float):
+    try:
+        value = kind(text)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise UsageError(f"{what} must be a positive number, got {text!r}")
+    return value
+
+
+def run(args) -> int:
+    from ..torch import require_torch
+
+    require_torch()
+    from ..torch.bench import bench, cache_bytes, check_device
+    from ..zoo import create
+
+    graph = create(args.name)
+    batch = parse_batch(args.batch)
+    threads = _positive(args.threads, "--threads", int) if args.threads else None
+    min_time = _positive(args.min_time, "--min-time")
+    check_device(args.device, args.dtype)
+    with _progress(len(graph.nodes) + 2) as advance:
+        result = bench(graph, input=args.input, batch=batch, device=args.device, dtype=args.dtype, threads=threads,
+                       min_run_time=min_time, remeasure_roof=args.remeasure_roof, progress=advance)
+    from ..report import bench as report
+
+    cache = cache_bytes() if args.device == "cpu" else None
+    fmt = output_format(args)
+    if fmt == "md":
+        emit(report.render_bench_markdown(result, cache), args.output)
+    elif fmt in ("csv", "json"):
+        records = report.bench_records(result)
+        if fmt == "json":
+            import json
+
+            emit(json.dumps(records, indent=2) + "\n", args.output)
+        else:
+            import pandas as pd
+
+            emit(pd.DataFrame(records).to_csv(index=False, lineterminator="\n"), args.output)
+    else:
+        from ..report.terminal import wants_style
+
+        emit(report.render_bench(result, cache, styled=args.output is None and wants_style(sys.stdout)), args.output)
+    return 0
+
+
+class _progress:
+    """A rich progress bar on a terminal's stderr; silent elsewhere (CI, pipes)."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.bar = None
+
+    def __enter__(self):
+        if sys.stderr.isatty():
+            from rich.progress import Progress
+
+            self.bar = Progress(transient=True, console=None)
+            self.bar.start()
+            self.task = self.bar.add_task("timing", total=self.total)
+        return self.advance
+
+    def advance(self, label: str) -> None:
+        if self.bar is not None:
+            self.bar.update(self.task, advance=1, description=f"timing {label}")
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.stop()

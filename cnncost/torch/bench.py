@@ -1,0 +1,248 @@
+"""Time every layer alone, and the whole forward pass, with torch.utils.benchmark; set them against the roofline.
+
+Each layer runs on random tensors (never zeros, which some kernels skip through faster) of the input shape
+the engine computed for it. torch.utils.benchmark warms up, repeats until min_run_time has passed, and
+synchronises CUDA before reading the clock.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+from torch.utils import benchmark
+
+from ..engine import propagate
+from ..errors import CnnCostError
+from ..graph import Graph
+from ..profile import LayerCost, Profile
+from .builders import torch_builder
+from .network import build_module
+from .roofline import Roof, device_roof
+
+BENCH_DTYPES = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
+NO_DATA_MOVED = {"flatten", "dropout"}  # a view and the identity at inference: torch moves no data
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    """Where and how the timings were taken."""
+
+    device: str
+    name: str
+    threads: int
+    torch_version: str
+    dtype: str
+    settings: tuple[tuple[str, str], ...] = ()  # CUDA: TF32 and cuDNN benchmark flags
+
+
+@dataclass(frozen=True)
+class LayerTiming:
+    """One layer timed alone: median and interquartile range of the runs, in seconds, or the error it raised."""
+
+    cost: LayerCost
+    median: float | None
+    iqr: float | None
+    bytes_moved: int
+    predicted: float | None
+    error: str | None = None
+
+    @property
+    def intensity(self) -> float | None:
+        """FLOPs per byte moved (input, weights and output)."""
+        return self.cost.flops / self.bytes_moved if self.bytes_moved else None
+
+    @property
+    def ratio(self) -> float | None:
+        """Measured / predicted time: 1 is at the roof, 10 is ten times slower than it."""
+        return self.median / self.predicted if self.median and self.predicted else None
+
+    @property
+    def flops_per_second(self) -> float | None:
+        return self.cost.flops / self.median if self.median else None
+
+    @property
+    def bytes_per_second(self) -> float | None:
+        return self.bytes_moved / self.median if self.median else None
+
+
+@dataclass(frozen=True)
+class BenchResult:
+    """A network's per-layer timings, its whole forward pass, the roof and the device."""
+
+    profile: Profile
+    device: DeviceInfo
+    roof: Roof
+    layers: tuple[LayerTiming, ...]
+    forward_median: float | None
+    forward_iqr: float | None
+    forward_error: str | None = None
+
+    @property
+    def layer_sum(self) -> float:
+        """The sum of the per-layer medians."""
+        return sum(t.median for t in self.layers if t.median)
+
+    def share(self, timing: LayerTiming) -> float:
+        """The layer's fraction of the sum of per-layer medians."""
+        return timing.median / self.layer_sum if timing.median and self.layer_sum else 0.0
+
+    def rank_correlations(self) -> tuple[float | None, float | None]:
+        """Spearman's rank correlation of measured time with MACs, and with the roofline's prediction."""
+        timed = [t for t in self.layers if t.median is not None]
+        with_macs = spearman([t.cost.macs for t in timed], [t.median for t in timed])
+        predicted = [t for t in timed if t.predicted]
+        return with_macs, spearman([t.predicted for t in predicted], [t.median for t in predicted])
+
+
+def ranks(values: list[float]) -> list[float]:
+    """1-based ranks, ties sharing their average rank."""
+    order = sorted(range(len(values)), key=values.__getitem__)
+    result = [0.0] * len(values)
+    i = 0
+    while i < len(order):
+        j = i
+        while j + 1 < len(order) and values[order[j + 1]] == values[order[i]]:
+            j += 1
+        for k in range(i, j + 1):
+            result[order[k]] = (i + j) / 2 + 1
+        i = j + 1
+    return result
+
+
+def spearman(xs: list[float], ys: list[float]) -> float | None:
+    """Pearson's correlation of the ranks; None for fewer than 3 points or a constant series."""
+    if len(xs) < 3:
+        return None
+    rx, ry = ranks(xs), ranks(ys)
+    mx, my = sum(rx) / len(rx), sum(ry) / len(ry)
+    cov = sum((a - mx) * (b - my) for a, b in zip(rx, ry))
+    vx, vy = sum((a - mx) ** 2 for a in rx), sum((b - my) ** 2 for b in ry)
+    return cov / (vx * vy) ** 0.5 if vx and vy else None
+
+
+def bytes_moved(cost: LayerCost, batch: int, width: int) -> int:
+    """Input(s) read, weights and buffers read, output written; views and identities move nothing."""
+    if cost.op in NO_DATA_MOVED:
+        return 0
+    inputs = sum(shape.numel for shape in cost.input_shapes) * batch
+    return (inputs + cost.params + cost.buffers + cost.output_shape.numel * batch) * width
+
+
+def device_info(device: str, dtype: str, threads: int) -> DeviceInfo:
+    """The device's name and the settings that change its speed."""
+    if device == "cuda":
+        settings = (("TF32 matmul", str(torch.backends.cuda.matmul.allow_tf32)),
+                    ("TF32 cuDNN", str(torch.backends.cudnn.allow_tf32)),
+                    ("cuDNN benchmark", str(torch.backends.cudnn.benchmark)))
+        return DeviceInfo(device, torch.cuda.get_device_name(), threads, torch.__version__, dtype, settings)
+    return DeviceInfo(device, cpu_name(), threads, torch.__version__, dtype)
+
+
+def cpu_name() -> str:
+    """The CPU's model name from /proc/cpuinfo, else what platform knows."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def check_device(device: str, dtype: str) -> torch.dtype:
+    """The torch dtype to time in; a clear error for a missing CUDA or a dtype bench cannot time."""
+    if device not in ("cpu", "cuda"):
+        raise CnnCostError(f"bench runs on cpu or cuda, not {device!r}")
+    if device == "cuda" and not torch.cuda.is_available():
+        raise CnnCostError("--device cuda: no CUDA device is available here (torch.cuda.is_available() is False)")
+    if dtype not in BENCH_DTYPES:
+        raise CnnCostError(f"bench times {', '.join(BENCH_DTYPES)}, not {dtype!r}")
+    return BENCH_DTYPES[dtype]
+
+
+def _time(stmt: str, env: dict, threads: int, min_run_time: float) -> tuple[float, float]:
+    timer = benchmark.Timer(stmt=stmt, globals=env, num_threads=threads)
+    timer.timeit(3)  # warm-up: first calls allocate, pick kernels, fill caches
+    measurement = timer.blocked_autorange(min_run_time=min_run_time)
+    return measurement.median, measurement.iqr
+
+
+def _failure(error: BaseException) -> str:
+    if isinstance(error, torch.cuda.OutOfMemoryError):
+        return "out of memory"
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+def time_layer(cost: LayerCost, attributes: dict, batch: int, device: str, dtype: torch.dtype, threads: int,
+               min_run_time: float) -> tuple[float, float]:
+    """Median and IQR of one layer alone on random inputs of its computed shapes."""
+    with torch.device(device):
+        module = torch_builder(cost.op)(*cost.input_shapes, **attributes)
+    module = module.to(dtype=dtype).eval()
+    inputs = [torch.randn(batch, *shape.dims, device=device, dtype=dtype) for shape in cost.input_shapes]
+    with torch.no_grad():
+        return _time("module(*inputs)", {"module": module, "inputs": inputs}, threads, min_run_time)
+
+
+def bench(graph: Graph, input=None, batch: int = 1, device: str = "cpu", dtype: str = "fp32",
+          threads: int | None = None, min_run_time: float = 0.2, remeasure_roof: bool = False,
+          progress: Callable[[str], None] | None = None) -> BenchResult:
+    """Time each layer alone and the whole network; a layer that fails is reported and the rest still run."""
+    torch_dtype = check_device(device, dtype)
+    threads = threads or torch.get_num_threads()
+    profile = propagate(graph, input=input, batch=batch, dtype=dtype)
+    info = device_info(device, dtype, threads)
+    if progress:
+        progress("roofline")
+    roof = device_roof(device, info.name, torch_dtype, threads, remeasure_roof, min_run_time)
+    timings = []
+    for node, cost in zip(graph.nodes, profile.layers):
+        if progress:
+            progress(cost.name)
+        moved = bytes_moved(cost, batch, profile.bytes_per_element)
+        predicted = roof.predict(cost.flops, moved) if moved or cost.flops else None
+        try:
+            median, iqr = time_layer(cost, node.attributes, batch, device, torch_dtype, threads, min_run_time)
+            timings.append(LayerTiming(cost, median, iqr, moved, predicted))
+        except (RuntimeError, NotImplementedError, MemoryError) as error:
+            timings.append(LayerTiming(cost, None, None, moved, predicted, _failure(error)))
+        finally:
+            if device == "cuda":
+                torch.cuda.empty_cache()
+    if progress:
+        progress("whole forward")
+    forward = _time_forward(graph, profile, batch, device, torch_dtype, threads, min_run_time)
+    return BenchResult(profile, info, roof, tuple(timings), *forward)
+
+
+def _time_forward(graph, profile, batch, device, dtype, threads, min_run_time):
+    try:
+        module = build_module(graph, profile, device, dtype)
+        x = torch.randn(batch, *profile.input_shape.dims, device=device, dtype=dtype)
+        with torch.no_grad():
+            median, iqr = _time("module(x)", {"module": module, "x": x}, threads, min_run_time)
+        return median, iqr, None
+    except (RuntimeError, NotImplementedError, MemoryError) as error:
+        return None, None, _failure(error)
+
+
+def cache_bytes() -> int | None:
+    """The size of the CPU's largest cache, from sysfs, where the system says."""
+    sizes = []
+    base = "/sys/devices/system/cpu/cpu0/cache"
+    try:
+        for entry in os.listdir(base):
+            if not entry.startswith("index"):
+                continue
+            with open(os.path.join(base, entry, "size"), encoding="utf-8") as handle:
+                text = handle.read().strip().upper()
+            factor = {"K": 1024, "M": 1024**2}.get(text[-1], 1)
+            sizes.append(int(text.rstrip("KM")) * factor)
+    except (OSError, ValueError):
+        return None
+    return max(sizes) if sizes else None
