@@ -7,7 +7,7 @@ import pytest
 
 import cnncost
 from cnncost.cli import main
-from cnncost.zoo import list_models
+from cnncost.zoo import list_blocks, list_models
 
 
 def run(capsys, *argv):
@@ -62,10 +62,12 @@ def test_format_follows_the_output_suffix(tmp_path, capsys):
 def test_list_shows_every_architecture(capsys):
     code, out, _ = run(capsys, "list")
     assert code == 0
-    for name in list_models():
+    for name in list_models() + list_blocks():
         assert f"│ {name} " in out
+    assert out.index("│ vgg19_bn ") < out.index("Blocks (parts of networks") < out.index("│ inception-naive ")
     code, out, _ = run(capsys, "list", "resnet*", "--format", "json")
-    assert [r["name"] for r in json.loads(out)] == list_models("resnet*")
+    assert [r["name"] for r in json.loads(out)] == list_models("resnet*") + list_blocks("resnet*")
+    assert {r["kind"] for r in json.loads(out)} == {"network", "block"}
 
 
 def test_formulas_lists_every_layer_type(capsys):

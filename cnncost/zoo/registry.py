@@ -1,4 +1,8 @@
-"""The architecture registry: a registered function per network, each a configuration of its family's builder."""
+"""The architecture registry: a registered function per network, each a configuration of its family's builder.
+
+Two kinds are registered: networks (whole classifiers, what list_models() returns) and blocks (a part of a
+network, such as an Inception module or a ResNet block, profiled on its own; list_blocks() returns them).
+"""
 
 from __future__ import annotations
 
@@ -9,31 +13,42 @@ from typing import Callable
 from ..errors import UnknownNameError, close_matches
 from ..graph import Graph
 
+KINDS = ("network", "block")
+
 
 @dataclass(frozen=True)
 class Architecture:
-    """A registered network: how to build its graph, its family and where its definition comes from."""
+    """A registered network or block: how to build its graph, its family and where its definition comes from."""
 
     name: str
     build: Callable[[], Graph]
     family: str
     reference: str
+    kind: str = "network"
 
 
 _ARCHITECTURES: dict[str, Architecture] = {}
 
 
-def register_model(family: str, reference: str) -> Callable[[Callable[[], Graph]], Callable[[], Graph]]:
-    """Register a zero-argument graph function under its own name ('_' kept, '-' for a trailing '_paper')."""
+def register_model(family: str, reference: str, *, kind: str = "network",
+                   name: str | None = None) -> Callable[[Callable[[], Graph]], Callable[[], Graph]]:
+    """Register a zero-argument graph function under name, else its own ('_' kept, '-' for a trailing '_paper')."""
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
 
     def decorate(build: Callable[[], Graph]) -> Callable[[], Graph]:
-        name = registered_name(build.__name__)
-        if name in _ARCHITECTURES:
-            raise ValueError(f"architecture {name!r} is already registered")
-        _ARCHITECTURES[name] = Architecture(name, build, family, reference)
+        key = name or registered_name(build.__name__)
+        if key in _ARCHITECTURES:
+            raise ValueError(f"architecture {key!r} is already registered")
+        _ARCHITECTURES[key] = Architecture(key, build, family, reference, kind)
         return build
 
     return decorate
+
+
+def register_block(name: str, family: str, reference: str) -> Callable[[Callable[[], Graph]], Callable[[], Graph]]:
+    """Register a block (a part of a network, profiled on its own) under name."""
+    return register_model(family, reference, kind="block", name=name)
 
 
 def registered_name(function_name: str) -> str:
@@ -58,6 +73,12 @@ def create(name: str) -> Graph:
     return architecture(name).build()
 
 
-def list_models(pattern: str = "*") -> list[str]:
-    """Registered names matching a shell pattern, in registration order."""
-    return [name for name in _ARCHITECTURES if fnmatch.fnmatch(name, pattern)]
+def list_models(pattern: str = "*", kind: str | None = "network") -> list[str]:
+    """Registered names of a kind (networks by default; None for every kind) matching a shell pattern, in order."""
+    return [name for name, entry in _ARCHITECTURES.items()
+            if (kind is None or entry.kind == kind) and fnmatch.fnmatch(name, pattern)]
+
+
+def list_blocks(pattern: str = "*") -> list[str]:
+    """Registered blocks matching a shell pattern, in registration order."""
+    return list_models(pattern, kind="block")
