@@ -1,0 +1,84 @@
+"""cnncost compare A B ...: architectures or blocks side by side, cut at a size or to a layer range, with ratios."""
+
+from __future__ import annotations
+
+import sys
+
+from .common import UsageError, add_output_options, add_profile_options, emit, output_format, parse_batch
+
+
+def register(commands) -> None:
+    parser = commands.add_parser(
+        "compare", help="architectures or blocks side by side, with ratio columns",
+        description="Totals side by side, each divided by the first operand's. An operand is NAME or "
+                    "NAME:FIRST..LAST (a range of its layers, both included, in execution order).")
+    parser.add_argument("operands", nargs="+", metavar="NAME[:FIRST..LAST]",
+                        help="two or more architectures or blocks, each optionally cut to a layer range")
+    parser.add_argument("--until", metavar="HxW",
+                        help="cut each operand without a range after the first layer whose output is at most HxW")
+    parser.add_argument("--per-layer", action="store_true", help="also print each operand's per-layer table")
+    add_profile_options(parser)
+    add_output_options(parser)
+    parser.set_defaults(run=run)
+
+
+def title(sides, until) -> str:
+    """'googlenet vs vgg16, until 28x28: batch 1, fp32'."""
+    cut = f", until {until[0]}x{until[1]}" if until else ""
+    first = sides[0].profile
+    return f"{' vs '.join(item.name for item in sides)}{cut}: batch {first.batch}, {first.dtype}"
+
+
+def run(args) -> int:
+    from ..report.comparison import CUT_RULE, RATIO_RULE, parse_operand, parse_size, side
+
+    if len(args.operands) < 2:
+        raise UsageError("compare needs at least two architectures or blocks")
+    until = parse_size(args.until) if args.until else None
+    batch = parse_batch(args.batch)
+    sides = [side(parse_operand(text), input=args.input, batch=batch, dtype=args.dtype, until=until)
+             for text in args.operands]
+    fmt = output_format(args)
+    if fmt in ("csv", "json"):
+        emit(_data(sides, fmt), args.output)
+        return 0
+    from ..report.comparison import summary_table
+    from ..report.conventions import CONVENTIONS
+    from ..report.document import Document, Table, Text, to_markdown, to_terminal
+    from ..report.terminal import wants_style
+
+    blocks = [summary_table(sides), Text(f"{RATIO_RULE} {CUT_RULE}")]
+    if args.per_layer:
+        blocks += [_layer_table(item.profile) for item in sides]
+    blocks.append(Text(CONVENTIONS))
+    document = Document(title(sides, until), tuple(blocks))
+    if fmt == "md":
+        emit(to_markdown(document), args.output)
+    else:
+        styled = args.output is None and wants_style(sys.stdout)
+        emit(to_terminal(document, styled=styled), args.output)
+    return 0
+
+
+def _layer_table(profile):
+    """The per-layer human table of a cut profile, with its total row."""
+    from ..report.columns import human_table
+    from ..report.document import table
+
+    cols, body, total = human_table(profile)
+    span = f"{profile.layers[0].name}..{profile.layers[-1].name}"
+    return table([c.header for c in cols], body, [c.numeric for c in cols], footer=total,
+                 title=f"{profile.name} ({span}): {profile.input_shape} -> {profile.output_shape}")
+
+
+def _data(sides, fmt: str) -> str:
+    from ..report.comparison import RECORD_COLUMNS, records
+
+    found = records(sides)
+    if fmt == "json":
+        import json
+
+        return json.dumps(found, indent=2) + "\n"
+    from ..report.document import to_csv
+
+    return to_csv(found, RECORD_COLUMNS)
