@@ -17,29 +17,34 @@ from torch.utils.flop_counter import FlopCounterMode
 
 import cnncost
 
-TORCHVISION_NAMES = {"googlenet-aux": ("googlenet", {"aux_logits": True, "init_weights": False})}
+# cnncost name: (torchvision name, constructor arguments, run in training mode so that auxiliary heads run)
+TORCHVISION_NAMES = {
+    "googlenet": ("googlenet", {"aux_logits": False, "init_weights": False}, False),
+    "googlenet-aux": ("googlenet", {"aux_logits": True, "init_weights": False}, True),
+    "inception_v3": ("inception_v3", {"aux_logits": False, "init_weights": False}, False),
+    "inception_v3-aux": ("inception_v3", {"aux_logits": True, "init_weights": False}, True),
+}
 
 
 def torchvision_counts(name: str, input_shape) -> tuple[int, int, int]:
-    """(params, buffers, multiply-adds) of torchvision's model at batch 1, in eval mode."""
-    tv_name, kwargs = TORCHVISION_NAMES.get(name, (name, {}))
-    if tv_name == "googlenet":
-        kwargs = {"aux_logits": False, "init_weights": False, **kwargs}
-    model = getattr(tvm, tv_name)(weights=None, **kwargs).eval()
+    """(params, buffers, multiply-adds per sample) of torchvision's model, run at batch 2 (training-mode batch norm
+    needs more than one value per channel)."""
+    tv_name, kwargs, training = TORCHVISION_NAMES.get(name, (name, {}, False))
+    model = getattr(tvm, tv_name)(weights=None, **kwargs)
     params = sum(p.numel() for p in model.parameters())
     buffers = sum(b.numel() for b in model.buffers())
     counter = FlopCounterMode(display=False)
-    model.train(name == "googlenet-aux")  # the auxiliary heads run only in training mode
+    model.train(training)  # the auxiliary heads run only in training mode
     with counter, torch.no_grad():
-        model(torch.randn(1, *input_shape))
-    return params, buffers, counter.get_total_flops() // 2
+        model(torch.randn(2, *input_shape))
+    return params, buffers, counter.get_total_flops() // 4
 
 
 def main() -> int:
     failures = 0
     print(f"{'architecture':16} {'params':>13} {'buffers':>9} {'MACs':>15}  torchvision")
     for name in cnncost.list_models():
-        tv_name = TORCHVISION_NAMES.get(name, (name,))[0]
+        tv_name = TORCHVISION_NAMES.get(name, (name, {}, False))[0]
         if not hasattr(tvm, tv_name):
             continue
         profile = cnncost.profile(name)

@@ -21,6 +21,13 @@ TORCHVISION = {
     "resnet18": (11_689_512, 9_620, 1_814_073_344), "resnet34": (21_797_672, 17_060, 3_663_761_408),
     "resnet50": (25_557_032, 53_173, 4_089_184_256), "resnet101": (44_549_160, 105_448, 7_801_405_440),
     "resnet152": (60_192_808, 151_579, 11_513_626_624),
+    "resnext50_32x4d": (25_028_904, 68_277, 4_230_479_872), "resnext101_32x8d": (88_791_336, 202_984, 16_414_015_488),
+    "wide_resnet50_2": (68_883_240, 68_277, 11_398_021_120),
+    "inception_v3": (23_834_568, 34_526, 5_713_216_096), "inception_v3-aux": (27_161_264, 36_320, 5_718_899_296),
+    "densenet121": (7_978_856, 83_769, 2_834_161_664),
+    "squeezenet1_0": (1_248_424, 0, 818_924_576), "squeezenet1_1": (1_235_496, 0, 349_151_936),
+    "mobilenet_v2": (3_504_872, 34_164, 300_774_272), "mobilenet_v3_large": (5_483_032, 24_446, 216_589_760),
+    "shufflenet_v2_x1_0": (2_278_604, 16_236, 144_907_992), "efficientnet_b0": (5_288_548, 42_065, 385_814_752),
 }
 
 # Variants without a torchvision model: the figures follow from the definitions in their docstrings.
@@ -32,6 +39,10 @@ VARIANTS = {
     "resnet50-paper": (25_557_032, 53_173, 3_857_973_248),
     "resnet101-paper": (44_549_160, 105_448, 7_570_194_432),
     "resnet152-paper": (60_192_808, 151_579, 11_282_415_616),
+    # ResNet-50 (paper) + the SE blocks: sum over blocks of 2·C²/16 weights + C/16 + C biases = 2,530,992
+    "se_resnet50": (28_088_024, 53_173, 3_860_488_192),
+    "zfnet": (386_548_840, 0, 10_147_396_384),
+    "zfnet-paper": (62_357_608, 0, 1_168_032_896),
 }
 
 
@@ -75,3 +86,36 @@ def test_googlenet_stem_and_inception_3a():
     # torchvision's "5x5" branch is a 3x3 conv; the paper's is a 5x5
     assert p.layer("inception3a.branch3.1.conv").attributes["kernel_size"] == 3
     assert cnncost.profile("googlenet-paper").layer("inception3a.branch3.1").attributes["kernel_size"] == 5
+
+
+def test_se_resnet50_adds_the_se_blocks_to_the_paper_resnet50():
+    se, plain = cnncost.profile("se_resnet50"), cnncost.profile("resnet50-paper")
+    blocks = [(256, 3), (512, 4), (1024, 6), (2048, 3)]  # (channels, blocks) per stage
+    weights = sum(n * (2 * c * c // 16 + c // 16 + c) for c, n in blocks)
+    assert weights == 2_530_992
+    assert se.total.params - plain.total.params == weights
+    # the two FCs of an SE block run on a 1x1 map: as many MACs as weights (biases excluded)
+    assert se.total.macs - plain.total.macs == sum(n * 2 * c * c // 16 for c, n in blocks) == 2_514_944
+
+
+def test_zfnet_paper_sizes_from_figure_3():
+    p = cnncost.profile("zfnet-paper")
+    sizes = {name: p.layer(name).output_shape.dims for name in ("conv1", "pool1", "conv2", "pool2", "pool5")}
+    assert sizes == {"conv1": (96, 110, 110), "pool1": (96, 55, 55), "conv2": (256, 26, 26),
+                     "pool2": (256, 13, 13), "pool5": (256, 6, 6)}
+
+
+def test_zfnet_lecture_changes_only_conv1_and_the_widths():
+    zf, alex = cnncost.profile("zfnet"), cnncost.profile("alexnet-paper")
+    assert zf.layer("conv1").attributes["kernel_size"] == 7 and zf.layer("conv1").attributes["stride"] == 2
+    assert [zf.layer(f"conv{i}").output_shape.channels for i in range(1, 6)] == [96, 256, 512, 1024, 512]
+    # with conv2 still at stride 1, the maps after pool5 are 13x13: fc6 reads 512*13*13 = 86,528 features
+    assert zf.layer("fc6").input_shape.dims == (86_528,)
+    assert alex.layer("fc6").input_shape.dims == (9_216,)
+
+
+def test_shufflenet_split_and_shuffle_cost_no_arithmetic():
+    p = cnncost.profile("shufflenet_v2_x1_0")
+    moves = [c for c in p.layers if c.op in ("slice", "channel_shuffle", "concat")]
+    assert moves and all(c.macs == 0 and c.flops == 0 for c in moves)
+    assert p.layer("stage2.1.split.left").output_shape.dims == (58, 28, 28)  # half of 116 channels

@@ -43,6 +43,8 @@ def test_table_options(capsys):
     assert data["total"]["macs"] == 8 * 15_470_264_320
     code, out, _ = run(capsys, "table", "alexnet", "--exact", "--all-layers")
     assert "72,855,552" in out and "relu1" in out
+    code, out, _ = run(capsys, "table", "resnet18", "--depth", "1")
+    assert code == 0 and "│ layer1  │ block of 14 layers" in out  # 2 blocks: conv, bn, relu, conv, bn, add, relu
 
 
 def test_csv_file_reads_back(tmp_path, capsys):
@@ -83,6 +85,7 @@ def test_formulas_lists_every_layer_type(capsys):
     (["table", "alexnet", "--input", "0x224x224"], "every size must be at least 1"),
     (["table", "alexnet", "--input", "3x6x6"], "conv1: output would be 0x0 from 3x6x6"),
     (["table", "alexnet", "--batch", "0"], "--batch must be a whole number"),
+    (["table", "alexnet", "--depth", "0"], "--depth must be a whole number of at least 1"),
     (["table", "alexnet", "--dtype", "fp64"], "unknown dtype 'fp64'"),
     (["table", "alexnet", "--format", "xml"], "invalid choice: 'xml'"),
     (["table"], "the following arguments are required: name"),

@@ -19,13 +19,15 @@ EXAMPLES = {
     "adaptive_avg_pool2d": ((4, 7, 7),), "adaptive_max_pool2d": ((4, 7, 7),), "global_avg_pool2d": ((4, 7, 7),),
     "linear": ((10,),), "flatten": ((2, 3, 4),), "dropout": ((2, 3, 4),), "batch_norm2d": ((2, 3, 4),),
     "local_response_norm": ((6, 3, 3),), "softmax": ((10,),), "concat": ((2, 3, 3), (5, 3, 3)),
-    "add": ((2, 3, 3), (2, 3, 3)), "multiply": ((2, 3, 3), (2, 1, 1)),
+    "add": ((2, 3, 3), (2, 3, 3)), "multiply": ((2, 3, 3), (2, 1, 1)), "slice": ((6, 3, 3),),
+    "channel_shuffle": ((6, 3, 3),),
     **{op: ((2, 3, 4),) for op in ("relu", "relu6", "gelu", "tanh", "sigmoid", "silu", "hardswish", "hardsigmoid")},
 }
 EXAMPLE_ATTRS = {
     "conv2d": {"out_channels": 4, "kernel_size": 3}, "max_pool2d": {"kernel_size": 2},
     "avg_pool2d": {"kernel_size": 2}, "adaptive_avg_pool2d": {"output_size": 3},
     "adaptive_max_pool2d": {"output_size": 3}, "linear": {"out_features": 5}, "local_response_norm": {"size": 3},
+    "slice": {"start": 2, "end": 5}, "channel_shuffle": {"groups": 3},
 }
 
 
@@ -149,3 +151,13 @@ def test_merge_mismatches_say_which_inputs():
     assert (raised.value.first, raised.value.second) == (0, 2)
     with pytest.raises(InputMismatch):
         cost("add", (64, 28, 28), (32, 28, 28))
+
+
+def test_slice_and_shuffle_move_data_without_arithmetic():
+    half = cost("slice", (116, 28, 28), start=58, end=116)
+    assert half.output == S((58, 28, 28)) and half.flops == 0 and half.macs == 0
+    assert cost("channel_shuffle", (116, 28, 28), groups=2).output == S((116, 28, 28))
+    with pytest.raises(ShapeError, match="slice 0:200 does not fit in size 116"):
+        cost("slice", (116, 28, 28), start=0, end=200)
+    with pytest.raises(ShapeError, match="groups=3 must divide the channels \\(116\\)"):
+        cost("channel_shuffle", (116, 28, 28), groups=3)

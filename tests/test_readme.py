@@ -9,11 +9,11 @@ README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8"
 
 
 def architecture_table() -> str:
-    lines = ["| name | input | params | MACs (conv + linear) | reference |", "|:--|:--|--:|--:|:--|"]
+    lines = ["| name | family | input | params | MACs (conv + linear) | reference |", "|:--|:--|:--|--:|--:|:--|"]
     for name in cnncost.list_models():
         p = cnncost.profile(name)
-        lines.append(f"| `{name}` | {p.input_shape} | {p.total.params:,} | {p.total.macs:,} | "
-                     f"{architecture(name).reference} |")
+        lines.append(f"| `{name}` | {architecture(name).family} | {p.input_shape} | {p.total.params:,} | "
+                     f"{p.total.macs:,} | {architecture(name).reference} |")
     return "\n".join(lines)
 
 

@@ -80,3 +80,16 @@ def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path, monkeypatc
 def test_atomic_write_to_a_missing_folder_is_a_clear_error(tmp_path):
     with pytest.raises(CnnCostError, match="cannot write .*No such file or directory"):
         write_atomic(tmp_path / "missing" / "out.csv", "x")
+
+
+def test_depth_folds_blocks_into_rows():
+    p = cnncost.profile("resnet50")
+    stages = table_rows(p, depth=1)
+    assert [r.name for r in stages] == ["conv1", "bn1", "maxpool", "layer1", "layer2", "layer3", "layer4",
+                                        "avgpool", "flatten", "fc"]
+    layer3 = stages[5]
+    assert layer3.is_block and layer3.kind == "block of 62 layers"  # 6 blocks of 10 layers, 2 for the projection
+    assert layer3.total("params") == sum(c.params for c in p.layers if c.name.startswith("layer3."))
+    assert sum(r.total("macs") for r in stages) == p.total.macs
+    blocks = [r.name for r in table_rows(p, depth=2) if r.is_block]
+    assert blocks[:4] == ["layer1.0", "layer1.1", "layer1.2", "layer2.0"] and len(blocks) == 16

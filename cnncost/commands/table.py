@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .common import add_output_options, add_profile_options, emit, output_format, parse_batch
+from .common import UsageError, add_output_options, add_profile_options, emit, output_format, parse_batch
 
 
 def register(commands) -> None:
@@ -13,7 +13,17 @@ def register(commands) -> None:
     parser.add_argument("--all-layers", action="store_true",
                         help="one row per layer: do not fold in-place layers into the row they follow")
     parser.add_argument("--exact", action="store_true", help="raw integers (bytes, counts) instead of KB, k and M")
+    parser.add_argument("--depth", help="fold blocks into one row each: 1 for stages (layer1), 2 for blocks (layer1.0)")
     parser.set_defaults(run=run)
+
+
+def parse_depth(text: str | None) -> int | None:
+    """--depth: a whole number of at least 1, or None."""
+    if text is None:
+        return None
+    if not text.isdigit() or int(text) < 1:
+        raise UsageError(f"--depth must be a whole number of at least 1, got {text!r}")
+    return int(text)
 
 
 def run(args) -> int:
@@ -21,19 +31,19 @@ def run(args) -> int:
 
     fmt = output_format(args)
     result = profile(args.name, input=args.input, batch=parse_batch(args.batch), dtype=args.dtype)
-    fold = not args.all_layers
+    fold, depth = not args.all_layers, parse_depth(args.depth)
     if fmt == "table":
         from ..report.terminal import print_profile, render_profile
 
         if args.output is None:
-            print_profile(result, fold=fold, exact=args.exact)
+            print_profile(result, fold=fold, exact=args.exact, depth=depth)
         else:
-            emit(render_profile(result, fold=fold, exact=args.exact), args.output)
+            emit(render_profile(result, fold=fold, exact=args.exact, depth=depth), args.output)
         return 0
     from ..report import export
 
     if fmt == "md":
-        emit(export.to_markdown(result, fold=fold, exact=args.exact), args.output)
+        emit(export.to_markdown(result, fold=fold, exact=args.exact, depth=depth), args.output)
     else:
         emit(export.to_csv(result) if fmt == "csv" else export.to_json(result), args.output)
     return 0

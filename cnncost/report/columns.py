@@ -7,7 +7,7 @@ from typing import Callable
 
 from ..profile import Profile
 from . import units
-from .rows import Row, channels_text, size_text, spec_text, table_rows
+from .rows import Row, channels_text, row_spec_text, size_text, table_rows
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ def columns(exact: bool = False) -> list[Column]:
         Column("type", lambda row, p: row.kind, numeric=False),
         Column("in C", lambda row, p: channels_text(row.head.input_shapes)),
         Column("in H/W", lambda row, p: size_text(row.head.input_shape)),
-        Column("filters, k, s, p", lambda row, p: spec_text(row.head), numeric=False),
+        Column("filters, k, s, p", lambda row, p: row_spec_text(row), numeric=False),
         Column("out C", lambda row, p: str(row.output_shape.channels)),
         Column("out H/W", lambda row, p: size_text(row.output_shape)),
         _quantity(memory, "activation_bytes", as_kb),
@@ -58,10 +58,11 @@ def columns(exact: bool = False) -> list[Column]:
     ]
 
 
-def human_table(profile: Profile, fold: bool = True, exact: bool = False) -> tuple[list[Column], list[list[str]], list[str]]:
-    """(columns, one list of cells per row, the total row) of the human table."""
+def human_table(profile: Profile, fold: bool = True, exact: bool = False,
+                depth: int | None = None) -> tuple[list[Column], list[list[str]], list[str]]:
+    """(columns, one list of cells per row, the total row) of the human table; depth folds blocks into rows."""
     cols = columns(exact)
-    body = [[column.cell(row, profile) for column in cols] for row in table_rows(profile, fold)]
+    body = [[column.cell(row, profile) for column in cols] for row in table_rows(profile, fold, depth)]
     return cols, body, [column.total(profile) for column in cols]
 
 

@@ -108,11 +108,11 @@ def to_json(profile: Profile, path=None) -> str:
     return _deliver(json.dumps(profile_dict(profile), indent=2) + "\n", path)
 
 
-def to_markdown(profile: Profile, path=None, fold: bool = True, exact: bool = False) -> str:
+def to_markdown(profile: Profile, path=None, fold: bool = True, exact: bool = False, depth: int | None = None) -> str:
     """The human table (as in the terminal) in Markdown, then the totals and the conventions."""
     import pandas as pd
 
-    cols, body, total = human_table(profile, fold, exact)
+    cols, body, total = human_table(profile, fold, exact, depth)
     frame = pd.DataFrame(body + [total], columns=[column.header for column in cols])
     align = ["right" if column.numeric else "left" for column in cols]
     table = frame.to_markdown(index=False, colalign=align, disable_numparse=True)

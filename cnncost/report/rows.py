@@ -11,9 +11,10 @@ from ..shapes import Shape
 
 @dataclass(frozen=True)
 class Row:
-    """One printed row: a head layer and the in-place layers folded into it."""
+    """One printed row: a head layer and the in-place layers folded into it, or a whole block (label)."""
 
     layers: tuple[LayerCost, ...]
+    label: str | None = None  # the block's name prefix when the row folds a block
 
     @property
     def head(self) -> LayerCost:
@@ -21,11 +22,17 @@ class Row:
 
     @property
     def name(self) -> str:
-        return self.head.name
+        return self.label or self.head.name
+
+    @property
+    def is_block(self) -> bool:
+        return self.label is not None
 
     @property
     def kind(self) -> str:
-        """The layer types of the row, 'conv2d+relu'."""
+        """The layer types of the row, 'conv2d+relu', or 'block of N layers'."""
+        if self.is_block:
+            return f"block of {len(self.layers)} layers"
         return "+".join(cost.op for cost in self.layers)
 
     @property
@@ -37,15 +44,42 @@ class Row:
         return sum(getattr(cost, quantity) for cost in self.layers)
 
 
-def table_rows(profile: Profile, fold: bool = True) -> list[Row]:
-    """One row per layer; with fold, an in-place layer that reads the previous row's output joins that row."""
+def table_rows(profile: Profile, fold: bool = True, depth: int | None = None) -> list[Row]:
+    """One row per layer; with fold, an in-place layer that reads the previous row's output joins that row.
+
+    With depth, consecutive rows whose names share their first `depth` dotted parts become one block row
+    ('layer1.0.conv1' is in block 'layer1' at depth 1 and 'layer1.0' at depth 2).
+    """
     groups: list[list[LayerCost]] = []
     for cost in profile.layers:
         if fold and cost.in_place and groups and cost.inputs == (groups[-1][-1].name,):
             groups[-1].append(cost)
         else:
             groups.append([cost])
-    return [Row(tuple(group)) for group in groups]
+    rows = [Row(tuple(group)) for group in groups]
+    return rows if depth is None else _blocks(rows, depth)
+
+
+def block_prefix(name: str, depth: int) -> str:
+    """The first `depth` dotted parts of a layer name."""
+    return ".".join(name.split(".")[:depth])
+
+
+def _blocks(rows: list[Row], depth: int) -> list[Row]:
+    merged: list[list[Row]] = []
+    for row in rows:
+        if merged and block_prefix(merged[-1][0].name, depth) == block_prefix(row.name, depth):
+            merged[-1].append(row)
+        else:
+            merged.append([row])
+    result = []
+    for group in merged:
+        prefix = block_prefix(group[0].name, depth)
+        if len(group) == 1 and group[0].name == prefix:
+            result.append(group[0])
+        else:
+            result.append(Row(tuple(cost for row in group for cost in row.layers), label=prefix))
+    return result
 
 
 def channels_text(shapes: tuple[Shape, ...]) -> str:
@@ -64,6 +98,11 @@ def _kernel_text(value: Any) -> str:
     if isinstance(value, (tuple, list)):
         return str(value[0]) if len(set(value)) == 1 else "x".join(map(str, value))
     return str(value)
+
+
+def row_spec_text(row: Row) -> str:
+    """spec_text of the row's head layer; blank for a block."""
+    return "" if row.is_block else spec_text(row.head)
 
 
 def spec_text(cost: LayerCost) -> str:

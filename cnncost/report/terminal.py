@@ -52,9 +52,10 @@ def wants_style(file) -> bool:
     return hasattr(file, "isatty") and file.isatty() and "NO_COLOR" not in os.environ
 
 
-def render_profile(profile: Profile, fold: bool = True, exact: bool = False, styled: bool = False) -> str:
+def render_profile(profile: Profile, fold: bool = True, exact: bool = False, styled: bool = False,
+                   depth: int | None = None) -> str:
     """The per-layer table with its total row and conventions, then the summary (torchinfo's footer)."""
-    cols, body, total = human_table(profile, fold, exact)
+    cols, body, total = human_table(profile, fold, exact, depth)
     title = f"{profile.name}: {profile.input_shape}, batch {profile.batch}, {profile.dtype}"
     table = box_table([c.header for c in cols], body, [c.numeric for c in cols], footer=total, title=title,
                       caption=CONVENTIONS, styled=styled)
@@ -64,7 +65,8 @@ def render_profile(profile: Profile, fold: bool = True, exact: bool = False, sty
     return f"{table}\n{summary}\n"
 
 
-def print_profile(profile: Profile, fold: bool = True, exact: bool = False, file=None) -> None:
+def print_profile(profile: Profile, fold: bool = True, exact: bool = False, file=None,
+                  depth: int | None = None) -> None:
     """Print render_profile to file (standard output by default), bold on a terminal."""
     file = file or sys.stdout
-    file.write(render_profile(profile, fold, exact, styled=wants_style(file)))
+    file.write(render_profile(profile, fold, exact, styled=wants_style(file), depth=depth))

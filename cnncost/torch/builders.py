@@ -171,3 +171,24 @@ def add(*xs: Shape):
 @builder("multiply")
 def multiply(*xs: Shape):
     return Multiply()
+
+
+class Slice(nn.Module):
+    """x[start:end] along a sample dimension (batch excluded): a view, as torch.chunk gives."""
+
+    def __init__(self, start: int, end: int, dim: int) -> None:
+        super().__init__()
+        self.start, self.end, self.dim = start, end, dim
+
+    def forward(self, x):
+        return x.narrow(self.dim + 1, self.start, self.end - self.start)
+
+
+@builder("slice")
+def slice_(x: Shape, *, start, end, dim=0):
+    return Slice(start, end, dim)
+
+
+@builder("channel_shuffle")
+def channel_shuffle(x: Shape, *, groups):
+    return nn.ChannelShuffle(groups)

@@ -51,11 +51,26 @@ def flatten(name: str = "flatten", *, src: str | None = None) -> Node:
 
 
 def conv_bn_relu(name: str, out: int, kernel, stride=1, padding=0, *, src: str | None = None, groups: int = 1,
-                 eps: float = 1e-5, act: bool = True) -> list[Node]:
-    """conv (no bias) -> batch norm -> ReLU, named name.conv, name.bn, name.relu."""
+                 eps: float = 1e-5, activation: str | None = "relu") -> list[Node]:
+    """conv (no bias) -> batch norm -> activation (in place), named name.conv, name.bn, name.<activation>."""
     nodes = [conv(f"{name}.conv", out, kernel, stride, padding, src=src, groups=groups, bias=False),
              bn(f"{name}.bn", eps=eps)]
-    return nodes + [relu(f"{name}.relu")] if act else nodes
+    if activation:
+        nodes.append(layer(activation, f"{name}.{activation}", inplace=True))
+    return nodes
+
+
+def same_padding(kernel) -> int | tuple[int, int]:
+    """(k - 1) // 2 per side: the padding that keeps the size at stride 1 for an odd kernel."""
+    if isinstance(kernel, int):
+        return (kernel - 1) // 2
+    return (kernel[0] - 1) // 2, (kernel[1] - 1) // 2
+
+
+def make_divisible(value: float, divisor: int = 8) -> int:
+    """torchvision's _make_divisible: round to a multiple of divisor, never more than 10% down."""
+    rounded = max(divisor, int(value + divisor / 2) // divisor * divisor)
+    return rounded + divisor if rounded < 0.9 * value else rounded
 
 
 def classifier_head(names: tuple[str, ...], widths: tuple[int, ...], *, dropout_p: float,
@@ -75,3 +90,15 @@ def classifier_head(names: tuple[str, ...], widths: tuple[int, ...], *, dropout_
             if not dropout_first:
                 nodes.append(dropout(f"{name}.drop", dropout_p))
     return nodes
+
+
+def squeeze_excitation(name: str, src: str, channels: int, squeeze: int, *, activation: str = "relu",
+                       gate: str = "sigmoid") -> list[Node]:
+    """Squeeze-and-excitation: global average pool, 1x1 conv to squeeze, activation, 1x1 conv back, gate; scales src.
+
+    1x1 convs on the pooled 1x1 map cost what the paper's fully connected layers cost (C·C/r weights and MACs).
+    """
+    return [layer("adaptive_avg_pool2d", f"{name}.avgpool", src, output_size=1),
+            conv(f"{name}.fc1", squeeze, 1), layer(activation, f"{name}.act"),
+            conv(f"{name}.fc2", channels, 1), layer(gate, f"{name}.gate"),
+            layer("multiply", f"{name}.scale", src, f"{name}.gate")]
