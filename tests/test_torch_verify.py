@@ -56,8 +56,12 @@ def test_every_architecture_equals_torch(name):
     assert len(result.layers) == len(cnncost.profile(name).layers)
 
 
-@pytest.mark.parametrize("name, size", [("alexnet-paper", (3, 227, 227)), ("resnet18", (3, 96, 80)),
-                                        ("googlenet", (3, 64, 64)), ("vgg11_bn", (3, 48, 48))])
+@pytest.mark.parametrize("name, size", [
+    ("alexnet-paper", (3, 227, 227)), ("zfnet-paper", (3, 224, 224)), ("resnet18", (3, 96, 80)),
+    ("googlenet", (3, 64, 64)), ("vgg11_bn", (3, 48, 48)), ("se_resnet50", (3, 64, 64)),
+    ("resnext50_32x4d", (3, 64, 64)), ("inception_v3-aux", (3, 299, 299)), ("densenet121", (3, 64, 64)),
+    ("squeezenet1_1", (3, 96, 96)), ("mobilenet_v3_large", (3, 96, 96)), ("shufflenet_v2_x1_0", (3, 96, 96)),
+    ("efficientnet_b0", (3, 96, 96))])
 def test_real_forward_pass_on_the_cpu(name, size):
     assert verify(cnncost.create(name), input=size, batch=1, device="cpu").ok
 
