@@ -34,7 +34,7 @@ def propagate(graph: Graph, input: Shape | tuple[int, ...] | str | None = None, 
             output_shape=cost.output, params=cost.params, buffers=cost.buffers,
             macs=cost.macs * batch, flops=cost.flops * batch,
             activation_bytes=0 if cost.in_place else cost.output.numel * batch * width,
-            in_place=cost.in_place,
+            in_place=cost.in_place, counted=cost.counted,
         ))
     return Profile(graph.name, shape, batch, canonical_dtype(dtype), width, tuple(layers),
                    _totals(layers, shape.numel * batch * width, width))

@@ -29,6 +29,7 @@ class LayerCost:
     flops: int
     activation_bytes: int  # the output tensor; 0 for an in-place layer, whose output is its input's storage
     in_place: bool
+    counted: bool = True  # False: no formula for this op, so its MACs and FLOPs are unknown (shown as 0)
 
     @property
     def input_shape(self) -> Shape:
@@ -91,6 +92,11 @@ class Profile:
     @property
     def output_shape(self) -> Shape:
         return self.layers[-1].output_shape
+
+    @property
+    def uncounted(self) -> tuple[LayerCost, ...]:
+        """The layers whose cost is unknown: ops without a formula."""
+        return tuple(cost for cost in self.layers if not cost.counted)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data: raw integers, shapes as lists; what to_json writes."""

@@ -20,14 +20,16 @@ EXAMPLES = {
     "linear": ((10,),), "flatten": ((2, 3, 4),), "dropout": ((2, 3, 4),), "batch_norm2d": ((2, 3, 4),),
     "local_response_norm": ((6, 3, 3),), "softmax": ((10,),), "concat": ((2, 3, 3), (5, 3, 3)),
     "add": ((2, 3, 3), (2, 3, 3)), "multiply": ((2, 3, 3), (2, 1, 1)), "slice": ((6, 3, 3),),
-    "channel_shuffle": ((6, 3, 3),),
+    "channel_shuffle": ((6, 3, 3),), "reshape": ((2, 3, 4),), "mean": ((2, 3, 4),), "matmul": ((2, 3, 4), (2, 4, 5)),
+    "uncounted": ((2, 3, 4),),
     **{op: ((2, 3, 4),) for op in ("relu", "relu6", "gelu", "tanh", "sigmoid", "silu", "hardswish", "hardsigmoid")},
 }
 EXAMPLE_ATTRS = {
     "conv2d": {"out_channels": 4, "kernel_size": 3}, "max_pool2d": {"kernel_size": 2},
     "avg_pool2d": {"kernel_size": 2}, "adaptive_avg_pool2d": {"output_size": 3},
     "adaptive_max_pool2d": {"output_size": 3}, "linear": {"out_features": 5}, "local_response_norm": {"size": 3},
-    "slice": {"start": 2, "end": 5}, "channel_shuffle": {"groups": 3},
+    "slice": {"start": 2, "end": 5}, "channel_shuffle": {"groups": 3}, "reshape": {"shape": (6, 4)},
+    "mean": {"dim": (1, 2)}, "uncounted": {"output_shape": (7,), "source": "torch.erf"},
 }
 
 
@@ -115,8 +117,28 @@ def test_linear_and_flatten():
     assert fc.params == 37_752_832  # 9216*4096 + 4096
     assert fc.macs == 37_748_736  # 9216*4096
     assert cost("linear", (10,), out_features=5, bias=False).params == 50
-    with pytest.raises(ShapeError, match="add a flatten"):
-        cost("linear", (256, 6, 6), out_features=10)
+    # as in torch, a linear acts on the last dimension: 256*6 rows of 6 features each
+    wide = cost("linear", (256, 6, 6), out_features=10)
+    assert wide.output == S((256, 6, 10)) and wide.params == 6 * 10 + 10 and wide.macs == 256 * 6 * 6 * 10
+
+
+def test_reshape_mean_matmul():
+    assert cost("reshape", (256, 6, 6), shape=(9216,)).output == S((9216,))
+    with pytest.raises(ShapeError, match="cannot reshape 256x6x6 \\(9216 elements\\) to 9000"):
+        cost("reshape", (256, 6, 6), shape=(9000,))
+    m = cost("mean", (2048, 7, 7), dim=(1, 2))
+    assert m.output == S((2048,)) and m.flops == 2048 * 49
+    assert cost("mean", (2048, 7, 7), dim=(1, 2), keepdim=True).output == S((2048, 1, 1))
+    mm = cost("matmul", (8, 16, 32), (8, 32, 4))  # 8 heads of (16x32)(32x4)
+    assert mm.output == S((8, 16, 4)) and mm.macs == 8 * 16 * 32 * 4
+    assert cost("matmul", (16, 32), (32, 4)).output == S((16, 4))
+    with pytest.raises(InputMismatch):
+        cost("matmul", (16, 32), (16, 4))
+
+
+def test_uncounted_is_flagged_not_zero():
+    u = cost("uncounted", (2, 3, 4), output_shape=(7,), source="torch.erf")
+    assert u.output == S((7,)) and not u.counted
 
 
 def test_batch_norm_params_and_buffers():

@@ -68,3 +68,14 @@ def global_avg_pool2d(x: Shape) -> OpCost:
     """Output C×1×1 (the mean of each channel); FLOPs = C·H·W additions."""
     channels, h, w = feature_map(x, "global_avg_pool2d")
     return OpCost(Shape((channels, 1, 1)), flops=channels * h * w)
+
+
+@register("mean")
+def mean(x: Shape, *, dim, keepdim: bool = False) -> OpCost:
+    """The mean over the sample dimensions in dim (0 = channels); FLOPs = one addition per input element."""
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    if not dims or any(not 0 <= d < len(x.dims) for d in dims):
+        raise ShapeError(f"mean dims {dim} are out of range for {x}")
+    kept = [1 if d in dims else size for d, size in enumerate(x.dims)]
+    out = kept if keepdim else [size for d, size in enumerate(x.dims) if d not in dims]
+    return OpCost(Shape(tuple(out) or (1,)), flops=x.numel)

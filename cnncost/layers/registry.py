@@ -25,6 +25,7 @@ class OpCost:
     macs: int = 0
     flops: int = 0
     in_place: bool = False  # the output is the input's own storage: no new activation memory
+    counted: bool = True  # False for an op cnncost has no formula for: its cost is unknown, not zero
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from typing import Callable
 import torch
 from torch import nn
 
-from ..errors import UnknownNameError
+from ..errors import CnnCostError, UnknownNameError
 from ..layers.elementwise import ACTIVATIONS
 from ..shapes import Shape
 
@@ -192,3 +192,53 @@ def slice_(x: Shape, *, start, end, dim=0):
 @builder("channel_shuffle")
 def channel_shuffle(x: Shape, *, groups):
     return nn.ChannelShuffle(groups)
+
+
+class Reshape(nn.Module):
+    """x.reshape to a sample shape (batch kept)."""
+
+    def __init__(self, shape) -> None:
+        super().__init__()
+        self.shape = tuple(shape)
+
+    def forward(self, x):
+        return x.reshape(x.shape[0], *self.shape)
+
+
+class Mean(nn.Module):
+    """x.mean over sample dimensions (batch excluded)."""
+
+    def __init__(self, dim, keepdim: bool) -> None:
+        super().__init__()
+        dims = (dim,) if isinstance(dim, int) else tuple(dim)
+        self.dims, self.keepdim = tuple(d + 1 for d in dims), keepdim
+
+    def forward(self, x):
+        return x.mean(self.dims, keepdim=self.keepdim)
+
+
+class MatMul(nn.Module):
+    """torch.matmul of two inputs."""
+
+    def forward(self, a, b):
+        return torch.matmul(a, b)
+
+
+@builder("reshape")
+def reshape(x: Shape, *, shape):
+    return Reshape(shape)
+
+
+@builder("mean")
+def mean(x: Shape, *, dim, keepdim=False):
+    return Mean(dim, keepdim)
+
+
+@builder("matmul")
+def matmul(a: Shape, b: Shape):
+    return MatMul()
+
+
+@builder("uncounted")
+def uncounted(*xs: Shape, output_shape, source):
+    raise CnnCostError(f"no torch module stands for the uncounted op {source!r}")
