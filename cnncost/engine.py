@@ -31,7 +31,8 @@ def propagate(graph: Graph, input: Shape | tuple[int, ...] | str | None = None, 
         env[node.name] = cost.output
         layers.append(LayerCost(
             name=node.name, op=node.op, inputs=node.inputs, attrs=node.attrs, input_shapes=inputs,
-            output_shape=cost.output, params=cost.params, buffers=cost.buffers,
+            output_shape=cost.output,
+            params=0 if node.shares else cost.params, buffers=0 if node.shares else cost.buffers,
             macs=cost.macs * batch, flops=cost.flops * batch,
             activation_bytes=0 if cost.in_place else cost.output.numel * batch * width,
             in_place=cost.in_place, counted=cost.counted,

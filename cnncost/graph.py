@@ -20,6 +20,7 @@ class Node:
     op: str
     inputs: tuple[str, ...] = ()  # empty: the node before it (or the network's input)
     attrs: tuple[tuple[str, Any], ...] = ()
+    shares: str | None = None  # the earlier node whose parameters this one reuses (a module called twice)
 
     @property
     def attributes(self) -> dict[str, Any]:
@@ -57,7 +58,7 @@ class Graph:
         previous = INPUT
         for node in _flatten(layers):
             if not node.inputs:
-                node = Node(node.name, node.op, (previous,), node.attrs)
+                node = Node(node.name, node.op, (previous,), node.attrs, node.shares)
             resolved.append(node)
             previous = node.name
         graph = cls(name, tuple(resolved), Shape.of(input), description)
@@ -86,6 +87,8 @@ class Graph:
             except UnknownNameError as error:
                 raise GraphError(f"{node.name}: {error}") from None
             spec.check(node.name, len(node.inputs), node.attributes)
+            if node.shares is not None and node.shares not in defined:
+                raise GraphError(f"{node.name}: shares the parameters of {node.shares!r}, which is not a layer before it")
             defined.add(node.name)
 
     @property

@@ -100,3 +100,15 @@ def test_profiling_imports_neither_torch_nor_pandas_nor_rich():
             "print(sorted(m for m in ('torch', 'pandas', 'rich', 'numpy') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_a_node_that_shares_parameters_counts_none():
+    from cnncost import Node
+
+    conv = layer("conv2d", "conv", out_channels=3, kernel_size=3, padding=1)
+    again = Node("conv#2", "conv2d", ("conv",), conv.attrs, shares="conv")
+    p = cnncost.propagate(Graph.build("twice", [conv, again], (3, 8, 8)))
+    assert p.layer("conv").params == 3 * 3 * 9 + 3 and p.layer("conv#2").params == 0
+    assert p.layer("conv#2").macs == p.layer("conv").macs == 3 * 64 * 27  # the compute happens twice
+    with pytest.raises(cnncost.GraphError, match="shares the parameters of 'nothing'"):
+        Graph.build("bad", [Node("a", "relu", (), (), shares="nothing")], (3, 8, 8))

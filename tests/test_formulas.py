@@ -21,7 +21,7 @@ EXAMPLES = {
     "local_response_norm": ((6, 3, 3),), "softmax": ((10,),), "concat": ((2, 3, 3), (5, 3, 3)),
     "add": ((2, 3, 3), (2, 3, 3)), "multiply": ((2, 3, 3), (2, 1, 1)), "slice": ((6, 3, 3),),
     "channel_shuffle": ((6, 3, 3),), "reshape": ((2, 3, 4),), "mean": ((2, 3, 4),), "matmul": ((2, 3, 4), (2, 4, 5)),
-    "uncounted": ((2, 3, 4),),
+    "uncounted": ((2, 3, 4),), "elementwise": ((2, 3, 4), (2, 3, 4)),
     **{op: ((2, 3, 4),) for op in ("relu", "relu6", "gelu", "tanh", "sigmoid", "silu", "hardswish", "hardsigmoid")},
 }
 EXAMPLE_ATTRS = {
@@ -30,6 +30,7 @@ EXAMPLE_ATTRS = {
     "adaptive_max_pool2d": {"output_size": 3}, "linear": {"out_features": 5}, "local_response_norm": {"size": 3},
     "slice": {"start": 2, "end": 5}, "channel_shuffle": {"groups": 3}, "reshape": {"shape": (6, 4)},
     "mean": {"dim": (1, 2)}, "uncounted": {"output_shape": (7,), "source": "torch.erf"},
+    "elementwise": {"operation": "sub"},
 }
 
 
@@ -183,3 +184,9 @@ def test_slice_and_shuffle_move_data_without_arithmetic():
         cost("slice", (116, 28, 28), start=0, end=200)
     with pytest.raises(ShapeError, match="groups=3 must divide the channels \\(116\\)"):
         cost("channel_shuffle", (116, 28, 28), groups=3)
+
+
+def test_elementwise_arithmetic():
+    assert cost("elementwise", (4, 2, 2), (4, 2, 2), operation="sub").flops == 16  # one subtraction per element
+    assert cost("elementwise", (4, 2, 2), operation="mul", constant=0.5).flops == 16  # x * 0.5
+    assert cost("elementwise", (4, 2, 2), (4, 1, 1), operation="div").output == S((4, 2, 2))

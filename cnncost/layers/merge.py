@@ -46,3 +46,11 @@ def multiply(*xs: Shape) -> OpCost:
     """FLOPs = (inputs − 1) per output element; inputs broadcast as in torch (a C×1×1 gate scales a C×H×W map)."""
     out = broadcast(xs)
     return OpCost(out, flops=(len(xs) - 1) * out.numel)
+
+
+@register("elementwise")
+def elementwise(*xs: Shape, operation: str, constant: float | None = None) -> OpCost:
+    """Arithmetic op (add, sub, mul, div, ...) on broadcast inputs, or one input and a constant: FLOPs = 1 per
+    output element per operation (inputs − 1, or 1 with a constant)."""
+    out = broadcast(xs)
+    return OpCost(out, flops=max(len(xs) - 1, 1) * out.numel)

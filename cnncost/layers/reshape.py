@@ -34,6 +34,6 @@ def channel_shuffle(x: Shape, *, groups: int) -> OpCost:
 
 
 @register("uncounted")
-def uncounted(*xs: Shape, output_shape, source: str) -> OpCost:
-    """An op with no formula (source names it): its output shape is known, its cost is not; never counted as zero."""
-    return OpCost(Shape(tuple(output_shape)), counted=False)
+def uncounted(*xs: Shape, output_shape, source: str, params: int = 0, buffers: int = 0) -> OpCost:
+    """An op with no formula (source names it): output shape and parameters known, MACs and FLOPs unknown (not zero)."""
+    return OpCost(Shape(tuple(output_shape)), params=params, buffers=buffers, counted=False)

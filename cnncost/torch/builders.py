@@ -239,6 +239,29 @@ def matmul(a: Shape, b: Shape):
     return MatMul()
 
 
+class Elementwise(nn.Module):
+    """An arithmetic op on the inputs, or on one input and a constant."""
+
+    OPS = {"add": torch.add, "sub": torch.sub, "mul": torch.mul, "div": torch.div, "pow": torch.pow}
+
+    def __init__(self, op: str, constant: float | None) -> None:
+        super().__init__()
+        if op not in self.OPS:
+            raise CnnCostError(f"no torch op for elementwise {op!r}; known: {', '.join(self.OPS)}")
+        self.function, self.constant = self.OPS[op], constant
+
+    def forward(self, *xs):
+        result = xs[0] if len(xs) > 1 else self.function(xs[0], 1.0 if self.constant is None else self.constant)
+        for x in xs[1:]:
+            result = self.function(result, x)
+        return result
+
+
+@builder("elementwise")
+def elementwise(*xs: Shape, operation, constant=None):
+    return Elementwise(operation, constant)
+
+
 @builder("uncounted")
-def uncounted(*xs: Shape, output_shape, source):
+def uncounted(*xs: Shape, output_shape, source, params=0, buffers=0):
     raise CnnCostError(f"no torch module stands for the uncounted op {source!r}")
