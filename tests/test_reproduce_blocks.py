@@ -89,7 +89,8 @@ def test_heads_and_stem_are_the_networks_own():
     assert cnncost.profile("vgg16-head").total.params == sum(vgg16.layer(n).params for n in ("fc6", "fc7", "fc8"))
     stem = cnncost.profile("googlenet-stem")
     assert stem.output_shape == paper.layer("maxpool2").output_shape
-    assert [c.params for c in stem.layers if c.op == "conv2d"] == [paper.layer(n).params for n in ("conv1", "conv2", "conv3")]
+    convs = [c.params for c in stem.layers if c.op == "conv2d"]
+    assert convs == [paper.layer(n).params for n in ("conv1", "conv2", "conv3")]
 
 
 def test_table_of_a_block(capsys):

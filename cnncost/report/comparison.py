@@ -36,6 +36,7 @@ class Operand:
 
     @property
     def has_range(self) -> bool:
+        """Whether the operand names a first or last layer."""
         return self.first is not None or self.last is not None
 
 
@@ -59,7 +60,8 @@ def parse_operand(text: str) -> Operand:
     """'vgg16' or 'vgg16:conv1_1..pool3' (either end may be empty) -> Operand."""
     match = _OPERAND.match(text.strip())
     if not match:
-        raise CnnCostError(f"malformed operand {text!r}: expected NAME or NAME:FIRST..LAST, such as vgg16:conv1_1..pool3")
+        raise CnnCostError(f"malformed operand {text!r}: expected NAME or NAME:FIRST..LAST, "
+                           "such as vgg16:conv1_1..pool3")
     return Operand(match["name"], match["first"] or None, match["last"] or None)
 
 

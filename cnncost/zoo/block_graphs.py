@@ -15,6 +15,7 @@ from .resnet import basic_block, bottleneck
 
 EECS498 = "EECS 498-007 lecture 8"
 CS231N = "CS231n 2017 lecture 9"
+STACKS = {"conv5x5": (5, 1), "conv3x3-x2": (3, 2), "conv7x7": (7, 1), "conv3x3-x3": (3, 3)}  # name: (kernel, depth)
 
 
 def conv_chain(name: str, convs: tuple[tuple[int, int], ...], input: tuple[int, int, int],
@@ -30,6 +31,12 @@ def same_width_stack(name: str, kernel: int, depth: int, channels: int, size: in
     """depth convs kernel x kernel, C -> C, at size x size: one 5x5, two 3x3, one 7x7, three 3x3."""
     return conv_chain(name, ((kernel, channels),) * depth, (channels, size, size),
                       f"{depth} x conv {kernel}x{kernel}, {channels} -> {channels}")
+
+
+def stack_graph(name: str, channels: int, size: int) -> Graph:
+    """The stack of that name in STACKS, C -> C at size x size."""
+    kernel, depth = STACKS[name]
+    return same_width_stack(name, kernel, depth, channels, size)
 
 
 def inception_naive_graph(name: str, input: tuple[int, int, int], widths=(128, 192, 96)) -> Graph:
@@ -94,27 +101,28 @@ def conv3x3_256() -> Graph:
 
 @register_block("reduce-conv3x3-256", "bottleneck", "a 1x1 conv 256 -> 64, then a 3x3 conv 64 -> 256")
 def reduce_conv3x3_256() -> Graph:
-    return conv_chain("reduce-conv3x3-256", ((1, 64), (3, 256)), (256, 56, 56), "conv 1x1 256 -> 64, conv 3x3 64 -> 256")
+    return conv_chain("reduce-conv3x3-256", ((1, 64), (3, 256)), (256, 56, 56),
+                      "conv 1x1 256 -> 64, conv 3x3 64 -> 256")
 
 
 @register_block("conv5x5", "VGG", f"{EECS498}: one 5x5 conv C -> C (C = 64)")
 def conv5x5() -> Graph:
-    return same_width_stack("conv5x5", 5, 1, 64, 56)
+    return stack_graph("conv5x5", 64, 56)
 
 
 @register_block("conv3x3-x2", "VGG", f"{EECS498}: two 3x3 convs C -> C, the receptive field of one 5x5 (C = 64)")
 def conv3x3_x2() -> Graph:
-    return same_width_stack("conv3x3-x2", 3, 2, 64, 56)
+    return stack_graph("conv3x3-x2", 64, 56)
 
 
 @register_block("conv7x7", "VGG", "Simonyan & Zisserman 2014, §2.3: one 7x7 conv C -> C (C = 64)")
 def conv7x7() -> Graph:
-    return same_width_stack("conv7x7", 7, 1, 64, 56)
+    return stack_graph("conv7x7", 64, 56)
 
 
 @register_block("conv3x3-x3", "VGG", "Simonyan & Zisserman 2014, §2.3: three 3x3 convs C -> C (C = 64)")
 def conv3x3_x3() -> Graph:
-    return same_width_stack("conv3x3-x3", 3, 3, 64, 56)
+    return stack_graph("conv3x3-x3", 64, 56)
 
 
 @register_block("resnet-basic", "ResNet", f"{EECS498}; torchvision BasicBlock: two 3x3 convs, C = 64 at 56x56")

@@ -1,0 +1,51 @@
+"""cnncost reproduce TOPIC: a published table beside cnncost's, number by number, with a verdict for each."""
+
+from __future__ import annotations
+
+import sys
+
+from .common import UsageError, add_output_options, emit, output_format
+
+TOPICS = ("alexnet", "stem", "bottleneck", "networks", "all")
+
+
+def register(commands) -> None:
+    parser = commands.add_parser(
+        "reproduce", help="published tables beside cnncost's, with a verdict for every number",
+        description="alexnet: the lecture's AlexNet table; stem: GoogLeNet's stem against VGG-16 to 28x28; "
+                    "bottleneck: the block comparisons; networks: whole-network totals; all: every report, written "
+                    "to --dir as Markdown and CSV with an index.")
+    parser.add_argument("topic", choices=TOPICS)
+    parser.add_argument("--dir", default="reports", help="where 'all' writes its files (default: reports)")
+    add_output_options(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args) -> int:
+    from .. import reference
+
+    if args.topic == "all":
+        if args.output or args.format:
+            raise UsageError("reproduce all writes a folder of Markdown and CSV files: give --dir, not -o or --format")
+        for path in reference.write_all(args.dir):
+            print(f"wrote {path}")
+        return 0
+    report = reference.build(args.topic)
+    fmt = output_format(args)
+    if fmt == "json":
+        raise UsageError("reproduce writes table, md or csv")
+    if fmt == "csv":
+        from ..reference.checks import RECORD_COLUMNS
+        from ..report.document import to_csv
+
+        emit(to_csv(report.records(), RECORD_COLUMNS), args.output)
+    elif fmt == "md":
+        from ..report.document import to_markdown
+
+        emit(to_markdown(report.document), args.output)
+    else:
+        from ..report.document import to_terminal
+        from ..report.terminal import wants_style
+
+        emit(to_terminal(report.document, styled=args.output is None and wants_style(sys.stdout)), args.output)
+    return 0
