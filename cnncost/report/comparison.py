@@ -11,7 +11,7 @@ The totals of a cut are the sums over its layers; its input is the input of its 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from ..errors import CnnCostError, close_matches
@@ -124,8 +124,8 @@ def cut_profile(profile: Profile, first: str | None = None, last: str | None = N
     layers = profile.layers[start:stop + 1]
     shape = layers[0].input_shape
     input_bytes = shape.numel * profile.batch * profile.bytes_per_element
-    return Profile(profile.name, shape, profile.batch, profile.dtype, profile.bytes_per_element, layers,
-                   totals_of(layers, input_bytes, profile.bytes_per_element))
+    return replace(profile, input_shape=shape, layers=layers,
+                   total=totals_of(layers, input_bytes, profile.bytes_per_element))
 
 
 def side(operand: Operand, *, input=None, batch: int = 1, dtype: str = "fp32",
