@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from .engine import propagate
 from .errors import CnnCostError, GraphError, ShapeError, UnknownNameError
 from .graph import INPUT, Graph, Node, layer
@@ -17,13 +19,41 @@ from .zoo import create, list_models
 __version__ = "0.1.0"
 
 
-def profile(model: "str | Graph", input=None, batch: int = 1, dtype: str = "fp32") -> Profile:
-    """Profile a built-in architecture (by name) or a Graph at input C×H×W (default: the network's own)."""
-    graph = create(model) if isinstance(model, str) else model
-    if not isinstance(graph, Graph):
-        raise CnnCostError(f"profile() takes an architecture name or a Graph, got {type(model).__name__}")
-    return propagate(graph, input=input, batch=batch, dtype=dtype)
+def profile(model, input=None, batch: int = 1, dtype: str = "fp32", strict: bool = False) -> Profile:
+    """Profile a network at input C×H×W (default: the network's own) for a batch and dtype.
+
+    model: a built-in name ('alexnet'), a spec file ('net.toml'), a module path ('pkg.mod:Net', 'net.py:Net'),
+    an nn.Module (input required) or a Graph. strict makes an op without a cost formula an error.
+    """
+    from .sources import load_source
+
+    source = load_source(model, input)
+    result = propagate(source.graph, input=input, batch=batch, dtype=dtype)
+    if source.trace is not None:
+        result = check_trace(result, source.trace)
+    if strict and result.uncounted:
+        names = ", ".join(f"{c.name} ({c.attributes.get('source')})" for c in result.uncounted)
+        raise CnnCostError(f"{len(result.uncounted)} layer(s) have no cost formula: {names}")
+    return result
 
 
-__all__ = ["CnnCostError", "Graph", "GraphError", "INPUT", "LayerCost", "Node", "Profile", "Shape", "ShapeError",
+def check_trace(result: Profile, trace) -> Profile:
+    """Every traced node's shape as torch gave it; notes on uncounted layers and parameters outside any layer."""
+    for cost in result.layers:
+        expected = trace.expected_shapes.get(cost.name)
+        if expected is not None and tuple(expected) != cost.output_shape.dims:
+            raise CnnCostError(f"{cost.name}: cnncost computes {cost.output_shape} where torch gives "
+                               f"{'x'.join(map(str, expected))}; please report this layer")
+    notes = [f"traced with {trace.method}"]
+    if result.uncounted:
+        notes.append(f"{len(result.uncounted)} layer(s) have no cost formula; their MACs and FLOPs are unknown, "
+                     "not zero: " + ", ".join(f"{c.name} ({c.attributes.get('source')})" for c in result.uncounted))
+    missing = trace.module_params - result.total.params
+    if missing:
+        notes.append(f"{missing:,} of the module's {trace.module_params:,} parameters are used outside the layers "
+                     "cnncost recognises and are not in the totals")
+    return dataclasses.replace(result, notes=tuple(notes))
+
+
+__all__ = ["check_trace", "CnnCostError", "Graph", "GraphError", "INPUT", "LayerCost", "Node", "Profile", "Shape", "ShapeError",
            "Totals", "UnknownNameError", "create", "layer", "list_models", "profile", "propagate"]

@@ -76,6 +76,7 @@ class Profile:
     bytes_per_element: int
     layers: tuple[LayerCost, ...]
     total: Totals = field(repr=False)
+    notes: tuple[str, ...] = ()  # how the graph was found, and what the user should know about its figures
 
     def layer(self, name: str) -> LayerCost:
         """The layer of that name."""

@@ -60,3 +60,10 @@ def emit(text: str, path: str | None) -> None:
     from ..report.export import write_atomic
 
     write_atomic(path, text)
+
+
+def warn(result) -> None:
+    """The profile's notes that need the user's attention, one line each on standard error."""
+    for note in result.notes:
+        if not note.startswith("traced with"):
+            print(f"cnncost: warning: {note}", file=sys.stderr)

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from .common import UsageError, add_output_options, add_profile_options, emit, output_format, parse_batch
+from .common import UsageError, add_output_options, add_profile_options, emit, output_format, parse_batch, warn
 
 
 def register(commands) -> None:
     parser = commands.add_parser("table", help="per-layer cost table of an architecture")
-    parser.add_argument("name", help="a built-in architecture (see 'cnncost list')")
+    parser.add_argument("name", help="a built-in architecture (see 'cnncost list'), a spec file (net.toml, net.json) "
+                        "or a torch module (pkg.mod:Net, path/net.py:build_net; needs --input)")
     add_profile_options(parser)
     add_output_options(parser)
     parser.add_argument("--all-layers", action="store_true",
                         help="one row per layer: do not fold in-place layers into the row they follow")
     parser.add_argument("--exact", action="store_true", help="raw integers (bytes, counts) instead of KB, k and M")
     parser.add_argument("--depth", help="fold blocks into one row each: 1 for stages (layer1), 2 for blocks (layer1.0)")
+    parser.add_argument("--strict", action="store_true", help="an op without a cost formula is an error, not a warning")
     parser.set_defaults(run=run)
 
 
@@ -30,7 +32,9 @@ def run(args) -> int:
     from .. import profile
 
     fmt = output_format(args)
-    result = profile(args.name, input=args.input, batch=parse_batch(args.batch), dtype=args.dtype)
+    result = profile(args.name, input=args.input, batch=parse_batch(args.batch), dtype=args.dtype,
+                     strict=args.strict)
+    warn(result)
     fold, depth = not args.all_layers, parse_depth(args.depth)
     if fmt == "table":
         from ..report.terminal import print_profile, render_profile

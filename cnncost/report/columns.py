@@ -21,7 +21,18 @@ class Column:
 
 
 def _quantity(header: str, quantity: str, fmt: Callable[[int], str]) -> Column:
-    return Column(header, lambda row, p: fmt(row.total(quantity)), lambda p: fmt(getattr(p.total, quantity)))
+    """A summed quantity; MACs and FLOPs of a row with an uncounted layer are marked '?' (unknown, not zero)."""
+    unknowable = quantity in ("macs", "flops")
+
+    def cell(row: Row, profile: Profile) -> str:
+        text = fmt(row.total(quantity))
+        return text + "+?" if unknowable and not row.counted else text
+
+    def total(profile: Profile) -> str:
+        text = fmt(getattr(profile.total, quantity))
+        return text + "+?" if unknowable and profile.uncounted else text
+
+    return Column(header, cell, total)
 
 
 def _share(header: str, quantity: str) -> Column:
@@ -82,4 +93,5 @@ def summary_lines(profile: Profile) -> list[tuple[str, str]]:
         ("Params size", units.megabytes(total.param_bytes)),
         ("Buffers size", units.megabytes(total.buffer_bytes)),
         ("Estimated total size", units.megabytes(total.total_bytes)),
+        *(("Note", note) for note in profile.notes),
     ]

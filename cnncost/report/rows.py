@@ -33,7 +33,13 @@ class Row:
         """The layer types of the row, 'conv2d+relu', or 'block of N layers'."""
         if self.is_block:
             return f"block of {len(self.layers)} layers"
-        return "+".join(cost.op for cost in self.layers)
+        return "+".join(cost.op if cost.counted else f"uncounted({cost.attributes.get('source')})"
+                        for cost in self.layers)
+
+    @property
+    def counted(self) -> bool:
+        """False when a layer of the row has no cost formula: its MACs and FLOPs are unknown."""
+        return all(cost.counted for cost in self.layers)
 
     @property
     def output_shape(self) -> Shape:
@@ -118,7 +124,8 @@ def spec_text(cost: LayerCost) -> str:
         parts += [_kernel_text(attrs["kernel_size"]), _kernel_text(stride), _kernel_text(attrs.get("padding", 0))]
     if "output_size" in attrs:
         parts.append(f"to {_kernel_text(attrs['output_size'])}")
-    extras = [f"{key} {_kernel_text(attrs[key])}" for key in ("groups", "dilation") if attrs.get(key, 1) != 1]
+    extras = [f"{key} {_kernel_text(attrs[key])}" for key in ("groups", "dilation")
+              if _kernel_text(attrs.get(key, 1)) != "1"]
     if attrs.get("ceil_mode"):
         extras.append("ceil")
     return ", ".join(parts + extras)

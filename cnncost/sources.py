@@ -1,0 +1,125 @@
+"""Where a network comes from: a built-in name, a spec file, an importable torch module, or a Graph.
+
+    alexnet                         a built-in architecture
+    my_net.toml, my_net.json        a spec file (cnncost.spec)
+    mypkg.models:build_net          an nn.Module class, factory or instance, imported from a package
+    path/to/net.py:Net              the same from a file
+
+Only the torch-module path imports torch, and only when it is taken.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import CnnCostError
+from .graph import Graph
+from .shapes import Shape
+
+SPEC_SUFFIXES = (".toml", ".json")
+
+
+@dataclass(frozen=True)
+class Source:
+    """A loaded network: its graph and, for a torch module, what tracing found (torch's shapes and counts)."""
+
+    graph: Graph
+    trace: Any = None  # cnncost.torch.trace.TraceResult for a torch module
+
+
+def is_module_path(text: str) -> bool:
+    """'pkg.mod:attr' or 'file.py:attr'."""
+    target, colon, attr = text.rpartition(":")
+    return bool(colon and target and attr)
+
+
+def load_source(model: Any, input: Any = None) -> Source:
+    """The graph of a name, spec file, module path, nn.Module or Graph."""
+    if isinstance(model, Graph):
+        return Source(model)
+    if isinstance(model, str):
+        if model.lower().endswith(SPEC_SUFFIXES):
+            from .spec import read_spec
+
+            return Source(read_spec(model))
+        if is_module_path(model):
+            return _traced(import_module_object(model), model, input)
+        from .zoo import create
+
+        return Source(create(model))
+    if _is_torch_module(model):
+        return _traced(model, type(model).__name__, input)
+    raise CnnCostError(f"cannot profile a {type(model).__name__}: give an architecture name, a spec file, "
+                       "a module path (pkg.mod:Net), an nn.Module or a Graph")
+
+
+def _is_torch_module(value: Any) -> bool:
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(value, torch.nn.Module)
+
+
+def _traced(module: Any, name: str, input: Any) -> Source:
+    if input is None:
+        raise CnnCostError(f"{name}: a torch module needs an input size, such as --input 3x224x224")
+    from .torch.trace import graph_from_module
+
+    result = graph_from_module(module, Shape.of(input), name)
+    return Source(result.graph, result)
+
+
+def import_module_object(text: str):
+    """The nn.Module that 'pkg.mod:attr' or 'path/file.py:attr' names: an instance, or a class or factory called
+    with no arguments."""
+    from .torch import require_torch
+
+    torch = require_torch()
+    target, _, attribute = text.rpartition(":")
+    module = _import(target)
+    value: Any = module
+    for part in attribute.split("."):
+        if not hasattr(value, part):
+            raise CnnCostError(f"{target} has no attribute {attribute!r}")
+        value = getattr(value, part)
+    if isinstance(value, torch.nn.Module):
+        return value
+    if not callable(value):
+        raise CnnCostError(f"{text} is neither an nn.Module nor a class or function that makes one")
+    try:
+        built = value()
+    except Exception as error:  # noqa: BLE001  user code: any failure is reported in one line
+        raise CnnCostError(f"{text}() failed: {type(error).__name__}: {_first_line(error)}") from None
+    if not isinstance(built, torch.nn.Module):
+        raise CnnCostError(f"{text}() returned a {type(built).__name__}, not an nn.Module")
+    return built
+
+
+def _import(target: str):
+    try:
+        if target.endswith(".py") or "/" in target or "\\" in target:
+            path = Path(target)
+            if not path.is_file():
+                raise CnnCostError(f"no such file: {target}")
+            spec = importlib.util.spec_from_file_location(f"cnncost_user_{path.stem}", path)
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[spec.name] = module
+            spec.loader.exec_module(module)
+            return module
+        if "" not in sys.path and "." not in sys.path:
+            sys.path.insert(0, "")  # the current folder, as `python -m` would have it
+        return importlib.import_module(target)
+    except CnnCostError:
+        raise
+    except BaseException as error:  # noqa: BLE001  user code: an import can raise anything, even SystemExit
+        if isinstance(error, KeyboardInterrupt):
+            raise
+        raise CnnCostError(f"cannot import {target}: {type(error).__name__}: {_first_line(error)}") from None
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else ""

@@ -1,0 +1,112 @@
+"""Any nn.Module as a cnncost graph: torch.fx, the function-mode fallback, and what they count against torch."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+torch = pytest.importorskip("torch", reason="tracing a torch module needs torch (pip install -e '.[test]')")
+
+from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
+
+import cnncost  # noqa: E402
+from cnncost.cli import main  # noqa: E402
+from cnncost.torch.network import build_module  # noqa: E402
+
+FIXTURES = Path(__file__).parent / "fixtures"
+sys.path.insert(0, str(FIXTURES))
+import user_nets  # noqa: E402
+
+
+def torch_counts(module, shape, batch=1):
+    """(params, multiply-adds) as torch counts them: numel of each parameter once, FlopCounterMode / 2."""
+    counter = FlopCounterMode(display=False)
+    with counter, torch.no_grad():
+        module.eval()(torch.randn(batch, *shape))
+    return sum(p.numel() for p in module.parameters()), counter.get_total_flops() // 2
+
+
+@pytest.mark.parametrize("name", ["resnet18", "googlenet", "mobilenet_v3_large", "shufflenet_v2_x1_0", "densenet121"])
+def test_modules_built_from_cnncost_graphs_trace_back_to_the_same_costs(name):
+    graph = cnncost.create(name)
+    expected = cnncost.profile(name, input=(3, 64, 64))
+    module = build_module(graph, expected, "cpu")
+    traced = cnncost.profile(module, input=(3, 64, 64))
+    assert traced.notes[0] == "traced with torch.fx"
+    assert (traced.total.params, traced.total.buffers, traced.total.macs) == \
+        (expected.total.params, expected.total.buffers, expected.total.macs)
+    assert traced.output_shape == expected.output_shape
+    assert not traced.uncounted
+
+
+@pytest.mark.parametrize("cls, shape", [(user_nets.Residual, (3, 16, 16)), (user_nets.Shared, (3, 16, 16)),
+                                        (user_nets.Dynamic, (3, 16, 16)), (user_nets.Split, (3, 8, 8))])
+def test_hand_written_modules_equal_torch(cls, shape):
+    module = cls()
+    profile = cnncost.profile(module, input=shape, batch=2)
+    params, macs = torch_counts(module, shape, batch=2)
+    assert profile.total.params == params
+    assert profile.total.macs == macs
+
+
+def test_functional_calls_become_nodes():
+    p = cnncost.profile(user_nets.Residual(), input=(3, 16, 16))
+    ops = [c.op for c in p.layers]
+    assert ops == ["conv2d", "batch_norm2d", "relu", "conv2d", "conv2d", "add", "relu", "concat",
+                   "adaptive_avg_pool2d", "flatten", "linear", "mean", "linear", "add"]
+    assert p.layer("add").flops == 16 * 16 * 16  # conv2 + proj: one add per element
+    assert p.layer("fc#2").params == 0  # the second call of fc reuses its weights
+
+
+def test_shared_module_and_loop_count_weights_once_and_compute_each_time():
+    p = cnncost.profile(user_nets.Shared(), input=(3, 16, 16))
+    assert [c.name for c in p.layers if c.op == "conv2d"] == ["stem", "block", "block#2", "block#3"]
+    assert p.total.params == (3 * 8 * 9 + 8) + (8 * 8 * 9 + 8) + (8 * 4 + 4) == 844  # block counted once
+    assert p.total.macs == 8 * 256 * 27 + 3 * 8 * 256 * 72 + 8 * 4 == 497_696  # stem, 3 block calls, head
+
+
+def test_data_dependent_code_falls_back_to_function_mode():
+    p = cnncost.profile(user_nets.Dynamic(), input=(3, 16, 16))
+    assert p.notes[0].startswith("traced with function mode on the CPU")
+    assert p.layer("conv").macs == 8 * 14 * 14 * 27
+
+
+def test_ops_without_a_formula_are_uncounted_not_zero(capsys):
+    p = cnncost.profile(user_nets.Unknown(), input=(3, 8, 8))
+    assert [c.name for c in p.uncounted] == ["norm", "erf"]
+    assert p.layer("norm").params == 2 * 4 * 6 * 6  # the layer norm's weight and bias are still counted
+    assert any("no cost formula" in note for note in p.notes)
+    with pytest.raises(cnncost.CnnCostError, match="2 layer\\(s\\) have no cost formula: norm \\(LayerNorm\\), erf"):
+        cnncost.profile(user_nets.Unknown(), input=(3, 8, 8), strict=True)
+    assert main(["table", f"{FIXTURES / 'user_nets.py'}:Unknown", "--input", "3x8x8"]) == 0
+    out, err = capsys.readouterr()
+    assert "uncounted(LayerNorm)" in out and "+?" in out
+    assert err.startswith("cnncost: warning: 2 layer(s) have no cost formula")
+
+
+def test_table_on_a_module_path_and_a_factory(capsys, monkeypatch):
+    monkeypatch.chdir(FIXTURES)
+    assert main(["table", "user_nets:build_net", "--input", "3x16x16", "--format", "json"]) == 0
+    import json
+
+    data = json.loads(capsys.readouterr().out)
+    assert data["total"]["params"] == sum(p.numel() for p in user_nets.Residual().parameters())
+    assert main(["table", "user_nets.py:Shared", "--input", "3x16x16", "--batch", "16"]) == 0
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["table", "missing_dir/net.py:Net", "--input", "3x8x8"], "no such file: missing_dir/net.py"),
+    (["table", "no_such_package.models:Net", "--input", "3x8x8"],
+     "cannot import no_such_package.models: ModuleNotFoundError: No module named 'no_such_package'"),
+    (["table", "user_nets:Nothing", "--input", "3x8x8"], "user_nets has no attribute 'Nothing'"),
+    (["table", "user_nets:NOT_A_MODULE", "--input", "3x8x8"], "is neither an nn.Module nor a class"),
+    (["table", "user_nets:Broken", "--input", "3x8x8"],
+     "Broken failed on input 3x8x8 (batch 1): ValueError: this module always fails"),
+    (["table", "user_nets:Residual"], "a torch module needs an input size"),
+    (["table", "user_nets:Residual", "--input", "16"], "user_nets:Residual failed on input 16 (batch 1)"),
+])
+def test_bad_module_input_is_one_line(capsys, monkeypatch, argv, message):
+    monkeypatch.chdir(FIXTURES)
+    assert main(argv) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1 and message in err
