@@ -1,0 +1,26 @@
+"""cnncost spec NAME: write an architecture as a TOML or JSON spec file, which `cnncost table FILE` reads back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .common import UsageError, emit
+
+
+def register(commands) -> None:
+    parser = commands.add_parser("spec", help="write an architecture as a TOML or JSON spec file")
+    parser.add_argument("name", help="a built-in architecture or block, or a spec file")
+    parser.add_argument("--format", choices=("toml", "json"), help="default: from -o's suffix, else toml")
+    parser.add_argument("-o", "--output", help="write to this file (atomically) instead of standard output")
+    parser.set_defaults(run=run)
+
+
+def run(args) -> int:
+    from ..sources import is_module_path, load_source
+    from ..spec import write_spec_text
+
+    if is_module_path(args.name):
+        raise UsageError("spec writes built-in architectures and spec files; a torch module has no spec to write")
+    fmt = args.format or ("json" if args.output and Path(args.output).suffix.lower() == ".json" else "toml")
+    emit(write_spec_text(load_source(args.name).graph, fmt), args.output)
+    return 0

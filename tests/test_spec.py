@@ -1,0 +1,103 @@
+"""Spec files: the documented example by hand, every built-in written out and read back, errors that point."""
+
+import textwrap
+
+import pytest
+
+import cnncost
+from cnncost.cli import main
+from cnncost.spec import SpecError, read_spec, write_spec_text
+from cnncost.zoo import create, list_blocks, list_models
+
+
+def without_none(attrs):
+    return tuple((k, v) for k, v in attrs if v is not None)
+
+
+@pytest.mark.parametrize("name", list_models() + list_blocks())
+@pytest.mark.parametrize("fmt", ["toml", "json"])
+def test_round_trip_gives_the_same_profile(tmp_path, name, fmt):
+    graph = create(name)
+    path = tmp_path / f"{name}.{fmt}"
+    path.write_text(write_spec_text(graph, fmt))
+    back = read_spec(path)
+    original, read = cnncost.propagate(graph), cnncost.propagate(back)
+    assert back.name == graph.name and back.default_input == graph.default_input
+    assert len(read.layers) == len(original.layers)
+    for a, b in zip(original.layers, read.layers):
+        assert (a.name, a.op, a.inputs, a.output_shape, a.params, a.buffers, a.macs, a.flops, a.activation_bytes) == \
+               (b.name, b.op, b.inputs, b.output_shape, b.params, b.buffers, b.macs, b.flops, b.activation_bytes)
+        assert without_none(a.attrs) == without_none(b.attrs)
+    assert read.total == original.total
+
+
+def test_the_documented_example(tmp_path):
+    import cnncost.spec as spec_module
+
+    doc = spec_module.__doc__
+    example = doc[doc.index('    name = "tiny"'):doc.index("Each layer has")]
+    path = tmp_path / "tiny.toml"
+    path.write_text(textwrap.dedent(example))
+    p = cnncost.profile(str(path))
+    assert [c.name for c in p.layers] == ["stem.conv", "stem.bn", "stem.relu", "pool", "flatten", "fc"]
+    assert p.layer("stem.conv").params == 16 * 3 * 9  # no bias
+    assert p.layer("stem.conv").macs == 16 * 32 * 32 * 27
+    assert p.layer("fc").params == 16 * 10 + 10
+    assert p.input_shape.dims == (3, 32, 32)
+
+
+def write(tmp_path, text, name="net.toml"):
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+HEADER = 'name = "net"\ninput = [3, 8, 8]\n'
+
+
+@pytest.mark.parametrize("body, message", [
+    ('[[layers]]\ntype = "relu"\n', "net.toml: layers[0]: missing field 'name'"),
+    ('[[layers]]\nname = "a"\n', "net.toml: layers[0] (a): missing field 'type'"),
+    ('[[layers]]\nname = "a"\ntype = "convolution"\n', "net.toml: layers[0] (a): field 'type': unknown layer type"),
+    ('[[layers]]\nname = "a"\ntype = "conv2d"\nout_channels = 4\nkernal_size = 3\n',
+     "net.toml: layers[0] (a): conv2d has no attribute 'kernal_size' (did you mean: kernel_size?)"),
+    ('[[layers]]\nname = "a"\ntype = "conv2d"\nout_channels = 4\n', "net.toml: layers[0] (a): conv2d needs kernel_size"),
+    ('[[layers]]\nname = "a"\ntype = "relu"\ninputs = ["ghost"]\n', "net.toml: a: input 'ghost' is not a layer of net"),
+    ('[[layers]]\nname = "a"\ntype = "relu"\ninputs = ["b"]\n[[layers]]\nname = "b"\ntype = "relu"\ninputs = ["a"]\n',
+     "net.toml: a: input 'b' comes after it"),
+    ('[[layers]]\nname = "a"\nblock = "missing"\n', "net.toml: layers[0] (a): field 'block': no block named 'missing'"),
+    ('[blocks.b]\nlayers = [{name = "c", type = "conv2d", out_channels = "$width", kernel_size = 1}]\n'
+     '[[layers]]\nname = "a"\nblock = "b"\n',
+     "net.toml: blocks.b.layers[0] (in a): field 'out_channels' needs the block parameter 'width'"),
+])
+def test_errors_point_at_file_layer_and_field(tmp_path, body, message):
+    with pytest.raises(SpecError) as raised:
+        read_spec(write(tmp_path, HEADER + body))
+    assert message in str(raised.value)
+
+
+def test_file_level_errors(tmp_path):
+    with pytest.raises(SpecError, match="not valid TOML"):
+        read_spec(write(tmp_path, "name = \n"))
+    with pytest.raises(SpecError, match="'input' must be a list of positive sizes"):
+        read_spec(write(tmp_path, 'input = [3, 0, 8]\n[[layers]]\nname = "a"\ntype = "relu"\n'))
+    with pytest.raises(SpecError, match="'layers' must be a non-empty list"):
+        read_spec(write(tmp_path, "input = [3, 8, 8]\n"))
+    with pytest.raises(SpecError, match="not valid JSON"):
+        read_spec(write(tmp_path, "{", name="net.json"))
+    with pytest.raises(SpecError, match="cannot read 'nowhere.toml'"):
+        read_spec("nowhere.toml")
+
+
+def test_cli_table_on_a_spec_file_and_spec_export(tmp_path, capsys):
+    path = tmp_path / "resnet18.toml"
+    assert main(["spec", "resnet18", "-o", str(path)]) == 0
+    assert main(["table", str(path), "--format", "json"]) == 0
+    import json
+
+    data = json.loads(capsys.readouterr().out)
+    assert data["total"]["params"] == 11_689_512
+    broken = write(tmp_path, HEADER + '[[layers]]\nname = "a"\ntype = "conv2d"\n', "broken.toml")
+    assert main(["table", str(broken)]) == 2
+    err = capsys.readouterr().err
+    assert err == "cnncost: error: broken.toml: layers[0] (a): conv2d needs kernel_size, out_channels\n"
