@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from .budget import BudgetExceeded, assert_budget, check_budget
 from .engine import propagate
 from .errors import CnnCostError, GraphError, ShapeError, UnknownNameError
 from .graph import INPUT, Graph, Node, layer
@@ -55,5 +56,5 @@ def check_trace(result: Profile, trace) -> Profile:
     return dataclasses.replace(result, notes=tuple(notes))
 
 
-__all__ = ["check_trace", "CnnCostError", "Graph", "GraphError", "INPUT", "LayerCost", "Node", "Profile", "Shape", "ShapeError",
+__all__ = ["BudgetExceeded", "assert_budget", "check_budget", "check_trace", "CnnCostError", "Graph", "GraphError", "INPUT", "LayerCost", "Node", "Profile", "Shape", "ShapeError",
            "Totals", "UnknownNameError", "create", "layer", "list_models", "profile", "propagate"]

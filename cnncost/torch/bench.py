@@ -246,3 +246,32 @@ def cache_bytes() -> int | None:
     except (OSError, ValueError):
         return None
     return max(sizes) if sizes else None
+
+
+@dataclass(frozen=True)
+class ForwardTiming:
+    """The whole forward pass of a network, timed: what a latency budget is checked against."""
+
+    profile: Profile
+    forward_median: float
+    forward_iqr: float
+
+
+def time_forward(profile: Profile, model, device: str = "cpu", min_run_time: float = 0.5) -> ForwardTiming:
+    """Median time of the network's forward pass at the profile's input, batch and dtype.
+
+    A torch module (an nn.Module, or a 'pkg.mod:Net' path) is timed itself; any other network is built from its
+    graph with cnncost's torch builders.
+    """
+    from ..sources import import_module_object, is_module_path, load_source
+
+    torch_dtype = check_device(device, profile.dtype)
+    if isinstance(model, torch.nn.Module) or (isinstance(model, str) and is_module_path(model)):
+        module = model if isinstance(model, torch.nn.Module) else import_module_object(model)
+        module = module.to(device=device, dtype=torch_dtype).eval()
+    else:
+        module = build_module(load_source(model).graph, profile, device, torch_dtype)
+    x = torch.randn(profile.batch, *profile.input_shape.dims, device=device, dtype=torch_dtype)
+    with torch.no_grad():
+        median, iqr = _time("module(x)", {"module": module, "x": x}, torch.get_num_threads(), min_run_time)
+    return ForwardTiming(profile, median, iqr)

@@ -1,0 +1,107 @@
+"""Budgets: limits on a network's parameters, MACs, FLOPs, activation memory and latency, for CI.
+
+    from cnncost import profile, assert_budget
+    assert_budget(profile("resnet50"), max_params="30M", max_macs="5G", max_memory="120MB")
+
+Counts take decimal suffixes (k = 10^3, M = 10^6, G = 10^9, T = 10^12); memory takes B, KB, MB, GB with
+KB = 1024 bytes, as everywhere in cnncost; latency takes s, ms, us. Memory is the activation size: the sum
+of the layers' outputs, as the table's total.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+
+from .errors import CnnCostError
+
+COUNT_UNITS = {"": 1, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
+BYTE_UNITS = {"B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3, "TB": 1024**4, "KIB": 1024, "MIB": 1024**2,
+              "GIB": 1024**3}
+TIME_UNITS = {"S": Fraction(1), "MS": Fraction(1, 10**3), "US": Fraction(1, 10**6)}
+_NUMBER = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$")
+
+
+class BudgetExceeded(AssertionError):
+    """One or more budgets broken; the message names each, with the value and the limit."""
+
+
+def _parse(text: str | int | float, units: dict, what: str, default_unit: str):
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        return Fraction(text) * units[default_unit]
+    match = _NUMBER.match(str(text))
+    unit = match.group(2).upper() if match else None
+    if not match or unit not in units and not (unit == "" and default_unit in units):
+        known = ", ".join(u for u in units if u) or "none"
+        raise CnnCostError(f"malformed {what} {text!r}: a number with a unit ({known})")
+    return Fraction(match.group(1)) * units[unit or default_unit]
+
+
+def parse_count(text) -> int:
+    """'5M' -> 5,000,000; '1.5G' -> 1,500,000,000; '600k' -> 600,000."""
+    return int(_parse(text, COUNT_UNITS, "count", ""))
+
+
+def parse_bytes(text) -> int:
+    """'120MB' -> 125,829,120 bytes (MB = 1024 KB); a bare number is bytes."""
+    return int(_parse(text, BYTE_UNITS, "memory size", "B"))
+
+
+def parse_seconds(text) -> Fraction:
+    """'20ms' -> 1/50 s; a bare number is seconds."""
+    return _parse(text, TIME_UNITS, "latency", "S")
+
+
+@dataclass(frozen=True)
+class Check:
+    """One budget: what it limits, the measured value, the limit, and the text the user gave for it."""
+
+    quantity: str
+    value: float
+    limit: float
+    given: str
+
+    @property
+    def ok(self) -> bool:
+        return self.value <= self.limit
+
+    def describe(self) -> str:
+        """'params 25,557,032 > limit 20,000,000 (20M)'."""
+        sign = "<=" if self.ok else ">"
+        if self.quantity == "latency":
+            return f"latency {float(self.value) * 1e3:,.3f} ms {sign} limit {float(self.limit) * 1e3:,.3f} ms ({self.given})"
+        unit = " bytes" if self.quantity == "memory" else ""
+        return f"{self.quantity} {int(self.value):,}{unit} {sign} limit {int(self.limit):,}{unit} ({self.given})"
+
+
+def check_budget(result, max_params=None, max_macs=None, max_flops=None, max_memory=None,
+                 max_latency=None) -> list[Check]:
+    """Every given budget checked against a Profile (or a bench result, which has .profile and a latency)."""
+    profile = getattr(result, "profile", result)
+    total = profile.total
+    checks = []
+    for quantity, given, value, parse in (("params", max_params, total.params, parse_count),
+                                          ("MACs", max_macs, total.macs, parse_count),
+                                          ("FLOPs", max_flops, total.flops, parse_count),
+                                          ("memory", max_memory, total.activation_bytes, parse_bytes)):
+        if given is not None:
+            checks.append(Check(quantity, value, parse(given), str(given)))
+    if max_latency is not None:
+        latency = getattr(result, "forward_median", None)
+        if latency is None:
+            raise CnnCostError("a latency budget needs a timed run: pass a bench result "
+                               "(cnncost.torch.bench.bench) or use `cnncost check --max-latency`")
+        checks.append(Check("latency", Fraction(latency), parse_seconds(max_latency), str(max_latency)))
+    if not checks:
+        raise CnnCostError("no budget given: set at least one of max_params, max_macs, max_flops, max_memory, "
+                           "max_latency")
+    return checks
+
+
+def assert_budget(result, max_params=None, max_macs=None, max_flops=None, max_memory=None, max_latency=None) -> None:
+    """Raise BudgetExceeded (an AssertionError) naming every budget the network breaks."""
+    broken = [c for c in check_budget(result, max_params, max_macs, max_flops, max_memory, max_latency) if not c.ok]
+    if broken:
+        name = getattr(result, "profile", result).name
+        raise BudgetExceeded(f"{name} is over budget: " + "; ".join(c.describe() for c in broken))

@@ -1,0 +1,57 @@
+"""cnncost check NAME --max-...: hold a network to its budgets; exit 0 within, 1 over, 2 on bad input."""
+
+from __future__ import annotations
+
+import sys
+
+from .common import UsageError, add_profile_options, parse_batch, warn
+
+
+def register(commands) -> None:
+    parser = commands.add_parser("check", help="check a network against budgets (exit 1 when over)")
+    parser.add_argument("name", help="a built-in architecture, a spec file or a torch module (pkg.mod:Net)")
+    add_profile_options(parser)
+    parser.add_argument("--max-params", help="e.g. 30M")
+    parser.add_argument("--max-macs", help="multiply-accumulates of conv and linear layers, e.g. 5G")
+    parser.add_argument("--max-flops", help="FLOPs of all layers, e.g. 10G")
+    parser.add_argument("--max-memory", help="activation size (sum of layer outputs), e.g. 120MB (MB = 1024 KB)")
+    parser.add_argument("--max-latency", help="median forward time, e.g. 20ms: times the network with torch")
+    parser.add_argument("--device", default="cpu", help="where --max-latency times the network: cpu or cuda")
+    parser.add_argument("--strict", action="store_true", help="an op without a cost formula is an error")
+    parser.set_defaults(run=run)
+
+
+def run(args) -> int:
+    from .. import profile
+    from ..budget import check_budget
+
+    limits = dict(max_params=args.max_params, max_macs=args.max_macs, max_flops=args.max_flops,
+                  max_memory=args.max_memory, max_latency=args.max_latency)
+    if all(value is None for value in limits.values()):
+        raise UsageError("give at least one budget: --max-params, --max-macs, --max-flops, --max-memory, --max-latency")
+    result = profile(args.name, input=args.input, batch=parse_batch(args.batch), dtype=args.dtype, strict=args.strict)
+    warn(result)
+    subject = result
+    if args.max_latency is not None:
+        from ..budget import parse_seconds
+
+        parse_seconds(args.max_latency)  # a malformed limit fails before the timing
+        subject = _timed(args, result)
+    checks = check_budget(subject, **limits)
+    for check in checks:
+        print(("within " if check.ok else "OVER   ") + check.describe())
+    broken = [c for c in checks if not c.ok]
+    if broken:
+        print(f"cnncost: {result.name} is over budget: " + "; ".join(c.describe() for c in broken), file=sys.stderr)
+        return 1
+    return 0
+
+
+def _timed(args, result):
+    """The whole forward pass timed on the device, as a bench result without per-layer timings."""
+    from ..torch import require_torch
+
+    require_torch()
+    from ..torch.bench import time_forward
+
+    return time_forward(result, args.name, args.device)

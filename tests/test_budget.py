@@ -1,0 +1,72 @@
+"""Budgets: sizes with units, assert_budget in a user's own tests, `cnncost check` exit codes."""
+
+from fractions import Fraction
+
+import pytest
+
+import cnncost
+from cnncost import BudgetExceeded, CnnCostError, assert_budget, profile
+from cnncost.budget import parse_bytes, parse_count, parse_seconds
+from cnncost.cli import main
+
+
+def test_units():
+    assert parse_count("5M") == 5_000_000
+    assert parse_count("1.5G") == 1_500_000_000
+    assert parse_count("600k") == 600_000
+    assert parse_count(42) == 42
+    assert parse_bytes("120MB") == 120 * 1024 * 1024  # MB = 1024 KB, as in every cnncost table
+    assert parse_bytes("512") == 512
+    assert parse_seconds("20ms") == Fraction(1, 50)
+    for bad, parse in (("5X", parse_count), ("MB", parse_bytes), ("1.5.2G", parse_count), ("-3M", parse_count),
+                       ("10 parsecs", parse_seconds)):
+        with pytest.raises(CnnCostError, match="malformed"):
+            parse(bad)
+
+
+def test_assert_budget_passes_within_and_names_every_broken_budget():
+    resnet50 = profile("resnet50")
+    assert_budget(resnet50, max_params="30M", max_macs="5G", max_memory="120MB")
+    with pytest.raises(BudgetExceeded) as raised:
+        assert_budget(resnet50, max_params="20M", max_macs="5G", max_flops="8G")
+    message = str(raised.value)
+    assert "params 25,557,032 > limit 20,000,000 (20M)" in message
+    assert f"FLOPs {resnet50.total.flops:,} > limit 8,000,000,000 (8G)" in message  # 8,217,631,232
+    assert "MACs" not in message  # within its budget
+    assert isinstance(raised.value, AssertionError)  # so pytest shows it as a failed assertion
+
+
+def test_latency_needs_a_timed_run():
+    with pytest.raises(CnnCostError, match="a latency budget needs a timed run"):
+        assert_budget(profile("alexnet"), max_latency="10ms")
+    with pytest.raises(CnnCostError, match="no budget given"):
+        assert_budget(profile("alexnet"))
+
+
+@pytest.mark.parametrize("argv, code", [
+    (["check", "resnet50", "--max-params", "30M", "--max-macs", "5G", "--max-memory", "120MB"], 0),
+    (["check", "resnet50", "--max-params", "20M"], 1),
+    (["check", "resnet50", "--max-macs", "4G", "--batch", "2"], 1),
+    (["check", "resnet50", "--max-params", "lots"], 2),
+    (["check", "resnet50"], 2),
+    (["check", "resnet51", "--max-params", "30M"], 2),
+])
+def test_check_exit_codes(capsys, argv, code):
+    assert main(argv) == code
+    out, err = capsys.readouterr()
+    if code == 1:
+        assert err.startswith("cnncost: resnet50 is over budget: ") and "OVER" in out
+    if code == 2:
+        assert err.startswith("cnncost: error: ") and err.count("\n") == 1
+
+
+def test_check_latency_times_the_network(capsys):
+    pytest.importorskip("torch", reason="timing needs torch")
+    assert main(["check", "resnet18", "--input", "3x32x32", "--max-latency", "100s"]) == 0
+    assert "within latency" in capsys.readouterr().out
+    assert main(["check", "resnet18", "--input", "3x32x32", "--max-latency", "1us"]) == 1
+
+
+def test_exceeded_budget_in_a_users_test_reads_well():
+    with pytest.raises(AssertionError, match="vgg16 is over budget: params 138,357,544 > limit 5,000,000 \\(5M\\)"):
+        cnncost.assert_budget(cnncost.profile("vgg16"), max_params="5M")
