@@ -93,3 +93,14 @@ def test_depth_folds_blocks_into_rows():
     assert sum(r.total("macs") for r in stages) == p.total.macs
     blocks = [r.name for r in table_rows(p, depth=2) if r.is_block]
     assert blocks[:4] == ["layer1.0", "layer1.1", "layer1.2", "layer2.0"] and len(blocks) == 16
+
+
+def test_written_files_get_the_usual_permissions(tmp_path):
+    import os
+    import stat
+
+    path = tmp_path / "out.csv"
+    write_atomic(path, "x")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~mask
