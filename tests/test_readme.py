@@ -41,3 +41,12 @@ def test_the_custom_graph_example():
         layer("global_avg_pool2d", "pool"), layer("flatten", "flat"), layer("linear", "fc", out_features=10),
     ], input=(3, 32, 32))
     assert cnncost.profile(net).total.macs == 16 * 32 * 32 * 27 + 16 * 32 * 32 * 3 + 16 * 10 == 491_680
+
+
+def test_the_spec_file_example(tmp_path):
+    start = README.index("```toml\n") + len("```toml\n")
+    path = tmp_path / "tiny.toml"
+    path.write_text(README[start:README.index("```", start)])
+    p = cnncost.profile(str(path))
+    assert [c.name for c in p.layers] == ["stem.conv", "stem.bn", "stem.relu", "pool", "flatten", "fc"]
+    assert p.total.params == 16 * 27 + 2 * 16 + 16 * 10 + 10  # conv without bias, BN, FC: 634
