@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sys
 
-from .common import UsageError, add_output_options, add_profile_options, emit, output_format, parse_batch
+from .common import (UsageError, add_output_options, add_profile_options, emit, emit_records, output_format,
+                     parse_batch)
 
 
 def register(commands) -> None:
@@ -51,15 +52,7 @@ def run(args) -> int:
     if fmt == "md":
         emit(report.render_bench_markdown(result, cache), args.output)
     elif fmt in ("csv", "json"):
-        records = report.bench_records(result)
-        if fmt == "json":
-            import json
-
-            emit(json.dumps(records, indent=2) + "\n", args.output)
-        else:
-            import pandas as pd
-
-            emit(pd.DataFrame(records).to_csv(index=False, lineterminator="\n"), args.output)
+        emit_records(report.bench_records(result), fmt, args.output)
     else:
         from ..report.terminal import wants_style
 

@@ -67,3 +67,15 @@ def warn(result) -> None:
     for note in result.notes:
         if not note.startswith("traced with"):
             print(f"cnncost: warning: {note}", file=sys.stderr)
+
+
+def emit_records(records: list[dict], fmt: str, path: str | None) -> None:
+    """Plain records as JSON (a list of objects) or CSV (one row each), raw values."""
+    if fmt == "json":
+        import json
+
+        emit(json.dumps(records, indent=2) + "\n", path)
+    else:
+        import pandas as pd
+
+        emit(pd.DataFrame(records).to_csv(index=False, lineterminator="\n"), path)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from ..errors import CnnCostError
-from .common import add_output_options, emit, output_format
+from .common import add_output_options, emit, emit_records, output_format
 
 COLUMNS = ("name", "family", "input", "layers", "params", "MACs", "FLOPs", "activation MB", "reference")
 NUMERIC = (False, False, False, True, True, True, True, True, False)
@@ -43,15 +43,8 @@ def records(pattern: str) -> list[dict]:
 def run(args) -> int:
     found = records(args.pattern)
     fmt = output_format(args)
-    if fmt == "json":
-        import json
-
-        emit(json.dumps(found, indent=2) + "\n", args.output)
-        return 0
-    if fmt == "csv":
-        import pandas as pd
-
-        emit(pd.DataFrame(found).to_csv(index=False, lineterminator="\n"), args.output)
+    if fmt in ("csv", "json"):
+        emit_records(found, fmt, args.output)
         return 0
     groups = {kind: [human_row(r) for r in found if r["kind"] == kind] for kind in TITLES}
     groups = {kind: rows for kind, rows in groups.items() if rows}

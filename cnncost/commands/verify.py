@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from .common import UsageError, add_output_options, emit, output_format, parse_batch
+from .common import UsageError, add_output_options, emit, emit_records, output_format, parse_batch
 
 DEVICES = ("meta", "cpu", "cuda")
 
@@ -12,7 +12,7 @@ DEVICES = ("meta", "cpu", "cuda")
 def register(commands) -> None:
     parser = commands.add_parser("verify", help="check every layer against real torch modules (exit 1 on a mismatch)")
     parser.add_argument("name", nargs="?", help="a built-in architecture")
-    parser.add_argument("--all", action="store_true", help="every built-in architecture")
+    parser.add_argument("--all", action="store_true", help="every built-in architecture and block")
     parser.add_argument("--input", help="input size of one sample, CxHxW (default: the network's own)")
     parser.add_argument("--batch", default="1", help="batch size (default 1)")
     parser.add_argument("--device", default="meta", choices=DEVICES,
@@ -31,24 +31,17 @@ def run(args) -> int:
     if args.device == "cuda" and not torch.cuda.is_available():
         raise UsageError("--device cuda: no CUDA device is available here")
     from ..torch.verify import verify
-    from ..zoo import create, list_models
+    from ..zoo import create, list_blocks, list_models
 
-    names = list_models() if args.all else [args.name]
+    names = list_models() + list_blocks() if args.all else [args.name]
     graphs = [create(name) for name in names]  # unknown names fail before any work
     results = [verify(graph, input=args.input, batch=parse_batch(args.batch), device=args.device) for graph in graphs]
     fmt = output_format(args)
     from ..report import checks
 
     if fmt in ("csv", "json"):
-        records = [record for result in results for record in checks.verification_records(result)]
-        if fmt == "json":
-            import json
-
-            emit(json.dumps(records, indent=2) + "\n", args.output)
-        else:
-            import pandas as pd
-
-            emit(pd.DataFrame(records).to_csv(index=False, lineterminator="\n"), args.output)
+        emit_records([record for result in results for record in checks.verification_records(result)], fmt,
+                     args.output)
     else:
         from ..report.terminal import wants_style
 
