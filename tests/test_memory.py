@@ -126,3 +126,25 @@ def test_peak_by_hand(name, peak, at):
     p = cnncost.profile(name)
     memory = inference_memory(graph_of(p), p)
     assert (memory.peak_bytes, memory.peak_layer) == (peak, at)
+
+
+def test_table_memory(capsys):
+    import json
+
+    from cnncost.cli import main
+
+    assert main(["table", "alexnet", "--memory", "--exact"]) == 0
+    out = capsys.readouterr().out
+    p = cnncost.profile("alexnet")
+    training = training_memory(graph_of(p), p)
+    assert "Training assumptions:" in out and "Adam" in out
+    assert f"│ {training.total_bytes(ADAM):,} │" in out.replace(" │\n", " │\n")
+    assert f"{4 * (3 * 227 * 227 + 64 * 56 * 56):,}" in out  # the peak, at conv1
+    assert main(["table", "resnet18", "--memory", "--batch", "4", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    p = cnncost.profile("resnet18", batch=4)
+    assert data["memory"]["training"]["total_bytes"]["adam"] == training_memory(graph_of(p), p).total_bytes(ADAM)
+    assert data["memory"]["inference"]["peak_live_bytes"] == max(layer["live_bytes"] for layer in data["layers"])
+    assert main(["table", "alexnet", "--memory", "--format", "csv"]) == 0
+    header = capsys.readouterr().out.splitlines()[0]
+    assert header.endswith(",live_bytes,kept_bytes")

@@ -134,3 +134,21 @@ def test_mean_linear_on_a_map_and_ops_without_a_formula():
     assert (rf["mix"].height, rf["mix"].width) == (Field(3, 1, -1), Field(10, 8, -1))
     assert rf["same"].height == Field(3, 1, -1) and rf["same"].exact
     assert rf["odd"].height == Field(10, 8, -1) and not rf["odd"].exact
+
+
+def test_table_rf_columns(capsys):
+    import json
+
+    from cnncost.cli import main
+
+    assert main(["table", "alexnet", "--rf"]) == 0
+    out = capsys.readouterr().out
+    assert "┃  RF ┃ jump ┃ start ┃" in out and "│ 195 │   32 │   -66 │" in out  # pool5
+    assert main(["table", "inception_v3", "--rf", "--format", "json"]) == 0
+    layers = {layer["name"]: layer for layer in json.loads(capsys.readouterr().out)["layers"]}
+    seven = layers["Mixed_6b.branch7x7_2.conv"]  # a 1x7 conv: the fields differ along H and W
+    assert (seven["rf_h"], seven["rf_w"]) == (159, 255) and seven["rf_h"] + 6 * 16 == seven["rf_w"]
+    assert main(["table", "inception_v3", "--rf"]) == 0
+    assert " 159x255 │" in capsys.readouterr().out
+    assert main(["table", "alexnet", "--rf", "--input", "3x160x160", "--format", "md"]) == 0
+    assert "| ~387 |" in capsys.readouterr().out  # after the uneven adaptive pool (4x4 to 6x6): a bound

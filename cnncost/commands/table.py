@@ -16,6 +16,11 @@ def register(commands) -> None:
     parser.add_argument("--exact", action="store_true", help="raw integers (bytes, counts) instead of KB, k and M")
     parser.add_argument("--depth", help="fold blocks into one row each: 1 for stages (layer1), 2 for blocks (layer1.0)")
     parser.add_argument("--strict", action="store_true", help="an op without a cost formula is an error, not a warning")
+    parser.add_argument("--rf", action="store_true",
+                        help="receptive-field columns: size, jump (effective stride) and start on the input")
+    parser.add_argument("--memory", action="store_true",
+                        help="live and kept-for-backward memory columns, then inference and training memory totals")
+    parser.add_argument("--bars", action="store_true", help="inline bars of each row's share of params, MACs, memory")
     parser.set_defaults(run=run)
 
 
@@ -36,6 +41,8 @@ def run(args) -> int:
                      strict=args.strict)
     warn(result)
     fold, depth = not args.all_layers, parse_depth(args.depth)
+    if args.rf or args.memory or args.bars:
+        return _with_analyses(args, result, fmt, fold, depth)
     if fmt == "table":
         from ..report.terminal import print_profile, render_profile
 
@@ -50,4 +57,19 @@ def run(args) -> int:
         emit(export.to_markdown(result, fold=fold, exact=args.exact, depth=depth), args.output)
     else:
         emit(export.to_csv(result) if fmt == "csv" else export.to_json(result), args.output)
+    return 0
+
+
+def _with_analyses(args, result, fmt: str, fold: bool, depth: int | None) -> int:
+    """The table with the --rf, --memory and --bars additions, in any format."""
+    import sys
+
+    from ..report.analysis import render_table
+    from ..report.terminal import wants_style
+
+    if args.bars and fmt in ("csv", "json"):
+        raise UsageError("--bars draws in the table and Markdown; CSV and JSON carry the raw numbers")
+    styled = fmt == "table" and args.output is None and wants_style(sys.stdout)
+    emit(render_table(result, fmt, fold=fold, exact=args.exact, depth=depth, rf=args.rf, memory=args.memory,
+                      bars=args.bars, styled=styled), args.output)
     return 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Sequence
 
 from ..profile import Profile
 from . import units
@@ -69,10 +69,11 @@ def columns(exact: bool = False) -> list[Column]:
     ]
 
 
-def human_table(profile: Profile, fold: bool = True, exact: bool = False,
-                depth: int | None = None) -> tuple[list[Column], list[list[str]], list[str]]:
-    """(columns, one list of cells per row, the total row) of the human table; depth folds blocks into rows."""
-    cols = columns(exact)
+def human_table(profile: Profile, fold: bool = True, exact: bool = False, depth: int | None = None,
+                extra: Sequence[Column] = ()) -> tuple[list[Column], list[list[str]], list[str]]:
+    """(columns, one list of cells per row, the total row) of the human table; depth folds blocks into rows;
+    extra columns go after the standard ones."""
+    cols = columns(exact) + list(extra)
     body = [[column.cell(row, profile) for column in cols] for row in table_rows(profile, fold, depth)]
     return cols, body, [column.total(profile) for column in cols]
 

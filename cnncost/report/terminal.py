@@ -13,7 +13,7 @@ import textwrap
 from typing import Sequence
 
 from ..profile import Profile
-from .columns import human_table, summary_lines
+from .columns import Column, human_table, summary_lines
 from .conventions import CONVENTIONS
 
 
@@ -53,20 +53,24 @@ def wants_style(file) -> bool:
 
 
 def render_profile(profile: Profile, fold: bool = True, exact: bool = False, styled: bool = False,
-                   depth: int | None = None) -> str:
-    """The per-layer table with its total row and conventions, then the summary (torchinfo's footer)."""
-    cols, body, total = human_table(profile, fold, exact, depth)
+                   depth: int | None = None, extra: Sequence[Column] = (), notes: str = "", after: str = "") -> str:
+    """The per-layer table with its total row and conventions, then the summary (torchinfo's footer).
+
+    extra columns go after the standard ones, notes after the conventions, and `after` (a section) at the end.
+    """
+    cols, body, total = human_table(profile, fold, exact, depth, extra)
     title = f"{profile.name}: {profile.input_shape}, batch {profile.batch}, {profile.dtype}"
     table = box_table([c.header for c in cols], body, [c.numeric for c in cols], footer=total, title=title,
-                      caption=CONVENTIONS, styled=styled)
+                      caption=f"{CONVENTIONS} {notes}".rstrip(), styled=styled)
     labels = summary_lines(profile)
     label_width = max(len(label) for label, _ in labels)
     summary = "\n".join(f"{_bold(label.ljust(label_width), styled)}  {value}" for label, value in labels)
-    return f"{table}\n{summary}\n"
+    return f"{table}\n{summary}\n" + (f"\n{after}" if after else "")
 
 
 def print_profile(profile: Profile, fold: bool = True, exact: bool = False, file=None,
-                  depth: int | None = None) -> None:
+                  depth: int | None = None, extra: Sequence[Column] = (), notes: str = "", after: str = "") -> None:
     """Print render_profile to file (standard output by default), bold on a terminal."""
     file = file or sys.stdout
-    file.write(render_profile(profile, fold, exact, styled=wants_style(file), depth=depth))
+    file.write(render_profile(profile, fold, exact, styled=wants_style(file), depth=depth, extra=extra, notes=notes,
+                              after=after))

@@ -1,0 +1,223 @@
+"""Presentation of the analyses: receptive-field, memory and share-bar columns for the layer table, the memory
+section under it, and their plain-data form for CSV and JSON.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from ..analysis.memory import OPTIMIZERS, TRAINING_ASSUMPTIONS, InferenceMemory, TrainingMemory
+from ..analysis.receptive import NOTES as FIELD_NOTES
+from ..analysis.receptive import ReceptiveField
+from ..profile import Profile
+from . import units
+from .columns import Column
+from .document import Document, Text, table
+from .rows import Row, table_rows
+
+BAR_WIDTH = 10  # characters of the longest bar
+EIGHTHS = " ▏▎▍▌▋▊▉█"
+BAR_NOTE = "Bars: each row's share of the network's total, scaled so that the largest row fills the column."
+
+
+def axes_text(height: int, width: int) -> str:
+    """'7' when H and W agree, else '7x1'."""
+    return str(height) if height == width else f"{height}x{width}"
+
+
+def _field_cell(fields: dict[str, ReceptiveField], quantity: str):
+    def cell(row: Row, profile: Profile) -> str:
+        rf = fields[row.layers[-1].name]
+        text = axes_text(getattr(rf.height, quantity), getattr(rf.width, quantity))
+        return text if rf.exact or quantity != "size" else f"~{text}"
+
+    return cell
+
+
+def field_columns(fields: Sequence[ReceptiveField]) -> list[Column]:
+    """RF (size), jump and start of each row's output (the last layer of a folded row)."""
+    by_name = {rf.name: rf for rf in fields}
+    return [Column("RF", _field_cell(by_name, "size")), Column("jump", _field_cell(by_name, "jump")),
+            Column("start", _field_cell(by_name, "start"))]
+
+
+def memory_columns(profile: Profile, inference: InferenceMemory, training: TrainingMemory,
+                   exact: bool = False) -> list[Column]:
+    """live: activation bytes live while the row runs (its largest, for a folded row; the total row: the peak);
+    kept: bytes of the row's outputs and extra tensors that autograd keeps for backward."""
+    live = dict(zip((cost.name for cost in profile.layers), inference.live_bytes))
+    kept = training.kept_by_layer()
+    fmt = (lambda n: f"{n:,}") if exact else units.kilobytes
+    unit = "B" if exact else "KB"
+    return [
+        Column(f"live {unit}", lambda row, p: fmt(max(live[cost.name] for cost in row.layers)),
+               lambda p: fmt(inference.peak_bytes)),
+        Column(f"kept {unit}", lambda row, p: fmt(sum(kept.get(cost.name, 0) for cost in row.layers)),
+               lambda p: fmt(training.activation_bytes)),
+    ]
+
+
+def bar(fraction: float, width: int = BAR_WIDTH) -> str:
+    """A bar of `width` characters for fraction 0..1, in eighths of a character; anything above zero shows."""
+    eighths = round(fraction * width * 8)
+    if fraction > 0 and eighths == 0:
+        eighths = 1
+    full, rest = divmod(eighths, 8)
+    return ("█" * full + (EIGHTHS[rest] if rest else "")).ljust(width)
+
+
+def bar_columns(profile: Profile, rows: Sequence[Row]) -> list[Column]:
+    """A bar per row for its share of params, MACs and memory, scaled to the largest row."""
+    result = []
+    for header, quantity in (("params", "params"), ("MACs", "macs"), ("memory", "activation_bytes")):
+        largest = max((row.total(quantity) for row in rows), default=0)
+
+        def cell(row: Row, p: Profile, quantity=quantity, largest=largest) -> str:
+            return bar(row.total(quantity) / largest if largest else 0.0)
+
+        result.append(Column(header.ljust(BAR_WIDTH), cell, numeric=False))
+    return result
+
+
+def _bytes(n: int, exact: bool) -> str:
+    return f"{n:,}" if exact else units.trim(n / units.MB, 2)
+
+
+def memory_document(profile: Profile, inference: InferenceMemory, training: TrainingMemory,
+                    exact: bool = False) -> Document:
+    """Inference and training memory as tables, then the assumptions."""
+    unit = "bytes" if exact else "MB"
+    weights = inference.weight_bytes + inference.buffer_bytes
+    inference_rows = [
+        ("activations: sum of layer outputs (the lecture tables' figure)", inference.sum_bytes),
+        (f"activations: peak live in a forward pass (at {inference.peak_layer}, input included)",
+         inference.peak_bytes),
+        ("weights (parameters)", inference.weight_bytes),
+        ("buffers (batch-norm statistics)", inference.buffer_bytes),
+    ]
+    inference_table = table(("inference", unit), [(label, _bytes(n, exact)) for label, n in inference_rows],
+                            (False, True), footer=("weights + buffers + peak live", _bytes(weights + inference.peak_bytes,
+                                                                                            exact)))
+    parts = [
+        ("weights", lambda o: training.weight_bytes),
+        ("buffers", lambda o: training.buffer_bytes),
+        ("gradients", lambda o: training.gradient_bytes),
+        ("optimizer state", training.optimizer_bytes),
+        ("activations kept for backward", lambda o: training.activation_bytes),
+    ]
+    training_table = table(("training step", *(f"{o.label} {unit}" for o in OPTIMIZERS)),
+                           [(label, *(_bytes(amount(o), exact) for o in OPTIMIZERS)) for label, amount in parts],
+                           (False, *(True for _ in OPTIMIZERS)),
+                           footer=("total", *(_bytes(training.total_bytes(o), exact) for o in OPTIMIZERS)))
+    assumptions = list(TRAINING_ASSUMPTIONS)
+    if training.guessed:
+        assumptions.append("no formula, so their kept tensors are a guess (their inputs): " + ", ".join(training.guessed))
+    title = f"Memory of {profile.name}: {profile.input_shape}, batch {profile.batch}, {profile.dtype}"
+    note = ("Peak live: the activations alive while each layer runs, a tensor freed after its last reader (in-place "
+            "layers and views share their input's storage): the layer table's 'live' column. The 'kept' column: the "
+            "row's outputs and extra tensors (indices, masks, statistics) that autograd keeps for the backward pass; "
+            "its total also counts the input batch. MB = 1024 x 1024 bytes.")
+    return Document(title, (inference_table, Text(note), training_table,
+                            Text("Training assumptions:", tuple(assumptions))))
+
+
+def field_records(fields: Sequence[ReceptiveField]) -> list[dict[str, Any]]:
+    """One plain dict per layer: size, jump and start along H and W, and whether the field is exact."""
+    return [{"name": rf.name, "rf_h": rf.height.size, "rf_w": rf.width.size, "jump_h": rf.height.jump,
+             "jump_w": rf.width.jump, "start_h": rf.height.start, "start_w": rf.width.start, "rf_exact": rf.exact}
+            for rf in fields]
+
+
+def memory_dict(inference: InferenceMemory, training: TrainingMemory) -> dict[str, Any]:
+    """Totals in raw bytes, per optimizer, with the assumptions."""
+    return {
+        "inference": {"sum_of_outputs_bytes": inference.sum_bytes, "peak_live_bytes": inference.peak_bytes,
+                      "peak_layer": inference.peak_layer, "weight_bytes": inference.weight_bytes,
+                      "buffer_bytes": inference.buffer_bytes},
+        "training": {
+            "weight_bytes": training.weight_bytes, "buffer_bytes": training.buffer_bytes,
+            "gradient_bytes": training.gradient_bytes, "activations_kept_bytes": training.activation_bytes,
+            "optimizer_state_bytes": {o.name: training.optimizer_bytes(o) for o in OPTIMIZERS},
+            "total_bytes": {o.name: training.total_bytes(o) for o in OPTIMIZERS},
+            "assumptions": list(TRAINING_ASSUMPTIONS), "guessed_layers": list(training.guessed),
+        },
+    }
+
+
+def memory_records(profile: Profile, inference: InferenceMemory, training: TrainingMemory) -> list[dict[str, int]]:
+    """Per layer: live bytes while it runs and bytes of its tensors kept for backward."""
+    kept = training.kept_by_layer()
+    return [{"live_bytes": live, "kept_bytes": kept.get(cost.name, 0)}
+            for cost, live in zip(profile.layers, inference.live_bytes)]
+
+
+def render_table(profile: Profile, fmt: str, *, fold: bool = True, exact: bool = False, depth: int | None = None,
+                 rf: bool = False, memory: bool = False, bars: bool = False, styled: bool = False) -> str:
+    """The layer table in fmt (table, md, csv, json) with the analyses asked for: receptive-field columns (rf),
+    live and kept memory columns and the memory section (memory), share bars (bars, table and md only)."""
+    from ..analysis import graph_of
+    from ..analysis.memory import inference_memory, training_memory
+    from ..analysis.receptive import receptive_fields
+
+    graph = graph_of(profile)
+    fields = receptive_fields(graph, profile) if rf else None
+    inference, training = (inference_memory(graph, profile), training_memory(graph, profile)) if memory else (None,
+                                                                                                             None)
+    if fmt in ("csv", "json"):
+        return _data(profile, fmt, fields, inference, training)
+    extra: list[Column] = []
+    if fields:
+        extra += field_columns(fields)
+    if memory:
+        extra += memory_columns(profile, inference, training, exact)
+    if bars:
+        extra += bar_columns(profile, table_rows(profile, fold, depth))
+    notes = " ".join(note for note, wanted in ((FIELD_NOTES, rf), (BAR_NOTE, bars)) if wanted)
+    document = memory_document(profile, inference, training, exact) if memory else None
+    if fmt == "md":
+        from .document import to_markdown
+
+        return _markdown(profile, fold, exact, depth, extra, notes) + (f"\n{to_markdown(document)}" if document else "")
+    from .document import to_terminal
+    from .terminal import render_profile
+
+    return render_profile(profile, fold, exact, styled, depth, extra=extra, notes=notes,
+                          after=to_terminal(document, styled) if document else "")
+
+
+def _markdown(profile: Profile, fold: bool, exact: bool, depth: int | None, extra: Sequence[Column], notes: str) -> str:
+    """export.to_markdown's table with the extra columns, then the summary, conventions and notes."""
+    from .columns import human_table, summary_lines
+    from .conventions import CONVENTIONS
+    from .document import markdown_table
+
+    cols, body, total = human_table(profile, fold, exact, depth, extra)
+    grid = markdown_table(table([c.header for c in cols], body, [c.numeric for c in cols], footer=total))
+    title = f"## {profile.name}: {profile.input_shape}, batch {profile.batch}, {profile.dtype}"
+    summary = "\n".join(f"- {label}: {value}" for label, value in summary_lines(profile))
+    return f"{title}\n\n{grid}\n\n{summary}\n\n{CONVENTIONS} {notes}".rstrip() + "\n"
+
+
+def _data(profile: Profile, fmt: str, fields, inference, training) -> str:
+    """CSV: the layer records with the analyses' columns; JSON: profile_dict with them per layer, and the totals."""
+    from .export import layer_records, profile_dict
+
+    extras = [{} for _ in profile.layers]
+    for found in (field_records(fields) if fields else [],
+                  memory_records(profile, inference, training) if inference else []):
+        for record, more in zip(extras, found):
+            record.update({key: value for key, value in more.items() if key != "name"})
+    if fmt == "csv":
+        from .document import to_csv
+
+        records = [{**layer, **more} for layer, more in zip(layer_records(profile), extras)]
+        return to_csv(records, list(records[0]))
+    import json
+
+    data = profile_dict(profile)
+    data["layers"] = [{**layer, **more} for layer, more in zip(data["layers"], extras)]
+    if inference:
+        data["memory"] = memory_dict(inference, training)
+    if fields:
+        data["receptive_field_notes"] = FIELD_NOTES
+    return json.dumps(data, indent=2) + "\n"
