@@ -1,0 +1,77 @@
+"""cnncost plot NAME | --compare A B ...: figures of where memory, parameters and MACs go, a roofline, a comparison."""
+
+from __future__ import annotations
+
+from .common import UsageError, add_profile_options, parse_batch
+
+VIEWS = ("auto", "layers", "stages")
+
+
+def register(commands) -> None:
+    parser = commands.add_parser(
+        "plot", help="figures: per-layer memory, params and MACs; a roofline from a bench run; networks compared",
+        description="Writes a PNG, SVG or PDF (from the suffix of -o). Needs matplotlib: pip install 'cnncost[plot]'.")
+    parser.add_argument("name", nargs="?", help="a built-in architecture")
+    parser.add_argument("-o", "--output", help="image file, .png, .svg or .pdf (default: NAME.png in this folder)")
+    add_profile_options(parser)
+    parser.add_argument("--view", choices=VIEWS, default="auto",
+                        help="one bar per layer or per stage (layer1, layer2, ...); auto: stages above 40 layers")
+    parser.add_argument("--compare", nargs="+", metavar="NAME", help="parameters against MACs for these networks")
+    parser.add_argument("--roofline", action="store_true",
+                        help="time every layer (cnncost bench, needs torch) and place it under the measured roof")
+    parser.add_argument("--device", default="cpu", help="--roofline: cpu (default) or cuda")
+    parser.add_argument("--min-time", default="0.05", help="--roofline: seconds of repeats per layer (default 0.05)")
+    parser.add_argument("--threads", help="--roofline: CPU threads (default: torch's)")
+    parser.set_defaults(run=run)
+
+
+def _positive(text: str, what: str, kind=float):
+    try:
+        value = kind(text)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise UsageError(f"{what} must be a positive number, got {text!r}")
+    return value
+
+
+def run(args) -> int:
+    from .. import profile
+    from ..report import plots
+
+    if bool(args.name) == bool(args.compare):
+        raise UsageError("give an architecture name, or --compare and two or more names")
+    if args.compare and args.roofline:
+        raise UsageError("--roofline plots one network: give its name without --compare")
+    batch = parse_batch(args.batch)
+    default = "compare.png" if args.compare else f"{args.name}-roofline.png" if args.roofline else f"{args.name}.png"
+    path = args.output or default
+    plots.image_format(path)  # a bad suffix fails before any work
+    if args.compare:
+        if len(args.compare) < 2:
+            raise UsageError("--compare needs two or more names")
+        found = [profile(name, input=args.input, batch=batch, dtype=args.dtype) for name in args.compare]
+        figure = plots.compare_figure(found)
+    elif args.roofline:
+        figure = plots.roofline_figure(_bench(args, batch))
+    else:
+        figure = plots.layer_figure(profile(args.name, input=args.input, batch=batch, dtype=args.dtype), args.view)
+    print(f"wrote {plots.save(figure, path)}")
+    return 0
+
+
+def _bench(args, batch: int):
+    """A bench run of the network, for the roofline."""
+    from ..report.plots import require_matplotlib
+    from ..torch import require_torch
+
+    require_matplotlib()  # before minutes of timing
+    require_torch()
+    from ..torch.bench import bench, check_device
+    from ..zoo import create
+
+    graph = create(args.name)
+    check_device(args.device, args.dtype)
+    threads = _positive(args.threads, "--threads", int) if args.threads else None
+    return bench(graph, input=args.input, batch=batch, device=args.device, dtype=args.dtype, threads=threads,
+                 min_run_time=_positive(args.min_time, "--min-time"))

@@ -1,0 +1,143 @@
+"""Figures (produced and valid, never compared byte for byte), inline bars in the table, and the table's fast path."""
+
+import subprocess
+import sys
+import xml.etree.ElementTree as ElementTree
+
+import pytest
+
+import cnncost
+from cnncost.cli import main
+from cnncost.report.analysis import bar
+from cnncost.report.plots import bars, category, takeaways
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_bar_by_hand():
+    assert bar(0.5) == "█████     "         # 0.5 · 10 characters
+    assert bar(1 / 16) == "▋         "       # 1/16 · 80 eighths = 5 eighths
+    assert bar(0.001) == "▏         "        # 0.08 eighths rounds to 0, but a nonzero share shows
+    assert bar(0.0) == " " * 10 and bar(1.0) == "█" * 10
+
+
+def test_table_bars_scale_to_the_largest_row(capsys):
+    code, out, err = run(capsys, "table", "alexnet", "--bars")
+    assert code == 0 and err == ""
+    fc6 = next(line for line in out.splitlines() if line.startswith("│ fc6 "))
+    fc7 = next(line for line in out.splitlines() if line.startswith("│ fc7 "))
+    assert "│ ██████████ │" in fc6  # the most parameters: a full bar
+    assert "│ ████▌      │" in fc7  # 16,781,312 / 37,752,832 = 0.4445 of 80 eighths = 35.6, 36 eighths: 4 and a half
+    assert "scaled so that the largest row fills the column" in out
+
+
+def test_bars_have_no_csv_form(capsys):
+    code, out, err = run(capsys, "table", "alexnet", "--bars", "--format", "csv")
+    assert code == 2 and out == "" and err.count("\n") == 1 and "--bars" in err
+
+
+def test_default_table_imports_no_plotting_torch_or_analysis():
+    code = ("import sys, io, contextlib; from cnncost.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()): main(['table', 'alexnet'])\n"
+            "print(sorted(m for m in ('matplotlib', 'torch', 'pandas', 'cnncost.analysis') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_categories_and_stage_bars():
+    assert [category(op) for op in ("conv2d", "linear", "relu", "max_pool2d", "add", "flatten")] == [
+        "convolution", "fully connected", "activation", "pooling", "merge", "other"]
+    stages = bars(cnncost.profile("resnet50"), stages=True)
+    assert [b.label.split()[0] for b in stages] == ["conv1", "bn1", "maxpool", "layer1", "layer2", "layer3", "layer4",
+                                                     "avgpool", "flatten", "fc"]
+    layer1 = dict((part[0], part[1:]) for part in stages[3].parts)
+    assert layer1["convolution"][2] == sum(c.macs for c in cnncost.profile("resnet50").layers
+                                          if c.name.startswith("layer1.") and c.op == "conv2d")
+
+
+def test_takeaways_say_where_things_are():
+    assert takeaways(cnncost.profile("alexnet")) == (
+        "half the activation memory is in the first 3 of 13 layers; "  # 784 + 182.25 + 546.75 KB of 2,375.16 KB
+        "96% of the parameters are in fully connected layers; 92% of the MACs are in convolutions")
+
+
+def test_missing_matplotlib_is_one_line(capsys, monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib now raises ImportError
+    code, out, err = run(capsys, "plot", "alexnet", "-o", str(tmp_path / "a.png"))
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert "pip install 'cnncost[plot]'" in err
+    assert not (tmp_path / "a.png").exists()
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["plot"], "give an architecture name, or --compare"),
+    (["plot", "alexnet", "--compare", "vgg16", "resnet50"], "give an architecture name, or --compare"),
+    (["plot", "--compare", "vgg16"], "--compare needs two or more names"),
+    (["plot", "alexnet", "-o", "alexnet.txt"], "name it .png, .svg or .pdf"),
+    (["plot", "alexnett", "-o", "x.png"], "unknown architecture 'alexnett'"),
+    (["plot", "alexnet", "--view", "rows"], "invalid choice: 'rows'"),
+])
+def test_bad_plot_input_is_one_line_and_exit_2(capsys, argv, message):
+    pytest.importorskip("matplotlib")
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == "" and err.count("\n") == 1 and message in err
+
+
+@pytest.mark.parametrize("name, extra", [("alexnet", []), ("resnet50", []), ("vgg16", ["--view", "stages"]),
+                                         ("googlenet", ["--batch", "8", "--dtype", "fp16"])])
+def test_layer_figure_png(capsys, tmp_path, name, extra):
+    pytest.importorskip("matplotlib")
+    path = tmp_path / f"{name}.png"
+    code, out, err = run(capsys, "plot", name, "-o", str(path), *extra)
+    assert code == 0 and err == "" and out == f"wrote {path}\n"
+    assert path.read_bytes()[:8] == PNG_SIGNATURE and path.stat().st_size > 20_000
+
+
+def test_layer_figure_svg_parses(capsys, tmp_path):
+    pytest.importorskip("matplotlib")
+    path = tmp_path / "alexnet.svg"
+    assert run(capsys, "plot", "alexnet", "-o", str(path))[0] == 0
+    root = ElementTree.parse(path).getroot()
+    assert root.tag.endswith("svg")
+    assert "fully connected" in path.read_text()  # the legend, as text
+
+
+def test_compare_figure(capsys, tmp_path):
+    pytest.importorskip("matplotlib")
+    path = tmp_path / "compare.png"
+    code, out, _ = run(capsys, "plot", "--compare", "vgg16", "googlenet", "resnet50", "-o", str(path))
+    assert code == 0 and path.read_bytes()[:8] == PNG_SIGNATURE
+
+
+def test_default_output_name(capsys, tmp_path, monkeypatch):
+    pytest.importorskip("matplotlib")
+    monkeypatch.chdir(tmp_path)
+    assert run(capsys, "plot", "alexnet") == (0, "wrote alexnet.png\n", "")
+    assert (tmp_path / "alexnet.png").read_bytes()[:8] == PNG_SIGNATURE
+
+
+def test_report_plots(tmp_path):
+    pytest.importorskip("matplotlib")
+    from cnncost.report.plots import write_report_plots
+
+    written = write_report_plots(tmp_path / "reports")
+    assert [p.name for p in written] == ["alexnet.png", "vgg16.png", "resnet50.png", "compare.png"]
+    assert all(p.read_bytes()[:8] == PNG_SIGNATURE for p in written)
+
+
+def test_roofline_from_a_bench_run(capsys, tmp_path, monkeypatch):
+    pytest.importorskip("matplotlib")
+    pytest.importorskip("torch", reason="the roofline times layers with torch")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # the measured roof is cached there
+    path = tmp_path / "roof.svg"
+    code, out, err = run(capsys, "plot", "conv3x3-x2", "--roofline", "--input", "8x16x16", "--min-time", "0.01",
+                         "-o", str(path))
+    assert code == 0 and err == ""
+    text = path.read_text()
+    assert ElementTree.parse(path).getroot().tag.endswith("svg") and "conv2" in text and "ridge" in text
