@@ -29,6 +29,10 @@ def run(args) -> int:
             raise UsageError("reproduce all writes a folder of Markdown and CSV files: give --dir, not -o or --format")
         for path in reference.write_all(args.dir):
             print(f"wrote {path}")
+        from ..report.plots import write_report_plots
+
+        for path in write_report_plots(args.dir):
+            print(f"wrote {path}")
         return 0
     report = reference.build(args.topic)
     fmt = output_format(args)
