@@ -19,7 +19,7 @@ def propagate(graph: Graph, input: Shape | tuple[int, ...] | str | None = None, 
     env: dict[str, Shape] = {INPUT: shape}
     layers = []
     for node in graph.nodes:
-        inputs = tuple(env[source] for source in node.inputs)
+        inputs = tuple([env[source] for source in node.inputs])
         try:
             cost = layer_type(node.op).formula(*inputs, **node.attributes)
         except InputMismatch as mismatch:

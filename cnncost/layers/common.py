@@ -19,7 +19,7 @@ def pair(value: int | tuple[int, int] | list[int], what: str) -> Pair:
 
 def require_positive(what: str, *values: int) -> None:
     """Refuse a size or stride below 1."""
-    if any(v < 1 for v in values):
+    if min(values) < 1:
         raise ShapeError(f"{what} must be at least 1, got {values if len(values) > 1 else values[0]}")
 
 

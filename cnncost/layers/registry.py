@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, NamedTuple
 
 from ..errors import GraphError, UnknownNameError, close_matches
 from ..shapes import Shape
 
 
-@dataclass(frozen=True)
-class OpCost:
-    """What one layer costs for one sample: its output shape and integer counts."""
+class OpCost(NamedTuple):
+    """What one layer costs for one sample: its output shape and integer counts.
+
+    A named tuple rather than a frozen dataclass: as immutable, and three times quicker to make, once per layer.
+    """
 
     output: Shape
     params: int = 0
