@@ -1,0 +1,73 @@
+"""Cold start: `cnncost table resnet152` as a whole process, beside `python -c "import torch"` and a torchinfo summary.
+
+Each round runs every command once, in turn, as a fresh process with its output discarded; the figures are medians
+over the rounds, each ratio the median of the ratios within a round. The torchinfo command builds ResNet-152 with
+cnncost's torch builders (torchvision is not needed; the built-in graph matches torchvision's layer for layer) and
+prints its summary at 3x224x224, batch 1, on the CPU, as a user's script would.
+
+    python benchmarks/bench_cold_start.py [--rounds 10] [--model resnet152]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+from _common import log, machine, markdown, ratio, rounds, seconds
+
+TORCHINFO = """
+import torch, torchinfo, cnncost
+from cnncost.torch.network import build_module
+graph = cnncost.create({model!r})
+module = build_module(graph, cnncost.propagate(graph), "cpu")
+torchinfo.summary(module, input_size=(1, *graph.default_input.dims))
+"""
+
+
+def commands(model: str) -> dict[str, list[str]]:
+    """The label and argv of every command, the cnncost command first."""
+    python = sys.executable
+    cnncost = shutil.which("cnncost", path=str(Path(python).parent)) or shutil.which("cnncost")
+    cli = [cnncost] if cnncost else [python, "-m", "cnncost.cli"]
+    return {
+        f"cnncost table {model}": [*cli, "table", model],
+        f"cnncost table {model} --format csv": [*cli, "table", model, "--format", "csv"],
+        'python -c "pass"': [python, "-c", "pass"],
+        'python -c "import torch"': [python, "-c", "import torch"],
+        f"torchinfo summary of {model}": [python, "-c", TORCHINFO.format(model=model)],
+    }
+
+
+def run(argv: list[str]) -> float:
+    def once() -> None:
+        subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=True)
+
+    return seconds(once)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--model", default="resnet152")
+    args = parser.parse_args()
+    argvs = commands(args.model)
+    for argv in argvs.values():
+        run(argv)  # warm the file cache: every round then starts from the same state
+    times = rounds({label: (lambda argv=argv: run(argv)) for label, argv in argvs.items()}, args.rounds, log)
+    ours = next(iter(argvs))
+    print(f"{machine()}\n\n{args.rounds} rounds; cnncost run as `{' '.join(argvs[ours])}`\n")
+    rows = []
+    for label in argvs:
+        values = times[label]
+        row = [f"`{label}`", f"{statistics.median(values):.3f}", f"{min(values):.3f}", f"{max(values):.3f}"]
+        row.append("1" if label == ours else f"{ratio(times, label, ours):.2f}")
+        rows.append(row)
+    print(markdown(["command", "median s", "min s", "max s", f"ratio to {ours}"], rows))
+
+
+if __name__ == "__main__":
+    main()
