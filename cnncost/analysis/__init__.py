@@ -1,12 +1,18 @@
 """Analyses of a whole graph beside its profile: receptive fields and memory (inference liveness, training).
 
-Pure Python, integers throughout, like the engine; every analysis takes (Graph, Profile).
+Pure Python, integers throughout, like the engine; every analysis takes (Graph, Profile):
+
+    from cnncost.analysis import graph_of, receptive_fields, inference_memory, training_memory
+    p = cnncost.profile("alexnet")
+    receptive_fields(graph_of(p), p)[-1].height.size, training_memory(graph_of(p), p).activation_bytes
 """
 
 from __future__ import annotations
 
 from ..graph import Graph, Node
 from ..profile import Profile
+from .memory import OPTIMIZERS, InferenceMemory, TrainingMemory, inference_memory, training_memory
+from .receptive import Field, ReceptiveField, receptive_fields
 
 
 def graph_of(profile: Profile) -> Graph:
@@ -15,4 +21,5 @@ def graph_of(profile: Profile) -> Graph:
     return Graph(profile.name, nodes, profile.input_shape)
 
 
-__all__ = ["graph_of"]
+__all__ = ["OPTIMIZERS", "Field", "InferenceMemory", "ReceptiveField", "TrainingMemory", "graph_of",
+           "inference_memory", "receptive_fields", "training_memory"]

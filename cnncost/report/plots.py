@@ -8,7 +8,6 @@ Agg backend, so the rest of cnncost never waits for it.
 from __future__ import annotations
 
 import io
-import math
 import os
 import tempfile
 import textwrap
