@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .errors import CnnCostError, InputMismatch, ShapeError
+from .errors import CnnCostError, GraphError, InputMismatch, ShapeError
 from .graph import INPUT, Graph
 from .layers import layer_type
 from .profile import LayerCost, Profile, Totals
@@ -28,6 +28,10 @@ def propagate(graph: Graph, input: Shape | tuple[int, ...] | str | None = None, 
                              f"{mismatch.reason}") from None
         except CnnCostError as error:
             raise type(error)(f"{node.name}: {error}") from None
+        except TypeError as error:  # an attribute of the wrong type, such as a string or a list where a size belongs
+            attributes = ", ".join(f"{key}={value!r}" for key, value in node.attrs)
+            raise GraphError(f"{node.name}: an attribute of {node.op} has the wrong type ({error}); "
+                             f"its attributes: {attributes}") from None
         env[node.name] = cost.output
         layers.append(LayerCost(
             name=node.name, op=node.op, inputs=node.inputs, attrs=node.attrs, input_shapes=inputs,

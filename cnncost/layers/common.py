@@ -18,7 +18,10 @@ def pair(value: int | tuple[int, int] | list[int], what: str) -> Pair:
 
 
 def require_positive(what: str, *values: int) -> None:
-    """Refuse a size or stride below 1."""
+    """Refuse a size or stride that is not a whole number, or below 1."""
+    for value in values:
+        if type(value) is not int:
+            raise ShapeError(f"{what} must be a whole number, got {value!r}")
     if min(values) < 1:
         raise ShapeError(f"{what} must be at least 1, got {values if len(values) > 1 else values[0]}")
 

@@ -36,4 +36,7 @@ def channel_shuffle(x: Shape, *, groups: int) -> OpCost:
 @register("uncounted")
 def uncounted(*xs: Shape, output_shape, source: str, params: int = 0, buffers: int = 0) -> OpCost:
     """An op with no formula (source names it): output shape and parameters known, MACs and FLOPs unknown (not zero)."""
+    for what, count in (("params", params), ("buffers", buffers)):
+        if type(count) is not int or count < 0:
+            raise ShapeError(f"uncounted {what} must be a whole number, at least 0, got {count!r}")
     return OpCost(Shape(tuple(output_shape)), params=params, buffers=buffers, counted=False)
