@@ -81,7 +81,7 @@ def global_avg_pool2d(x: Shape):
 
 @builder("linear")
 def linear(x: Shape, *, out_features, bias=True):
-    return nn.Linear(x.numel, out_features, bias)
+    return nn.Linear(x.dims[-1], out_features, bias)  # on the last dimension, as the formula and torch have it
 
 
 @builder("flatten")
