@@ -315,7 +315,8 @@ ANY_VALUE = st.recursive(st.integers(-3, 12) | st.booleans() | st.floats(allow_n
 
 @given(st.sampled_from(sorted(layer_types())), st.data())
 def test_any_attribute_values_give_a_result_or_cnncost_error(op, data):
-    """Whatever a spec file holds (strings, floats, lists, tables, nothing), a layer is costed or refused in one line."""
+    """Whatever a spec file holds (strings, floats, lists, tables, nothing): the layer is costed, or refused in one
+    line."""
     spec = layer_types()[op]
     attributes = {name: data.draw(ANY_VALUE, label=name) for name in spec.attributes
                   if name in spec.required or data.draw(st.booleans())}

@@ -221,9 +221,10 @@ FAILURES = {
 
 
 @pytest.mark.parametrize("failure", FAILURES)
-@pytest.mark.parametrize("argv, suffix", [(["table", "alexnet"], ".csv"), (["table", "alexnet", "--format", "md"], ".md"),
-                                          (["table", "resnet18"], ".txt"), (["spec", "alexnet"], ".toml"),
-                                          (["list", "vgg*"], ".json")])
+@pytest.mark.parametrize("argv, suffix", [
+    (["table", "alexnet"], ".csv"), (["table", "alexnet", "--format", "md"], ".md"), (["table", "resnet18"], ".txt"),
+    (["spec", "alexnet"], ".toml"), (["list", "vgg*"], ".json"),
+])
 def test_a_failed_write_keeps_the_previous_file(tmp_path, capsys, monkeypatch, failure, argv, suffix):
     make_fail, error, code, message = FAILURES[failure]
     target = tmp_path / f"result{suffix}"
