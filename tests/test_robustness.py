@@ -177,6 +177,10 @@ def test_huge_sizes_give_exact_integers_at_once(capsys):
     code, out, _ = run(capsys, ["table", "alexnet", "--input", "3x1000000x1000000", "--batch", "1000000",
                                 "--format", "csv"])
     assert f",{conv1['macs']}," in out  # CSV keeps the exact integer too
+    graph = cnncost.Graph.build("wide", [cnncost.layer("adaptive_avg_pool2d", "pool", output_size=10**12)],
+                                input=(1, 7, 7))
+    # windows overlap at every boundary j*7/10**12 that is not a whole number: 7 + 10**12 - 1 per axis
+    assert cnncost.propagate(graph).total.flops == (7 + 10**12 - 1) ** 2
     assert time.perf_counter() - start < 10  # seconds; it takes well under one
 
 

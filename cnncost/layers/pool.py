@@ -6,6 +6,8 @@ tables compute it; pooling has no MACs and no parameters.
 
 from __future__ import annotations
 
+from math import gcd
+
 from ..errors import ShapeError
 from ..shapes import Shape
 from .common import Pair, feature_map, pair, require_positive, sliding_output
@@ -39,8 +41,13 @@ def avg_pool2d(x: Shape, *, kernel_size, stride=None, padding=0, ceil_mode: bool
 
 
 def adaptive_windows(size: int, out: int) -> int:
-    """Sum of torch's adaptive window lengths: window i spans floor(i·size/out) to ceil((i+1)·size/out)."""
-    return sum(-(-(i + 1) * size // out) - (i * size // out) for i in range(out))
+    """Sum of torch's adaptive window lengths: window i spans floor(i·size/out) to ceil((i+1)·size/out).
+
+    The lengths add up to the size, plus one for each boundary j·size/out (0 < j < out) that falls inside a position,
+    which the windows on both sides share: size + out - gcd(size, out). A closed form, so a huge output size costs
+    nothing to count.
+    """
+    return size + out - gcd(size, out)
 
 
 def _adaptive_pool(x: Shape, op: str, output_size) -> OpCost:
