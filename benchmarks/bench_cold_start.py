@@ -5,7 +5,7 @@ over the rounds, each ratio the median of the ratios within a round. The torchin
 cnncost's torch builders (torchvision is not needed; the built-in graph matches torchvision's layer for layer) and
 prints its summary at 3x224x224, batch 1, on the CPU, as a user's script would.
 
-    python benchmarks/bench_cold_start.py [--rounds 10] [--model resnet152]
+    python benchmarks/bench_cold_start.py [--rounds 15] [--model resnet152]
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def run(argv: list[str]) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--model", default="resnet152")
     args = parser.parse_args()
     argvs = commands(args.model)

@@ -1,15 +1,16 @@
 """cnncost's analytic engine beside torchinfo, fvcore, ptflops, thop and FlopCounterMode, in one process.
 
-For each network, every tool profiles it once per round, in turn, for --rounds rounds; the figures are medians
-over the rounds and each ratio is the median of (peer's time / cnncost's time) within a round. The peers take the
-nn.Module that cnncost.torch.network.build_module makes from cnncost's own graph (torchvision is not needed: the
-built-in graphs match torchvision's layer for layer), on the CPU, batch 1, fp32, as a user would call them.
+For each network, every tool profiles it once per round, in turn (cnncost, which takes milliseconds, 15 times, for
+their median), for --rounds rounds; the figures are medians over the rounds and each ratio is the median of
+(peer's time / cnncost's time) within a round. The peers take the nn.Module that cnncost.torch.network.build_module
+makes from cnncost's own graph (torchvision is not needed: the built-in graphs match torchvision's layer for layer),
+on the CPU, batch 1, fp32, as a user would call them.
 
 Prints, in Markdown: the time per profile and its ratio to cnncost's; the multiply-add totals each tool reports;
 what each tool counts for a network of one layer of each type.
 
     pip install -e '.[bench]'
-    python benchmarks/bench_peers.py [--rounds 5] [--models alexnet vgg16 googlenet resnet50 resnet152]
+    python benchmarks/bench_peers.py [--rounds 15] [--models alexnet vgg16 googlenet resnet50 resnet152]
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ CNNCOST = "cnncost profile(name)"
 PROPAGATE = "cnncost propagate(graph)"
 TRACED = "cnncost profile(nn.Module)"
 META = "FlopCounterMode (meta)"
+FORWARD = "forward pass alone, no profiler"
 
 
 def torch_module(graph: Graph, device: str = "cpu"):
@@ -49,8 +51,8 @@ def compare(name: str, n_rounds: int) -> tuple[dict[str, list[float]], dict[str,
     ours = cnncost.profile(name)
     counts = {CNNCOST: (ours.total.macs, ours.total.params)}
     candidates = {
-        CNNCOST: lambda: median_seconds(lambda: cnncost.profile(name), 5),
-        PROPAGATE: lambda: median_seconds(lambda: cnncost.propagate(graph), 5),
+        CNNCOST: lambda: median_seconds(lambda: cnncost.profile(name), 15),
+        PROPAGATE: lambda: median_seconds(lambda: cnncost.propagate(graph), 15),
         TRACED: lambda: seconds(lambda: cnncost.profile(module, input=shape)),
     }
     for peer, count in PEERS.items():
@@ -58,15 +60,25 @@ def compare(name: str, n_rounds: int) -> tuple[dict[str, list[float]], dict[str,
         candidates[peer] = lambda count=count: seconds(lambda: count(module, x))
     counts[META] = flop_counter_count(meta_module, meta_x)
     candidates[META] = lambda: seconds(lambda: flop_counter_count(meta_module, meta_x))
+    candidates[FORWARD] = lambda: seconds(lambda: forward(module, x))
     traced = cnncost.profile(module, input=shape)
     counts[TRACED] = (traced.total.macs, traced.total.params)
     return rounds(candidates, n_rounds, lambda line: log(f"{name} {line}")), counts
 
 
+def forward(module, x) -> None:
+    with torch.no_grad():
+        module(x)
+
+
 def time_cell(times: dict[str, list[float]], tool: str) -> str:
     value = statistics.median(times[tool])
     text = f"{ms(value)} ms" if value < 1 else f"{value:.3g} s"
-    return text if tool == CNNCOST else f"{text} ({ratio(times, tool, CNNCOST):,.0f}x)"
+    return text if tool == CNNCOST else f"{text} ({times_x(ratio(times, tool, CNNCOST))})"
+
+
+def times_x(value: float) -> str:
+    return f"{value:,.0f}x" if value >= 10 else f"{value:.2g}x"
 
 
 def delta(value: int, reference: int) -> str:
@@ -105,7 +117,7 @@ def probe_rows() -> list[list[str]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--models", nargs="+", default=list(MODELS))
     args = parser.parse_args()
     quiet()
@@ -113,9 +125,13 @@ def main() -> None:
     times, counts = {}, {}
     for name in args.models:
         times[name], counts[name] = compare(name, args.rounds)
-    tools = [CNNCOST, PROPAGATE, TRACED, *PEERS, META]
+    tools = [CNNCOST, PROPAGATE, TRACED, *PEERS, META, FORWARD]
     print("### Time per profile (median over rounds; in brackets, how many times cnncost profile(name)'s time)\n")
-    print(markdown(["tool", *args.models], [[tool, *(time_cell(times[m], tool) for m in args.models)] for tool in tools]))
+    print(markdown(["tool", *args.models], [[tool, *(time_cell(times[m], tool) for m in args.models)]
+                                            for tool in tools]))
+    print("\nHow many times faster than torchinfo's summary (median of the ratios within a round):\n")
+    print(markdown(["cnncost", *args.models], [[tool, *(times_x(ratio(times[m], "torchinfo", tool))
+                                                         for m in args.models)] for tool in (CNNCOST, PROPAGATE)]))
     print("\n### Multiply-adds each tool reports (in brackets, the difference from cnncost)\n")
     macs_tools = [CNNCOST, *PEERS, META]
     rows = [[tool, *(delta(counts[m][tool][0], counts[m][CNNCOST][0]) for m in args.models)] for tool in macs_tools]
