@@ -18,10 +18,12 @@ def propagate(graph: Graph, input: Shape | tuple[int, ...] | str | None = None, 
     width = dtype_bytes(dtype)
     env: dict[str, Shape] = {INPUT: shape}
     layers = []
+    formulas: dict[str, object] = {}
     for node in graph.nodes:
         inputs = tuple([env[source] for source in node.inputs])
+        formula = formulas.get(node.op) or formulas.setdefault(node.op, layer_type(node.op).formula)
         try:
-            cost = layer_type(node.op).formula(*inputs, **node.attributes)
+            cost = formula(*inputs, **node.attributes)
         except InputMismatch as mismatch:
             a, b = node.inputs[mismatch.first], node.inputs[mismatch.second]
             raise ShapeError(f"{node.name}: cannot {node.op} {a!r} ({env[a]}) with {b!r} ({env[b]}): "

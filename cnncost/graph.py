@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Iterable, Union
 
 from .errors import GraphError, UnknownNameError
@@ -22,8 +23,9 @@ class Node:
     attrs: tuple[tuple[str, Any], ...] = ()
     shares: str | None = None  # the earlier node whose parameters this one reuses (a module called twice)
 
-    @property
+    @cached_property
     def attributes(self) -> dict[str, Any]:
+        """The attributes as keyword arguments of the layer's formula (made once per node)."""
         return dict(self.attrs)
 
 

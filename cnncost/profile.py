@@ -6,16 +6,19 @@ Everything is an integer count (elements, bytes, MACs, FLOPs); units appear only
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from .shapes import Shape
 
 QUANTITIES = ("params", "buffers", "macs", "flops", "activation_bytes")
 
 
-@dataclass(frozen=True)
-class LayerCost:
-    """One layer's cost for the whole batch: activation memory, MACs and FLOPs scale with it; params do not."""
+class LayerCost(NamedTuple):
+    """One layer's cost for the whole batch: activation memory, MACs and FLOPs scale with it; params do not.
+
+    A named tuple rather than a frozen dataclass: as immutable, and four times quicker to make, once per layer
+    (a quarter of a ResNet-152 profile's time otherwise).
+    """
 
     name: str
     op: str

@@ -7,6 +7,7 @@ network, such as an Inception module or a ResNet block, profiled on its own; lis
 from __future__ import annotations
 
 import fnmatch
+import functools
 from dataclasses import dataclass
 from typing import Callable
 
@@ -69,8 +70,13 @@ def architecture(name: str) -> Architecture:
 
 
 def create(name: str) -> Graph:
-    """Build the graph of a registered architecture."""
-    return architecture(name).build()
+    """The graph of a registered architecture, built once: a Graph is immutable, so it is shared."""
+    return _built(architecture(name).name)
+
+
+@functools.cache
+def _built(name: str) -> Graph:
+    return _ARCHITECTURES[name].build()
 
 
 def list_models(pattern: str = "*", kind: str | None = "network") -> list[str]:
