@@ -31,7 +31,7 @@ def cache_dir(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def result(cache_dir):
-    return bench(TINY, batch=2, min_run_time=0.01)
+    return bench(TINY, batch=2, min_run_time=0.01, forward_min_time=0.01)
 
 
 def test_every_layer_is_timed_with_finite_positive_figures(result):
@@ -81,7 +81,7 @@ def test_a_failing_layer_is_reported_and_the_rest_still_run(cache_dir, monkeypat
         return real(op)
 
     monkeypatch.setattr(bench_module, "torch_builder", broken)
-    result = bench(TINY, min_run_time=0.01)
+    result = bench(TINY, min_run_time=0.01, forward_min_time=0.01)
     errors = {t.cost.name: t.error for t in result.layers}
     assert errors == {"conv": None, "relu": None, "pool": "no kernel for this layer", "flat": None, "fc": None}
     assert "failed: no kernel for this layer" in render_bench(result, cache=None)
@@ -120,6 +120,6 @@ def test_bench_cli(cache_dir, capsys, tmp_path):
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device on this machine")
 def test_bench_on_cuda(cache_dir):
-    result = bench(TINY, device="cuda", min_run_time=0.01)
+    result = bench(TINY, device="cuda", min_run_time=0.01, forward_min_time=0.01)
     assert all(t.median > 0 for t in result.layers)
     assert dict(result.device.settings).keys() == {"TF32 matmul", "TF32 cuDNN", "cuDNN benchmark"}

@@ -191,8 +191,12 @@ def time_layer(cost: LayerCost, attributes: dict, batch: int, device: str, dtype
 
 def bench(graph: Graph, input=None, batch: int = 1, device: str = "cpu", dtype: str = "fp32",
           threads: int | None = None, min_run_time: float = 0.2, remeasure_roof: bool = False,
-          progress: Callable[[str], None] | None = None) -> BenchResult:
-    """Time each layer alone and the whole network; a layer that fails is reported and the rest still run."""
+          progress: Callable[[str], None] | None = None, forward_min_time: float | None = None) -> BenchResult:
+    """Time each layer alone and the whole network; a layer that fails is reported and the rest still run.
+
+    The whole forward pass repeats for forward_min_time seconds (default: at least one second): a deep network's
+    forward takes tens of milliseconds, and a median of a handful of runs moves with every other job on the machine.
+    """
     torch_dtype = check_device(device, dtype)
     threads = threads or torch.get_num_threads()
     profile = propagate(graph, input=input, batch=batch, dtype=dtype)
@@ -216,7 +220,8 @@ def bench(graph: Graph, input=None, batch: int = 1, device: str = "cpu", dtype: 
                 torch.cuda.empty_cache()
     if progress:
         progress("whole forward")
-    forward = _time_forward(graph, profile, batch, device, torch_dtype, threads, min_run_time)
+    forward_time = forward_min_time if forward_min_time is not None else max(min_run_time, 1.0)
+    forward = _time_forward(graph, profile, batch, device, torch_dtype, threads, forward_time)
     return BenchResult(profile, info, roof, tuple(timings), *forward)
 
 

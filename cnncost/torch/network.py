@@ -33,6 +33,7 @@ class GraphModule(nn.Module):
                 raise GraphError(f"{node.name}: its torch module name {key!r} is taken by another layer")
             self.nodes[key] = torch_builder(node.op)(*cost.input_shapes, **node.attributes)
             self.keys[node.name] = key
+        self.release = _release_points(graph)
 
     def forward_all(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         """Every node's output, by node name."""
@@ -42,12 +43,31 @@ class GraphModule(nn.Module):
         return env
 
     def forward(self, x: torch.Tensor):
-        outputs = self.forward_all(x)
-        return outputs if self.collect_all else outputs[self.graph.output]
+        if self.collect_all:
+            return self.forward_all(x)
+        env = {INPUT: x}
+        for node, done in zip(self.graph.nodes, self.release):
+            env[node.name] = self.nodes[self.keys[node.name]](*(env[source] for source in node.inputs))
+            for name in done:  # drop what no later node reads, as a model's own forward would
+                del env[name]
+        return env[self.graph.output]
 
     def node_module(self, name: str) -> nn.Module:
         """The submodule of a node."""
         return self.nodes[self.keys[name]]
+
+
+def _release_points(graph: Graph) -> list[tuple[str, ...]]:
+    """For each node, the values (input included) whose last reader it is; the output is kept."""
+    last: dict[str, int] = {}
+    for index, node in enumerate(graph.nodes):
+        for source in node.inputs:
+            last[source] = index
+    done: list[list[str]] = [[] for _ in graph.nodes]
+    for name, index in last.items():
+        if name != graph.output:
+            done[index].append(name)
+    return [tuple(names) for names in done]
 
 
 def build_module(graph: Graph, profile: Profile, device: str = "cpu", dtype: torch.dtype = torch.float32) -> GraphModule:
