@@ -35,13 +35,11 @@ def propagate(graph: Graph, input: Shape | tuple[int, ...] | str | None = None, 
             raise GraphError(f"{node.name}: an attribute of {node.op} has the wrong type ({error}); "
                              f"its attributes: {attributes}") from None
         env[node.name] = cost.output
-        layers.append(LayerCost(
-            name=node.name, op=node.op, inputs=node.inputs, attrs=node.attrs, input_shapes=inputs,
-            output_shape=cost.output,
-            params=0 if node.shares else cost.params, buffers=0 if node.shares else cost.buffers,
-            macs=cost.macs * batch, flops=cost.flops * batch,
-            activation_bytes=0 if cost.in_place else cost.output.numel * batch * width,
-            in_place=cost.in_place, counted=cost.counted,
+        layers.append(LayerCost(  # positional: the fields in their order, name to counted
+            node.name, node.op, node.inputs, node.attrs, inputs, cost.output,
+            0 if node.shares else cost.params, 0 if node.shares else cost.buffers,
+            cost.macs * batch, cost.flops * batch,
+            0 if cost.in_place else cost.output.numel * batch * width, cost.in_place, cost.counted,
         ))
     return Profile(graph.name, shape, batch, canonical_dtype(dtype), width, tuple(layers),
                    _totals(layers, shape.numel * batch * width, width))

@@ -10,7 +10,7 @@ Pair = tuple[int, int]
 
 def pair(value: int | tuple[int, int] | list[int], what: str) -> Pair:
     """(v, v) for an int, (a, b) for a pair; refuses anything else."""
-    if isinstance(value, int) and not isinstance(value, bool):
+    if type(value) is int:
         return value, value
     if isinstance(value, (tuple, list)) and len(value) == 2 and all(isinstance(v, int) for v in value):
         return value[0], value[1]

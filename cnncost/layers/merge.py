@@ -23,6 +23,8 @@ def concat(*xs: Shape, dim: int = 0) -> OpCost:
 
 def broadcast(xs: tuple[Shape, ...]) -> Shape:
     """The shape torch broadcasts the inputs to: trailing dims aligned, each equal or 1."""
+    if all(x == xs[0] for x in xs):
+        return xs[0]
     rank = max(len(x.dims) for x in xs)
     padded = [(1,) * (rank - len(x.dims)) + x.dims for x in xs]
     out = list(padded[0])
