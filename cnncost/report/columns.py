@@ -87,7 +87,7 @@ def summary_lines(profile: Profile) -> list[tuple[str, str]]:
         ("Total params", f"{total.params:,} ({units.human(total.params)})"),
         ("Trainable params", f"{total.trainable_params:,}"),
         ("Non-trainable buffers", f"{total.buffers:,}"),
-        ("Total MACs (conv + linear)", f"{total.macs:,} ({units.human(total.macs)})"),
+        ("Total MACs (conv, linear, matmul)", f"{total.macs:,} ({units.human(total.macs)})"),
         ("Total FLOPs (all layers)", f"{total.flops:,} ({units.human(total.flops)})"),
         ("Input size", units.megabytes(total.input_bytes)),
         ("Activation size (sum of layer outputs)", units.megabytes(total.activation_bytes)),
