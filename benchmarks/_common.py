@@ -9,17 +9,7 @@ import sys
 import time
 from typing import Callable, Sequence
 
-
-def cpu_name() -> str:
-    """The CPU's model name from /proc/cpuinfo, else what platform knows."""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as info:
-            for line in info:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
+from cnncost.torch.bench import cpu_name
 
 
 def machine(with_torch: bool = True) -> str:

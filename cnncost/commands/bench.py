@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from .common import (UsageError, add_output_options, add_profile_options, emit, emit_records, output_format,
-                     parse_batch)
+                     parse_batch, parse_positive)
 
 
 def register(commands) -> None:
@@ -20,16 +20,6 @@ def register(commands) -> None:
     parser.set_defaults(run=run)
 
 
-def _positive(text: str, what: str, kind=float):
-    try:
-        value = kind(text)
-    except ValueError:
-        value = 0
-    if value <= 0:
-        raise UsageError(f"{what} must be a positive number, got {text!r}")
-    return value
-
-
 def run(args) -> int:
     from ..torch import require_torch
 
@@ -39,8 +29,8 @@ def run(args) -> int:
 
     graph = create(args.name)
     batch = parse_batch(args.batch)
-    threads = _positive(args.threads, "--threads", int) if args.threads else None
-    min_time = _positive(args.min_time, "--min-time")
+    threads = parse_positive(args.threads, "--threads", int) if args.threads else None
+    min_time = parse_positive(args.min_time, "--min-time")
     check_device(args.device, args.dtype)
     with _progress(len(graph.nodes) + 2) as advance:
         result = bench(graph, input=args.input, batch=batch, device=args.device, dtype=args.dtype, threads=threads,

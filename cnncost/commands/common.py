@@ -79,3 +79,14 @@ def emit_records(records: list[dict], fmt: str, path: str | None) -> None:
         import pandas as pd
 
         emit(pd.DataFrame(records).to_csv(index=False, lineterminator="\n"), path)
+
+
+def parse_positive(text: str, what: str, kind=float):
+    """A positive number (kind int or float) from an option's text."""
+    try:
+        value = kind(text)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise UsageError(f"{what} must be a positive number, got {text!r}")
+    return value

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .common import UsageError, add_profile_options, parse_batch
+from .common import UsageError, add_profile_options, parse_batch, parse_positive
 
 VIEWS = ("auto", "layers", "stages")
 
@@ -23,16 +23,6 @@ def register(commands) -> None:
     parser.add_argument("--min-time", default="0.05", help="--roofline: seconds of repeats per layer (default 0.05)")
     parser.add_argument("--threads", help="--roofline: CPU threads (default: torch's)")
     parser.set_defaults(run=run)
-
-
-def _positive(text: str, what: str, kind=float):
-    try:
-        value = kind(text)
-    except ValueError:
-        value = 0
-    if value <= 0:
-        raise UsageError(f"{what} must be a positive number, got {text!r}")
-    return value
 
 
 def run(args) -> int:
@@ -72,6 +62,6 @@ def _bench(args, batch: int):
 
     graph = create(args.name)
     check_device(args.device, args.dtype)
-    threads = _positive(args.threads, "--threads", int) if args.threads else None
+    threads = parse_positive(args.threads, "--threads", int) if args.threads else None
     return bench(graph, input=args.input, batch=batch, device=args.device, dtype=args.dtype, threads=threads,
-                 min_run_time=_positive(args.min_time, "--min-time"))
+                 min_run_time=parse_positive(args.min_time, "--min-time"))
