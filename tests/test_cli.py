@@ -32,7 +32,7 @@ def test_table_alexnet_markdown_golden(capsys, golden):
 def test_table_every_architecture(capsys, name):
     code, out, err = run(capsys, "table", name)
     assert code == 0 and err == ""
-    assert f"Total params" in out and f"{cnncost.profile(name).total.params:,}" in out
+    assert "Total params" in out and f"{cnncost.profile(name).total.params:,}" in out
 
 
 def test_table_options(capsys):

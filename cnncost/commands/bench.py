@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from .common import (UsageError, add_output_options, add_profile_options, emit, emit_records, output_format,
+from .common import (add_output_options, add_profile_options, emit, emit_records, output_format,
                      parse_batch, parse_positive)
 
 

@@ -44,7 +44,7 @@ def run(args) -> int:
         return 0
     from ..report.comparison import summary_table
     from ..report.conventions import CONVENTIONS
-    from ..report.document import Document, Table, Text, to_markdown, to_terminal
+    from ..report.document import Document, Text, to_markdown, to_terminal
     from ..report.terminal import wants_style
 
     blocks = [summary_table(sides), Text(f"{RATIO_RULE} {CUT_RULE}")]

@@ -7,7 +7,7 @@ from fractions import Fraction
 from ..report.comparison import Operand, Side, side, summary_table
 from ..report.document import Document, Heading, Text
 from .checks import QUANTITY_NAMES, Check, check_layers, check_value, in_unit
-from .printed import Printed, number_text
+from .printed import number_text
 from .published import LECTURE8, STEM_RATIOS, STEM_TOTALS
 from .report import COUNTING, Report, checks_table, layer_table, sources_block, summary, verdict_sections
 from .verdict import CONVENTION
