@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 
 from .budget import BudgetExceeded, assert_budget, check_budget
 from .engine import propagate
@@ -26,10 +27,15 @@ def profile(model, input=None, batch: int = 1, dtype: str = "fp32", strict: bool
     model: a built-in name ('alexnet'), a spec file ('net.toml'), a module path ('pkg.mod:Net', 'net.py:Net'),
     an nn.Module (input required) or a Graph. strict makes an op without a cost formula an error.
     """
-    from .sources import load_source
+    from .sources import SPEC_SUFFIXES, load_source
 
     source = load_source(model, input)
-    result = propagate(source.graph, input=input, batch=batch, dtype=dtype)
+    try:
+        result = propagate(source.graph, input=input, batch=batch, dtype=dtype)
+    except CnnCostError as error:
+        if isinstance(model, str) and model.lower().endswith(SPEC_SUFFIXES):  # say which file the layer is in
+            raise type(error)(f"{os.path.basename(model)}: {error}") from None
+        raise
     if source.trace is not None:
         result = check_trace(result, source.trace)
     if strict and result.uncounted:

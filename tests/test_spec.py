@@ -101,3 +101,12 @@ def test_cli_table_on_a_spec_file_and_spec_export(tmp_path, capsys):
     assert main(["table", str(broken)]) == 2
     err = capsys.readouterr().err
     assert err == "cnncost: error: broken.toml: layers[0] (a): conv2d needs kernel_size, out_channels\n"
+
+
+def test_errors_found_while_costing_name_the_file_too(tmp_path):
+    path = write(tmp_path, HEADER + '[[layers]]\nname = "a"\ntype = "conv2d"\nout_channels = "16"\nkernel_size = 3\n')
+    with pytest.raises(cnncost.CnnCostError, match="^net.toml: a: "):
+        cnncost.profile(str(path))
+    small = write(tmp_path, HEADER + '[[layers]]\nname = "big"\ntype = "conv2d"\nout_channels = 4\nkernel_size = 9\n')
+    with pytest.raises(cnncost.CnnCostError, match="^net.toml: big: output would be 0x0 from 3x8x8$"):
+        cnncost.profile(str(small))
