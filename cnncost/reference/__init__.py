@@ -48,6 +48,11 @@ def index(reports) -> str:
             "likely cause (transposed digits, a term counted twice, a value truncated, a one-digit slip).")),
         Text("The CSV files carry one row per published number: exact values in bytes and counts, the interval the "
              "printed value stands for, cnncost's value, the verdict and why."),
+        Text("Figures, drawn by the same command (matplotlib): activation memory, parameters and MACs by layer for "
+             "[AlexNet](alexnet.png), [VGG-16](vgg16.png) and [ResNet-50](resnet50.png), and the networks' "
+             "parameters against their MACs ([compare.png](compare.png)). "
+             "[bench-alexnet-cpu.md](bench-alexnet-cpu.md) is one `cnncost bench alexnet --device cpu` run, with the "
+             "machine it ran on."),
     )
     return to_markdown(Document("Published tables, reproduced", blocks))
 
