@@ -110,3 +110,16 @@ def test_bad_module_input_is_one_line(capsys, monkeypatch, argv, message):
     assert main(argv) == 2
     out, err = capsys.readouterr()
     assert out == "" and err.count("\n") == 1 and message in err
+
+
+@pytest.mark.parametrize("cls", [user_nets.Residual, user_nets.Shared])  # Split has an uncounted sum
+def test_verify_a_traced_module(cls, monkeypatch):
+    from cnncost.torch.verify import verify
+    from cnncost.sources import load_source
+
+    monkeypatch.chdir(FIXTURES)
+    graph = load_source(cls(), (3, 16, 16)).graph
+    result = verify(graph, device="cpu")
+    assert result.ok, [(c.name, c.mismatches) for c in result.failures]
+    params, macs = torch_counts(cls(), (3, 16, 16))
+    assert result.torch_totals[0] == params and result.torch_totals[2] == macs

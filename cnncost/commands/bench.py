@@ -10,7 +10,7 @@ from .common import (add_output_options, add_profile_options, emit, emit_records
 
 def register(commands) -> None:
     parser = commands.add_parser("bench", help="time every layer on cpu or cuda against the roofline")
-    parser.add_argument("name", help="a built-in architecture")
+    parser.add_argument("name", help="a built-in architecture, a spec file or a torch module (pkg.mod:Net)")
     add_profile_options(parser)
     parser.add_argument("--device", default="cpu", help="cpu (default) or cuda")
     parser.add_argument("--threads", help="CPU threads (default: torch's)")
@@ -25,9 +25,9 @@ def run(args) -> int:
 
     require_torch()
     from ..torch.bench import bench, cache_bytes, check_device
-    from ..zoo import create
+    from ..sources import load_source
 
-    graph = create(args.name)
+    graph = load_source(args.name, args.input).graph
     batch = parse_batch(args.batch)
     threads = parse_positive(args.threads, "--threads", int) if args.threads else None
     min_time = parse_positive(args.min_time, "--min-time")

@@ -15,7 +15,7 @@ def run(args) -> int:
     from ..report.terminal import box_table, wants_style
 
     rows = [[name, "any" if spec.arity is None else str(spec.arity), ", ".join(spec.attributes),
-             spec.doc.splitlines()[0] if spec.doc else ""]
+             " ".join(spec.doc.split("\n\n")[0].split())]
             for name, spec in sorted(layer_types().items())]
     sys.stdout.write(box_table(("type", "inputs", "attributes", "formula (per sample)"), rows,
                                (False, True, False, False), title="Layer types and their cost formulas",

@@ -11,7 +11,7 @@ DEVICES = ("meta", "cpu", "cuda")
 
 def register(commands) -> None:
     parser = commands.add_parser("verify", help="check every layer against real torch modules (exit 1 on a mismatch)")
-    parser.add_argument("name", nargs="?", help="a built-in architecture")
+    parser.add_argument("name", nargs="?", help="a built-in architecture, a spec file or a torch module (pkg.mod:Net)")
     parser.add_argument("--all", action="store_true", help="every built-in architecture and block")
     parser.add_argument("--input", help="input size of one sample, CxHxW (default: the network's own)")
     parser.add_argument("--batch", default="1", help="batch size (default 1)")
@@ -31,10 +31,11 @@ def run(args) -> int:
     if args.device == "cuda" and not torch.cuda.is_available():
         raise UsageError("--device cuda: no CUDA device is available here")
     from ..torch.verify import verify
+    from ..sources import load_source
     from ..zoo import create, list_blocks, list_models
 
     names = list_models() + list_blocks() if args.all else [args.name]
-    graphs = [create(name) for name in names]  # unknown names fail before any work
+    graphs = [create(name) if args.all else load_source(name, args.input).graph for name in names]  # fail before work
     results = [verify(graph, input=args.input, batch=parse_batch(args.batch), device=args.device) for graph in graphs]
     fmt = output_format(args)
     from ..report import checks

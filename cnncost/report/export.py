@@ -17,8 +17,8 @@ FRAME_COLUMNS = ("name", "op", "inputs", "input_shape", "output_shape", "attribu
                  "flops", "activation_bytes", "in_place")
 
 
-def write_atomic(path: str | os.PathLike, text: str) -> None:
-    """Write text to path through a temporary file in the same folder, so no reader sees half a file."""
+def write_atomic(path: str | os.PathLike, text: str | bytes) -> None:
+    """Write text (or bytes) to path through a temporary file in the same folder, so no reader sees half a file."""
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
     if target.is_dir():
@@ -28,7 +28,8 @@ def write_atomic(path: str | os.PathLike, text: str) -> None:
     except OSError as error:
         raise CnnCostError(f"cannot write {str(path)!r}: {error.strerror or error}") from None
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+        with (os.fdopen(handle, "wb") if isinstance(text, bytes)
+              else os.fdopen(handle, "w", encoding="utf-8", newline="")) as stream:
             stream.write(text)
         os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600; a written file should read as any other
         os.replace(temporary, target)

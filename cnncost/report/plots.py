@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import os
-import tempfile
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,21 +70,10 @@ def save(figure, path: str | os.PathLike) -> Path:
     import matplotlib.pyplot as plt
 
     plt.close(figure)
-    target = Path(path)
-    if target.is_dir():
-        raise CnnCostError(f"cannot write {str(path)!r}: it is a directory")
-    try:
-        handle, temporary = tempfile.mkstemp(dir=target.parent if str(target.parent) else ".", prefix=f".{target.name}.")
-    except OSError as error:
-        raise CnnCostError(f"cannot write {str(path)!r}: {error.strerror or error}") from None
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(buffer.getvalue())
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return target
+    from .export import write_atomic
+
+    write_atomic(path, buffer.getvalue())
+    return Path(path)
 
 
 @dataclass(frozen=True)

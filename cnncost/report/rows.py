@@ -106,6 +106,16 @@ def _kernel_text(value: Any) -> str:
     return str(value)
 
 
+def _default(op: str, attribute: str):
+    """The default of an attribute in the layer type's formula (stride 1 for a conv, None for a pool)."""
+    import inspect
+
+    from ..layers import layer_type
+
+    parameter = inspect.signature(layer_type(op).formula).parameters.get(attribute)
+    return None if parameter is None or parameter.default is parameter.empty else parameter.default
+
+
 def row_spec_text(row: Row) -> str:
     """spec_text of the row's head layer; blank for a block."""
     return "" if row.is_block else spec_text(row.head)
@@ -120,8 +130,10 @@ def spec_text(cost: LayerCost) -> str:
     if "out_features" in attrs:
         parts.append(str(attrs["out_features"]))
     if "kernel_size" in attrs:
-        stride = attrs.get("stride") if attrs.get("stride") is not None else attrs["kernel_size"]
-        parts += [_kernel_text(attrs["kernel_size"]), _kernel_text(stride), _kernel_text(attrs.get("padding", 0))]
+        stride = attrs.get("stride", _default(cost.op, "stride"))
+        stride = attrs["kernel_size"] if stride is None else stride  # pools: the stride defaults to the kernel
+        parts += [_kernel_text(attrs["kernel_size"]), _kernel_text(stride),
+                  _kernel_text(attrs.get("padding", _default(cost.op, "padding")))]
     if "output_size" in attrs:
         parts.append(f"to {_kernel_text(attrs['output_size'])}")
     extras = [f"{key} {_kernel_text(attrs[key])}" for key in ("groups", "dilation")

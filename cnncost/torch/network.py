@@ -32,6 +32,8 @@ class GraphModule(nn.Module):
             if key in self.nodes:
                 raise GraphError(f"{node.name}: its torch module name {key!r} is taken by another layer")
             self.nodes[key] = torch_builder(node.op)(*cost.input_shapes, **node.attributes)
+            if node.shares:  # a module called again: a module of its own (so each call is counted apart) on the
+                _share_tensors(self.nodes[key], self.nodes[self.keys[node.shares]])  # earlier node's tensors
             self.keys[node.name] = key
         self.release = _release_points(graph)
 
@@ -55,6 +57,14 @@ class GraphModule(nn.Module):
     def node_module(self, name: str) -> nn.Module:
         """The submodule of a node."""
         return self.nodes[self.keys[name]]
+
+
+def _share_tensors(module: nn.Module, owner: nn.Module) -> None:
+    """Make module use owner's parameters and buffers, the same tensor objects (counted once by parameters())."""
+    for name, parameter in owner.named_parameters(recurse=False):
+        setattr(module, name, parameter)
+    for name, buffer in owner.named_buffers(recurse=False):
+        setattr(module, name, buffer)
 
 
 def _release_points(graph: Graph) -> list[tuple[str, ...]]:

@@ -76,13 +76,20 @@ def verify(graph: Graph, input=None, batch: int = 1, device: str = "meta") -> Ve
     counts = counter.get_flop_counts()
     prefix = f"{type(module).__name__}.nodes."
     checks = []
+    seen: set[int] = set()  # a module called twice owns its tensors at its first call only
+
+    def fresh(tensors) -> int:
+        new = [t for t in tensors if id(t) not in seen]
+        seen.update(id(t) for t in new)
+        return sum(t.numel() for t in new)
+
     for cost in profile.layers:
         sub = module.node_module(cost.name)
         checks.append(LayerCheck(
             name=cost.name, op=cost.op,
             engine_shape=(batch, *cost.output_shape.dims), torch_shape=tuple(outputs[cost.name].shape),
-            engine_params=cost.params, torch_params=sum(p.numel() for p in sub.parameters()),
-            engine_buffers=cost.buffers, torch_buffers=sum(b.numel() for b in sub.buffers()),
+            engine_params=cost.params, torch_params=fresh(sub.parameters()),
+            engine_buffers=cost.buffers, torch_buffers=fresh(sub.buffers()),
             engine_macs=cost.macs, torch_macs=sum(counts.get(prefix + module.keys[cost.name], {}).values()) // 2,
         ))
     engine_totals = (profile.total.params, profile.total.buffers, profile.total.macs)
