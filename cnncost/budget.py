@@ -49,7 +49,9 @@ def parse_bytes(text) -> int:
 
 
 def parse_seconds(text) -> Fraction:
-    """'20ms' -> 1/50 s; a bare number is seconds."""
+    """'20ms' -> 1/50 s; the unit is required in text (a bare 20 could be either), a Python number is seconds."""
+    if isinstance(text, str) and _NUMBER.match(text) and not _NUMBER.match(text).group(2):
+        raise CnnCostError(f"malformed latency {text!r}: give a unit (s, ms, us), such as 20ms")
     return _parse(text, TIME_UNITS, "latency", "S")
 
 
@@ -85,8 +87,14 @@ def check_budget(result, max_params=None, max_macs=None, max_flops=None, max_mem
                                           ("MACs", max_macs, total.macs, parse_count),
                                           ("FLOPs", max_flops, total.flops, parse_count),
                                           ("memory", max_memory, total.activation_bytes, parse_bytes)):
-        if given is not None:
-            checks.append(Check(quantity, value, parse(given), str(given)))
+        if given is None:
+            continue
+        check = Check(quantity, value, parse(given), str(given))
+        if check.ok and quantity in ("MACs", "FLOPs") and profile.uncounted:
+            names = ", ".join(cost.name for cost in profile.uncounted)
+            raise CnnCostError(f"the {quantity} budget cannot be checked: {check.describe()} counts only the layers "
+                               f"with a formula, and {len(profile.uncounted)} have none ({names})")
+        checks.append(check)
     if max_latency is not None:
         latency = getattr(result, "forward_median", None)
         if latency is None:

@@ -18,6 +18,9 @@ def test_units():
     assert parse_bytes("120MB") == 120 * 1024 * 1024  # MB = 1024 KB, as in every cnncost table
     assert parse_bytes("512") == 512
     assert parse_seconds("20ms") == Fraction(1, 50)
+    assert parse_seconds(0.5) == Fraction(1, 2)  # a Python number is seconds
+    with pytest.raises(CnnCostError, match="give a unit"):
+        parse_seconds("20")  # 20 s or 20 ms? refused
     for bad, parse in (("5X", parse_count), ("MB", parse_bytes), ("1.5.2G", parse_count), ("-3M", parse_count),
                        ("10 parsecs", parse_seconds)):
         with pytest.raises(CnnCostError, match="malformed"):
@@ -70,3 +73,19 @@ def test_check_latency_times_the_network(capsys):
 def test_exceeded_budget_in_a_users_test_reads_well():
     with pytest.raises(AssertionError, match="vgg16 is over budget: params 138,357,544 > limit 5,000,000 \\(5M\\)"):
         cnncost.assert_budget(cnncost.profile("vgg16"), max_params="5M")
+
+
+def test_a_macs_budget_cannot_pass_on_uncounted_layers():
+    pytest.importorskip("torch", reason="tracing needs torch")
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
+    import user_nets
+
+    unknown = profile(user_nets.Unknown(), input=(3, 8, 8))
+    with pytest.raises(CnnCostError, match="the FLOPs budget cannot be checked: .* 2 have none \\(norm, erf\\)"):
+        assert_budget(unknown, max_flops="1G")
+    with pytest.raises(BudgetExceeded):  # already over on the layers it can count: over, whatever the rest costs
+        assert_budget(unknown, max_macs="1k")
+    assert_budget(unknown, max_params="1k")  # parameters are known for every layer

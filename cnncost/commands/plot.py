@@ -57,10 +57,10 @@ def _bench(args, batch: int):
 
     require_matplotlib()  # before minutes of timing
     require_torch()
+    from ..sources import load_source
     from ..torch.bench import bench, check_device
-    from ..zoo import create
 
-    graph = create(args.name)
+    graph = load_source(args.name, args.input).graph
     check_device(args.device, args.dtype)
     threads = parse_positive(args.threads, "--threads", int) if args.threads else None
     return bench(graph, input=args.input, batch=batch, device=args.device, dtype=args.dtype, threads=threads,

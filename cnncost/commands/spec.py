@@ -21,6 +21,10 @@ def run(args) -> int:
 
     if is_module_path(args.name):
         raise UsageError("spec writes built-in architectures and spec files; a torch module has no spec to write")
-    fmt = args.format or ("json" if args.output and Path(args.output).suffix.lower() == ".json" else "toml")
-    emit(write_spec_text(load_source(args.name).graph, fmt), args.output)
+    graph = load_source(args.name).graph
+    suffix = Path(args.output).suffix.lower() if args.output else ""
+    if suffix and suffix not in (".toml", ".json"):
+        raise UsageError(f"spec files are .toml or .json, not {suffix!r}: name the file net.toml or net.json")
+    fmt = args.format or ("json" if suffix == ".json" else "toml")
+    emit(write_spec_text(graph, fmt), args.output)
     return 0
