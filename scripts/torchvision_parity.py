@@ -1,7 +1,8 @@
 """Compare cnncost's built-in architectures with torchvision's models of the same name.
 
-Needs torch and torchvision (not part of cnncost's dependencies):
-    pip install torch==2.14.1 torchvision==0.29.1
+Needs torch and torchvision (not part of cnncost's dependencies), in an environment of its own, since torchvision
+0.29.1 needs torch 2.14.1 where cnncost's extras pin 2.13.0:
+    python3 -m venv /tmp/tv && /tmp/tv/bin/pip install torch==2.14.1 torchvision==0.29.1 && /tmp/tv/bin/pip install -e .
     python scripts/torchvision_parity.py
 For every architecture that torchvision also defines, it prints the parameter and buffer counts
 and the conv+linear multiply-adds (FlopCounterMode's count / 2) of both, and exits 1 on any difference.
