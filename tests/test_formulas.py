@@ -20,7 +20,7 @@ EXAMPLES = {
     "linear": ((10,),), "flatten": ((2, 3, 4),), "dropout": ((2, 3, 4),), "batch_norm2d": ((2, 3, 4),),
     "local_response_norm": ((6, 3, 3),), "softmax": ((10,),), "concat": ((2, 3, 3), (5, 3, 3)),
     "add": ((2, 3, 3), (2, 3, 3)), "multiply": ((2, 3, 3), (2, 1, 1)), "slice": ((6, 3, 3),),
-    "channel_shuffle": ((6, 3, 3),), "reshape": ((2, 3, 4),), "mean": ((2, 3, 4),), "matmul": ((2, 3, 4), (2, 4, 5)),
+    "channel_shuffle": ((6, 3, 3),), "reshape": ((2, 3, 4),), "mean": ((2, 3, 4),), "sum": ((2, 3, 4),), "amax": ((2, 3, 4),), "matmul": ((2, 3, 4), (2, 4, 5)),
     "uncounted": ((2, 3, 4),), "elementwise": ((2, 3, 4), (2, 3, 4)),
     **{op: ((2, 3, 4),) for op in ("relu", "relu6", "gelu", "tanh", "sigmoid", "silu", "hardswish", "hardsigmoid")},
 }
@@ -29,7 +29,7 @@ EXAMPLE_ATTRS = {
     "avg_pool2d": {"kernel_size": 2}, "adaptive_avg_pool2d": {"output_size": 3},
     "adaptive_max_pool2d": {"output_size": 3}, "linear": {"out_features": 5}, "local_response_norm": {"size": 3},
     "slice": {"start": 2, "end": 5}, "channel_shuffle": {"groups": 3}, "reshape": {"shape": (6, 4)},
-    "mean": {"dim": (1, 2)}, "uncounted": {"output_shape": (7,), "source": "torch.erf"},
+    "mean": {"dim": (1, 2)}, "sum": {"dim": 0, "keepdim": True}, "amax": {"dim": (0, 2)}, "uncounted": {"output_shape": (7,), "source": "torch.erf"},
     "elementwise": {"operation": "sub"},
 }
 
@@ -130,6 +130,9 @@ def test_reshape_mean_matmul():
     m = cost("mean", (2048, 7, 7), dim=(1, 2))
     assert m.output == S((2048,)) and m.flops == 2048 * 49
     assert cost("mean", (2048, 7, 7), dim=(1, 2), keepdim=True).output == S((2048, 1, 1))
+    s = cost("sum", (3, 4, 5), dim=0, keepdim=True)  # a sum over channels: 60 additions
+    assert s.output == S((1, 4, 5)) and s.flops == 60
+    assert cost("amax", (3, 4, 5), dim=(0, 2)).output == S((4,))
     mm = cost("matmul", (8, 16, 32), (8, 32, 4))  # 8 heads of (16x32)(32x4)
     assert mm.output == S((8, 16, 4)) and mm.macs == 8 * 16 * 32 * 4
     assert cost("matmul", (16, 32), (32, 4)).output == S((16, 4))

@@ -112,7 +112,7 @@ def test_bad_module_input_is_one_line(capsys, monkeypatch, argv, message):
     assert out == "" and err.count("\n") == 1 and message in err
 
 
-@pytest.mark.parametrize("cls", [user_nets.Residual, user_nets.Shared])  # Split has an uncounted sum
+@pytest.mark.parametrize("cls", [user_nets.Residual, user_nets.Shared, user_nets.Split])
 def test_verify_a_traced_module(cls, monkeypatch):
     from cnncost.torch.verify import verify
     from cnncost.sources import load_source

@@ -167,6 +167,12 @@ def keeps_lrn(cost: LayerCost, batch: int) -> tuple[Kept, ...]:
             Kept("scaled input", elements=cost.input_shape.numel * batch))
 
 
+@keeps("amax")
+def keeps_input_and_output(cost: LayerCost, batch: int) -> tuple[Kept, ...]:
+    """The input and the output: the gradient goes to the positions that equal the maximum."""
+    return _input(cost), Kept("output", cost.name)
+
+
 @keeps("multiply", "matmul")
 def keeps_every_input(cost: LayerCost, batch: int) -> tuple[Kept, ...]:
     """Every input: each one's gradient is a product with the others."""
@@ -187,7 +193,7 @@ def keeps_unknown(cost: LayerCost, batch: int) -> tuple[Kept, ...]:
     return keeps_every_input(cost, batch)
 
 
-@keeps("add", "concat", "flatten", "slice", "reshape", "mean", "global_avg_pool2d", "channel_shuffle")
+@keeps("add", "concat", "flatten", "slice", "reshape", "mean", "sum", "global_avg_pool2d", "channel_shuffle")
 def keeps_nothing(cost: LayerCost, batch: int) -> tuple[Kept, ...]:
     """Nothing: the gradient passes through, split or reshaped, whatever the values."""
     return ()

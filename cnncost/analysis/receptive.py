@@ -149,9 +149,9 @@ def linear_field(cost: LayerCost, fields: tuple[Axes, ...]) -> Axes:
     return _whole(cost.input_shape, fields[0], (1,))
 
 
-@rule("mean")
+@rule("mean", "sum", "amax")
 def mean_field(cost: LayerCost, fields: tuple[Axes, ...]) -> Axes:
-    """The whole map along the averaged spatial dimensions (1 = H, 2 = W); unchanged along the others."""
+    """The whole map along the reduced spatial dimensions (1 = H, 2 = W); unchanged along the others."""
     dims = cost.attributes["dim"]
     dims = (dims,) if isinstance(dims, int) else tuple(dims)
     return _whole(cost.input_shape, fields[0], tuple(d - 1 for d in dims if d in (1, 2)))

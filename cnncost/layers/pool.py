@@ -77,12 +77,29 @@ def global_avg_pool2d(x: Shape) -> OpCost:
     return OpCost(Shape((channels, 1, 1)), flops=channels * h * w)
 
 
-@register("mean")
-def mean(x: Shape, *, dim, keepdim: bool = False) -> OpCost:
-    """The mean over the sample dimensions in dim (0 = channels); FLOPs = one addition per input element."""
+def _reduction(x: Shape, op: str, dim, keepdim: bool) -> OpCost:
+    """Reduce the sample dimensions in dim (0 = channels); FLOPs = one operation per input element."""
     dims = (dim,) if isinstance(dim, int) else tuple(dim)
     if not dims or any(not 0 <= d < len(x.dims) for d in dims):
-        raise ShapeError(f"mean dims {dim} are out of range for {x}")
+        raise ShapeError(f"{op} dims {dim} are out of range for {x}")
     kept = [1 if d in dims else size for d, size in enumerate(x.dims)]
     out = kept if keepdim else [size for d, size in enumerate(x.dims) if d not in dims]
     return OpCost(Shape(tuple(out) or (1,)), flops=x.numel)
+
+
+@register("mean")
+def mean(x: Shape, *, dim, keepdim: bool = False) -> OpCost:
+    """The mean over the sample dimensions in dim (0 = channels); FLOPs = one addition per input element."""
+    return _reduction(x, "mean", dim, keepdim)
+
+
+@register("sum")
+def sum_(x: Shape, *, dim, keepdim: bool = False) -> OpCost:
+    """The sum over the sample dimensions in dim (0 = channels); FLOPs = one addition per input element."""
+    return _reduction(x, "sum", dim, keepdim)
+
+
+@register("amax")
+def amax(x: Shape, *, dim, keepdim: bool = False) -> OpCost:
+    """The maximum over the sample dimensions in dim (0 = channels); FLOPs = one comparison per input element."""
+    return _reduction(x, "amax", dim, keepdim)

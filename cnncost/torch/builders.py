@@ -205,16 +205,16 @@ class Reshape(nn.Module):
         return x.reshape(x.shape[0], *self.shape)
 
 
-class Mean(nn.Module):
-    """x.mean over sample dimensions (batch excluded)."""
+class Reduce(nn.Module):
+    """x.mean, x.sum or x.amax over sample dimensions (batch excluded)."""
 
-    def __init__(self, dim, keepdim: bool) -> None:
+    def __init__(self, method: str, dim, keepdim: bool) -> None:
         super().__init__()
         dims = (dim,) if isinstance(dim, int) else tuple(dim)
-        self.dims, self.keepdim = tuple(d + 1 for d in dims), keepdim
+        self.method, self.dims, self.keepdim = method, tuple(d + 1 for d in dims), keepdim
 
     def forward(self, x):
-        return x.mean(self.dims, keepdim=self.keepdim)
+        return getattr(x, self.method)(self.dims, keepdim=self.keepdim)
 
 
 class MatMul(nn.Module):
@@ -231,7 +231,17 @@ def reshape(x: Shape, *, shape):
 
 @builder("mean")
 def mean(x: Shape, *, dim, keepdim=False):
-    return Mean(dim, keepdim)
+    return Reduce("mean", dim, keepdim)
+
+
+@builder("sum")
+def sum_(x: Shape, *, dim, keepdim=False):
+    return Reduce("sum", dim, keepdim)
+
+
+@builder("amax")
+def amax(x: Shape, *, dim, keepdim=False):
+    return Reduce("amax", dim, keepdim)
 
 
 @builder("matmul")

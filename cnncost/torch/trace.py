@@ -176,12 +176,12 @@ def _function_rule(call: OpCall, lowering: Lowering) -> tuple[str, dict] | None:
         return ("flatten", {}) if len(out) == 1 and start in (1, -rank + 1) else ("reshape", dict(shape=out))
     if t in _VIEWS:
         return ("flatten", {}) if len(out) == 1 and len(acts[0].shape) > 1 else ("reshape", dict(shape=out))
-    if t == "mean":
+    if t in {"mean", "sum", "amax"}:
         dims = _arg(call, 1, "dim", None)
         if dims is None:
             return None
         dims = (dims,) if isinstance(dims, int) else tuple(dims)
-        return "mean", dict(dim=tuple(sorted(_dim(d, rank) for d in dims)), keepdim=bool(_arg(call, 2, "keepdim", False)))
+        return t, dict(dim=tuple(sorted(_dim(d, rank) for d in dims)), keepdim=bool(_arg(call, 2, "keepdim", False)))
     if t in {"adaptive_avg_pool2d", "adaptive_max_pool2d"}:
         return t, dict(output_size=tuple(out[-2:]))
     if t in {"max_pool2d", "avg_pool2d"}:
