@@ -38,3 +38,9 @@ def close_matches(word: str, choices, n: int = 3) -> str:
 
     matches = difflib.get_close_matches(word, list(choices), n=n, cutoff=0.6)
     return f" (did you mean: {', '.join(matches)}?)" if matches else ""
+
+
+def first_line(error: BaseException) -> str:
+    """The first line of an exception's message, for a one-line report of a failure in someone else's code."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else ""

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import CnnCostError
+from .errors import CnnCostError, first_line
 from .graph import Graph
 from .shapes import Shape
 
@@ -92,7 +92,7 @@ def import_module_object(text: str):
     try:
         built = value()
     except Exception as error:  # noqa: BLE001  user code: any failure is reported in one line
-        raise CnnCostError(f"{text}() failed: {type(error).__name__}: {_first_line(error)}") from None
+        raise CnnCostError(f"{text}() failed: {type(error).__name__}: {first_line(error)}") from None
     if not isinstance(built, torch.nn.Module):
         raise CnnCostError(f"{text}() returned a {type(built).__name__}, not an nn.Module")
     return built
@@ -117,9 +117,4 @@ def _import(target: str):
     except BaseException as error:  # noqa: BLE001  user code: an import can raise anything, even SystemExit
         if isinstance(error, KeyboardInterrupt):
             raise
-        raise CnnCostError(f"cannot import {target}: {type(error).__name__}: {_first_line(error)}") from None
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else ""
+        raise CnnCostError(f"cannot import {target}: {type(error).__name__}: {first_line(error)}") from None

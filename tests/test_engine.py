@@ -94,10 +94,13 @@ def test_huge_inputs_stay_exact():
     assert p.layer("conv1_1").macs == 64 * 22400 * 22400 * 27 * 1000
 
 
-def test_profiling_imports_neither_torch_nor_pandas_nor_rich():
-    code = ("import sys, cnncost; cnncost.profile('resnet152'); from cnncost.report.terminal import render_profile; "
-            "render_profile(cnncost.profile('alexnet')); "
-            "print(sorted(m for m in ('torch', 'pandas', 'rich', 'numpy') if m in sys.modules))")
+def test_profiling_and_the_default_table_import_nothing_heavy():
+    code = ("import sys, io, contextlib, cnncost; cnncost.profile('resnet152')\n"
+            "from cnncost.report.terminal import render_profile; render_profile(cnncost.profile('alexnet'))\n"
+            "from cnncost.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()): main(['table', 'alexnet'])\n"
+            "heavy = ('torch', 'pandas', 'rich', 'numpy', 'matplotlib', 'cnncost.analysis')\n"
+            "print(sorted(m for m in heavy if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 

@@ -1,6 +1,5 @@
 """Figures (produced and valid, never compared byte for byte), inline bars in the table, and the table's fast path."""
 
-import subprocess
 import sys
 import xml.etree.ElementTree as ElementTree
 
@@ -40,14 +39,6 @@ def test_table_bars_scale_to_the_largest_row(capsys):
 def test_bars_have_no_csv_form(capsys):
     code, out, err = run(capsys, "table", "alexnet", "--bars", "--format", "csv")
     assert code == 2 and out == "" and err.count("\n") == 1 and "--bars" in err
-
-
-def test_default_table_imports_no_plotting_torch_or_analysis():
-    code = ("import sys, io, contextlib; from cnncost.cli import main\n"
-            "with contextlib.redirect_stdout(io.StringIO()): main(['table', 'alexnet'])\n"
-            "print(sorted(m for m in ('matplotlib', 'torch', 'pandas', 'cnncost.analysis') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "[]"
 
 
 def test_categories_and_stage_bars():

@@ -16,7 +16,7 @@ import torch
 from torch.utils import benchmark
 
 from ..engine import propagate
-from ..errors import CnnCostError
+from ..errors import CnnCostError, first_line
 from ..graph import Graph
 from ..profile import LayerCost, Profile
 from .builders import torch_builder
@@ -175,7 +175,7 @@ def _time(stmt: str, env: dict, threads: int, min_run_time: float) -> tuple[floa
 def _failure(error: BaseException) -> str:
     if isinstance(error, torch.cuda.OutOfMemoryError):
         return "out of memory"
-    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return first_line(error) or type(error).__name__
 
 
 def time_layer(cost: LayerCost, attributes: dict, batch: int, device: str, dtype: torch.dtype, threads: int,

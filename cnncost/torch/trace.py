@@ -24,7 +24,7 @@ from torch import nn
 from torch.fx.passes.shape_prop import ShapeProp
 from torch.overrides import TorchFunctionMode
 
-from ..errors import CnnCostError
+from ..errors import CnnCostError, first_line
 from ..graph import INPUT, Graph, Node, layer
 from ..layers.elementwise import ACTIVATIONS
 from ..shapes import Shape
@@ -525,7 +525,7 @@ def graph_from_module(module: nn.Module, input_shape: Shape, name: str) -> Trace
         raise
     except Exception as fx_error:  # noqa: BLE001  fx refuses data-dependent control flow and more
         calls, where = _record(module, example, name, input_shape)
-        method = f"function mode {where} (torch.fx: {type(fx_error).__name__}: {_first_line(fx_error)})"
+        method = f"function mode {where} (torch.fx: {type(fx_error).__name__}: {first_line(fx_error)})"
     lowering = Lowering()
     for call in calls:
         lower(call, lowering)
@@ -549,12 +549,7 @@ def _record(module: nn.Module, example: torch.Tensor, name: str, input_shape: Sh
         raise
     except Exception as error:  # noqa: BLE001
         raise CnnCostError(f"{name} failed on input {input_shape} (batch 1): "
-                           f"{type(error).__name__}: {_first_line(error)}") from None
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else ""
+                           f"{type(error).__name__}: {first_line(error)}") from None
 
 
 def module_parameters(module: nn.Module) -> tuple[int, int]:
