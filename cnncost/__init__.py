@@ -29,9 +29,12 @@ def profile(model, input=None, batch: int = 1, dtype: str = "fp32", strict: bool
     """
     from .sources import SPEC_SUFFIXES, load_source
 
-    source = load_source(model, input)
+    source = load_source(model, input, batch)
     try:
-        result = propagate(source.graph, input=input, batch=batch, dtype=dtype)
+        if source.trace is not None:  # recorded at this input and batch: its shapes include the batch
+            result = propagate(source.graph, dtype=dtype)
+        else:
+            result = propagate(source.graph, input=input, batch=batch, dtype=dtype)
     except CnnCostError as error:
         if isinstance(model, str) and model.lower().endswith(SPEC_SUFFIXES):  # say which file the layer is in
             raise type(error)(f"{os.path.basename(model)}: {error}") from None
@@ -45,20 +48,27 @@ def profile(model, input=None, batch: int = 1, dtype: str = "fp32", strict: bool
 
 
 def check_trace(result: Profile, trace) -> Profile:
-    """Every traced node's shape as torch gave it; notes on uncounted layers and parameters outside any layer."""
+    """Every recorded node's shapes as torch gave them; notes on how it was recorded, on layers without a formula,
+    on parameters of modules the forward never called, and on any difference from torch's own counts."""
     for cost in result.layers:
         expected = trace.expected_shapes.get(cost.name)
-        if expected is not None and tuple(expected) != cost.output_shape.dims:
+        got = tuple(shape.dims for shape in cost.output_shape.outputs)
+        if expected is not None and tuple(map(tuple, expected)) != got:
             raise CnnCostError(f"{cost.name}: cnncost computes {cost.output_shape} where torch gives "
-                               f"{'x'.join(map(str, expected))}; please report this layer")
-    notes = [f"traced with {trace.method}"]
+                               f"{', '.join('x'.join(map(str, e)) for e in expected)}; please report this layer")
+    notes = [f"{trace.method}, in eval mode"] + list(trace.notes)
     if result.uncounted:
         notes.append(f"{len(result.uncounted)} layer(s) have no cost formula; their MACs and FLOPs are unknown, "
                      "not zero: " + ", ".join(f"{c.name} ({c.attributes.get('source')})" for c in result.uncounted))
-    missing = trace.module_params - result.total.params
-    if missing:
-        notes.append(f"{missing:,} of the module's {trace.module_params:,} parameters are used outside the layers "
-                     "cnncost recognises and are not in the totals")
+    unused = [c for c in result.layers if c.op == "unused"]
+    if unused:
+        notes.append("counted in the totals, though the forward did not use them: " + ", ".join(
+            f"{c.name} ({c.params + c.buffers:,}, {c.attributes.get('reason', 'not called in this forward')})"
+            for c in unused))
+    for what, ours, theirs in (("parameters", result.total.params, trace.module_params),
+                               ("buffers", result.total.buffers, trace.module_buffers)):
+        if ours != theirs:
+            notes.append(f"cnncost counts {ours:,} {what} where the module has {theirs:,}; please report this model")
     return dataclasses.replace(result, notes=tuple(notes))
 
 

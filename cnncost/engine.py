@@ -9,40 +9,65 @@ from .profile import LayerCost, Profile, Totals
 from .shapes import Shape, canonical_dtype, dtype_bytes
 
 
-def propagate(graph: Graph, input: Shape | tuple[int, ...] | str | None = None, batch: int = 1,
+def propagate(graph: Graph, input: Shape | tuple[int, ...] | str | None = None, batch: int | None = None,
               dtype: str = "fp32") -> Profile:
-    """Profile graph at the input shape (one sample, C×H×W), for a batch and dtype."""
-    shape = graph.default_input if input is None else Shape.of(input)
+    """Profile graph at the input shape (one sample, C×H×W), for a batch and dtype.
+
+    A traced graph's shapes include its batch: it is profiled at the input and batch it was traced with.
+    """
+    if graph.batch is not None:
+        if input is not None and Shape.of(input) != graph.default_input:
+            raise CnnCostError(f"{graph.name} was traced at input {graph.default_input}; trace it again for {input}")
+        if batch not in (None, graph.batch):
+            raise CnnCostError(f"{graph.name} was traced at batch {graph.batch}; trace it again for batch {batch}")
+        shape, batch = graph.default_input, graph.batch
+    else:
+        shape = graph.default_input if input is None else Shape.of(input)
+        batch = 1 if batch is None else batch
     if type(batch) is not int or batch < 1:
         raise CnnCostError(f"batch must be a whole number of at least 1, got {batch!r}")
     width = dtype_bytes(dtype)
+    per_sample = batch if graph.batch is None else 1  # what a per-sample count is multiplied by
     env: dict[str, Shape] = {INPUT: shape}
+    grows = graph.depends_on_input()  # what scales with the batch
     layers = []
-    formulas: dict[str, object] = {}
+    input_bytes = shape.numel * per_sample * width
+    types: dict[str, object] = {}
     for node in graph.nodes:
         inputs = tuple([env[source] for source in node.inputs])
-        formula = formulas.get(node.op) or formulas.setdefault(node.op, layer_type(node.op).formula)
+        spec = types.get(node.op) or types.setdefault(node.op, layer_type(node.op))
         try:
-            cost = formula(*inputs, **node.attributes)
+            cost = spec.formula(*inputs, **node.attributes)
         except InputMismatch as mismatch:
             a, b = node.inputs[mismatch.first], node.inputs[mismatch.second]
             raise ShapeError(f"{node.name}: cannot {node.op} {a!r} ({env[a]}) with {b!r} ({env[b]}): "
                              f"{mismatch.reason}") from None
         except CnnCostError as error:
             raise type(error)(f"{node.name}: {error}") from None
-        except TypeError as error:  # an attribute of the wrong type, such as a string or a list where a size belongs
+        except (TypeError, ValueError, ArithmeticError) as error:  # an attribute of the wrong type or value
             attributes = ", ".join(f"{key}={value!r}" for key, value in node.attrs)
-            raise GraphError(f"{node.name}: an attribute of {node.op} has the wrong type ({error}); "
+            raise GraphError(f"{node.name}: an attribute of {node.op} has the wrong type or value ({error}); "
                              f"its attributes: {attributes}") from None
         env[node.name] = cost.output
-        layers.append(LayerCost(  # positional: the fields in their order, name to counted
-            node.name, node.op, node.inputs, node.attrs, inputs, cost.output,
-            0 if node.shares else cost.params, 0 if node.shares else cost.buffers,
-            cost.macs * batch, cost.flops * batch,
-            0 if cost.in_place else cost.output.numel * batch * width, cost.in_place, cost.counted,
+        scale = per_sample if grows[node.name] else 1
+        if spec.source == "input":
+            input_bytes += cost.output.numel * scale * width
+        params, buffers = _counts(node, cost)
+        layers.append(LayerCost(  # positional: the fields in their order, name to scale
+            node.name, node.op, node.inputs, node.attrs, inputs, cost.output, params, buffers,
+            cost.macs * scale, cost.flops * scale,
+            0 if cost.in_place else cost.output.total_numel * scale * width, cost.in_place, cost.counted, scale,
         ))
     return Profile(graph.name, shape, batch, canonical_dtype(dtype), width, tuple(layers),
-                   _totals(layers, shape.numel * batch * width, width))
+                   _totals(layers, input_bytes, width), shapes_include_batch=graph.batch is not None)
+
+
+def _counts(node, cost) -> tuple[int, int]:
+    """The parameters and buffers first used at this node: the formula's, none for a node that reuses an earlier
+    node's, or the traced counts of a node that reuses some."""
+    if node.counts is not None:
+        return node.counts
+    return (0, 0) if node.shares else (cost.params, cost.buffers)
 
 
 def _totals(layers: list[LayerCost], input_bytes: int, width: int) -> Totals:

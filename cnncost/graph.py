@@ -22,6 +22,8 @@ class Node:
     inputs: tuple[str, ...] = ()  # empty: the node before it (or the network's input)
     attrs: tuple[tuple[str, Any], ...] = ()
     shares: str | None = None  # the earlier node whose parameters this one reuses (a module called twice)
+    counts: tuple[int, int] | None = None  # (params, buffers) first used here, where a traced node reuses only some
+
 
     @cached_property
     def attributes(self) -> dict[str, Any]:
@@ -37,6 +39,14 @@ def layer(op: str, name: str, *inputs: str, **attributes: Any) -> Node:
 Layers = Iterable[Union[Node, "Layers"]]
 
 
+def _takes_inputs(op: str) -> bool:
+    """False for a type with no inputs (a parameter, a further input); an unknown type is left to validate."""
+    try:
+        return layer_type(op).arity != 0
+    except UnknownNameError:
+        return True
+
+
 def _flatten(layers: Layers) -> list[Node]:
     nodes: list[Node] = []
     for item in layers:
@@ -46,24 +56,31 @@ def _flatten(layers: Layers) -> list[Node]:
 
 @dataclass(frozen=True)
 class Graph:
-    """A validated layer graph: unique names, every input defined before its use, known types."""
+    """A validated layer graph: unique names, every input defined before its use, known types.
+
+    batch is None for a network written for one sample (its shapes leave the batch out and a profile multiplies
+    by it), or the batch size that a traced network's shapes include, as torch gave them.
+    """
 
     name: str
     nodes: tuple[Node, ...]
     default_input: Shape
     description: str = ""
+    batch: int | None = None
 
     @classmethod
-    def build(cls, name: str, layers: Layers, input: Shape | tuple[int, ...], description: str = "") -> "Graph":
-        """Resolve default inputs (the node before), then validate; blocks may be nested lists of nodes."""
+    def build(cls, name: str, layers: Layers, input: Shape | tuple[int, ...], description: str = "",
+              batch: int | None = None) -> "Graph":
+        """Resolve default inputs (the node before, except for a type that takes none), then validate; blocks may be
+        nested lists of nodes."""
         resolved: list[Node] = []
         previous = INPUT
         for node in _flatten(layers):
-            if not node.inputs:
-                node = Node(node.name, node.op, (previous,), node.attrs, node.shares)
+            if not node.inputs and _takes_inputs(node.op):
+                node = Node(node.name, node.op, (previous,), node.attrs, node.shares, node.counts)
             resolved.append(node)
             previous = node.name
-        graph = cls(name, tuple(resolved), Shape.of(input), description)
+        graph = cls(name, tuple(resolved), Shape.of(input), description, batch)
         graph.validate()
         return graph
 
@@ -97,6 +114,15 @@ class Graph:
     def output(self) -> str:
         """The name of the last node."""
         return self.nodes[-1].name
+
+    def depends_on_input(self) -> dict[str, bool]:
+        """For each name (and the input), whether its value depends on the network's input and so grows with the
+        batch; a parameter or constant, and what is computed from them alone, does not."""
+        grows = {INPUT: True}
+        for node in self.nodes:
+            grows[node.name] = (layer_type(node.op).source == "input" if not node.inputs
+                                else any(grows[source] for source in node.inputs))
+        return grows
 
     def consumers(self) -> dict[str, list[str]]:
         """For each name (and the input), the nodes that read it, in order."""

@@ -30,9 +30,10 @@ class LayerCost(NamedTuple):
     buffers: int
     macs: int
     flops: int
-    activation_bytes: int  # the output tensor; 0 for an in-place layer, whose output is its input's storage
+    activation_bytes: int  # the output tensor(s); 0 for an in-place layer, whose output is its input's storage
     in_place: bool
     counted: bool = True  # False: no formula for this op, so its MACs and FLOPs are unknown (shown as 0)
+    scale: int = 1  # elements of the real tensors per element of output_shape: the batch for a one-sample shape
 
     @property
     def input_shape(self) -> Shape:
@@ -80,6 +81,7 @@ class Profile:
     layers: tuple[LayerCost, ...]
     total: Totals = field(repr=False)
     notes: tuple[str, ...] = ()  # how the graph was found, and what the user should know about its figures
+    shapes_include_batch: bool = False  # a traced network: shapes are torch's, batch included
 
     def layer(self, name: str) -> LayerCost:
         """The layer of that name."""
@@ -96,6 +98,12 @@ class Profile:
     @property
     def output_shape(self) -> Shape:
         return self.layers[-1].output_shape
+
+    @property
+    def sample_input_shape(self) -> Shape:
+        """One sample's input: the input shape without the batch a traced network's shapes include."""
+        dims = self.input_shape.dims
+        return Shape(dims[1:]) if self.shapes_include_batch and len(dims) > 1 else self.input_shape
 
     @property
     def uncounted(self) -> tuple[LayerCost, ...]:

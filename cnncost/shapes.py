@@ -14,13 +14,16 @@ _DTYPE_ALIASES = {"float32": "fp32", "float16": "fp16", "half": "fp16", "bfloat1
 
 @dataclass(frozen=True)
 class Shape:
-    """The shape of one sample: (C, H, W) for feature maps, (features,) after a flatten."""
+    """A tensor's shape: (C, H, W) for one sample's feature map, (features,) after a flatten; a traced network's
+    shapes include the batch, as torch gives them. An op that returns several tensors (an LSTM's output and its
+    states) has the first one's dims and the others in `also`."""
 
     dims: tuple[int, ...]
+    also: tuple["Shape", ...] = ()
 
     def __post_init__(self) -> None:
-        if not self.dims or any(type(d) is not int or d < 1 for d in self.dims):
-            raise CnnCostError(f"a shape needs positive whole sizes, got {self.dims!r}")
+        if any(type(d) is not int or d < 0 for d in self.dims):
+            raise CnnCostError(f"a shape needs whole sizes of at least 0, got {self.dims!r}")
 
     @classmethod
     def of(cls, value: "Shape | tuple[int, ...] | list[int] | str") -> "Shape":
@@ -29,7 +32,10 @@ class Shape:
             return value
         if isinstance(value, str):
             return parse_shape(value)
-        return cls(tuple(value))
+        dims = tuple(value)
+        if not dims or any(type(d) is not int or d < 1 for d in dims):
+            raise CnnCostError(f"an input size needs positive whole sizes, got {value!r}")
+        return cls(dims)
 
     @property
     def channels(self) -> int:
@@ -41,10 +47,31 @@ class Shape:
 
     @property
     def numel(self) -> int:
+        """Elements of the (first) tensor."""
         return prod(self.dims)
 
+    @property
+    def outputs(self) -> tuple["Shape", ...]:
+        """Every tensor of the shape: itself, then those in `also`."""
+        return (Shape(self.dims), *self.also) if self.also else (self,)
+
+    @property
+    def total_numel(self) -> int:
+        """Elements of every tensor of the shape."""
+        return prod(self.dims) + sum(shape.numel for shape in self.also)
+
+    def __len__(self) -> int:
+        return len(self.dims)
+
+    def __iter__(self):
+        return iter(self.dims)
+
+    def __getitem__(self, index):
+        return self.dims[index]
+
     def __str__(self) -> str:
-        return "x".join(str(d) for d in self.dims)
+        text = "x".join(str(d) for d in self.dims) or "scalar"
+        return ", ".join([text, *map(str, self.also)]) if self.also else text
 
 
 _SHAPE_TEXT = re.compile(r"^\d+(x\d+)*$")

@@ -38,8 +38,8 @@ def is_module_path(text: str) -> bool:
     return bool(colon and target and attr)
 
 
-def load_source(model: Any, input: Any = None) -> Source:
-    """The graph of a name, spec file, module path, nn.Module or Graph."""
+def load_source(model: Any, input: Any = None, batch: int = 1) -> Source:
+    """The graph of a name, spec file, module path, nn.Module or Graph (a module is recorded at input and batch)."""
     if isinstance(model, Graph):
         return Source(model)
     if isinstance(model, str):
@@ -48,12 +48,12 @@ def load_source(model: Any, input: Any = None) -> Source:
 
             return Source(read_spec(model))
         if is_module_path(model):
-            return _traced(import_module_object(model), model, input)
+            return _traced(import_module_object(model), model, input, batch)
         from .zoo import create
 
         return Source(create(model))
     if _is_torch_module(model):
-        return _traced(model, type(model).__name__, input)
+        return _traced(model, type(model).__name__, input, batch)
     raise CnnCostError(f"cannot profile a {type(model).__name__}: give an architecture name, a spec file, "
                        "a module path (pkg.mod:Net), an nn.Module or a Graph")
 
@@ -63,12 +63,12 @@ def _is_torch_module(value: Any) -> bool:
     return torch is not None and isinstance(value, torch.nn.Module)
 
 
-def _traced(module: Any, name: str, input: Any) -> Source:
+def _traced(module: Any, name: str, input: Any, batch: int) -> Source:
     if input is None:
         raise CnnCostError(f"{name}: a torch module needs an input size, such as --input 3x224x224")
     from .torch.trace import graph_from_module
 
-    result = graph_from_module(module, Shape.of(input), name)
+    result = graph_from_module(module, input, name, batch)
     return Source(result.graph, result)
 
 

@@ -39,5 +39,5 @@ def test_validation_names_the_layer(nodes, message):
 
 
 def test_unknown_type_lists_the_known_ones():
-    with pytest.raises(GraphError, match="known: adaptive_avg_pool2d, .*conv2d"):
-        build(layer("conv3d", "a"))
+    with pytest.raises(GraphError, match="known: adaptive_avg_pool1d, adaptive_avg_pool2d, .*conv2d"):
+        build(layer("conv4d", "a"))

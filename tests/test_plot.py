@@ -33,7 +33,7 @@ def test_table_bars_scale_to_the_largest_row(capsys):
     fc7 = next(line for line in out.splitlines() if line.startswith("│ fc7 "))
     assert "│ ██████████ │" in fc6  # the most parameters: a full bar
     assert "│ ████▌      │" in fc7  # 16,781,312 / 37,752,832 = 0.4445 of 80 eighths = 35.6, 36 eighths: 4 and a half
-    assert "scaled so that the largest row fills the column" in out
+    assert "Bars: each row's share of the network's total" in out
 
 
 def test_bars_have_no_csv_form(capsys):

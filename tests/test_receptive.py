@@ -116,7 +116,7 @@ def test_every_architecture_has_fields():
 
 def test_flat_input_is_refused():
     net = Graph.build("mlp", [layer("linear", "fc", out_features=2)], input=(10,))
-    with pytest.raises(CnnCostError, match="receptive fields need a CxHxW input"):
+    with pytest.raises(CnnCostError, match="receptive fields need an input with spatial dimensions"):
         fields(net)
 
 

@@ -18,7 +18,8 @@ from .receptive import Field, ReceptiveField, receptive_fields
 def graph_of(profile: Profile) -> Graph:
     """The graph a profile was computed from, rebuilt from its layers (each records its name, type, inputs, attributes)."""
     nodes = tuple(Node(cost.name, cost.op, cost.inputs, cost.attrs) for cost in profile.layers)
-    return Graph(profile.name, nodes, profile.input_shape)
+    return Graph(profile.name, nodes, profile.input_shape,
+                 batch=profile.batch if profile.shapes_include_batch else None)
 
 
 __all__ = ["OPTIMIZERS", "Field", "InferenceMemory", "ReceptiveField", "TrainingMemory", "graph_of",

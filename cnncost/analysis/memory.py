@@ -14,33 +14,44 @@ from typing import Callable
 
 from ..errors import CnnCostError
 from ..graph import INPUT, Graph
+from ..layers import layer_type
 from ..profile import LayerCost, Profile
 
-VIEWS = ("flatten", "slice", "reshape")  # NB: torch returns views for these, so they share their input's storage
-TORCH_IN_PLACE = ("relu", "relu6", "silu", "hardswish", "hardsigmoid")  # torch's gelu, tanh, sigmoid take no inplace
 INDEX_BYTES = 8  # max pooling keeps the position of each maximum as int64
 STATISTICS_BYTES = 4  # batch norm keeps the batch mean and inverse deviation of each channel as fp32
+
+
+def is_view(cost: LayerCost) -> bool:
+    """The layer's output is a view of its input's storage (flatten, reshape, slice): torch returns a view."""
+    return layer_type(cost.op).view and bool(cost.inputs)
+
+
+def holds_weights(cost: LayerCost) -> bool:
+    """A parameter used directly (a class token): its storage is the weights', counted apart from activations."""
+    return cost.op == "parameter" or cost.op == "unused"
 
 
 def storage_owners(profile: Profile, aliases: Callable[[LayerCost], bool]) -> dict[str, str]:
     """For the input and each layer, the name of the tensor whose storage it is: its own, or its input's if aliases."""
     owner = {INPUT: INPUT}
     for cost in profile.layers:
-        owner[cost.name] = owner[cost.inputs[0]] if aliases(cost) else cost.name
+        owner[cost.name] = owner[cost.inputs[0]] if cost.inputs and aliases(cost) else cost.name
     return owner
 
 
 def storage_bytes(profile: Profile) -> dict[str, int]:
     """Bytes of each tensor the graph makes, by name: elements × batch × bytes per element; the input too."""
-    width = profile.bytes_per_element * profile.batch
-    sizes = {INPUT: profile.input_shape.numel * width}
-    sizes.update({cost.name: cost.output_shape.numel * width for cost in profile.layers})
+    width = profile.bytes_per_element
+    input_scale = 1 if profile.shapes_include_batch else profile.batch
+    sizes = {INPUT: profile.input_shape.numel * input_scale * width}
+    sizes.update({cost.name: 0 if holds_weights(cost) else cost.output_shape.total_numel * cost.scale * width
+                  for cost in profile.layers})
     return sizes
 
 
 def inference_alias(cost: LayerCost) -> bool:
     """At inference, in-place layers and views write nothing new."""
-    return cost.in_place or cost.op in VIEWS
+    return cost.in_place or is_view(cost)
 
 
 @dataclass(frozen=True)
@@ -92,18 +103,17 @@ class Kept:
     width: int | None = None  # bytes per element of a new tensor; None for the profile's dtype
 
 
-KeepRule = Callable[[LayerCost, int], tuple[Kept, ...]]
+KeepRule = Callable[[LayerCost, Profile], tuple[Kept, ...]]
 _KEEPS: dict[str, KeepRule] = {}
 
 
-def keeps(*ops: str) -> Callable[[KeepRule], KeepRule]:
-    """Register what autograd keeps for layer types; a second registration is refused."""
+def keeps(name: str) -> Callable[[KeepRule], KeepRule]:
+    """Register a saved-tensor rule under the name layer types give in their registration; a duplicate is refused."""
 
     def decorate(function: KeepRule) -> KeepRule:
-        for op in ops:
-            if op in _KEEPS:
-                raise ValueError(f"saved-tensor rule {op!r} is already registered")
-            _KEEPS[op] = function
+        if name in _KEEPS:
+            raise ValueError(f"saved-tensor rule {name!r} is already registered")
+        _KEEPS[name] = function
         return function
 
     return decorate
@@ -113,111 +123,156 @@ def _input(cost: LayerCost, i: int = 0) -> Kept:
     return Kept("input", cost.inputs[i])
 
 
-@keeps("conv2d", "linear", "avg_pool2d")
-def keeps_input(cost: LayerCost, batch: int) -> tuple[Kept, ...]:
+def _elements(cost: LayerCost, shape) -> int:
+    return shape.numel * cost.scale
+
+
+@keeps("input")
+def keeps_input(cost: LayerCost, profile: Profile) -> tuple[Kept, ...]:
     """The input (the weight is a parameter, counted apart)."""
     return (_input(cost),)
 
 
-@keeps("adaptive_avg_pool2d")
-def keeps_pooled_input(cost: LayerCost, batch: int) -> tuple[Kept, ...]:
-    """The input; nothing for a 1×1 output, which torch takes as a mean that needs only the input's size."""
-    return () if cost.output_shape.dims[1:] == (1, 1) else (_input(cost),)
+@keeps("pooled_input")
+def keeps_pooled_input(cost: LayerCost, profile: Profile) -> tuple[Kept, ...]:
+    """The input; nothing for an output of one position per channel, which torch takes as a mean that needs only the
+    input's size."""
+    spatial = cost.output_shape.dims[-2:] if len(cost.output_shape.dims) >= 3 else cost.output_shape.dims[-1:]
+    return () if all(d == 1 for d in spatial) else (_input(cost),)
 
 
-@keeps("max_pool2d", "adaptive_max_pool2d")
-def keeps_input_and_indices(cost: LayerCost, batch: int) -> tuple[Kept, ...]:
+@keeps("input_and_indices")
+def keeps_input_and_indices(cost: LayerCost, profile: Profile) -> tuple[Kept, ...]:
     """The input and the int64 index of each maximum (one per output element)."""
-    return _input(cost), Kept("indices", elements=cost.output_shape.numel * batch, width=INDEX_BYTES)
+    return _input(cost), Kept("indices", elements=_elements(cost, cost.output_shape), width=INDEX_BYTES)
 
 
-@keeps("relu", "tanh", "sigmoid", "softmax")
-def keeps_output(cost: LayerCost, batch: int) -> tuple[Kept, ...]:
+@keeps("output")
+def keeps_output(cost: LayerCost, profile: Profile) -> tuple[Kept, ...]:
     """The output, from which the derivative follows (in place: the input's storage, overwritten)."""
     return (Kept("output", cost.name),)
 
 
-@keeps("relu6", "gelu", "silu", "hardswish", "hardsigmoid")
-def keeps_input_or_copy(cost: LayerCost, batch: int) -> tuple[Kept, ...]:
+@keeps("input_or_copy")
+def keeps_input_or_copy(cost: LayerCost, profile: Profile) -> tuple[Kept, ...]:
     """The input; in place, a copy of it made before it is overwritten."""
-    if cost.in_place and cost.op in TORCH_IN_PLACE:
-        return (Kept("copy of input", elements=cost.input_shape.numel * batch),)
+    if cost.in_place and layer_type(cost.op).in_place_capable:
+        return (Kept("copy of input", elements=_elements(cost, cost.input_shape)),)
     return (_input(cost),)
 
 
-@keeps("batch_norm2d")
-def keeps_input_and_statistics(cost: LayerCost, batch: int) -> tuple[Kept, ...]:
+def _samples_and_channels(cost: LayerCost, profile: Profile) -> tuple[int, int, int]:
+    """(samples, channels, elements per sample and channel) of a norm's input: one sample's shape is C×…, a traced
+    network's N×C×…."""
+    dims = cost.input_shape.dims
+    if profile.shapes_include_batch and len(dims) >= 2:
+        samples, channels = dims[0], dims[1]
+    else:
+        samples, channels = cost.scale, dims[0]
+    return samples, channels, cost.input_shape.numel * cost.scale // max(1, samples * channels)
+
+
+@keeps("input_and_statistics")
+def keeps_input_and_statistics(cost: LayerCost, profile: Profile) -> tuple[Kept, ...]:
     """The input, and the batch mean and inverse standard deviation of each channel (2·C, fp32)."""
-    return _input(cost), Kept("statistics", elements=2 * cost.input_shape.channels, width=STATISTICS_BYTES)
+    _, channels, _ = _samples_and_channels(cost, profile)
+    return _input(cost), Kept("statistics", elements=2 * channels, width=STATISTICS_BYTES)
 
 
-@keeps("dropout")
-def keeps_mask(cost: LayerCost, batch: int) -> tuple[Kept, ...]:
+@keeps("input_and_row_statistics")
+def keeps_input_and_row_statistics(cost: LayerCost, profile: Profile) -> tuple[Kept, ...]:
+    """The input, and the mean and inverse standard deviation (fp32) of each normalised group: each row of a layer
+    norm, each sample's group of channels in a group norm, each sample's channel in an instance norm."""
+    samples, channels, _ = _samples_and_channels(cost, profile)
+    normalized = cost.attributes.get("normalized_shape")
+    if normalized is not None:
+        rows = cost.input_shape.numel * cost.scale // max(1, _size(normalized))
+    elif "num_groups" in cost.attributes:
+        rows = samples * cost.attributes["num_groups"]
+    else:
+        rows = samples * channels
+    return _input(cost), Kept("statistics", elements=2 * rows, width=STATISTICS_BYTES)
+
+
+def _size(normalized) -> int:
+    from math import prod
+
+    return normalized if isinstance(normalized, int) else prod(normalized)
+
+
+@keeps("mask")
+def keeps_mask(cost: LayerCost, profile: Profile) -> tuple[Kept, ...]:
     """The scaled mask, one element per output element, in the compute dtype (torch on the CPU; CUDA: 1 byte)."""
-    return (Kept("mask", elements=cost.output_shape.numel * batch),)
+    return (Kept("mask", elements=_elements(cost, cost.output_shape)),)
 
 
-@keeps("local_response_norm")
-def keeps_lrn(cost: LayerCost, batch: int) -> tuple[Kept, ...]:
+@keeps("lrn")
+def keeps_lrn(cost: LayerCost, profile: Profile) -> tuple[Kept, ...]:
     """torch's composite: the input, its padded square (C + size − 1)·H·W, and two more tensors of the input's size."""
-    channels, h, w = cost.input_shape.dims
-    padded = (channels + cost.attributes["size"] - 1) * h * w * batch
+    dims = cost.input_shape.dims
+    channels, h, w = dims[-3:]
+    planes = cost.input_shape.numel // (channels * h * w)
+    padded = planes * (channels + cost.attributes["size"] - 1) * h * w * cost.scale
     return (_input(cost), Kept("padded square", elements=padded),
-            Kept("denominator", elements=cost.input_shape.numel * batch),
-            Kept("scaled input", elements=cost.input_shape.numel * batch))
+            Kept("denominator", elements=_elements(cost, cost.input_shape)),
+            Kept("scaled input", elements=_elements(cost, cost.input_shape)))
 
 
-@keeps("amax")
-def keeps_input_and_output(cost: LayerCost, batch: int) -> tuple[Kept, ...]:
+@keeps("input_and_output")
+def keeps_input_and_output(cost: LayerCost, profile: Profile) -> tuple[Kept, ...]:
     """The input and the output: the gradient goes to the positions that equal the maximum."""
     return _input(cost), Kept("output", cost.name)
 
 
-@keeps("multiply", "matmul")
-def keeps_every_input(cost: LayerCost, batch: int) -> tuple[Kept, ...]:
+@keeps("every_input")
+def keeps_every_input(cost: LayerCost, profile: Profile) -> tuple[Kept, ...]:
     """Every input: each one's gradient is a product with the others."""
     return tuple(_input(cost, i) for i in range(len(cost.inputs)))
 
 
-@keeps("elementwise")
-def keeps_operands(cost: LayerCost, batch: int) -> tuple[Kept, ...]:
+@keeps("operands")
+def keeps_operands(cost: LayerCost, profile: Profile) -> tuple[Kept, ...]:
     """Nothing for a sum, a difference or a product with a constant; a product or quotient of tensors keeps them."""
     if cost.attributes["operation"] in ("add", "sub") or len(cost.inputs) == 1:
         return ()
-    return keeps_every_input(cost, batch)
+    return keeps_every_input(cost, profile)
 
 
-@keeps("uncounted")
-def keeps_unknown(cost: LayerCost, batch: int) -> tuple[Kept, ...]:
-    """Unknown: its inputs, a guess (the layers are listed with the assumptions)."""
-    return keeps_every_input(cost, batch)
-
-
-@keeps("add", "concat", "flatten", "slice", "reshape", "mean", "sum", "global_avg_pool2d", "channel_shuffle")
-def keeps_nothing(cost: LayerCost, batch: int) -> tuple[Kept, ...]:
+@keeps("nothing")
+def keeps_nothing(cost: LayerCost, profile: Profile) -> tuple[Kept, ...]:
     """Nothing: the gradient passes through, split or reshaped, whatever the values."""
     return ()
 
 
 def keep_rule(op: str) -> KeepRule:
-    """The saved-tensor rule of a layer type; an unknown type names itself."""
-    if op not in _KEEPS:
-        raise CnnCostError(f"no saved-tensor rule for layer type {op!r}")
-    return _KEEPS[op]
+    """The saved-tensor rule a layer type names; a type whose rule is missing names itself."""
+    name = layer_type(op).keeps
+    if name not in _KEEPS:
+        raise CnnCostError(f"layer type {op!r} names the saved-tensor rule {name!r}, which does not exist")
+    return _KEEPS[name]
 
 
 def training_alias(cost: LayerCost) -> bool:
-    """In training, torch's in-place activations and views share their input's storage; dropout makes a new tensor."""
-    return (cost.in_place and cost.op in TORCH_IN_PLACE) or cost.op in VIEWS
+    """In training, in-place layers that torch runs in place and views share their input's storage; dropout makes a
+    new tensor."""
+    spec = layer_type(cost.op)
+    return bool(cost.inputs) and ((cost.in_place and (spec.in_place_capable or cost.op == "setitem")) or is_view(cost))
 
 
 def parameter_tensors(cost: LayerCost) -> int:
-    """Weight and bias tensors: conv and linear 1 + bias, an affine batch norm 2 (γ, β), none without params."""
+    """Weight and bias tensors: a weight and, where there is one, a bias (an affine norm's γ and β); a recurrent
+    layer's per layer and direction; none without params."""
     if not cost.params:
         return 0
-    if cost.op == "batch_norm2d":
-        return 2
-    return 2 if cost.attributes.get("bias", True) else 1
+    attrs = cost.attributes
+    per_layer = 2 if attrs.get("bias", True) and attrs.get("elementwise_affine", True) else 1
+    if layer_type(cost.op).category == "recurrent":
+        copies = attrs.get("num_layers", 1) * (2 if attrs.get("bidirectional") else 1)
+        return copies * (2 * per_layer + (1 if attrs.get("proj_size") else 0))
+    if cost.op == "multihead_attention":
+        packed = attrs.get("kdim") in (None, attrs["embed_dim"]) and attrs.get("vdim") in (None, attrs["embed_dim"])
+        return (1 if packed else 3) + 1 + (2 if attrs.get("bias", True) else 0) + (2 if attrs.get("add_bias_kv") else 0)
+    return per_layer
 
 
 @dataclass(frozen=True)
@@ -287,7 +342,7 @@ def saved_tensors(graph: Graph, profile: Profile) -> tuple[Saved, ...]:
     sizes = storage_bytes(profile)
     found: dict[str, Saved] = {}
     for node, cost in zip(graph.nodes, profile.layers):
-        for kept in keep_rule(node.op)(cost, profile.batch):
+        for kept in keep_rule(node.op)(cost, profile):
             if kept.tensor is not None:
                 storage, size = owner[kept.tensor], sizes[owner[kept.tensor]]
             else:
@@ -302,7 +357,7 @@ def training_memory(graph: Graph, profile: Profile) -> TrainingMemory:
     total = profile.total
     return TrainingMemory(saved_tensors(graph, profile), total.param_bytes, total.buffer_bytes, total.param_bytes,
                           sum(parameter_tensors(cost) for cost in profile.layers),
-                          tuple(cost.name for cost in profile.layers if cost.op == "uncounted"))
+                          tuple(cost.name for cost in profile.layers if not cost.counted))
 
 
 TRAINING_ASSUMPTIONS = (

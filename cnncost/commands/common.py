@@ -65,7 +65,7 @@ def emit(text: str, path: str | None) -> None:
 def warn(result) -> None:
     """The profile's notes that need the user's attention, one line each on standard error."""
     for note in result.notes:
-        if not note.startswith("traced with"):
+        if not note.startswith("recorded "):
             print(f"cnncost: warning: {note}", file=sys.stderr)
 
 

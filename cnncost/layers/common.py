@@ -1,20 +1,28 @@
-"""Arithmetic shared by the formulas: pairs of sizes and the output size of a sliding window."""
+"""Arithmetic shared by the formulas: tuples of sizes, batched and unbatched inputs, sliding windows."""
 
 from __future__ import annotations
+
+from math import prod
 
 from ..errors import ShapeError
 from ..shapes import Shape
 
 Pair = tuple[int, int]
+SPATIAL_NAMES = {1: "L", 2: "HxW", 3: "TxHxW"}
+
+
+def ntuple(value, n: int, what: str) -> tuple[int, ...]:
+    """(v,)*n for an int, the tuple itself for n ints; refuses anything else."""
+    if type(value) is int:
+        return (value,) * n
+    if isinstance(value, (tuple, list)) and len(value) == n and all(type(v) is int for v in value):
+        return tuple(value)
+    raise ShapeError(f"{what} must be an int or {n} ints, got {value!r}")
 
 
 def pair(value: int | tuple[int, int] | list[int], what: str) -> Pair:
     """(v, v) for an int, (a, b) for a pair; refuses anything else."""
-    if type(value) is int:
-        return value, value
-    if isinstance(value, (tuple, list)) and len(value) == 2 and all(isinstance(v, int) for v in value):
-        return value[0], value[1]
-    raise ShapeError(f"{what} must be an int or a pair of ints, got {value!r}")
+    return ntuple(value, 2, what)  # type: ignore[return-value]
 
 
 def require_positive(what: str, *values: int) -> None:
@@ -26,11 +34,28 @@ def require_positive(what: str, *values: int) -> None:
         raise ShapeError(f"{what} must be at least 1, got {values if len(values) > 1 else values[0]}")
 
 
+def channels_first(x: Shape, spatial: int, op: str) -> tuple[tuple[int, ...], int, tuple[int, ...]]:
+    """(batch, channels, spatial sizes) of C×spatial (one sample, torch's unbatched input) or N×C×spatial.
+
+    batch is () for one sample and (N,) for a batched input: it multiplies the cost."""
+    dims = x.dims
+    if len(dims) == spatial + 1:
+        return (), dims[0], dims[1:]
+    if len(dims) == spatial + 2:
+        return dims[:1], dims[1], dims[2:]
+    layout = f"Cx{SPATIAL_NAMES.get(spatial, 'spatial')}" if spatial else "C"
+    raise ShapeError(f"{op} expects a {layout} input (or N{'x' if spatial else ''}{layout} with a batch), got {x}")
+
+
 def feature_map(x: Shape, op: str) -> tuple[int, int, int]:
-    """(C, H, W) of a feature map; refuses a flat vector."""
-    if len(x.dims) != 3:
-        raise ShapeError(f"{op} expects a CxHxW feature map, got {x}")
-    return x.dims  # type: ignore[return-value]
+    """(C, H, W) of one sample's feature map, or of a batch of them (N counts in C's place only for the check)."""
+    batch, channels, (h, w) = channels_first(x, 2, op)
+    return channels, h, w
+
+
+def batch_size(batch: tuple[int, ...]) -> int:
+    """1 for one sample, N for a batch: what a per-sample count is multiplied by."""
+    return prod(batch)
 
 
 def window_output(size: int, kernel: int, stride: int, padding: int, dilation: int = 1, ceil_mode: bool = False) -> int:
@@ -46,17 +71,30 @@ def window_output(size: int, kernel: int, stride: int, padding: int, dilation: i
     return out
 
 
-def sliding_output(x: Shape, op: str, kernel: Pair, stride: Pair, padding: Pair, dilation: Pair = (1, 1),
-                   ceil_mode: bool = False) -> tuple[int, int]:
-    """(H_out, W_out) of a sliding window over x; refuses an empty output, naming the sizes."""
-    _, h, w = feature_map(x, op)
+def sliding_sizes(x: Shape, sizes: tuple[int, ...], op: str, kernel: tuple[int, ...], stride: tuple[int, ...],
+                  padding: tuple[int, ...], dilation: tuple[int, ...], ceil_mode: bool = False) -> tuple[int, ...]:
+    """The output sizes of a sliding window over the spatial sizes; refuses an empty output, naming the sizes."""
     require_positive(f"{op} kernel size", *kernel)
     require_positive(f"{op} stride", *stride)
     require_positive(f"{op} dilation", *dilation)
     if min(padding) < 0:
         raise ShapeError(f"{op} padding must not be negative, got {padding}")
-    h_out = window_output(h, kernel[0], stride[0], padding[0], dilation[0], ceil_mode)
-    w_out = window_output(w, kernel[1], stride[1], padding[1], dilation[1], ceil_mode)
-    if h_out < 1 or w_out < 1:
-        raise ShapeError(f"output would be {max(h_out, 0)}x{max(w_out, 0)} from {x}")
-    return h_out, w_out
+    out = tuple(window_output(n, k, s, p, d, ceil_mode) for n, k, s, p, d in zip(sizes, kernel, stride, padding,
+                                                                                   dilation))
+    if min(out) < 1:
+        raise ShapeError(f"output would be {'x'.join(str(max(o, 0)) for o in out)} from {x}")
+    return out
+
+
+def sliding_output(x: Shape, op: str, kernel: Pair, stride: Pair, padding: Pair, dilation: Pair = (1, 1),
+                   ceil_mode: bool = False) -> tuple[int, int]:
+    """(H_out, W_out) of a sliding window over a C×H×W map; refuses an empty output, naming the sizes."""
+    _, h, w = feature_map(x, op)
+    return sliding_sizes(x, (h, w), op, kernel, stride, padding, dilation, ceil_mode)  # type: ignore[return-value]
+
+
+def dim_index(dim, rank: int, op: str) -> int:
+    """A torch dim (negative counts from the end) as an index into a shape of that rank."""
+    if type(dim) is not int or not -rank <= dim < max(rank, 1):
+        raise ShapeError(f"{op} dim {dim!r} is out of range for a shape of {rank} dimension(s)")
+    return dim % rank if rank else 0

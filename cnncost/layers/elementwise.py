@@ -1,58 +1,72 @@
-"""Layers that act on each element: activations, normalisation, dropout and softmax.
+"""Elementwise arithmetic: residual adds, gates that multiply, and any other op on each element of broadcast inputs.
 
-NB: FLOPs of elementwise layers are nominal counts per output element, stated in each
-docstring: one for an activation (the exponential in sigmoid, tanh, GELU or SiLU counts as one),
-two for an inference batch norm. Papers and model zoos leave them out of their totals;
-cnncost keeps them out of MACs and in FLOPs.
+NB: one FLOP per output element per operation, whatever the operation (an exponential, a comparison, a division
+count alike); a chain over n inputs (x + y + z) is n − 1 operations.
 """
 
 from __future__ import annotations
 
-from ..errors import ShapeError
+from ..errors import InputMismatch, ShapeError
 from ..shapes import Shape
-from .common import feature_map, require_positive
-from .registry import OpCost, register
+from .registry import Example, OpCost, register
 
-ACTIVATIONS = ("relu", "relu6", "gelu", "tanh", "sigmoid", "silu", "hardswish", "hardsigmoid")
-
-
-def activation(x: Shape, *, inplace: bool = False) -> OpCost:
-    """FLOPs = 1 per output element; with inplace the output reuses the input's memory."""
-    return OpCost(x, flops=x.numel, in_place=inplace)
+# Operations of more than one FLOP per element; every other operation counts 1.
+TWO_STEP = frozenset({"addcmul", "addcdiv", "lerp"})
+# Operations that pick among their inputs (a condition and two values, a tensor and a mask): one operation.
+SELECTIONS = frozenset({"where", "masked_fill", "clamp", "clip", "addcmul", "addcdiv", "lerp"})
 
 
-for _name in ACTIVATIONS:
-    register(_name)(activation)
+def broadcast(xs: tuple[Shape, ...]) -> Shape:
+    """The shape torch broadcasts the inputs to: trailing dims aligned, each equal or 1."""
+    if all(x == xs[0] for x in xs):
+        return xs[0]
+    rank = max(len(x.dims) for x in xs)
+    padded = [(1,) * (rank - len(x.dims)) + x.dims for x in xs]
+    out = list(padded[0])
+    for i, dims in enumerate(padded[1:], start=1):
+        for d, size in enumerate(dims):
+            if size != out[d] and 1 not in (size, out[d]):
+                raise InputMismatch(0, i, "sizes do not broadcast")
+            out[d] = max(out[d], size) if 0 not in (size, out[d]) else 0
+    return Shape(tuple(out))
 
 
-@register("dropout")
-def dropout(x: Shape, *, p: float = 0.5) -> OpCost:
-    """No FLOPs and no new memory: dropout is the identity at inference."""
-    if not 0 <= p <= 1:
-        raise ShapeError(f"dropout p must lie in [0, 1], got {p}")
-    return OpCost(x, in_place=True)
+_ELEMENTWISE = dict(category="elementwise", field="merge")
 
 
-@register("batch_norm2d")
-def batch_norm2d(x: Shape, *, eps: float = 1e-5, momentum: float = 0.1, affine: bool = True,
-                 track_running_stats: bool = True) -> OpCost:
-    """Params = 2·C (γ, β); buffers = 2·C + 1 (running mean, variance, batch count); FLOPs = 2 per element."""
-    channels, _, _ = feature_map(x, "batch_norm2d")
-    return OpCost(x, params=2 * channels if affine else 0, buffers=2 * channels + 1 if track_running_stats else 0,
-                  flops=2 * x.numel)
+@register("add", example=Example(((2, 3, 3), (2, 3, 3))), keeps="nothing", torch_functions=("add",),
+          family="arithmetic", **_ELEMENTWISE)
+def add(*xs: Shape, inplace: bool = False) -> OpCost:
+    """FLOPs = (inputs − 1) per output element; inputs broadcast as in torch; with inplace (x += y) the output is
+    the first input's storage."""
+    return _chain(xs, "add", inplace)
 
 
-@register("local_response_norm")
-def local_response_norm(x: Shape, *, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0) -> OpCost:
-    """FLOPs = (size + 4) per element: a square, size−1 adds over the window, then scale, add k, power, divide."""
-    feature_map(x, "local_response_norm")
-    require_positive("local_response_norm size", size)
-    return OpCost(x, flops=(size + 4) * x.numel)
+def _chain(xs: tuple[Shape, ...], op: str, inplace: bool) -> OpCost:
+    out = broadcast(xs)
+    if inplace and out.dims != xs[0].dims:
+        raise ShapeError(f"an in-place {op} cannot grow {xs[0]} to {out}")
+    return OpCost(out, flops=(len(xs) - 1) * out.numel, in_place=inplace)
 
 
-@register("softmax")
-def softmax(x: Shape, *, dim: int = 0) -> OpCost:
-    """FLOPs = 3 per element: exponential, sum, divide."""
-    if not -len(x.dims) <= dim < len(x.dims):
-        raise ShapeError(f"softmax dim {dim} is out of range for {x}")
-    return OpCost(x, flops=3 * x.numel)
+@register("multiply", example=Example(((2, 3, 3), (2, 1, 1))), keeps="every_input", torch_functions=("mul",),
+          family="arithmetic", **_ELEMENTWISE)
+def multiply(*xs: Shape, inplace: bool = False) -> OpCost:
+    """FLOPs = (inputs − 1) per output element; inputs broadcast as in torch (a C×1×1 gate scales a C×H×W map);
+    with inplace the output is the first input's storage."""
+    return _chain(xs, "multiply", inplace)
+
+
+@register("elementwise", example=Example(((2, 3, 4), (2, 3, 4)), {"operation": "sub"}), keeps="operands",
+          family="arithmetic", **_ELEMENTWISE)
+def elementwise(*xs: Shape, operation: str, constant: float | None = None, inplace: bool = False) -> OpCost:
+    """Any op on each element of broadcast inputs (sub, div, exp, where, eq, ...), or of one input and a constant:
+    FLOPs = 1 per output element per operation (inputs − 1 for a chain, 1 for one input or a selection such as
+    where; 2 for addcmul, addcdiv and lerp); with inplace the output is the first input's storage."""
+    if not isinstance(operation, str) or not operation:
+        raise ShapeError(f"elementwise operation must be a name such as 'sub', got {operation!r}")
+    out = _chain(xs, operation, inplace).output
+    steps = 1 if operation in SELECTIONS or len(xs) == 1 else len(xs) - 1
+    if operation in TWO_STEP:
+        steps = 2
+    return OpCost(out, flops=steps * out.numel, in_place=inplace)

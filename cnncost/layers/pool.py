@@ -1,43 +1,78 @@
-"""Pooling: max and average over sliding windows, adaptive and global average.
+"""Pooling over 1, 2 or 3 spatial dimensions: max and average over sliding windows, adaptive and global average.
 
-Pooling costs output elements x window size (comparisons or additions), as the lecture
-tables compute it; pooling has no MACs and no parameters.
+Pooling costs output elements x window size (comparisons or additions), as the lecture tables compute it;
+pooling has no MACs and no parameters.
 """
 
 from __future__ import annotations
 
-from math import gcd
+from math import gcd, prod
 
 from ..errors import ShapeError
 from ..shapes import Shape
-from .common import Pair, feature_map, pair, require_positive, sliding_output
-from .registry import OpCost, register
+from .common import batch_size, channels_first, ntuple, require_positive, sliding_sizes
+from .registry import Example, OpCost, register
+
+_POOL = dict(category="pooling", field="window", family="pool")
 
 
-def _window_pool(x: Shape, op: str, kernel_size, stride, padding, dilation, ceil_mode: bool) -> OpCost:
-    """FLOPs = C·H_out·W_out·kh·kw; torch refuses padding above half the kernel."""
-    kernel = pair(kernel_size, f"{op} kernel_size")
-    step = kernel if stride is None else pair(stride, f"{op} stride")
-    pad, dil = pair(padding, f"{op} padding"), pair(dilation, f"{op} dilation")
+def window_pool(x: Shape, n: int, op: str, kernel_size, stride, padding, dilation, ceil_mode: bool) -> OpCost:
+    """FLOPs = N·C·prod(out)·prod(k); torch refuses padding above half the kernel."""
+    batch, channels, sizes = channels_first(x, n, op)
+    kernel = ntuple(kernel_size, n, f"{op} kernel_size")
+    step = kernel if stride is None or stride == () or stride == [] else ntuple(stride, n, f"{op} stride")
+    pad, dil = ntuple(padding, n, f"{op} padding"), ntuple(dilation, n, f"{op} dilation")
     require_positive(f"{op} kernel size", *kernel)
-    if pad[0] > kernel[0] // 2 or pad[1] > kernel[1] // 2:
+    if any(p > k // 2 for p, k in zip(pad, kernel)):
         raise ShapeError(f"{op} padding {pad} is more than half the kernel {kernel}")
-    h_out, w_out = sliding_output(x, op, kernel, step, pad, dil, ceil_mode)
-    channels = x.channels
-    return OpCost(Shape((channels, h_out, w_out)), flops=channels * h_out * w_out * kernel[0] * kernel[1])
+    out = sliding_sizes(x, sizes, op, kernel, step, pad, dil, ceil_mode)
+    return OpCost(Shape((*batch, channels, *out)), flops=batch_size(batch) * channels * prod(out) * prod(kernel))
 
 
-@register("max_pool2d")
+@register("max_pool1d", example=Example(((4, 9),), {"kernel_size": 3, "stride": 2}), keeps="input_and_indices",
+          torch_module="MaxPool1d", torch_functions=("max_pool1d",), **_POOL)
+def max_pool1d(x: Shape, *, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False) -> OpCost:
+    """FLOPs = C·L_out·k comparisons; stride defaults to the kernel size."""
+    return window_pool(x, 1, "max_pool1d", kernel_size, stride, padding, dilation, ceil_mode)
+
+
+@register("max_pool2d", example=Example(((4, 8, 8),), {"kernel_size": 2}), keeps="input_and_indices",
+          torch_module="MaxPool2d", torch_functions=("max_pool2d",), **_POOL)
 def max_pool2d(x: Shape, *, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False) -> OpCost:
     """FLOPs = C·H_out·W_out·kh·kw comparisons; stride defaults to the kernel size."""
-    return _window_pool(x, "max_pool2d", kernel_size, stride, padding, dilation, ceil_mode)
+    return window_pool(x, 2, "max_pool2d", kernel_size, stride, padding, dilation, ceil_mode)
 
 
-@register("avg_pool2d")
-def avg_pool2d(x: Shape, *, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+@register("max_pool3d", example=Example(((2, 4, 6, 6),), {"kernel_size": (1, 3, 3), "stride": (1, 2, 2),
+                                                           "padding": (0, 1, 1)}),
+          keeps="input_and_indices", torch_module="MaxPool3d", torch_functions=("max_pool3d",), **_POOL)
+def max_pool3d(x: Shape, *, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False) -> OpCost:
+    """FLOPs = C·T_out·H_out·W_out·kt·kh·kw comparisons; stride defaults to the kernel size."""
+    return window_pool(x, 3, "max_pool3d", kernel_size, stride, padding, dilation, ceil_mode)
+
+
+@register("avg_pool1d", example=Example(((4, 9),), {"kernel_size": 3}), keeps="input",
+          torch_module="AvgPool1d", torch_functions=("avg_pool1d",), **_POOL)
+def avg_pool1d(x: Shape, *, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
                count_include_pad: bool = True) -> OpCost:
+    """FLOPs = C·L_out·k additions; stride defaults to the kernel size."""
+    return window_pool(x, 1, "avg_pool1d", kernel_size, stride, padding, 1, ceil_mode)
+
+
+@register("avg_pool2d", example=Example(((4, 8, 8),), {"kernel_size": 2}), keeps="input",
+          torch_module="AvgPool2d", torch_functions=("avg_pool2d",), **_POOL)
+def avg_pool2d(x: Shape, *, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True, divisor_override: int | None = None) -> OpCost:
     """FLOPs = C·H_out·W_out·kh·kw additions; stride defaults to the kernel size."""
-    return _window_pool(x, "avg_pool2d", kernel_size, stride, padding, 1, ceil_mode)
+    return window_pool(x, 2, "avg_pool2d", kernel_size, stride, padding, 1, ceil_mode)
+
+
+@register("avg_pool3d", example=Example(((2, 4, 6, 6),), {"kernel_size": 2}), keeps="input",
+          torch_module="AvgPool3d", torch_functions=("avg_pool3d",), **_POOL)
+def avg_pool3d(x: Shape, *, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True, divisor_override: int | None = None) -> OpCost:
+    """FLOPs = C·T_out·H_out·W_out·kt·kh·kw additions; stride defaults to the kernel size."""
+    return window_pool(x, 3, "avg_pool3d", kernel_size, stride, padding, 1, ceil_mode)
 
 
 def adaptive_windows(size: int, out: int) -> int:
@@ -50,56 +85,64 @@ def adaptive_windows(size: int, out: int) -> int:
     return size + out - gcd(size, out)
 
 
-def _adaptive_pool(x: Shape, op: str, output_size) -> OpCost:
-    """FLOPs = C · (sum of window heights) · (sum of window widths): each output reads its whole window."""
-    channels, h, w = feature_map(x, op)
-    out: Pair = pair(output_size, f"{op} output_size")
+def adaptive_pool(x: Shape, n: int, op: str, output_size) -> OpCost:
+    """FLOPs = N·C · Π (sum of the window lengths along each axis): each output reads its whole window."""
+    batch, channels, sizes = channels_first(x, n, op)
+    if isinstance(output_size, (tuple, list)) and len(output_size) == n:  # None keeps that size, as in torch
+        output_size = tuple(size if o is None else o for o, size in zip(output_size, sizes))
+    out = ntuple(output_size, n, f"{op} output_size")
     require_positive(f"{op} output_size", *out)
-    return OpCost(Shape((channels, *out)), flops=channels * adaptive_windows(h, out[0]) * adaptive_windows(w, out[1]))
+    windows = prod(adaptive_windows(size, o) for size, o in zip(sizes, out))
+    return OpCost(Shape((*batch, channels, *out)), flops=batch_size(batch) * channels * windows)
 
 
-@register("adaptive_avg_pool2d")
+_ADAPTIVE = dict(category="pooling", field="adaptive_window", family="adaptive_pool")
+
+
+@register("adaptive_avg_pool1d", example=Example(((4, 7),), {"output_size": 3}), keeps="pooled_input",
+          torch_module="AdaptiveAvgPool1d", torch_functions=("adaptive_avg_pool1d",), **_ADAPTIVE)
+def adaptive_avg_pool1d(x: Shape, *, output_size) -> OpCost:
+    """Output C×o; FLOPs = C · Σ window lengths additions."""
+    return adaptive_pool(x, 1, "adaptive_avg_pool1d", output_size)
+
+
+@register("adaptive_avg_pool2d", example=Example(((4, 7, 7),), {"output_size": 3}), keeps="pooled_input",
+          torch_module="AdaptiveAvgPool2d", torch_functions=("adaptive_avg_pool2d",), **_ADAPTIVE)
 def adaptive_avg_pool2d(x: Shape, *, output_size) -> OpCost:
     """Output C×oh×ow; FLOPs = C · Σ window heights · Σ window widths additions."""
-    return _adaptive_pool(x, "adaptive_avg_pool2d", output_size)
+    return adaptive_pool(x, 2, "adaptive_avg_pool2d", output_size)
 
 
-@register("adaptive_max_pool2d")
+@register("adaptive_avg_pool3d", example=Example(((2, 4, 5, 5),), {"output_size": 1}), keeps="pooled_input",
+          torch_module="AdaptiveAvgPool3d", torch_functions=("adaptive_avg_pool3d",), **_ADAPTIVE)
+def adaptive_avg_pool3d(x: Shape, *, output_size) -> OpCost:
+    """Output C×ot×oh×ow; FLOPs = C · Σ window lengths along T, H and W multiplied, additions."""
+    return adaptive_pool(x, 3, "adaptive_avg_pool3d", output_size)
+
+
+@register("adaptive_max_pool1d", example=Example(((4, 7),), {"output_size": 3}), keeps="input_and_indices",
+          torch_module="AdaptiveMaxPool1d", torch_functions=("adaptive_max_pool1d",), **_ADAPTIVE)
+def adaptive_max_pool1d(x: Shape, *, output_size) -> OpCost:
+    """Output C×o; FLOPs = C · Σ window lengths comparisons."""
+    return adaptive_pool(x, 1, "adaptive_max_pool1d", output_size)
+
+
+@register("adaptive_max_pool2d", example=Example(((4, 7, 7),), {"output_size": 3}), keeps="input_and_indices",
+          torch_module="AdaptiveMaxPool2d", torch_functions=("adaptive_max_pool2d",), **_ADAPTIVE)
 def adaptive_max_pool2d(x: Shape, *, output_size) -> OpCost:
     """Output C×oh×ow; FLOPs = C · Σ window heights · Σ window widths comparisons."""
-    return _adaptive_pool(x, "adaptive_max_pool2d", output_size)
+    return adaptive_pool(x, 2, "adaptive_max_pool2d", output_size)
 
 
-@register("global_avg_pool2d")
+@register("adaptive_max_pool3d", example=Example(((2, 4, 5, 5),), {"output_size": 2}), keeps="input_and_indices",
+          torch_module="AdaptiveMaxPool3d", torch_functions=("adaptive_max_pool3d",), **_ADAPTIVE)
+def adaptive_max_pool3d(x: Shape, *, output_size) -> OpCost:
+    """Output C×ot×oh×ow; FLOPs = C · Σ window lengths along T, H and W multiplied, comparisons."""
+    return adaptive_pool(x, 3, "adaptive_max_pool3d", output_size)
+
+
+@register("global_avg_pool2d", example=Example(((4, 7, 7),)), category="pooling", keeps="nothing", field="whole")
 def global_avg_pool2d(x: Shape) -> OpCost:
     """Output C×1×1 (the mean of each channel); FLOPs = C·H·W additions."""
-    channels, h, w = feature_map(x, "global_avg_pool2d")
-    return OpCost(Shape((channels, 1, 1)), flops=channels * h * w)
-
-
-def _reduction(x: Shape, op: str, dim, keepdim: bool) -> OpCost:
-    """Reduce the sample dimensions in dim (0 = channels); FLOPs = one operation per input element."""
-    dims = (dim,) if isinstance(dim, int) else tuple(dim)
-    if not dims or any(not 0 <= d < len(x.dims) for d in dims):
-        raise ShapeError(f"{op} dims {dim} are out of range for {x}")
-    kept = [1 if d in dims else size for d, size in enumerate(x.dims)]
-    out = kept if keepdim else [size for d, size in enumerate(x.dims) if d not in dims]
-    return OpCost(Shape(tuple(out) or (1,)), flops=x.numel)
-
-
-@register("mean")
-def mean(x: Shape, *, dim, keepdim: bool = False) -> OpCost:
-    """The mean over the sample dimensions in dim (0 = channels); FLOPs = one addition per input element."""
-    return _reduction(x, "mean", dim, keepdim)
-
-
-@register("sum")
-def sum_(x: Shape, *, dim, keepdim: bool = False) -> OpCost:
-    """The sum over the sample dimensions in dim (0 = channels); FLOPs = one addition per input element."""
-    return _reduction(x, "sum", dim, keepdim)
-
-
-@register("amax")
-def amax(x: Shape, *, dim, keepdim: bool = False) -> OpCost:
-    """The maximum over the sample dimensions in dim (0 = channels); FLOPs = one comparison per input element."""
-    return _reduction(x, "amax", dim, keepdim)
+    batch, channels, (h, w) = channels_first(x, 2, "global_avg_pool2d")
+    return OpCost(Shape((*batch, channels, 1, 1)), flops=batch_size(batch) * channels * h * w)

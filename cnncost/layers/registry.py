@@ -1,22 +1,31 @@
-"""The registry of layer types: one small formula per type, keyed by the type's name.
+"""The registry of layer types: one registration per type, carrying everything the package knows about it.
 
-A formula takes the input shapes positionally and the layer's attributes as keyword-only
-arguments, and returns the OpCost of one sample. Its signature *is* the layer's schema:
-the graph checks every node's attributes and input count against it.
+A formula takes the input shapes positionally and the layer's attributes as keyword-only arguments, and
+returns the OpCost of the shapes it is given. Its signature *is* the layer's schema: the graph checks every
+node's attributes and input count against it. The registration adds the facts the rest of cnncost reads
+(in the way fvcore keeps one table of op handlers): the type's category, whether its output is a view of its
+input, the rules that give its saved tensors and its receptive field, the torch module and functions it stands
+for, and an example that the tests run through every check.
+
+Shapes follow torch's reading of a tensor: a one-sample shape (C×H×W, as built-in networks and spec files
+write them) is what torch calls an unbatched input; a traced network's shapes include the batch (N×C×H×W).
 """
 
 from __future__ import annotations
 
 import inspect
-from dataclasses import dataclass
-from typing import Callable, NamedTuple
+from dataclasses import dataclass, field
+from typing import Any, Callable, NamedTuple
 
 from ..errors import GraphError, UnknownNameError, close_matches
 from ..shapes import Shape
 
+CATEGORIES = ("convolution", "linear", "attention", "recurrent", "normalization", "activation", "pooling",
+              "resampling", "elementwise", "reduction", "data movement", "view", "source", "unknown")
+
 
 class OpCost(NamedTuple):
-    """What one layer costs for one sample: its output shape and integer counts.
+    """What one layer costs for the shapes it is given: its output shape and integer counts.
 
     A named tuple rather than a frozen dataclass: as immutable, and three times quicker to make, once per layer.
     """
@@ -31,8 +40,16 @@ class OpCost(NamedTuple):
 
 
 @dataclass(frozen=True)
+class Example:
+    """A valid case of a layer type for the tests: input shapes (torch's unbatched reading) and attributes."""
+
+    inputs: tuple[tuple[int, ...], ...]
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class LayerType:
-    """A registered layer type: its formula and the schema read from the formula's signature."""
+    """A registered layer type: its formula, the schema read from the formula's signature, and its facts."""
 
     name: str
     formula: Callable[..., OpCost]
@@ -40,6 +57,20 @@ class LayerType:
     attributes: tuple[str, ...]
     required: frozenset[str]
     doc: str
+    category: str
+    example: Example
+    keeps: str  # the saved-tensor rule of cnncost.analysis.memory: what autograd keeps for the backward pass
+    field: str  # the rule of cnncost.analysis.receptive that maps the inputs' receptive fields to the output's
+    view: bool = False  # the output is a view of the (first) input's storage: no data moved, no new memory
+    torch_module: str | None = None  # the torch.nn class that builds one (verify, bench), such as "ConvTranspose3d"
+    torch_functions: tuple[str, ...] = ()  # the torch functions a traced module lowers to this type
+    family: str = ""  # the torch lowering and builder it shares with its kin (cnncost.torch); its own name if none
+    source: str | None = None  # for a type with no inputs: 'input' (scales with the batch) or 'shared' (does not)
+
+    @property
+    def in_place_capable(self) -> bool:
+        """True when the type takes an `inplace` attribute, as torch's module or function of it does."""
+        return "inplace" in self.attributes
 
     def check(self, node_name: str, n_inputs: int, attributes: dict) -> None:
         """Raise GraphError naming the node if the input count or an attribute is wrong."""
@@ -62,31 +93,34 @@ class LayerType:
 _LAYER_TYPES: dict[str, LayerType] = {}
 
 
-def register(name: str) -> Callable[[Callable[..., OpCost]], Callable[..., OpCost]]:
-    """Register a formula under a layer type name; a second registration of the name is refused."""
+def register(name: str, *, category: str, example: Example, keeps: str, field: str, view: bool = False,
+             torch_module: str | None = None, torch_functions: tuple[str, ...] = (), family: str = "",
+             source: str | None = None) -> Callable[[Callable[..., OpCost]], Callable[..., OpCost]]:
+    """Register a formula and its facts under a layer type name; a second registration of the name is refused."""
+    if category not in CATEGORIES:
+        raise ValueError(f"layer type {name!r}: unknown category {category!r}")
 
     def decorate(formula: Callable[..., OpCost]) -> Callable[..., OpCost]:
         if name in _LAYER_TYPES:
             raise ValueError(f"layer type {name!r} is already registered")
-        _LAYER_TYPES[name] = _layer_type(name, formula)
+        arity, attributes, required = _schema(formula)
+        _LAYER_TYPES[name] = LayerType(
+            name=name, formula=formula, arity=arity, attributes=attributes, required=required,
+            doc=inspect.getdoc(formula) or "", category=category, example=example, keeps=keeps, field=field,
+            view=view, torch_module=torch_module, torch_functions=tuple(torch_functions), family=family or name,
+            source=source)
         return formula
 
     return decorate
 
 
-def _layer_type(name: str, formula: Callable[..., OpCost]) -> LayerType:
+def _schema(formula: Callable[..., OpCost]) -> tuple[int | None, tuple[str, ...], frozenset[str]]:
     parameters = inspect.signature(formula).parameters.values()
     positional = [p for p in parameters if p.kind is p.POSITIONAL_OR_KEYWORD or p.kind is p.POSITIONAL_ONLY]
     variadic = any(p.kind is p.VAR_POSITIONAL for p in parameters)
     keywords = [p for p in parameters if p.kind is p.KEYWORD_ONLY]
-    return LayerType(
-        name=name,
-        formula=formula,
-        arity=None if variadic else len(positional),
-        attributes=tuple(p.name for p in keywords),
-        required=frozenset(p.name for p in keywords if p.default is p.empty),
-        doc=inspect.getdoc(formula) or "",
-    )
+    return (None if variadic else len(positional), tuple(p.name for p in keywords),
+            frozenset(p.name for p in keywords if p.default is p.empty))
 
 
 def layer_type(name: str) -> LayerType:

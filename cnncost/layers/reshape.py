@@ -1,42 +1,274 @@
-"""Layers that move data without arithmetic: channel slicing (a split is one slice per part) and channel shuffle.
+"""Layers that move or view data without arithmetic: reshapes, permutations, slices, concatenation, padding,
+pixel shuffles, gathers and copies.
 
-They cost no MACs and no FLOPs; their output is counted as memory like any layer's output.
+They cost no MACs and no FLOPs. A view (reshape, permute, a slice) shares its input's storage; the rest write a
+new tensor. Every output is counted in the sum of layer outputs, as the lecture tables count a flatten.
+A dim is an index into the shape the layer receives (0 is the channels of one sample's C×H×W).
 """
 
 from __future__ import annotations
 
-from ..errors import ShapeError
+from math import prod
+
+from ..errors import InputMismatch, ShapeError
 from ..shapes import Shape
-from .common import feature_map, require_positive
-from .registry import OpCost, register
+from .common import channels_first, dim_index, require_positive
+from .registry import Example, OpCost, register
+
+_VIEW = dict(category="view", keeps="nothing", view=True, family="view")
+_MOVE = dict(category="data movement", keeps="nothing")
 
 
-@register("slice")
-def slice_(x: Shape, *, start: int, end: int, dim: int = 0) -> OpCost:
-    """Elements start..end-1 along dim (0 = channels); no arithmetic. Two slices make ShuffleNet's channel split."""
-    if not 0 <= dim < len(x.dims):
-        raise ShapeError(f"slice dim {dim} is out of range for {x}")
-    if not 0 <= start < end <= x.dims[dim]:
-        raise ShapeError(f"slice {start}:{end} does not fit in size {x.dims[dim]} of {x}")
+def _dims(value, rank: int, op: str) -> tuple[int, ...]:
+    listed = (value,) if type(value) is int else tuple(value) if isinstance(value, (tuple, list)) else None
+    if listed is None:
+        raise ShapeError(f"{op} dims must be an int or a list of ints, got {value!r}")
+    return tuple(dim_index(d, rank, op) for d in listed)
+
+
+@register("flatten", example=Example(((2, 3, 4),)), field="flatten", torch_module="Flatten",
+          torch_functions=("flatten",), **_VIEW)
+def flatten(x: Shape, *, start_dim: int = 0, end_dim: int = -1) -> OpCost:
+    """Dims start_dim..end_dim become one (C×H×W -> C·H·W by default); no arithmetic. Counted as a layer output, as
+    the lecture tables do."""
+    rank = max(len(x.dims), 1)
+    dims = x.dims or (1,)
+    start, end = dim_index(start_dim, rank, "flatten"), dim_index(end_dim, rank, "flatten")
+    if start > end:
+        raise ShapeError(f"flatten start_dim {start_dim} comes after end_dim {end_dim} in {x}")
+    return OpCost(Shape((*dims[:start], prod(dims[start:end + 1]), *dims[end + 1:])))
+
+
+@register("reshape", example=Example(((2, 3, 4),), {"shape": (6, 4)}), field="reshape",
+          torch_functions=("reshape", "view", "view_as", "squeeze", "unsqueeze", "unflatten", "movedim"), **_VIEW)
+def reshape(x: Shape, *, shape) -> OpCost:
+    """The same elements in another shape (a view); no arithmetic."""
+    if not isinstance(shape, (tuple, list)) or any(type(d) is not int or d < 0 for d in shape):
+        raise ShapeError(f"reshape shape must be a list of sizes, got {shape!r}")
+    out = Shape(tuple(shape))
+    if out.numel != x.numel:
+        raise ShapeError(f"cannot reshape {x} ({x.numel} elements) to {out} ({out.numel} elements)")
+    return OpCost(out)
+
+
+@register("permute", example=Example(((2, 3, 4),), {"dims": (2, 0, 1)}), field="permute",
+          torch_functions=("permute", "transpose", "t", "swapaxes", "mT", "T"), **_VIEW)
+def permute(x: Shape, *, dims) -> OpCost:
+    """The dimensions in a new order (a view: torch.permute, transpose); no arithmetic."""
+    order = _dims(dims, len(x.dims), "permute")
+    if sorted(order) != list(range(len(x.dims))):
+        raise ShapeError(f"permute dims {dims} are not an order of the {len(x.dims)} dimensions of {x}")
+    return OpCost(Shape(tuple(x.dims[d] for d in order)))
+
+
+@register("expand", example=Example(((1, 4),), {"shape": (3, 4)}), field="pointwise",
+          torch_functions=("expand", "expand_as", "broadcast_to"), **_VIEW)
+def expand(x: Shape, *, shape) -> OpCost:
+    """Size-1 dimensions repeated to shape without copying (a view, as torch.expand); no arithmetic."""
+    if not isinstance(shape, (tuple, list)) or len(shape) < len(x.dims) or \
+            any(type(d) is not int or d < 0 for d in shape):
+        raise ShapeError(f"expand shape must list at least {len(x.dims)} sizes, got {shape!r}")
+    for size, target in zip(reversed(x.dims), reversed(shape)):
+        if size not in (1, target):
+            raise ShapeError(f"cannot expand {x} to {list(shape)}")
+    return OpCost(Shape(tuple(shape)))
+
+
+@register("item", example=Example(((2, 3),), {"index": 0}), field="pointwise", **_VIEW)
+def item(x: Shape, *, index: int) -> OpCost:
+    """Output `index` of an op that returns several tensors (an LSTM's states, a max's indices); no arithmetic."""
+    outputs = x.outputs
+    if type(index) is not int or not 0 <= index < len(outputs):
+        raise ShapeError(f"item index {index!r} is not one of the {len(outputs)} output(s) of {x}")
+    return OpCost(outputs[index])
+
+
+@register("slice", example=Example(((6, 3, 3),), {"start": 2, "end": 5}), field="slice", torch_functions=("narrow",),
+          **_VIEW)
+def slice_(x: Shape, *, start: int, end: int, dim: int = 0, step: int = 1) -> OpCost:
+    """Elements start, start+step, … before end along dim (0 = channels); no arithmetic. Two slices make ShuffleNet's
+    channel split."""
+    axis = dim_index(dim, len(x.dims), "slice")
+    require_positive("slice step", step)
+    if not 0 <= start < end <= x.dims[axis]:
+        raise ShapeError(f"slice {start}:{end} does not fit in size {x.dims[axis]} of {x}")
     dims = list(x.dims)
-    dims[dim] = end - start
+    dims[axis] = len(range(start, end, step))
     return OpCost(Shape(tuple(dims)))
 
 
-@register("channel_shuffle")
+@register("select", example=Example(((5, 4),), {"dim": 0, "index": 0}), field="select", torch_functions=("select",),
+          **_VIEW)
+def select(x: Shape, *, dim: int, index: int) -> OpCost:
+    """One position along dim, which disappears (x[:, 0] takes ViT's class token); no arithmetic."""
+    axis = dim_index(dim, len(x.dims), "select")
+    if type(index) is not int or not -x.dims[axis] <= index < x.dims[axis]:
+        raise ShapeError(f"select index {index!r} is out of range for size {x.dims[axis]} of {x}")
+    return OpCost(Shape(x.dims[:axis] + x.dims[axis + 1:]))
+
+
+def _index_output(x: Shape, index) -> tuple[int, ...]:
+    """The shape that basic indexing (ints, [start, stop, step] slices, 'new' for None, '...') leaves."""
+    items = list(index) if isinstance(index, (tuple, list)) else [index]
+    consumed = sum(1 for item in items if item not in ("new", "..."))
+    if consumed > len(x.dims) or items.count("...") > 1:
+        raise ShapeError(f"getitem index {index!r} has more entries than {x} has dimensions")
+    if "..." in items:
+        at = items.index("...")
+        items[at:at + 1] = [[0, size, 1] for size in x.dims[at:at + len(x.dims) - consumed]]
+    out, dims = [], iter(x.dims)
+    for item in items:
+        if item == "new":
+            out.append(1)
+            continue
+        size = next(dims)
+        if type(item) is int:
+            if not -size <= item < size:
+                raise ShapeError(f"getitem index {item} is out of range for size {size} of {x}")
+        elif isinstance(item, (tuple, list)) and len(item) == 3 and all(type(v) is int for v in item) and item[2] > 0:
+            out.append(len(range(*slice(*item).indices(size))))
+        else:
+            raise ShapeError(f"getitem index entries are ints, [start, stop, step], 'new' or '...', got {item!r}")
+    return (*out, *dims)
+
+
+@register("getitem", example=Example(((4, 6, 6),), {"index": [[0, 4, 1], 2, [1, 5, 2]]}), field="getitem",
+          torch_functions=("getitem",), **_VIEW)
+def getitem(x: Shape, *, index) -> OpCost:
+    """Basic indexing x[...] (ints, slices with a step, None and ...): a view; no arithmetic."""
+    return OpCost(Shape(_index_output(x, index)))
+
+
+@register("concat", example=Example(((2, 3, 3), (5, 3, 3))), field="merge", torch_functions=("cat",), **_MOVE)
+def concat(*xs: Shape, dim: int = 0) -> OpCost:
+    """Joins the inputs along dim (0 = channels); no arithmetic."""
+    first = xs[0]
+    try:
+        axis = dim_index(dim, len(first.dims), "concat")
+    except ShapeError as error:
+        raise InputMismatch(0, 0, str(error)) from None
+    for i, x in enumerate(xs[1:], start=1):
+        if len(x.dims) != len(first.dims) or any(a != b for d, (a, b) in enumerate(zip(first.dims, x.dims)) if d != axis):
+            raise InputMismatch(0, i, f"sizes differ outside dim {dim}")
+    dims = list(first.dims)
+    dims[axis] = sum(x.dims[axis] for x in xs)
+    return OpCost(Shape(tuple(dims)))
+
+
+@register("stack", example=Example(((2, 3), (2, 3))), field="merge", torch_functions=("stack",), **_MOVE)
+def stack(*xs: Shape, dim: int = 0) -> OpCost:
+    """Joins equal inputs along a new dim; no arithmetic."""
+    for i, x in enumerate(xs[1:], start=1):
+        if x.dims != xs[0].dims:
+            raise InputMismatch(0, i, "stacked inputs must have equal shapes")
+    axis = dim_index(dim, len(xs[0].dims) + 1, "stack")
+    dims = list(xs[0].dims)
+    dims.insert(axis, len(xs))
+    return OpCost(Shape(tuple(dims)))
+
+
+@register("channel_shuffle", example=Example(((6, 3, 3),), {"groups": 3}), field="pointwise",
+          torch_module="ChannelShuffle", torch_functions=("channel_shuffle", "native_channel_shuffle"), **_MOVE)
 def channel_shuffle(x: Shape, *, groups: int) -> OpCost:
     """Interleaves the channels of `groups` groups (ShuffleNet); moves every element, no arithmetic."""
-    channels, _, _ = feature_map(x, "channel_shuffle")
+    _, channels, _ = channels_first(x, 2, "channel_shuffle")
     require_positive("channel_shuffle groups", groups)
     if channels % groups:
         raise ShapeError(f"channel_shuffle groups={groups} must divide the channels ({channels})")
     return OpCost(x)
 
 
-@register("uncounted")
-def uncounted(*xs: Shape, output_shape, source: str, params: int = 0, buffers: int = 0) -> OpCost:
-    """An op with no formula (source names it): output shape and parameters known, MACs and FLOPs unknown (not zero)."""
-    for what, count in (("params", params), ("buffers", buffers)):
-        if type(count) is not int or count < 0:
-            raise ShapeError(f"uncounted {what} must be a whole number, at least 0, got {count!r}")
-    return OpCost(Shape(tuple(output_shape)), params=params, buffers=buffers, counted=False)
+@register("roll", example=Example(((2, 5, 5),), {"shifts": (2, 2), "dims": (1, 2)}), field="roll",
+          torch_functions=("roll",), **_MOVE)
+def roll(x: Shape, *, shifts, dims=None) -> OpCost:
+    """Elements shifted cyclically along dims (Swin's shifted windows); moves every element, no arithmetic."""
+    if dims is not None:
+        _dims(dims, len(x.dims), "roll")
+    return OpCost(x)
+
+
+@register("flip", example=Example(((2, 5),), {"dims": 1}), field="anywhere", torch_functions=("flip",), **_MOVE)
+def flip(x: Shape, *, dims) -> OpCost:
+    """Elements in reverse order along dims; moves every element, no arithmetic."""
+    _dims(dims, len(x.dims), "flip")
+    return OpCost(x)
+
+
+@register("repeat", example=Example(((2, 3),), {"sizes": (1, 2, 2)}), field="anywhere",
+          torch_functions=("repeat", "tile"), **_MOVE)
+def repeat(x: Shape, *, sizes) -> OpCost:
+    """The input tiled sizes[i] times along each dim (new leading dims allowed), as torch.repeat; no arithmetic."""
+    if not isinstance(sizes, (tuple, list)) or len(sizes) < len(x.dims) or \
+            any(type(s) is not int or s < 0 for s in sizes):
+        raise ShapeError(f"repeat sizes must list at least {len(x.dims)} counts, got {sizes!r}")
+    dims = (1,) * (len(sizes) - len(x.dims)) + x.dims
+    return OpCost(Shape(tuple(d * s for d, s in zip(dims, sizes))))
+
+
+@register("pad", example=Example(((2, 4, 4),), {"pad": (1, 1, 2, 0)}), field="pad", torch_module="ZeroPad2d",
+          torch_functions=("pad",), **_MOVE)
+def pad(x: Shape, *, pad, mode: str = "constant", value: float | None = None) -> OpCost:
+    """pad = (before, after) pairs from the last dimension backwards, as torch.nn.functional.pad; no arithmetic."""
+    if not isinstance(pad, (tuple, list)) or len(pad) % 2 or len(pad) // 2 > len(x.dims) or \
+            any(type(p) is not int for p in pad):
+        raise ShapeError(f"pad must be (before, after) pairs of ints for at most {len(x.dims)} dims, got {pad!r}")
+    if mode not in ("constant", "reflect", "replicate", "circular"):
+        raise ShapeError(f"pad mode must be constant, reflect, replicate or circular, got {mode!r}")
+    dims = list(x.dims)
+    for i in range(len(pad) // 2):
+        dims[-1 - i] += pad[2 * i] + pad[2 * i + 1]
+    if min(dims, default=1) < 1:
+        raise ShapeError(f"padding {list(pad)} leaves nothing of {x}")
+    return OpCost(Shape(tuple(dims)))
+
+
+def _shuffle(x: Shape, op: str, factor: int, up: bool) -> OpCost:
+    require_positive(f"{op} factor", factor)
+    if len(x.dims) < 3:
+        raise ShapeError(f"{op} expects C×H×W (or more leading dims), got {x}")
+    *lead, c, h, w = x.dims
+    if up:
+        if c % (factor * factor):
+            raise ShapeError(f"{op} needs channels divisible by {factor * factor}, got {x}")
+        return OpCost(Shape((*lead, c // factor ** 2, h * factor, w * factor)))
+    if h % factor or w % factor:
+        raise ShapeError(f"{op} needs H and W divisible by {factor}, got {x}")
+    return OpCost(Shape((*lead, c * factor ** 2, h // factor, w // factor)))
+
+
+@register("pixel_shuffle", example=Example(((8, 3, 3),), {"upscale_factor": 2}), field="pixel_shuffle",
+          torch_module="PixelShuffle", torch_functions=("pixel_shuffle",), **_MOVE)
+def pixel_shuffle(x: Shape, *, upscale_factor: int) -> OpCost:
+    """C·r²×H×W -> C×rH×rW: moves every element, no arithmetic."""
+    return _shuffle(x, "pixel_shuffle", upscale_factor, True)
+
+
+@register("pixel_unshuffle", example=Example(((2, 4, 6),), {"downscale_factor": 2}), field="pixel_shuffle",
+          torch_module="PixelUnshuffle", torch_functions=("pixel_unshuffle",), **_MOVE)
+def pixel_unshuffle(x: Shape, *, downscale_factor: int) -> OpCost:
+    """C×rH×rW -> C·r²×H×W: moves every element, no arithmetic."""
+    return _shuffle(x, "pixel_unshuffle", downscale_factor, False)
+
+
+@register("gather", example=Example(((10, 4), (3,)), {"output_shape": (3, 4)}), field="anywhere",
+          torch_functions=("index_select", "gather", "take_along_dim", "index"), **_MOVE)
+def gather(*xs: Shape, output_shape) -> OpCost:
+    """Elements picked by index tensors (x[idx], index_select, gather): the output shape is torch's; no arithmetic."""
+    if not isinstance(output_shape, (tuple, list)) or any(type(d) is not int or d < 0 for d in output_shape):
+        raise ShapeError(f"gather output_shape must be a list of sizes, got {output_shape!r}")
+    return OpCost(Shape(tuple(output_shape)))
+
+
+@register("setitem", example=Example(((4, 4), (2, 4))), field="merge", torch_functions=("setitem", "index_put",
+                                                                                        "masked_scatter", "fill"),
+          **_MOVE)
+def setitem(*xs: Shape) -> OpCost:
+    """x[...] = value, in place: writes into the first input's storage; no arithmetic."""
+    return OpCost(xs[0], in_place=True)
+
+
+@register("copy", example=Example(((2, 3),)), field="pointwise", torch_functions=("clone", "contiguous", "to"),
+          **_MOVE)
+def copy(x: Shape) -> OpCost:
+    """A copy of the input (clone, contiguous of a strided view, a dtype change); no arithmetic."""
+    return OpCost(x)

@@ -112,7 +112,7 @@ def memory_document(profile: Profile, inference: InferenceMemory, training: Trai
     assumptions = list(TRAINING_ASSUMPTIONS)
     if training.guessed:
         assumptions.append("no formula, so their kept tensors are a guess (their inputs): " + ", ".join(training.guessed))
-    title = f"Memory of {profile.name}: {profile.input_shape}, batch {profile.batch}, {profile.dtype}"
+    title = f"Memory of {profile.name}: {profile.sample_input_shape}, batch {profile.batch}, {profile.dtype}"
     note = ("Peak live: the activations alive while each layer runs, a tensor freed after its last reader (in-place "
             "layers and views share their input's storage): the layer table's 'live' column. The 'kept' column: the "
             "row's outputs and extra tensors (indices, masks, statistics) that autograd keeps for the backward pass; "
@@ -193,7 +193,7 @@ def _markdown(profile: Profile, fold: bool, exact: bool, depth: int | None, extr
 
     cols, body, total = human_table(profile, fold, exact, depth, extra)
     grid = markdown_table(table([c.header for c in cols], body, [c.numeric for c in cols], footer=total))
-    title = f"## {profile.name}: {profile.input_shape}, batch {profile.batch}, {profile.dtype}"
+    title = f"## {profile.name}: {profile.sample_input_shape}, batch {profile.batch}, {profile.dtype}"
     summary = "\n".join(f"- {label}: {value}" for label, value in summary_lines(profile))
     return f"{title}\n\n{grid}\n\n{summary}\n\n{CONVENTIONS} {notes}".rstrip() + "\n"
 

@@ -65,7 +65,7 @@ def summary_lines(result) -> list[tuple[str, str]]:
     lines = [
         ("Device", f"{d.device}: {d.name}, {d.threads} threads, torch {d.torch_version}"
                    + "".join(f", {k} {v}" for k, v in d.settings)),
-        ("Input", f"{p.input_shape}, batch {p.batch}, {p.dtype}"),
+        ("Input", f"{p.sample_input_shape}, batch {p.batch}, {p.dtype}"),
         ("Roof", f"{roof.peak_flops / 1e9:,.1f} GFLOP/s, {roof.bandwidth / 1e9:,.1f} GB/s, ridge at "
                  f"{roof.ridge:,.1f} FLOP/B ({roof.method})"),
         ("Whole forward", f"{_ms(result.forward_median)} ms median (IQR {_ms(result.forward_iqr)} ms)"

@@ -9,8 +9,9 @@ HEADERS = ("layer", "type", "shape (cnncost)", "shape (torch)", "params (cnncost
 NUMERIC = (False, False, True, True, True, True, True, True, True, True, False)
 
 
-def _shape(dims) -> str:
-    return "x".join(map(str, dims))
+def _shape(shapes) -> str:
+    """'2x64x56x56', or each output's for a layer of several: '2x5x8, 2x1x8'."""
+    return ", ".join("x".join(map(str, dims)) or "scalar" for dims in shapes)
 
 
 def check_cells(check) -> list[str]:

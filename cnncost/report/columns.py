@@ -36,11 +36,23 @@ def _quantity(header: str, quantity: str, fmt: Callable[[int], str]) -> Column:
 
 
 def _share(header: str, quantity: str) -> Column:
+    """A row's share of the total; where layers without a formula leave MACs or FLOPs unknown, the total is a lower
+    bound, so a counted row's share is at most the figure shown (≤) and an uncounted row's is unknown (?)."""
+    unknowable = quantity in ("macs", "flops")
+
     def cell(row: Row, profile: Profile) -> str:
         whole = getattr(profile.total, quantity)
-        return units.percent(row.total(quantity) / whole if whole else 0.0)
+        if unknowable and not row.counted:
+            return "?"
+        text = units.percent(row.total(quantity) / whole if whole else 0.0)
+        return f"≤{text}" if unknowable and profile.uncounted and text != "0" else text
 
-    return Column(header, cell, lambda p: "100" if getattr(p.total, quantity) else "0")
+    def total(profile: Profile) -> str:
+        if unknowable and profile.uncounted:
+            return "?"
+        return "100" if getattr(profile.total, quantity) else "0"
+
+    return Column(header, cell, total)
 
 
 def columns(exact: bool = False) -> list[Column]:
@@ -54,11 +66,12 @@ def columns(exact: bool = False) -> list[Column]:
     return [
         Column("layer", lambda row, p: row.name, lambda p: "total", numeric=False),
         Column("type", lambda row, p: row.kind, numeric=False),
-        Column("in C", lambda row, p: channels_text(row.head.input_shapes)),
-        Column("in H/W", lambda row, p: size_text(row.head.input_shape)),
+        Column("in C", lambda row, p: channels_text(row.head.input_shapes, p.shapes_include_batch)),
+        Column("in H/W", lambda row, p: size_text(row.head.input_shape, p.shapes_include_batch)
+               if row.head.input_shapes else ""),
         Column("filters, k, s, p", lambda row, p: row_spec_text(row), numeric=False),
-        Column("out C", lambda row, p: str(row.output_shape.channels)),
-        Column("out H/W", lambda row, p: size_text(row.output_shape)),
+        Column("out C", lambda row, p: channels_text((row.output_shape,), p.shapes_include_batch)),
+        Column("out H/W", lambda row, p: size_text(row.output_shape, p.shapes_include_batch)),
         _quantity(memory, "activation_bytes", as_kb),
         _quantity(params, "params", as_k),
         _quantity(macs, "macs", as_m),
@@ -81,14 +94,15 @@ def human_table(profile: Profile, fold: bool = True, exact: bool = False, depth:
 def summary_lines(profile: Profile) -> list[tuple[str, str]]:
     """The footer, as torchinfo prints it: totals, then the sizes that make up the estimated total."""
     total = profile.total
+    unknown = f" + ? ({len(profile.uncounted)} layer(s) without a formula)" if profile.uncounted else ""
     return [
-        ("Input", f"{profile.input_shape}, batch {profile.batch}, {profile.dtype} "
+        ("Input", f"{profile.sample_input_shape}, batch {profile.batch}, {profile.dtype} "
                   f"({profile.bytes_per_element} bytes per element)"),
         ("Total params", f"{total.params:,} ({units.human(total.params)})"),
         ("Trainable params", f"{total.trainable_params:,}"),
         ("Non-trainable buffers", f"{total.buffers:,}"),
-        ("Total MACs (conv, linear, matmul)", f"{total.macs:,} ({units.human(total.macs)})"),
-        ("Total FLOPs (all layers)", f"{total.flops:,} ({units.human(total.flops)})"),
+        ("Total MACs (conv, linear, matmul)", f"{total.macs:,} ({units.human(total.macs)}){unknown}"),
+        ("Total FLOPs (all layers)", f"{total.flops:,} ({units.human(total.flops)}){unknown}"),
         ("Input size", units.megabytes(total.input_bytes)),
         ("Activation size (sum of layer outputs)", units.megabytes(total.activation_bytes)),
         ("Params size", units.megabytes(total.param_bytes)),

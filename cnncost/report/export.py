@@ -124,6 +124,6 @@ def to_markdown(profile: Profile, path=None, fold: bool = True, exact: bool = Fa
     frame = pd.DataFrame(body + [total], columns=[column.header for column in cols])
     align = ["right" if column.numeric else "left" for column in cols]
     table = frame.to_markdown(index=False, colalign=align, disable_numparse=True)
-    title = f"## {profile.name}: {profile.input_shape}, batch {profile.batch}, {profile.dtype}"
+    title = f"## {profile.name}: {profile.sample_input_shape}, batch {profile.batch}, {profile.dtype}"
     summary = "\n".join(f"- {label}: {value}" for label, value in summary_lines(profile))
     return _deliver(f"{title}\n\n{table}\n\n{summary}\n\n{CONVENTIONS}\n", path)

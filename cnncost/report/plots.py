@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Sequence
 
 from ..errors import CnnCostError
-from ..layers.elementwise import ACTIVATIONS
 from ..profile import LayerCost, Profile
 from .rows import Row, table_rows
 
@@ -24,21 +23,23 @@ STAGE_VIEW_ROWS = 40  # more layer rows than this: one bar per stage
 REPORT_NETWORKS = ("alexnet", "vgg16", "resnet50")
 COMPARED_NETWORKS = ("alexnet", "vgg16", "googlenet", "resnet50", "densenet121", "mobilenet_v2", "efficientnet_b0")
 
-# (category, colour): colour-blind-safe, in the order the legend lists them
-CATEGORIES = (("convolution", "#0072B2"), ("fully connected", "#E69F00"), ("batch norm", "#56B4E9"),
-              ("activation", "#009E73"), ("pooling", "#999999"), ("merge", "#CC79A7"), ("other", "#D55E00"))
+# (legend entry, colour): colour-blind-safe, in the order the legend lists them
+CATEGORIES = (("convolution", "#0072B2"), ("fully connected", "#E69F00"), ("attention, recurrent", "#F0E442"),
+              ("normalization", "#56B4E9"), ("activation", "#009E73"), ("pooling", "#999999"), ("merge", "#CC79A7"),
+              ("other", "#D55E00"))
 COLOURS = dict(CATEGORIES)
-_OP_CATEGORIES = {"conv2d": "convolution", "linear": "fully connected", "matmul": "fully connected",
-                  "batch_norm2d": "batch norm", "local_response_norm": "batch norm",
-                  **{op: "activation" for op in (*ACTIVATIONS, "softmax")},
-                  **{op: "pooling" for op in ("max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "adaptive_max_pool2d",
-                                              "global_avg_pool2d", "mean")},
-                  **{op: "merge" for op in ("add", "multiply", "concat", "elementwise")}}
+_LEGEND = {"convolution": "convolution", "linear": "fully connected", "attention": "attention, recurrent",
+           "recurrent": "attention, recurrent", "normalization": "normalization", "activation": "activation",
+           "pooling": "pooling", "reduction": "pooling", "elementwise": "merge"}
 
 
 def category(op: str) -> str:
-    """The legend's name for a layer type: convolution, fully connected, batch norm, activation, pooling, merge, other."""
-    return _OP_CATEGORIES.get(op, "other")
+    """The legend's entry for a layer type, from its registered category; concatenation counts as a merge."""
+    from ..layers import layer_type
+
+    if op in ("concat", "stack"):
+        return "merge"
+    return _LEGEND.get(layer_type(op).category, "other")
 
 
 def require_matplotlib():
@@ -174,7 +175,7 @@ def layer_figure(profile: Profile, view: str = "auto"):
     message = takeaways(profile)
     _header(figure, height, f"{profile.name}: activation memory, parameters and MACs by {kind}",
             [f"{message[0].upper()}{message[1:]}.",
-             f"{profile.input_shape} input, batch {profile.batch}, {profile.dtype}; activation memory is each layer's "
+             f"{profile.sample_input_shape} input, batch {profile.batch}, {profile.dtype}; activation memory is each layer's "
              "output (in-place layers add none); percentages are shares of the network's total."])
     handles, labels = _legend_entries(axes)
     figure.legend(handles, labels, loc="lower center", ncol=len(labels), frameon=False, fontsize=10.5)
@@ -277,7 +278,7 @@ def roofline_figure(result, label_count: int = 6):
     for handle in legend.legend_handles:
         if hasattr(handle, "set_sizes"):
             handle.set_sizes([45])
-    footer = (f"{p.input_shape}, batch {p.batch}, {p.dtype}, {d.threads} threads, torch {d.torch_version}. Each layer "
+    footer = (f"{p.sample_input_shape}, batch {p.batch}, {p.dtype}, {d.threads} threads, torch {d.torch_version}. Each layer "
               f"is timed alone; point area: its share of the summed layer time. Roof: {roof.method}.")
     figure.text(0.01, 0.008, "\n".join(textwrap.wrap(footer, 150)), fontsize=8.5, color="#444444", va="bottom")
     figure.tight_layout(rect=(0, 0.05, 1, 1))

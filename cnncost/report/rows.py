@@ -88,16 +88,22 @@ def _blocks(rows: list[Row], depth: int) -> list[Row]:
     return result
 
 
-def channels_text(shapes: tuple[Shape, ...]) -> str:
+def sample_dims(shape: Shape, batched: bool = False) -> tuple[int, ...]:
+    """A shape's dims without the batch in front, where a traced network's shapes include it."""
+    return shape.dims[1:] if batched and len(shape.dims) > 1 else shape.dims
+
+
+def channels_text(shapes: tuple[Shape, ...], batched: bool = False) -> str:
     """'64' for one input, '64+128' for several; a flat vector shows its length."""
-    return "+".join(str(shape.channels) for shape in shapes)
+    return "+".join(str(dims[0]) for dims in (sample_dims(shape, batched) for shape in shapes) if dims)
 
 
-def size_text(shape: Shape) -> str:
+def size_text(shape: Shape, batched: bool = False) -> str:
     """'56' for 56x56, '56x28' if not square, '' for a flat vector."""
-    if len(shape.dims) < 2:
+    dims = sample_dims(shape, batched)
+    if len(dims) < 2:
         return ""
-    return str(shape.dims[1]) if len(set(shape.dims[1:])) == 1 else "x".join(map(str, shape.dims[1:]))
+    return str(dims[1]) if len(set(dims[1:])) == 1 else "x".join(map(str, dims[1:]))
 
 
 def _kernel_text(value: Any) -> str:

@@ -59,7 +59,7 @@ def render_profile(profile: Profile, fold: bool = True, exact: bool = False, sty
     extra columns go after the standard ones, notes after the conventions, and `after` (a section) at the end.
     """
     cols, body, total = human_table(profile, fold, exact, depth, extra)
-    title = f"{profile.name}: {profile.input_shape}, batch {profile.batch}, {profile.dtype}"
+    title = f"{profile.name}: {profile.sample_input_shape}, batch {profile.batch}, {profile.dtype}"
     table = box_table([c.header for c in cols], body, [c.numeric for c in cols], footer=total, title=title,
                       caption=f"{CONVENTIONS} {notes}".rstrip(), styled=styled)
     labels = summary_lines(profile)

@@ -18,13 +18,13 @@ from torch.utils import benchmark
 from ..engine import propagate
 from ..errors import CnnCostError, first_line
 from ..graph import Graph
+from ..layers import layer_type
 from ..profile import LayerCost, Profile
 from .builders import torch_builder
 from .network import build_module
 from .roofline import Roof, device_roof
 
 BENCH_DTYPES = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
-NO_DATA_MOVED = {"flatten", "dropout"}  # a view and the identity at inference: torch moves no data
 
 
 @dataclass(frozen=True)
@@ -124,12 +124,17 @@ def spearman(xs: list[float], ys: list[float]) -> float | None:
     return cov / (vx * vy) ** 0.5 if vx and vy else None
 
 
+def moves_no_data(cost: LayerCost) -> bool:
+    """A view (flatten, reshape) or the identity at inference (dropout): torch moves no data."""
+    return layer_type(cost.op).view or cost.op == "dropout"
+
+
 def bytes_moved(cost: LayerCost, batch: int, width: int) -> int:
     """Input(s) read, weights and buffers read, output written; views and identities move nothing."""
-    if cost.op in NO_DATA_MOVED:
+    if moves_no_data(cost):
         return 0
-    inputs = sum(shape.numel for shape in cost.input_shapes) * batch
-    return (inputs + cost.params + cost.buffers + cost.output_shape.numel * batch) * width
+    inputs = sum(shape.numel for shape in cost.input_shapes) * cost.scale
+    return (inputs + cost.params + cost.buffers + cost.output_shape.total_numel * cost.scale) * width
 
 
 def device_info(device: str, dtype: str, threads: int) -> DeviceInfo:

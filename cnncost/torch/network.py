@@ -27,29 +27,39 @@ class GraphModule(nn.Module):
         self.collect_all = False
         self.nodes = nn.ModuleDict()
         self.keys: dict[str, str] = {}
+        self.extra_inputs = tuple(node.name for node in graph.nodes if node.op == "input")
         for node, cost in zip(graph.nodes, profile.layers):
             key = module_key(node.name)
             if key in self.nodes:
                 raise GraphError(f"{node.name}: its torch module name {key!r} is taken by another layer")
-            self.nodes[key] = torch_builder(node.op)(*cost.input_shapes, **node.attributes)
+            if node.op == "input":  # fed by the caller, as the network's input is
+                self.nodes[key] = nn.Identity()
+            else:
+                self.nodes[key] = torch_builder(node.op, one_sample=graph.batch is None)(*cost.input_shapes,
+                                                                                         **node.attributes)
             if node.shares:  # a module called again: a module of its own (so each call is counted apart) on the
                 _share_tensors(self.nodes[key], self.nodes[self.keys[node.shares]])  # earlier node's tensors
             self.keys[node.name] = key
         self.release = _release_points(graph)
 
-    def forward_all(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Every node's output, by node name."""
-        env = {INPUT: x}
+    def _run(self, node, env: dict, extra: dict):
+        if node.op == "input":
+            return extra[node.name]
+        return self.nodes[self.keys[node.name]](*(env[source] for source in node.inputs))
+
+    def forward_all(self, x: torch.Tensor, *extra_inputs: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Every node's output, by node name; further inputs in the order of the graph's input nodes."""
+        env, extra = {INPUT: x}, dict(zip(self.extra_inputs, extra_inputs))
         for node in self.graph.nodes:
-            env[node.name] = self.nodes[self.keys[node.name]](*(env[source] for source in node.inputs))
+            env[node.name] = self._run(node, env, extra)
         return env
 
-    def forward(self, x: torch.Tensor):
+    def forward(self, x: torch.Tensor, *extra_inputs: torch.Tensor):
         if self.collect_all:
-            return self.forward_all(x)
-        env = {INPUT: x}
+            return self.forward_all(x, *extra_inputs)
+        env, extra = {INPUT: x}, dict(zip(self.extra_inputs, extra_inputs))
         for node, done in zip(self.graph.nodes, self.release):
-            env[node.name] = self.nodes[self.keys[node.name]](*(env[source] for source in node.inputs))
+            env[node.name] = self._run(node, env, extra)
             for name in done:  # drop what no later node reads, as a model's own forward would
                 del env[name]
         return env[self.graph.output]

@@ -15,6 +15,7 @@ from ..engine import propagate
 from ..graph import Graph
 from ..shapes import Shape
 from .network import build_module
+from .reference import unfused
 
 
 @dataclass(frozen=True)
@@ -23,8 +24,8 @@ class LayerCheck:
 
     name: str
     op: str
-    engine_shape: tuple[int, ...]
-    torch_shape: tuple[int, ...]
+    engine_shape: tuple[tuple[int, ...], ...]  # each output's, batch included
+    torch_shape: tuple[tuple[int, ...], ...]
     engine_params: int
     torch_params: int
     engine_buffers: int
@@ -65,14 +66,29 @@ class Verification:
         return not self.failures and self.engine_totals == self.torch_totals
 
 
+def _sample(shape: tuple[int, ...], batch: int | None, device: str) -> torch.Tensor:
+    """Random data of a shape, with the batch in front for a one-sample shape."""
+    return torch.randn(*((batch,) if batch is not None else ()), *shape, device=device)
+
+
+def _shapes(output) -> tuple[tuple[int, ...], ...]:
+    if isinstance(output, torch.Tensor):
+        return (tuple(output.shape),)
+    return tuple(shape for item in output for shape in _shapes(item))
+
+
 def verify(graph: Graph, input=None, batch: int = 1, device: str = "meta") -> Verification:
     """Build graph in torch on device (meta: shapes and counts without computing), run it, compare every node."""
-    profile = propagate(graph, input=input, batch=batch)
+    profile = propagate(graph, input=input, batch=None if graph.batch is not None else batch)
+    batch = profile.batch
     module = build_module(graph, profile, device)
     module.collect_all = True  # called as a module, so that FlopCounterMode names the submodules by their path
+    per_sample = None if graph.batch is not None else batch
+    extra = [_sample(profile.layer(name).output_shape.dims, per_sample, device) for name in module.extra_inputs]
     counter = FlopCounterMode(display=False)
-    with counter, torch.no_grad():
-        outputs = module(torch.randn(batch, *profile.input_shape.dims, device=device))
+    with unfused(), counter, torch.no_grad():
+        outputs = module(_sample(profile.input_shape.dims, per_sample, device), *extra)
+    grows = graph.depends_on_input()
     counts = counter.get_flop_counts()
     prefix = f"{type(module).__name__}.nodes."
     checks = []
@@ -85,9 +101,11 @@ def verify(graph: Graph, input=None, batch: int = 1, device: str = "meta") -> Ve
 
     for cost in profile.layers:
         sub = module.node_module(cost.name)
+        lead = (batch,) if per_sample is not None and grows[cost.name] else ()
         checks.append(LayerCheck(
             name=cost.name, op=cost.op,
-            engine_shape=(batch, *cost.output_shape.dims), torch_shape=tuple(outputs[cost.name].shape),
+            engine_shape=tuple((*lead, *shape.dims) for shape in cost.output_shape.outputs),
+            torch_shape=_shapes(outputs[cost.name]),
             engine_params=cost.params, torch_params=fresh(sub.parameters()),
             engine_buffers=cost.buffers, torch_buffers=fresh(sub.buffers()),
             engine_macs=cost.macs, torch_macs=sum(counts.get(prefix + module.keys[cost.name], {}).values()) // 2,

@@ -1,0 +1,131 @@
+"""Reductions over some dimensions (mean, sum, max, variance, norms) and running sums.
+
+A dim is an index into the shape the layer receives (0 is the channels of one sample's C×H×W, as in a built-in
+network; a traced network's shapes include the batch at 0). No dim reduces every dimension. FLOPs count one
+operation per input element, or as each docstring says.
+"""
+
+from __future__ import annotations
+
+from ..errors import ShapeError
+from ..shapes import Shape
+from .common import dim_index
+from .registry import Example, OpCost, register
+
+_REDUCE = dict(category="reduction", field="reduce", family="reduce")
+
+
+def reduced(x: Shape, op: str, dim, keepdim: bool) -> Shape:
+    """The shape left after reducing x over dim (an int, a tuple of ints, or None for every dimension)."""
+    rank = len(x.dims)
+    if dim is None or dim == () or dim == []:
+        dims = set(range(rank))
+    else:
+        listed = (dim,) if type(dim) is int else tuple(dim) if isinstance(dim, (tuple, list)) else None
+        if listed is None:
+            raise ShapeError(f"{op} dim must be an int or a list of ints, got {dim!r}")
+        dims = {dim_index(d, rank, op) for d in listed}
+        if len(dims) != len(listed):
+            raise ShapeError(f"{op} dims {dim} repeat a dimension")
+    kept = [1 if d in dims else size for d, size in enumerate(x.dims)]
+    return Shape(tuple(kept if keepdim else [size for d, size in enumerate(x.dims) if d not in dims]))
+
+
+def reduction(x: Shape, op: str, dim, keepdim: bool, per_element: int = 1) -> OpCost:
+    """FLOPs = per_element × input elements."""
+    return OpCost(reduced(x, op, dim, keepdim), flops=per_element * x.numel)
+
+
+@register("mean", example=Example(((2, 3, 4),), {"dim": (1, 2)}), keeps="nothing", torch_functions=("mean",), **_REDUCE)
+def mean(x: Shape, *, dim=None, keepdim: bool = False) -> OpCost:
+    """The mean over the dimensions in dim; FLOPs = one addition per input element."""
+    return reduction(x, "mean", dim, keepdim)
+
+
+@register("sum", example=Example(((2, 3, 4),), {"dim": 0, "keepdim": True}), keeps="nothing",
+          torch_functions=("sum",), **_REDUCE)
+def sum_(x: Shape, *, dim=None, keepdim: bool = False) -> OpCost:
+    """The sum over the dimensions in dim; FLOPs = one addition per input element."""
+    return reduction(x, "sum", dim, keepdim)
+
+
+@register("amax", example=Example(((2, 3, 4),), {"dim": (0, 2)}), keeps="input_and_output",
+          torch_functions=("amax",), **_REDUCE)
+def amax(x: Shape, *, dim=None, keepdim: bool = False) -> OpCost:
+    """The maximum over the dimensions in dim; FLOPs = one comparison per input element."""
+    return reduction(x, "amax", dim, keepdim)
+
+
+@register("amin", example=Example(((2, 3, 4),), {"dim": 1}), keeps="input_and_output",
+          torch_functions=("amin",), **_REDUCE)
+def amin(x: Shape, *, dim=None, keepdim: bool = False) -> OpCost:
+    """The minimum over the dimensions in dim; FLOPs = one comparison per input element."""
+    return reduction(x, "amin", dim, keepdim)
+
+
+@register("max", example=Example(((2, 3, 4),), {"dim": 1}), keeps="input_and_output", torch_functions=("max", "min"),
+          **_REDUCE)
+def max_(x: Shape, *, dim: int, keepdim: bool = False) -> OpCost:
+    """torch.max (or min) along one dim: the values and their int64 indices; FLOPs = one comparison per input element."""
+    values = reduced(x, "max", dim, keepdim)
+    return OpCost(Shape(values.dims, also=(values,)), flops=x.numel)
+
+
+@register("argmax", example=Example(((2, 3, 4),), {"dim": 2}), keeps="nothing", torch_functions=("argmax", "argmin"),
+          **_REDUCE)
+def argmax(x: Shape, *, dim=None, keepdim: bool = False) -> OpCost:
+    """The index of the maximum (or minimum) along dim, or of all elements; FLOPs = one comparison per input element."""
+    if dim is not None and type(dim) is not int:
+        raise ShapeError(f"argmax dim must be one int or None, got {dim!r}")
+    return reduction(x, "argmax", dim, keepdim)
+
+
+@register("var", example=Example(((2, 3, 4),), {"dim": 2}), keeps="input", torch_functions=("var", "std"), **_REDUCE)
+def var(x: Shape, *, dim=None, correction: int = 1, keepdim: bool = False) -> OpCost:
+    """Variance (or standard deviation) over dim: FLOPs = 4 per input element (sum for the mean, subtract, square,
+    sum)."""
+    return reduction(x, "var", dim, keepdim, per_element=4)
+
+
+@register("prod", example=Example(((2, 3, 4),), {"dim": 1}), keeps="input_and_output", torch_functions=("prod",),
+          **_REDUCE)
+def prod_(x: Shape, *, dim=None, keepdim: bool = False) -> OpCost:
+    """The product over dim; FLOPs = one multiplication per input element."""
+    return reduction(x, "prod", dim, keepdim)
+
+
+@register("logsumexp", example=Example(((2, 3, 4),), {"dim": 2}), keeps="input_and_output",
+          torch_functions=("logsumexp",), **_REDUCE)
+def logsumexp(x: Shape, *, dim, keepdim: bool = False) -> OpCost:
+    """log Σ exp over dim: FLOPs = 3 per input element (subtract the maximum, exponential, sum)."""
+    return reduction(x, "logsumexp", dim, keepdim, per_element=3)
+
+
+@register("norm", example=Example(((2, 3, 4),), {"dim": 2}), keeps="input_and_output",
+          torch_functions=("norm", "vector_norm"), **_REDUCE)
+def norm(x: Shape, *, p=2, dim=None, keepdim: bool = False) -> OpCost:
+    """A vector p-norm over dim: FLOPs = 2 per input element (a power, or absolute value, and a sum)."""
+    return reduction(x, "norm", dim, keepdim, per_element=2)
+
+
+@register("all", example=Example(((2, 3, 4),), {"dim": 1}), keeps="nothing", torch_functions=("all", "any"),
+          **_REDUCE)
+def all_(x: Shape, *, dim=None, keepdim: bool = False) -> OpCost:
+    """Whether all (or any) elements along dim are true; FLOPs = one operation per input element."""
+    return reduction(x, "all", dim, keepdim)
+
+
+@register("normalize", example=Example(((4, 5),), {"dim": 1}), category="normalization", keeps="input_and_output",
+          field="reduce", torch_functions=("normalize",))
+def normalize(x: Shape, *, p=2.0, dim: int = 1, eps: float = 1e-12) -> OpCost:
+    """x / max(‖x‖_p, eps) along dim, as torch.nn.functional.normalize: FLOPs = 3 per element (power, sum, divide)."""
+    dim_index(dim, len(x.dims), "normalize")
+    return OpCost(x, flops=3 * x.numel)
+
+
+@register("cumsum", example=Example(((2, 3, 4),), {"dim": 1}), category="reduction", keeps="nothing",
+          field="reduce", torch_functions=("cumsum", "cumprod"))
+def cumsum(x: Shape, *, dim: int) -> OpCost:
+    """Running sums (or products) along dim: FLOPs = one operation per element."""
+    dim_index(dim, len(x.dims), "cumsum")
+    return OpCost(x, flops=x.numel)

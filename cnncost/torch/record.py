@@ -1,0 +1,361 @@
+"""Record one forward pass of any nn.Module: every torch function it calls, the module whose forward called it,
+and which tensors flowed where, without changing the module.
+
+A torch function mode sees every function call (F.conv2d, x + y, torch.cat, x.view, ...) at the level the model's
+code wrote it; the calls inside a function (the ops F.multi_head_attention_forward is made of) run with the mode
+off, so each call is one op. Global module hooks, removed afterwards, say which module's forward is running.
+
+By default the pass runs on the meta device: tensors there have shapes but no data, so a pass costs no memory
+and no arithmetic. The module's parameters are never copied: each one is seen through a meta tensor of its shape,
+made when a call first uses it. Ops whose result shape is obvious (an activation, a batch norm, a sum of two
+tensors) are not run at all: their result is an empty meta tensor of that shape, since torch's meta kernels for
+them take a millisecond apiece. Code that reads tensor values (x.item(), a branch on data) cannot run on the meta
+device; it is recorded on the CPU instead, on random data, with the module's tensors copied as they are first used
+so that nothing the forward writes reaches them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import nn
+from torch.overrides import TorchFunctionMode
+from torch.utils._device import _device_constructors
+
+from ..errors import CnnCostError, first_line
+
+
+@dataclass(frozen=True)
+class Value:
+    """A tensor the forward computed: the call that made it (-1 for an input), which of its outputs, its shape."""
+
+    call: int
+    index: int
+    shape: tuple[int, ...]
+    contiguous: bool = True
+
+
+@dataclass(frozen=True)
+class Weight:
+    """A parameter or buffer of the module (or a tensor it holds as a plain attribute), as a call used it."""
+
+    name: str
+    tensor: torch.Tensor  # the module's own tensor: its identity tells a shared weight
+    kind: str  # 'parameter', 'buffer' or 'tensor' (an attribute that is neither)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self.tensor.shape)
+
+
+@dataclass
+class Call:
+    """One torch function called by the forward, with tensors replaced by Values and Weights."""
+
+    function: str  # canonical name: 'conv2d', 'add', 'getitem', 'view'
+    scope: int  # index into Recording.scopes: the module invocation whose forward made the call
+    args: tuple
+    kwargs: dict
+    outputs: tuple[tuple[int, ...], ...]  # the shape of each tensor it returned, in order
+    in_place: bool = False  # it returned its first argument: wrote into it (add_, x += y, x[i] = v), or is it
+    module: nn.Module | None = None  # the module whose forward made the call
+
+
+@dataclass
+class Scope:
+    """One call of a module's forward: the module, its path (with '#2' for a second call), its parent scope."""
+
+    module: nn.Module | None
+    path: str
+    parent: int | None
+    calls: list[int] = field(default_factory=list)  # the Calls made directly in this forward
+    children: int = 0  # module calls inside it
+
+
+@dataclass
+class Recording:
+    """What one forward pass did."""
+
+    calls: list[Call]
+    scopes: list[Scope]
+    inputs: list[tuple[str, tuple[int, ...]]]  # (name, shape) of each input tensor, the first is 'input'
+    device: str  # 'meta', or 'cpu' for a module that reads tensor values
+    called: set[int]  # ids of the modules whose forward ran
+
+
+NAMES = {"truediv": "div", "true_divide": "div", "divide": "div", "concat": "cat", "concatenate": "cat",
+         "multiply": "mul", "subtract": "sub", "absolute": "abs", "clip": "clamp", "swapaxes": "transpose",
+         "swapdims": "transpose", "moveaxis": "movedim", "greater": "gt", "less": "lt", "greater_equal": "ge",
+         "less_equal": "le", "not_equal": "ne", "floor_divide": "floor_divide", "matrix_multiply": "matmul",
+         "upsample": "interpolate", "upsample_nearest": "interpolate", "upsample_bilinear": "interpolate",
+         "get": "__get__", "rsub": "sub"}
+INPLACE_DUNDERS = {"iadd", "isub", "imul", "itruediv", "ifloordiv", "imatmul", "ipow", "iand", "ior", "ixor"}
+# Calls that return facts about a tensor rather than a tensor: run, never recorded.
+INFORMATIONAL = {"size", "dim", "ndimension", "numel", "shape", "dtype", "device", "is_contiguous", "stride",
+                 "storage_offset", "element_size", "nelement", "is_floating_point", "is_complex", "data_ptr",
+                 "requires_grad", "is_cuda", "is_meta", "layout", "names", "ndim", "len", "format", "repr",
+                 "grad_fn", "is_leaf", "output_nr", "untyped_storage", "has_names", "get_device", "is_sparse",
+                 "is_quantized", "is_nested", "_version", "item", "tolist", "hash", "is_inference", "is_set_to"}
+# Functions whose result has the shape, strides and dtype of their first argument: not run on the meta device.
+SAME_SHAPE = {"relu", "relu6", "gelu", "silu", "sigmoid", "tanh", "hardswish", "hardsigmoid", "mish", "elu", "selu",
+              "celu", "leaky_relu", "hardtanh", "softplus", "logsigmoid", "softsign", "dropout", "dropout1d",
+              "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout", "batch_norm", "instance_norm",
+              "layer_norm", "group_norm", "rms_norm", "softmax", "log_softmax", "exp", "log", "sqrt", "rsqrt", "neg",
+              "abs", "erf", "reciprocal", "square", "sin", "cos", "normalize", "local_response_norm"}
+BROADCAST = {"add", "sub", "mul", "div"}
+
+
+def canonical(func) -> tuple[str, bool]:
+    """(the op's name, whether the call is in place): '__iadd__' -> ('add', True), 'relu_' -> ('relu', True)."""
+    name = getattr(func, "__name__", None) or type(func).__name__
+    if name == "__get__":  # a property: x.T, x.shape
+        name = getattr(getattr(func, "__self__", None), "__name__", name)
+    in_place = False
+    if name.startswith("__") and name.endswith("__"):
+        name = name[2:-2]
+        if name in INPLACE_DUNDERS:
+            name, in_place = name[1:], True
+        elif name.startswith("r") and name[1:] in {"add", "sub", "mul", "truediv", "matmul", "floordiv", "pow",
+                                                   "and", "or", "xor", "mod"}:
+            name = name[1:]
+    elif name.endswith("_") and not name.startswith("_"):
+        name, in_place = name[:-1], True
+    name = name.lstrip("_") if name.startswith("_") and name not in ("_assert",) else name
+    return NAMES.get(name, name), in_place
+
+
+def _broadcast(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...] | None:
+    """torch's broadcast of two shapes, or None where they do not broadcast."""
+    if a == b:
+        return a
+    rank = max(len(a), len(b))
+    a, b = (1,) * (rank - len(a)) + a, (1,) * (rank - len(b)) + b
+    out = []
+    for x, y in zip(a, b):
+        if x != y and 1 not in (x, y):
+            return None
+        out.append(y if x == 1 else x)
+    return tuple(out)
+
+
+class RecordError(Exception):
+    """A failure inside the forward, with the module and the function where it happened."""
+
+    def __init__(self, where: str, error: BaseException) -> None:
+        super().__init__(f"{where}: {type(error).__name__}: {first_line(error)}")
+        self.error = error
+
+
+class Recorder(TorchFunctionMode):
+    """The function mode: converts the module's tensors as they are used, runs or shortcuts each call, records it."""
+
+    def __init__(self, root: nn.Module, device: str) -> None:
+        super().__init__()
+        self.device = device
+        self.calls: list[Call] = []
+        self.scopes: list[Scope] = [Scope(None, "", None)]
+        self.stack: list[int] = [0]
+        self.values: dict[int, Value] = {}  # id(tensor seen by the forward) -> the Value it holds
+        self.weights: dict[int, Weight] = {}  # id(converted tensor) -> the module's tensor it stands for
+        self.converted: dict[int, torch.Tensor] = {}  # id(module tensor) -> its meta tensor (or CPU copy)
+        self.keep: list[Any] = []  # every tensor recorded stays alive, so that no id is reused
+        self.names: dict[int, tuple[str, str]] = {}  # id(module tensor) -> (qualified name, kind)
+        self.paths: dict[int, str] = {}
+        self.uses: dict[str, int] = {}
+        self.called: set[int] = set()
+        self.failure: str | None = None
+        for path, module in root.named_modules():
+            self.paths[id(module)] = path
+            for name, tensor in module.named_parameters(recurse=False):
+                self.names.setdefault(id(tensor), (f"{path}.{name}" if path else name, "parameter"))
+            for name, tensor in module.named_buffers(recurse=False):
+                self.names.setdefault(id(tensor), (f"{path}.{name}" if path else name, "buffer"))
+        self.constructors = _device_constructors()
+
+    # --- module hooks --------------------------------------------------------------------------------------
+
+    def enter(self, module: nn.Module, inputs) -> None:
+        self.called.add(id(module))
+        path = self.paths.get(id(module), type(module).__name__)
+        uses = self.uses[path] = self.uses.get(path, 0) + 1
+        self.scopes[self.stack[-1]].children += 1
+        self.scopes.append(Scope(module, path if uses == 1 else f"{path}#{uses}", self.stack[-1]))
+        self.stack.append(len(self.scopes) - 1)
+
+    def leave(self, module: nn.Module, inputs, output) -> None:
+        if len(self.stack) > 1 and self.scopes[self.stack[-1]].module is module:
+            self.stack.pop()
+
+    # --- tensors -------------------------------------------------------------------------------------------
+
+    def _convert(self, tensor: torch.Tensor) -> torch.Tensor:
+        """The tensor the pass uses for a module's (or an outside) tensor: a meta tensor, or a CPU copy."""
+        known = self.converted.get(id(tensor))
+        if known is not None:
+            return known
+        with torch._C.DisableTorchFunction():
+            if self.device == "meta":
+                converted = torch.empty_strided(tensor.shape, tensor.stride(), dtype=tensor.dtype, device="meta")
+            else:
+                converted = tensor.detach().clone()
+        name, kind = self.names.get(id(tensor), (None, "tensor"))
+        self.converted[id(tensor)] = converted
+        self.keep += [tensor, converted]
+        self.weights[id(converted)] = Weight(name or f"tensor{len(self.weights)}", tensor, kind)
+        return converted
+
+    def _arguments(self, value):
+        """(value to run with, value to record): module tensors converted, seen tensors as Values or Weights."""
+        if isinstance(value, torch.Tensor):
+            seen = self.values.get(id(value))
+            if seen is not None:
+                return value, seen
+            weight = self.weights.get(id(value))
+            if weight is not None:
+                return value, weight
+            if value.device.type != self.device or id(value) in self.names or self.device == "cpu":
+                converted = self._convert(value)
+                return converted, self.weights[id(converted)]
+            return value, self._outside(value)
+        if isinstance(value, (list, tuple)) and value and any(isinstance(v, (torch.Tensor, list, tuple)) for v in value):
+            pairs = [self._arguments(v) for v in value]
+            kind = list if isinstance(value, list) else tuple
+            return kind(p[0] for p in pairs), kind(p[1] for p in pairs)
+        return value, value
+
+    def _outside(self, tensor: torch.Tensor) -> Weight:
+        """A meta tensor the recorder did not make (one made before the pass): treated as a constant tensor."""
+        weight = Weight(f"tensor{len(self.weights)}", tensor, "tensor")
+        self.weights[id(tensor)] = weight
+        self.keep.append(tensor)
+        return weight
+
+    # --- calls ---------------------------------------------------------------------------------------------
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        name, in_place = canonical(func)
+        if name in INFORMATIONAL:
+            return func(*args, **kwargs)
+        run_args, recorded_args = self._arguments(args)
+        run_kwargs, recorded_kwargs = {}, {}
+        for key, value in kwargs.items():
+            run_kwargs[key], recorded_kwargs[key] = self._arguments(value)
+        if func in self.constructors and self.device == "meta" and run_kwargs.get("device") is None:
+            run_kwargs["device"] = "meta"
+        try:
+            result = self._shortcut(name, in_place, run_args, run_kwargs)
+            if result is None:
+                result = func(*run_args, **run_kwargs)
+        except RecordError:
+            raise
+        except Exception as error:  # noqa: BLE001  user code and torch alike: said in one line with where it was
+            raise RecordError(self._where(name), error) from None
+        if name == "setitem" or (run_args and isinstance(run_args[0], torch.Tensor) and result is run_args[0]):
+            in_place = True
+        self._record(name, in_place, recorded_args, recorded_kwargs, result, func, run_args)
+        return result
+
+    def _where(self, function: str | None = None) -> str:
+        """'layer1.0.conv1 (Conv2d) at conv2d': the module whose forward was running, and the function."""
+        scope = self.scopes[self.stack[-1]]
+        if scope.module is None:
+            module = "the forward"
+        else:
+            module = f"{scope.path or 'the forward'} ({type(scope.module).__name__})"
+        return f"{module} at {function}" if function else module
+
+    def _shortcut(self, name: str, in_place: bool, args, kwargs) -> torch.Tensor | None:
+        """The result of an op with an obvious shape, made without running it; None to run it."""
+        if self.device != "meta" or in_place or not args or kwargs.get("inplace") or kwargs.get("out") is not None:
+            return None
+        x = args[0]
+        if not isinstance(x, torch.Tensor) or not x.is_floating_point():
+            return None
+        if name in SAME_SHAPE and not any(a is True for a in args[1:]):
+            if name in ("softmax", "log_softmax") and kwargs.get("dtype") is not None:
+                return None
+            return torch.empty_strided(x.shape, x.stride(), dtype=x.dtype, device="meta")
+        if name in BROADCAST and len(args) == 2 and not kwargs:
+            other = args[1]
+            if isinstance(other, torch.Tensor):
+                if other.dtype != x.dtype:
+                    return None
+                shape = _broadcast(tuple(x.shape), tuple(other.shape))
+            elif isinstance(other, (int, float)) and not isinstance(other, bool):
+                shape = tuple(x.shape)
+            else:
+                return None
+            if shape is None:
+                return None
+            if shape == tuple(x.shape):
+                return torch.empty_strided(x.shape, x.stride(), dtype=x.dtype, device="meta")
+            return torch.empty(shape, dtype=x.dtype, device="meta")
+        return None
+
+    def _record(self, name: str, in_place: bool, args, kwargs, result, func, run_args) -> None:
+        outputs = _tensors(result)
+        if not outputs or (name == "setitem" and not run_args):
+            if name == "setitem" and run_args and isinstance(run_args[0], torch.Tensor):
+                outputs = [run_args[0]]
+            else:
+                return
+        if name == "setitem":
+            outputs = [run_args[0]]
+        index = len(self.calls)
+        scope = self.stack[-1]
+        self.calls.append(Call(name, scope, args, kwargs, tuple(tuple(t.shape) for t in outputs), in_place,
+                               self.scopes[scope].module))
+        self.scopes[scope].calls.append(index)
+        for i, tensor in enumerate(outputs):
+            self.values[id(tensor)] = Value(index, i, tuple(tensor.shape), tensor.is_contiguous())
+            self.weights.pop(id(tensor), None)
+        self.keep.append(result)
+
+    def add_input(self, tensor: torch.Tensor, name: str, position: int) -> None:
+        self.values[id(tensor)] = Value(-1 - position, 0, tuple(tensor.shape), True)
+        self.keep.append(tensor)
+
+
+def _tensors(result) -> list[torch.Tensor]:
+    """The tensors a call returned, in order (a tuple, a named tuple, a list, nested ones)."""
+    if isinstance(result, torch.Tensor):
+        return [result]
+    if isinstance(result, (list, tuple)):
+        found = []
+        for item in result:
+            found += _tensors(item)
+        return found
+    return []
+
+
+def record(module: nn.Module, args: tuple, kwargs: dict, input_names: list[str], device: str) -> Recording:
+    """Run module(*args, **kwargs) once under the recorder, in eval mode and without autograd; every module's
+    mode and the module hooks are as before afterwards."""
+    recorder = Recorder(module, device)
+    inputs: list[tuple[str, tuple[int, ...]]] = []
+    leaves = _tensors((args, list(kwargs.values())))
+    for position, (tensor, name) in enumerate(zip(leaves, input_names)):
+        recorder.add_input(tensor, name, position)
+        inputs.append((name, tuple(tensor.shape)))
+    modes = [(m, m.training) for m in module.modules()]
+    handles = [nn.modules.module.register_module_forward_pre_hook(recorder.enter),
+               nn.modules.module.register_module_forward_hook(recorder.leave)]
+    try:
+        module.eval()
+        with recorder, torch.no_grad():
+            module(*args, **kwargs)
+    except RecordError:
+        raise
+    except Exception as error:  # noqa: BLE001  the module's own code: said with the module that raised
+        raise RecordError(recorder._where(), error) from None
+    finally:
+        for handle in handles:
+            handle.remove()
+        for m, training in modes:
+            m.training = training
+    if not recorder.calls:
+        raise CnnCostError("no torch function ran in the forward pass")
+    return Recording(recorder.calls, recorder.scopes, inputs, device, recorder.called)
