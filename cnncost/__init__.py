@@ -42,9 +42,23 @@ def profile(model, input=None, batch: int = 1, dtype: str = "fp32", strict: bool
     if source.trace is not None:
         result = check_trace(result, source.trace)
     if strict and result.uncounted:
-        names = ", ".join(f"{c.name} ({c.attributes.get('source')})" for c in result.uncounted)
-        raise CnnCostError(f"{len(result.uncounted)} layer(s) have no cost formula: {names}")
+        raise CnnCostError(f"{len(result.uncounted)} layer(s) have no cost formula: {uncounted_summary(result)}")
     return result
+
+
+def _tensor_counts(cost: LayerCost) -> str:
+    """'10 params', '4 params and 9 buffers'."""
+    parts = [f"{count:,} {what}" for what, count in (("params", cost.params), ("buffers", cost.buffers)) if count]
+    return " and ".join(parts) or "no params"
+
+
+def uncounted_summary(result: Profile) -> str:
+    """The layers without a formula, by op: 'norm (LayerNorm), erf (erf)', or 'nms: 90 layers, nms to nms#90'."""
+    by_source: dict[str, list[str]] = {}
+    for cost in result.uncounted:
+        by_source.setdefault(str(cost.attributes.get("source")), []).append(cost.name)
+    return ", ".join(f"{names[0]} ({source})" if len(names) == 1 else
+                     f"{source}: {len(names)} layers, {names[0]} to {names[-1]}" for source, names in by_source.items())
 
 
 def check_trace(result: Profile, trace) -> Profile:
@@ -59,11 +73,11 @@ def check_trace(result: Profile, trace) -> Profile:
     notes = [f"{trace.method}, in eval mode"] + list(trace.notes)
     if result.uncounted:
         notes.append(f"{len(result.uncounted)} layer(s) have no cost formula; their MACs and FLOPs are unknown, "
-                     "not zero: " + ", ".join(f"{c.name} ({c.attributes.get('source')})" for c in result.uncounted))
+                     f"not zero: {uncounted_summary(result)}")
     unused = [c for c in result.layers if c.op == "unused"]
     if unused:
         notes.append("counted in the totals, though the forward did not use them: " + ", ".join(
-            f"{c.name} ({c.params + c.buffers:,}, {c.attributes.get('reason', 'not called in this forward')})"
+            f"{c.name} ({_tensor_counts(c)}, {c.attributes.get('reason', 'not called in this forward')})"
             for c in unused))
     for what, ours, theirs in (("parameters", result.total.params, trace.module_params),
                                ("buffers", result.total.buffers, trace.module_buffers)):

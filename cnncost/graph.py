@@ -112,7 +112,10 @@ class Graph:
 
     @property
     def output(self) -> str:
-        """The name of the last node."""
+        """The name of the last node that computes something (not a parameter or a tensor left unused)."""
+        for node in reversed(self.nodes):
+            if node.inputs or layer_type(node.op).source is None:
+                return node.name
         return self.nodes[-1].name
 
     def depends_on_input(self) -> dict[str, bool]:

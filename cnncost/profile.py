@@ -97,6 +97,12 @@ class Profile:
 
     @property
     def output_shape(self) -> Shape:
+        """The output of the last layer that computes something (not a parameter or a tensor left unused)."""
+        from .layers import layer_type
+
+        for cost in reversed(self.layers):
+            if cost.inputs or layer_type(cost.op).source is None:
+                return cost.output_shape
         return self.layers[-1].output_shape
 
     @property

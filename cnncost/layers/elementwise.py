@@ -13,7 +13,7 @@ from .registry import Example, OpCost, register
 # Operations of more than one FLOP per element; every other operation counts 1.
 TWO_STEP = frozenset({"addcmul", "addcdiv", "lerp"})
 # Operations that pick among their inputs (a condition and two values, a tensor and a mask): one operation.
-SELECTIONS = frozenset({"where", "masked_fill", "clamp", "clip", "addcmul", "addcdiv", "lerp"})
+SELECTIONS = frozenset({"where", "masked_fill", "clamp", "clip", "addcmul", "addcdiv", "lerp", "triu", "tril"})
 
 
 def broadcast(xs: tuple[Shape, ...]) -> Shape:

@@ -115,6 +115,34 @@ def all_(x: Shape, *, dim=None, keepdim: bool = False) -> OpCost:
     return reduction(x, "all", dim, keepdim)
 
 
+def _sorted(x: Shape, op: str, dim: int, k: int | None) -> tuple[Shape, int]:
+    axis = dim_index(dim, len(x.dims), op)
+    size = x.dims[axis]
+    if k is not None:
+        if type(k) is not int or not 0 <= k <= size:
+            raise ShapeError(f"{op} k={k!r} must lie in 0..{size}, the size of dim {dim} of {x}")
+        dims = list(x.dims)
+        dims[axis] = k
+        return Shape(tuple(dims)), max(1, (max(k, 1) - 1).bit_length())
+    return x, max(1, (size - 1).bit_length())
+
+
+@register("sort", example=Example(((4, 8),), {"dim": 1}), keeps="nothing", torch_functions=("sort",), **_REDUCE)
+def sort(x: Shape, *, dim: int = -1, descending: bool = False, stable: bool = False) -> OpCost:
+    """Values and their int64 indices in order along dim: FLOPs = ⌈log2 n⌉ comparisons per element (n along dim)."""
+    out, depth = _sorted(x, "sort", dim, None)
+    return OpCost(Shape(out.dims, also=(out,)), flops=depth * x.numel)
+
+
+@register("topk", example=Example(((4, 8),), {"k": 3, "dim": 1}), keeps="nothing", torch_functions=("topk",),
+          **_REDUCE)
+def topk(x: Shape, *, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> OpCost:
+    """The k largest (or smallest) values along dim and their int64 indices: FLOPs = ⌈log2 k⌉ comparisons per input
+    element (a heap of k), at least 1."""
+    out, depth = _sorted(x, "topk", dim, k)
+    return OpCost(Shape(out.dims, also=(out,)), flops=depth * x.numel)
+
+
 @register("normalize", example=Example(((4, 5),), {"dim": 1}), category="normalization", keeps="input_and_output",
           field="reduce", torch_functions=("normalize",))
 def normalize(x: Shape, *, p=2.0, dim: int = 1, eps: float = 1e-12) -> OpCost:

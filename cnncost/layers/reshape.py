@@ -250,13 +250,24 @@ def pixel_unshuffle(x: Shape, *, downscale_factor: int) -> OpCost:
     return _shuffle(x, "pixel_unshuffle", downscale_factor, False)
 
 
+def given_shape(shape, op: str) -> Shape:
+    """A shape given as a list of sizes, or as a list of such lists for an op of several outputs."""
+    if isinstance(shape, (tuple, list)) and shape and all(isinstance(s, (tuple, list)) for s in shape):
+        shapes = [given_shape(s, op) for s in shape]
+        return Shape(shapes[0].dims, also=tuple(shapes[1:]))
+    if not isinstance(shape, (tuple, list)) or any(type(d) is not int or d < 0 for d in shape):
+        raise ShapeError(f"{op} output_shape must be a list of sizes, got {shape!r}")
+    return Shape(tuple(shape))
+
+
 @register("gather", example=Example(((10, 4), (3,)), {"output_shape": (3, 4)}), field="anywhere",
-          torch_functions=("index_select", "gather", "take_along_dim", "index"), **_MOVE)
+          torch_functions=("index_select", "gather", "take_along_dim", "index", "repeat_interleave", "masked_select",
+                           "nonzero", "argwhere", "unique", "unique_consecutive"),
+          **_MOVE)
 def gather(*xs: Shape, output_shape) -> OpCost:
-    """Elements picked by index tensors (x[idx], index_select, gather): the output shape is torch's; no arithmetic."""
-    if not isinstance(output_shape, (tuple, list)) or any(type(d) is not int or d < 0 for d in output_shape):
-        raise ShapeError(f"gather output_shape must be a list of sizes, got {output_shape!r}")
-    return OpCost(Shape(tuple(output_shape)))
+    """Elements picked by index tensors (x[idx], index_select, gather, repeat_interleave) or found by their values
+    (nonzero, unique): the output shape (or shapes) is torch's; no arithmetic."""
+    return OpCost(given_shape(output_shape, "gather"))
 
 
 @register("setitem", example=Example(((4, 4), (2, 4))), field="merge", torch_functions=("setitem", "index_put",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from ..errors import ShapeError
 from ..shapes import Shape
 from .registry import Example, OpCost, register
+from .reshape import given_shape
 
 _SOURCE = dict(category="source", keeps="nothing", field="source")
 
@@ -61,10 +62,5 @@ def unused(*, params: int = 0, buffers: int = 0, reason: str = "not called in th
 def uncounted(*xs: Shape, output_shape, source: str, params: int = 0, buffers: int = 0) -> OpCost:
     """An op with no formula (source names it): output shape (a list of them for several outputs) and parameters
     known, MACs and FLOPs unknown (not zero)."""
-    if isinstance(output_shape, (tuple, list)) and output_shape and isinstance(output_shape[0], (tuple, list)):
-        shapes = [_shape(shape, "uncounted output") for shape in output_shape]
-        out = Shape(shapes[0].dims, also=tuple(shapes[1:]))
-    else:
-        out = _shape(output_shape, "uncounted output")
-    return OpCost(out, params=_count(params, "uncounted params"), buffers=_count(buffers, "uncounted buffers"),
+    return OpCost(given_shape(output_shape, "uncounted"), params=_count(params, "uncounted params"), buffers=_count(buffers, "uncounted buffers"),
                   counted=False)

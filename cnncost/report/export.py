@@ -14,7 +14,7 @@ from .columns import human_table, summary_lines
 from .conventions import CONVENTIONS
 
 FRAME_COLUMNS = ("name", "op", "inputs", "input_shape", "output_shape", "attributes", "params", "buffers", "macs",
-                 "flops", "activation_bytes", "in_place")
+                 "flops", "activation_bytes", "in_place", "counted")
 
 
 def write_atomic(path: str | os.PathLike, text: str | bytes) -> None:
@@ -64,7 +64,7 @@ def layer_records(profile: Profile) -> list[dict[str, Any]]:
             "input_shape": _shapes(cost.input_shapes), "output_shape": str(cost.output_shape),
             "attributes": json.dumps(cost.attributes, sort_keys=True),
             "params": cost.params, "buffers": cost.buffers, "macs": cost.macs, "flops": cost.flops,
-            "activation_bytes": cost.activation_bytes, "in_place": cost.in_place,
+            "activation_bytes": cost.activation_bytes, "in_place": cost.in_place, "counted": cost.counted,
         }
         for cost in profile.layers
     ]
@@ -97,6 +97,8 @@ def profile_dict(profile: Profile) -> dict[str, Any]:
             "macs": total.macs, "flops": total.flops, "activation_bytes": total.activation_bytes,
             "input_bytes": total.input_bytes, "param_bytes": total.param_bytes, "buffer_bytes": total.buffer_bytes,
             "total_bytes": total.total_bytes,
+            "complete": not profile.uncounted,  # False: layers without a formula leave MACs and FLOPs unknown
+            "uncounted": [cost.name for cost in profile.uncounted],
         },
         "layers": [
             {
@@ -104,7 +106,7 @@ def profile_dict(profile: Profile) -> dict[str, Any]:
                 "input_shapes": [list(shape.dims) for shape in cost.input_shapes],
                 "output_shape": list(cost.output_shape.dims), "attributes": cost.attributes,
                 "params": cost.params, "buffers": cost.buffers, "macs": cost.macs, "flops": cost.flops,
-                "activation_bytes": cost.activation_bytes, "in_place": cost.in_place,
+                "activation_bytes": cost.activation_bytes, "in_place": cost.in_place, "counted": cost.counted,
             }
             for cost in profile.layers
         ],

@@ -316,12 +316,14 @@ ELEMENTWISE = {"add", "sub", "mul", "div", "pow", "maximum", "minimum", "remaind
                "tan", "asin", "acos", "atan", "sinh", "cosh", "erf", "erfc", "erfinv", "reciprocal", "square", "floor",
                "ceil", "round", "trunc", "frac", "clamp", "clamp_min", "clamp_max", "where", "masked_fill", "lerp",
                "addcmul", "addcdiv", "isnan", "isinf", "isfinite", "nan_to_num", "mod", "positive", "negative",
-               "xlogy", "hypot", "copysign", "heaviside", "logaddexp", "float_power"}
+               "xlogy", "hypot", "copysign", "heaviside", "logaddexp", "float_power", "triu", "tril"}
 
 
 def _elementwise(call: Call, op: str) -> Result:
     operands = tensors(call.args) + tensors(call.kwargs.values())
     name = call.function
+    if name == "where" and len(call.args) == 1 and not call.kwargs:  # where(condition): the positions, as nonzero
+        return _gather(call, "gather")
     if name in ("add", "mul") and len(operands) >= 2 and "alpha" not in call.kwargs:
         return Lowered("add" if name == "add" else "multiply", {"inplace": call.in_place}, operands)
     constant = next((a for a in call.args if isinstance(a, (int, float)) and not isinstance(a, bool)), None)
@@ -491,7 +493,19 @@ def _movement(call: Call, op: str) -> Result:
 
 
 def _gather(call: Call, op: str) -> Result:
-    return Lowered("gather", {"output_shape": tuple(call.outputs[0])}, tensors(call.args) + tensors(call.kwargs.values()))
+    return Lowered("gather", {"output_shape": _output_shapes(call.outputs)},
+                   tensors(call.args) + tensors(call.kwargs.values()))
+
+
+def _sort(call: Call, op: str) -> Result:
+    x = call.args[0]
+    if op == "topk":
+        attrs = {"k": arg(call, 1, "k"), "dim": arg(call, 2, "dim", -1), "largest": bool(arg(call, 3, "largest", True))}
+    else:
+        stable = call.kwargs.get("stable")
+        attrs = {"dim": arg(call, 1 if stable is None else 2, "dim", -1),
+                 "descending": bool(call.kwargs.get("descending", arg(call, 2, "descending", False)))}
+    return Lowered(op, attrs, (x,))
 
 
 def _setitem(call: Call, op: str) -> Result:
@@ -510,7 +524,10 @@ def _copy(call: Call, op: str) -> Result:
 
 
 def _constant(call: Call, op: str) -> Result:
-    return Lowered("constant", {"shape": tuple(call.outputs[0])})
+    """A tensor made from no input: one constant node per tensor made (torch.meshgrid makes several)."""
+    if len(call.outputs) == 1:
+        return Lowered("constant", {"shape": tuple(call.outputs[0])})
+    return [Lowered("constant", {"shape": tuple(shape)}, output=i, suffix=f".{i}") for i, shape in enumerate(call.outputs)]
 
 
 FAMILIES: dict[str, Handler] = {
@@ -525,7 +542,7 @@ FAMILIES: dict[str, Handler] = {
     "arithmetic": _elementwise, "reduce": _reduce, "normalize": _normalize, "cumsum": _reduce, "view": _view,
     "flatten": _view, "reshape": _view, "permute": _view, "expand": _view, "getitem": _getitem, "slice": _narrow,
     "select": _select, "concat": _join, "stack": _join, "roll": _movement, "flip": _movement, "repeat": _movement,
-    "gather": _gather, "setitem": _setitem, "copy": _copy,
+    "gather": _gather, "setitem": _setitem, "copy": _copy, "sort": _sort, "topk": _sort,
 }
 EXTRA: dict[str, tuple[str, Handler]] = {
     **{name: ("elementwise", _elementwise) for name in ELEMENTWISE},
@@ -593,6 +610,15 @@ class Builder:
         self.taken.add(name)
         return name
 
+    def shape(self, name: str) -> Shape:
+        """The shape of a node's output, or of a network input."""
+        if name in self.shapes:
+            return self.shapes[name]
+        for i, (input_name, dims) in enumerate(self.recording.inputs):
+            if (INPUT if i == 0 else input_name) == name:
+                return Shape(dims)
+        raise CnnCostError(f"no shape for {name!r}")
+
     def add(self, node: Node, shape: Shape) -> str:
         self.nodes.append(node)
         self.shapes[node.name] = shape
@@ -632,12 +658,21 @@ class Builder:
         return name
 
 
+def _plumbing(call: Call) -> bool:
+    """A call that only views, copies or makes a tensor (a transpose, torch.zeros for a state): not a module's op."""
+    found = handler_of(call.function)
+    return found is not None and (layer_type(found[0]).category in ("view", "source") or found[0] == "copy")
+
+
 def _scope_name(recording: Recording, call_index: int) -> str:
-    """The module path for a call that is its module's whole forward, else path.function."""
+    """The module path for a call that is its module's one op (a Conv2d's conv2d; an LSTM's lstm beside the zeros
+    of its first state), else path.function."""
     call = recording.calls[call_index]
     scope = recording.scopes[call.scope]
-    if scope.module is not None and scope.calls == [call_index] and not scope.children:
-        return scope.path
+    if scope.module is not None and scope.path and not scope.children and not _plumbing(call):
+        ops = [i for i in scope.calls if not _plumbing(recording.calls[i])]
+        if ops == [call_index]:
+            return scope.path
     return f"{scope.path}.{call.function}" if scope.path else call.function
 
 
@@ -674,11 +709,17 @@ def _lower_call(build: Builder, index: int, call: Call) -> None:
     pieces = result if isinstance(result, list) else [result]
     for piece in pieces:
         if piece is None and not tensors(call.args) + tensors(call.kwargs.values()):
-            piece = Lowered("constant", {"shape": tuple(call.outputs[0])}, output=0 if len(call.outputs) > 1 else None)
+            for constant in _list(_constant(call, "constant")):
+                _add_node(build, index, call, constant, base + constant.suffix)
+            continue
         if piece is None:
             piece = Lowered("uncounted", {"output_shape": _output_shapes(call.outputs), "source": call.function},
                             tensors(call.args) + tensors(call.kwargs.values()))
         _add_node(build, index, call, piece, base + piece.suffix)
+
+
+def _list(result) -> list:
+    return result if isinstance(result, list) else [result]
 
 
 def _output_shapes(outputs) -> tuple:
@@ -700,12 +741,14 @@ def _add_node(build: Builder, index: int, call: Call, piece: Lowered, base: str)
     if problem:
         build.disagreements.append(f"{base} ({op}: {problem})")
         op, attrs = "uncounted", {"output_shape": _output_shapes(outputs), "source": call.function}
-        shape = _check(build, op, attrs, inputs, outputs, (), ())[0]
+        shape = Shape(tuple(outputs[0]), also=tuple(Shape(tuple(o)) for o in outputs[1:]))
     name = build.unique(base)
     for w in fresh:
         build.counted[id(w.tensor)] = name
     shares = build.counted[id(weights[0].tensor)] if weights and not fresh else None
     counts = (params, buffers) if piece.weights or op == "uncounted" else None
+    if op == "uncounted" and not inputs:  # made from no tensor of the forward: a constant of torch's shape
+        op, attrs = "constant", {"shape": tuple(outputs[0])}
     if op == "uncounted":
         attrs["params"], attrs["buffers"], counts = params, buffers, None
     node = Node(name, op, inputs, tuple(attrs.items()), shares, counts)
@@ -727,7 +770,7 @@ def _check(build: Builder, op: str, attrs: dict, inputs: tuple[str, ...], output
     spec = layer_type(op)
     try:
         spec.check(op, len(inputs), attrs)
-        cost = spec.formula(*(build.shapes.get(name) or _input_shape(build, name) for name in inputs), **attrs)
+        cost = spec.formula(*(build.shape(name) for name in inputs), **attrs)
     except (Error, TypeError, ValueError, ArithmeticError) as error:
         return None, str(error)
     got = tuple(s.dims for s in cost.output.outputs)
@@ -741,13 +784,6 @@ def _check(build: Builder, op: str, attrs: dict, inputs: tuple[str, ...], output
         return None, f"{cost.params:,} parameters and {cost.buffers:,} buffers where the call uses {params:,} and " \
             f"{buffers:,}"
     return cost.output, None
-
-
-def _input_shape(build: Builder, name: str) -> Shape:
-    for (i, (input_name, shape)) in enumerate(build.recording.inputs):
-        if (INPUT if i == 0 else input_name) == name:
-            return Shape(shape)
-    raise CnnCostError(f"no shape for {name!r}")
 
 
 def _leftover_tensors(build: Builder, module: nn.Module, recording: Recording) -> None:
@@ -813,6 +849,6 @@ def _formula_counts(build: Builder, node: Node) -> tuple[int, int]:
     if node.shares:
         return 0, 0
     spec = layer_type(node.op)
-    cost = spec.formula(*(build.shapes.get(name) or _input_shape(build, name) for name in node.inputs),
+    cost = spec.formula(*(build.shape(name) for name in node.inputs),
                         **node.attributes)
     return cost.params, cost.buffers

@@ -331,16 +331,27 @@ def _tensors(result) -> list[torch.Tensor]:
     return []
 
 
+def restore(saved) -> None:
+    """Every module's attributes as they were: its mode, and whatever its forward assigned (an anchor generator
+    keeps the anchors of its last call, which on the meta device would be meta tensors)."""
+    for m, attributes, parameters, buffers, children in saved:
+        for table, before in ((m._parameters, parameters), (m._buffers, buffers), (m._modules, children)):
+            table.clear()
+            table.update(before)
+        m.__dict__.clear()
+        m.__dict__.update(attributes)
+
+
 def record(module: nn.Module, args: tuple, kwargs: dict, input_names: list[str], device: str) -> Recording:
     """Run module(*args, **kwargs) once under the recorder, in eval mode and without autograd; every module's
-    mode and the module hooks are as before afterwards."""
+    mode, attributes and hooks are as before afterwards."""
     recorder = Recorder(module, device)
     inputs: list[tuple[str, tuple[int, ...]]] = []
     leaves = _tensors((args, list(kwargs.values())))
     for position, (tensor, name) in enumerate(zip(leaves, input_names)):
         recorder.add_input(tensor, name, position)
         inputs.append((name, tuple(tensor.shape)))
-    modes = [(m, m.training) for m in module.modules()]
+    saved = [(m, dict(m.__dict__), dict(m._parameters), dict(m._buffers), dict(m._modules)) for m in module.modules()]
     handles = [nn.modules.module.register_module_forward_pre_hook(recorder.enter),
                nn.modules.module.register_module_forward_hook(recorder.leave)]
     try:
@@ -354,8 +365,7 @@ def record(module: nn.Module, args: tuple, kwargs: dict, input_names: list[str],
     finally:
         for handle in handles:
             handle.remove()
-        for m, training in modes:
-            m.training = training
+        restore(saved)
     if not recorder.calls:
         raise CnnCostError("no torch function ran in the forward pass")
     return Recording(recorder.calls, recorder.scopes, inputs, device, recorder.called)
