@@ -1,4 +1,5 @@
-"""Cold start: `cnncost table resnet152` as a whole process, beside `python -c "import torch"` and a torchinfo summary.
+"""Cold start: `cnncost table resnet152` as a whole process, beside `python -c "import torch"` and a torchinfo summary;
+and the first profile of an nn.Module in a fresh process beside the second.
 
 Each round runs every command once, in turn, as a fresh process with its output discarded; the figures are medians
 over the rounds, each ratio the median of the ratios within a round. The torchinfo command builds ResNet-152 with
@@ -42,6 +43,36 @@ def commands(model: str) -> dict[str, list[str]]:
     }
 
 
+FIRST_CALL = """
+import time, torch, cnncost
+from cnncost.torch.network import build_module
+try:
+    import torchvision
+    module, kind = getattr(torchvision.models, {model!r})().eval(), "torchvision"
+except (ImportError, AttributeError):
+    graph = cnncost.create({model!r})
+    module, kind = build_module(graph, cnncost.propagate(graph), "cpu"), "cnncost's build_module"
+times = []
+for _ in range(2):
+    start = time.perf_counter()
+    cnncost.profile(module, input=(3, 224, 224))
+    times.append(time.perf_counter() - start)
+print(kind, *times)
+"""
+
+
+def first_and_second(model: str, n: int) -> tuple[str, list[float], list[float]]:
+    """(the module's kind, first-call and second-call seconds) of cnncost.profile(module) in n fresh processes."""
+    firsts, seconds_ = [], []
+    for _ in range(n):
+        out = subprocess.run([sys.executable, "-c", FIRST_CALL.format(model=model)], capture_output=True, text=True,
+                             check=True).stdout.split()
+        kind, first, second = " ".join(out[:-2]), float(out[-2]), float(out[-1])
+        firsts.append(first)
+        seconds_.append(second)
+    return kind, firsts, seconds_
+
+
 def run(argv: list[str]) -> float:
     def once() -> None:
         subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=True)
@@ -67,6 +98,14 @@ def main() -> None:
         row.append("1" if label == ours else f"{ratio(times, label, ours):.2f}")
         rows.append(row)
     print(markdown(["command", "median s", "min s", "max s", f"ratio to {ours}"], rows))
+    kind, firsts, seconds_ = first_and_second(args.model, args.rounds)
+    ratios = [a / b for a, b in zip(firsts, seconds_)]
+    print(f"\n`cnncost.profile(module, input=(3, 224, 224))` of {args.model} ({kind}'s nn.Module), the first and the "
+          f"second call in a fresh process, {args.rounds} processes:\n")
+    print(markdown(["call", "median s", "min s", "max s"],
+                   [["first", *(f"{f(firsts):.3f}" for f in (statistics.median, min, max))],
+                    ["second", *(f"{f(seconds_):.3f}" for f in (statistics.median, min, max))],
+                    ["first / second", *(f"{f(ratios):.2f}" for f in (statistics.median, min, max))]]))
 
 
 if __name__ == "__main__":

@@ -53,7 +53,7 @@ def compare(name: str, n_rounds: int) -> tuple[dict[str, list[float]], dict[str,
     candidates = {
         CNNCOST: lambda: median_seconds(lambda: cnncost.profile(name), 15),
         PROPAGATE: lambda: median_seconds(lambda: cnncost.propagate(graph), 15),
-        TRACED: lambda: seconds(lambda: cnncost.profile(module, input=shape)),
+        TRACED: lambda: median_seconds(lambda: cnncost.profile(module, input=shape), 3),
     }
     for peer, count in PEERS.items():
         counts[peer] = count(module, x)  # a first call outside the timing: imports, caches
@@ -131,7 +131,8 @@ def main() -> None:
                                             for tool in tools]))
     print("\nHow many times faster than torchinfo's summary (median of the ratios within a round):\n")
     print(markdown(["cnncost", *args.models], [[tool, *(times_x(ratio(times[m], "torchinfo", tool))
-                                                         for m in args.models)] for tool in (CNNCOST, PROPAGATE)]))
+                                                         for m in args.models)] for tool in (CNNCOST, PROPAGATE,
+                                                                                             TRACED)]))
     print("\n### Multiply-adds each tool reports (in brackets, the difference from cnncost)\n")
     macs_tools = [CNNCOST, *PEERS, META]
     rows = [[tool, *(delta(counts[m][tool][0], counts[m][CNNCOST][0]) for m in args.models)] for tool in macs_tools]

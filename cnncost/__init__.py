@@ -30,6 +30,9 @@ def profile(model, input=None, batch: int = 1, dtype: str = "fp32", strict: bool
     from .sources import SPEC_SUFFIXES, load_source
 
     source = load_source(model, input, batch)
+    if source.trace is None and isinstance(input, list) and input and not isinstance(input[0], int):
+        raise CnnCostError(f"{source.graph.name} takes one input; several input sizes are for a torch module that "
+                           "takes several inputs")
     try:
         if source.trace is not None:  # recorded at this input and batch: its shapes include the batch
             result = propagate(source.graph, dtype=dtype)

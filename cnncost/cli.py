@@ -12,7 +12,7 @@ import sys
 from typing import Sequence
 
 from . import commands as command_package
-from .commands.common import Parser
+from .commands.common import Parser, input_sizes
 from .errors import CnnCostError
 
 
@@ -44,6 +44,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             parser.print_help()
             return 2
+        if isinstance(getattr(args, "input", None), list):
+            args.input = input_sizes(args.input)
         return args.run(args)
     except CnnCostError as error:
         print(f"cnncost: error: {error}", file=sys.stderr)

@@ -232,3 +232,28 @@ def test_uncounted_totals_are_marked_wherever_they_are_printed(capsys):
     assert summary["Total FLOPs (all layers)"].endswith("+ ? (1 layer(s) without a formula)")
     data = profile.to_dict()
     assert not data["total"]["complete"] and data["total"]["uncounted"] == ["special_i0"]
+
+
+def test_verify_checks_a_module_against_itself_module_by_module(capsys, monkeypatch):
+    monkeypatch.chdir(FIXTURES)
+    assert main(["verify", "models:Staged", "--input", "3x16x16", "--format", "json"]) == 0
+    import json
+
+    rows = {row["layer"]: row for row in json.loads(capsys.readouterr().out)}
+    assert rows["layer2.0.skip"]["engine_macs"] == rows["layer2.0.skip"]["torch_macs"] == 16 * 8 * 8 * 8  # 1x1, /2
+    assert rows["layer1"]["torch_macs"] == 2 * 8 * 16 * 16 * 8 * 9  # two 3x3 convs of 8 channels at 16x16
+    assert main(["verify", "unet.py:UNet", "--input", "3x32x32"]) == 0
+    assert "all 40 layers equal torch's" in capsys.readouterr().out
+
+
+def test_several_inputs_from_the_command_line(capsys, monkeypatch):
+    monkeypatch.chdir(FIXTURES)
+    assert main(["table", "models:TwoInputs", "--input", "3x8x8", "--input", "5", "--batch", "2",
+                 "--format", "json"]) == 0
+    import json
+
+    data = json.loads(capsys.readouterr().out)
+    params, macs = torch_counts(models.TwoInputs(), torch.randn(2, 3, 8, 8), torch.randn(2, 5))
+    assert (data["total"]["params"], data["total"]["macs"]) == (params, macs)
+    assert main(["table", "alexnet", "--input", "3x227x227", "--input", "5"]) == 2
+    assert "alexnet takes one input" in capsys.readouterr().err

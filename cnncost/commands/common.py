@@ -29,11 +29,22 @@ def add_output_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", help="write to this file (atomically) instead of standard output")
 
 
+INPUT_HELP = ("input size of one sample, CxHxW (default: the network's own); give it once per input for a torch "
+              "module that takes several")
+
+
 def add_profile_options(parser: argparse.ArgumentParser) -> None:
     """--input, --batch, --dtype."""
-    parser.add_argument("--input", help="input size of one sample, CxHxW (default: the network's own)")
+    parser.add_argument("--input", action="append", help=INPUT_HELP)
     parser.add_argument("--batch", default="1", help="batch size (default 1)")
     parser.add_argument("--dtype", default="fp32", help="fp32, fp16, bf16 or int8 (default fp32)")
+
+
+def input_sizes(values: list[str] | None):
+    """--input as given: None, one size, or a list of sizes (a torch module's several inputs)."""
+    if not values:
+        return None
+    return values[0] if len(values) == 1 else list(values)
 
 
 def output_format(args) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from .common import UsageError, add_output_options, emit, emit_records, output_format, parse_batch
+from .common import INPUT_HELP, UsageError, add_output_options, emit, emit_records, output_format, parse_batch
 
 DEVICES = ("meta", "cpu", "cuda")
 
@@ -13,7 +13,7 @@ def register(commands) -> None:
     parser = commands.add_parser("verify", help="check every layer against real torch modules (exit 1 on a mismatch)")
     parser.add_argument("name", nargs="?", help="a built-in architecture, a spec file or a torch module (pkg.mod:Net)")
     parser.add_argument("--all", action="store_true", help="every built-in architecture and block")
-    parser.add_argument("--input", help="input size of one sample, CxHxW (default: the network's own)")
+    parser.add_argument("--input", action="append", help=INPUT_HELP)
     parser.add_argument("--batch", default="1", help="batch size (default 1)")
     parser.add_argument("--device", default="meta", choices=DEVICES,
                         help="meta (default: shapes and counts, no arithmetic), cpu or cuda (a real forward pass)")
@@ -30,13 +30,21 @@ def run(args) -> int:
     torch = require_torch()
     if args.device == "cuda" and not torch.cuda.is_available():
         raise UsageError("--device cuda: no CUDA device is available here")
-    from ..torch.verify import verify
-    from ..sources import load_source
+    from ..sources import is_module_path, load_source
+    from ..torch.verify import verify, verify_module
     from ..zoo import create, list_blocks, list_models
 
-    names = list_models() + list_blocks() if args.all else [args.name]
-    graphs = [create(name) if args.all else load_source(name, args.input).graph for name in names]  # fail before work
-    results = [verify(graph, input=args.input, batch=parse_batch(args.batch), device=args.device) for graph in graphs]
+    batch = parse_batch(args.batch)
+    if args.name and is_module_path(args.name):  # a torch module is checked against itself, module by module
+        from ..sources import import_module_object
+
+        if args.input is None:
+            raise UsageError(f"{args.name}: a torch module needs an input size, such as --input 3x224x224")
+        results = [verify_module(import_module_object(args.name), args.input, batch, args.name)]
+    else:
+        names = list_models() + list_blocks() if args.all else [args.name]
+        graphs = [create(name) if args.all else load_source(name, args.input).graph for name in names]  # fail early
+        results = [verify(graph, input=args.input, batch=batch, device=args.device) for graph in graphs]
     fmt = output_format(args)
     from ..report import checks
 

@@ -90,7 +90,7 @@ def _blocks(rows: list[Row], depth: int) -> list[Row]:
 
 def sample_dims(shape: Shape, batched: bool = False) -> tuple[int, ...]:
     """A shape's dims without the batch in front, where a traced network's shapes include it."""
-    return shape.dims[1:] if batched and len(shape.dims) > 1 else shape.dims
+    return shape.dims[1:] if batched and shape.dims else shape.dims
 
 
 def channels_text(shapes: tuple[Shape, ...], batched: bool = False) -> str:

@@ -11,6 +11,8 @@ whole recording on the meta device, and cannot follow data-dependent code, so cn
 from __future__ import annotations
 
 import copy
+import gc
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -139,8 +141,31 @@ def _record(module: nn.Module, spec: Any, batch: int) -> Recording:
         raise CnnCostError(f"in {error}") from None
 
 
+@contextmanager
+def paused_gc():
+    """The cyclic garbage collector off for a while, as timeit does, and as it was afterwards.
+
+    A recording makes thousands of small objects; in a process that has just imported torch and built a model, each
+    collection they set off walks every object the imports made: a first profile of ResNet-152 took 0.27 s with the
+    collector on and 0.12 s with it off (0.09 s for the second either way). Reference counting still frees all
+    that the recording drops.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def graph_from_module(module: nn.Module, input: Any, name: str, batch: int = 1) -> TraceResult:
     """Record module on input (a shape of one sample, tensors, or lists and dicts of them) into a validated Graph."""
+    with paused_gc():
+        return _graph_from_module(module, input, name, batch)
+
+
+def _graph_from_module(module: nn.Module, input: Any, name: str, batch: int) -> TraceResult:
     if not isinstance(module, nn.Module):
         raise CnnCostError(f"{name} is a {type(module).__name__}, not an nn.Module")
     module, notes = unwrap(module)

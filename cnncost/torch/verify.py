@@ -114,3 +114,59 @@ def verify(graph: Graph, input=None, batch: int = 1, device: str = "meta") -> Ve
     torch_totals = (sum(p.numel() for p in module.parameters()), sum(b.numel() for b in module.buffers()),
                     counter.get_total_flops() // 2)
     return Verification(graph.name, profile.input_shape, batch, device, tuple(checks), engine_totals, torch_totals)
+
+
+def _module_of(name: str) -> list[str]:
+    """Every module path a node's name lies under ('layer1.0.relu#2' -> '', 'layer1', 'layer1.0', 'layer1.0.relu'),
+    without the '#2' of a second call, which torch counts under the module's one path."""
+    parts = [part.split("#")[0] for part in name.split(".")]
+    return [".".join(parts[:i]) for i in range(len(parts) + 1)]
+
+
+def verify_module(module: torch.nn.Module, input, batch: int = 1, name: str | None = None) -> Verification:
+    """A torch module against itself: cnncost's profile of it beside FlopCounterMode's count of each of its modules
+    (on the CPU, with random data of the input's shape), and its parameters and buffers as torch counts them.
+
+    Every layer's output shape was checked against torch's while the module was recorded."""
+    from .. import profile as profile_of
+    from .trace import example_inputs, unwrap
+
+    module, _ = unwrap(module)
+    name = name or type(module).__name__
+    profile = profile_of(module, input=input, batch=batch)
+    inputs = example_inputs(input, batch, "cpu")
+    counter = FlopCounterMode(display=False)
+    modes = [(m, m.training) for m in module.modules()]
+    try:
+        module.eval()
+        with unfused(), counter, torch.no_grad():
+            module(*inputs.args, **inputs.kwargs)
+    finally:
+        for m, training in modes:
+            m.training = training
+    root = type(module).__name__
+    theirs = {("" if key == root else key[len(root) + 1:]): sum(count.values()) // 2
+              for key, count in counter.get_flop_counts().items() if key != "Global"}
+    paths = {path: sub for path, sub in module.named_modules()}
+    ours: dict[str, list[int]] = {}
+    for cost in profile.layers:
+        for path in _module_of(cost.name):
+            if path in paths:
+                totals = ours.setdefault(path, [0, 0, 0])
+                totals[0], totals[1], totals[2] = totals[0] + cost.params, totals[1] + cost.buffers, \
+                    totals[2] + cost.macs
+    checks = []
+    for path, sub in paths.items():
+        if (path not in ours and path not in theirs) or isinstance(sub, (torch.nn.ModuleList, torch.nn.ModuleDict)):
+            continue  # no layer of it, or a container torch never calls
+        params, buffers, macs = ours.get(path, (0, 0, 0))
+        checks.append(LayerCheck(
+            name=path or name, op=type(sub).__name__, engine_shape=(), torch_shape=(),
+            engine_params=params, torch_params=sum(p.numel() for p in sub.parameters()),
+            engine_buffers=buffers, torch_buffers=sum(b.numel() for b in sub.buffers()),
+            engine_macs=macs, torch_macs=theirs.get(path, 0)))
+    engine_totals = (profile.total.params, profile.total.buffers, profile.total.macs)
+    torch_totals = (sum(p.numel() for p in module.parameters()), sum(b.numel() for b in module.buffers()),
+                    counter.get_total_flops() // 2)
+    return Verification(name, profile.sample_input_shape, profile.batch, "cpu", tuple(checks), engine_totals,
+                        torch_totals)
