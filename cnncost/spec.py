@@ -120,7 +120,7 @@ def _node(entry: dict, name: str, where: str, prefix: str, block_input: str | No
         raise SpecError(f"{where}: field 'inputs' must be a list of layer names")
     resolved = tuple(_local(source, prefix, block_input) for source in inputs)
     try:
-        spec.check(name, len(resolved) or 1, attributes)
+        spec.check(name, len(resolved) or (0 if spec.arity == 0 else 1), attributes)
     except GraphError as error:
         raise SpecError(f"{where}: {str(error).split(': ', 1)[-1]}") from None
     shares = entry.get("shares")

@@ -106,3 +106,22 @@ def test_cuda_peak_of_a_training_step():
         adam.zero_grad(set_to_none=False)
     ratio = torch.cuda.max_memory_allocated() / training_memory(graph_of(profile), profile).total_bytes(OPTIMIZERS[2])
     assert 0.8 <= ratio <= 1.6
+
+
+@pytest.mark.parametrize("model, shape", [("UNet", (3, 32, 32)), ("Staged", (3, 16, 16)), ("ConvNeXt", (3, 32, 32)),
+                                          ("Video", (3, 4, 16, 16))])
+def test_a_recorded_modules_kept_activations_equal_torch(model, shape):
+    """Recorded from a user's module (transposed and 3-d convs, channels-last layer norms, GELU, layer scale): the
+    activations kept for backward equal what torch keeps, to the byte."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
+    import models
+    import unet
+
+    module = (unet.UNet if model == "UNet" else getattr(models, model))()
+    profile = cnncost.profile(module, input=shape, batch=2)
+    ours = training_memory(graph_of(profile), profile).activation_bytes
+    torch.manual_seed(0)
+    assert ours == kept_by_torch(module.train(), torch.randn(2, *shape))

@@ -328,3 +328,92 @@ def test_any_attribute_values_give_a_result_or_cnncost_error(op, data):
         assert "\n" not in str(error)
     else:  # costed: whole numbers only
         assert all(type(getattr(result.layers[0], q)) is int for q in QUANTITIES)
+
+
+# --- convolutions in 1-3 d, transposed or not; einsum; matrix products --------------------------------------------
+
+
+@st.composite
+def nd_conv_configs(draw):
+    """(op, attributes, input shape, batch) of a conv1d-3d or conv_transpose1d-3d torch accepts."""
+    n = draw(st.integers(1, 3))
+    transposed = draw(st.booleans())
+    groups = draw(st.integers(1, 3))
+    in_channels, out_channels = groups * draw(st.integers(1, 2)), groups * draw(st.integers(1, 2))
+    kernel = tuple(draw(st.integers(1, 3)) for _ in range(n))
+    stride = tuple(draw(st.integers(1, 3)) for _ in range(n))
+    dilation = tuple(draw(st.integers(1, 2)) for _ in range(n))
+    padding = tuple(draw(st.integers(0, 2)) for _ in range(n))
+    attributes = dict(out_channels=out_channels, kernel_size=kernel, stride=stride, padding=padding,
+                      dilation=dilation, groups=groups, bias=draw(st.booleans()))
+    if transposed:  # output_padding below the stride or the dilation; an output of at least 1
+        attributes["output_padding"] = tuple(draw(st.integers(0, max(s, d) - 1)) for s, d in zip(stride, dilation))
+        spatial = tuple(draw(st.integers(1 + p, 5 + p)) for p in padding)
+    else:
+        spatial = tuple(draw(st.integers(smallest_input(k, p, d), smallest_input(k, p, d) + 4))
+                        for k, p, d in zip(kernel, padding, dilation))
+    op = f"conv{'_transpose' if transposed else ''}{n}d"
+    return op, attributes, (in_channels, *spatial), draw(st.integers(1, 2))
+
+
+@given(nd_conv_configs())
+def test_any_convolution_equals_torch(config):
+    op, attributes, shape, batch = config
+    note(f"{op} {attributes} on {shape}")
+    module = getattr(nn, layer_types()[op].torch_module)(shape[0], **attributes)
+    try:
+        cost = one_layer(op, attributes, shape, batch)
+    except CnnCostError:  # an output of less than 1: torch refuses it, or (transposed) makes an empty tensor
+        try:
+            out, _, _ = run_torch(module, batch, shape)
+        except RuntimeError:
+            return
+        assert 0 in out
+        return
+    out, params, macs = run_torch(module, batch, shape)
+    assert (cost.output_shape.dims, cost.params, cost.macs) == (out, params, macs)
+
+
+@st.composite
+def einsum_configs(draw):
+    """An equation of two or three operands over labels a-e, some shared, some summed, with their sizes."""
+    labels = "abcde"
+    size = {label: draw(st.integers(1, 4)) for label in labels}
+    terms = [draw(st.lists(st.sampled_from(labels), min_size=1, max_size=3, unique=True))
+             for _ in range(draw(st.integers(2, 3)))]
+    seen = sorted({label for term in terms for label in term})
+    output = draw(st.lists(st.sampled_from(seen), max_size=len(seen), unique=True))
+    equation = ",".join("".join(term) for term in terms) + "->" + "".join(output)
+    return equation, [tuple(size[label] for label in term) for term in terms]
+
+
+@given(einsum_configs())
+def test_einsum_equals_torch(config):
+    equation, shapes = config
+    note(equation)
+    graph = Graph.build("e", [layer("input", f"in{i}", shape=s) for i, s in enumerate(shapes[1:], start=1)] +
+                        [layer("einsum", "e", "input", *(f"in{i}" for i in range(1, len(shapes))), equation=equation)],
+                        input=shapes[0])
+    ours = cnncost.propagate(graph).layer("e")
+    counter = FlopCounterMode(display=False)
+    with counter:
+        out = torch.einsum(equation, *(torch.randn(s) for s in shapes))
+    assert ours.output_shape.dims == tuple(out.shape)
+    assert ours.macs == counter.get_total_flops() // 2
+
+
+@given(st.lists(st.integers(1, 3), min_size=1, max_size=4), st.lists(st.integers(1, 3), min_size=1, max_size=4),
+       st.integers(1, 4))
+def test_matmul_of_any_rank_equals_torch(lead_a, lead_b, k):
+    a, b = (*lead_a[:-1], k), (k, *lead_b[1:]) if len(lead_b) > 1 else (k,)
+    try:
+        out = torch.matmul(torch.randn(a), torch.randn(b))
+    except RuntimeError:
+        with pytest.raises(CnnCostError):
+            cnncost.propagate(Graph.build("m", [layer("input", "b", shape=b), layer("matmul", "m", "input", "b")],
+                                          input=a))
+        return
+    ours = cnncost.propagate(Graph.build("m", [layer("input", "b", shape=b), layer("matmul", "m", "input", "b")],
+                                         input=a)).layer("m")
+    assert ours.output_shape.dims == tuple(out.shape)
+    assert ours.macs == out.numel() * k  # every output element sums k products

@@ -152,3 +152,30 @@ def test_table_rf_columns(capsys):
     assert " 159x255 │" in capsys.readouterr().out
     assert main(["table", "alexnet", "--rf", "--input", "3x160x160", "--format", "md"]) == 0
     assert "| ~387 |" in capsys.readouterr().out  # after the uneven adaptive pool (4x4 to 6x6): a bound
+
+
+def test_one_and_three_dimensional_fields():
+    audio = fields(Graph.build("audio", [layer("conv1d", "c", out_channels=4, kernel_size=9, stride=4),
+                                         layer("max_pool1d", "p", kernel_size=2)], input=(1, 400)))
+    assert audio["c"].axes == (Field(9, 4, 0),) and audio["p"].axes == (Field(13, 8, 0),)  # 9 + (2-1)*4
+    video = fields(Graph.build("video", [layer("conv3d", "c", out_channels=4, kernel_size=(3, 7, 7), stride=(1, 2, 2),
+                                               padding=(1, 3, 3))], input=(3, 8, 32, 32)))
+    assert video["c"].axes == (Field(3, 1, -1), Field(7, 2, -3), Field(7, 2, -3))  # T, H, W
+
+
+def test_a_channels_last_block_keeps_its_field():
+    """ConvNeXt permutes to N x H x W x C for its LayerNorm and MLP: the fields follow H and W through the permutes,
+    and the MLP, which acts on C, sees one position."""
+    pytest.importorskip("torch")
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
+    import models
+
+    p = cnncost.profile(models.ConvNeXt(), input=(3, 32, 32))
+    rf = {r.name: r for r in receptive_fields(graph_of(p), p)}
+    dw = rf["stages.0.dwconv"]
+    assert dw.height == Field(4 + 6 * 4, 4, -12)  # the 4x4 stem, then 7x7 at jump 4 padding 3: 28, start -12
+    assert rf["stages.0.pwconv2"].axes == dw.axes and rf["stages.0.pwconv2"].exact
+    assert rf["stages.0.add"].axes == dw.axes  # the residual's union: the larger field

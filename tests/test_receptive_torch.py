@@ -8,6 +8,8 @@ of its window only (the maximum), so it is measured as an average pool of the sa
 of the window reached. Batch norm runs in eval mode (running mean 0, variance 1: a positive scale).
 """
 
+from fractions import Fraction
+
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -121,3 +123,27 @@ def test_resnet18_downsampling_block():
                                                                                           "avgpool", "flatten", "fc"))],
                       (3, 96, 96))
     check(cut, ["maxpool", "layer1.1.relu", "layer2.0.add", "layer2.1.relu"])
+
+
+def test_transposed_conv_and_upsampling_fields_bound_what_torch_measures():
+    """A stride-1 transposed conv is a conv with padding d(k-1) - p: exact. Strided ones and upsampling make the jump
+    a fraction, and the field a bound: every pixel torch measures lies inside it."""
+    graph = Graph.build("decoder", [
+        layer("conv2d", "down", out_channels=4, kernel_size=3, stride=2, padding=1),
+        layer("conv_transpose2d", "same", out_channels=4, kernel_size=3, padding=1),
+        layer("conv_transpose2d", "up", out_channels=4, kernel_size=4, stride=2, padding=1),
+        layer("interpolate", "resize", scale_factor=2, mode="bilinear"),
+    ], input=(2, 24, 24))
+    profile = cnncost.profile(graph)
+    rf = {r.name: r for r in receptive_fields(graph_of(profile), profile)}
+    assert rf["same"].exact and not rf["up"].exact and not rf["resize"].exact
+    assert rf["up"].height.jump == 1 and rf["resize"].height.jump == Fraction(1, 2)  # strides 2, then 1/2, then 1/2
+    x = (torch.rand(1, 2, 24, 24, dtype=torch.float64) + 0.5).requires_grad_()
+    outputs = positive_module(graph, profile).forward_all(x)
+    check(graph, ["down", "same"])
+    for name in ("up", "resize"):
+        shape = profile.layer(name).output_shape
+        for index in [(0, 0), (shape.dims[1] // 2, shape.dims[2] // 2), (shape.dims[1] - 1, shape.dims[2] - 1)]:
+            measured = measured_span(x, outputs, name, index)
+            predicted = predicted_span(rf, profile, name, index)
+            assert all(p[0] <= m[0] and m[1] <= p[1] for m, p in zip(measured, predicted)), (name, index)

@@ -110,3 +110,31 @@ def test_errors_found_while_costing_name_the_file_too(tmp_path):
     small = write(tmp_path, HEADER + '[[layers]]\nname = "big"\ntype = "conv2d"\nout_channels = 4\nkernel_size = 9\n')
     with pytest.raises(cnncost.CnnCostError, match="^net.toml: big: output would be 0x0 from 3x8x8$"):
         cnncost.profile(str(small))
+
+
+def test_the_new_layer_types_round_trip(tmp_path):
+    """Transposed convs, norms, interpolation, attention, recurrent layers, parameters, indexing: written out and read
+    back, in TOML and JSON, to the same profile."""
+    from cnncost import Graph, layer
+
+    graph = Graph.build("zoo", [
+        layer("conv_transpose2d", "up", out_channels=4, kernel_size=4, stride=2, padding=1),
+        layer("group_norm", "gn", num_groups=2),
+        layer("interpolate", "resize", scale_factor=2, mode="bilinear"),
+        layer("flatten", "tokens", start_dim=1),  # 4 x 1024: 4 tokens of 1024 features
+        layer("parameter", "scale", shape=(1, 1024)),
+        layer("multiply", "scaled", "tokens", "scale"),
+        layer("layer_norm", "ln", normalized_shape=1024),
+        layer("linear", "proj", out_features=16),
+        layer("multihead_attention", "attn", "proj", "proj", "proj", embed_dim=16, num_heads=2),
+        layer("item", "attn.out", "attn", index=0),
+        layer("lstm", "lstm", input_size=16, hidden_size=8),
+        layer("item", "h", "lstm", index=1),
+        layer("getitem", "last", "h", index=(0, "new", "...")),
+        layer("einsum", "mix", "last", "last", equation="ij,ik->jk"),
+    ], input=(8, 8, 8))
+    expected = cnncost.propagate(graph)
+    for suffix in (".toml", ".json"):
+        path = tmp_path / f"zoo{suffix}"
+        path.write_text(write_spec_text(graph, suffix[1:]))
+        assert cnncost.profile(str(path)).layers == expected.layers

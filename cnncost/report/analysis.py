@@ -20,16 +20,18 @@ EIGHTHS = " ▏▎▍▌▋▊▉█"
 BAR_NOTE = "Bars: each row's share of the network's total, scaled so that the largest row fills the column."
 
 
-def axes_text(height: int, width: int) -> str:
-    """'7' when H and W agree, else '7x1'."""
-    return str(height) if height == width else f"{height}x{width}"
+def axes_text(*values) -> str:
+    """'7' when every axis agrees, else '7x1' (H x W), '3x7x7' (T x H x W); '' for no axis; fractions as 1/2."""
+    if not values:
+        return ""
+    return str(values[0]) if len(set(values)) == 1 else "x".join(map(str, values))
 
 
 def _field_cell(fields: dict[str, ReceptiveField], quantity: str):
     def cell(row: Row, profile: Profile) -> str:
         rf = fields[row.layers[-1].name]
-        text = axes_text(getattr(rf.height, quantity), getattr(rf.width, quantity))
-        return text if rf.exact or quantity != "size" else f"~{text}"
+        text = axes_text(*(getattr(axis, quantity) for axis in rf.axes))
+        return text if rf.exact or quantity != "size" or not text else f"~{text}"
 
     return cell
 
@@ -121,11 +123,21 @@ def memory_document(profile: Profile, inference: InferenceMemory, training: Trai
                             Text("Training assumptions:", tuple(assumptions))))
 
 
+def _number(value):
+    """An int as it is; a fraction (after upsampling) as a float."""
+    return value if value is None or isinstance(value, int) else float(value)
+
+
 def field_records(fields: Sequence[ReceptiveField]) -> list[dict[str, Any]]:
-    """One plain dict per layer: size, jump and start along H and W, and whether the field is exact."""
-    return [{"name": rf.name, "rf_h": rf.height.size, "rf_w": rf.width.size, "jump_h": rf.height.jump,
-             "jump_w": rf.width.jump, "start_h": rf.height.start, "start_w": rf.width.start, "rf_exact": rf.exact}
-            for rf in fields]
+    """One plain dict per layer: size, jump and start along H and W (the last two axes; None for a layer that sees
+    no pixel, such as a parameter), and whether the field is exact."""
+    records = []
+    for rf in fields:
+        h, w = rf.height, rf.width
+        records.append({"name": rf.name, "rf_h": _number(h and h.size), "rf_w": _number(w and w.size),
+                        "jump_h": _number(h and h.jump), "jump_w": _number(w and w.jump),
+                        "start_h": _number(h and h.start), "start_w": _number(w and w.start), "rf_exact": rf.exact})
+    return records
 
 
 def memory_dict(inference: InferenceMemory, training: TrainingMemory) -> dict[str, Any]:

@@ -7,6 +7,7 @@ synchronises CUDA before reading the clock.
 
 from __future__ import annotations
 
+import copy
 import os
 import platform
 from dataclasses import dataclass
@@ -183,13 +184,20 @@ def _failure(error: BaseException) -> str:
     return first_line(error) or type(error).__name__
 
 
-def time_layer(cost: LayerCost, attributes: dict, batch: int, device: str, dtype: torch.dtype, threads: int,
+def random_input(dims: tuple[int, ...], batch: int | None, device: str, dtype: torch.dtype) -> torch.Tensor:
+    """Random data (never zeros, which some kernels skip through faster) of a shape; the batch in front of a
+    one-sample shape, none for a traced network's, whose shapes include it."""
+    return torch.randn(*((batch,) if batch is not None else ()), *dims, device=device, dtype=dtype)
+
+
+def time_layer(cost: LayerCost, attributes: dict, batch: int | None, device: str, dtype: torch.dtype, threads: int,
                min_run_time: float) -> tuple[float, float]:
-    """Median and IQR of one layer alone on random inputs of its computed shapes."""
+    """Median and IQR of one layer alone on random inputs of its computed shapes (batch None: a traced network's
+    shapes, which include the batch)."""
     with torch.device(device):
-        module = torch_builder(cost.op)(*cost.input_shapes, **attributes)
+        module = torch_builder(cost.op, one_sample=batch is not None)(*cost.input_shapes, **attributes)
     module = module.to(dtype=dtype).eval()
-    inputs = [torch.randn(batch, *shape.dims, device=device, dtype=dtype) for shape in cost.input_shapes]
+    inputs = [random_input(shape.dims, batch, device, dtype) for shape in cost.input_shapes]
     with torch.no_grad():
         return _time("module(*inputs)", {"module": module, "inputs": inputs}, threads, min_run_time)
 
@@ -204,7 +212,10 @@ def bench(graph: Graph, input=None, batch: int = 1, device: str = "cpu", dtype: 
     """
     torch_dtype = check_device(device, dtype)
     threads = threads or torch.get_num_threads()
-    profile = propagate(graph, input=input, batch=batch, dtype=dtype)
+    traced = graph.batch is not None  # a recorded module: its shapes include the batch it was recorded at
+    profile = propagate(graph, input=None if traced else input, batch=None if traced else batch, dtype=dtype)
+    batch = profile.batch
+    per_sample = None if traced else batch
     info = device_info(device, dtype, threads)
     if progress:
         progress("roofline")
@@ -216,9 +227,9 @@ def bench(graph: Graph, input=None, batch: int = 1, device: str = "cpu", dtype: 
         moved = bytes_moved(cost, batch, profile.bytes_per_element)
         predicted = roof.predict(cost.flops, moved) if moved or cost.flops else None
         try:
-            median, iqr = time_layer(cost, node.attributes, batch, device, torch_dtype, threads, min_run_time)
+            median, iqr = time_layer(cost, node.attributes, per_sample, device, torch_dtype, threads, min_run_time)
             timings.append(LayerTiming(cost, median, iqr, moved, predicted))
-        except (RuntimeError, NotImplementedError, MemoryError) as error:
+        except (RuntimeError, NotImplementedError, MemoryError, CnnCostError) as error:
             timings.append(LayerTiming(cost, None, None, moved, predicted, _failure(error)))
         finally:
             if device == "cuda":
@@ -226,18 +237,20 @@ def bench(graph: Graph, input=None, batch: int = 1, device: str = "cpu", dtype: 
     if progress:
         progress("whole forward")
     forward_time = forward_min_time if forward_min_time is not None else max(min_run_time, 1.0)
-    forward = _time_forward(graph, profile, batch, device, torch_dtype, threads, forward_time)
+    forward = _time_forward(graph, profile, per_sample, device, torch_dtype, threads, forward_time)
     return BenchResult(profile, info, roof, tuple(timings), *forward)
 
 
 def _time_forward(graph, profile, batch, device, dtype, threads, min_run_time):
     try:
         module = build_module(graph, profile, device, dtype)
-        x = torch.randn(batch, *profile.input_shape.dims, device=device, dtype=dtype)
+        inputs = [random_input(profile.input_shape.dims, batch, device, dtype)]
+        inputs += [random_input(profile.layer(name).output_shape.dims, batch, device, dtype)
+                   for name in module.extra_inputs]
         with torch.no_grad():
-            median, iqr = _time("module(x)", {"module": module, "x": x}, threads, min_run_time)
+            median, iqr = _time("module(*inputs)", {"module": module, "inputs": inputs}, threads, min_run_time)
         return median, iqr, None
-    except (RuntimeError, NotImplementedError, MemoryError) as error:
+    except (RuntimeError, NotImplementedError, MemoryError, CnnCostError) as error:
         return None, None, _failure(error)
 
 
@@ -277,11 +290,17 @@ def time_forward(profile: Profile, model, device: str = "cpu", min_run_time: flo
 
     torch_dtype = check_device(device, profile.dtype)
     if isinstance(model, torch.nn.Module) or (isinstance(model, str) and is_module_path(model)):
-        module = model if isinstance(model, torch.nn.Module) else import_module_object(model)
+        # a copy: moving, casting or setting eval mode on the caller's own module would change it
+        module = copy.deepcopy(model) if isinstance(model, torch.nn.Module) else import_module_object(model)
         module = module.to(device=device, dtype=torch_dtype).eval()
     else:
         module = build_module(load_source(model).graph, profile, device, torch_dtype)
-    x = torch.randn(profile.batch, *profile.input_shape.dims, device=device, dtype=torch_dtype)
-    with torch.no_grad():
-        median, iqr = _time("module(x)", {"module": module, "x": x}, torch.get_num_threads(), min_run_time)
+    x = random_input(profile.input_shape.dims, None if profile.shapes_include_batch else profile.batch, device,
+                     torch_dtype)
+    try:
+        with torch.no_grad():
+            median, iqr = _time("module(x)", {"module": module, "x": x}, torch.get_num_threads(), min_run_time)
+    except (RuntimeError, TypeError) as error:  # a module of several inputs, or one that fails on this input
+        raise CnnCostError(f"{profile.name} cannot be timed on one random input of {profile.input_shape}: "
+                           f"{type(error).__name__}: {first_line(error)}") from None
     return ForwardTiming(profile, median, iqr)

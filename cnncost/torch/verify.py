@@ -6,6 +6,7 @@ convolutions and matrix products (without bias), which is exactly cnncost's MACs
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import torch
@@ -133,8 +134,9 @@ def verify_module(module: torch.nn.Module, input, batch: int = 1, name: str | No
 
     module, _ = unwrap(module)
     name = name or type(module).__name__
-    profile = profile_of(module, input=input, batch=batch)
-    inputs = example_inputs(input, batch, "cpu")
+    inputs = example_inputs(input, batch, "cpu")  # the same tensors for both: a module's cost may depend on them
+    profile = profile_of(module, input=inputs.args if inputs.args else inputs.kwargs)
+    profile = dataclasses.replace(profile, name=name)
     counter = FlopCounterMode(display=False)
     modes = [(m, m.training) for m in module.modules()]
     try:
