@@ -73,12 +73,12 @@ def test_reports_have_every_layer_and_the_summary(result):
 def test_a_failing_layer_is_reported_and_the_rest_still_run(cache_dir, monkeypatch):
     real = bench_module.torch_builder
 
-    def broken(op):
+    def broken(op, one_sample=True):
         if op == "max_pool2d":
             def build(*shapes, **attrs):
                 raise RuntimeError("no kernel for this layer")
             return build
-        return real(op)
+        return real(op, one_sample)
 
     monkeypatch.setattr(bench_module, "torch_builder", broken)
     result = bench(TINY, min_run_time=0.01, forward_min_time=0.01)
