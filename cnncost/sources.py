@@ -19,7 +19,6 @@ from typing import Any
 
 from .errors import CnnCostError, first_line
 from .graph import Graph
-from .shapes import Shape
 
 SPEC_SUFFIXES = (".toml", ".json")
 
