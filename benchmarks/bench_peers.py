@@ -19,6 +19,7 @@ import argparse
 import statistics
 
 import torch
+import torch.fx
 
 import cnncost
 from cnncost import Graph, layer
@@ -33,6 +34,7 @@ PROPAGATE = "cnncost propagate(graph)"
 TRACED = "cnncost profile(nn.Module)"
 META = "FlopCounterMode (meta)"
 FORWARD = "forward pass alone, no profiler"
+FX = "torch.fx symbolic_trace alone"
 
 
 def torch_module(graph: Graph, device: str = "cpu"):
@@ -61,6 +63,7 @@ def compare(name: str, n_rounds: int) -> tuple[dict[str, list[float]], dict[str,
     counts[META] = flop_counter_count(meta_module, meta_x)
     candidates[META] = lambda: seconds(lambda: flop_counter_count(meta_module, meta_x))
     candidates[FORWARD] = lambda: seconds(lambda: forward(module, x))
+    candidates[FX] = lambda: seconds(lambda: torch.fx.symbolic_trace(module))
     traced = cnncost.profile(module, input=shape)
     counts[TRACED] = (traced.total.macs, traced.total.params)
     return rounds(candidates, n_rounds, lambda line: log(f"{name} {line}")), counts
@@ -125,7 +128,7 @@ def main() -> None:
     times, counts = {}, {}
     for name in args.models:
         times[name], counts[name] = compare(name, args.rounds)
-    tools = [CNNCOST, PROPAGATE, TRACED, *PEERS, META, FORWARD]
+    tools = [CNNCOST, PROPAGATE, TRACED, *PEERS, META, FORWARD, FX]
     print("### Time per profile (median over rounds; in brackets, how many times cnncost profile(name)'s time)\n")
     print(markdown(["tool", *args.models], [[tool, *(time_cell(times[m], tool) for m in args.models)]
                                             for tool in tools]))

@@ -50,3 +50,12 @@ def test_the_spec_file_example(tmp_path):
     p = cnncost.profile(str(path))
     assert [c.name for c in p.layers] == ["stem.conv", "stem.bn", "stem.relu", "pool", "flatten", "fc"]
     assert p.total.params == 16 * 27 + 2 * 16 + 16 * 10 + 10  # conv without bias, BN, FC: 634
+
+
+def test_every_layer_type_is_listed():
+    from cnncost.layers import layer_types
+
+    start = README.index("**Which layer types have a formula**")
+    listing = README[start:README.index("**Which models**")]
+    missing = [name for name in layer_types() if f"`{name}`" not in listing]
+    assert not missing, f"README does not list: {missing}"
