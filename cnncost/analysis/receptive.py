@@ -109,13 +109,23 @@ Rule = Callable[[LayerCost, Inputs], tuple[Tracked | None, bool]]  # (the output
 _RULES: dict[str, Rule] = {}
 
 
-def rule(name: str) -> Callable[[Rule], Rule]:
-    """Register a receptive-field rule under the name layer types give in their registration; duplicates refused."""
+def rule(name: str, on_first: bool = False) -> Callable[[Callable], Callable]:
+    """Register a receptive-field rule under the name layer types give in their registration; duplicates refused.
 
-    def decorate(function: Rule) -> Rule:
+    on_first: the rule reads its first input's field alone, and a layer whose first input sees no pixel (a
+    parameter) sees none either."""
+
+    def decorate(function: Callable) -> Callable:
         if name in _RULES:
             raise ValueError(f"receptive-field rule {name!r} is already registered")
-        _RULES[name] = function
+        if on_first:
+            def first_only(cost: LayerCost, inputs: Inputs) -> tuple[Tracked | None, bool]:
+                tracked = _first(inputs)
+                return (None, True) if tracked is None else function(cost, tracked)
+
+            _RULES[name] = first_only
+        else:
+            _RULES[name] = function
         return function
 
     return decorate
@@ -149,13 +159,10 @@ def _windowed(cost: LayerCost, tracked: Tracked) -> list[tuple[int, int]]:
     return [(axis, p - (rank - n)) for axis, p in enumerate(tracked.positions) if p is not None and p >= rank - n]
 
 
-@rule("window")
-def sliding_window(cost: LayerCost, inputs: Inputs) -> tuple[Tracked | None, bool]:
+@rule("window", on_first=True)
+def sliding_window(cost: LayerCost, tracked: Tracked) -> tuple[Tracked | None, bool]:
     """Per axis: window(kernel, stride, padding, dilation); a pool's stride defaults to its kernel; 'same' padding
     pads the smaller half before."""
-    tracked = _first(inputs)
-    if tracked is None:
-        return None, True
     attrs, n = cost.attributes, _spatial_rank(cost.op)
     kernel = ntuple(attrs["kernel_size"], n, "kernel_size")
     stride = attrs.get("stride", 1 if cost.op.startswith("conv") else None)
@@ -172,13 +179,10 @@ def sliding_window(cost: LayerCost, inputs: Inputs) -> tuple[Tracked | None, boo
     return tracked, True
 
 
-@rule("transposed_window")
-def transposed_window(cost: LayerCost, inputs: Inputs) -> tuple[Tracked | None, bool]:
+@rule("transposed_window", on_first=True)
+def transposed_window(cost: LayerCost, tracked: Tracked) -> tuple[Tracked | None, bool]:
     """Stride 1: a convolution with padding d(k−1) − p, exact. Stride s: output o gathers the inputs
     (o + p − d(k−1))/s .. (o + p)/s, so jump/s, start + jump·(p − d(k−1))/s and size + jump·d(k−1)/s: a bound."""
-    tracked = _first(inputs)
-    if tracked is None:
-        return None, True
     attrs, n = cost.attributes, _spatial_rank(cost.op)
     kernel, stride = ntuple(attrs["kernel_size"], n, "kernel_size"), ntuple(attrs.get("stride", 1), n, "stride")
     padding, dilation = ntuple(attrs.get("padding", 0), n, "padding"), ntuple(attrs.get("dilation", 1), n, "dilation")
@@ -196,12 +200,9 @@ def transposed_window(cost: LayerCost, inputs: Inputs) -> tuple[Tracked | None, 
     return tracked, exact
 
 
-@rule("adaptive_window")
-def adaptive_window(cost: LayerCost, inputs: Inputs) -> tuple[Tracked | None, bool]:
+@rule("adaptive_window", on_first=True)
+def adaptive_window(cost: LayerCost, tracked: Tracked) -> tuple[Tracked | None, bool]:
     """Window n/o with stride n/o when o divides n; else the longest of torch's windows with the shortest step."""
-    tracked = _first(inputs)
-    if tracked is None:
-        return None, True
     sizes, outs, exact = cost.input_shape.dims, cost.output_shape.dims, True
     for axis, _ in _windowed(cost, tracked):
         p = tracked.positions[axis]
@@ -216,12 +217,9 @@ def adaptive_window(cost: LayerCost, inputs: Inputs) -> tuple[Tracked | None, bo
     return tracked, exact
 
 
-@rule("whole")
-def whole_map(cost: LayerCost, inputs: Inputs) -> tuple[Tracked | None, bool]:
+@rule("whole", on_first=True)
+def whole_map(cost: LayerCost, tracked: Tracked) -> tuple[Tracked | None, bool]:
     """Global pooling: every output sees the whole extent of every axis it pools."""
-    tracked = _first(inputs)
-    if tracked is None:
-        return None, True
     for axis, _ in _windowed(cost, tracked):
         tracked = _replace(tracked, axis, _whole_axis(tracked.fields[axis], cost.input_shape.dims[tracked.positions[axis]]))
     return tracked, True
@@ -236,34 +234,25 @@ def _merge_dims(cost: LayerCost, tracked: Tracked, first: int, last: int, remove
     return tracked.moved(lambda p: p - removed if p > last else p)
 
 
-@rule("flatten")
-def flatten_field(cost: LayerCost, inputs: Inputs) -> tuple[Tracked | None, bool]:
+@rule("flatten", on_first=True)
+def flatten_field(cost: LayerCost, tracked: Tracked) -> tuple[Tracked | None, bool]:
     """The flattened dims become one: each output (of a whole map flattened: the vector) sees their whole extent."""
-    tracked = _first(inputs)
-    if tracked is None:
-        return None, True
     rank = max(len(cost.input_shape.dims), 1)
     first = cost.attributes.get("start_dim", 0) % rank
     last = cost.attributes.get("end_dim", -1) % rank
     return _merge_dims(cost, tracked, first, last, last - first), True
 
 
-@rule("pointwise")
-def pointwise(cost: LayerCost, inputs: Inputs) -> tuple[Tracked | None, bool]:
+@rule("pointwise", on_first=True)
+def pointwise(cost: LayerCost, tracked: Tracked) -> tuple[Tracked | None, bool]:
     """Unchanged: each output reads its own position (across channels at most); new leading dims move the axes."""
-    tracked = _first(inputs)
-    if tracked is None:
-        return None, True
     shift = len(cost.output_shape.dims) - len(cost.input_shape.dims) if cost.inputs else 0
     return tracked.moved(lambda p: p + shift), True
 
 
-@rule("linear")
-def linear_field(cost: LayerCost, inputs: Inputs) -> tuple[Tracked | None, bool]:
+@rule("linear", on_first=True)
+def linear_field(cost: LayerCost, tracked: Tracked) -> tuple[Tracked | None, bool]:
     """Acts on the last dimension, as torch's linear does: an axis lying there is seen whole; others unchanged."""
-    tracked = _first(inputs)
-    if tracked is None:
-        return None, True
     last = len(cost.input_shape.dims) - 1
     return _merge_dims(cost, tracked, last, last, 0), True
 
@@ -276,12 +265,9 @@ def _reduced_dims(cost: LayerCost) -> set[int]:
     return {d % rank for d in ((dim,) if isinstance(dim, int) else dim)}
 
 
-@rule("reduce")
-def reduce_field(cost: LayerCost, inputs: Inputs) -> tuple[Tracked | None, bool]:
+@rule("reduce", on_first=True)
+def reduce_field(cost: LayerCost, tracked: Tracked) -> tuple[Tracked | None, bool]:
     """The whole extent along the reduced dims; unchanged along the others (which move down without keepdim)."""
-    tracked = _first(inputs)
-    if tracked is None:
-        return None, True
     reduced, sizes = _reduced_dims(cost), cost.input_shape.dims
     keep = cost.attributes.get("keepdim", False) or len(cost.output_shape.dims) == len(sizes)
     for axis, p in enumerate(tracked.positions):
@@ -300,13 +286,10 @@ def _prefix_products(dims: tuple[int, ...]) -> list[int]:
     return products
 
 
-@rule("reshape")
-def reshape_field(cost: LayerCost, inputs: Inputs) -> tuple[Tracked | None, bool]:
+@rule("reshape", on_first=True)
+def reshape_field(cost: LayerCost, tracked: Tracked) -> tuple[Tracked | None, bool]:
     """An axis whose dim survives whole (the same size after the same number of elements) keeps its field; an axis
     merged with others, or split, sees its whole extent (marked a bound)."""
-    tracked = _first(inputs)
-    if tracked is None:
-        return None, True
     before, after = cost.input_shape.dims, cost.output_shape.dims
     starts_in, starts_out = _prefix_products(before), _prefix_products(after)
     exact = True
@@ -323,12 +306,9 @@ def reshape_field(cost: LayerCost, inputs: Inputs) -> tuple[Tracked | None, bool
     return tracked, exact
 
 
-@rule("permute")
-def permute_field(cost: LayerCost, inputs: Inputs) -> tuple[Tracked | None, bool]:
+@rule("permute", on_first=True)
+def permute_field(cost: LayerCost, tracked: Tracked) -> tuple[Tracked | None, bool]:
     """The fields follow their dims to their new places."""
-    tracked = _first(inputs)
-    if tracked is None:
-        return None, True
     rank = len(cost.input_shape.dims)
     order = [d % rank for d in cost.attributes["dims"]]
     return tracked.moved(order.index), True
@@ -338,12 +318,9 @@ def _moved_start(field: Field, offset: int, step: int = 1) -> Field:
     return Field(field.size, _whole_number(field.jump * step), _whole_number(field.start + offset * field.jump))
 
 
-@rule("slice")
-def slice_field(cost: LayerCost, inputs: Inputs) -> tuple[Tracked | None, bool]:
+@rule("slice", on_first=True)
+def slice_field(cost: LayerCost, tracked: Tracked) -> tuple[Tracked | None, bool]:
     """A slice of channels changes nothing; a slice of rows or columns from `start` moves the field start·jump on."""
-    tracked = _first(inputs)
-    if tracked is None:
-        return None, True
     dim = cost.attributes.get("dim", 0) % len(cost.input_shape.dims)
     for axis, p in enumerate(tracked.positions):
         if p == dim:
@@ -352,12 +329,9 @@ def slice_field(cost: LayerCost, inputs: Inputs) -> tuple[Tracked | None, bool]:
     return tracked, True
 
 
-@rule("select")
-def select_field(cost: LayerCost, inputs: Inputs) -> tuple[Tracked | None, bool]:
+@rule("select", on_first=True)
+def select_field(cost: LayerCost, tracked: Tracked) -> tuple[Tracked | None, bool]:
     """One position along dim: an axis lying there is fixed at that position (jump 0); later dims move down."""
-    tracked = _first(inputs)
-    if tracked is None:
-        return None, True
     dim = cost.attributes["dim"] % len(cost.input_shape.dims)
     index = cost.attributes["index"] % cost.input_shape.dims[dim]
     for axis, p in enumerate(tracked.positions):
@@ -367,13 +341,10 @@ def select_field(cost: LayerCost, inputs: Inputs) -> tuple[Tracked | None, bool]
     return tracked.moved(lambda p: p - 1 if p > dim else p), True
 
 
-@rule("getitem")
-def getitem_field(cost: LayerCost, inputs: Inputs) -> tuple[Tracked | None, bool]:
+@rule("getitem", on_first=True)
+def getitem_field(cost: LayerCost, tracked: Tracked) -> tuple[Tracked | None, bool]:
     """Each index entry along a dim: an int fixes it (jump 0), a slice moves its start and multiplies its jump by the
     step, None inserts a dim."""
-    tracked = _first(inputs)
-    if tracked is None:
-        return None, True
     sizes = cost.input_shape.dims
     items = list(cost.attributes["index"]) if isinstance(cost.attributes["index"], (tuple, list)) \
         else [cost.attributes["index"]]
@@ -465,13 +436,10 @@ def anywhere(cost: LayerCost, inputs: Inputs) -> tuple[Tracked | None, bool]:
     return Tracked(tuple(fields), (None,) * len(fields)), False
 
 
-@rule("resample")
-def resample_field(cost: LayerCost, inputs: Inputs) -> tuple[Tracked | None, bool]:
+@rule("resample", on_first=True)
+def resample_field(cost: LayerCost, tracked: Tracked) -> tuple[Tracked | None, bool]:
     """Resizing n to m positions: the jump becomes jump·n/m, and each output sees up to one more input position
     (a neighbour it interpolates from): a bound."""
-    tracked = _first(inputs)
-    if tracked is None:
-        return None, True
     sizes, outs = cost.input_shape.dims, cost.output_shape.dims
     changed = [d for d in range(len(sizes)) if sizes[d] != outs[d]]
     for axis, p in enumerate(tracked.positions):
@@ -486,15 +454,12 @@ def resample_field(cost: LayerCost, inputs: Inputs) -> tuple[Tracked | None, boo
 def pixel_shuffle_field(cost: LayerCost, inputs: Inputs) -> tuple[Tracked | None, bool]:
     """H and W change by the factor: the jump scales inversely and each output may come from any of r positions:
     a bound."""
-    return resample_field(cost, inputs)
+    return _RULES["resample"](cost, inputs)
 
 
-@rule("pad")
-def pad_field(cost: LayerCost, inputs: Inputs) -> tuple[Tracked | None, bool]:
+@rule("pad", on_first=True)
+def pad_field(cost: LayerCost, tracked: Tracked) -> tuple[Tracked | None, bool]:
     """Padding p before an axis moves its start p·jump back."""
-    tracked = _first(inputs)
-    if tracked is None:
-        return None, True
     pads, rank = cost.attributes["pad"], len(cost.input_shape.dims)
     for i in range(len(pads) // 2):
         dim = rank - 1 - i
