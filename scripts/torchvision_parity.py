@@ -14,7 +14,7 @@ Needs torch and torchvision (not part of cnncost's dependencies), in an environm
     /tmp/tv/bin/python scripts/torchvision_parity.py            # both parts, every model (about half an hour)
     /tmp/tv/bin/python scripts/torchvision_parity.py builtins   # part 1 only
     /tmp/tv/bin/python scripts/torchvision_parity.py classification vit_b_16 swin_t   # some models
-Exits 1 on any difference.
+It prints Markdown (scripts/README.md holds one run) and exits 1 on any difference.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def torchvision_counts(name: str, input_shape) -> tuple[int, int, int]:
 
 def builtins() -> int:
     failures = 0
-    print(f"{'architecture':16} {'params':>13} {'buffers':>9} {'MACs':>15}  torchvision")
+    print("| architecture | params | buffers | MACs | against torchvision |\n|:--|--:|--:|--:|:--|")
     for name in cnncost.list_models():
         tv_name = TORCHVISION_NAMES.get(name, (name, {}, False))[0]
         if not hasattr(tvm, tv_name):
@@ -66,7 +66,7 @@ def builtins() -> int:
         theirs = torchvision_counts(name, profile.input_shape.dims)
         verdict = "equal" if ours == theirs else f"DIFFERENT: {theirs[0]:,} {theirs[1]:,} {theirs[2]:,}"
         failures += ours != theirs
-        print(f"{name:16} {ours[0]:>13,} {ours[1]:>9,} {ours[2]:>15,}  {verdict}")
+        print(f"| `{name}` | {ours[0]:,} | {ours[1]:,} | {ours[2]:,} | {verdict} |")
     return failures
 
 
@@ -88,7 +88,7 @@ def build(group: str, name: str) -> torch.nn.Module:
 
 def modules(groups: list[str], only: set[str]) -> int:
     failures = 0
-    print(f"{'group':14} {'model':38} {'params':>13} {'MACs':>17} {'seconds':>8}  verdict")
+    print("| group | model | params | MACs | seconds | against torch |\n|:--|:--|--:|--:|--:|:--|")
     for group in groups:
         for name in tvm.list_models(module=GROUPS[group]):
             if only and name not in only:
@@ -104,7 +104,7 @@ def modules(groups: list[str], only: set[str]) -> int:
                 params, macs = torch_counts(model, *args)
             except Exception as error:  # noqa: BLE001  report and go on
                 failures += 1
-                print(f"{group:14} {name:38} {'':>13} {'':>17} {'':>8}  FAILED: {type(error).__name__}: {error}")
+                print(f"| {group} | `{name}` | | | | FAILED: {type(error).__name__}: {error} |")
                 continue
             buffers = sum(b.numel() for b in model.buffers())
             ours = (profile.total.params, profile.total.buffers, profile.total.macs)
@@ -117,7 +117,7 @@ def modules(groups: list[str], only: set[str]) -> int:
             if profile.notes[0].startswith("recorded on the CPU"):
                 verdict += "; recorded on the CPU"
             failures += bool(problems)
-            print(f"{group:14} {name:38} {ours[0]:>13,} {ours[2]:>17,} {seconds:>8.2f}  {verdict}", flush=True)
+            print(f"| {group} | `{name}` | {ours[0]:,} | {ours[2]:,} | {seconds:.2f} | {verdict} |", flush=True)
     return failures
 
 
