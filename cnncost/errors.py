@@ -42,5 +42,8 @@ def close_matches(word: str, choices, n: int = 3) -> str:
 
 def first_line(error: BaseException) -> str:
     """The first line of an exception's message, for a one-line report of a failure in someone else's code."""
-    text = str(error).strip()
+    try:
+        text = str(error).strip()
+    except Exception:  # noqa: BLE001  an exception whose message itself fails
+        return ""
     return text.splitlines()[0] if text else ""

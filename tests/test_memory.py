@@ -148,13 +148,3 @@ def test_table_memory(capsys):
     assert main(["table", "alexnet", "--memory", "--format", "csv"]) == 0
     header = capsys.readouterr().out.splitlines()[0]
     assert header.endswith(",live_bytes,kept_bytes")
-
-
-def test_every_layer_type_has_a_saved_tensor_rule_and_a_receptive_field_rule():
-    from cnncost.analysis.memory import keep_rule
-    from cnncost.analysis.receptive import field_rule
-    from cnncost.layers import layer_types
-
-    for op in layer_types():
-        keep_rule(op)  # each raises for a type whose rule is missing
-        field_rule(op)

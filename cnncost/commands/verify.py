@@ -40,6 +40,8 @@ def run(args) -> int:
 
         if args.input is None:
             raise UsageError(f"{args.name}: a torch module needs an input size, such as --input 3x224x224")
+        if args.device == "cuda":
+            raise UsageError("--device cuda: a torch module is checked against itself on the CPU")
         results = [verify_module(import_module_object(args.name), args.input, batch, args.name)]
     else:
         names = list_models() + list_blocks() if args.all else [args.name]

@@ -32,6 +32,16 @@ def broadcast(xs: tuple[Shape, ...]) -> Shape:
 
 
 _ELEMENTWISE = dict(category="elementwise", field="merge")
+# The torch functions cnncost counts as one operation per element (add and mul: when they are not a sum or product of
+# two tensors, which are `add` and `multiply`)
+FUNCTIONS = ("sub", "div", "pow", "maximum", "minimum", "remainder", "fmod", "floor_divide", "atan2", "eq", "ne", "lt",
+             "le", "gt", "ge", "logical_and", "logical_or", "logical_xor", "logical_not", "bitwise_and", "bitwise_or",
+             "bitwise_xor", "bitwise_not", "and", "or", "xor", "invert", "exp", "exp2", "expm1", "log", "log2", "log10",
+             "log1p", "sqrt", "rsqrt", "abs", "neg", "sign", "sgn", "sin", "cos", "tan", "asin", "acos", "atan", "sinh",
+             "cosh", "erf", "erfc", "erfinv", "reciprocal", "square", "floor", "ceil", "round", "trunc", "frac",
+             "clamp", "clamp_min", "clamp_max", "where", "masked_fill", "lerp", "addcmul", "addcdiv", "isnan", "isinf",
+             "isfinite", "nan_to_num", "positive", "negative", "xlogy", "hypot", "copysign", "heaviside", "logaddexp",
+             "float_power", "triu", "tril")
 
 
 @register("add", example=Example(((2, 3, 3), (2, 3, 3))), keeps="nothing", torch_functions=("add",),
@@ -58,7 +68,7 @@ def multiply(*xs: Shape, inplace: bool = False) -> OpCost:
 
 
 @register("elementwise", example=Example(((2, 3, 4), (2, 3, 4)), {"operation": "sub"}), keeps="operands",
-          family="arithmetic", **_ELEMENTWISE)
+          family="arithmetic", torch_functions=FUNCTIONS, **_ELEMENTWISE)
 def elementwise(*xs: Shape, operation: str, constant: float | None = None, inplace: bool = False) -> OpCost:
     """Any op on each element of broadcast inputs (sub, div, exp, where, eq, ...), or of one input and a constant:
     FLOPs = 1 per output element per operation (inputs − 1 for a chain, 1 for one input or a selection such as

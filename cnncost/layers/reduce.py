@@ -102,7 +102,7 @@ def logsumexp(x: Shape, *, dim, keepdim: bool = False) -> OpCost:
 
 
 @register("norm", example=Example(((2, 3, 4),), {"dim": 2}), keeps="input_and_output",
-          torch_functions=("norm", "vector_norm"), **_REDUCE)
+          torch_functions=("norm",), **_REDUCE)
 def norm(x: Shape, *, p=2, dim=None, keepdim: bool = False) -> OpCost:
     """A vector p-norm over dim: FLOPs = 2 per input element (a power, or absolute value, and a sum)."""
     return reduction(x, "norm", dim, keepdim, per_element=2)

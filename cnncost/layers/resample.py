@@ -41,7 +41,8 @@ def interpolation_flops(mode: str, k: int, sizes: tuple[int, ...], out: tuple[in
 
 @register("interpolate", category="resampling",
           example=Example(((3, 4, 4),), {"scale_factor": 2, "mode": "bilinear"}), keeps="nothing", field="resample",
-          torch_module="Upsample", torch_functions=("interpolate", "upsample", "upsample_nearest", "upsample_bilinear"))
+          torch_module="Upsample", torch_functions=("interpolate", "upsample", "upsample_nearest", "upsample_bilinear",
+                                                    "upsample_nearest2d", "upsample_bilinear2d"))
 def interpolate(x: Shape, *, size=None, scale_factor=None, mode: str = "nearest", align_corners: bool | None = None,
                 recompute_scale_factor: bool | None = None, antialias: bool = False) -> OpCost:
     """Resize the trailing dims to size, or to floor(size × scale_factor): FLOPs per output element by mode (nearest 0,

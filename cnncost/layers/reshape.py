@@ -40,7 +40,7 @@ def flatten(x: Shape, *, start_dim: int = 0, end_dim: int = -1) -> OpCost:
 
 
 @register("reshape", example=Example(((2, 3, 4),), {"shape": (6, 4)}), field="reshape",
-          torch_functions=("reshape", "view", "view_as", "squeeze", "unsqueeze", "unflatten", "movedim"), **_VIEW)
+          torch_functions=("reshape", "view", "view_as", "reshape_as", "squeeze", "unsqueeze", "unflatten"), **_VIEW)
 def reshape(x: Shape, *, shape) -> OpCost:
     """The same elements in another shape (a view); no arithmetic."""
     if not isinstance(shape, (tuple, list)) or any(type(d) is not int or d < 0 for d in shape):
@@ -52,7 +52,7 @@ def reshape(x: Shape, *, shape) -> OpCost:
 
 
 @register("permute", example=Example(((2, 3, 4),), {"dims": (2, 0, 1)}), field="permute",
-          torch_functions=("permute", "transpose", "t", "swapaxes", "mT", "T"), **_VIEW)
+          torch_functions=("permute", "transpose", "t", "mT", "T", "movedim", "numpy_T"), **_VIEW)
 def permute(x: Shape, *, dims) -> OpCost:
     """The dimensions in a new order (a view: torch.permute, transpose); no arithmetic."""
     order = _dims(dims, len(x.dims), "permute")
@@ -83,8 +83,8 @@ def item(x: Shape, *, index: int) -> OpCost:
     return OpCost(outputs[index])
 
 
-@register("slice", example=Example(((6, 3, 3),), {"start": 2, "end": 5}), field="slice", torch_functions=("narrow",),
-          **_VIEW)
+@register("slice", example=Example(((6, 3, 3),), {"start": 2, "end": 5}), field="slice",
+          torch_functions=("narrow", "chunk", "split", "split_with_sizes", "tensor_split"), **_VIEW)
 def slice_(x: Shape, *, start: int, end: int, dim: int = 0, step: int = 1) -> OpCost:
     """Elements start, start+step, … before end along dim (0 = channels); no arithmetic. Two slices make ShuffleNet's
     channel split."""
@@ -97,8 +97,8 @@ def slice_(x: Shape, *, start: int, end: int, dim: int = 0, step: int = 1) -> Op
     return OpCost(Shape(tuple(dims)))
 
 
-@register("select", example=Example(((5, 4),), {"dim": 0, "index": 0}), field="select", torch_functions=("select",),
-          **_VIEW)
+@register("select", example=Example(((5, 4),), {"dim": 0, "index": 0}), field="select",
+          torch_functions=("select", "unbind"), **_VIEW)
 def select(x: Shape, *, dim: int, index: int) -> OpCost:
     """One position along dim, which disappears (x[:, 0] takes ViT's class token); no arithmetic."""
     axis = dim_index(dim, len(x.dims), "select")
@@ -270,16 +270,16 @@ def gather(*xs: Shape, output_shape) -> OpCost:
     return OpCost(given_shape(output_shape, "gather"))
 
 
-@register("setitem", example=Example(((4, 4), (2, 4))), field="merge", torch_functions=("setitem", "index_put",
-                                                                                        "masked_scatter", "fill"),
-          **_MOVE)
+@register("setitem", example=Example(((4, 4), (2, 4))), field="merge",
+          torch_functions=("setitem", "index_put", "masked_scatter", "fill", "zero", "copy", "index_fill"), **_MOVE)
 def setitem(*xs: Shape) -> OpCost:
     """x[...] = value, in place: writes into the first input's storage; no arithmetic."""
     return OpCost(xs[0], in_place=True)
 
 
-@register("copy", example=Example(((2, 3),)), field="pointwise", torch_functions=("clone", "contiguous", "to"),
-          **_MOVE)
+@register("copy", example=Example(((2, 3),)), field="pointwise",
+          torch_functions=("clone", "contiguous", "to", "detach", "float", "half", "double", "bfloat16", "type",
+                           "type_as", "cpu", "cuda", "long", "int", "bool", "requires_grad", "retain_grad"), **_MOVE)
 def copy(x: Shape) -> OpCost:
     """A copy of the input (clone, contiguous of a strided view, a dtype change); no arithmetic."""
     return OpCost(x)

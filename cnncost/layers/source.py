@@ -41,7 +41,11 @@ def parameter(*, shape, buffer: bool = False) -> OpCost:
     return OpCost(out, params=0 if buffer else out.numel, buffers=out.numel if buffer else 0, in_place=True)
 
 
-@register("constant", example=Example((), {"shape": (7, 7)}), source="shared", **_SOURCE)
+@register("constant", example=Example((), {"shape": (7, 7)}), source="shared", **_SOURCE,
+          torch_functions=("zeros", "ones", "full", "empty", "arange", "range", "linspace", "logspace", "eye", "tensor",
+                           "as_tensor", "rand", "randn", "randint", "randperm", "zeros_like", "ones_like", "full_like",
+                           "empty_like", "rand_like", "randn_like", "new_zeros", "new_ones", "new_full", "new_empty",
+                           "new_tensor", "scalar_tensor", "empty_strided", "meshgrid"))
 def constant(*, shape) -> OpCost:
     """A tensor the forward makes from no input (torch.zeros, torch.arange): no arithmetic; its memory counts once."""
     return OpCost(_shape(shape, "constant"))

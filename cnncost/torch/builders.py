@@ -19,6 +19,7 @@ from torch import nn
 from ..errors import CnnCostError, UnknownNameError
 from ..layers import layer_type, layer_types
 from ..layers.common import channels_first
+from ..layers.elementwise import SELECTIONS
 from ..layers.linear import ELLIPSIS, _labels, _subscript_order
 from ..shapes import Shape
 
@@ -274,7 +275,8 @@ class Reduce(nn.Module):
             if self.method == "argmax":
                 return x.flatten(1).argmax(1, **self.kwargs)
             dim = tuple(range(1, x.dim()))
-        result = getattr(torch, self.method)(x, **({} if dim is None else {"dim": dim}), **self.kwargs)
+        kwargs = self.kwargs if dim is not None else {k: v for k, v in self.kwargs.items() if k != "keepdim"}
+        result = getattr(torch, self.method)(x, **({} if dim is None else {"dim": dim}), **kwargs)
         return tuple(result) if isinstance(result, tuple) else result
 
 
@@ -307,10 +309,15 @@ def elementwise(spec, *xs: Shape, one_sample: bool, operation, constant=None, in
     if not hasattr(torch, operation):
         raise CnnCostError(f"no torch op for elementwise {operation!r}")
     function = getattr(torch, operation)
+    extra = () if constant is None else (constant,)
 
     def apply(*tensors):
-        if len(tensors) == 1:
-            return function(tensors[0]) if constant is None else function(tensors[0], constant)
+        if operation == "where":  # the condition (random data here) as the booleans torch wants
+            tensors = (tensors[0] > 0, *tensors[1:])
+        elif operation == "masked_fill":
+            tensors = (tensors[0], tensors[1] > 0)
+        if len(tensors) == 1 or operation in SELECTIONS:  # where(c, a, b), masked_fill(x, mask, value): one call
+            return function(*tensors, *extra)
         result = tensors[0]
         for x in tensors[1:]:
             result = function(result, x)

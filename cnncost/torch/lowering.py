@@ -43,7 +43,9 @@ class Builder:
     expected: dict[str, tuple] = field(default_factory=dict)  # node -> torch's output shapes
     taken: set[str] = field(default_factory=lambda: {INPUT})
     disagreements: list[str] = field(default_factory=list)
-    shapes: dict[str, Shape] = field(default_factory=dict)
+    shapes: dict[str, Shape] = field(default_factory=dict)  # every node's output, and the network's inputs
+    made: dict[int, list[str]] = field(default_factory=dict)  # call -> the nodes it made (none for an alias)
+    position: dict[str, int] = field(default_factory=dict)  # node -> its index in nodes
 
     def unique(self, base: str) -> str:
         """base, or base#2, base#3, ... the first not taken."""
@@ -56,14 +58,12 @@ class Builder:
 
     def shape(self, name: str) -> Shape:
         """The shape of a node's output, or of a network input."""
-        if name in self.shapes:
-            return self.shapes[name]
-        for i, (input_name, dims) in enumerate(self.recording.inputs):
-            if (INPUT if i == 0 else input_name) == name:
-                return Shape(dims)
-        raise CnnCostError(f"no shape for {name!r}")
+        if name not in self.shapes:
+            raise CnnCostError(f"no shape for {name!r}")
+        return self.shapes[name]
 
     def add(self, node: Node, shape: Shape) -> str:
+        self.position[node.name] = len(self.nodes)
         self.nodes.append(node)
         self.shapes[node.name] = shape
         return node.name
@@ -124,7 +124,8 @@ def lower_recording(recording: Recording, module: nn.Module) -> tuple[list[Node]
     """The nodes of a recorded forward pass, torch's shape of each, and notes on what could not be counted."""
     input_names = {-1 - i: (INPUT if i == 0 else name) for i, (name, _) in enumerate(recording.inputs)}
     build = Builder(recording, input_names)
-    for i, (name, shape) in enumerate(recording.inputs[1:], start=1):
+    build.shapes[INPUT] = Shape(recording.inputs[0][1])
+    for name, shape in recording.inputs[1:]:
         build.taken.add(name)
         build.add(Node(name, "input", (), (("shape", shape),)), Shape(shape))
     for index, call in enumerate(recording.calls):
@@ -168,7 +169,8 @@ def _add_node(build: Builder, index: int, call: Call, piece: Lowered, base: str)
     attrs = dict(piece.attrs)
     weights = [w for w in piece.weights if isinstance(w, Weight)]
     derived = [w for w in piece.weights if not isinstance(w, Weight)]  # computed tensors: counted where made
-    fresh = [w for w in weights if id(w.tensor) not in build.counted]
+    unique = list({id(w.tensor): w for w in weights}.values())  # a tensor passed twice is one tensor
+    fresh = [w for w in unique if id(w.tensor) not in build.counted]
     params = sum(prod(w.shape) for w in fresh if w.kind == "parameter")
     buffers = sum(prod(w.shape) for w in fresh if w.kind == "buffer")
     op = piece.op
@@ -180,7 +182,7 @@ def _add_node(build: Builder, index: int, call: Call, piece: Lowered, base: str)
     name = build.unique(base)
     for w in fresh:
         build.counted[id(w.tensor)] = name
-    shares = build.counted[id(weights[0].tensor)] if weights and not fresh else None
+    shares = build.counted[id(unique[0].tensor)] if unique and not fresh else None
     counts = (params, buffers) if piece.weights or op == "uncounted" else None
     if op == "uncounted" and not inputs:  # made from no tensor of the forward: a constant of torch's shape
         op, attrs = "constant", {"shape": tuple(outputs[0])}
@@ -188,6 +190,7 @@ def _add_node(build: Builder, index: int, call: Call, piece: Lowered, base: str)
         attrs["params"], attrs["buffers"], counts = params, buffers, None
     node = Node(name, op, inputs, tuple(attrs.items()), shares, counts)
     build.add(node, shape)
+    build.made.setdefault(index, []).append(name)
     build.expected[name] = outputs
     if piece.output is not None:
         build.names[(index, piece.output)] = name
@@ -199,31 +202,29 @@ def _add_node(build: Builder, index: int, call: Call, piece: Lowered, base: str)
 
 def _check(build: Builder, op: str, attrs: dict, inputs: tuple[str, ...], outputs, weights, derived) \
         -> tuple[Shape | None, str | None]:
-    """The formula's output for the recorded input shapes; a problem where it differs from torch's."""
-    from ..errors import CnnCostError as Error
-
+    """The formula's output for the recorded input shapes; a problem where it differs from torch's, or where the
+    tensors the call uses are not the parameters (and at most the buffers) the formula counts."""
     spec = layer_type(op)
     try:
         spec.check(op, len(inputs), attrs)
         cost = spec.formula(*(build.shape(name) for name in inputs), **attrs)
-    except (Error, TypeError, ValueError, ArithmeticError) as error:
+    except (CnnCostError, TypeError, ValueError, ArithmeticError) as error:
         return None, str(error)
     got = tuple(s.dims for s in cost.output.outputs)
     if got != tuple(tuple(o) for o in outputs):
         return None, f"output {' and '.join('x'.join(map(str, g)) or 'scalar' for g in got)} where torch gives " + \
             " and ".join("x".join(map(str, o)) or "scalar" for o in outputs)
-    params = sum(prod(w.shape) for w in weights if w.kind == "parameter")
-    buffers = sum(prod(w.shape) for w in weights if w.kind != "parameter")
-    if weights and not derived and (params != cost.params or buffers > cost.buffers):
+    used = sum(prod(w.shape) for w in weights)  # a weight may be a buffer or a plain tensor, as a fixed blur is
+    if weights and not derived and not cost.params <= used <= cost.params + cost.buffers:
         # NB: a batch norm's batch counter is a buffer its function never reads: it joins the node afterwards
-        return None, f"{cost.params:,} parameters and {cost.buffers:,} buffers where the call uses {params:,} and " \
-            f"{buffers:,}"
+        return None, f"{cost.params:,} parameters and {cost.buffers:,} buffers where the call uses {used:,} elements"
     return cost.output, None
 
 
 def _leftover_tensors(build: Builder, module: nn.Module, recording: Recording) -> None:
-    """Parameters and buffers no node counted: a module's own leftovers join its one node (a batch norm's batch
-    counter); the rest are `unused` rows, one per module: not called in this forward, or not used in it."""
+    """Parameters and buffers no node counted: a module's own leftovers join the one node its one call made (a batch
+    norm's batch counter); the rest are `unused` rows, one per module: not called in this forward, or not used in
+    it."""
     leftovers: dict[str, list[tuple[str, torch.Tensor]]] = {}
     paths = {}
     for path, sub in module.named_modules():
@@ -242,13 +243,12 @@ def _leftover_tensors(build: Builder, module: nn.Module, recording: Recording) -
         is_parameter = {id(p) for p in sub.parameters(recurse=False)}
         params = sum(t.numel() for _, t in items if id(t) in is_parameter)
         buffers = sum(t.numel() for _, t in items if id(t) not in is_parameter)
-        call = single.get(id(sub))
-        if call is not None and (call, 0) in build.names:
-            _add_counts(build, build.names[(call, 0)], params, buffers)
+        made = build.made.get(single.get(id(sub), -1), [])
+        if len(made) == 1:
+            _add_counts(build, made[0], params, buffers)
             continue
         if id(sub) not in recording.called:
-            root = _uncalled_root(path, paths, recording.called)
-            uncalled_roots.setdefault(root, []).append((params, buffers))
+            uncalled_roots.setdefault(_uncalled_root(path, paths, recording.called), []).append((params, buffers))
             continue
         name = build.unique(f"{path}.unused" if path else "unused")
         build.add(Node(name, "unused", (), (("params", params), ("buffers", buffers),
@@ -272,18 +272,21 @@ def _uncalled_root(path: str, paths: dict, called: set[int]) -> str:
 
 def _add_counts(build: Builder, name: str, params: int, buffers: int) -> None:
     """Add leftover parameters and buffers to a node's counts."""
-    for i, node in enumerate(build.nodes):
-        if node.name == name:
-            spec_params, spec_buffers = node.counts if node.counts is not None else _formula_counts(build, node)
-            build.nodes[i] = Node(node.name, node.op, node.inputs, node.attrs, node.shares,
-                                  (spec_params + params, spec_buffers + buffers))
-            return
+    i = build.position[name]
+    node = build.nodes[i]
+    if node.op == "uncounted":
+        attrs = dict(node.attrs)
+        attrs["params"] += params
+        attrs["buffers"] += buffers
+        build.nodes[i] = Node(node.name, node.op, node.inputs, tuple(attrs.items()), node.shares, node.counts)
+        return
+    before = node.counts if node.counts is not None else _formula_counts(build, node)
+    build.nodes[i] = Node(node.name, node.op, node.inputs, node.attrs, node.shares,
+                          (before[0] + params, before[1] + buffers))
 
 
 def _formula_counts(build: Builder, node: Node) -> tuple[int, int]:
     if node.shares:
         return 0, 0
-    spec = layer_type(node.op)
-    cost = spec.formula(*(build.shape(name) for name in node.inputs),
-                        **node.attributes)
+    cost = layer_type(node.op).formula(*(build.shape(name) for name in node.inputs), **node.attributes)
     return cost.params, cost.buffers

@@ -14,8 +14,10 @@ from .builders import torch_builder
 
 
 def module_key(name: str) -> str:
-    """A node name as a ModuleDict key ('layer1.0.conv1' -> 'layer1_0_conv1'): dots are not allowed there."""
-    return re.sub(r"[^0-9A-Za-z_]", "_", name)
+    """A node name as a ModuleDict key ('layer1.0.conv1' -> 'layer1_0_conv1'): dots are not allowed there, nor a name
+    an nn.Module has already ('float', 'train')."""
+    key = re.sub(r"[^0-9A-Za-z_]", "_", name)
+    return f"{key}_" if hasattr(nn.Module, key) else key
 
 
 class GraphModule(nn.Module):

@@ -3,20 +3,29 @@ and which tensors flowed where, without changing the module.
 
 A torch function mode sees every function call (F.conv2d, x + y, torch.cat, x.view, ...) at the level the model's
 code wrote it; the calls inside a function (the ops F.multi_head_attention_forward is made of) run with the mode
-off, so each call is one op. Global module hooks, removed afterwards, say which module's forward is running.
+off, so each call is one op. Global module hooks, removed afterwards, say which module's forward is running. A
+TorchScript module runs its own interpreter, which the mode cannot see into: it is recorded as one op.
 
 By default the pass runs on the meta device: tensors there have shapes but no data, so a pass costs no memory
 and no arithmetic. The module's parameters are never copied: each one is seen through a meta tensor of its shape,
-made when a call first uses it. Ops whose result shape is obvious (an activation, a batch norm, a sum of two
-tensors) are not run at all: their result is an empty meta tensor of that shape, since torch's meta kernels for
-them take a millisecond apiece. Code that reads tensor values (x.item(), a branch on data) cannot run on the meta
-device; it is recorded on the CPU instead, on random data, with the module's tensors copied as they are first used
-so that nothing the forward writes reaches them.
+made when a call first uses it. Ops whose result has their input's shape (an activation, a norm) or a broadcast of
+two (a sum) are not run at all once their arguments are checked: their result is an empty meta tensor of that shape,
+since torch's meta kernels for them take a millisecond apiece. Code that reads tensor values (x.item(), a branch on
+data) cannot run on the meta device; it is recorded on the CPU instead, on random data or the tensors given, with the
+module's tensors copied as they are first used so that nothing the forward writes reaches them.
+
+Whatever the forward does to its modules is undone afterwards: their modes (set without calling a module's own
+train()), attributes and the dicts and lists they hold (a cache, a hook the forward registers), and every parameter's
+requires_grad. The global random state is as before too.
 """
 
 from __future__ import annotations
 
+import inspect
+import warnings
 from dataclasses import dataclass, field
+from functools import lru_cache
+from math import prod
 from typing import Any
 
 import torch
@@ -29,7 +38,7 @@ from ..errors import CnnCostError, first_line
 
 @dataclass(frozen=True)
 class Value:
-    """A tensor the forward computed: the call that made it (-1 for an input), which of its outputs, its shape."""
+    """A tensor the forward computed: the call that made it (-1 - i for input i), which of its outputs, its shape."""
 
     call: int
     index: int
@@ -43,7 +52,7 @@ class Weight:
 
     name: str
     tensor: torch.Tensor  # the module's own tensor: its identity tells a shared weight
-    kind: str  # 'parameter', 'buffer' or 'tensor' (an attribute that is neither)
+    kind: str  # 'parameter', 'buffer' or 'tensor' (an attribute that is neither, counted as neither)
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -56,11 +65,12 @@ class Call:
 
     function: str  # canonical name: 'conv2d', 'add', 'getitem', 'view'
     scope: int  # index into Recording.scopes: the module invocation whose forward made the call
-    args: tuple
+    args: tuple  # arguments given by keyword where the function takes them by position are in their place
     kwargs: dict
     outputs: tuple[tuple[int, ...], ...]  # the shape of each tensor it returned, in order
     in_place: bool = False  # it returned its first argument: wrote into it (add_, x += y, x[i] = v), or is it
     module: nn.Module | None = None  # the module whose forward made the call
+    spelling: str = ""  # the function's own name, where the canonical one merges several (upsample_bilinear)
 
 
 @dataclass
@@ -72,6 +82,7 @@ class Scope:
     parent: int | None
     calls: list[int] = field(default_factory=list)  # the Calls made directly in this forward
     children: int = 0  # module calls inside it
+    inputs: tuple = ()  # what a TorchScript module was called with (recorded as one op when it returns)
 
 
 @dataclass
@@ -88,16 +99,16 @@ class Recording:
 NAMES = {"truediv": "div", "true_divide": "div", "divide": "div", "concat": "cat", "concatenate": "cat",
          "multiply": "mul", "subtract": "sub", "absolute": "abs", "clip": "clamp", "swapaxes": "transpose",
          "swapdims": "transpose", "moveaxis": "movedim", "greater": "gt", "less": "lt", "greater_equal": "ge",
-         "less_equal": "le", "not_equal": "ne", "floor_divide": "floor_divide", "matrix_multiply": "matmul",
-         "upsample": "interpolate", "upsample_nearest": "interpolate", "upsample_bilinear": "interpolate",
-         "get": "__get__", "rsub": "sub"}
-INPLACE_DUNDERS = {"iadd", "isub", "imul", "itruediv", "ifloordiv", "imatmul", "ipow", "iand", "ior", "ixor"}
-# Calls that return facts about a tensor rather than a tensor: run, never recorded.
+         "less_equal": "le", "not_equal": "ne", "floordiv": "floor_divide", "rsub": "sub", "mod": "remainder",
+         "linalg_vector_norm": "norm", "vector_norm": "norm"}
+INPLACE_DUNDERS = {"iadd", "isub", "imul", "itruediv", "ifloordiv", "imatmul", "ipow", "iand", "ior", "ixor", "imod"}
+REFLECTED = {"radd", "rsub", "rmul", "rtruediv", "rmatmul", "rfloordiv", "rpow", "rand", "ror", "rxor", "rmod"}
+# Calls that return facts about a tensor rather than a tensor: run as they are, never recorded.
 INFORMATIONAL = {"size", "dim", "ndimension", "numel", "shape", "dtype", "device", "is_contiguous", "stride",
                  "storage_offset", "element_size", "nelement", "is_floating_point", "is_complex", "data_ptr",
-                 "requires_grad", "is_cuda", "is_meta", "layout", "names", "ndim", "len", "format", "repr",
-                 "grad_fn", "is_leaf", "output_nr", "untyped_storage", "has_names", "get_device", "is_sparse",
-                 "is_quantized", "is_nested", "_version", "item", "tolist", "hash", "is_inference", "is_set_to"}
+                 "is_cuda", "is_meta", "layout", "names", "ndim", "len", "format", "repr", "grad_fn", "is_leaf",
+                 "output_nr", "has_names", "get_device", "is_sparse", "is_quantized", "is_nested", "_version",
+                 "item", "tolist", "hash", "is_inference", "is_set_to"}
 # Functions whose result has the shape, strides and dtype of their first argument: not run on the meta device.
 SAME_SHAPE = {"relu", "relu6", "gelu", "silu", "sigmoid", "tanh", "hardswish", "hardsigmoid", "mish", "elu", "selu",
               "celu", "leaky_relu", "hardtanh", "softplus", "logsigmoid", "softsign", "dropout", "dropout1d",
@@ -107,23 +118,42 @@ SAME_SHAPE = {"relu", "relu6", "gelu", "silu", "sigmoid", "tanh", "hardswish", "
 BROADCAST = {"add", "sub", "mul", "div"}
 
 
-def canonical(func) -> tuple[str, bool]:
-    """(the op's name, whether the call is in place): '__iadd__' -> ('add', True), 'relu_' -> ('relu', True)."""
+def canonical(func) -> tuple[str, bool, bool]:
+    """(the op's name, whether the call is in place, whether its operands come reflected): '__iadd__' is ('add', True,
+    False), 'relu_' ('relu', True, False), '__rsub__' ('sub', False, True)."""
     name = getattr(func, "__name__", None) or type(func).__name__
     if name == "__get__":  # a property: x.T, x.shape
         name = getattr(getattr(func, "__self__", None), "__name__", name)
-    in_place = False
+    in_place = reflected = False
     if name.startswith("__") and name.endswith("__"):
         name = name[2:-2]
         if name in INPLACE_DUNDERS:
             name, in_place = name[1:], True
-        elif name.startswith("r") and name[1:] in {"add", "sub", "mul", "truediv", "matmul", "floordiv", "pow",
-                                                   "and", "or", "xor", "mod"}:
-            name = name[1:]
+        elif name in REFLECTED:
+            name, reflected = name[1:], True
     elif name.endswith("_") and not name.startswith("_"):
         name, in_place = name[:-1], True
-    name = name.lstrip("_") if name.startswith("_") and name not in ("_assert",) else name
-    return NAMES.get(name, name), in_place
+    name = name.lstrip("_") if name.startswith("_") and name != "_assert" else name
+    return NAMES.get(name, name), in_place, reflected
+
+
+@lru_cache(maxsize=None)
+def _overrides() -> dict:
+    from torch.overrides import get_testing_overrides
+
+    return get_testing_overrides()
+
+
+def positional(func, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+    """The arguments with those given by keyword, where the function takes them by position, moved to their place:
+    torch.matmul(x, other=w) as torch.matmul(x, w)."""
+    if not kwargs:
+        return args, kwargs
+    try:
+        bound = inspect.signature(_overrides()[func]).bind(*args, **kwargs)
+    except (KeyError, TypeError, ValueError):
+        return args, kwargs
+    return bound.args, bound.kwargs
 
 
 def _broadcast(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...] | None:
@@ -138,6 +168,36 @@ def _broadcast(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...] | None
             return None
         out.append(y if x == 1 else x)
     return tuple(out)
+
+
+def _features(values) -> list[int]:
+    return [v.numel() for v in values if isinstance(v, torch.Tensor)]
+
+
+def shortcut_is_safe(name: str, x: torch.Tensor, args: tuple, kwargs: dict) -> bool:
+    """Whether the op's arguments fit its input, as torch would check them: a norm's weights and statistics one per
+    channel (or per normalised element), a softmax's dim in range. Where they do not, torch is run, and says why."""
+    channels = x.shape[1] if x.dim() >= 2 else None
+    if name in ("batch_norm", "instance_norm"):
+        sizes = _features((*args[1:5], *(kwargs.get(k) for k in ("running_mean", "running_var", "weight", "bias"))))
+        return channels is not None and all(size == channels for size in sizes)
+    if name in ("layer_norm", "rms_norm"):
+        normalized = args[1] if len(args) > 1 else kwargs.get("normalized_shape")
+        normalized = (normalized,) if isinstance(normalized, int) else tuple(normalized or ())
+        sizes = _features((*args[2:4], kwargs.get("weight"), kwargs.get("bias")))
+        return bool(normalized) and tuple(x.shape[x.dim() - len(normalized):]) == normalized and \
+            all(size == prod(normalized) for size in sizes)
+    if name == "group_norm":
+        groups = args[1] if len(args) > 1 else kwargs.get("num_groups")
+        sizes = _features((*args[2:4], kwargs.get("weight"), kwargs.get("bias")))
+        return channels is not None and isinstance(groups, int) and groups > 0 and channels % groups == 0 and \
+            all(size == channels for size in sizes)
+    if name in ("softmax", "log_softmax", "normalize"):
+        dim = args[1] if len(args) > 1 and name != "normalize" else kwargs.get("dim", args[2] if len(args) > 2 else 1)
+        return dim is None or (isinstance(dim, int) and -max(x.dim(), 1) <= dim < max(x.dim(), 1))
+    if name == "local_response_norm":
+        return x.dim() >= 3
+    return True
 
 
 class RecordError(Exception):
@@ -165,7 +225,9 @@ class Recorder(TorchFunctionMode):
         self.paths: dict[int, str] = {}
         self.uses: dict[str, int] = {}
         self.called: set[int] = set()
-        self.failure: str | None = None
+        self.opaque = 0  # inside a TorchScript module: its own calls are not ours to record
+        self.failure: tuple[int, str] | None = None  # (id of the error, where) of the last call that raised
+        self.raised_in: str | None = None  # the module whose forward raised last, unless the forward went on
         for path, module in root.named_modules():
             self.paths[id(module)] = path
             for name, tensor in module.named_parameters(recurse=False):
@@ -178,15 +240,34 @@ class Recorder(TorchFunctionMode):
 
     def enter(self, module: nn.Module, inputs) -> None:
         self.called.add(id(module))
+        if self.opaque:
+            self.opaque += 1
+            return
         path = self.paths.get(id(module), type(module).__name__)
         uses = self.uses[path] = self.uses.get(path, 0) + 1
         self.scopes[self.stack[-1]].children += 1
-        self.scopes.append(Scope(module, path if uses == 1 else f"{path}#{uses}", self.stack[-1]))
+        scope = Scope(module, path if uses == 1 else f"{path}#{uses}", self.stack[-1])
+        if isinstance(module, torch.jit.ScriptModule):
+            scope.inputs = self._arguments(tuple(inputs))[1]
+            self.opaque = 1
+        self.scopes.append(scope)
         self.stack.append(len(self.scopes) - 1)
 
     def leave(self, module: nn.Module, inputs, output) -> None:
-        if len(self.stack) > 1 and self.scopes[self.stack[-1]].module is module:
-            self.stack.pop()
+        if self.opaque > 1:
+            self.opaque -= 1
+            return
+        for depth in range(len(self.stack) - 1, 0, -1):  # the module's scope, closing any a raised error left open
+            if self.scopes[self.stack[depth]].module is module:
+                del self.stack[depth + 1:]
+                if output is None and self.raised_in is None:  # always_call: the forward raised
+                    self.raised_in = self._where()
+                if self.opaque:
+                    self.opaque = 0
+                    if output is not None:  # None: the module raised (always_call runs this hook regardless)
+                        self._record("torchscript", False, self.scopes[self.stack[-1]].inputs, {}, output, ())
+                self.stack.pop()
+                return
 
     # --- tensors -------------------------------------------------------------------------------------------
 
@@ -209,16 +290,14 @@ class Recorder(TorchFunctionMode):
     def _arguments(self, value):
         """(value to run with, value to record): module tensors converted, seen tensors as Values or Weights."""
         if isinstance(value, torch.Tensor):
-            seen = self.values.get(id(value))
+            if id(value) not in self.values and id(value) not in self.weights and \
+                    (value.device.type != self.device or id(value) in self.names or self.device == "cpu"):
+                value = self._convert(value)
+            seen = self.values.get(id(value))  # first: a module tensor an in-place op has written is a new value
             if seen is not None:
                 return value, seen
             weight = self.weights.get(id(value))
-            if weight is not None:
-                return value, weight
-            if value.device.type != self.device or id(value) in self.names or self.device == "cpu":
-                converted = self._convert(value)
-                return converted, self.weights[id(converted)]
-            return value, self._outside(value)
+            return value, weight if weight is not None else self._outside(value)
         if isinstance(value, (list, tuple)) and value and any(isinstance(v, (torch.Tensor, list, tuple)) for v in value):
             pairs = [self._arguments(v) for v in value]
             kind = list if isinstance(value, list) else tuple
@@ -226,7 +305,7 @@ class Recorder(TorchFunctionMode):
         return value, value
 
     def _outside(self, tensor: torch.Tensor) -> Weight:
-        """A meta tensor the recorder did not make (one made before the pass): treated as a constant tensor."""
+        """A tensor of the device the recorder did not make (one made before the pass): a constant tensor."""
         weight = Weight(f"tensor{len(self.weights)}", tensor, "tensor")
         self.weights[id(tensor)] = weight
         self.keep.append(tensor)
@@ -236,8 +315,8 @@ class Recorder(TorchFunctionMode):
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
-        name, in_place = canonical(func)
-        if name in INFORMATIONAL:
+        name, in_place, reflected = canonical(func)
+        if name in INFORMATIONAL or self.opaque:
             return func(*args, **kwargs)
         run_args, recorded_args = self._arguments(args)
         run_kwargs, recorded_kwargs = {}, {}
@@ -249,13 +328,16 @@ class Recorder(TorchFunctionMode):
             result = self._shortcut(name, in_place, run_args, run_kwargs)
             if result is None:
                 result = func(*run_args, **run_kwargs)
-        except RecordError:
+        except Exception as error:  # noqa: BLE001  raised as it is (the model may catch it), and where, remembered
+            self.failure = (id(error), self._where(name))
             raise
-        except Exception as error:  # noqa: BLE001  user code and torch alike: said in one line with where it was
-            raise RecordError(self._where(name), error) from None
         if name == "setitem" or (run_args and isinstance(run_args[0], torch.Tensor) and result is run_args[0]):
             in_place = True
-        self._record(name, in_place, recorded_args, recorded_kwargs, result, func, run_args)
+        recorded_args, recorded_kwargs = positional(func, recorded_args, recorded_kwargs)
+        if reflected and len(recorded_args) >= 2:  # y.__rmatmul__(x) is x @ y
+            recorded_args = (recorded_args[1], recorded_args[0], *recorded_args[2:])
+        spelling = getattr(func, "__name__", "") or ""
+        self._record(name, in_place, recorded_args, recorded_kwargs, result, run_args, spelling)
         return result
 
     def _where(self, function: str | None = None) -> str:
@@ -275,7 +357,7 @@ class Recorder(TorchFunctionMode):
         if not isinstance(x, torch.Tensor) or not x.is_floating_point():
             return None
         if name in SAME_SHAPE and not any(a is True for a in args[1:]):
-            if name in ("softmax", "log_softmax") and kwargs.get("dtype") is not None:
+            if kwargs.get("dtype") is not None or not shortcut_is_safe(name, x, args, kwargs):
                 return None
             return torch.empty_strided(x.shape, x.stride(), dtype=x.dtype, device="meta")
         if name in BROADCAST and len(args) == 2 and not kwargs:
@@ -295,34 +377,34 @@ class Recorder(TorchFunctionMode):
             return torch.empty(shape, dtype=x.dtype, device="meta")
         return None
 
-    def _record(self, name: str, in_place: bool, args, kwargs, result, func, run_args) -> None:
-        outputs = _tensors(result)
-        if not outputs or (name == "setitem" and not run_args):
-            if name == "setitem" and run_args and isinstance(run_args[0], torch.Tensor):
-                outputs = [run_args[0]]
-            else:
-                return
-        if name == "setitem":
-            outputs = [run_args[0]]
+    def _record(self, name: str, in_place: bool, args, kwargs, result, run_args, spelling: str = "") -> None:
+        if name == "setitem":  # x[i] = v returns nothing: what it writes is x
+            outputs = [run_args[0]] if run_args and isinstance(run_args[0], torch.Tensor) else []
+        else:
+            outputs = _tensors(result)
+        if not outputs:
+            return
         index = len(self.calls)
         scope = self.stack[-1]
+        self.raised_in = None  # the forward went on: an error before was caught
         self.calls.append(Call(name, scope, args, kwargs, tuple(tuple(t.shape) for t in outputs), in_place,
-                               self.scopes[scope].module))
+                               self.scopes[scope].module, spelling))
         self.scopes[scope].calls.append(index)
         for i, tensor in enumerate(outputs):
             self.values[id(tensor)] = Value(index, i, tuple(tensor.shape), tensor.is_contiguous())
-            self.weights.pop(id(tensor), None)
         self.keep.append(result)
 
-    def add_input(self, tensor: torch.Tensor, name: str, position: int) -> None:
+    def add_input(self, tensor: torch.Tensor, position: int) -> None:
         self.values[id(tensor)] = Value(-1 - position, 0, tuple(tensor.shape), True)
         self.keep.append(tensor)
 
 
 def _tensors(result) -> list[torch.Tensor]:
-    """The tensors a call returned, in order (a tuple, a named tuple, a list, nested ones)."""
+    """The tensors a call returned, in order (a tuple, a named tuple, a list, a dict, nested ones)."""
     if isinstance(result, torch.Tensor):
         return [result]
+    if isinstance(result, dict):
+        result = list(result.values())
     if isinstance(result, (list, tuple)):
         found = []
         for item in result:
@@ -331,41 +413,76 @@ def _tensors(result) -> list[torch.Tensor]:
     return []
 
 
-def restore(saved) -> None:
-    """Every module's attributes as they were: its mode, and whatever its forward assigned (an anchor generator
-    keeps the anchors of its last call, which on the meta device would be meta tensors)."""
-    for m, attributes, parameters, buffers, children in saved:
-        for table, before in ((m._parameters, parameters), (m._buffers, buffers), (m._modules, children)):
-            table.clear()
-            table.update(before)
+# --- the pass, and everything it may change, put back ----------------------------------------------------------
+
+def _containers(attributes: dict) -> list[tuple[Any, Any]]:
+    """(container, a copy of its contents) of each dict, list or set a module holds (its caches, hook tables)."""
+    saved = []
+    for value in attributes.values():
+        if isinstance(value, dict):
+            saved.append((value, dict(value)))
+        elif isinstance(value, (list, set)):
+            saved.append((value, type(value)(value)))
+    return saved
+
+
+def snapshot(module: nn.Module) -> list:
+    """What a forward could change in each module: its attributes, the contents of the dicts and lists it holds, its
+    parameters' requires_grad. TorchScript modules run their own interpreter and are left alone."""
+    saved = []
+    for m in module.modules():
+        if isinstance(m, torch.jit.ScriptModule):
+            continue
+        attributes = dict(m.__dict__)
+        flags = [(p, p.requires_grad) for p in m.parameters(recurse=False)]
+        saved.append((m, attributes, _containers(attributes), flags))
+    return saved
+
+
+def restore(saved: list) -> None:
+    """Every module as snapshot() saw it."""
+    for m, attributes, containers, flags in saved:
+        for container, contents in containers:
+            container.clear()
+            if isinstance(container, list):
+                container.extend(contents)
+            else:
+                container.update(contents)
         m.__dict__.clear()
         m.__dict__.update(attributes)
+        for parameter, requires_grad in flags:
+            parameter.requires_grad_(requires_grad)
 
 
 def record(module: nn.Module, args: tuple, kwargs: dict, input_names: list[str], device: str) -> Recording:
     """Run module(*args, **kwargs) once under the recorder, in eval mode and without autograd; every module's
-    mode, attributes and hooks are as before afterwards."""
+    mode, attributes and hooks are as before afterwards, and so is the global random state."""
     recorder = Recorder(module, device)
     inputs: list[tuple[str, tuple[int, ...]]] = []
-    leaves = _tensors((args, list(kwargs.values())))
-    for position, (tensor, name) in enumerate(zip(leaves, input_names)):
-        recorder.add_input(tensor, name, position)
+    for position, (tensor, name) in enumerate(zip(_tensors((args, kwargs)), input_names)):
+        recorder.add_input(tensor, position)
         inputs.append((name, tuple(tensor.shape)))
-    saved = [(m, dict(m.__dict__), dict(m._parameters), dict(m._buffers), dict(m._modules)) for m in module.modules()]
+    saved = snapshot(module)
     handles = [nn.modules.module.register_module_forward_pre_hook(recorder.enter),
-               nn.modules.module.register_module_forward_hook(recorder.leave)]
+               nn.modules.module.register_module_forward_hook(recorder.leave, always_call=True)]
     try:
-        module.eval()
-        with recorder, torch.no_grad():
+        for m, *_ in saved:
+            m.training = False  # eval mode, without a module's own train(), which may do more (freeze a stage)
+        with recorder, torch.no_grad(), torch.random.fork_rng(devices=[]), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the model's own warnings are for its user's runs, not for this one
             module(*args, **kwargs)
-    except RecordError:
+    except KeyboardInterrupt:
         raise
-    except Exception as error:  # noqa: BLE001  the module's own code: said with the module that raised
-        raise RecordError(recorder._where(), error) from None
+    except BaseException as error:  # noqa: BLE001  the module's own code, even a SystemExit: said in one line
+        if recorder.failure and recorder.failure[0] == id(error):
+            where = recorder.failure[1]
+        else:
+            where = recorder.raised_in or recorder._where()
+        raise RecordError(where, error) from None
     finally:
         for handle in handles:
             handle.remove()
         restore(saved)
     if not recorder.calls:
-        raise CnnCostError("no torch function ran in the forward pass")
+        raise CnnCostError("its forward runs no torch function: there is nothing to count")
     return Recording(recorder.calls, recorder.scopes, inputs, device, recorder.called)

@@ -33,16 +33,23 @@ def unfused():
         torch.backends.mha.set_fastpath_enabled(fast)
 
 
-def torch_counts(module: torch.nn.Module, *args, **kwargs) -> tuple[int, int]:
-    """(parameters, multiply-adds) of module(*args, **kwargs) in eval mode, as torch counts them; the module's modes
-    are restored afterwards."""
+def counted_run(module: torch.nn.Module, *args, **kwargs) -> FlopCounterMode:
+    """FlopCounterMode after module(*args, **kwargs) in eval mode, unfused, without autograd; every submodule's mode
+    as before afterwards."""
     modes = [(m, m.training) for m in module.modules()]
     counter = FlopCounterMode(display=False)
     try:
-        module.eval()
+        for m, _ in modes:
+            m.training = False
         with unfused(), counter, torch.no_grad():
             module(*args, **kwargs)
     finally:
         for m, training in modes:
             m.training = training
+    return counter
+
+
+def torch_counts(module: torch.nn.Module, *args, **kwargs) -> tuple[int, int]:
+    """(parameters, multiply-adds) of module(*args, **kwargs) in eval mode, as torch counts them."""
+    counter = counted_run(module, *args, **kwargs)
     return sum(p.numel() for p in module.parameters()), counter.get_total_flops() // 2

@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from ..layers import layer_type, layer_types
+from ..layers.elementwise import SELECTIONS
 from .record import Call, Value, Weight
 
 
@@ -105,6 +106,40 @@ def _conv(call: Call, op: str) -> Result:
     return Lowered(op, attrs, (call.args[0],), tuple(w for w in (weight, bias) if w is not None))
 
 
+def _convolution(call: Call, op: str) -> Result:
+    """torch.convolution(input, weight, bias, stride, padding, dilation, transposed, output_padding, groups)."""
+    x, weight, bias = call.args[:3]
+    stride, padding, dilation, transposed, output_padding, groups = call.args[3:9]
+    n = len(shape_of(weight)) - 2
+    op = f"conv{'_transpose' if transposed else ''}{n}d"
+    attrs = dict(out_channels=weight.shape[1] * groups if transposed else weight.shape[0],
+                 kernel_size=tuple(weight.shape[2:]), stride=_tuple(stride), padding=_tuple(padding),
+                 dilation=_tuple(dilation), groups=groups, bias=bias is not None)
+    if transposed:
+        attrs["output_padding"] = _tuple(output_padding)
+    return Lowered(op, attrs, (x,), tuple(w for w in (weight, bias) if w is not None))
+
+
+def _tensordot(call: Call, op: str) -> Result:
+    """torch.tensordot as the einsum it is: dims a number of trailing and leading dims, or two lists."""
+    a, b = call.args[0], call.args[1]
+    dims = arg(call, 2, "dims", 2)
+    rank_a, rank_b = len(shape_of(a)), len(shape_of(b))
+    if isinstance(dims, int):
+        first, second = list(range(rank_a - dims, rank_a)), list(range(dims))
+    else:
+        first, second = ([dims[0]] if isinstance(dims[0], int) else list(dims[0]),
+                         [dims[1]] if isinstance(dims[1], int) else list(dims[1]))
+    letters = iter("abcdefghijklmnopqrstuvwxyz")
+    left = [next(letters) for _ in range(rank_a)]
+    right = [next(letters) for _ in range(rank_b)]
+    for i, j in zip(first, second):
+        right[j % rank_b] = left[i % rank_a]
+    summed = {left[i % rank_a] for i in first}
+    output = [c for c in left if c not in summed] + [c for c in right if c not in summed]
+    return Lowered("einsum", {"equation": f"{''.join(left)},{''.join(right)}->{''.join(output)}"}, (a, b))
+
+
 def _batch_norm(call: Call, op: str) -> Result:
     x = call.args[0]
     mean, var, weight, bias = (arg(call, i, key) for i, key in ((1, "running_mean"), (2, "running_var"),
@@ -172,10 +207,13 @@ def _prelu(call: Call, op: str) -> Result:
 
 
 def _along_dim(call: Call, op: str) -> Result:
+    """glu along its dim (the last by default); softmax along its dim, or the one torch picks when it is not given
+    (0 for 0, 1 and 3 dimensions, else 1)."""
+    x = call.args[0]
     dim = arg(call, 1, "dim")
     if dim is None:
-        return None
-    return Lowered(op, {"dim": dim}, (call.args[0],))
+        dim = -1 if op == "glu" else (0 if len(shape_of(x)) in (0, 1, 3) else 1)
+    return Lowered(op, {"dim": dim}, (x,))
 
 
 def _dropout(call: Call, op: str) -> Result:
@@ -196,11 +234,17 @@ def _adaptive_pool(call: Call, op: str) -> Result:
     return Lowered(op, {"output_size": tuple(call.outputs[0][-n:])}, (call.args[0],))
 
 
+UPSAMPLE_MODES = {"upsample_nearest": "nearest", "upsample_bilinear": "bilinear", "upsample_nearest2d": "nearest",
+                  "upsample_bilinear2d": "bilinear"}
+
+
 def _interpolate(call: Call, op: str) -> Result:
+    """The output size torch gave, and the mode: F.upsample_bilinear's is bilinear with aligned corners."""
     x, out = call.args[0], call.outputs[0]
     k = len(out) - 2
-    attrs = dict(size=tuple(out[-k:]), mode=arg(call, 3, "mode", "nearest"))
-    corners = arg(call, 4, "align_corners")
+    mode = UPSAMPLE_MODES.get(call.function) or arg(call, 3, "mode", "nearest")
+    attrs = dict(size=tuple(out[-k:]), mode=mode)
+    corners = True if call.function == "upsample_bilinear" else arg(call, 4, "align_corners")
     if corners is not None:
         attrs["align_corners"] = corners
     return Lowered(op, attrs, (x,))
@@ -226,8 +270,10 @@ def _linear(call: Call, op: str) -> Result:
 
 
 def _embedding(call: Call, op: str) -> Result:
-    weight = arg(call, 1, "weight")
-    return Lowered(op, dict(num_embeddings=weight.shape[0], embedding_dim=weight.shape[1]), (call.args[0],), (weight,))
+    indices, weight = call.args[0], arg(call, 1, "weight")
+    if isinstance(indices, Weight) and not isinstance(weight, Weight):  # torch.embedding(weight, indices)
+        indices, weight = weight, indices
+    return Lowered(op, dict(num_embeddings=weight.shape[0], embedding_dim=weight.shape[1]), (indices,), (weight,))
 
 
 def _matmul(call: Call, op: str) -> Result:
@@ -307,16 +353,6 @@ def _cell(call: Call, op: str) -> Result:
     return Lowered(op, attrs, (x, *states), tuple(w for w in (w_ih, w_hh, b_ih, b_hh) if w is not None))
 
 
-ELEMENTWISE = {"add", "sub", "mul", "div", "pow", "maximum", "minimum", "remainder", "fmod", "floor_divide", "atan2",
-               "eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor", "logical_not",
-               "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "and", "or", "xor", "invert", "exp", "exp2",
-               "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt", "abs", "neg", "sign", "sgn", "sin", "cos",
-               "tan", "asin", "acos", "atan", "sinh", "cosh", "erf", "erfc", "erfinv", "reciprocal", "square", "floor",
-               "ceil", "round", "trunc", "frac", "clamp", "clamp_min", "clamp_max", "where", "masked_fill", "lerp",
-               "addcmul", "addcdiv", "isnan", "isinf", "isfinite", "nan_to_num", "mod", "positive", "negative",
-               "xlogy", "hypot", "copysign", "heaviside", "logaddexp", "float_power", "triu", "tril"}
-
-
 def _elementwise(call: Call, op: str) -> Result:
     operands = tensors(call.args) + tensors(call.kwargs.values())
     name = call.function
@@ -326,19 +362,20 @@ def _elementwise(call: Call, op: str) -> Result:
         return Lowered("add" if name == "add" else "multiply", {"inplace": call.in_place}, operands)
     constant = next((a for a in call.args if isinstance(a, (int, float)) and not isinstance(a, bool)), None)
     attrs: dict = {"operation": name, "inplace": call.in_place}
-    if constant is not None and len(operands) == 1:
-        attrs["constant"] = float(constant)
+    if constant is not None and (len(operands) == 1 or name in SELECTIONS):  # x * 0.5; masked_fill(x, m, 0.0)
+        attrs["constant"] = constant
     return Lowered("elementwise", attrs, operands)
 
 
 def _reduce(call: Call, op: str) -> Result:
     x = call.args[0]
-    dim = arg(call, 1, "dim")
+    name = call.function
+    dim = arg(call, 1, "dim", call.kwargs.get("axis")) if name != "norm" else \
+        call.kwargs.get("dim", arg(call, 2, "dim"))
     if isinstance(dim, str) or (dim is not None and not isinstance(dim, (int, list, tuple))):
         return None
-    keepdim = bool(arg(call, 2, "keepdim", False)) if call.function not in ("var", "std", "norm") else \
-        bool(call.kwargs.get("keepdim", False))
-    name = call.function
+    # keepdim: x.sum(dim, keepdim); x.var(dim, unbiased, keepdim); torch.norm(x, p, dim, keepdim)
+    keepdim = bool(arg(call, 3 if name in ("var", "std", "norm") else 2, "keepdim", False))
     if name in ("max", "min"):
         if dim is None or is_tensor(dim):
             return Lowered("amax", {}, (x,)) if dim is None else _elementwise(call, op)
@@ -349,13 +386,9 @@ def _reduce(call: Call, op: str) -> Result:
     if name in ("var", "std"):
         correction = call.kwargs.get("correction", 0 if call.kwargs.get("unbiased") is False else 1)
         attrs["correction"] = int(correction) if correction is not None else 1
-    if name in ("norm", "vector_norm"):
-        p = arg(call, 1, "p", 2) if name == "norm" else arg(call, 1, "ord", 2)
+    if name == "norm":
+        p = arg(call, 1, "p", call.kwargs.get("ord", 2))
         attrs["p"] = p if isinstance(p, (int, float)) else 2
-        attrs.pop("dim", None)
-        dim = call.kwargs.get("dim", arg(call, 2, "dim"))
-        if dim is not None:
-            attrs["dim"] = _tuple(dim)
     if name in ("argmax", "argmin") and isinstance(attrs.get("dim"), tuple):
         return None
     if name in ("prod", "logsumexp", "cumsum", "cumprod") and isinstance(attrs.get("dim"), tuple):
@@ -457,6 +490,8 @@ def _split(call: Call, op: str) -> Result:
 
 
 def _narrow(call: Call, op: str) -> Result:
+    if call.function != "narrow":
+        return _split(call, op)
     x = call.args[0]
     dim, start, length = arg(call, 1, "dim"), arg(call, 2, "start"), arg(call, 3, "length")
     rank = len(shape_of(x))
@@ -467,13 +502,15 @@ def _narrow(call: Call, op: str) -> Result:
 
 
 def _select(call: Call, op: str) -> Result:
+    if call.function == "unbind":
+        return _split(call, op)
     x, dim, index = call.args[0], arg(call, 1, "dim"), arg(call, 2, "index")
     return Lowered("select", {"dim": dim, "index": index}, (x,))
 
 
 def _join(call: Call, op: str) -> Result:
     inputs = tensors(arg(call, 0, "tensors"))
-    return Lowered(op, {"dim": arg(call, 1, "dim", 0)}, inputs)
+    return Lowered(op, {"dim": arg(call, 1, "dim", call.kwargs.get("axis", 0))}, inputs)
 
 
 def _movement(call: Call, op: str) -> Result:
@@ -500,9 +537,7 @@ def _sort(call: Call, op: str) -> Result:
     if op == "topk":
         attrs = {"k": arg(call, 1, "k"), "dim": arg(call, 2, "dim", -1), "largest": bool(arg(call, 3, "largest", True))}
     else:
-        stable = call.kwargs.get("stable")
-        attrs = {"dim": arg(call, 1 if stable is None else 2, "dim", -1),
-                 "descending": bool(call.kwargs.get("descending", arg(call, 2, "descending", False)))}
+        attrs = {"dim": arg(call, 1, "dim", -1), "descending": bool(arg(call, 2, "descending", False))}
     return Lowered(op, attrs, (x,))
 
 
@@ -544,32 +579,18 @@ FAMILIES: dict[str, Handler] = {
     "arithmetic": _elementwise, "reduce": _reduce, "normalize": _normalize, "cumsum": _reduce, "view": _view,
     "flatten": _view, "reshape": _view, "permute": _view, "expand": _view, "getitem": _getitem, "slice": _narrow,
     "select": _select, "concat": _join, "stack": _join, "roll": _movement, "flip": _movement, "repeat": _movement,
-    "gather": _gather, "setitem": _setitem, "copy": _copy, "sort": _sort, "topk": _sort,
+    "gather": _gather, "setitem": _setitem, "copy": _copy, "sort": _sort, "topk": _sort, "constant": _constant,
 }
-EXTRA: dict[str, tuple[str, Handler]] = {
-    **{name: ("elementwise", _elementwise) for name in ELEMENTWISE},
-    **{name: ("slice", _split) for name in ("chunk", "split", "split_with_sizes", "tensor_split", "unbind")},
-    **{name: ("constant", _constant) for name in (
-        "zeros", "ones", "full", "empty", "arange", "range", "linspace", "logspace", "eye", "tensor", "as_tensor",
-        "rand", "randn", "randint", "randperm", "zeros_like", "ones_like", "full_like", "empty_like", "rand_like",
-        "randn_like", "new_zeros", "new_ones", "new_full", "new_empty", "new_tensor", "scalar_tensor",
-        "empty_strided", "meshgrid")},
-    **{name: ("copy", _copy) for name in ("detach", "float", "half", "double", "bfloat16", "type", "type_as", "cpu",
-                                           "cuda", "long", "int", "bool")},
-    **{name: ("setitem", _setitem) for name in ("fill", "zero", "copy", "index_fill", "masked_scatter", "index_put")},
-    **{name: ("reshape", _view) for name in ("reshape_as", "numpy_T")},
-    **{name: ("max", _reduce) for name in ("max", "min")},
-    **{name: ("argmax", _reduce) for name in ("argmax", "argmin")},
-    **{name: ("amax", _reduce) for name in ("amax", "amin")},
-}
+# Functions no layer type lists, as they are another's spelling: lowered by their own handler
+SPELLINGS: dict[str, tuple[str, Handler]] = {"convolution": ("conv2d", _convolution), "tensordot": ("einsum", _tensordot)}
 
 
 def _table() -> dict[str, tuple[str, Handler]]:
-    table = dict(EXTRA)
+    table = dict(SPELLINGS)
     for name, spec in layer_types().items():
         handler = FAMILIES.get(name) or FAMILIES.get(spec.family)
         for function in spec.torch_functions:
-            if handler is not None and function not in EXTRA:
+            if handler is not None:
                 table[function] = (name, handler)
     return table
 

@@ -112,10 +112,10 @@ def _initialise_lazy(module: nn.Module, spec: Any, batch: int) -> tuple[nn.Modul
             and m.has_uninitialized_params()]
     if not lazy:
         return module, []
-    twin = copy.deepcopy(module)
-    inputs = example_inputs(spec, batch, "cpu")
     try:
-        with torch.no_grad():
+        twin = copy.deepcopy(module)
+        with torch.no_grad(), torch.random.fork_rng(devices=[]):
+            inputs = example_inputs(spec, batch, "cpu")
             twin.eval()(*inputs.args, **inputs.kwargs)
     except Exception as error:  # noqa: BLE001  user code
         raise CnnCostError(f"its lazy modules ({type(lazy[0]).__name__}) could not be initialised by a forward pass: "
@@ -123,18 +123,24 @@ def _initialise_lazy(module: nn.Module, spec: Any, batch: int) -> tuple[nn.Modul
     return twin, [f"{len(lazy)} lazy module(s) initialised on a copy by one forward pass"]
 
 
+def needs_values(error: BaseException) -> bool:
+    """Whether a failure on the meta device is the code reading tensor values (x.item(), a branch on data, a copy to
+    the CPU, an op whose output size depends on the data), which only a pass with data can get past; a wrong shape
+    fails the same way on the CPU and is said at once."""
+    text = first_line(error).lower()
+    return isinstance(error, NotImplementedError) or "meta" in text or "data-dependent" in text
+
+
 def _record(module: nn.Module, spec: Any, batch: int) -> Recording:
-    """On the meta device; where the code needs tensor values, on the CPU with random data."""
+    """On the meta device; where the code needs tensor values, on the CPU with random data (or the tensors given)."""
     inputs = example_inputs(spec, batch, "meta")
     try:
         return record(module, inputs.args, inputs.kwargs, inputs.names, "meta")
-    except RecordError:
-        pass
-    except CnnCostError:
-        raise
-    except Exception:  # noqa: BLE001  a value read on the meta device (x.item(), a branch on data)
-        pass
-    inputs = example_inputs(spec, batch, "cpu")
+    except RecordError as error:
+        if not needs_values(error.error):
+            raise CnnCostError(f"in {error}") from None
+    with torch.random.fork_rng(devices=[]):  # the random input leaves the caller's random state as it was
+        inputs = example_inputs(spec, batch, "cpu")
     try:
         return record(module, inputs.args, inputs.kwargs, inputs.names, "cpu")
     except RecordError as error:
@@ -171,19 +177,32 @@ def _graph_from_module(module: nn.Module, input: Any, name: str, batch: int) -> 
     module, notes = unwrap(module)
     module, lazy_notes = _initialise_lazy(module, input, batch)
     notes += lazy_notes
+    if batch != 1 and _holds_tensors(input):
+        raise CnnCostError(f"{name}: a tensor is used as it is, batch included: give batch=1 (or a size, which "
+                           f"batch={batch} would be put in front of)")
     try:
         recording = _record(module, input, batch)
     except CnnCostError as error:
         raise CnnCostError(f"{name} failed on input {describe(input)} (batch {batch}) {error}{_rank_hint(input)}") \
             from None
+    except Exception as error:  # noqa: BLE001  never a traceback, even for cnncost's own mistake
+        raise CnnCostError(f"{name}: cnncost could not record its forward pass ({type(error).__name__}: "
+                           f"{first_line(error)}); please report this model") from None
     nodes, expected, lowering_notes = lower_recording(recording, module)
     first = recording.inputs[0][1]
-    graph_batch = first[0] if len(first) > 1 else 1
+    graph_batch = batch if not _holds_tensors(input) else (first[0] if len(first) > 1 else 1)
     graph = Graph.build(name, nodes, first, f"{name}, {METHODS[recording.device]}", batch=graph_batch)
-    params = sum(p.numel() for p in module.parameters())
-    buffers = sum(b.numel() for b in module.buffers())
+    params, buffers = sum(p.numel() for p in module.parameters()), sum(b.numel() for b in module.buffers())
     return TraceResult(graph, METHODS[recording.device], expected, params, buffers,
                        tuple(notes + lowering_notes))
+
+
+def _holds_tensors(spec: Any) -> bool:
+    if isinstance(spec, torch.Tensor):
+        return True
+    if isinstance(spec, dict):
+        return any(_holds_tensors(v) for v in spec.values())
+    return isinstance(spec, (list, tuple)) and any(_holds_tensors(v) for v in spec)
 
 
 def describe(spec: Any) -> str:
@@ -210,8 +229,5 @@ def _rank_hint(spec: Any) -> str:
     return ""
 
 
-def module_parameters(module: nn.Module) -> tuple[int, int]:
-    """(parameters, buffers) of a module, each tensor counted once, as torch counts them."""
-    return sum(p.numel() for p in module.parameters()), sum(b.numel() for b in module.buffers())
 
 

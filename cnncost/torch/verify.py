@@ -13,10 +13,11 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 from ..engine import propagate
+from ..errors import CnnCostError, first_line
 from ..graph import Graph
 from ..shapes import Shape
 from .network import build_module
-from .reference import unfused
+from .reference import counted_run, unfused
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ class Verification:
 
 def _sample(shape: tuple[int, ...], batch: int | None, device: str) -> torch.Tensor:
     """Random data of a shape, with the batch in front for a one-sample shape."""
-    return torch.randn(*((batch,) if batch is not None else ()), *shape, device=device)
+    return torch.randn(((batch,) if batch is not None else ()) + tuple(shape), device=device)
 
 
 def _shapes(output) -> tuple[tuple[int, ...], ...]:
@@ -134,18 +135,14 @@ def verify_module(module: torch.nn.Module, input, batch: int = 1, name: str | No
 
     module, _ = unwrap(module)
     name = name or type(module).__name__
-    inputs = example_inputs(input, batch, "cpu")  # the same tensors for both: a module's cost may depend on them
-    profile = profile_of(module, input=inputs.args if inputs.args else inputs.kwargs)
-    profile = dataclasses.replace(profile, name=name)
-    counter = FlopCounterMode(display=False)
-    modes = [(m, m.training) for m in module.modules()]
+    with torch.random.fork_rng(devices=[]):
+        inputs = example_inputs(input, batch, "cpu")  # the same tensors for both: a module's cost may depend on them
+    profile = dataclasses.replace(profile_of(module, input=inputs.args if inputs.args else inputs.kwargs), name=name)
     try:
-        module.eval()
-        with unfused(), counter, torch.no_grad():
-            module(*inputs.args, **inputs.kwargs)
-    finally:
-        for m, training in modes:
-            m.training = training
+        counter = counted_run(module, *inputs.args, **inputs.kwargs)
+    except Exception as error:  # noqa: BLE001  the module's own failure, in one line
+        raise CnnCostError(f"{name} failed in torch on input {input}: {type(error).__name__}: {first_line(error)}") \
+            from None
     root = type(module).__name__
     theirs = {("" if key == root else key[len(root) + 1:]): sum(count.values()) // 2
               for key, count in counter.get_flop_counts().items() if key != "Global"}
