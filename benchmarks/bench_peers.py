@@ -63,10 +63,20 @@ def compare(name: str, n_rounds: int) -> tuple[dict[str, list[float]], dict[str,
     counts[META] = flop_counter_count(meta_module, meta_x)
     candidates[META] = lambda: seconds(lambda: flop_counter_count(meta_module, meta_x))
     candidates[FORWARD] = lambda: seconds(lambda: forward(module, x))
-    candidates[FX] = lambda: seconds(lambda: torch.fx.symbolic_trace(module))
+    if traces(module):
+        candidates[FX] = lambda: seconds(lambda: torch.fx.symbolic_trace(module))
     traced = cnncost.profile(module, input=shape)
     counts[TRACED] = (traced.total.macs, traced.total.params)
     return rounds(candidates, n_rounds, lambda line: log(f"{name} {line}")), counts
+
+
+def traces(module) -> bool:
+    """Whether torch.fx can trace the module (not cnncost's GraphModule, whose forward loops over its nodes)."""
+    try:
+        torch.fx.symbolic_trace(module)
+    except Exception:  # noqa: BLE001
+        return False
+    return True
 
 
 def forward(module, x) -> None:
@@ -75,6 +85,8 @@ def forward(module, x) -> None:
 
 
 def time_cell(times: dict[str, list[float]], tool: str) -> str:
+    if tool not in times:
+        return "cannot trace"
     value = statistics.median(times[tool])
     text = f"{ms(value)} ms" if value < 1 else f"{value:.3g} s"
     return text if tool == CNNCOST else f"{text} ({times_x(ratio(times, tool, CNNCOST))})"

@@ -144,14 +144,30 @@ def _overrides() -> dict:
     return get_testing_overrides()
 
 
+_SIGNATURES: dict = {}
+
+
+def _signature(func) -> inspect.Signature | None:
+    """The signature torch documents for a function (torch.overrides' stand-ins), or None."""
+    if func not in _SIGNATURES:
+        try:
+            _SIGNATURES[func] = inspect.signature(_overrides()[func])
+        except (KeyError, TypeError, ValueError):
+            _SIGNATURES[func] = None
+    return _SIGNATURES[func]
+
+
 def positional(func, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
     """The arguments with those given by keyword, where the function takes them by position, moved to their place:
     torch.matmul(x, other=w) as torch.matmul(x, w)."""
     if not kwargs:
         return args, kwargs
+    signature = _signature(func)
+    if signature is None:
+        return args, kwargs
     try:
-        bound = inspect.signature(_overrides()[func]).bind(*args, **kwargs)
-    except (KeyError, TypeError, ValueError):
+        bound = signature.bind(*args, **kwargs)
+    except TypeError:
         return args, kwargs
     return bound.args, bound.kwargs
 
