@@ -19,7 +19,6 @@ import argparse
 import statistics
 
 import torch
-import torch.fx
 
 import cnncost
 from cnncost import Graph, layer
@@ -34,7 +33,6 @@ PROPAGATE = "cnncost propagate(graph)"
 TRACED = "cnncost profile(nn.Module)"
 META = "FlopCounterMode (meta)"
 FORWARD = "forward pass alone, no profiler"
-FX = "torch.fx symbolic_trace alone"
 
 
 def torch_module(graph: Graph, device: str = "cpu"):
@@ -63,20 +61,9 @@ def compare(name: str, n_rounds: int) -> tuple[dict[str, list[float]], dict[str,
     counts[META] = flop_counter_count(meta_module, meta_x)
     candidates[META] = lambda: seconds(lambda: flop_counter_count(meta_module, meta_x))
     candidates[FORWARD] = lambda: seconds(lambda: forward(module, x))
-    if traces(module):
-        candidates[FX] = lambda: seconds(lambda: torch.fx.symbolic_trace(module))
     traced = cnncost.profile(module, input=shape)
     counts[TRACED] = (traced.total.macs, traced.total.params)
     return rounds(candidates, n_rounds, lambda line: log(f"{name} {line}")), counts
-
-
-def traces(module) -> bool:
-    """Whether torch.fx can trace the module (not cnncost's GraphModule, whose forward loops over its nodes)."""
-    try:
-        torch.fx.symbolic_trace(module)
-    except Exception:  # noqa: BLE001
-        return False
-    return True
 
 
 def forward(module, x) -> None:
@@ -85,8 +72,6 @@ def forward(module, x) -> None:
 
 
 def time_cell(times: dict[str, list[float]], tool: str) -> str:
-    if tool not in times:
-        return "cannot trace"
     value = statistics.median(times[tool])
     text = f"{ms(value)} ms" if value < 1 else f"{value:.3g} s"
     return text if tool == CNNCOST else f"{text} ({times_x(ratio(times, tool, CNNCOST))})"
@@ -140,7 +125,7 @@ def main() -> None:
     times, counts = {}, {}
     for name in args.models:
         times[name], counts[name] = compare(name, args.rounds)
-    tools = [CNNCOST, PROPAGATE, TRACED, *PEERS, META, FORWARD, FX]
+    tools = [CNNCOST, PROPAGATE, TRACED, *PEERS, META, FORWARD]
     print("### Time per profile (median over rounds; in brackets, how many times cnncost profile(name)'s time)\n")
     print(markdown(["tool", *args.models], [[tool, *(time_cell(times[m], tool) for m in args.models)]
                                             for tool in tools]))

@@ -4,8 +4,10 @@ layer type (cnncost.torch.lowering), and say what could not be counted.
 The module is left as it was: no copy of its weights, no hook left behind, every submodule's train/eval mode and
 every requires_grad flag as before. It is recorded in eval mode, as cnncost counts inference.
 
-Measured choice of method (benchmarks/README.md): torch.fx's symbolic_trace alone takes longer on ResNet-152 than a
-whole recording on the meta device, and cannot follow data-dependent code, so cnncost records instead of tracing.
+Why record rather than trace with torch.fx (benchmarks/bench_modules.py, ResNet-152 from torchvision): fx's
+symbolic_trace alone takes about half a recording's time, but it gives no shapes; with the ShapeProp pass over a
+meta copy that gives them, fx takes about four times a recording. And fx cannot follow code that branches on a
+tensor's value or calls .item(), where a recording on the CPU simply runs it.
 """
 
 from __future__ import annotations
