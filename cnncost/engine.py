@@ -29,15 +29,15 @@ def propagate(graph: Graph, input: Shape | tuple[int, ...] | str | None = None, 
     width = dtype_bytes(dtype)
     per_sample = batch if graph.batch is None else 1  # what a per-sample count is multiplied by
     env: dict[str, Shape] = {INPUT: shape}
-    grows = graph.depends_on_input()  # what scales with the batch
+    grows = graph.depends_on_input  # what scales with the batch
     layers = []
     input_bytes = shape.numel * per_sample * width
-    types: dict[str, object] = {}
+    types: dict[str, tuple] = {}  # op -> (formula, whether it is an input of the network)
     for node in graph.nodes:
         inputs = tuple([env[source] for source in node.inputs])
-        spec = types.get(node.op) or types.setdefault(node.op, layer_type(node.op))
+        formula, is_input = types.get(node.op) or types.setdefault(node.op, _formula(node.op))
         try:
-            cost = spec.formula(*inputs, **node.attributes)
+            cost = formula(*inputs, **node.attributes)
         except InputMismatch as mismatch:
             a, b = node.inputs[mismatch.first], node.inputs[mismatch.second]
             raise ShapeError(f"{node.name}: cannot {node.op} {a!r} ({env[a]}) with {b!r} ({env[b]}): "
@@ -48,26 +48,26 @@ def propagate(graph: Graph, input: Shape | tuple[int, ...] | str | None = None, 
             attributes = ", ".join(f"{key}={value!r}" for key, value in node.attrs)
             raise GraphError(f"{node.name}: an attribute of {node.op} has the wrong type or value ({error}); "
                              f"its attributes: {attributes}") from None
-        env[node.name] = cost.output
+        env[node.name] = output = cost.output
         scale = per_sample if grows[node.name] else 1
-        if spec.source == "input":
-            input_bytes += cost.output.numel * scale * width
-        params, buffers = _counts(node, cost)
+        if is_input:
+            input_bytes += output.numel * scale * width
+        if node.counts is not None:  # the parameters and buffers first used here (none where it shares them)
+            params, buffers = node.counts
+        else:
+            params, buffers = (0, 0) if node.shares else (cost.params, cost.buffers)
         layers.append(LayerCost(  # positional: the fields in their order, name to scale
-            node.name, node.op, node.inputs, node.attrs, inputs, cost.output, params, buffers,
+            node.name, node.op, node.inputs, node.attrs, inputs, output, params, buffers,
             cost.macs * scale, cost.flops * scale,
-            0 if cost.in_place else cost.output.total_numel * scale * width, cost.in_place, cost.counted, scale,
+            0 if cost.in_place else output.total_numel * scale * width, cost.in_place, cost.counted, scale,
         ))
     return Profile(graph.name, shape, batch, canonical_dtype(dtype), width, tuple(layers),
                    _totals(layers, input_bytes, width), shapes_include_batch=graph.batch is not None)
 
 
-def _counts(node, cost) -> tuple[int, int]:
-    """The parameters and buffers first used at this node: the formula's, none for a node that reuses an earlier
-    node's, or the traced counts of a node that reuses some."""
-    if node.counts is not None:
-        return node.counts
-    return (0, 0) if node.shares else (cost.params, cost.buffers)
+def _formula(op: str) -> tuple:
+    spec = layer_type(op)
+    return spec.formula, spec.source == "input"
 
 
 def _totals(layers: list[LayerCost], input_bytes: int, width: int) -> Totals:

@@ -118,6 +118,7 @@ class Graph:
                 return node.name
         return self.nodes[-1].name
 
+    @cached_property
     def depends_on_input(self) -> dict[str, bool]:
         """For each name (and the input), whether its value depends on the network's input and so grows with the
         batch; a parameter or constant, and what is computed from them alone, does not."""

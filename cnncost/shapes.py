@@ -58,7 +58,7 @@ class Shape:
     @property
     def total_numel(self) -> int:
         """Elements of every tensor of the shape."""
-        return prod(self.dims) + sum(shape.numel for shape in self.also)
+        return prod(self.dims) + sum(shape.numel for shape in self.also) if self.also else prod(self.dims)
 
     def __len__(self) -> int:
         return len(self.dims)

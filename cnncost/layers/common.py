@@ -74,9 +74,11 @@ def window_output(size: int, kernel: int, stride: int, padding: int, dilation: i
 def sliding_sizes(x: Shape, sizes: tuple[int, ...], op: str, kernel: tuple[int, ...], stride: tuple[int, ...],
                   padding: tuple[int, ...], dilation: tuple[int, ...], ceil_mode: bool = False) -> tuple[int, ...]:
     """The output sizes of a sliding window over the spatial sizes; refuses an empty output, naming the sizes."""
-    require_positive(f"{op} kernel size", *kernel)
-    require_positive(f"{op} stride", *stride)
-    require_positive(f"{op} dilation", *dilation)
+    windows = (*kernel, *stride, *dilation)
+    if min(windows) < 1 or set(map(type, windows)) != {int}:  # one quick test; the named checks say which failed
+        require_positive(f"{op} kernel size", *kernel)
+        require_positive(f"{op} stride", *stride)
+        require_positive(f"{op} dilation", *dilation)
     if min(padding) < 0:
         raise ShapeError(f"{op} padding must not be negative, got {padding}")
     out = tuple(window_output(n, k, s, p, d, ceil_mode) for n, k, s, p, d in zip(sizes, kernel, stride, padding,

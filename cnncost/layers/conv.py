@@ -17,8 +17,9 @@ from .registry import Example, OpCost, register
 
 
 def _groups_divide(op: str, groups: int, in_channels: int, out_channels: int) -> None:
-    require_positive(f"{op} out_channels", out_channels)
-    require_positive(f"{op} groups", groups)
+    if type(out_channels) is not int or type(groups) is not int or min(out_channels, groups) < 1:
+        require_positive(f"{op} out_channels", out_channels)
+        require_positive(f"{op} groups", groups)
     if in_channels % groups or out_channels % groups:
         raise ShapeError(f"{op} groups={groups} must divide both the input channels ({in_channels}) "
                          f"and out_channels ({out_channels})")

@@ -90,7 +90,7 @@ def verify(graph: Graph, input=None, batch: int = 1, device: str = "meta") -> Ve
     counter = FlopCounterMode(display=False)
     with unfused(), counter, torch.no_grad():
         outputs = module(_sample(profile.input_shape.dims, per_sample, device), *extra)
-    grows = graph.depends_on_input()
+    grows = graph.depends_on_input
     counts = counter.get_flop_counts()
     prefix = f"{type(module).__name__}.nodes."
     checks = []
