@@ -22,7 +22,7 @@ def propagate(graph: Graph, input: Shape | tuple[int, ...] | str | None = None, 
             raise CnnCostError(f"{graph.name} was traced at batch {graph.batch}; trace it again for batch {batch}")
         shape, batch = graph.default_input, graph.batch
     else:
-        shape = graph.default_input if input is None else Shape.of(input)
+        shape = graph.default_input if input is None else _one_sample(graph, Shape.of(input))
         batch = 1 if batch is None else batch
     if type(batch) is not int or batch < 1:
         raise CnnCostError(f"batch must be a whole number of at least 1, got {batch!r}")
@@ -63,6 +63,17 @@ def propagate(graph: Graph, input: Shape | tuple[int, ...] | str | None = None, 
         ))
     return Profile(graph.name, shape, batch, canonical_dtype(dtype), width, tuple(layers),
                    _totals(layers, input_bytes, width), shapes_include_batch=graph.batch is not None)
+
+
+def _one_sample(graph: Graph, shape: Shape) -> Shape:
+    """The input, where it has as many dimensions as one sample of the network's (a batch is given apart)."""
+    expected = graph.default_input
+    if len(shape) == len(expected):
+        return shape
+    hint = (f"; the batch is given apart: input {Shape(shape.dims[1:])} with batch {shape.dims[0]} "
+            f"(--batch on the command line, batch= in Python)" if len(shape) == len(expected) + 1 else "")
+    raise ShapeError(f"{graph.name} takes one sample of {len(expected)} dimension(s), such as {expected}; "
+                     f"got {shape}{hint}")
 
 
 def _formula(op: str) -> tuple:
