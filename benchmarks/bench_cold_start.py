@@ -12,6 +12,7 @@ prints its summary at 3x224x224, batch 1, on the CPU, as a user's script would.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import subprocess
@@ -43,6 +44,10 @@ def commands(model: str) -> dict[str, list[str]]:
     }
 
 
+# As an installed package runs: with its bytecode cached. Where PYTHONDONTWRITEBYTECODE is set (as on the machine of
+# benchmarks/README.md) every process would compile every module it imports again (0.15 s for cnncost.torch alone).
+ENVIRONMENT = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+
 FIRST_CALL = """
 import time, torch, cnncost
 from cnncost.torch.network import build_module
@@ -64,18 +69,18 @@ print(kind, *times)
 def first_and_second(model: str, n: int) -> tuple[str, list[float], list[float]]:
     """(the module's kind, first-call and second-call seconds) of cnncost.profile(module) in n fresh processes."""
     firsts, seconds_ = [], []
-    for _ in range(n):
+    for _ in range(n + 1):  # the first process writes the bytecode, and is not counted
         out = subprocess.run([sys.executable, "-c", FIRST_CALL.format(model=model)], capture_output=True, text=True,
-                             check=True).stdout.split()
+                             check=True, env=ENVIRONMENT).stdout.split()
         kind, first, second = " ".join(out[:-2]), float(out[-2]), float(out[-1])
         firsts.append(first)
         seconds_.append(second)
-    return kind, firsts, seconds_
+    return kind, firsts[1:], seconds_[1:]
 
 
 def run(argv: list[str]) -> float:
     def once() -> None:
-        subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=True)
+        subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=True, env=ENVIRONMENT)
 
     return seconds(once)
 
@@ -87,7 +92,7 @@ def main() -> None:
     args = parser.parse_args()
     argvs = commands(args.model)
     for argv in argvs.values():
-        run(argv)  # warm the file cache: every round then starts from the same state
+        run(argv)  # warm the file and bytecode caches: every round then starts from the same state
     times = rounds({label: (lambda argv=argv: run(argv)) for label, argv in argvs.items()}, args.rounds, log)
     ours = next(iter(argvs))
     print(f"{machine()}\n\n{args.rounds} rounds; cnncost run as `{' '.join(argvs[ours])}`\n")

@@ -134,7 +134,7 @@ def main() -> None:
                                                          for m in args.models)] for tool in (CNNCOST, PROPAGATE,
                                                                                              TRACED)]))
     print("\n### Multiply-adds each tool reports (in brackets, the difference from cnncost)\n")
-    macs_tools = [CNNCOST, *PEERS, META]
+    macs_tools = [CNNCOST, TRACED, *PEERS, META]
     rows = [[tool, *(delta(counts[m][tool][0], counts[m][CNNCOST][0]) for m in args.models)] for tool in macs_tools]
     print(markdown(["tool", *args.models], rows))
     print("\n### Parameters each tool reports\n")

@@ -6,6 +6,7 @@ Everything is an integer count (elements, bytes, MACs, FLOPs); units appear only
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, NamedTuple
 
 from .shapes import Shape
@@ -111,7 +112,7 @@ class Profile:
         dims = self.input_shape.dims
         return Shape(dims[1:]) if self.shapes_include_batch and len(dims) > 1 else self.input_shape
 
-    @property
+    @cached_property
     def uncounted(self) -> tuple[LayerCost, ...]:
         """The layers whose cost is unknown: ops without a formula."""
         return tuple(cost for cost in self.layers if not cost.counted)

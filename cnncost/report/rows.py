@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from ..profile import LayerCost, Profile
@@ -112,6 +113,7 @@ def _kernel_text(value: Any) -> str:
     return str(value)
 
 
+@lru_cache(maxsize=None)
 def _default(op: str, attribute: str):
     """The default of an attribute in the layer type's formula (stride 1 for a conv, None for a pool)."""
     import inspect

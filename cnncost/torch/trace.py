@@ -4,10 +4,10 @@ layer type (cnncost.torch.lowering), and say what could not be counted.
 The module is left as it was: no copy of its weights, no hook left behind, every submodule's train/eval mode and
 every requires_grad flag as before. It is recorded in eval mode, as cnncost counts inference.
 
-Why record rather than trace with torch.fx (benchmarks/bench_modules.py, ResNet-152 from torchvision): fx's
-symbolic_trace alone takes about half a recording's time, but it gives no shapes; with the ShapeProp pass over a
-meta copy that gives them, fx takes about four times a recording. And fx cannot follow code that branches on a
-tensor's value or calls .item(), where a recording on the CPU simply runs it.
+Why record rather than trace with torch.fx (benchmarks/README.md, torchvision's modules): fx's symbolic_trace alone
+takes 0.5-1.3x a recording's time and gives no shapes; with the ShapeProp pass over a meta copy that gives them, fx
+takes 2.6-29x a recording. And fx cannot follow code that branches on a tensor's value or calls .item(), where a
+recording on the CPU simply runs it.
 """
 
 from __future__ import annotations
