@@ -40,7 +40,7 @@ def profile(model, input=None, batch: int = 1, dtype: str = "fp32", strict: bool
             result = propagate(source.graph, input=input, batch=batch, dtype=dtype)
     except CnnCostError as error:
         if isinstance(model, str) and model.lower().endswith(SPEC_SUFFIXES):  # say which file the layer is in
-            raise type(error)(f"{os.path.basename(model)}: {error}") from None
+            raise error.prefixed(f"{os.path.basename(model)}: ") from None
         raise
     if source.trace is not None:
         result = check_trace(result, source.trace)

@@ -48,7 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.input = input_sizes(args.input)
         return args.run(args)
     except CnnCostError as error:
-        print(f"cnncost: error: {error}", file=sys.stderr)
+        print(f"cnncost: error: {error.for_command_line()}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("cnncost: interrupted", file=sys.stderr)

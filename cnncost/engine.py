@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .errors import CnnCostError, GraphError, InputMismatch, ShapeError
+from .errors import CnnCostError, GraphError, InputMismatch, ShapeError, batch_fix, size_fix, worded
 from .graph import INPUT, Graph
 from .layers import layer_type
 from .profile import LayerCost, Profile, Totals
@@ -43,7 +43,7 @@ def propagate(graph: Graph, input: Shape | tuple[int, ...] | str | None = None, 
             raise ShapeError(f"{node.name}: cannot {node.op} {a!r} ({env[a]}) with {b!r} ({env[b]}): "
                              f"{mismatch.reason}") from None
         except CnnCostError as error:
-            raise type(error)(f"{node.name}: {error}") from None
+            raise error.prefixed(f"{node.name}: ") from None
         except (TypeError, ValueError, ArithmeticError) as error:  # an attribute of the wrong type or value
             attributes = ", ".join(f"{key}={value!r}" for key, value in node.attrs)
             raise GraphError(f"{node.name}: an attribute of {node.op} has the wrong type or value ({error}); "
@@ -66,14 +66,24 @@ def propagate(graph: Graph, input: Shape | tuple[int, ...] | str | None = None, 
 
 
 def _one_sample(graph: Graph, shape: Shape) -> Shape:
-    """The input, where it has as many dimensions as one sample of the network's (a batch is given apart)."""
+    """The input, where it is one sample laid out as the network's is (channels first; the batch given apart)."""
     expected = graph.default_input
-    if len(shape) == len(expected):
-        return shape
-    hint = (f"; the batch is given apart: input {Shape(shape.dims[1:])} with batch {shape.dims[0]} "
-            f"(--batch on the command line, batch= in Python)" if len(shape) == len(expected) + 1 else "")
-    raise ShapeError(f"{graph.name} takes one sample of {len(expected)} dimension(s), such as {expected}; "
-                     f"got {shape}{hint}")
+    if len(shape) == len(expected) + 1:
+        raise worded(ShapeError, f"{graph.name} takes one sample of {len(expected)} dimension(s), such as "
+                     f"{expected}; got {shape}: the batch is given apart, did you mean {{}} with {{}}?",
+                     size_fix(shape.dims[1:]), batch_fix(shape[0]))
+    if len(shape) != len(expected):
+        raise ShapeError(f"{graph.name} takes one sample of {len(expected)} dimension(s), such as {expected}; "
+                         f"got {shape}")
+    if looks_channels_last(shape.dims, expected.dims[0]):
+        raise worded(ShapeError, f"{graph.name} reads its input channels first ({expected}); {shape} looks "
+                     "channels last: did you mean {}?", size_fix((shape[-1], *shape.dims[:-1])))
+    return shape
+
+
+def looks_channels_last(dims: tuple[int, ...], channels: int) -> bool:
+    """HxWxC given where CxHxW is read: an image's channel count (1, 3 or 4) last, and a size first."""
+    return len(dims) >= 2 and channels in (1, 3, 4) and dims[-1] == channels and dims[0] > 4
 
 
 def _formula(op: str) -> tuple:

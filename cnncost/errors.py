@@ -2,9 +2,55 @@
 
 from __future__ import annotations
 
+import copy
+from dataclasses import dataclass
+
 
 class CnnCostError(Exception):
-    """Base class: a problem with the user's input, never a bug in cnncost."""
+    """Base class: a problem with the user's input, never a bug in cnncost.
+
+    command_line is the same message worded for the command line, where its fix differs from Python's
+    (`--input 3x224x224` where Python says `input=(3, 224, 224)`); str(error) is Python's wording.
+    """
+
+    def __init__(self, *args, command_line: str | None = None) -> None:
+        super().__init__(*args)
+        self.command_line = command_line
+
+    def for_command_line(self) -> str:
+        return self.command_line or str(self)
+
+    def prefixed(self, prefix: str) -> "CnnCostError":
+        """The same error with prefix before its message, in both wordings: 'conv1: ' + message."""
+        error = copy.copy(self)
+        error.args = (prefix + str(self),)
+        error.command_line = prefix + self.command_line if self.command_line else None
+        return error
+
+
+@dataclass(frozen=True)
+class Fix:
+    """One fix, as Python and the command line spell it."""
+
+    python: str
+    command_line: str
+
+
+def size_fix(dims) -> Fix:
+    """input=(3, 224, 224) / --input 3x224x224."""
+    dims = tuple(dims)
+    return Fix(f"input={dims}", "--input " + "x".join(map(str, dims)))
+
+
+def batch_fix(batch: int | None = None) -> Fix:
+    """batch=8 / --batch 8; without a size, batch= / --batch."""
+    return Fix(f"batch={batch}", f"--batch {batch}") if batch is not None else Fix("batch=", "--batch")
+
+
+def worded(kind: type, template: str, *fixes: Fix) -> CnnCostError:
+    """An error of that kind whose message names each fix in the caller's words: template holds one {} per fix."""
+    return kind(template.format(*(fix.python for fix in fixes)),
+                command_line=template.format(*(fix.command_line for fix in fixes)))
 
 
 class UnknownNameError(CnnCostError, KeyError):

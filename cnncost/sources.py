@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import CnnCostError, first_line
+from .errors import CnnCostError, Fix, close_matches, UnknownNameError, first_line, size_fix, worded
 from .graph import Graph
 
 SPEC_SUFFIXES = (".toml", ".json")
@@ -38,7 +38,8 @@ def is_module_path(text: str) -> bool:
 
 
 def load_source(model: Any, input: Any = None, batch: int = 1) -> Source:
-    """The graph of a name, spec file, module path, nn.Module or Graph (a module is recorded at input and batch)."""
+    """The graph of a name, spec file, module path, nn.Module (or its class or factory) or Graph (a module is recorded
+    at input and batch)."""
     if isinstance(model, Graph):
         return Source(model)
     if isinstance(model, str):
@@ -48,13 +49,19 @@ def load_source(model: Any, input: Any = None, batch: int = 1) -> Source:
             return Source(read_spec(model))
         if is_module_path(model):
             return _traced(import_module_object(model), model, input, batch)
-        from .zoo import create
-
-        return Source(create(model))
+        return Source(_built_in(model))
     if _is_torch_module(model):
         return _traced(model, type(model).__name__, input, batch)
+    if callable(model) and _is_torch_loaded():
+        name = getattr(model, "__qualname__", type(model).__name__)
+        return _traced(module_from(model, name), name, input, batch)
     raise CnnCostError(f"cannot profile a {type(model).__name__}: give an architecture name, a spec file, "
-                       "a module path (pkg.mod:Net), an nn.Module or a Graph")
+                       "a module path (pkg.mod:Net), an nn.Module (or its class or a function that makes one) "
+                       "or a Graph")
+
+
+def _is_torch_loaded() -> bool:
+    return "torch" in sys.modules
 
 
 def _is_torch_module(value: Any) -> bool:
@@ -62,9 +69,53 @@ def _is_torch_module(value: Any) -> bool:
     return torch is not None and isinstance(value, torch.nn.Module)
 
 
+def _built_in(name: str) -> Graph:
+    """A built-in architecture; for a name that is not one, what the user probably meant."""
+    from .zoo import create
+    from .zoo.torchvision_names import torchvision_path
+
+    try:
+        return create(name)
+    except UnknownNameError:
+        path = Path(name)
+        if path.suffix.lower() == ".py" and not path.is_file():
+            raise CnnCostError(f"no such file: {name}") from None
+        if path.suffix.lower() == ".py":
+            raise CnnCostError(f"{name}: a Python file needs the name of the module, class or function in it, "
+                               f"such as {name}:{_module_names(path) or 'Net'}") from None
+        if path.suffix.lower() in (".yaml", ".yml"):
+            raise CnnCostError(f"{name}: spec files are .toml or .json (cnncost reads no YAML): write it as "
+                               f"{path.with_suffix('.toml').name} (`cnncost spec` shows the format)") from None
+        if path.suffix or path.is_file():
+            raise CnnCostError(f"{name} is not a built-in architecture; a spec file is .toml or .json, a Python "
+                               f"file is given with the object in it, as net.py:Net") from None
+        torchvision = torchvision_path(name)
+        if torchvision:
+            path, size = torchvision
+            raise worded(UnknownNameError, f"{name} is not built in; torchvision's is {{}} (with torchvision "
+                         "installed); 'cnncost list' shows the built-in ones",
+                         Fix(f"profile({path!r}, input={size})",
+                             f"{path} --input {'x'.join(map(str, size))}")) from None
+        raise
+
+
+def _module_names(path: Path) -> str:
+    """The classes and functions a Python file defines, 'Net' or 'Net (or build, Head)', read without running it."""
+    import ast
+
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return ""
+    names = [node.name for node in tree.body if isinstance(node, (ast.ClassDef, ast.FunctionDef))
+             and not node.name.startswith("_")]
+    return names[0] + (f" (or {', '.join(names[1:4])})" if len(names) > 1 else "") if names else ""
+
+
 def _traced(module: Any, name: str, input: Any, batch: int) -> Source:
     if input is None:
-        raise CnnCostError(f"{name}: a torch module needs an input size, such as --input 3x224x224")
+        raise worded(CnnCostError, f"{name}: a torch module needs an input size, such as {{}}",
+                     size_fix((3, 224, 224)))
     from .torch.trace import graph_from_module
 
     result = graph_from_module(module, input, name, batch)
@@ -76,14 +127,23 @@ def import_module_object(text: str):
     with no arguments."""
     from .torch import require_torch
 
-    torch = require_torch()
+    require_torch()
     target, _, attribute = text.rpartition(":")
     module = _import(target)
     value: Any = module
     for part in attribute.split("."):
         if not hasattr(value, part):
-            raise CnnCostError(f"{target} has no attribute {attribute!r}")
+            public = [name for name in dir(value) if not name.startswith("_")]
+            raise CnnCostError(f"{target} has no attribute {attribute!r}{close_matches(part, public)}")
         value = getattr(value, part)
+    return module_from(value, text)
+
+
+def module_from(value: Any, text: str):
+    """An nn.Module itself, or the one a class or function makes when called with no arguments."""
+    from .torch import require_torch
+
+    torch = require_torch()
     if isinstance(value, torch.nn.Module):
         return value
     if not callable(value):
@@ -91,7 +151,8 @@ def import_module_object(text: str):
     try:
         built = value()
     except Exception as error:  # noqa: BLE001  user code: any failure is reported in one line
-        raise CnnCostError(f"{text}() failed: {type(error).__name__}: {first_line(error)}") from None
+        raise CnnCostError(f"{text}() failed: {type(error).__name__}: {first_line(error)} (a class or function "
+                           "is called with no arguments: give an instance for any other)") from None
     if not isinstance(built, torch.nn.Module):
         raise CnnCostError(f"{text}() returned a {type(built).__name__}, not an nn.Module")
     return built

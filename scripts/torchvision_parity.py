@@ -24,6 +24,7 @@ import time
 import warnings
 
 import torch
+import torchvision
 import torchvision.models as tvm
 from torch.utils.flop_counter import FlopCounterMode
 
@@ -121,8 +122,21 @@ def modules(groups: list[str], only: set[str]) -> int:
     return failures
 
 
+def names_listed() -> int:
+    """1 where cnncost's list of torchvision's models (for its hints) is no longer torchvision's, else 0."""
+    from cnncost.zoo.torchvision_names import TORCHVISION_MODELS
+
+    listed = {module.__name__: tuple(sorted(tvm.list_models(module=module))) for module in GROUPS.values()}
+    if listed == TORCHVISION_MODELS:
+        return 0
+    print(f"cnncost/zoo/torchvision_names.py differs from torchvision {torchvision.__version__}'s list_models()")
+    return 1
+
+
 def main(argv: list[str]) -> int:
     warnings.filterwarnings("ignore")
+    if names_listed():
+        return 1
     asked = [a for a in argv if a in GROUPS or a == "builtins"]
     only = {a for a in argv if a not in asked}
     failures = 0

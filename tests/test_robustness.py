@@ -66,7 +66,6 @@ CASES = [
     (["table", "alexnet", "--input", "3.5x224x224"], "malformed size '3.5x224x224'"),
     (["table", "alexnet", "--input", ""], "malformed size ''"),
     (["table", "resnet50", "--input", "3x224"], "resnet50 takes one sample of 3 dimension(s), such as 3x224x224; got 3x224"),
-    (["table", "resnet50", "--input", "1x3x224x224"], "the batch is given apart: input 3x224x224 with batch 1 (--batch"),
     (["table", "alexnet", "--input", "3x6x6"], "conv1: output would be 0x0 from 3x6x6"),
     (["table", "vgg16", "--input", "3x16x16"], "pool5: output would be 0x0 from 512x1x1"),
     (["table", "googlenet", "--input", "3x1x1"], "output would be 0x0"),

@@ -21,7 +21,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from ..errors import CnnCostError, first_line
+from ..engine import looks_channels_last
+from ..errors import CnnCostError, Fix, batch_fix, first_line, size_fix, worded
 from ..graph import Graph
 from ..shapes import Shape
 from .lowering import lower_recording
@@ -185,8 +186,8 @@ def _graph_from_module(module: nn.Module, input: Any, name: str, batch: int) -> 
     try:
         recording = _record(module, input, batch)
     except CnnCostError as error:
-        raise CnnCostError(f"{name} failed on input {describe(input)} (batch {batch}) {error}{_rank_hint(input)}") \
-            from None
+        raise worded(CnnCostError, f"{name} failed on input {describe(input)} (batch {batch}) {error}"
+                     .replace("{", "{{").replace("}", "}}") + _hint(input), *_fixes(input)) from None
     except Exception as error:  # noqa: BLE001  never a traceback, even for cnncost's own mistake
         raise CnnCostError(f"{name}: cnncost could not record its forward pass ({type(error).__name__}: "
                            f"{first_line(error)}); please report this model") from None
@@ -220,15 +221,25 @@ def describe(spec: Any) -> str:
     return repr(spec)
 
 
-def _rank_hint(spec: Any) -> str:
-    """A hint where the input size looks like it includes the batch: (1, 3, 64, 64)."""
-    if _is_shape(spec) and not isinstance(spec, (str, Shape)) and len(spec) == 4 and spec[0] == 1:
-        return (f" (an input size is one sample, without the batch: did you mean input={tuple(spec[1:])}? "
-                "the batch size goes in batch=)")
-    if isinstance(spec, str) and spec.count("x") == 3 and spec.split("x")[0] == "1":
-        return f" (an input size is one sample, without the batch: did you mean --input {spec[2:]}? the batch " \
-               "size goes in --batch)"
-    return ""
+def _fixes(spec: Any) -> tuple[Fix, ...]:
+    """The likely fix of an input size that failed: its batch given in the size ((1, 3, 64, 64)), or its channels
+    last ((64, 64, 3)); none for anything else."""
+    if not _is_shape(spec):
+        return ()
+    dims = Shape.of(spec).dims
+    if len(dims) == 4 and dims[0] == 1:
+        return size_fix(dims[1:]), batch_fix()
+    if len(dims) == 3 and looks_channels_last(dims, dims[-1]):
+        return (size_fix((dims[-1], *dims[:-1])),)
+    return ()
+
+
+def _hint(spec: Any) -> str:
+    """The words around _fixes(spec), with a {} for each."""
+    fixes = len(_fixes(spec))
+    if fixes == 2:
+        return " (an input size is one sample, without the batch: did you mean {}? the batch size goes in {})"
+    return " (sizes are channels first: did you mean {}?)" if fixes == 1 else ""
 
 
 
