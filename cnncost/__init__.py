@@ -12,7 +12,7 @@ import os
 
 from .budget import BudgetExceeded, assert_budget, check_budget
 from .engine import propagate
-from .errors import CnnCostError, GraphError, ShapeError, UnknownNameError
+from .errors import CnnCostError, CnnCostWarning, GraphError, ShapeError, UnknownNameError
 from .graph import INPUT, Graph, Node, layer
 from .profile import LayerCost, Profile, Totals
 from .shapes import Shape
@@ -44,6 +44,8 @@ def profile(model, input=None, batch: int = 1, dtype: str = "fp32", strict: bool
         raise
     if source.trace is not None:
         result = check_trace(result, source.trace)
+    if source.notes:
+        result = dataclasses.replace(result, notes=result.notes + source.notes)
     if strict and result.uncounted:
         raise CnnCostError(f"{len(result.uncounted)} layer(s) have no cost formula: {uncounted_summary(result)}")
     return result
@@ -89,5 +91,5 @@ def check_trace(result: Profile, trace) -> Profile:
     return dataclasses.replace(result, notes=tuple(notes))
 
 
-__all__ = ["BudgetExceeded", "assert_budget", "check_budget", "check_trace", "CnnCostError", "Graph", "GraphError", "INPUT", "LayerCost", "Node", "Profile", "Shape", "ShapeError",
+__all__ = ["BudgetExceeded", "assert_budget", "check_budget", "check_trace", "CnnCostError", "CnnCostWarning", "Graph", "GraphError", "INPUT", "LayerCost", "Node", "Profile", "Shape", "ShapeError",
            "Totals", "UnknownNameError", "create", "layer", "list_models", "profile", "propagate"]

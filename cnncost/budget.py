@@ -3,7 +3,8 @@
     from cnncost import profile, assert_budget
     assert_budget(profile("resnet50"), max_params="30M", max_macs="5G", max_memory="120MB")
 
-Counts take decimal suffixes (k = 10^3, M = 10^6, G = 10^9, T = 10^12); memory takes B, KB, MB, GB with
+Counts take decimal suffixes (k = 10^3, M = 10^6, G = 10^9, T = 10^12), or none (15000000, 15_000_000, 1.5e7,
+a Python int or float); memory takes B, KB, MB, GB with
 KB = 1024 bytes, as everywhere in cnncost; latency takes s, ms, us. Memory is the activation size: the sum
 of the layers' outputs, as the table's total.
 """
@@ -20,7 +21,7 @@ COUNT_UNITS = {"": 1, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
 BYTE_UNITS = {"B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3, "TB": 1024**4, "KIB": 1024, "MIB": 1024**2,
               "GIB": 1024**3}
 TIME_UNITS = {"S": Fraction(1), "MS": Fraction(1, 10**3), "US": Fraction(1, 10**6)}
-_NUMBER = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$")
+_NUMBER = re.compile(r"^\s*(\d[\d_]*(?:\.\d+)?(?:[eE][+-]?\d+)?)\s*([a-zA-Z]*)\s*$")  # 15M, 1.5e7, 15_000_000
 
 
 class BudgetExceeded(AssertionError):
@@ -34,8 +35,8 @@ def _parse(text: str | int | float, units: dict, what: str, default_unit: str):
     unit = match.group(2).upper() if match else None
     if not match or unit not in units and not (unit == "" and default_unit in units):
         known = ", ".join(u for u in units if u) or "none"
-        raise CnnCostError(f"malformed {what} {text!r}: a number with a unit ({known})")
-    return Fraction(match.group(1)) * units[unit or default_unit]
+        raise CnnCostError(f"malformed {what} {text!r}: a number (such as 15, 1.5 or 1.5e7) with a unit ({known})")
+    return Fraction(match.group(1).replace("_", "")) * units[unit or default_unit]
 
 
 def parse_count(text) -> int:

@@ -9,11 +9,12 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import sys
+import warnings
 from typing import Sequence
 
 from . import commands as command_package
-from .commands.common import Parser, input_sizes
-from .errors import CnnCostError
+from .commands.common import PRINTED, Parser, input_sizes
+from .errors import CnnCostError, CnnCostWarning
 
 
 def command_modules() -> list[str]:
@@ -33,6 +34,19 @@ def build_parser() -> Parser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
+    PRINTED.clear()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", CnnCostWarning)
+        code = _main(argv)
+    if code != 2:  # after bad input, the one error line alone
+        for warning in caught:
+            if issubclass(warning.category, CnnCostWarning) and str(warning.message) not in PRINTED:
+                PRINTED.add(str(warning.message))
+                print(f"cnncost: warning: {warning.message}", file=sys.stderr)
+    return code
+
+
+def _main(argv: Sequence[str] | None) -> int:
     try:
         parser = build_parser()
         args = parser.parse_args(argv)

@@ -28,6 +28,11 @@ class CnnCostError(Exception):
         return error
 
 
+class CnnCostWarning(UserWarning):
+    """Something the user should look at that does not stop the profile (a spec layer whose output nothing reads);
+    the command line prints it as a 'cnncost: warning:' line instead."""
+
+
 @dataclass(frozen=True)
 class Fix:
     """One fix, as Python and the command line spell it."""

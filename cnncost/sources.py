@@ -13,11 +13,12 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import sys
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import CnnCostError, Fix, close_matches, UnknownNameError, first_line, size_fix, worded
+from .errors import CnnCostError, CnnCostWarning, Fix, close_matches, UnknownNameError, first_line, size_fix, worded
 from .graph import Graph
 
 SPEC_SUFFIXES = (".toml", ".json")
@@ -29,6 +30,7 @@ class Source:
 
     graph: Graph
     trace: Any = None  # cnncost.torch.trace.TraceResult for a torch module
+    notes: tuple[str, ...] = ()  # what the user should look at: a spec file's layers that nothing reads
 
 
 def is_module_path(text: str) -> bool:
@@ -44,9 +46,13 @@ def load_source(model: Any, input: Any = None, batch: int = 1) -> Source:
         return Source(model)
     if isinstance(model, str):
         if model.lower().endswith(SPEC_SUFFIXES):
-            from .spec import read_spec
+            from .spec import read_spec, spec_notes
 
-            return Source(read_spec(model))
+            graph = read_spec(model)
+            notes = tuple(f"{Path(model).name}: {note}" for note in spec_notes(graph))
+            for note in notes:
+                warnings.warn(note, CnnCostWarning, stacklevel=3)
+            return Source(graph, notes=notes)
         if is_module_path(model):
             return _traced(import_module_object(model), model, input, batch)
         return Source(_built_in(model))

@@ -40,7 +40,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .errors import CnnCostError, GraphError, UnknownNameError
+from .errors import CnnCostError, GraphError, UnknownNameError, close_matches
 from .graph import INPUT, Graph, Node
 from .layers import layer_type
 
@@ -144,6 +144,11 @@ def _block_nodes(entry: dict, name: str, where: str, blocks: dict, file: str, pr
     if not isinstance(body, list) or not body:
         raise SpecError(f"{file}: blocks.{block_name}: 'layers' must be a non-empty list")
     arguments = {key: value for key, value in entry.items() if key not in ("name", "block", "inputs")}
+    parameters = _block_parameters(body)
+    for key in arguments:
+        if key not in parameters:
+            raise SpecError(f"{where}: block {block_name!r} has no parameter {key!r}{close_matches(key, parameters)}; "
+                            f"its parameters: {', '.join(sorted(parameters)) or 'none'}")
     inputs = entry.get("inputs", [])
     block_input = inputs[0] if isinstance(inputs, list) and inputs else (inputs if isinstance(inputs, str) else previous)
     nodes = []
@@ -156,6 +161,28 @@ def _block_nodes(entry: dict, name: str, where: str, blocks: dict, file: str, pr
             bound["inputs"] = ["$input"]
         nodes.append(_node(bound, bound["name"], f"{item_where} ({bound['name']})", f"{name}.", block_input))
     return nodes
+
+
+def _block_parameters(body: list) -> set[str]:
+    """The "$name" values a block's layers use: the keys a use of the block may give."""
+    return {value[1:] for item in body if isinstance(item, dict) for value in item.values()
+            if isinstance(value, str) and value.startswith("$") and value != "$input"}
+
+
+def unread_layers(graph: Graph) -> list[str]:
+    """The layers whose output no other layer reads, but for the network's output: a branch left out of an
+    'inputs' list, most often."""
+    readers = graph.consumers()
+    return [node.name for node in graph.nodes if not readers[node.name] and node.name != graph.nodes[-1].name]
+
+
+def spec_notes(graph: Graph) -> tuple[str, ...]:
+    """What a spec file's graph should be looked at for: its unread layers."""
+    unread = unread_layers(graph)
+    if not unread:
+        return ()
+    return (f"{', '.join(unread)}: read by no layer, so not part of the network's output (a name missing from an "
+            f"'inputs' list?); the table still counts {'it' if len(unread) == 1 else 'them'}",)
 
 
 def _bind(item: Any, arguments: dict, where: str) -> dict:

@@ -73,10 +73,14 @@ def emit(text: str, path: str | None) -> None:
     write_atomic(path, text)
 
 
+PRINTED: set[str] = set()  # the warnings printed in this run of the command line, each printed once
+
+
 def warn(result) -> None:
     """The profile's notes that need the user's attention, one line each on standard error."""
     for note in result.notes:
-        if not note.startswith("recorded "):
+        if not note.startswith("recorded ") and note not in PRINTED:
+            PRINTED.add(note)
             print(f"cnncost: warning: {note}", file=sys.stderr)
 
 
