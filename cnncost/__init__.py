@@ -25,7 +25,8 @@ def profile(model, input=None, batch: int = 1, dtype: str = "fp32", strict: bool
     """Profile a network at input C×H×W (default: the network's own) for a batch and dtype.
 
     model: a built-in name ('alexnet'), a spec file ('net.toml'), a module path ('pkg.mod:Net', 'net.py:Net'),
-    an nn.Module (input required) or a Graph. strict makes an op without a cost formula an error.
+    an nn.Module, its class or a function that makes one (input required), or a Graph. strict makes an op without
+    a cost formula an error.
     """
     from .sources import SPEC_SUFFIXES, load_source
 
@@ -49,6 +50,25 @@ def profile(model, input=None, batch: int = 1, dtype: str = "fp32", strict: bool
     if strict and result.uncounted:
         raise CnnCostError(f"{len(result.uncounted)} layer(s) have no cost formula: {uncounted_summary(result)}")
     return result
+
+
+def time_forward(model, input=None, batch: int = 1, dtype: str = "fp32", device: str = "cpu",
+                 min_run_time: float = 0.5):
+    """Profile model and time its whole forward pass with torch.utils.benchmark: what a latency budget is checked
+    against, as in assert_budget(cnncost.time_forward(Net(), input=(3, 224, 224)), max_latency="20ms").
+
+    Takes what profile takes; a built-in or spec network is built with cnncost's torch builders. The result has
+    .profile and .forward_median (seconds). The caller's module is timed on a copy, and left as it was.
+    """
+    from .sources import module_from
+    from .torch import require_torch
+
+    torch = require_torch()
+    if callable(model) and not isinstance(model, (str, Graph, torch.nn.Module)):
+        model = module_from(model, getattr(model, "__qualname__", type(model).__name__))
+    from .torch.bench import time_forward as timed
+
+    return timed(profile(model, input=input, batch=batch, dtype=dtype), model, device, min_run_time)
 
 
 def _tensor_counts(cost: LayerCost) -> str:
@@ -92,4 +112,4 @@ def check_trace(result: Profile, trace) -> Profile:
 
 
 __all__ = ["BudgetExceeded", "assert_budget", "check_budget", "check_trace", "CnnCostError", "CnnCostWarning", "Graph", "GraphError", "INPUT", "LayerCost", "Node", "Profile", "Shape", "ShapeError",
-           "Totals", "UnknownNameError", "create", "layer", "list_models", "profile", "propagate"]
+           "Totals", "UnknownNameError", "create", "layer", "list_models", "profile", "propagate", "time_forward"]

@@ -1,7 +1,8 @@
 """Budgets: limits on a network's parameters, MACs, FLOPs, activation memory and latency, for CI.
 
-    from cnncost import profile, assert_budget
+    from cnncost import profile, assert_budget, time_forward
     assert_budget(profile("resnet50"), max_params="30M", max_macs="5G", max_memory="120MB")
+    assert_budget(time_forward("resnet50"), max_latency="200ms", max_params="30M")   # times the forward pass
 
 Counts take decimal suffixes (k = 10^3, M = 10^6, G = 10^9, T = 10^12), or none (15000000, 15_000_000, 1.5e7,
 a Python int or float); memory takes B, KB, MB, GB with
@@ -99,8 +100,8 @@ def check_budget(result, max_params=None, max_macs=None, max_flops=None, max_mem
     if max_latency is not None:
         latency = getattr(result, "forward_median", None)
         if latency is None:
-            raise CnnCostError("a latency budget needs a timed run: pass a bench result "
-                               "(cnncost.torch.bench.bench) or use `cnncost check --max-latency`")
+            raise CnnCostError("a latency budget needs a timed run: pass cnncost.time_forward(model, input=...) "
+                               "instead of a profile")
         checks.append(Check("latency", Fraction(latency), parse_seconds(max_latency), str(max_latency)))
     if not checks:
         raise CnnCostError("no budget given: set at least one of max_params, max_macs, max_flops, max_memory, "

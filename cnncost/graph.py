@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Iterable, Union
 
-from .errors import GraphError, UnknownNameError
+from .errors import GraphError, UnknownNameError, close_matches
 from .layers import layer_type
 from .shapes import Shape
 
@@ -100,7 +100,8 @@ class Graph:
                     if source in all_names:
                         raise GraphError(f"{node.name}: input {source!r} comes after it (layers must be in "
                                          "execution order, so a cycle cannot be expressed)")
-                    raise GraphError(f"{node.name}: input {source!r} is not a layer of {self.name}")
+                    raise GraphError(f"{node.name}: input {source!r} is not a layer of {self.name}"
+                                     f"{close_matches(source, defined)}")
             try:
                 spec = layer_type(node.op)
             except UnknownNameError as error:

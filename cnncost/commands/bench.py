@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import sys
 
-from .common import (add_output_options, add_profile_options, emit, emit_records, output_format,
+from .common import (MODEL_HELP, add_output_options, add_profile_options, emit, emit_records, output_format,
                      parse_batch, parse_positive)
 
 
 def register(commands) -> None:
     parser = commands.add_parser("bench", help="time every layer on cpu or cuda against the roofline")
-    parser.add_argument("name", help="a built-in architecture, a spec file or a torch module (pkg.mod:Net)")
+    parser.add_argument("name", help=MODEL_HELP)
     add_profile_options(parser)  # bench times fp32, fp16 and bf16
     parser.add_argument("--device", default="cpu", help="cpu (default) or cuda")
     parser.add_argument("--threads", help="CPU threads (default: torch's)")

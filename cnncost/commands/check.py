@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import sys
 
-from .common import UsageError, add_profile_options, parse_batch, warn
+from .common import MODEL_HELP, UsageError, add_profile_options, parse_batch, warn
 
 
 def register(commands) -> None:
     parser = commands.add_parser("check", help="check a network against budgets (exit 1 when over)")
-    parser.add_argument("name", help="a built-in architecture, a spec file or a torch module (pkg.mod:Net)")
+    parser.add_argument("name", help=MODEL_HELP)
     add_profile_options(parser)
     parser.add_argument("--max-params", help="e.g. 30M")
     parser.add_argument("--max-macs", help="multiply-accumulates of conv and linear layers, e.g. 5G")

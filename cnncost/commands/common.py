@@ -29,6 +29,8 @@ def add_output_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", help="write to this file (atomically) instead of standard output")
 
 
+MODEL_HELP = ("a built-in architecture (cnncost list), a spec file (net.toml, net.json) or a torch module "
+              "(pkg.mod:Net, path/net.py:build_net: a class, a function or an instance; needs --input)")
 INPUT_HELP = ("input size of one sample, CxHxW (default: the network's own); give it once per input for a torch "
               "module that takes several")
 

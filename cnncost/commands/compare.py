@@ -13,7 +13,8 @@ def register(commands) -> None:
         description="Totals side by side, each divided by the first operand's. An operand is NAME or "
                     "NAME:FIRST..LAST (a range of its layers, both included, in execution order).")
     parser.add_argument("operands", nargs="+", metavar="NAME[:FIRST..LAST]",
-                        help="two or more architectures or blocks, each optionally cut to a layer range")
+                        help="two or more built-in architectures or blocks (cnncost list) or spec files, each "
+                             "optionally cut to a layer range")
     parser.add_argument("--until", metavar="HxW",
                         help="cut each operand without a range after the first layer whose output is at most HxW")
     parser.add_argument("--per-layer", action="store_true", help="also print each operand's per-layer table")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .common import UsageError, add_profile_options, parse_batch, parse_positive
+from .common import MODEL_HELP, UsageError, add_profile_options, parse_batch, parse_positive
 
 VIEWS = ("auto", "layers", "stages")
 
@@ -11,12 +11,13 @@ def register(commands) -> None:
     parser = commands.add_parser(
         "plot", help="figures: per-layer memory, params and MACs; a roofline from a bench run; networks compared",
         description="Writes a PNG, SVG or PDF (from the suffix of -o). Needs matplotlib: pip install 'cnncost[plot]'.")
-    parser.add_argument("name", nargs="?", help="a built-in architecture")
+    parser.add_argument("name", nargs="?", help=MODEL_HELP)
     parser.add_argument("-o", "--output", help="image file, .png, .svg or .pdf (default: NAME.png in this folder)")
     add_profile_options(parser)
     parser.add_argument("--view", choices=VIEWS, default="auto",
                         help="one bar per layer or per stage (layer1, layer2, ...); auto: stages above 40 layers")
-    parser.add_argument("--compare", nargs="+", metavar="NAME", help="parameters against MACs for these networks")
+    parser.add_argument("--compare", nargs="+", metavar="NAME",
+                        help="parameters against MACs for these networks (each as NAME above)")
     parser.add_argument("--roofline", action="store_true",
                         help="time every layer (cnncost bench, needs torch) and place it under the measured roof")
     parser.add_argument("--device", default="cpu", help="--roofline: cpu (default) or cuda")

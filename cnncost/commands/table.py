@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from .common import UsageError, add_output_options, add_profile_options, emit, output_format, parse_batch, warn
+from .common import MODEL_HELP, UsageError, add_output_options, add_profile_options, emit, output_format, parse_batch, warn
 
 
 def register(commands) -> None:
     parser = commands.add_parser("table", help="per-layer cost table of an architecture")
-    parser.add_argument("name", help="a built-in architecture (see 'cnncost list'), a spec file (net.toml, net.json) "
-                        "or a torch module (pkg.mod:Net, path/net.py:build_net; needs --input)")
+    parser.add_argument("name", help=MODEL_HELP)
     add_profile_options(parser)
     add_output_options(parser)
     parser.add_argument("--all-layers", action="store_true",

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import sys
 
-from .common import INPUT_HELP, UsageError, add_output_options, emit, emit_records, output_format, parse_batch
+from .common import MODEL_HELP, INPUT_HELP, UsageError, add_output_options, emit, emit_records, output_format, parse_batch
 
 DEVICES = ("meta", "cpu", "cuda")
 
 
 def register(commands) -> None:
     parser = commands.add_parser("verify", help="check every layer against real torch modules (exit 1 on a mismatch)")
-    parser.add_argument("name", nargs="?", help="a built-in architecture, a spec file or a torch module (pkg.mod:Net)")
+    parser.add_argument("name", nargs="?", help=MODEL_HELP)
     parser.add_argument("--all", action="store_true", help="every built-in architecture and block")
     parser.add_argument("--input", action="append", help=INPUT_HELP)
     parser.add_argument("--batch", default="1", help="batch size (default 1)")
