@@ -22,8 +22,9 @@ class Shape:
     also: tuple["Shape", ...] = ()
 
     def __post_init__(self) -> None:
-        if any(type(d) is not int or d < 0 for d in self.dims):
-            raise CnnCostError(f"a shape needs whole sizes of at least 0, got {self.dims!r}")
+        for d in self.dims:  # a loop: quicker than any() over a generator, and a Shape is made per layer
+            if type(d) is not int or d < 0:
+                raise CnnCostError(f"a shape needs whole sizes of at least 0, got {self.dims!r}")
 
     @classmethod
     def of(cls, value: "Shape | tuple[int, ...] | list[int] | str") -> "Shape":
