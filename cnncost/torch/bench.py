@@ -17,7 +17,7 @@ import torch
 from torch.utils import benchmark
 
 from ..engine import propagate
-from ..errors import CnnCostError, first_line
+from ..errors import CnnCostError, Fix, first_line, worded
 from ..graph import Graph
 from ..layers import layer_type
 from ..profile import LayerCost, Profile
@@ -165,7 +165,8 @@ def check_device(device: str, dtype: str) -> torch.dtype:
     if device not in ("cpu", "cuda"):
         raise CnnCostError(f"bench runs on cpu or cuda, not {device!r}")
     if device == "cuda" and not torch.cuda.is_available():
-        raise CnnCostError("--device cuda: no CUDA device is available here (torch.cuda.is_available() is False)")
+        raise worded(CnnCostError, "{}: no CUDA device is available here (torch.cuda.is_available() is False)",
+                     Fix("device='cuda'", "--device cuda"))
     if dtype not in BENCH_DTYPES:
         raise CnnCostError(f"bench times {', '.join(BENCH_DTYPES)}, not {dtype!r}")
     return BENCH_DTYPES[dtype]
