@@ -111,5 +111,6 @@ def check_trace(result: Profile, trace) -> Profile:
     return dataclasses.replace(result, notes=tuple(notes))
 
 
-__all__ = ["BudgetExceeded", "assert_budget", "check_budget", "check_trace", "CnnCostError", "CnnCostWarning", "Graph", "GraphError", "INPUT", "LayerCost", "Node", "Profile", "Shape", "ShapeError",
-           "Totals", "UnknownNameError", "create", "layer", "list_models", "profile", "propagate", "time_forward"]
+__all__ = ["BudgetExceeded", "assert_budget", "check_budget", "check_trace", "CnnCostError", "CnnCostWarning", "Graph",
+           "GraphError", "INPUT", "LayerCost", "Node", "Profile", "Shape", "ShapeError", "Totals", "UnknownNameError",
+           "create", "layer", "list_models", "profile", "propagate", "time_forward"]

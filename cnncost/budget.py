@@ -12,6 +12,7 @@ of the layers' outputs, as the table's total.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from fractions import Fraction
@@ -22,7 +23,8 @@ COUNT_UNITS = {"": 1, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
 BYTE_UNITS = {"B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3, "TB": 1024**4, "KIB": 1024, "MIB": 1024**2,
               "GIB": 1024**3}
 TIME_UNITS = {"S": Fraction(1), "MS": Fraction(1, 10**3), "US": Fraction(1, 10**6)}
-_NUMBER = re.compile(r"^\s*(\d[\d_]*(?:\.\d+)?(?:[eE][+-]?\d+)?)\s*([a-zA-Z]*)\s*$")  # 15M, 1.5e7, 15_000_000
+# 15M, 1.5e7, 15_000_000 (underscores as Python allows them); an exponent of at most two digits
+_NUMBER = re.compile(r"^\s*(\d+(?:_\d+)*(?:\.\d+)?(?:[eE][+-]?\d{1,2})?)\s*([a-zA-Z]*)\s*$")
 
 
 class BudgetExceeded(AssertionError):
@@ -31,6 +33,8 @@ class BudgetExceeded(AssertionError):
 
 def _parse(text: str | int | float, units: dict, what: str, default_unit: str):
     if isinstance(text, (int, float)) and not isinstance(text, bool):
+        if not math.isfinite(text) or text < 0:
+            raise CnnCostError(f"malformed {what} {text!r}: a limit is a finite number of at least 0")
         return Fraction(text) * units[default_unit]
     match = _NUMBER.match(str(text))
     unit = match.group(2).upper() if match else None

@@ -38,11 +38,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", CnnCostWarning)
         code = _main(argv)
-    if code != 2:  # after bad input, the one error line alone
-        for warning in caught:
-            if issubclass(warning.category, CnnCostWarning) and str(warning.message) not in PRINTED:
-                PRINTED.add(str(warning.message))
-                print(f"cnncost: warning: {warning.message}", file=sys.stderr)
+    for warning in caught:
+        if not issubclass(warning.category, CnnCostWarning):  # the user's own code's warnings, as Python shows them
+            warnings.showwarning(warning.message, warning.category, warning.filename, warning.lineno)
+        elif code != 2 and str(warning.message) not in PRINTED:  # after bad input, the one error line alone
+            PRINTED.add(str(warning.message))
+            print(f"cnncost: warning: {warning.message}", file=sys.stderr)
     return code
 
 

@@ -69,9 +69,16 @@ def _one_sample(graph: Graph, shape: Shape) -> Shape:
     """The input, where it is one sample laid out as the network's is (channels first; the batch given apart)."""
     expected = graph.default_input
     if len(shape) == len(expected) + 1:
+        sample = shape.dims[1:]
+        if looks_channels_last(sample, expected.dims[0]):
+            sample = (sample[-1], *sample[:-1])
+        if shape[0] == 1:
+            raise worded(ShapeError, f"{graph.name} takes one sample of {len(expected)} dimension(s), such as "
+                         f"{expected}; got {shape}: the batch is given apart ({{}}), did you mean {{}}?",
+                         batch_fix(), size_fix(sample))
         raise worded(ShapeError, f"{graph.name} takes one sample of {len(expected)} dimension(s), such as "
                      f"{expected}; got {shape}: the batch is given apart, did you mean {{}} with {{}}?",
-                     size_fix(shape.dims[1:]), batch_fix(shape[0]))
+                     size_fix(sample), batch_fix(shape[0]))
     if len(shape) != len(expected):
         raise ShapeError(f"{graph.name} takes one sample of {len(expected)} dimension(s), such as {expected}; "
                          f"got {shape}")
@@ -82,8 +89,9 @@ def _one_sample(graph: Graph, shape: Shape) -> Shape:
 
 
 def looks_channels_last(dims: tuple[int, ...], channels: int) -> bool:
-    """HxWxC given where CxHxW is read: an image's channel count (1, 3 or 4) last, and a size first."""
-    return len(dims) >= 2 and channels in (1, 3, 4) and dims[-1] == channels and dims[0] > 4
+    """HxWxC (or TxHxWxC) given where CxHxW is read: an image's channel count (1, 3 or 4) last, and a size first.
+    Inputs of one or two dimensions (features, tokens, a signal) are not judged."""
+    return len(dims) >= 3 and channels in (1, 3, 4) and dims[-1] == channels and dims[0] > 4
 
 
 def _formula(op: str) -> tuple:

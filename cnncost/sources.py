@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import CnnCostError, CnnCostWarning, Fix, close_matches, UnknownNameError, first_line, size_fix, worded
+from .errors import CnnCostError, CnnCostWarning, Fix, UnknownNameError, close_matches, first_line, size_fix, worded
 from .graph import Graph
+from .zoo.torchvision_names import torchvision_path
 
 SPEC_SUFFIXES = (".toml", ".json")
 
@@ -46,10 +47,10 @@ def load_source(model: Any, input: Any = None, batch: int = 1) -> Source:
         return Source(model)
     if isinstance(model, str):
         if model.lower().endswith(SPEC_SUFFIXES):
-            from .spec import read_spec, spec_notes
+            from .spec import read_spec_notes
 
-            graph = read_spec(model)
-            notes = tuple(f"{Path(model).name}: {note}" for note in spec_notes(graph))
+            graph, notes = read_spec_notes(model)
+            notes = tuple(f"{Path(model).name}: {note}" for note in notes)
             for note in notes:
                 warnings.warn(note, CnnCostWarning, stacklevel=3)
             return Source(graph, notes=notes)
@@ -78,7 +79,6 @@ def _is_torch_module(value: Any) -> bool:
 def _built_in(name: str) -> Graph:
     """A built-in architecture; for a name that is not one, what the user probably meant."""
     from .zoo import create
-    from .zoo.torchvision_names import torchvision_path
 
     try:
         return create(name)
@@ -92,17 +92,39 @@ def _built_in(name: str) -> Graph:
         if path.suffix.lower() in (".yaml", ".yml"):
             raise CnnCostError(f"{name}: spec files are .toml or .json (cnncost reads no YAML): write it as "
                                f"{path.with_suffix('.toml').name} (`cnncost spec` shows the format)") from None
+        colon = _colon_path(name)
+        if colon:
+            raise worded(CnnCostError, f"{name} is not a built-in architecture; a module path names the object "
+                         "after a colon: did you mean {}?", Fix(repr(colon), colon)) from None
         if path.suffix or path.is_file():
             raise CnnCostError(f"{name} is not a built-in architecture; a spec file is .toml or .json, a Python "
                                f"file is given with the object in it, as net.py:Net") from None
         torchvision = torchvision_path(name)
         if torchvision:
-            path, size = torchvision
+            path, size, downloads = torchvision
+            weights = ("; called with no arguments it downloads its backbone's weights, so give a function of your "
+                       "own that builds it with weights_backbone=None" if downloads else "")
             raise worded(UnknownNameError, f"{name} is not built in; torchvision's is {{}} (with torchvision "
-                         "installed); 'cnncost list' shows the built-in ones",
+                         f"installed){weights}; 'cnncost list' shows the built-in ones",
                          Fix(f"profile({path!r}, input={size})",
                              f"{path} --input {'x'.join(map(str, size))}")) from None
         raise
+
+
+def _colon_path(name: str) -> str | None:
+    """'pkg.mod:Net' for 'pkg.mod.Net' where pkg.mod can be imported (or is torchvision's), else None."""
+    target, dot, attribute = name.rpartition(".")
+    if not dot or not all(part.isidentifier() for part in name.split(".")):
+        return None
+    if target.startswith("torchvision.models") and torchvision_path(attribute):
+        return torchvision_path(attribute)[0]
+    local = Path(*target.split("."))  # importable from this folder, as a module path is imported
+    if local.with_suffix(".py").is_file() or (local / "__init__.py").is_file():
+        return f"{target}:{attribute}"
+    try:
+        return f"{target}:{attribute}" if importlib.util.find_spec(target) is not None else None
+    except (ImportError, ValueError):
+        return None
 
 
 def _module_names(path: Path) -> str:

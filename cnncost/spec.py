@@ -30,7 +30,9 @@
     out_features = 10
 
 Each layer has a name and a type (one of `cnncost formulas`) or a block; its other keys are the type's
-attributes. Inside a block, `inputs` name the block's own layers, or "$input" for what the block reads.
+attributes. Inside a block, `inputs` name the block's own layers, or "$input" for what the block reads. A layer
+that no other layer reads is warned about, unless it is the last, in place, or listed in a top-level
+`outputs = ["aux.fc"]` (the network's outputs besides its last layer).
 Errors name the file, the layer and the field.
 """
 
@@ -51,13 +53,22 @@ class SpecError(CnnCostError):
     """A spec file that cannot be read: the message names the file, the layer and the field."""
 
 
+TOP_LEVEL = ("name", "description", "input", "blocks", "layers", "outputs")
+
+
 def read_spec(path: str | Path) -> Graph:
     """The Graph a .toml or .json spec file describes."""
+    return read_spec_notes(path)[0]
+
+
+def read_spec_notes(path: str | Path) -> tuple[Graph, tuple[str, ...]]:
+    """The Graph a spec file describes, and what its author should look at: layers that nothing reads."""
     path = Path(path)
     data = _parse(path)
     where = path.name
     if not isinstance(data, dict):
         raise SpecError(f"{where}: the file must hold a table (TOML) or an object (JSON)")
+    _known_keys(data, TOP_LEVEL, where, "the file")
     layers = data.get("layers")
     if not isinstance(layers, list) or not layers:
         raise SpecError(f"{where}: 'layers' must be a non-empty list of layers")
@@ -67,14 +78,33 @@ def read_spec(path: str | Path) -> Graph:
     blocks = data.get("blocks", {})
     if not isinstance(blocks, dict):
         raise SpecError(f"{where}: 'blocks' must be a table of blocks")
+    for block_name, block in blocks.items():
+        if isinstance(block, dict):
+            _known_keys(block, ("layers",), where, f"blocks.{block_name}")
     nodes: list[Node] = []
     for index, entry in enumerate(layers):
         previous = nodes[-1].name if nodes else INPUT
         nodes += _entry_nodes(entry, f"{where}: layers[{index}]", blocks, where, previous)
     try:
-        return Graph.build(str(data.get("name", path.stem)), nodes, tuple(shape), str(data.get("description", "")))
+        graph = Graph.build(str(data.get("name", path.stem)), nodes, tuple(shape), str(data.get("description", "")))
     except (GraphError, UnknownNameError) as error:
         raise SpecError(f"{where}: {error}") from None
+    outputs = data.get("outputs", [])
+    if not isinstance(outputs, list) or not all(isinstance(name, str) for name in outputs):
+        raise SpecError(f"{where}: 'outputs' must be a list of layer names")
+    names = [node.name for node in graph.nodes]
+    for name in outputs:
+        if name not in names:
+            raise SpecError(f"{where}: outputs: {name!r} is not a layer{close_matches(name, names)}")
+    return graph, spec_notes(graph, set(outputs))
+
+
+def _known_keys(table: dict, known: tuple[str, ...], where: str, what: str) -> None:
+    """Refuse a key the table does not take, with the keys it takes."""
+    for key in table:
+        if key not in known:
+            raise SpecError(f"{where}: {what} has no key {key!r}{close_matches(key, known)}; its keys: "
+                            f"{', '.join(known)}")
 
 
 def _parse(path: Path) -> Any:
@@ -113,6 +143,11 @@ def _node(entry: dict, name: str, where: str, prefix: str, block_input: str | No
     except UnknownNameError as error:
         raise SpecError(f"{where}: field 'type': {error}") from None
     attributes = {key: _tuples(value) for key, value in entry.items() if key not in RESERVED}
+    for key in attributes:
+        if key not in spec.attributes:  # a misspelt 'inputs' is offered too
+            known = ", ".join(spec.attributes) or "none"
+            raise SpecError(f"{where}: {op} has no attribute {key!r}{close_matches(key, (*spec.attributes, *RESERVED))}"
+                            f"; its attributes: {known}")
     inputs = entry.get("inputs", [])
     if isinstance(inputs, str):
         inputs = [inputs]
@@ -147,10 +182,12 @@ def _block_nodes(entry: dict, name: str, where: str, blocks: dict, file: str, pr
     parameters = _block_parameters(body)
     for key in arguments:
         if key not in parameters:
-            raise SpecError(f"{where}: block {block_name!r} has no parameter {key!r}{close_matches(key, parameters)}; "
-                            f"its parameters: {', '.join(sorted(parameters)) or 'none'}")
+            offered = close_matches(key, sorted(parameters | {"inputs"}))
+            raise SpecError(f"{where}: block {block_name!r} has no parameter {key!r}{offered}; its parameters: "
+                            f"{', '.join(sorted(parameters)) or 'none'}")
     inputs = entry.get("inputs", [])
-    block_input = inputs[0] if isinstance(inputs, list) and inputs else (inputs if isinstance(inputs, str) else previous)
+    block_input = (inputs[0] if isinstance(inputs, list) and inputs
+                   else inputs if isinstance(inputs, str) else previous)
     nodes = []
     for index, item in enumerate(body):
         item_where = f"{file}: blocks.{block_name}.layers[{index}] (in {name})"
@@ -169,20 +206,22 @@ def _block_parameters(body: list) -> set[str]:
             if isinstance(value, str) and value.startswith("$") and value != "$input"}
 
 
-def unread_layers(graph: Graph) -> list[str]:
-    """The layers whose output no other layer reads, but for the network's output: a branch left out of an
-    'inputs' list, most often."""
+def unread_layers(graph: Graph, outputs: set[str] = frozenset()) -> list[str]:
+    """The layers whose output no other layer reads: not the last layer, not an output the file declares, not an
+    in-place layer (its readers read the tensor it changed). Most often a branch left out of an 'inputs' list."""
     readers = graph.consumers()
-    return [node.name for node in graph.nodes if not readers[node.name] and node.name != graph.nodes[-1].name]
+    return [node.name for node in graph.nodes[:-1] if not readers[node.name] and node.name not in outputs
+            and not node.attributes.get("inplace")]
 
 
-def spec_notes(graph: Graph) -> tuple[str, ...]:
+def spec_notes(graph: Graph, outputs: set[str] = frozenset()) -> tuple[str, ...]:
     """What a spec file's graph should be looked at for: its unread layers."""
-    unread = unread_layers(graph)
+    unread = unread_layers(graph, outputs)
     if not unread:
         return ()
-    return (f"{', '.join(unread)}: read by no layer, so not part of the network's output (a name missing from an "
-            f"'inputs' list?); the table still counts {'it' if len(unread) == 1 else 'them'}",)
+    shown = ", ".join(unread[:5]) + (f" and {len(unread) - 5} more" if len(unread) > 5 else "")
+    return (f"{shown}: read by no layer, so not part of the network's output (a name missing from an 'inputs' "
+            "list? a further output is declared in 'outputs'); still counted in the totals",)
 
 
 def _bind(item: Any, arguments: dict, where: str) -> dict:
@@ -222,6 +261,9 @@ def graph_document(graph: Graph) -> dict:
     document = {"name": graph.name, "input": list(graph.default_input.dims)}
     if graph.description:
         document["description"] = graph.description
+    outputs = unread_layers(graph)
+    if outputs:  # the outputs besides the last layer's (an auxiliary head)
+        document["outputs"] = outputs
     return {**document, "layers": layers}
 
 

@@ -64,6 +64,12 @@ FILES = {
     "dead_branch.toml": RESIDUAL.format(width="width", inputs='"stem.relu"'),
     "block_typo.toml": RESIDUAL.format(width="widht", inputs='["stem.relu", "branch"]'),
     "reference_typo.toml": RESIDUAL.format(width="width", inputs='["stem.rleu", "branch"]'),
+    "input_typo.toml": 'name = "n"\ninput = [3, 8, 8]\n[[layers]]\nname = "a"\ntype = "relu"\ninput = "input"\n',
+    "top_typo.toml": 'name = "n"\ninput = [3, 8, 8]\n[[layer]]\nname = "a"\ntype = "relu"\n',
+    "outputs_typo.toml": 'outputs = ["brunch"]\n' + RESIDUAL.format(width="width", inputs='["stem.relu", "branch"]'),
+    "aux_output.toml": 'outputs = ["branch"]\n' + RESIDUAL.format(width="width", inputs='"stem.relu"'),
+    "warns.py": 'import warnings, torch\nwarnings.warn("a warning of its own")\n'
+                'class Net(torch.nn.Module):\n    def forward(self, x):\n        return x * 2\n',
 }
 
 
@@ -77,12 +83,18 @@ def tiny_net():
 COMMAND_LINE = [
     (["table", "resnet18", "--input", "224x224x3"], "looks channels last: did you mean --input 3x224x224?"),
     (["table", "alexnet", "--input", "227x227x3"], "did you mean --input 3x227x227?"),
-    (["table", "resnet18", "--input", "1x3x224x224"],
-     "the batch is given apart, did you mean --input 3x224x224 with --batch 1?"),
+    (["table", "resnet18", "--input", "1x3x224x224"], "the batch is given apart (--batch), did you mean --input 3x224x224?"),
+    (["table", "resnet18", "--input", "8x3x224x224"], "the batch is given apart, did you mean --input 3x224x224 with --batch 8?"),
+    (["table", "resnet18", "--input", "1x224x224x3"], "did you mean --input 3x224x224?"),
     (["table", "resnet18", "--input", "3x224"], "resnet18 takes one sample of 3 dimension(s), such as 3x224x224"),
     (["table", "tiny.py:TinyNet", "--input", "1x3x32x32"],
      "did you mean --input 3x32x32? the batch size goes in --batch"),
+    (["table", "tiny.py:TinyNet", "--input", "8x3x32x32"], "did you mean --input 3x32x32 with --batch 8?"),
+    (["table", "tiny.py:TinyNet", "--input", "1x32x32x3"], "did you mean --input 3x32x32? the batch size goes in --batch"),
     (["table", "tiny.py:TinyNet", "--input", "32x32x3"], "sizes are channels first: did you mean --input 3x32x32?"),
+    (["verify", "tiny.py:TinyNet", "--input", "1x3x32x32"], "did you mean --input 3x32x32?"),
+    (["table", "tiny.TinyNet"], "a module path names the object after a colon: did you mean tiny:TinyNet?"),
+    (["table", "torchvision.models.resnext101_64x4d"], "did you mean torchvision.models:resnext101_64x4d?"),
     (["table", "tiny.py:TinyNet"], "a torch module needs an input size, such as --input 3x224x224"),
     (["table", "tiny.py"], "a Python file needs the name of the module, class or function in it, such as "
                            "tiny.py:TinyNet (or build)"),
@@ -92,15 +104,23 @@ COMMAND_LINE = [
     (["table", "mobilenet_v3_small"],
      "mobilenet_v3_small is not built in; torchvision's is torchvision.models:mobilenet_v3_small --input 3x224x224"),
     (["table", "r3d_18"], "torchvision's is torchvision.models.video:r3d_18 --input 3x16x112x112"),
+    (["table", "mvit_v2_s"], "torchvision's is torchvision.models.video:mvit_v2_s --input 3x16x224x224"),
+    (["table", "fcn_resnet50"], "builds it with weights_backbone=None"),
+    (["table", "input_typo.toml"], "relu has no attribute 'input' (did you mean: inputs?)"),
+    (["table", "top_typo.toml"], "the file has no key 'layer' (did you mean: layers?)"),
+    (["table", "outputs_typo.toml"], "outputs: 'brunch' is not a layer (did you mean: branch?)"),
     (["table", "block_typo.toml"], "block 'unit' has no parameter 'widht' (did you mean: width?)"),
     (["table", "reference_typo.toml"], "input 'stem.rleu' is not a layer of res (did you mean: stem.relu?)"),
     (["check", "resnet18", "--max-params", "1.5x"], "malformed count '1.5x': a number (such as 15, 1.5 or 1.5e7)"),
+    (["check", "resnet18", "--max-params", "1e99999999"], "malformed count '1e99999999'"),
 ]
 
 # (what is tried, from Python; the words its error must hold)
 PYTHON = [
     (lambda: cnncost.profile("resnet18", input=(224, 224, 3)), "did you mean input=(3, 224, 224)?"),
-    (lambda: cnncost.profile("resnet18", input=(1, 3, 224, 224)), "did you mean input=(3, 224, 224) with batch=1?"),
+    (lambda: cnncost.profile("resnet18", input=(1, 3, 224, 224)),
+     "the batch is given apart (batch=), did you mean input=(3, 224, 224)?"),
+    (lambda: cnncost.profile("resnet18", input=(4, 3, 224, 224)), "did you mean input=(3, 224, 224) with batch=4?"),
     (lambda: cnncost.profile(tiny_net(), input=(1, 3, 32, 32)),
      "did you mean input=(3, 32, 32)? the batch size goes in batch="),
     (lambda: cnncost.profile(tiny_net()), "a torch module needs an input size, such as input=(3, 224, 224)"),
@@ -110,6 +130,8 @@ PYTHON = [
     (lambda: cnncost.assert_budget(cnncost.profile("alexnet"), max_latency="20ms"),
      "a latency budget needs a timed run: pass cnncost.time_forward(model, input=...)"),
     (lambda: cnncost.assert_budget(cnncost.profile("alexnet"), max_params="15 million"), "malformed count"),
+    (lambda: cnncost.assert_budget(cnncost.profile("alexnet"), max_params=float("nan")), "a finite number"),
+    (lambda: cnncost.profile("tiny.TinyNet"), "did you mean 'tiny:TinyNet'?"),
 ]
 
 # (what is tried, from the command line; the warning it prints, the command going on)
@@ -148,6 +170,13 @@ def test_a_suspicious_spec_warns_once_and_goes_on(folder, capsys, argv, words):
     assert main(argv) == 0
     err = capsys.readouterr().err
     assert err.count(words) == 1 and err.startswith("cnncost: warning: ")
+
+
+def test_a_declared_output_is_not_warned_about_and_other_warnings_still_show(folder, capsys):
+    assert main(["table", "aux_output.toml"]) == 0
+    assert "warning" not in capsys.readouterr().err
+    with pytest.warns(UserWarning, match="a warning of its own"):  # shown as Python shows it (on stderr)
+        assert main(["table", "warns.py:Net", "--input", "3x8x8"]) == 0
 
 
 def test_a_suspicious_spec_warns_from_python_and_notes_it(folder):

@@ -11,7 +11,7 @@ def register(commands) -> None:
     parser = commands.add_parser("check", help="check a network against budgets (exit 1 when over)")
     parser.add_argument("name", help=MODEL_HELP)
     add_profile_options(parser)
-    parser.add_argument("--max-params", help="e.g. 30M")
+    parser.add_argument("--max-params", help="e.g. 30M, 3e7 or 30_000_000")
     parser.add_argument("--max-macs", help="multiply-accumulates of conv and linear layers, e.g. 5G")
     parser.add_argument("--max-flops", help="FLOPs of all layers, e.g. 10G")
     parser.add_argument("--max-memory", help="activation size (sum of layer outputs), e.g. 120MB (MB = 1024 KB)")

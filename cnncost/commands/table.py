@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .common import MODEL_HELP, UsageError, add_output_options, add_profile_options, emit, output_format, parse_batch, warn
+from .common import (MODEL_HELP, UsageError, add_output_options, add_profile_options, emit, output_format, parse_batch,
+                     warn)
 
 
 def register(commands) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sys
 
-from .common import MODEL_HELP, INPUT_HELP, UsageError, add_output_options, emit, emit_records, output_format, parse_batch
+from .common import (INPUT_HELP, MODEL_HELP, UsageError, add_output_options, emit, emit_records, output_format,
+                     parse_batch)
 
 DEVICES = ("meta", "cpu", "cuda")
 

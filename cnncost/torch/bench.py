@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import os
 import platform
+import warnings
 from dataclasses import dataclass
 from typing import Callable
 
@@ -17,7 +18,7 @@ import torch
 from torch.utils import benchmark
 
 from ..engine import propagate
-from ..errors import CnnCostError, Fix, first_line, worded
+from ..errors import CnnCostError, CnnCostWarning, Fix, first_line, worded
 from ..graph import Graph
 from ..layers import layer_type
 from ..profile import LayerCost, Profile
@@ -295,7 +296,10 @@ def time_forward(profile: Profile, model, device: str = "cpu", min_run_time: flo
         module = copy.deepcopy(model) if isinstance(model, torch.nn.Module) else import_module_object(model)
         module = module.to(device=device, dtype=torch_dtype).eval()
     else:
-        module = build_module(load_source(model).graph, profile, device, torch_dtype)
+        with warnings.catch_warnings():  # the profile has said what the source's notes say
+            warnings.simplefilter("ignore", CnnCostWarning)
+            graph = load_source(model).graph
+        module = build_module(graph, profile, device, torch_dtype)
     x = random_input(profile.input_shape.dims, None if profile.shapes_include_batch else profile.batch, device,
                      torch_dtype)
     try:

@@ -186,8 +186,9 @@ def _graph_from_module(module: nn.Module, input: Any, name: str, batch: int) -> 
     try:
         recording = _record(module, input, batch)
     except CnnCostError as error:
+        hint, fixes = _likely_fix(input, str(error))
         raise worded(CnnCostError, f"{name} failed on input {describe(input)} (batch {batch}) {error}"
-                     .replace("{", "{{").replace("}", "}}") + _hint(input), *_fixes(input)) from None
+                     .replace("{", "{{").replace("}", "}}") + hint, *fixes) from None
     except Exception as error:  # noqa: BLE001  never a traceback, even for cnncost's own mistake
         raise CnnCostError(f"{name}: cnncost could not record its forward pass ({type(error).__name__}: "
                            f"{first_line(error)}); please report this model") from None
@@ -221,25 +222,20 @@ def describe(spec: Any) -> str:
     return repr(spec)
 
 
-def _fixes(spec: Any) -> tuple[Fix, ...]:
-    """The likely fix of an input size that failed: its batch given in the size ((1, 3, 64, 64)), or its channels
-    last ((64, 64, 3)); none for anything else."""
-    if not _is_shape(spec):
-        return ()
-    dims = Shape.of(spec).dims
-    if len(dims) == 4 and dims[0] == 1:
-        return size_fix(dims[1:]), batch_fix()
-    if len(dims) == 3 and looks_channels_last(dims, dims[-1]):
-        return (size_fix((dims[-1], *dims[:-1])),)
-    return ()
-
-
-def _hint(spec: Any) -> str:
-    """The words around _fixes(spec), with a {} for each."""
-    fixes = len(_fixes(spec))
-    if fixes == 2:
-        return " (an input size is one sample, without the batch: did you mean {}? the batch size goes in {})"
-    return " (sizes are channels first: did you mean {}?)" if fixes == 1 else ""
+def _likely_fix(spec: Any, failure: str) -> tuple[str, tuple[Fix, ...]]:
+    """The likely fix of an input size that failed, as words with a {} for each fix: its batch given in the size
+    ((8, 3, 64, 64), channels first or last), or, where a convolution refused it, its channels last ((64, 64, 3))."""
+    dims = Shape.of(spec).dims if _is_shape(spec) else ()
+    if len(dims) == 4 and (dims[1] in (1, 3, 4) or looks_channels_last(dims[1:], dims[-1])):
+        sample = dims[1:] if dims[1] in (1, 3, 4) else (dims[-1], *dims[1:-1])
+        if dims[0] == 1:
+            return (" (an input size is one sample, without the batch: did you mean {}? the batch size goes in {})",
+                    (size_fix(sample), batch_fix()))
+        return " (an input size is one sample, without the batch: did you mean {} with {}?)", \
+            (size_fix(sample), batch_fix(dims[0]))
+    if len(dims) == 3 and looks_channels_last(dims, dims[-1]) and " at conv" in failure:
+        return " (sizes are channels first: did you mean {}?)", (size_fix((dims[-1], *dims[:-1])),)
+    return "", ()
 
 
 

@@ -137,7 +137,12 @@ def verify_module(module: torch.nn.Module, input, batch: int = 1, name: str | No
     name = name or type(module).__name__
     with torch.random.fork_rng(devices=[]):
         inputs = example_inputs(input, batch, "cpu")  # the same tensors for both: a module's cost may depend on them
-    profile = dataclasses.replace(profile_of(module, input=inputs.args if inputs.args else inputs.kwargs), name=name)
+    try:
+        profile = dataclasses.replace(profile_of(module, input=inputs.args if inputs.args else inputs.kwargs),
+                                      name=name)
+    except CnnCostError:
+        profile_of(module, input=input, batch=batch)  # the failure said of the input as given, with its likely fix
+        raise
     try:
         counter = counted_run(module, *inputs.args, **inputs.kwargs)
     except Exception as error:  # noqa: BLE001  the module's own failure, in one line

@@ -34,12 +34,23 @@ TORCHVISION_MODELS = {
 }
 
 
-EXAMPLE_INPUTS = {"torchvision.models.video": (3, 16, 112, 112), "torchvision.models.detection": (3, 320, 320)}
+SMALL_CLIPS = ("r3d_18", "mc3_18", "r2plus1d_18")  # the video models documented at 112x112 frames
+BACKBONE_WEIGHTS = ("torchvision.models.segmentation", "torchvision.models.detection")
 
 
-def torchvision_path(name: str) -> tuple[str, tuple[int, ...]] | None:
-    """('torchvision.models:resnet18', an input it takes) for a model torchvision defines, else None."""
+def example_input(module: str, name: str) -> tuple[int, ...]:
+    """An input the model takes, one sample, as scripts/torchvision_parity.py profiles it."""
+    if module == "torchvision.models.video":
+        return (3, 16, 112, 112) if name in SMALL_CLIPS else (3, 16, 224, 224)
+    if module == "torchvision.models.detection":
+        return (3, 320, 320)
+    return (3, 299, 299) if name == "inception_v3" else (3, 224, 224)
+
+
+def torchvision_path(name: str) -> tuple[str, tuple[int, ...], bool] | None:
+    """('torchvision.models:resnet18', an input it takes, whether its builder downloads a backbone's weights when
+    called with no arguments) for a model torchvision defines, else None."""
     for module, names in TORCHVISION_MODELS.items():
         if name in names:
-            return f"{module}:{name}", EXAMPLE_INPUTS.get(module, (3, 224, 224))
+            return f"{module}:{name}", example_input(module, name), module in BACKBONE_WEIGHTS
     return None
