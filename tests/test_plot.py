@@ -132,3 +132,12 @@ def test_roofline_from_a_bench_run(capsys, tmp_path, monkeypatch):
     assert code == 0 and err == ""
     text = path.read_text()
     assert ElementTree.parse(path).getroot().tag.endswith("svg") and "conv2" in text and "ridge" in text
+
+
+@pytest.mark.parametrize("name, stem", [("resnet18", "resnet18"), ("sub/net.toml", "net"), ("net.json", "net"),
+                                        ("sub/net.py:TinyNet", "net-TinyNet"),
+                                        ("torchvision.models:resnet18", "torchvision.models-resnet18")])
+def test_the_default_file_is_named_for_the_model_and_written_here(name, stem):
+    from cnncost.commands.plot import file_stem
+
+    assert file_stem(name) == stem and "/" not in stem and ":" not in stem

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from .common import MODEL_HELP, UsageError, add_profile_options, parse_batch, parse_positive
 
 VIEWS = ("auto", "layers", "stages")
@@ -26,6 +28,15 @@ def register(commands) -> None:
     parser.set_defaults(run=run)
 
 
+def file_stem(name: str) -> str:
+    """A file name for a model in this folder: 'resnet18', 'net' for sub/net.toml, 'net-Net' for sub/net.py:Net."""
+    target, colon, attribute = name.rpartition(":")
+    if not colon:
+        target, attribute = name, ""
+    stem = Path(target).stem if target.lower().endswith((".py", ".toml", ".json")) else target.rsplit("/", 1)[-1]
+    return "-".join(part for part in (stem, attribute) if part)
+
+
 def run(args) -> int:
     from .. import profile
     from ..report import plots
@@ -35,7 +46,8 @@ def run(args) -> int:
     if args.compare and args.roofline:
         raise UsageError("--roofline plots one network: give its name without --compare")
     batch = parse_batch(args.batch)
-    default = "compare.png" if args.compare else f"{args.name}-roofline.png" if args.roofline else f"{args.name}.png"
+    stem = file_stem(args.name) if args.name else ""
+    default = "compare.png" if args.compare else f"{stem}-roofline.png" if args.roofline else f"{stem}.png"
     path = args.output or default
     plots.image_format(path)  # a bad suffix fails before any work
     if args.compare:
