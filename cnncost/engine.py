@@ -79,6 +79,9 @@ def _one_sample(graph: Graph, shape: Shape) -> Shape:
         raise worded(ShapeError, f"{graph.name} takes one sample of {len(expected)} dimension(s), such as "
                      f"{expected}; got {shape}: the batch is given apart, did you mean {{}} with {{}}?",
                      size_fix(sample), batch_fix(shape[0]))
+    if len(shape) == len(expected) - 1 and len(expected) >= 3 and shape[0] != expected[0]:  # 224x224: no channels
+        raise worded(ShapeError, f"{graph.name} takes one sample of {len(expected)} dimension(s), such as "
+                     f"{expected}; got {shape}: channels first, did you mean {{}}?", size_fix((expected[0], *shape)))
     if len(shape) != len(expected):
         raise ShapeError(f"{graph.name} takes one sample of {len(expected)} dimension(s), such as {expected}; "
                          f"got {shape}")
