@@ -5,9 +5,11 @@
     assert_budget(time_forward("resnet50"), max_latency="200ms", max_params="30M")   # times the forward pass
 
 Counts take decimal suffixes (k = 10^3, M = 10^6, G = 10^9, T = 10^12), or none (15000000, 15_000_000, 1.5e7,
-a Python int or float); memory takes B, KB, MB, GB with
-KB = 1024 bytes, as everywhere in cnncost; latency takes s, ms, us. Memory is the activation size: the sum
-of the layers' outputs, as the table's total.
+a Python int or float); memory takes B, KB, MB, GB with KB = 1024 bytes, as everywhere in cnncost; latency takes s,
+ms, us. Memory budgets name what they hold:
+activations (the sum of the layers' outputs, as the table's total; max_memory is the same, its older name), peak
+memory (the activations live at once in one inference forward pass), weights (parameters and buffers) and training
+memory (one training step with an optimizer).
 """
 
 from __future__ import annotations
@@ -79,23 +81,62 @@ class Check:
         sign = "<=" if self.ok else ">"
         if self.quantity == "latency":
             return f"latency {float(self.value) * 1e3:,.3f} ms {sign} limit {float(self.limit) * 1e3:,.3f} ms ({self.given})"
-        unit = " bytes" if self.quantity == "memory" else ""
+        unit = " bytes" if self.quantity.split(" (")[0] in BYTE_QUANTITIES else ""
         return f"{self.quantity} {int(self.value):,}{unit} {sign} limit {int(self.limit):,}{unit} ({self.given})"
 
 
-def check_budget(result, max_params=None, max_macs=None, max_flops=None, max_memory=None,
-                 max_latency=None) -> list[Check]:
-    """Every given budget checked against a Profile (or a bench result, which has .profile and a latency)."""
+BYTE_QUANTITIES = ("memory", "activations", "weights", "peak memory", "training memory")
+
+
+def _peak_bytes(profile) -> int:
+    """Activations live at once at the peak of one inference forward pass (input included; weights apart)."""
+    from .analysis import graph_of, inference_memory
+
+    return inference_memory(graph_of(profile), profile).peak_bytes
+
+
+def _optimizer(name: str):
+    """The training memory's optimizer of that name (imported here: the analyses cost 15 ms to import)."""
+    from .analysis.memory import OPTIMIZERS
+
+    for optimizer in OPTIMIZERS:
+        if optimizer.name == name:
+            return optimizer
+    raise CnnCostError(f"unknown optimizer {name!r}: one of {', '.join(o.name for o in OPTIMIZERS)}")
+
+
+def _training_bytes(profile, optimizer) -> int:
+    """Weights, buffers, gradients, the optimizer's state and the activations kept for backward, one step."""
+    from .analysis import graph_of, training_memory
+
+    return training_memory(graph_of(profile), profile).total_bytes(optimizer)
+
+
+def check_budget(result, max_params=None, max_macs=None, max_flops=None, max_memory=None, max_latency=None, *,
+                 max_activations=None, max_peak_memory=None, max_training_memory=None, max_weights=None,
+                 optimizer: str = "adam") -> list[Check]:
+    """Every given budget checked against a Profile (or a timed result, which has .profile and a latency).
+
+    memory and activations: the sum of every layer's output (the table's total); peak memory: the activations live
+    at once in an inference forward pass; weights: parameters and buffers; training memory: one training step with
+    the optimizer ('sgd', 'momentum' or 'adam'), as `cnncost table --memory` details it."""
     profile = getattr(result, "profile", result)
     total = profile.total
+    trainer = _optimizer(optimizer) if max_training_memory is not None else None
+    limits = (("params", max_params, lambda: total.params, parse_count),
+              ("MACs", max_macs, lambda: total.macs, parse_count),
+              ("FLOPs", max_flops, lambda: total.flops, parse_count),
+              ("memory", max_memory, lambda: total.activation_bytes, parse_bytes),
+              ("activations", max_activations, lambda: total.activation_bytes, parse_bytes),
+              ("weights", max_weights, lambda: total.param_bytes + total.buffer_bytes, parse_bytes),
+              ("peak memory", max_peak_memory, lambda: _peak_bytes(profile), parse_bytes),
+              (f"training memory ({trainer and trainer.label})", max_training_memory, lambda: _training_bytes(profile, trainer),
+               parse_bytes))
     checks = []
-    for quantity, given, value, parse in (("params", max_params, total.params, parse_count),
-                                          ("MACs", max_macs, total.macs, parse_count),
-                                          ("FLOPs", max_flops, total.flops, parse_count),
-                                          ("memory", max_memory, total.activation_bytes, parse_bytes)):
+    for quantity, given, value, parse in limits:
         if given is None:
             continue
-        check = Check(quantity, value, parse(given), str(given))
+        check = Check(quantity, value(), parse(given), str(given))
         if check.ok and profile.uncounted:  # NB: a layer without a formula may hide any cost: no budget can pass
             names = ", ".join(cost.name for cost in profile.uncounted)
             raise CnnCostError(f"the {quantity} budget cannot be checked: {check.describe()} leaves out "
@@ -108,14 +149,19 @@ def check_budget(result, max_params=None, max_macs=None, max_flops=None, max_mem
                                "instead of a profile")
         checks.append(Check("latency", Fraction(latency), parse_seconds(max_latency), str(max_latency)))
     if not checks:
-        raise CnnCostError("no budget given: set at least one of max_params, max_macs, max_flops, max_memory, "
-                           "max_latency")
+        raise CnnCostError("no budget given: set at least one of max_params, max_macs, max_flops, max_activations, "
+                           "max_peak_memory, max_training_memory, max_weights, max_latency")
     return checks
 
 
-def assert_budget(result, max_params=None, max_macs=None, max_flops=None, max_memory=None, max_latency=None) -> None:
+def assert_budget(result, max_params=None, max_macs=None, max_flops=None, max_memory=None, max_latency=None, *,
+                  max_activations=None, max_peak_memory=None, max_training_memory=None, max_weights=None,
+                  optimizer: str = "adam") -> None:
     """Raise BudgetExceeded (an AssertionError) naming every budget the network breaks."""
-    broken = [c for c in check_budget(result, max_params, max_macs, max_flops, max_memory, max_latency) if not c.ok]
+    broken = [c for c in check_budget(result, max_params, max_macs, max_flops, max_memory, max_latency,
+                                      max_activations=max_activations, max_peak_memory=max_peak_memory,
+                                      max_training_memory=max_training_memory, max_weights=max_weights,
+                                      optimizer=optimizer) if not c.ok]
     if broken:
         name = getattr(result, "profile", result).name
         raise BudgetExceeded(f"{name} is over budget: " + "; ".join(c.describe() for c in broken))

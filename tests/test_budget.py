@@ -5,7 +5,7 @@ from fractions import Fraction
 import pytest
 
 import cnncost
-from cnncost import BudgetExceeded, CnnCostError, assert_budget, profile
+from cnncost import BudgetExceeded, CnnCostError, Graph, assert_budget, check_budget, layer, profile
 from cnncost.budget import parse_bytes, parse_count, parse_seconds
 from cnncost.cli import main
 
@@ -84,9 +84,49 @@ def test_no_budget_can_pass_on_uncounted_layers():
     import user_nets
 
     unknown = profile(user_nets.Unknown(), input=(3, 8, 8))
-    for budget in ({"max_flops": "1G"}, {"max_macs": "1G"}, {"max_params": "1k"}, {"max_memory": "1GB"}):
+    for budget in ({"max_flops": "1G"}, {"max_macs": "1G"}, {"max_params": "1k"}, {"max_memory": "1GB"},
+                   {"max_activations": "1GB"}, {"max_peak_memory": "1GB"}, {"max_weights": "1GB"},
+                   {"max_training_memory": "1GB"}):
         with pytest.raises(CnnCostError, match="budget cannot be checked: .* leaves out 2 layer\\(s\\) without a "
                                                "cost formula \\(special_i0, kthvalue\\)"):
             assert_budget(unknown, **budget)
     with pytest.raises(BudgetExceeded):  # already over on the layers it can count: over, whatever the rest costs
         assert_budget(unknown, max_macs="1k")
+
+
+def tiny_chain():
+    """input 1x4x4 -> conv2d to 2 channels, 1x1 with bias -> relu: every memory figure by hand (fp32)."""
+    return cnncost.propagate(Graph.build("tiny", [layer("conv2d", "conv", out_channels=2, kernel_size=1),
+                                                  layer("relu", "relu")], input=(1, 4, 4)))
+
+
+@pytest.mark.parametrize("optimizer, training", [("sgd", 224), ("momentum", 240), ("adam", 264)])
+def test_memory_budgets_name_what_a_device_holds(optimizer, training):
+    # input 16 elements = 64 B; conv output 2x4x4 = 32 elements = 128 B; relu output 128 B
+    # activations (sum of outputs) 128 + 128 = 256; peak live: while relu runs, the conv's output and its own = 256
+    # (the input, 64 B, is freed after the conv); weights: 2 weights + 2 biases = 4 params = 16 B
+    # training, SGD: weights 16 + gradients 16 + kept for backward: the conv's input 64 and relu's output 128 = 224;
+    # momentum: + one buffer per weight, 16 = 240; Adam: + two (32) + a 4-byte step per parameter tensor (2) = 264
+    checks = check_budget(tiny_chain(), max_activations="256B", max_peak_memory=256, max_weights="16B",
+                          max_training_memory=training, optimizer=optimizer)
+    assert [(c.quantity.split(" (")[0], c.value, c.ok) for c in checks] == [
+        ("activations", 256, True), ("weights", 16, True), ("peak memory", 256, True),
+        ("training memory", training, True)]
+    with pytest.raises(BudgetExceeded, match="peak memory 256 bytes > limit 255 bytes"):
+        assert_budget(tiny_chain(), max_peak_memory=255)
+    with pytest.raises(BudgetExceeded, match=f"training memory .* {training:,} bytes > limit {training - 1:,} bytes"):
+        assert_budget(tiny_chain(), max_training_memory=training - 1, optimizer=optimizer)
+
+
+def test_memory_budgets_on_the_command_line(capsys):
+    # resnet50 at batch 32, fp32: the figures `cnncost table resnet50 --batch 32 --memory` shows
+    result = cnncost.profile("resnet50", batch=32)
+    from cnncost.analysis import graph_of, inference_memory
+
+    peak = inference_memory(graph_of(result), result).peak_bytes
+    code = main(["check", "resnet50", "--batch", "32", "--max-peak-memory", str(peak), "--max-weights",
+                 str(result.total.param_bytes + result.total.buffer_bytes), "--max-activations",
+                 str(result.total.activation_bytes)])
+    assert code == 0 and capsys.readouterr().out.count("within ") == 3
+    assert main(["check", "resnet50", "--batch", "32", "--max-peak-memory", str(peak - 1)]) == 1
+    assert main(["check", "resnet50", "--max-training-memory", "1GB", "--optimizer", "adamw"]) == 2

@@ -14,7 +14,16 @@ def register(commands) -> None:
     parser.add_argument("--max-params", help="e.g. 30M, 3e7 or 30_000_000")
     parser.add_argument("--max-macs", help="multiply-accumulates of conv and linear layers, e.g. 5G")
     parser.add_argument("--max-flops", help="FLOPs of all layers, e.g. 10G")
-    parser.add_argument("--max-memory", help="activation size (sum of layer outputs), e.g. 120MB (MB = 1024 KB)")
+    parser.add_argument("--max-activations", help="activation size, the sum of every layer's output, e.g. 120MB "
+                        "(MB = 1024 KB)")
+    parser.add_argument("--max-memory", help="the same as --max-activations (its older name)")
+    parser.add_argument("--max-peak-memory", help="activations live at once in an inference forward pass (input "
+                        "included, weights apart), e.g. 300MB")
+    parser.add_argument("--max-weights", help="bytes of parameters and buffers, e.g. 100MB")
+    parser.add_argument("--max-training-memory", help="one training step: weights, buffers, gradients, optimizer "
+                        "state and activations kept for backward, e.g. 3GB")
+    parser.add_argument("--optimizer", default="adam", choices=("sgd", "momentum", "adam"),
+                        help="the optimizer --max-training-memory counts the state of (default adam)")
     parser.add_argument("--max-latency", help="median forward time, e.g. 20ms: times the network with torch")
     parser.add_argument("--device", default="cpu", help="where --max-latency times the network: cpu or cuda")
     parser.add_argument("--strict", action="store_true", help="an op without a cost formula is an error")
@@ -26,9 +35,12 @@ def run(args) -> int:
     from ..budget import check_budget
 
     limits = dict(max_params=args.max_params, max_macs=args.max_macs, max_flops=args.max_flops,
-                  max_memory=args.max_memory, max_latency=args.max_latency)
+                  max_memory=args.max_memory, max_latency=args.max_latency, max_activations=args.max_activations,
+                  max_peak_memory=args.max_peak_memory, max_training_memory=args.max_training_memory,
+                  max_weights=args.max_weights)
     if all(value is None for value in limits.values()):
-        raise UsageError("give at least one budget: --max-params, --max-macs, --max-flops, --max-memory, --max-latency")
+        raise UsageError("give at least one budget: --max-params, --max-macs, --max-flops, --max-activations, "
+                         "--max-peak-memory, --max-weights, --max-training-memory, --max-latency")
     result = profile(args.name, input=args.input, batch=parse_batch(args.batch), dtype=args.dtype, strict=args.strict)
     warn(result)
     subject = result
@@ -37,7 +49,7 @@ def run(args) -> int:
 
         parse_seconds(args.max_latency)  # a malformed limit fails before the timing
         subject = _timed(args, result)
-    checks = check_budget(subject, **limits)
+    checks = check_budget(subject, **limits, optimizer=args.optimizer)
     for check in checks:
         print(("within " if check.ok else "OVER   ") + check.describe())
     broken = [c for c in checks if not c.ok]
