@@ -80,7 +80,8 @@ class Check:
         """'params 25,557,032 > limit 20,000,000 (20M)'."""
         sign = "<=" if self.ok else ">"
         if self.quantity == "latency":
-            return f"latency {float(self.value) * 1e3:,.3f} ms {sign} limit {float(self.limit) * 1e3:,.3f} ms ({self.given})"
+            return (f"latency {float(self.value) * 1e3:,.3f} ms {sign} limit {float(self.limit) * 1e3:,.3f} ms "
+                    f"({self.given})")
         unit = " bytes" if self.quantity.split(" (")[0] in BYTE_QUANTITIES else ""
         return f"{self.quantity} {int(self.value):,}{unit} {sign} limit {int(self.limit):,}{unit} ({self.given})"
 
@@ -130,8 +131,8 @@ def check_budget(result, max_params=None, max_macs=None, max_flops=None, max_mem
               ("activations", max_activations, lambda: total.activation_bytes, parse_bytes),
               ("weights", max_weights, lambda: total.param_bytes + total.buffer_bytes, parse_bytes),
               ("peak memory", max_peak_memory, lambda: _peak_bytes(profile), parse_bytes),
-              (f"training memory ({trainer and trainer.label})", max_training_memory, lambda: _training_bytes(profile, trainer),
-               parse_bytes))
+              (f"training memory ({trainer and trainer.label})", max_training_memory,
+               lambda: _training_bytes(profile, trainer), parse_bytes))
     checks = []
     for quantity, given, value, parse in limits:
         if given is None:
