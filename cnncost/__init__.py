@@ -11,6 +11,7 @@ import dataclasses
 import os
 
 from .budget import BudgetExceeded, assert_budget, check_budget
+from .config import check_config
 from .engine import propagate
 from .errors import CnnCostError, CnnCostWarning, GraphError, ShapeError, UnknownNameError
 from .graph import INPUT, Graph, Node, layer
@@ -111,6 +112,6 @@ def check_trace(result: Profile, trace) -> Profile:
     return dataclasses.replace(result, notes=tuple(notes))
 
 
-__all__ = ["BudgetExceeded", "assert_budget", "check_budget", "check_trace", "CnnCostError", "CnnCostWarning", "Graph",
+__all__ = ["BudgetExceeded", "assert_budget", "check_budget", "check_config", "check_trace", "CnnCostError", "CnnCostWarning", "Graph",
            "GraphError", "INPUT", "LayerCost", "Node", "Profile", "Shape", "ShapeError", "Totals", "UnknownNameError",
            "create", "layer", "list_models", "profile", "propagate", "time_forward"]

@@ -1,4 +1,7 @@
-"""cnncost check NAME --max-...: hold a network to its budgets; exit 0 within, 1 over, 2 on bad input."""
+"""cnncost check NAME --max-...: hold a network to its budgets; exit 0 within, 1 over, 2 on bad input.
+
+Without a name, or with the name of a configured model and no limits, the budgets come from the project's
+configuration (cnncost.config: [tool.cnncost.models.NAME] in pyproject.toml, or cnncost.toml)."""
 
 from __future__ import annotations
 
@@ -9,7 +12,10 @@ from .common import MODEL_HELP, UsageError, add_profile_options, parse_batch, wa
 
 def register(commands) -> None:
     parser = commands.add_parser("check", help="check a network against budgets (exit 1 when over)")
-    parser.add_argument("name", help=MODEL_HELP)
+    parser.add_argument("name", nargs="?", help=MODEL_HELP + "; or a model configured in pyproject.toml or "
+                        "cnncost.toml ([tool.cnncost.models.NAME]); none: every configured model")
+    parser.add_argument("--config", help="the configuration file (default: the nearest cnncost.toml, or "
+                        "pyproject.toml with a [tool.cnncost] table, from this folder up)")
     add_profile_options(parser)
     parser.add_argument("--max-params", help="e.g. 30M, 3e7 or 30_000_000")
     parser.add_argument("--max-macs", help="multiply-accumulates of conv and linear layers, e.g. 5G")
@@ -38,9 +44,15 @@ def run(args) -> int:
                   max_memory=args.max_memory, max_latency=args.max_latency, max_activations=args.max_activations,
                   max_peak_memory=args.max_peak_memory, max_training_memory=args.max_training_memory,
                   max_weights=args.max_weights)
-    if all(value is None for value in limits.values()):
+    no_limits = all(value is None for value in limits.values())
+    if args.name is None or (no_limits and (args.config or _has_config())):
+        if not no_limits:
+            raise UsageError("limits on the command line need a model: cnncost check NAME --max-params ...")
+        return _check_configured(args)
+    if no_limits:
         raise UsageError("give at least one budget: --max-params, --max-macs, --max-flops, --max-activations, "
-                         "--max-peak-memory, --max-weights, --max-training-memory, --max-latency")
+                         "--max-peak-memory, --max-weights, --max-training-memory, --max-latency (or configure "
+                         "the model in pyproject.toml: [tool.cnncost.models.NAME])")
     result = profile(args.name, input=args.input, batch=parse_batch(args.batch), dtype=args.dtype, strict=args.strict)
     warn(result)
     subject = result
@@ -57,6 +69,29 @@ def run(args) -> int:
         print(f"cnncost: {result.name} is over budget: " + "; ".join(c.describe() for c in broken), file=sys.stderr)
         return 1
     return 0
+
+
+def _has_config() -> bool:
+    """Whether this folder or one above holds a cnncost configuration."""
+    from ..config import find_config
+
+    return find_config() is not None
+
+
+def _check_configured(args) -> int:
+    """Every configured model (or the one named) against its limits: a block of lines per model."""
+    from ..config import check_model, read_config, select
+
+    results = [check_model(config) for config in select(read_config(args.config), [args.name] if args.name else None)]
+    for result in results:
+        print(f"{result.config.name} ({result.config.source})")
+        for check in result.checks:
+            print(("  within " if check.ok else "  OVER   ") + check.describe())
+        warn(result.profile)
+    broken = [result for result in results if result.broken]
+    for result in broken:
+        print(f"cnncost: {result.message()}", file=sys.stderr)
+    return 1 if broken else 0
 
 
 def _timed(args, result):

@@ -1,0 +1,214 @@
+"""A project's budgets in one place: `[tool.cnncost.models.NAME]` tables in pyproject.toml, or `[models.NAME]` in a
+cnncost.toml beside it, checked by `cnncost check` (no name: every model) and by `cnncost.check_config()` in a test.
+
+    [tool.cnncost.models.classifier]
+    source = "mypkg.models:build_classifier"   # a built-in name, a spec file or a module path, as `cnncost table`
+    input = "3x224x224"
+    batch = 8
+    max-params = "5M"
+    max-macs = "600M"
+    max-peak-memory = "50MB"
+    max-latency = "20ms"                        # times the forward pass with torch
+
+Every key is a command-line option of `cnncost check` without its dashes; a key cnncost does not know, a malformed
+value and a model that cannot be loaded are errors naming the file, the table and the key.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import CnnCostError, close_matches
+
+CONFIG_FILES = ("cnncost.toml", "pyproject.toml")
+LIMITS = ("max-params", "max-macs", "max-flops", "max-activations", "max-memory", "max-peak-memory", "max-weights",
+          "max-training-memory", "max-latency")
+SETTINGS = ("source", "input", "batch", "dtype", "optimizer", "device", "strict")
+
+
+class ConfigError(CnnCostError):
+    """A configuration that cannot be used: the message names the file, the table and the key."""
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """One configured model: where it comes from, how to profile it, and its limits (as the user wrote them)."""
+
+    name: str
+    source: str
+    folder: Path  # the configuration file's folder: relative paths and module paths are read from there
+    where: str  # 'pyproject.toml: [tool.cnncost.models.classifier]', for messages
+    input: Any = None
+    batch: int = 1
+    dtype: str = "fp32"
+    optimizer: str = "adam"
+    device: str = "cpu"
+    strict: bool = False
+    limits: dict[str, Any] = field(default_factory=dict)  # 'max_params': '5M', as check_budget takes them
+
+    def model(self) -> str:
+        """The source as cnncost.profile takes it, a relative file read from the configuration's folder."""
+        target, colon, attribute = self.source.rpartition(":")
+        path_text = target if colon else self.source
+        if path_text.lower().endswith((".py", ".toml", ".json")) and not Path(path_text).is_absolute():
+            path_text = str(self.folder / path_text)
+        return f"{path_text}:{attribute}" if colon else path_text
+
+
+def find_config(start: Path | None = None) -> Path | None:
+    """The nearest cnncost.toml, or pyproject.toml with a [tool.cnncost] table, from start up to the root."""
+    folder = (start or Path.cwd()).resolve()
+    for candidate in (folder, *folder.parents):
+        for name in CONFIG_FILES:
+            path = candidate / name
+            if path.is_file() and (name == "cnncost.toml" or "[tool.cnncost" in path.read_text(errors="replace")):
+                return path
+    return None
+
+
+def read_config(path: str | Path | None = None) -> list[ModelConfig]:
+    """Every model a configuration file holds, checked key by key; path None finds the nearest file."""
+    found = Path(path) if path is not None else find_config()
+    if found is None:
+        raise ConfigError("no configuration found: add [tool.cnncost.models.NAME] tables to pyproject.toml, or "
+                          "[models.NAME] tables to a cnncost.toml")
+    data = _parse(found)
+    table = data.get("tool", {}).get("cnncost") if found.name == "pyproject.toml" else data
+    prefix = "tool.cnncost" if found.name == "pyproject.toml" else ""
+    if not isinstance(table, dict) or not isinstance(table.get("models"), dict) or not table["models"]:
+        raise ConfigError(f"{found.name}: no models: add a table [{_join(prefix, 'models.NAME')}] with a source and "
+                          "limits")
+    for key in table:
+        if key != "models":
+            raise ConfigError(f"{found.name}: [{prefix or 'the file'}] has no key {key!r}"
+                              f"{close_matches(key, ['models'])}; its key: models")
+    return [_model(found, _join(prefix, f"models.{name}"), name, entry) for name, entry in table["models"].items()]
+
+
+def _join(prefix: str, name: str) -> str:
+    return f"{prefix}.{name}" if prefix else name
+
+
+def _parse(path: Path) -> dict:
+    import tomllib
+
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ConfigError(f"cannot read {str(path)!r}: {error.strerror or error}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path.name}: not valid TOML: {error}") from None
+
+
+def _model(path: Path, table: str, name: str, entry: Any) -> ModelConfig:
+    """One [models.NAME] table, every key and value checked."""
+    from .budget import parse_bytes, parse_count, parse_seconds
+
+    where = f"{path.name}: [{table}]"
+    if not isinstance(entry, dict):
+        raise ConfigError(f"{where}: a model is a table of keys (source, input, limits)")
+    for key in entry:
+        if key not in LIMITS + SETTINGS:
+            raise ConfigError(f"{where}: unknown key {key!r}{close_matches(key, LIMITS + SETTINGS)}; the keys: "
+                              f"{', '.join(SETTINGS + LIMITS)}")
+    source = entry.get("source")
+    if not isinstance(source, str) or not source:
+        raise ConfigError(f"{where}: source: give the model as `cnncost table` takes it: a built-in name, a spec "
+                          "file or a module path (pkg.mod:Net)")
+    limits = {}
+    for key in LIMITS:
+        if key in entry:
+            parse = parse_seconds if key == "max-latency" else parse_count if key in (
+                "max-params", "max-macs", "max-flops") else parse_bytes
+            try:
+                parse(entry[key])
+            except CnnCostError as error:
+                raise ConfigError(f"{where}: {key}: {error}") from None
+            limits[key.replace("-", "_")] = entry[key]
+    if not limits:
+        raise ConfigError(f"{where}: no limit: give at least one of {', '.join(LIMITS)}")
+    batch = entry.get("batch", 1)
+    if type(batch) is not int or batch < 1:
+        raise ConfigError(f"{where}: batch: a whole number of at least 1, got {batch!r}")
+    for key, kind in (("dtype", str), ("optimizer", str), ("device", str), ("strict", bool)):
+        if key in entry and not isinstance(entry[key], kind):
+            raise ConfigError(f"{where}: {key}: a {kind.__name__}, got {entry[key]!r}")
+    return ModelConfig(name, source, path.parent, where, entry.get("input"), batch, entry.get("dtype", "fp32"),
+                       entry.get("optimizer", "adam"), entry.get("device", "cpu"), entry.get("strict", False), limits)
+
+
+@dataclass(frozen=True)
+class ModelResult:
+    """A configured model checked: its profile and its checks."""
+
+    config: ModelConfig
+    profile: Any
+    checks: tuple
+
+    @property
+    def broken(self) -> tuple:
+        return tuple(check for check in self.checks if not check.ok)
+
+    def message(self) -> str:
+        """'classifier (mypkg.models:Net) is over budget: params 6,000,000 > limit 5,000,000 (5M)'."""
+        return (f"{self.config.name} ({self.config.source}) is over budget: "
+                + "; ".join(check.describe() for check in self.broken))
+
+
+def check_model(config: ModelConfig) -> ModelResult:
+    """Profile one configured model (timing it where it has a latency limit) and check its limits."""
+    from . import profile, time_forward
+    from .budget import check_budget
+
+    folder = str(config.folder)
+    added = folder not in sys.path
+    if added:  # module paths are imported from the configuration's folder, as from the command line in it
+        sys.path.insert(0, folder)
+    try:
+        try:
+            if "max_latency" in config.limits:
+                subject = time_forward(config.model(), input=config.input, batch=config.batch, dtype=config.dtype,
+                                       device=config.device)
+                result = subject.profile
+            else:
+                subject = result = profile(config.model(), input=config.input, batch=config.batch,
+                                           dtype=config.dtype, strict=config.strict)
+            checks = check_budget(subject, **config.limits, optimizer=config.optimizer)
+        except CnnCostError as error:
+            raise error.prefixed(f"{config.where}: ") from None
+    finally:
+        if added:
+            sys.path.remove(folder)
+    return ModelResult(config, result, tuple(checks))
+
+
+def check_config(path: str | Path | None = None, names: list[str] | None = None) -> list[ModelResult]:
+    """Check every configured model (or those named); raise BudgetExceeded naming each model over budget, with the
+    message `cnncost check` prints. For a project's tests:
+
+        def test_models_within_budget():
+            cnncost.check_config()
+    """
+    from .budget import BudgetExceeded
+
+    results = [check_model(config) for config in select(read_config(path), names)]
+    broken = [result for result in results if result.broken]
+    if broken:
+        raise BudgetExceeded("\n".join(result.message() for result in broken))
+    return results
+
+
+def select(configs: list[ModelConfig], names: list[str] | None) -> list[ModelConfig]:
+    """The configured models of those names (all without names); an unknown name is an error listing the known."""
+    if not names:
+        return configs
+    known = {config.name: config for config in configs}
+    for name in names:
+        if name not in known:
+            where = configs[0].where.split(":")[0]
+            raise ConfigError(f"{where}: no model {name!r}{close_matches(name, known)}; configured: "
+                              f"{', '.join(known)}")
+    return [known[name] for name in names]

@@ -1,0 +1,160 @@
+"""A project's budgets in pyproject.toml (or cnncost.toml): `cnncost check` with no name checks every configured
+model, a tightened limit fails naming the model, the quantity, the value and the limit, a malformed entry names the
+file, the table and the key; cnncost.check_config() does the same from a test."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+import cnncost
+from cnncost.cli import main
+from cnncost.config import ConfigError, read_config
+
+torch = pytest.importorskip("torch")
+
+MODELS = """
+import torch
+from torch import nn
+
+class TinyNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3)
+
+    def forward(self, x):
+        return self.conv(x)
+"""
+
+SPEC = """name = "pair"
+input = [1, 4, 4]
+
+[[layers]]
+name = "conv"
+type = "conv2d"
+out_channels = 2
+kernel_size = 1
+
+[[layers]]
+name = "relu"
+type = "relu"
+"""
+
+# tiny: conv 3->4, 3x3 with bias on 3x32x32: params 4·3·3·3 + 4 = 112; output 4x30x30, MACs 3,600·27 = 97,200
+# pair: conv 1->2, 1x1 with bias on 1x4x4: params 4; activations 2·(2·16)·4 B = 256 B, peak 256 B, weights 16 B
+PYPROJECT = """
+[project]
+name = "demo"
+
+[tool.cnncost.models.tiny]
+source = "demo_nets:TinyNet"
+input = "3x32x32"
+max-params = "{params}"
+max-macs = "100k"
+
+[tool.cnncost.models.pair]
+source = "nets/pair.toml"
+max-peak-memory = "256B"
+max-weights = 16
+max-training-memory = "1KB"
+optimizer = "sgd"
+"""
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    (tmp_path / "demo_nets.py").write_text(MODELS)
+    (tmp_path / "nets").mkdir()
+    (tmp_path / "nets" / "pair.toml").write_text(SPEC)
+    (tmp_path / "pyproject.toml").write_text(PYPROJECT.format(params="1k"))
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path / "sub")  # found from a folder below, as a test runner may start there
+    return tmp_path
+
+
+def test_every_configured_model_within_its_limits(project, capsys):
+    assert main(["check"]) == 0
+    out = capsys.readouterr().out
+    assert "tiny (demo_nets:TinyNet)" in out and "pair (nets/pair.toml)" in out
+    assert "within params 112 <= limit 1,000 (1k)" in out and "within MACs 97,200 <= limit 100,000 (100k)" in out
+    assert "within peak memory 256 bytes <= limit 256 bytes (256B)" in out
+    assert "within weights 16 bytes <= limit 16 bytes (16)" in out
+    assert "within training memory (SGD) 224 bytes" in out  # weights 16 + gradients 16 + kept 64 + 128
+    assert [result.config.name for result in cnncost.check_config()] == ["tiny", "pair"]
+
+
+def test_a_tightened_limit_names_the_model_quantity_value_and_limit(project, capsys):
+    (project / "pyproject.toml").write_text(PYPROJECT.format(params="100"))
+    assert main(["check"]) == 1
+    captured = capsys.readouterr()
+    assert "OVER   params 112 > limit 100 (100)" in captured.out
+    message = "tiny (demo_nets:TinyNet) is over budget: params 112 > limit 100 (100)"
+    assert captured.err == f"cnncost: {message}\n"
+    with pytest.raises(cnncost.BudgetExceeded) as raised:
+        cnncost.check_config()
+    assert str(raised.value) == message
+    assert main(["check", "pair"]) == 0  # one model by its name
+
+
+@pytest.mark.parametrize("change, words", [
+    (('max-macs = "100k"', 'max-mac = "100k"'),
+     "pyproject.toml: [tool.cnncost.models.tiny]: unknown key 'max-mac' (did you mean: max-macs"),
+    (('max-macs = "100k"', 'max-macs = "100q"'),
+     "pyproject.toml: [tool.cnncost.models.tiny]: max-macs: malformed count '100q'"),
+    (('max-weights = 16', 'max-weights = "16 bytes"'),
+     "pyproject.toml: [tool.cnncost.models.pair]: max-weights: malformed memory size '16 bytes'"),
+    (('source = "nets/pair.toml"', 'source = "nets/pear.toml"'),
+     "pyproject.toml: [tool.cnncost.models.pair]: cannot read"),
+    (('source = "demo_nets:TinyNet"', 'source = "demo_nets:TinyNett"'),
+     "pyproject.toml: [tool.cnncost.models.tiny]: demo_nets has no attribute 'TinyNett' (did you mean: TinyNet?)"),
+    (('source = "demo_nets:TinyNet"\n', ''), "pyproject.toml: [tool.cnncost.models.tiny]: source: give the model"),
+    (('max-params = "1k"\nmax-macs = "100k"\n', ''), "pyproject.toml: [tool.cnncost.models.tiny]: no limit"),
+])
+def test_a_malformed_entry_names_the_file_table_and_key(project, capsys, change, words):
+    text = PYPROJECT.format(params="1k").replace(*change)
+    (project / "pyproject.toml").write_text(text)
+    assert main(["check"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("cnncost: error: ") and err.count("\n") == 1 and words in err
+    with pytest.raises(cnncost.CnnCostError, match="pyproject.toml"):
+        cnncost.check_config()
+
+
+def test_a_model_not_configured_and_no_configuration(project, tmp_path_factory, monkeypatch, capsys):
+    assert main(["check", "tiyn"]) == 2
+    assert "no model 'tiyn' (did you mean: tiny?); configured: tiny, pair" in capsys.readouterr().err
+    monkeypatch.chdir(tmp_path_factory.mktemp("elsewhere"))
+    assert main(["check"]) == 2
+    assert "no configuration found: add [tool.cnncost.models.NAME] tables" in capsys.readouterr().err
+
+
+def test_cnncost_toml_for_a_project_without_pyproject(tmp_path, monkeypatch, capsys):
+    (tmp_path / "cnncost.toml").write_text(textwrap.dedent("""
+        [models.alexnet]
+        source = "alexnet"
+        max-params = "61.1M"
+    """))
+    monkeypatch.chdir(tmp_path)
+    assert main(["check"]) == 1  # AlexNet has 61,100,840 params
+    assert "alexnet (alexnet) is over budget: params 61,100,840 > limit 61,100,000 (61.1M)" in capsys.readouterr().err
+    (tmp_path / "cnncost.toml").write_text('[model.alexnet]\nsource = "alexnet"\n')
+    assert main(["check"]) == 2
+    assert "cnncost.toml: no models" in capsys.readouterr().err
+
+
+def test_a_latency_limit_times_the_model(project, capsys):
+    (project / "pyproject.toml").write_text(PYPROJECT.format(params="1k").replace(
+        'max-macs = "100k"', 'max-macs = "100k"\nmax-latency = "10s"'))
+    configs = read_config(project / "pyproject.toml")
+    assert configs[0].limits == {"max_params": "1k", "max_macs": "100k", "max_latency": "10s"}
+    assert main(["check", "tiny"]) == 0
+    assert "within latency" in capsys.readouterr().out
+
+
+def test_command_line_limits_need_a_model(project, capsys):
+    assert main(["check", "--max-params", "1M"]) == 2
+    assert "limits on the command line need a model" in capsys.readouterr().err
+    (project / "pyproject.toml").unlink()
+    with pytest.raises(ConfigError, match="no configuration found"):
+        read_config()
