@@ -1,0 +1,70 @@
+"""cnncost diff A B: two networks (two versions of one, or two exported profiles) layer by layer, and their totals."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from .common import MODEL_HELP, add_output_options, add_profile_options, emit, emit_records, output_format, parse_batch
+
+SHOWN = (("params", "params"), ("MACs", "macs"), ("FLOPs", "flops"), ("memory B", "activation_bytes"))
+
+
+def register(commands) -> None:
+    parser = commands.add_parser("diff", help="two networks layer by layer: added, removed and changed layers, "
+                                 "and the totals' ratios")
+    parser.add_argument("before", help=MODEL_HELP + "; or a profile exported with --format json")
+    parser.add_argument("after", help="the same kinds, compared with the first")
+    add_profile_options(parser)
+    add_output_options(parser)
+    parser.set_defaults(run=run)
+
+
+def side(text: str, args):
+    """A profile record: an exported JSON profile as it is, anything else profiled now."""
+    from .. import profile
+
+    path = Path(text)
+    if path.suffix.lower() == ".json" and path.is_file():
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            data = None
+        if isinstance(data, dict) and "total" in data and "layers" in data:
+            return data
+    return profile(text, input=args.input, batch=parse_batch(args.batch), dtype=args.dtype)
+
+
+def run(args) -> int:
+    from ..diff import diff_profiles
+
+    result = diff_profiles(side(args.before, args), side(args.after, args))
+    fmt = output_format(args)
+    if fmt in ("csv", "json"):
+        emit_records(records(result), fmt, args.output)
+        return 0
+    from ..report.diff import diff_document
+    from ..report.document import to_markdown, to_terminal
+    from ..report.terminal import wants_style
+
+    document = diff_document(result)
+    if fmt == "md":
+        emit(to_markdown(document), args.output)
+    else:
+        emit(to_terminal(document, styled=args.output is None and wants_style(sys.stdout)), args.output)
+    return 0
+
+
+def records(result) -> list[dict]:
+    """One record per changed layer, then one per total (layer 'total'), raw integers."""
+    rows = []
+    for change in result.layers:
+        row = {"layer": change.name, "status": change.status, "op": (change.after or change.before)["op"]}
+        for _, key in SHOWN:
+            row[f"{key}_before"], row[f"{key}_after"] = change.figures(key)
+        rows.append(row)
+    total = {"layer": "total", "status": "", "op": ""}
+    for _, key in SHOWN:
+        total[f"{key}_before"], total[f"{key}_after"] = result.totals[key]
+    return rows + [total]

@@ -1,0 +1,117 @@
+"""Two profiles layer by layer: what was added, removed or changed, and how the totals moved.
+
+Profiles are compared as the plain records `Profile.to_dict()` and `--format json` give, so a profile exported
+yesterday and one made now compare alike. Layers are matched by name; where the names left over on both sides run
+the same types in the same order (a renamed stage), they are matched by position.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from .errors import CnnCostError
+
+QUANTITIES = ("params", "macs", "flops", "activation_bytes")
+TOTALS = ("params", "buffers", "macs", "flops", "activation_bytes")
+
+
+@dataclass(frozen=True)
+class LayerChange:
+    """A layer that differs: added (only after), removed (only before), or changed (both, some figure moved)."""
+
+    status: str
+    before: dict | None
+    after: dict | None
+
+    @property
+    def name(self) -> str:
+        return (self.after or self.before)["name"]
+
+    def figures(self, quantity: str) -> tuple[int, int]:
+        """(before, after) of a quantity; 0 on the side the layer is missing from."""
+        return ((self.before or {}).get(quantity, 0), (self.after or {}).get(quantity, 0))
+
+
+@dataclass(frozen=True)
+class ProfileDiff:
+    """The layers that differ, in the after side's order (removed ones where they stood), and the totals."""
+
+    before: str
+    after: str
+    totals: dict[str, tuple[int, int]]
+    layers: tuple[LayerChange, ...]
+
+    def groups(self, status: str) -> list[str]:
+        """The blocks (name up to its second dot: 'layer3.6') of the layers with that status, in order."""
+        found: list[str] = []
+        for change in self.layers:
+            if change.status == status:
+                block = ".".join(change.name.split(".")[:2])
+                if not found or found[-1] != block:
+                    found.append(block)
+        return found
+
+    def grown(self, quantity: str) -> tuple[LayerChange, ...]:
+        """The layers whose quantity is larger after (added ones included)."""
+        return tuple(change for change in self.layers if change.figures(quantity)[1] > change.figures(quantity)[0])
+
+
+def record(profile: Any) -> dict:
+    """The plain record of a Profile, or a record already (an exported profile read from JSON), checked."""
+    data = profile.to_dict() if hasattr(profile, "to_dict") else profile
+    if not isinstance(data, dict) or not isinstance(data.get("layers"), list) or \
+            not isinstance(data.get("total"), dict):
+        raise CnnCostError("not a profile: expected cnncost's JSON export (cnncost table NAME --format json), with "
+                           "'total' and 'layers'")
+    return data
+
+
+def _differs(a: dict, b: dict) -> bool:
+    return a.get("op") != b.get("op") or a.get("output_shape") != b.get("output_shape") or \
+        any(a.get(q, 0) != b.get(q, 0) for q in QUANTITIES)
+
+
+def diff_profiles(before: Any, after: Any) -> ProfileDiff:
+    """What changed from before to after (Profiles or their records)."""
+    a, b = record(before), record(after)
+    old = {layer["name"]: layer for layer in a["layers"]}
+    new_names = {layer["name"] for layer in b["layers"]}
+    removed = [layer for layer in a["layers"] if layer["name"] not in new_names]
+    added = [layer for layer in b["layers"] if layer["name"] not in old]
+    renamed = {}
+    if removed and len(removed) == len(added) and [x["op"] for x in removed] == [x["op"] for x in added]:
+        renamed = {new["name"]: gone for new, gone in zip(added, removed)}
+        removed, added = [], []
+    changes = []
+    for layer in b["layers"]:
+        previous = old.get(layer["name"]) or renamed.get(layer["name"])
+        if previous is None:
+            changes.append(LayerChange("added", None, layer))
+        elif _differs(previous, layer):
+            changes.append(LayerChange("changed", previous, layer))
+    for layer in removed:
+        changes.append(LayerChange("removed", layer, None))
+    order = _order(a, b)
+    changes.sort(key=lambda change: order[change.name])
+    totals = {q: (a["total"].get(q, 0), b["total"].get(q, 0)) for q in TOTALS}
+    return ProfileDiff(a.get("name", "before"), b.get("name", "after"), totals, tuple(changes))
+
+
+def _order(before: dict, after: dict) -> dict[str, tuple[int, int]]:
+    """Sort keys: the after side's order; a removed layer just after the last layer before it that is still there."""
+    index = {layer["name"]: (i, 0) for i, layer in enumerate(after["layers"])}
+    last, order = (-1, 0), dict(index)
+    for layer in before["layers"]:
+        if layer["name"] in index:
+            last = index[layer["name"]]
+        else:
+            last = (last[0], last[1] + 1)
+            order[layer["name"]] = last
+    return order
+
+
+def ratio(before: int, after: int) -> Fraction | None:
+    """after / before, None where before is 0."""
+    return Fraction(after, before) if before else None
