@@ -26,7 +26,7 @@ from .errors import CnnCostError, close_matches
 CONFIG_FILES = ("cnncost.toml", "pyproject.toml")
 LIMITS = ("max-params", "max-macs", "max-flops", "max-activations", "max-memory", "max-peak-memory", "max-weights",
           "max-training-memory", "max-latency")
-SETTINGS = ("source", "input", "batch", "dtype", "optimizer", "device", "strict")
+SETTINGS = ("source", "input", "batch", "dtype", "optimizer", "device", "strict", "tolerance")
 
 
 class ConfigError(CnnCostError):
@@ -48,6 +48,7 @@ class ModelConfig:
     device: str = "cpu"
     strict: bool = False
     limits: dict[str, Any] = field(default_factory=dict)  # 'max_params': '5M', as check_budget takes them
+    tolerances: dict[str, Any] = field(default_factory=dict)  # how much each total may grow over the baseline
 
     def model(self) -> str:
         """The source as cnncost.profile takes it, a relative file read from the configuration's folder."""
@@ -128,8 +129,18 @@ def _model(path: Path, table: str, name: str, entry: Any) -> ModelConfig:
             except CnnCostError as error:
                 raise ConfigError(f"{where}: {key}: {error}") from None
             limits[key.replace("-", "_")] = entry[key]
-    if not limits:
-        raise ConfigError(f"{where}: no limit: give at least one of {', '.join(LIMITS)}")
+    tolerances = entry.get("tolerance", {})
+    if not isinstance(tolerances, dict):
+        raise ConfigError(f"{where}: tolerance: a table such as {{ macs = \"1%\", params = 1000 }}")
+    from .baseline import parse_tolerance
+
+    for quantity, value in tolerances.items():
+        try:
+            parse_tolerance(quantity, value)
+        except CnnCostError as error:
+            raise ConfigError(f"{where}: tolerance: {error}") from None
+    if not limits and not tolerances:
+        raise ConfigError(f"{where}: no limit: give at least one of {', '.join(LIMITS)}, or a baseline tolerance")
     batch = entry.get("batch", 1)
     if type(batch) is not int or batch < 1:
         raise ConfigError(f"{where}: batch: a whole number of at least 1, got {batch!r}")
@@ -137,7 +148,8 @@ def _model(path: Path, table: str, name: str, entry: Any) -> ModelConfig:
         if key in entry and not isinstance(entry[key], kind):
             raise ConfigError(f"{where}: {key}: a {kind.__name__}, got {entry[key]!r}")
     return ModelConfig(name, source, path.parent, where, entry.get("input"), batch, entry.get("dtype", "fp32"),
-                       entry.get("optimizer", "adam"), entry.get("device", "cpu"), entry.get("strict", False), limits)
+                       entry.get("optimizer", "adam"), entry.get("device", "cpu"), entry.get("strict", False), limits,
+                       tolerances)
 
 
 @dataclass(frozen=True)
@@ -158,30 +170,38 @@ class ModelResult:
                 + "; ".join(check.describe() for check in self.broken))
 
 
-def check_model(config: ModelConfig) -> ModelResult:
-    """Profile one configured model (timing it where it has a latency limit) and check its limits."""
+def profile_model(config: ModelConfig, timed: bool = False):
+    """The model's profile, or its timed forward pass (with .profile) where timed; module paths are imported from the
+    configuration's folder, and an error names the file and the table."""
     from . import profile, time_forward
-    from .budget import check_budget
 
     folder = str(config.folder)
     added = folder not in sys.path
-    if added:  # module paths are imported from the configuration's folder, as from the command line in it
+    if added:
         sys.path.insert(0, folder)
     try:
-        try:
-            if "max_latency" in config.limits:
-                subject = time_forward(config.model(), input=config.input, batch=config.batch, dtype=config.dtype,
-                                       device=config.device)
-                result = subject.profile
-            else:
-                subject = result = profile(config.model(), input=config.input, batch=config.batch,
-                                           dtype=config.dtype, strict=config.strict)
-            checks = check_budget(subject, **config.limits, optimizer=config.optimizer)
-        except CnnCostError as error:
-            raise error.prefixed(f"{config.where}: ") from None
+        if timed:
+            return time_forward(config.model(), input=config.input, batch=config.batch, dtype=config.dtype,
+                                device=config.device)
+        return profile(config.model(), input=config.input, batch=config.batch, dtype=config.dtype,
+                       strict=config.strict)
+    except CnnCostError as error:
+        raise error.prefixed(f"{config.where}: ") from None
     finally:
         if added:
             sys.path.remove(folder)
+
+
+def check_model(config: ModelConfig) -> ModelResult:
+    """Profile one configured model (timing it where it has a latency limit) and check its limits."""
+    from .budget import check_budget
+
+    subject = profile_model(config, timed="max_latency" in config.limits)
+    result = getattr(subject, "profile", subject)
+    try:
+        checks = check_budget(subject, **config.limits, optimizer=config.optimizer) if config.limits else []
+    except CnnCostError as error:
+        raise error.prefixed(f"{config.where}: ") from None
     return ModelResult(config, result, tuple(checks))
 
 

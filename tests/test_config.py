@@ -4,7 +4,11 @@ file, the table and the key; cnncost.check_config() does the same from a test.""
 
 from __future__ import annotations
 
+import json
+import shutil
+import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -158,3 +162,73 @@ def test_command_line_limits_need_a_model(project, capsys):
     (project / "pyproject.toml").unlink()
     with pytest.raises(ConfigError, match="no configuration found"):
         read_config()
+
+
+EXAMPLE = Path(__file__).parent.parent / "examples" / "ci-budgets"
+
+
+@pytest.fixture
+def example(tmp_path, monkeypatch):
+    """examples/ci-budgets copied: a project with two models, their budgets, a baseline and a CI workflow."""
+    folder = tmp_path / "ci-budgets"
+    shutil.copytree(EXAMPLE, folder)
+    monkeypatch.chdir(folder)
+    monkeypatch.delitem(sys.modules, "budgeted_models", raising=False)
+    return folder
+
+
+def widen_the_first_block(folder: Path) -> None:
+    path = folder / "budgeted_models.py"
+    text = path.read_text()
+    assert "block(3, width), block(width, 2 * width)" in text
+    path.write_text(text.replace("block(3, width), block(width, 2 * width)", "block(3, 48), block(48, 2 * width)"))
+    sys.modules.pop("budgeted_models", None)  # imported again, as a new process would
+
+
+def test_the_example_project_end_to_end(example, capsys):
+    assert (example / ".github" / "workflows" / "cnncost.yml").read_text().count("cnncost check --baseline") == 1
+    assert main(["check", "--baseline", "cnncost-baseline.json"]) == 0
+    out = capsys.readouterr().out
+    assert "classifier (budgeted_models:SmallClassifier)" in out and out.count("baseline: unchanged") == 2
+    # the classifier's params by hand: convs 3·32·9 + 32·64·9 + 64·64·9 = 56,160,
+    # batch norms 2·(32 + 64 + 64) = 320, the head 64·10 + 10 = 650: 57,130
+    assert "within params 57,130 <= limit 120,000 (120k)" in out
+
+    widen_the_first_block(example)
+    assert main(["check", "--baseline", "cnncost-baseline.json", "classifier"]) == 1
+    captured = capsys.readouterr()
+    changed = [line.split(" (")[0].strip() for line in captured.out.splitlines() if line.startswith("    ")]
+    # the widened conv, its batch norm, ReLU and pool (outputs 32 -> 48 channels), and the next conv (its input grew)
+    assert changed == ["features.0.0", "features.0.1", "features.0.2", "features.0.3", "features.1.0"]
+    assert "features.0.0 (changed): params 864 -> 1,296" in captured.out  # 3·32·9 -> 3·48·9
+    assert "features.1.0 (changed): params 18,432 -> 27,648" in captured.out  # 32·64·9 -> 48·64·9
+    assert "cnncost: classifier has grown since the baseline: params 57,130 -> 66,810 (1.17x)" in captured.err
+
+    assert main(["check", "--baseline", "cnncost-baseline.json", "classifier", "--update"]) == 1  # over 10MB still
+    assert "over budget: peak memory" in capsys.readouterr().err
+    assert main(["check", "--baseline", "cnncost-baseline.json", "classifier", "--tolerance", "params=1"]) == 1
+    assert "has grown" not in capsys.readouterr().err  # the baseline was updated: only the peak memory limit fails
+    baseline = json.loads((example / "cnncost-baseline.json").read_text())
+    assert baseline["models"]["classifier"]["total"]["params"] == 66_810
+    assert baseline["models"]["resnet18"]["total"]["params"] == 11_689_512  # the model not checked is kept
+
+
+def test_a_tolerance_lets_a_total_grow_by_that_much(example, capsys):
+    widen_the_first_block(example)
+    # MACs 254,809,088 -> 344,462,336 (1.35x): a 40% tolerance passes, and 35% does not
+    assert main(["check", "--baseline", "cnncost-baseline.json", "classifier", "--tolerance", "macs=40%"]) == 1
+    assert "MACs" not in capsys.readouterr().err.split("grown since the baseline")[1]
+    assert main(["check", "--baseline", "cnncost-baseline.json", "classifier", "--tolerance", "macs=35%"]) == 1
+    assert "MACs 254,809,088 -> 344,462,336" in capsys.readouterr().err
+    assert main(["check", "--baseline", "cnncost-baseline.json", "--tolerance", "mac=1%"]) == 2
+    assert "no total 'mac' to hold to a baseline (did you mean: macs?)" in capsys.readouterr().err
+
+
+def test_snapshot_writes_a_baseline_check_reads(example, capsys):
+    assert main(["snapshot", "-o", "fresh.json"]) == 0
+    fresh = json.loads((example / "fresh.json").read_text())
+    kept = json.loads((example / "cnncost-baseline.json").read_text())
+    assert set(fresh["models"]) == {"classifier", "resnet18"} and fresh["conventions"]
+    assert fresh["models"]["classifier"]["total"] == kept["models"]["classifier"]["total"]
+    assert main(["check", "--baseline", "missing.json"]) == 2
+    assert "cannot read the baseline 'missing.json'" in capsys.readouterr().err

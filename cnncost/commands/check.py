@@ -6,6 +6,7 @@ configuration (cnncost.config: [tool.cnncost.models.NAME] in pyproject.toml, or 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from .common import MODEL_HELP, UsageError, add_profile_options, parse_batch, warn
 
@@ -33,6 +34,13 @@ def register(commands) -> None:
     parser.add_argument("--max-latency", help="median forward time, e.g. 20ms: times the network with torch")
     parser.add_argument("--device", default="cpu", help="where --max-latency times the network: cpu or cuda")
     parser.add_argument("--strict", action="store_true", help="an op without a cost formula is an error")
+    parser.add_argument("--baseline", metavar="FILE", help="configured models: fail when a total has grown since "
+                        "this baseline (cnncost snapshot writes one), naming the layers that changed")
+    parser.add_argument("--tolerance", action="append", metavar="TOTAL=AMOUNT", default=[],
+                        help="how much a total may grow over the baseline: macs=1%%, params=1000 (default 0); "
+                        "totals: params, buffers, macs, flops, activations")
+    parser.add_argument("--update", action="store_true", help="with --baseline: write the profiles of now as the "
+                        "baseline, after showing what changed")
     parser.set_defaults(run=run)
 
 
@@ -45,7 +53,9 @@ def run(args) -> int:
                   max_peak_memory=args.max_peak_memory, max_training_memory=args.max_training_memory,
                   max_weights=args.max_weights)
     no_limits = all(value is None for value in limits.values())
-    if args.name is None or (no_limits and (args.config or _has_config())):
+    if args.update and not args.baseline:
+        raise UsageError("--update rewrites the file of --baseline: give both")
+    if args.name is None or args.baseline or (no_limits and (args.config or _has_config())):
         if not no_limits:
             raise UsageError("limits on the command line need a model: cnncost check NAME --max-params ...")
         return _check_configured(args)
@@ -83,15 +93,75 @@ def _check_configured(args) -> int:
     from ..config import check_model, read_config, select
 
     results = [check_model(config) for config in select(read_config(args.config), [args.name] if args.name else None)]
+    baseline = _baseline_checks(args, results) if args.baseline else {}
     for result in results:
         print(f"{result.config.name} ({result.config.source})")
         for check in result.checks:
             print(("  within " if check.ok else "  OVER   ") + check.describe())
+        if result.config.name in baseline:
+            _print_baseline(baseline[result.config.name])
         warn(result.profile)
     broken = [result for result in results if result.broken]
     for result in broken:
         print(f"cnncost: {result.message()}", file=sys.stderr)
-    return 1 if broken else 0
+    if args.update:  # what changed was shown; the profiles of now become the baseline
+        from ..baseline import read_baseline, write_baseline
+
+        kept = read_baseline(args.baseline) if Path(args.baseline).is_file() else {}
+        write_baseline(args.baseline, {**kept, **{result.config.name: result.profile for result in results}})
+        print(f"baseline written: {args.baseline}")
+        return 1 if broken else 0
+    grown = [check for check in baseline.values() if check is not None and check.broken]
+    for check in grown:
+        print(f"cnncost: {check.model} has grown since the baseline: "
+              + "; ".join(growth.describe() for growth in check.broken), file=sys.stderr)
+    missing = [name for name, check in baseline.items() if check is None]
+    for name in missing:
+        print(f"cnncost: {name} is not in the baseline {args.baseline}: --update adds it", file=sys.stderr)
+    return 1 if broken or grown or missing else 0
+
+
+def _baseline_checks(args, results) -> dict:
+    """Each checked model against its baseline record (None for a model the baseline lacks)."""
+    from ..baseline import against_baseline, parse_tolerance, read_baseline
+
+    records = read_baseline(args.baseline) if not (args.update and not Path(args.baseline).is_file()) else {}
+    given = {}
+    for text in args.tolerance:
+        quantity, equals, amount = text.partition("=")
+        if not equals:
+            raise UsageError(f"--tolerance {text!r}: give TOTAL=AMOUNT, such as macs=1% or params=1000")
+        given[quantity.strip()] = amount
+    checks = {}
+    for result in results:
+        parsed = {}
+        for text, value in {**result.config.tolerances, **given}.items():
+            quantity, amount, relative = parse_tolerance(text, value)
+            parsed[quantity] = (amount, relative)
+        before = records.get(result.config.name)
+        checks[result.config.name] = (None if before is None else
+                                      against_baseline(result.config.name, before, result.profile, parsed))
+    return checks
+
+
+def _print_baseline(check) -> None:
+    """The totals that moved since the baseline, then the layers that changed, grown or shrunk."""
+    if check is None:
+        print("  baseline: not in the baseline")
+        return
+    if not check.changed and not check.diff.layers:
+        print("  baseline: unchanged")
+    for growth in check.changed:
+        smaller = ": smaller, passes" if growth.after < growth.before else ""
+        print(("  within " if growth.ok else "  OVER   ") + f"baseline: {growth.describe()}{smaller}")
+    for change in check.diff.layers:
+        moved = [f"{label} {before:,} -> {after:,}" for label, key in
+                 (("params", "params"), ("MACs", "macs"), ("memory bytes", "activation_bytes"))
+                 for before, after in [change.figures(key)] if before != after]
+        if change.before and change.after and change.before["output_shape"] != change.after["output_shape"]:
+            moved.append("output " + " -> ".join("x".join(map(str, side["output_shape"]))
+                                                 for side in (change.before, change.after)))
+        print(f"    {change.name} ({change.status}): {', '.join(moved) or 'its type changed'}")
 
 
 def _timed(args, result):

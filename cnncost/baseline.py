@@ -1,0 +1,118 @@
+"""Baselines: the profiles of a project's configured models as last accepted, and what has grown since.
+
+`cnncost snapshot -o cnncost-baseline.json` writes one; `cnncost check --baseline cnncost-baseline.json` fails when
+a total grows by more than its tolerance (0 by default: any growth), naming the layers that changed; a shrink passes
+and is reported; `--update` writes the new profiles as the baseline.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from .diff import ProfileDiff, diff_profiles, record
+from .errors import CnnCostError, close_matches
+
+QUANTITIES = {"params": "params", "buffers": "buffers", "macs": "MACs", "flops": "FLOPs",
+              "activations": "activations (bytes)"}  # each total a baseline holds, and its label
+RECORD_KEYS = {"activations": "activation_bytes"}  # where the profile record names a total otherwise
+
+
+def parse_tolerance(quantity: str, text: Any) -> tuple[str, Fraction, bool]:
+    """('macs', 1/100, True) for macs = '1%'; ('params', 1000, False) for params = 1000 (an absolute amount)."""
+    if quantity not in QUANTITIES:
+        raise CnnCostError(f"no total {quantity!r} to hold to a baseline{close_matches(quantity, QUANTITIES)}; "
+                           f"the totals: {', '.join(QUANTITIES)}")
+    value = str(text).strip()
+    relative = value.endswith("%")
+    try:
+        amount = Fraction(value.rstrip("%").strip())
+    except (ValueError, ZeroDivisionError):
+        raise CnnCostError(f"tolerance of {quantity}: {text!r} is not a number or a percentage such as 1%") from None
+    if amount < 0:
+        raise CnnCostError(f"tolerance of {quantity}: {text!r} is below 0")
+    return quantity, amount / 100 if relative else amount, relative
+
+
+@dataclass(frozen=True)
+class Growth:
+    """One total against its baseline: before, after, and how much it may grow."""
+
+    quantity: str
+    before: int
+    after: int
+    allowed: Fraction
+
+    @property
+    def ok(self) -> bool:
+        return self.after - self.before <= self.allowed
+
+    def describe(self) -> str:
+        """'MACs 97,200 -> 194,400 (2x), grown by more than 0'."""
+        label = QUANTITIES[self.quantity]
+        ratio = f" ({self.after / self.before:.3g}x)" if self.before else ""
+        verdict = "" if self.ok else f", grown by more than {int(self.allowed):,}"
+        return f"{label} {self.before:,} -> {self.after:,}{ratio}{verdict}"
+
+
+@dataclass(frozen=True)
+class BaselineCheck:
+    """A model against its baseline: each total's growth and the layers that differ."""
+
+    model: str
+    growths: tuple[Growth, ...]
+    diff: ProfileDiff
+
+    @property
+    def broken(self) -> tuple[Growth, ...]:
+        return tuple(growth for growth in self.growths if not growth.ok)
+
+    @property
+    def changed(self) -> tuple[Growth, ...]:
+        return tuple(growth for growth in self.growths if growth.before != growth.after)
+
+
+def snapshot_document(profiles: dict[str, Any]) -> dict:
+    """The baseline file's content: cnncost's version and conventions, and each model's profile record."""
+    from . import __version__
+    from .report.conventions import CONVENTIONS
+
+    return {"cnncost": __version__, "conventions": CONVENTIONS,
+            "models": {name: record(profile) for name, profile in profiles.items()}}
+
+
+def write_baseline(path: str | Path, profiles: dict[str, Any]) -> None:
+    """Write the baseline file atomically (a failed run leaves the old one)."""
+    from .report.export import write_atomic
+
+    write_atomic(str(path), json.dumps(snapshot_document(profiles), indent=1) + "\n")
+
+
+def read_baseline(path: str | Path) -> dict[str, dict]:
+    """Each model's profile record in a baseline file."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as error:
+        raise CnnCostError(f"cannot read the baseline {str(path)!r}: {error.strerror or error} (cnncost snapshot "
+                           f"-o {path} writes one)") from None
+    except ValueError as error:
+        raise CnnCostError(f"{Path(path).name}: not valid JSON: {error}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("models"), dict):
+        raise CnnCostError(f"{Path(path).name}: not a baseline (cnncost snapshot writes one)")
+    return data["models"]
+
+
+def against_baseline(model: str, before: dict, profile: Any, tolerances: dict[str, tuple[Fraction, bool]]) \
+        -> BaselineCheck:
+    """Every total of profile against the baseline record, each with its tolerance (0 where none is given)."""
+    after = record(profile)
+    growths = []
+    for quantity in QUANTITIES:
+        key = RECORD_KEYS.get(quantity, quantity)
+        old, new = int(before["total"].get(key, 0)), int(after["total"].get(key, 0))
+        amount, relative = tolerances.get(quantity, (Fraction(0), False))
+        growths.append(Growth(quantity, old, new, amount * old if relative else amount))
+    return BaselineCheck(model, tuple(growths), diff_profiles(before, after))
