@@ -76,14 +76,17 @@ class Check:
     def ok(self) -> bool:
         return self.value <= self.limit
 
+    def text(self, amount) -> str:
+        """An amount of this budget's quantity: '25,557,032', '125,829,120 bytes', '12.500 ms'."""
+        if self.quantity == "latency":
+            return f"{float(amount) * 1e3:,.3f} ms"
+        unit = " bytes" if self.quantity.split(" (")[0] in BYTE_QUANTITIES else ""
+        return f"{int(amount):,}{unit}"
+
     def describe(self) -> str:
         """'params 25,557,032 > limit 20,000,000 (20M)'."""
         sign = "<=" if self.ok else ">"
-        if self.quantity == "latency":
-            return (f"latency {float(self.value) * 1e3:,.3f} ms {sign} limit {float(self.limit) * 1e3:,.3f} ms "
-                    f"({self.given})")
-        unit = " bytes" if self.quantity.split(" (")[0] in BYTE_QUANTITIES else ""
-        return f"{self.quantity} {int(self.value):,}{unit} {sign} limit {int(self.limit):,}{unit} ({self.given})"
+        return f"{self.quantity} {self.text(self.value)} {sign} limit {self.text(self.limit)} ({self.given})"
 
 
 BYTE_QUANTITIES = ("memory", "activations", "weights", "peak memory", "training memory")

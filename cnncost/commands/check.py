@@ -8,7 +8,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .common import MODEL_HELP, UsageError, add_profile_options, parse_batch, warn
+from .common import (MODEL_HELP, UsageError, add_output_options, add_profile_options, emit, emit_records,
+                     output_format, parse_batch, warn)
 
 
 def register(commands) -> None:
@@ -41,12 +42,14 @@ def register(commands) -> None:
                         "totals: params, buffers, macs, flops, activations")
     parser.add_argument("--update", action="store_true", help="with --baseline: write the profiles of now as the "
                         "baseline, after showing what changed")
+    add_output_options(parser)
     parser.set_defaults(run=run)
 
 
 def run(args) -> int:
     from .. import profile
     from ..budget import check_budget
+    from ..report.budgets import Outcome
 
     limits = dict(max_params=args.max_params, max_macs=args.max_macs, max_flops=args.max_flops,
                   max_memory=args.max_memory, max_latency=args.max_latency, max_activations=args.max_activations,
@@ -72,13 +75,28 @@ def run(args) -> int:
         parse_seconds(args.max_latency)  # a malformed limit fails before the timing
         subject = _timed(args, result)
     checks = check_budget(subject, **limits, optimizer=args.optimizer)
-    for check in checks:
-        print(("within " if check.ok else "OVER   ") + check.describe())
+    if not _machine_output(args, [Outcome(result.name, args.name, tuple(checks))]):
+        for check in checks:
+            print(("within " if check.ok else "OVER   ") + check.describe())
     broken = [c for c in checks if not c.ok]
     if broken:
         print(f"cnncost: {result.name} is over budget: " + "; ".join(c.describe() for c in broken), file=sys.stderr)
         return 1
     return 0
+
+
+def _machine_output(args, outcomes) -> bool:
+    """Write the outcomes as JSON, CSV or Markdown where --format (or -o's suffix) asks; False for the text."""
+    fmt = output_format(args)
+    if fmt == "table":
+        return False
+    from ..report.budgets import budget_markdown, budget_records
+
+    if fmt == "md":
+        emit(budget_markdown(outcomes), args.output)
+    else:
+        emit_records(budget_records(outcomes), fmt, args.output)
+    return True
 
 
 def _has_config() -> bool:
@@ -91,10 +109,13 @@ def _has_config() -> bool:
 def _check_configured(args) -> int:
     """Every configured model (or the one named) against its limits: a block of lines per model."""
     from ..config import check_model, read_config, select
+    from ..report.budgets import Outcome
 
     results = [check_model(config) for config in select(read_config(args.config), [args.name] if args.name else None)]
     baseline = _baseline_checks(args, results) if args.baseline else {}
-    for result in results:
+    outcomes = [Outcome(result.config.name, result.config.source, result.checks, baseline.get(result.config.name))
+                for result in results]
+    for result in results if not _machine_output(args, outcomes) else ():
         print(f"{result.config.name} ({result.config.source})")
         for check in result.checks:
             print(("  within " if check.ok else "  OVER   ") + check.describe())
