@@ -176,7 +176,7 @@ def _print_baseline(check) -> None:
         smaller = ": smaller, passes" if growth.after < growth.before else ""
         print(("  within " if growth.ok else "  OVER   ") + f"baseline: {growth.describe()}{smaller}")
     for change in check.diff.layers:
-        moved = [f"{label} {before:,} -> {after:,}" for label, key in
+        moved = [f"{label} {before:,} -> {after:,}" + (f" ({after / before:.3g}x)" if before else "") for label, key in
                  (("params", "params"), ("MACs", "macs"), ("memory bytes", "activation_bytes"))
                  for before, after in [change.figures(key)] if before != after]
         if change.before and change.after and change.before["output_shape"] != change.after["output_shape"]:
