@@ -18,18 +18,7 @@ from cnncost.config import ConfigError, read_config
 
 torch = pytest.importorskip("torch")
 
-MODELS = """
-import torch
-from torch import nn
-
-class TinyNet(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.conv = nn.Conv2d(3, 4, 3)
-
-    def forward(self, x):
-        return self.conv(x)
-"""
+MODELS = (Path(__file__).parent / "fixtures" / "tiny_module.py").read_text()
 
 SPEC = """name = "pair"
 input = [1, 4, 4]

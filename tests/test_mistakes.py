@@ -7,6 +7,8 @@ rules for every bad input); from Python, a CnnCostError. A few are warnings: the
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 import cnncost
@@ -15,21 +17,7 @@ from cnncost.errors import CnnCostError, CnnCostWarning
 
 torch = pytest.importorskip("torch")
 
-TINY = """
-import torch
-from torch import nn
-
-class TinyNet(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.conv = nn.Conv2d(3, 4, 3)
-
-    def forward(self, x):
-        return self.conv(x)
-
-def build():
-    return TinyNet()
-"""
+TINY = (Path(__file__).parent / "fixtures" / "tiny_module.py").read_text()
 
 RESIDUAL = """name = "res"
 input = [3, 16, 16]
