@@ -13,7 +13,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from .diff import ProfileDiff, diff_profiles, record
+from .diff import ProfileDiff, diff_profiles, record, settings
 from .errors import CnnCostError, close_matches
 
 QUANTITIES = {"params": "params", "buffers": "buffers", "macs": "MACs", "flops": "FLOPs",
@@ -102,13 +102,16 @@ def read_baseline(path: str | Path) -> dict[str, dict]:
         raise CnnCostError(f"{Path(path).name}: not valid JSON: {error}") from None
     if not isinstance(data, dict) or not isinstance(data.get("models"), dict):
         raise CnnCostError(f"{Path(path).name}: not a baseline (cnncost snapshot writes one)")
-    return data["models"]
+    return {name: record(model, f"{Path(path).name}: models.{name}") for name, model in data["models"].items()}
 
 
 def against_baseline(model: str, before: dict, profile: Any, tolerances: dict[str, tuple[Fraction, bool]]) \
         -> BaselineCheck:
     """Every total of profile against the baseline record, each with its tolerance (0 where none is given)."""
     after = record(profile)
+    if settings(before) != settings(after):
+        raise CnnCostError(f"{model}: the baseline was taken at {settings(before)}, the model is profiled now at "
+                           f"{settings(after)}: its figures cannot be compared (--update takes the baseline again)")
     growths = []
     for quantity in QUANTITIES:
         key = RECORD_KEYS.get(quantity, quantity)

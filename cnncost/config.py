@@ -16,7 +16,6 @@ value and a model that cannot be loaded are errors naming the file, the table an
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -171,25 +170,24 @@ class ModelResult:
 
 
 def profile_model(config: ModelConfig, timed: bool = False):
-    """The model's profile, or its timed forward pass (with .profile) where timed; module paths are imported from the
+    """The model's profile, or its timed forward pass (with .profile) where timed; a module path is imported from the
     configuration's folder, and an error names the file and the table."""
     from . import profile, time_forward
+    from .sources import import_module_object, is_module_path
 
-    folder = str(config.folder)
-    added = folder not in sys.path
-    if added:
-        sys.path.insert(0, folder)
+    model = config.model()
     try:
+        if is_module_path(model) and not model.rpartition(":")[0].lower().endswith(".py"):
+            model = import_module_object(model, config.folder)
         if timed:
-            return time_forward(config.model(), input=config.input, batch=config.batch, dtype=config.dtype,
-                                device=config.device)
-        return profile(config.model(), input=config.input, batch=config.batch, dtype=config.dtype,
-                       strict=config.strict)
+            result = time_forward(model, input=config.input, batch=config.batch, dtype=config.dtype,
+                                  device=config.device)
+            if config.strict and result.profile.uncounted:
+                raise CnnCostError(f"{len(result.profile.uncounted)} layer(s) have no cost formula (strict)")
+            return result
+        return profile(model, input=config.input, batch=config.batch, dtype=config.dtype, strict=config.strict)
     except CnnCostError as error:
         raise error.prefixed(f"{config.where}: ") from None
-    finally:
-        if added:
-            sys.path.remove(folder)
 
 
 def check_model(config: ModelConfig) -> ModelResult:

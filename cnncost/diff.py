@@ -19,7 +19,8 @@ TOTALS = ("params", "buffers", "macs", "flops", "activation_bytes")
 
 @dataclass(frozen=True)
 class LayerChange:
-    """A layer that differs: added (only after), removed (only before), or changed (both, some figure moved)."""
+    """A layer that differs: added (only after), removed (only before), changed (both, some figure moved), or
+    renamed (matched by position: a run of layers of the same types under new names)."""
 
     status: str
     before: dict | None
@@ -42,6 +43,7 @@ class ProfileDiff:
     after: str
     totals: dict[str, tuple[int, int]]
     layers: tuple[LayerChange, ...]
+    settings: tuple[str, str] = ("", "")  # each side's input, batch and dtype: '3x64x64, batch 8, fp32'
 
     def groups(self, status: str) -> list[str]:
         """The blocks (name up to its second dot: 'layer3.6') of the layers with that status, in order."""
@@ -58,14 +60,35 @@ class ProfileDiff:
         return tuple(change for change in self.layers if change.figures(quantity)[1] > change.figures(quantity)[0])
 
 
-def record(profile: Any) -> dict:
-    """The plain record of a Profile, or a record already (an exported profile read from JSON), checked."""
-    data = profile.to_dict() if hasattr(profile, "to_dict") else profile
+def record(profile: Any, where: str = "") -> dict:
+    """The plain record of a Profile, or a record already (an exported profile read from JSON), checked: every total
+    and every layer's name, type and figures present, as cnncost writes them."""
+    if hasattr(profile, "to_dict"):
+        return profile.to_dict()
+    prefix = f"{where}: " if where else ""
+    problem = _problem(profile)
+    if problem:
+        raise CnnCostError(f"{prefix}not a profile as cnncost writes one (cnncost table NAME --format json): "
+                           f"{problem}")
+    return profile
+
+
+def _problem(data: Any) -> str:
+    """What is missing or malformed in a profile record, or ''."""
     if not isinstance(data, dict) or not isinstance(data.get("layers"), list) or \
             not isinstance(data.get("total"), dict):
-        raise CnnCostError("not a profile: expected cnncost's JSON export (cnncost table NAME --format json), with "
-                           "'total' and 'layers'")
-    return data
+        return "it needs 'total' (a table) and 'layers' (a list)"
+    for key in TOTALS:
+        if type(data["total"].get(key)) is not int:
+            return f"total.{key} must be a whole number, got {data['total'].get(key)!r}"
+    for index, layer in enumerate(data["layers"]):
+        if not isinstance(layer, dict) or not isinstance(layer.get("name"), str) or \
+                not isinstance(layer.get("op"), str):
+            return f"layers[{index}] needs a name and an op"
+        for key in QUANTITIES:
+            if type(layer.get(key)) is not int:
+                return f"layers[{index}] ({layer['name']}).{key} must be a whole number, got {layer.get(key)!r}"
+    return ""
 
 
 def _differs(a: dict, b: dict) -> bool:
@@ -89,14 +112,23 @@ def diff_profiles(before: Any, after: Any) -> ProfileDiff:
         previous = old.get(layer["name"]) or renamed.get(layer["name"])
         if previous is None:
             changes.append(LayerChange("added", None, layer))
+        elif previous["name"] != layer["name"]:
+            changes.append(LayerChange("renamed", previous, layer))
         elif _differs(previous, layer):
             changes.append(LayerChange("changed", previous, layer))
     for layer in removed:
         changes.append(LayerChange("removed", layer, None))
     order = _order(a, b)
     changes.sort(key=lambda change: order[change.name])
-    totals = {q: (a["total"].get(q, 0), b["total"].get(q, 0)) for q in TOTALS}
-    return ProfileDiff(a.get("name", "before"), b.get("name", "after"), totals, tuple(changes))
+    totals = {q: (a["total"][q], b["total"][q]) for q in TOTALS}
+    return ProfileDiff(a.get("name", "before"), b.get("name", "after"), totals, tuple(changes),
+                       (settings(a), settings(b)))
+
+
+def settings(data: dict) -> str:
+    """'3x64x64, batch 8, fp32': what a profile's figures were computed at."""
+    shape = "x".join(map(str, data.get("input_shape") or [])) or "?"
+    return f"{shape}, batch {data.get('batch', '?')}, {data.get('dtype', '?')}"
 
 
 def _order(before: dict, after: dict) -> dict[str, tuple[int, int]]:

@@ -150,14 +150,14 @@ def _traced(module: Any, name: str, input: Any, batch: int) -> Source:
     return Source(result.graph, result)
 
 
-def import_module_object(text: str):
+def import_module_object(text: str, folder: Path | None = None):
     """The nn.Module that 'pkg.mod:attr' or 'path/file.py:attr' names: an instance, or a class or factory called
-    with no arguments."""
+    with no arguments. With a folder, pkg.mod is imported from there (a configuration's folder), as found now."""
     from .torch import require_torch
 
     require_torch()
     target, _, attribute = text.rpartition(":")
-    module = _import(target)
+    module = _import(target, folder)
     value: Any = module
     for part in attribute.split("."):
         if not hasattr(value, part):
@@ -186,7 +186,26 @@ def module_from(value: Any, text: str):
     return built
 
 
-def _import(target: str):
+def _import_from(target: str, folder: Path):
+    """pkg.mod imported from folder first. A module of that name imported earlier from elsewhere (a second project
+    checked in the same process has a models.py of its own) is set aside while this one is imported, then put back,
+    so that the code that imported it keeps seeing it."""
+    root = str(folder.resolve())
+    parts = target.split(".")
+    aside = {}
+    for name in (".".join(parts[:depth]) for depth in range(1, len(parts) + 1)):
+        where = getattr(sys.modules.get(name), "__file__", None) or ""
+        if where and not str(Path(where).resolve()).startswith(root + "/"):
+            aside[name] = sys.modules.pop(name)
+    sys.path.insert(0, root)
+    try:
+        return importlib.import_module(target)
+    finally:
+        sys.path.remove(root)
+        sys.modules.update(aside)
+
+
+def _import(target: str, folder: Path | None = None):
     try:
         if target.endswith(".py") or "/" in target or "\\" in target:
             path = Path(target)
@@ -197,6 +216,8 @@ def _import(target: str):
             sys.modules[spec.name] = module
             spec.loader.exec_module(module)
             return module
+        if folder is not None:
+            return _import_from(target, folder)
         if "" not in sys.path and "." not in sys.path:
             sys.path.insert(0, "")  # the current folder, as `python -m` would have it
         return importlib.import_module(target)

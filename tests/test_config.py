@@ -147,7 +147,13 @@ def test_a_latency_limit_times_the_model(project, capsys):
 
 def test_command_line_limits_need_a_model(project, capsys):
     assert main(["check", "--max-params", "1M"]) == 2
-    assert "limits on the command line need a model" in capsys.readouterr().err
+    assert "limits on the command line are for one model checked alone" in capsys.readouterr().err
+    assert main(["check", "--batch", "4"]) == 2
+    assert "--batch: a configured model takes these from its table" in capsys.readouterr().err
+    assert main(["check", "tiny", "--max-params", "1"]) == 2  # a configured name is not a model cnncost table takes
+    assert "tiny is a configured model: `cnncost check tiny` checks it" in capsys.readouterr().err
+    assert main(["check", "resnet18", "--max-params", "1", "--tolerance", "macs=1%"]) == 2
+    assert "--tolerance is how much a total may grow over --baseline" in capsys.readouterr().err
     (project / "pyproject.toml").unlink()
     with pytest.raises(ConfigError, match="no configuration found"):
         read_config()
@@ -238,3 +244,41 @@ def test_machine_output_one_record_per_model_and_budget(example, capsys):
     summary = capsys.readouterr().out
     assert "**Over budget: classifier.**" in summary
     assert "| classifier | baseline params " in summary and "57,130 -> 66,810" in summary and "**over**" in summary
+
+
+def test_two_projects_with_a_models_module_each_in_one_process(tmp_path, monkeypatch):
+    """Each configuration's module path is imported from its own folder, whatever the current folder and whatever
+    was imported before: two projects' models.py are two models."""
+    for name, width in (("a", 4), ("b", 8)):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "models.py").write_text(MODELS.replace("nn.Conv2d(3, 4, 3)", f"nn.Conv2d(3, {width}, 3)"))
+        (folder / "pyproject.toml").write_text('[tool.cnncost.models.net]\nsource = "models:TinyNet"\n'
+                                               'input = "3x8x8"\nmax-params = "1M"\n')
+    monkeypatch.chdir(tmp_path / "a")
+    params = [cnncost.check_config(tmp_path / name / "pyproject.toml")[0].profile.total.params for name in "ab"]
+    assert params == [4 * 27 + 4, 8 * 27 + 8]  # 112 and 224
+
+
+@pytest.mark.parametrize("edit, words", [
+    (lambda b: b["models"]["classifier"].pop("total"), "models.classifier: not a profile"),
+    (lambda b: b["models"]["classifier"]["total"].update(macs="lots"), "total.macs must be a whole number"),
+    (lambda b: b["models"]["classifier"]["layers"][0].pop("name"), "layers[0] needs a name and an op"),
+    (lambda b: b["models"]["classifier"].update(batch=16, input_shape=[16, 3, 64, 64]),  # a traced module's shapes
+     "the baseline was taken at 16x3x64x64, batch 16, fp32, the model is profiled now at 8x3x64x64, batch 8, fp32"),
+])
+def test_a_baseline_edited_by_hand_or_taken_elsewhere_is_refused(example, capsys, edit, words):
+    path = example / "cnncost-baseline.json"
+    baseline = json.loads(path.read_text())
+    edit(baseline)
+    path.write_text(json.dumps(baseline))
+    assert main(["check", "--baseline", "cnncost-baseline.json"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("cnncost: error: ") and err.count("\n") == 1 and words in err
+
+
+def test_text_output_goes_to_the_file_and_a_subset_snapshot_keeps_the_rest(example, capsys):
+    assert main(["check", "-o", "report.txt"]) == 0
+    assert capsys.readouterr().out == "" and "within params 57,130" in (example / "report.txt").read_text()
+    assert main(["snapshot", "classifier"]) == 0
+    assert set(json.loads((example / "cnncost-baseline.json").read_text())["models"]) == {"classifier", "resnet18"}

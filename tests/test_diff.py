@@ -48,7 +48,8 @@ def test_a_widened_conv_lists_it_and_the_layers_whose_input_grew(tmp_path):
     (tmp_path / "a.toml").write_text(SPEC.format(width=4))
     (tmp_path / "b.toml").write_text(SPEC.format(width=8))
     result = diff_profiles(cnncost.profile(str(tmp_path / "a.toml")), cnncost.profile(str(tmp_path / "b.toml")))
-    # conv: 4·3·9 + 4 = 112 -> 8·3·9 + 8 = 224 params; relu: output 4x8x8 -> 8x8x8; head: 2·4 + 2 = 10 -> 2·8 + 2 = 18
+    # conv: 4·3·9 + 4 = 112 -> 8·3·9 + 8 = 224 params; relu: output 4x8x8 -> 8x8x8;
+    # head: 2·4 + 2 = 10 -> 2·8 + 2 = 18
     assert [(c.name, c.status, c.figures("params")) for c in result.layers] == [
         ("conv", "changed", (112, 224)), ("relu", "changed", (0, 0)), ("head", "changed", (10, 18))]
     assert result.layers[1].figures("activation_bytes") == (4 * 64 * 4, 8 * 64 * 4)
@@ -78,3 +79,14 @@ def test_the_same_network_has_no_layer_that_differs(capsys):
     assert "No layer differs" in capsys.readouterr().out
     with pytest.raises(cnncost.CnnCostError, match="not a profile"):
         diff_profiles({"name": "x"}, cnncost.profile("alexnet"))
+
+
+def test_renamed_layers_are_shown_and_a_baseline_is_not_a_profile(tmp_path, capsys):
+    (tmp_path / "a.toml").write_text(SPEC.format(width=4))
+    (tmp_path / "b.toml").write_text(SPEC.format(width=4).replace('name = "relu"', 'name = "act"'))
+    result = diff_profiles(cnncost.profile(str(tmp_path / "a.toml")), cnncost.profile(str(tmp_path / "b.toml")))
+    assert [(c.name, c.status, c.before["name"]) for c in result.layers] == [("act", "renamed", "relu")]
+    (tmp_path / "baseline.json").write_text(json.dumps({"models": {"x": {}}}))
+    assert main(["diff", str(tmp_path / "baseline.json"), "alexnet"]) == 2
+    assert "is a baseline of 1 model(s) (x); diff takes one profile" in \
+        capsys.readouterr().err

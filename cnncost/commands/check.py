@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from ..errors import UnknownNameError
 from .common import (MODEL_HELP, UsageError, add_output_options, add_profile_options, emit, emit_records,
                      output_format, parse_batch, warn)
 
@@ -60,13 +61,31 @@ def run(args) -> int:
         raise UsageError("--update rewrites the file of --baseline: give both")
     if args.name is None or args.baseline or (no_limits and (args.config or _has_config())):
         if not no_limits:
-            raise UsageError("limits on the command line need a model: cnncost check NAME --max-params ...")
+            raise UsageError("limits on the command line are for one model checked alone (cnncost check NAME "
+                             "--max-params ...); configured models, and --baseline, take theirs from the configuration")
+        given = (("--input", args.input), ("--batch", args.batch != "1"), ("--dtype", args.dtype != "fp32"),
+                 ("--optimizer", args.optimizer != "adam"), ("--strict", args.strict),
+                 ("--device", args.device != "cpu"))
+        ignored = [flag for flag, set_ in given if set_]
+        if ignored:
+            raise UsageError(f"{', '.join(ignored)}: a configured model takes these from its table in the "
+                             "configuration (input, batch, dtype, optimizer, strict, device)")
         return _check_configured(args)
+    if args.tolerance:
+        raise UsageError("--tolerance is how much a total may grow over --baseline: give the baseline too")
     if no_limits:
         raise UsageError("give at least one budget: --max-params, --max-macs, --max-flops, --max-activations, "
                          "--max-peak-memory, --max-weights, --max-training-memory, --max-latency (or configure "
                          "the model in pyproject.toml: [tool.cnncost.models.NAME])")
-    result = profile(args.name, input=args.input, batch=parse_batch(args.batch), dtype=args.dtype, strict=args.strict)
+    try:
+        result = profile(args.name, input=args.input, batch=parse_batch(args.batch), dtype=args.dtype,
+                         strict=args.strict)
+    except UnknownNameError as error:
+        if (args.config or _has_config()) and args.name in _configured_names(args.config):
+            raise UsageError(f"{args.name} is a configured model: `cnncost check {args.name}` checks it against the "
+                             "limits of its table; limits on the command line are for a model given as cnncost "
+                             "table takes it") from None
+        raise error
     warn(result)
     subject = result
     if args.max_latency is not None:
@@ -76,8 +95,8 @@ def run(args) -> int:
         subject = _timed(args, result)
     checks = check_budget(subject, **limits, optimizer=args.optimizer)
     if not _machine_output(args, [Outcome(result.name, args.name, tuple(checks))]):
-        for check in checks:
-            print(("within " if check.ok else "OVER   ") + check.describe())
+        emit("".join(("within " if check.ok else "OVER   ") + check.describe() + "\n" for check in checks),
+             args.output)
     broken = [c for c in checks if not c.ok]
     if broken:
         print(f"cnncost: {result.name} is over budget: " + "; ".join(c.describe() for c in broken), file=sys.stderr)
@@ -99,6 +118,12 @@ def _machine_output(args, outcomes) -> bool:
     return True
 
 
+def _configured_names(path: str | None) -> list[str]:
+    from ..config import read_config
+
+    return [config.name for config in read_config(path)]
+
+
 def _has_config() -> bool:
     """Whether this folder or one above holds a cnncost configuration."""
     from ..config import find_config
@@ -115,12 +140,15 @@ def _check_configured(args) -> int:
     baseline = _baseline_checks(args, results) if args.baseline else {}
     outcomes = [Outcome(result.config.name, result.config.source, result.checks, baseline.get(result.config.name))
                 for result in results]
-    for result in results if not _machine_output(args, outcomes) else ():
-        print(f"{result.config.name} ({result.config.source})")
-        for check in result.checks:
-            print(("  within " if check.ok else "  OVER   ") + check.describe())
-        if result.config.name in baseline:
-            _print_baseline(baseline[result.config.name])
+    if not _machine_output(args, outcomes):
+        lines = []
+        for result in results:
+            lines.append(f"{result.config.name} ({result.config.source})")
+            lines += [("  within " if check.ok else "  OVER   ") + check.describe() for check in result.checks]
+            if result.config.name in baseline:
+                lines += _baseline_lines(baseline[result.config.name])
+        emit("\n".join(lines) + "\n", args.output)
+    for result in results:
         warn(result.profile)
     broken = [result for result in results if result.broken]
     for result in broken:
@@ -145,6 +173,7 @@ def _check_configured(args) -> int:
 def _baseline_checks(args, results) -> dict:
     """Each checked model against its baseline record (None for a model the baseline lacks)."""
     from ..baseline import against_baseline, parse_tolerance, read_baseline
+    from ..diff import record, settings
 
     records = read_baseline(args.baseline) if not (args.update and not Path(args.baseline).is_file()) else {}
     given = {}
@@ -160,29 +189,36 @@ def _baseline_checks(args, results) -> dict:
             quantity, amount, relative = parse_tolerance(text, value)
             parsed[quantity] = (amount, relative)
         before = records.get(result.config.name)
+        if before is not None and args.update and settings(before) != settings(record(result.profile)):
+            before = None  # taken again at the settings of now
         checks[result.config.name] = (None if before is None else
                                       against_baseline(result.config.name, before, result.profile, parsed))
     return checks
 
 
-def _print_baseline(check) -> None:
+def _baseline_lines(check) -> list[str]:
     """The totals that moved since the baseline, then the layers that changed, grown or shrunk."""
     if check is None:
-        print("  baseline: not in the baseline")
-        return
-    if not check.changed and not check.diff.layers:
-        print("  baseline: unchanged")
+        return ["  baseline: not in the baseline, or taken at other settings (--update takes it)"]
+    lines = [] if check.changed or check.diff.layers else ["  baseline: unchanged"]
     for growth in check.changed:
         smaller = ": smaller, passes" if growth.after < growth.before else ""
-        print(("  within " if growth.ok else "  OVER   ") + f"baseline: {growth.describe()}{smaller}")
+        lines.append(("  within " if growth.ok else "  OVER   ") + f"baseline: {growth.describe()}{smaller}")
     for change in check.diff.layers:
-        moved = [f"{label} {before:,} -> {after:,}" + (f" ({after / before:.3g}x)" if before else "") for label, key in
-                 (("params", "params"), ("MACs", "macs"), ("memory bytes", "activation_bytes"))
-                 for before, after in [change.figures(key)] if before != after]
+        moved = [f"{label} {before:,} -> {after:,}" + (f" ({after / before:.3g}x)" if before and after else "")
+                 for label, key in LAYER_FIGURES for before, after in [change.figures(key)] if before != after]
         if change.before and change.after and change.before["output_shape"] != change.after["output_shape"]:
             moved.append("output " + " -> ".join("x".join(map(str, side["output_shape"]))
                                                  for side in (change.before, change.after)))
-        print(f"    {change.name} ({change.status}): {', '.join(moved) or 'its type changed'}")
+        if change.before and change.after and change.before["op"] != change.after["op"]:
+            moved.append(f"type {change.before['op']} -> {change.after['op']}")
+        if change.status == "renamed":
+            moved.append(f"was {change.before['name']}")
+        lines.append(f"    {change.name} ({change.status}): {', '.join(moved)}")
+    return lines
+
+
+LAYER_FIGURES = (("params", "params"), ("MACs", "macs"), ("FLOPs", "flops"), ("memory bytes", "activation_bytes"))
 
 
 def _timed(args, result):

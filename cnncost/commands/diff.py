@@ -33,6 +33,11 @@ def side(text: str, args):
             data = None
         if isinstance(data, dict) and "total" in data and "layers" in data:
             return data
+        if isinstance(data, dict) and isinstance(data.get("models"), dict):
+            from ..errors import CnnCostError
+
+            raise CnnCostError(f"{text} is a baseline of {len(data['models'])} model(s) ({', '.join(data['models'])});"
+                               " diff takes one profile: cnncost table NAME --format json -o NAME.json writes one")
     return profile(text, input=args.input, batch=parse_batch(args.batch), dtype=args.dtype)
 
 

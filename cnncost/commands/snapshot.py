@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 def register(commands) -> None:
     parser = commands.add_parser("snapshot", help="write the configured models' profiles as a baseline for "
@@ -14,10 +16,12 @@ def register(commands) -> None:
 
 
 def run(args) -> int:
-    from ..baseline import write_baseline
+    from ..baseline import read_baseline, write_baseline
     from ..config import profile_model, read_config, select
 
     profiles = {config.name: profile_model(config) for config in select(read_config(args.config), args.names)}
+    if args.names and Path(args.output).is_file():  # the other models' profiles are kept
+        profiles = {**read_baseline(args.output), **profiles}
     write_baseline(args.output, profiles)
     print(f"{args.output}: the profiles of {', '.join(profiles)}")
     return 0

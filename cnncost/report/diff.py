@@ -52,6 +52,9 @@ def totals_table(result: ProfileDiff) -> Table:
 def diff_document(result: ProfileDiff) -> Document:
     """The changed layers, then the totals, under a title naming both sides."""
     blocks = [totals_table(result)]
+    if result.settings[0] != result.settings[1]:
+        blocks.append(Text(f"Computed at different settings: {result.before} at {result.settings[0]}, "
+                           f"{result.after} at {result.settings[1]}; the figures scale with them."))
     for status in ("added", "removed", "changed"):
         groups = result.groups(status)
         if groups:
