@@ -137,7 +137,7 @@ def _model(path: Path, table: str, name: str, entry: Any) -> ModelConfig:
         try:
             parse_tolerance(quantity, value)
         except CnnCostError as error:
-            raise ConfigError(f"{where}: tolerance: {error}") from None
+            raise ConfigError(f"{where}: {error}") from None
     if not limits and not tolerances:
         raise ConfigError(f"{where}: no limit: give at least one of {', '.join(LIMITS)}, or a baseline tolerance")
     batch = entry.get("batch", 1)
@@ -146,9 +146,37 @@ def _model(path: Path, table: str, name: str, entry: Any) -> ModelConfig:
     for key, kind in (("dtype", str), ("optimizer", str), ("device", str), ("strict", bool)):
         if key in entry and not isinstance(entry[key], kind):
             raise ConfigError(f"{where}: {key}: a {kind.__name__}, got {entry[key]!r}")
+    _check_settings(entry, where)
     return ModelConfig(name, source, path.parent, where, entry.get("input"), batch, entry.get("dtype", "fp32"),
                        entry.get("optimizer", "adam"), entry.get("device", "cpu"), entry.get("strict", False), limits,
                        tolerances)
+
+
+def _check_settings(entry: dict, where: str) -> None:
+    """input, dtype, optimizer and device: values cnncost takes, checked before any model is loaded."""
+    from .analysis.memory import OPTIMIZERS
+    from .shapes import Shape, dtype_bytes
+
+    size = entry.get("input")
+    sizes = size if isinstance(size, list) and size and all(isinstance(s, (str, list)) for s in size) else [size]
+    for one in sizes if size is not None else ():
+        if not isinstance(one, (str, list)) or (isinstance(one, list) and not all(type(d) is int for d in one)):
+            raise ConfigError(f"{where}: input: a size such as \"3x224x224\" or [3, 224, 224] (a list of them for "
+                              f"several inputs), got {size!r}")
+        try:
+            Shape.of(tuple(one) if isinstance(one, list) else one)
+        except CnnCostError as error:
+            raise ConfigError(f"{where}: input: {error}") from None
+    try:
+        dtype_bytes(entry.get("dtype", "fp32"))
+    except CnnCostError as error:
+        raise ConfigError(f"{where}: dtype: {error}") from None
+    optimizers = [optimizer.name for optimizer in OPTIMIZERS]
+    if entry.get("optimizer", "adam") not in optimizers:
+        raise ConfigError(f"{where}: optimizer: {entry['optimizer']!r} is not one of {', '.join(optimizers)}")
+    device = entry.get("device", "cpu")
+    if device != "cpu" and not device.startswith("cuda"):
+        raise ConfigError(f"{where}: device: {device!r} is not cpu or cuda")
 
 
 @dataclass(frozen=True)

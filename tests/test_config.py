@@ -102,6 +102,11 @@ def test_a_tightened_limit_names_the_model_quantity_value_and_limit(project, cap
     (('source = "demo_nets:TinyNet"', 'source = "demo_nets:TinyNett"'),
      "pyproject.toml: [tool.cnncost.models.tiny]: demo_nets has no attribute 'TinyNett' (did you mean: TinyNet?)"),
     (('source = "demo_nets:TinyNet"\n', ''), "pyproject.toml: [tool.cnncost.models.tiny]: source: give the model"),
+    (('input = "3x32x32"', 'input = 3'), "[tool.cnncost.models.tiny]: input: a size such as \"3x224x224\""),
+    (('optimizer = "sgd"', 'optimizer = "adamw"'), "[tool.cnncost.models.pair]: optimizer: 'adamw' is not one of"),
+    (('optimizer = "sgd"', 'dtype = "fp64"'), "[tool.cnncost.models.pair]: dtype: unknown dtype 'fp64'"),
+    (('optimizer = "sgd"', 'tolerance = { mac = "1%" }'),
+     "[tool.cnncost.models.pair]: no total 'mac' to hold to a baseline (did you mean: macs?)"),
     (('max-params = "1k"\nmax-macs = "100k"\n', ''), "pyproject.toml: [tool.cnncost.models.tiny]: no limit"),
 ])
 def test_a_malformed_entry_names_the_file_table_and_key(project, capsys, change, words):
@@ -242,7 +247,7 @@ def test_machine_output_one_record_per_model_and_budget(example, capsys):
     widen_the_first_block(example)
     assert main(["check", "--baseline", "cnncost-baseline.json", "--format", "md"]) == 1
     summary = capsys.readouterr().out
-    assert "**Over budget: classifier.**" in summary
+    assert "**Over budget or grown since the baseline: classifier.**" in summary
     assert "| classifier | baseline params " in summary and "57,130 -> 66,810" in summary and "**over**" in summary
 
 

@@ -46,9 +46,6 @@ def _plain(value) -> int | float:
 def budget_markdown(outcomes: list[Outcome]) -> str:
     """A summary fit for a pull-request comment: the verdict first, then every budget."""
     over = [outcome.model for outcome in outcomes if not outcome.ok]
-    verdict = (f"**Over budget: {', '.join(over)}.**" if over else
-               f"All {sum(len(o.checks) + (len(o.baseline.growths) if o.baseline else 0) for o in outcomes)} "
-               f"budgets of {len(outcomes)} model(s) hold.")
     rows = []
     for outcome in outcomes:
         for check in outcome.checks:
@@ -57,5 +54,8 @@ def budget_markdown(outcomes: list[Outcome]) -> str:
         for growth in outcome.baseline.changed if outcome.baseline else ():
             rows.append([outcome.model, f"baseline {growth.quantity}", f"{growth.before:,} -> {growth.after:,}",
                          f"+{int(growth.allowed):,}", "within" if growth.ok else "**over**"])
+    verdict = (f"**Over budget or grown since the baseline: {', '.join(over)}.**" if over else
+               f"All {len(rows)} budgets of {len(outcomes)} model(s) hold"
+               + (", and no total has grown since the baseline." if any(o.baseline for o in outcomes) else "."))
     return to_markdown(Document("cnncost budgets", (Text(verdict), table(
         ["model", "budget", "value", "limit", "verdict"], rows, [False, False, True, True, False]))))
