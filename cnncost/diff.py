@@ -13,7 +13,8 @@ from typing import Any
 
 from .errors import CnnCostError
 
-QUANTITIES = ("params", "macs", "flops", "activation_bytes")
+QUANTITIES = ("params", "macs", "flops", "activation_bytes")  # a layer's figures, as its record names them
+LABELS = {"params": "params", "buffers": "buffers", "macs": "MACs", "flops": "FLOPs", "activation_bytes": "memory"}
 TOTALS = ("params", "buffers", "macs", "flops", "activation_bytes")
 
 

@@ -198,6 +198,8 @@ def _baseline_checks(args, results) -> dict:
 
 def _baseline_lines(check) -> list[str]:
     """The totals that moved since the baseline, then the layers that changed, grown or shrunk."""
+    from ..diff import LABELS, QUANTITIES
+
     if check is None:
         return ["  baseline: not in the baseline, or taken at other settings (--update takes it)"]
     lines = [] if check.changed or check.diff.layers else ["  baseline: unchanged"]
@@ -206,7 +208,9 @@ def _baseline_lines(check) -> list[str]:
         lines.append(("  within " if growth.ok else "  OVER   ") + f"baseline: {growth.describe()}{smaller}")
     for change in check.diff.layers:
         moved = [f"{label} {before:,} -> {after:,}" + (f" ({after / before:.3g}x)" if before and after else "")
-                 for label, key in LAYER_FIGURES for before, after in [change.figures(key)] if before != after]
+                 for key in QUANTITIES for label in [LABELS[key] + " bytes" * (key == "activation_bytes")]
+                 for before, after in [change.figures(key)]
+                 if before != after]
         if change.before and change.after and change.before["output_shape"] != change.after["output_shape"]:
             moved.append("output " + " -> ".join("x".join(map(str, side["output_shape"]))
                                                  for side in (change.before, change.after)))
@@ -217,8 +221,6 @@ def _baseline_lines(check) -> list[str]:
         lines.append(f"    {change.name} ({change.status}): {', '.join(moved)}")
     return lines
 
-
-LAYER_FIGURES = (("params", "params"), ("MACs", "macs"), ("FLOPs", "flops"), ("memory bytes", "activation_bytes"))
 
 
 def _timed(args, result):

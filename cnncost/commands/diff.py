@@ -8,8 +8,6 @@ from pathlib import Path
 
 from .common import MODEL_HELP, add_output_options, add_profile_options, emit, emit_records, output_format, parse_batch
 
-SHOWN = (("params", "params"), ("MACs", "macs"), ("FLOPs", "flops"), ("memory B", "activation_bytes"))
-
 
 def register(commands) -> None:
     parser = commands.add_parser("diff", help="two networks layer by layer: added, removed and changed layers, "
@@ -63,13 +61,15 @@ def run(args) -> int:
 
 def records(result) -> list[dict]:
     """One record per changed layer, then one per total (layer 'total'), raw integers."""
+    from ..diff import QUANTITIES
+
     rows = []
     for change in result.layers:
         row = {"layer": change.name, "status": change.status, "op": (change.after or change.before)["op"]}
-        for _, key in SHOWN:
+        for key in QUANTITIES:
             row[f"{key}_before"], row[f"{key}_after"] = change.figures(key)
         rows.append(row)
     total = {"layer": "total", "status": "", "op": ""}
-    for _, key in SHOWN:
+    for key in QUANTITIES:
         total[f"{key}_before"], total[f"{key}_after"] = result.totals[key]
     return rows + [total]

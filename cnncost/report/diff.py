@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from ..diff import ProfileDiff, ratio
+from ..diff import LABELS, QUANTITIES as LAYER_FIGURES, ProfileDiff, ratio
 from . import units
 from .document import Document, Table, Text, table
 
-QUANTITIES = (("params", "params"), ("MACs", "macs"), ("FLOPs", "flops"), ("memory", "activation_bytes"))
+QUANTITIES = tuple((LABELS[key], key) for key in LAYER_FIGURES)
 
 
 def _figure(value: int, key: str) -> str:
