@@ -84,6 +84,14 @@ class Profile:
     notes: tuple[str, ...] = ()  # how the graph was found, and what the user should know about its figures
     shapes_include_batch: bool = False  # a traced network: shapes are torch's, batch included
 
+    def __repr__(self) -> str:
+        """One line, not the whole record: Profile('resnet18', 3x224x224, batch 1, fp32: 69 layers, 11,689,512
+        params, 1,814,073,344 MACs)."""
+        total = self.total
+        unknown = " +?" if self.uncounted else ""
+        return (f"Profile({self.name!r}, {self.sample_input_shape}, batch {self.batch}, {self.dtype}: "
+                f"{len(self.layers)} layers, {total.params:,} params, {total.macs:,}{unknown} MACs)")
+
     def layer(self, name: str) -> LayerCost:
         """The layer of that name."""
         for cost in self.layers:

@@ -115,3 +115,11 @@ def test_a_node_that_shares_parameters_counts_none():
     assert p.layer("conv#2").macs == p.layer("conv").macs == 3 * 64 * 27  # the compute happens twice
     with pytest.raises(cnncost.GraphError, match="shares the parameters of 'nothing'"):
         Graph.build("bad", [Node("a", "relu", (), (), shares="nothing")], (3, 8, 8))
+
+
+def test_a_profile_reads_in_one_line():
+    # ResNet-18: 11,689,512 params, 1,814,073,344 MACs at 3x224x224 (torchvision's figures)
+    result = cnncost.profile("resnet18", batch=2)
+    assert repr(result) == ("Profile('resnet18', 3x224x224, batch 2, fp32: 69 layers, 11,689,512 params, "
+                            "3,628,146,688 MACs)")
+    assert tuple(result.layers[0].output_shape) == (64, 112, 112)
