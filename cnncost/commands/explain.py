@@ -1,0 +1,70 @@
+"""cnncost explain NAME VALUE: which counting convention gives a printed figure, with its arithmetic, or none."""
+
+from __future__ import annotations
+
+import re
+
+from .common import MODEL_HELP, UsageError, add_profile_options, parse_batch
+
+QUANTITIES = ("macs", "flops", "params", "memory")
+UNITS = {"": "", "K": "k", "M": "M", "G": "G", "KB": "KB", "MB": "MB"}
+_VALUE = re.compile(r"^\s*(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$")
+
+
+def register(commands) -> None:
+    parser = commands.add_parser("explain", help="which counting convention gives a printed figure (4.1G MACs, "
+                                 "138M params), with its arithmetic")
+    parser.add_argument("name", help=MODEL_HELP)
+    parser.add_argument("value", help="the figure as printed: 4.1G, 138M, 233MB, 61,100,840 (its digits say how "
+                          "precise it is: 4.1G stands for [4.05 G, 4.15 G))")
+    kind = parser.add_mutually_exclusive_group()
+    for quantity in QUANTITIES:
+        kind.add_argument(f"--{quantity}", dest="quantity", action="store_const", const=quantity,
+                          help=f"the figure is {quantity}" + (" (the default)" if quantity == "macs" else ""))
+    add_profile_options(parser)
+    parser.set_defaults(run=run, quantity="macs")
+
+
+def printed_figure(text: str):
+    """A Printed of '4.1G' (digits 4.1, unit G); the digits say the rounding."""
+    from ..reference.printed import Printed
+
+    match = _VALUE.match(text)
+    unit = UNITS.get(match.group(2).upper()) if match else None
+    if unit is None:
+        raise UsageError(f"malformed figure {text!r}: digits and a unit (k, M, G, KB, MB), such as 4.1G or 138M")
+    return Printed(match.group(1), unit)
+
+
+def run(args) -> int:
+    from .. import profile
+    from ..reference.checks import QUANTITY_NAMES, check_layers
+    from ..reference.conventions import counts, default_count
+    from ..reference.printed import number_text
+    from ..reference.published import Source
+    from ..reference.verdict import EXACT, NO_CONVENTION
+
+    printed = printed_figure(args.value)
+    if args.quantity == "memory" and printed.unit in ("k", "M", "G"):
+        printed = type(printed)(printed.text, {"k": "KB", "M": "MB", "G": "MB"}[printed.unit])
+    result = profile(args.name, input=args.input, batch=parse_batch(args.batch), dtype=args.dtype)
+    check = check_layers("explain", result.name, args.quantity, printed, Source("the figure given", ""),
+                         result.name, result.layers)
+    label = QUANTITY_NAMES.get(args.quantity, args.quantity)
+    print(f"{result.name}, {label}: printed {printed.shown()} ({printed.stands_for()}); cnncost counts "
+          f"{number_text(check.computed, 4)}")
+    verdict = check.verdict
+    if verdict.kind == EXACT:
+        print("verdict: exact, cnncost's own count")
+    else:
+        print(f"verdict: {verdict.kind}: {verdict.text}")
+    for other in verdict.also:
+        print(f"also: {other}")
+    if verdict.kind == NO_CONVENTION:
+        options = [default_count(result.layers, args.quantity)] + counts(result.layers, args.quantity,
+                                                                         printed_unit=printed.unit)
+        nearest = min(options, key=lambda count: abs(count.value - printed.value))
+        gap = (nearest.value - printed.value) / printed.value
+        print(f"nearest: {nearest.name or 'cnncost' + chr(39) + 's own count'}, {number_text(nearest.value, 4)}, "
+              f"{float(gap):+.1%} from the printed value")
+    return 0
