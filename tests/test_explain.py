@@ -18,6 +18,10 @@ from cnncost.cli import main
     (["resnet50", "23.5M", "--params"], ["verdict: convention: the FC layers left out: 23,508,032 is in "
                                          "[23.45 M, 23.55 M)"]),
     (["alexnet", "61,100,840", "--params"], ["verdict: exact, cnncost's own count"]),
+    # AlexNet at 3x224x224 (torchvision's size) has 714,188,480 MACs; at its own 3x227x227, 716,767,232
+    (["alexnet", "714M"], ["cnncost counts 716,767,232 at 3x227x227",
+                           "verdict: rounding at input 3x224x224 (not 3x227x227): 714,188,480 is in "
+                           "[713.5 M, 714.5 M)"]),
     # nothing near 5 G: the nearest count is cnncost's plus the pooling FLOPs, 4,091,090,944, 18.2% under
     (["resnet50", "5G"], ["verdict: no convention: 4,089,184,256 is outside [4.5 G, 5.5 G)",
                           "nearest: pooling FLOPs added to the multiply-adds, 4,091,090,944, -18.2% from the "

@@ -36,35 +36,70 @@ def printed_figure(text: str):
     return Printed(match.group(1), unit)
 
 
+OTHER_SIZES = (224, 227, 299, 256)  # the input sizes papers and libraries print their figures at
+
+
+def other_sizes(args, result):
+    """(size, profile) of the network at the other common input sizes, for a figure printed at one of them."""
+    from .. import profile
+
+    shape = result.input_shape.dims
+    if len(shape) != 3 or shape[1] != shape[2]:
+        return
+    for side in OTHER_SIZES:
+        if side != shape[1]:
+            size = f"{shape[0]}x{side}x{side}"
+            try:
+                yield size, profile(args.name, input=size, batch=result.batch, dtype=result.dtype)
+            except Exception:  # noqa: BLE001  a size the network cannot take is not a candidate
+                continue
+
+
 def run(args) -> int:
     from .. import profile
     from ..reference.checks import QUANTITY_NAMES, check_layers
-    from ..reference.conventions import counts, default_count
     from ..reference.printed import number_text
     from ..reference.published import Source
+    from ..reference.conventions import PRECISE  # a figure precise to 1% can single out one cause
     from ..reference.verdict import EXACT, NO_CONVENTION
 
     printed = printed_figure(args.value)
     if args.quantity == "memory" and printed.unit in ("k", "M", "G"):
         printed = type(printed)(printed.text, {"k": "KB", "M": "MB", "G": "MB"}[printed.unit])
     result = profile(args.name, input=args.input, batch=parse_batch(args.batch), dtype=args.dtype)
-    check = check_layers("explain", result.name, args.quantity, printed, Source("the figure given", ""),
-                         result.name, result.layers)
-    label = QUANTITY_NAMES.get(args.quantity, args.quantity)
-    print(f"{result.name}, {label}: printed {printed.shown()} ({printed.stands_for()}); cnncost counts "
-          f"{number_text(check.computed, 4)}")
+
+    def judged(layers):
+        return check_layers("explain", result.name, args.quantity, printed, Source("the figure given", ""),
+                            result.name, layers)
+
+    check = judged(result.layers)
+    print(f"{result.name}, {QUANTITY_NAMES.get(args.quantity, args.quantity)}: printed {printed.shown()} "
+          f"({printed.stands_for()}); cnncost counts {number_text(check.computed, 4)} at {result.input_shape}")
     verdict = check.verdict
-    if verdict.kind == EXACT:
-        print("verdict: exact, cnncost's own count")
-    else:
-        print(f"verdict: {verdict.kind}: {verdict.text}")
+    low, high = printed.interval()
+    precise = high - low <= PRECISE * printed.value  # a coarse figure ("5G") fits too many sizes to name one
+    if verdict.kind == NO_CONVENTION and precise and args.input is None and not result.shapes_include_batch:
+        for size, other in other_sizes(args, result):  # a figure printed for another input size
+            found = judged(other.layers).verdict
+            if found.kind != NO_CONVENTION:
+                print(f"verdict: {found.kind} at input {size} (not {result.input_shape}): {found.text}")
+                return 0
+    print("verdict: exact, cnncost's own count" if verdict.kind == EXACT else
+          f"verdict: {verdict.kind}: {verdict.text}")
     for other in verdict.also:
         print(f"also: {other}")
     if verdict.kind == NO_CONVENTION:
-        options = [default_count(result.layers, args.quantity)] + counts(result.layers, args.quantity,
-                                                                         printed_unit=printed.unit)
-        nearest = min(options, key=lambda count: abs(count.value - printed.value))
-        gap = (nearest.value - printed.value) / printed.value
-        print(f"nearest: {nearest.name or 'cnncost' + chr(39) + 's own count'}, {number_text(nearest.value, 4)}, "
-              f"{float(gap):+.1%} from the printed value")
+        print(nearest_text(result.layers, args.quantity, printed))
     return 0
+
+
+def nearest_text(layers, quantity: str, printed) -> str:
+    """'nearest: <convention>, <value>, -18.2% from the printed value'."""
+    from ..reference.conventions import counts, default_count
+    from ..reference.printed import number_text
+
+    options = [default_count(layers, quantity)] + counts(layers, quantity, printed_unit=printed.unit)
+    nearest = min(options, key=lambda count: abs(count.value - printed.value))
+    gap = (nearest.value - printed.value) / printed.value
+    return (f"nearest: {nearest.name or 'cnncost' + chr(39) + 's own count'}, {number_text(nearest.value, 4)}, "
+            f"{float(gap):+.1%} from the printed value")
