@@ -22,12 +22,14 @@ from .zoo import create, list_models
 __version__ = "0.1.0"
 
 
-def profile(model, input=None, batch: int = 1, dtype: str = "fp32", strict: bool = False) -> Profile:
+def profile(model, input=None, batch: int = 1, dtype: str = "fp32", strict: bool = False,
+            convention: str = "cnncost") -> Profile:
     """Profile a network at input C×H×W (default: the network's own) for a batch and dtype.
 
     model: a built-in name ('alexnet'), a spec file ('net.toml'), a module path ('pkg.mod:Net', 'net.py:Net'),
     an nn.Module, its class or a function that makes one (input required), or a Graph. strict makes an op without
-    a cost formula an error.
+    a cost formula an error. convention counts MACs as another tool does (cnncost.conventions: 'torchinfo',
+    'fvcore', 'ptflops', 'ptflops-aten', 'thop', 'flopcounter', 'paper'), each layer and the total.
     """
     from .sources import SPEC_SUFFIXES, load_source
 
@@ -50,6 +52,10 @@ def profile(model, input=None, batch: int = 1, dtype: str = "fp32", strict: bool
         result = dataclasses.replace(result, notes=result.notes + source.notes)
     if strict and result.uncounted:
         raise CnnCostError(f"{len(result.uncounted)} layer(s) have no cost formula: {uncounted_summary(result)}")
+    if convention != "cnncost":
+        from .conventions import under
+
+        result = under(result, convention)
     return result
 
 
@@ -112,6 +118,6 @@ def check_trace(result: Profile, trace) -> Profile:
     return dataclasses.replace(result, notes=tuple(notes))
 
 
-__all__ = ["BudgetExceeded", "assert_budget", "check_budget", "check_config", "check_trace", "CnnCostError", "CnnCostWarning", "Graph",
-           "GraphError", "INPUT", "LayerCost", "Node", "Profile", "Shape", "ShapeError", "Totals", "UnknownNameError",
+__all__ = ["BudgetExceeded", "assert_budget", "check_budget", "check_config", "check_trace", "CnnCostError",
+           "CnnCostWarning", "Graph", "GraphError", "INPUT", "LayerCost", "Node", "Profile", "Shape", "ShapeError", "Totals", "UnknownNameError",
            "create", "layer", "list_models", "profile", "propagate", "time_forward"]

@@ -18,6 +18,9 @@ from cnncost.cli import main
     (["resnet50", "23.5M", "--params"], ["verdict: convention: the FC layers left out: 23,508,032 is in "
                                          "[23.45 M, 23.55 M)"]),
     (["alexnet", "61,100,840", "--params"], ["verdict: exact, cnncost's own count"]),
+    # ResNet-50 as thop counts it: 4,133,742,592 (batch norm at 4 per element, the adaptive pool's window + 1)
+    (["resnet50", "4.134G"], ["verdict: convention: as thop 0.1.1 counts it (MACs): 4,133,742,592 is in "
+                              "[4.1335 G, 4.1345 G)"]),
     # AlexNet at 3x224x224 (torchvision's size) has 714,188,480 MACs; at its own 3x227x227, 716,767,232
     (["alexnet", "714M"], ["cnncost counts 716,767,232 at 3x227x227",
                            "verdict: rounding at input 3x224x224 (not 3x227x227): 714,188,480 is in "

@@ -36,6 +36,9 @@ def register(commands) -> None:
     parser.add_argument("--max-latency", help="median forward time, e.g. 20ms: times the network with torch")
     parser.add_argument("--device", default="cpu", help="where --max-latency times the network: cpu or cuda")
     parser.add_argument("--strict", action="store_true", help="an op without a cost formula is an error")
+    parser.add_argument("--convention", default="cnncost", metavar="TOOL",
+                        help="--max-macs as another tool counts MACs: paper, flopcounter, torchinfo, fvcore, "
+                        "ptflops, ptflops-aten, thop (default cnncost; `cnncost conventions NAME` shows them all)")
     parser.add_argument("--baseline", metavar="FILE", help="configured models: fail when a total has grown since "
                         "this baseline (cnncost snapshot writes one), naming the layers that changed")
     parser.add_argument("--tolerance", action="append", metavar="TOTAL=AMOUNT", default=[],
@@ -79,7 +82,7 @@ def run(args) -> int:
                          "the model in pyproject.toml: [tool.cnncost.models.NAME])")
     try:
         result = profile(args.name, input=args.input, batch=parse_batch(args.batch), dtype=args.dtype,
-                         strict=args.strict)
+                         strict=args.strict, convention=args.convention)
     except UnknownNameError as error:
         if (args.config or _has_config()) and args.name in _configured_names(args.config):
             raise UsageError(f"{args.name} is a configured model: `cnncost check {args.name}` checks it against the "

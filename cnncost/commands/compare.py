@@ -18,6 +18,9 @@ def register(commands) -> None:
     parser.add_argument("--until", metavar="HxW",
                         help="cut each operand without a range after the first layer whose output is at most HxW")
     parser.add_argument("--per-layer", action="store_true", help="also print each operand's per-layer table")
+    parser.add_argument("--convention", default="cnncost", metavar="TOOL",
+                        help="MACs as another tool counts them: paper, flopcounter, torchinfo, fvcore, ptflops, "
+                        "ptflops-aten, thop (default cnncost)")
     add_profile_options(parser)
     add_output_options(parser)
     parser.set_defaults(run=run)
@@ -37,8 +40,8 @@ def run(args) -> int:
         raise UsageError("compare needs at least two architectures or blocks")
     until = parse_size(args.until) if args.until else None
     batch = parse_batch(args.batch)
-    sides = [side(parse_operand(text), input=args.input, batch=batch, dtype=args.dtype, until=until)
-             for text in args.operands]
+    sides = [side(parse_operand(text), input=args.input, batch=batch, dtype=args.dtype, until=until,
+                  convention=args.convention) for text in args.operands]
     fmt = output_format(args)
     if fmt in ("csv", "json"):
         emit(_data(sides, fmt), args.output)

@@ -76,6 +76,11 @@ def run(args) -> int:
     print(f"{result.name}, {QUANTITY_NAMES.get(args.quantity, args.quantity)}: printed {printed.shown()} "
           f"({printed.stands_for()}); cnncost counts {number_text(check.computed, 4)} at {result.input_shape}")
     verdict = check.verdict
+    if verdict.kind == NO_CONVENTION and args.quantity in ("macs", "flops"):
+        tools = tool_matches(result, printed)
+        if tools:
+            print(f"verdict: convention: as {'; as '.join(tools)}")
+            return 0
     low, high = printed.interval()
     precise = high - low <= PRECISE * printed.value  # a coarse figure ("5G") fits too many sizes to name one
     if verdict.kind == NO_CONVENTION and precise and args.input is None and not result.shapes_include_batch:
@@ -91,6 +96,16 @@ def run(args) -> int:
     if verdict.kind == NO_CONVENTION:
         print(nearest_text(result.layers, args.quantity, printed))
     return 0
+
+
+def tool_matches(result, printed) -> list[str]:
+    """The tools (cnncost.conventions) whose total on the network the printed figure stands for, with the total."""
+    from ..conventions import CONVENTIONS
+    from ..reference.printed import number_text
+
+    return [f"{convention.tool} counts it ({convention.unit}): {number_text(total)} is in {printed.stands_for()}"
+            for convention in CONVENTIONS.values() if convention.name not in ("cnncost", "paper")
+            for total in [convention.total(result)] if printed.contains(total)]
 
 
 def nearest_text(layers, quantity: str, printed) -> str:

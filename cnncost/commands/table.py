@@ -16,6 +16,9 @@ def register(commands) -> None:
     parser.add_argument("--exact", action="store_true", help="raw integers (bytes, counts) instead of KB, k and M")
     parser.add_argument("--depth", help="fold blocks into one row each: 1 for stages (layer1), 2 for blocks (layer1.0)")
     parser.add_argument("--strict", action="store_true", help="an op without a cost formula is an error, not a warning")
+    parser.add_argument("--convention", default="cnncost", metavar="TOOL",
+                        help="count MACs as another tool does, layer by layer: paper, flopcounter, torchinfo, fvcore, "
+                        "ptflops, ptflops-aten, thop (default cnncost; `cnncost conventions NAME` shows them all)")
     parser.add_argument("--rf", action="store_true",
                         help="receptive-field columns: size, jump (effective stride) and start on the input")
     parser.add_argument("--memory", action="store_true",
@@ -38,7 +41,7 @@ def run(args) -> int:
 
     fmt = output_format(args)
     result = profile(args.name, input=args.input, batch=parse_batch(args.batch), dtype=args.dtype,
-                     strict=args.strict)
+                     strict=args.strict, convention=args.convention)
     warn(result)
     fold, depth = not args.all_layers, parse_depth(args.depth)
     if args.rf or args.memory or args.bars:

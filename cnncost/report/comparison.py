@@ -129,11 +129,12 @@ def cut_profile(profile: Profile, first: str | None = None, last: str | None = N
 
 
 def side(operand: Operand, *, input=None, batch: int = 1, dtype: str = "fp32",
-         until: tuple[int, int] | None = None) -> Side:
-    """Profile an operand and cut it: by its own range if it has one, else at until, else not at all."""
+         until: tuple[int, int] | None = None, convention: str = "cnncost") -> Side:
+    """Profile an operand (its MACs as the convention counts them) and cut it: by its own range if it has one, else
+    at until, else not at all."""
     from .. import profile
 
-    whole = profile(operand.name, input=input, batch=batch, dtype=dtype)
+    whole = profile(operand.name, input=input, batch=batch, dtype=dtype, convention=convention)
     if operand.has_range:
         return Side(operand.name, cut_profile(whole, operand.first, operand.last))
     return Side(operand.name, cut_profile(whole, until=until) if until else whole)
