@@ -139,16 +139,18 @@ CONVENTIONS = {convention.name: convention for convention in (
 
 
 def under(profile: Profile, name: str) -> Profile:
-    """The profile with every layer's MACs as the named tool counts them (in its unit), and the total its total."""
+    """The profile with every layer's MACs as the named tool counts them, and the total its total; for a tool that
+    counts FLOPs (FlopCounterMode), the FLOPs instead."""
     import dataclasses
 
     chosen = convention(name)
     if chosen.name == "cnncost":
         return profile
-    layers = tuple(cost._replace(macs=chosen.rule(cost)) for cost in profile.layers)
-    total = dataclasses.replace(profile.total, macs=sum(cost.macs for cost in layers))
-    note = (f"MACs as {chosen.tool} counts them ({chosen.unit}, the '{chosen.name}' convention): "
-            f"{' '.join(chosen.rule.__doc__.split())}")
+    field = "flops" if chosen.unit == "FLOPs" else "macs"
+    layers = tuple(cost._replace(**{field: chosen.rule(cost)}) for cost in profile.layers)
+    total = dataclasses.replace(profile.total, **{field: sum(getattr(cost, field) for cost in layers)})
+    note = (f"{'FLOPs' if field == 'flops' else 'MACs'} as {chosen.tool} counts them ({chosen.unit}, the "
+            f"'{chosen.name}' convention): {' '.join(chosen.rule.__doc__.split())}")
     return dataclasses.replace(profile, layers=layers, total=total, notes=(*profile.notes, note))
 
 

@@ -86,6 +86,8 @@ def test_a_profile_under_a_convention_and_the_commands(capsys):
     assert fvcore.total.params == cnncost.profile("resnet50").total.params
     assert "the 'fvcore' convention" in fvcore.notes[-1]
     assert under(fvcore, "cnncost") is fvcore
+    flops = cnncost.profile("resnet50", convention="flopcounter")  # FlopCounterMode counts FLOPs: 2 per MAC
+    assert (flops.total.macs, flops.total.flops) == (4_089_184_256, 8_178_368_512)
     assert main(["table", "resnet50", "--convention", "thop", "--format", "json"]) == 0
     assert '"macs": 4133742592' in capsys.readouterr().out
     assert main(["check", "resnet50", "--convention", "ptflops", "--max-macs", "4.13G"]) == 1  # 4,132,436,968

@@ -81,7 +81,7 @@ PRINTED: set[str] = set()  # the warnings printed in this run of the command lin
 def warn(result) -> None:
     """The profile's notes that need the user's attention, one line each on standard error."""
     for note in result.notes:
-        if not note.startswith(("recorded ", "MACs as ")) and note not in PRINTED:  # said in the output itself
+        if not note.startswith(("recorded ", "MACs as ", "FLOPs as ")) and note not in PRINTED:  # said in the output itself
             PRINTED.add(note)
             print(f"cnncost: warning: {note}", file=sys.stderr)
 
