@@ -76,15 +76,15 @@ def fvcore_rule(cost: LayerCost) -> int:
 
 def ptflops_rule(cost: LayerCost) -> int:
     """ptflops (pytorch backend): conv and linear with bias; batch norm 1 per element (2 with affine); ReLU and pools
-    twice their elements, as its module hook and its patched functional both count them; ReLU6 once (F.relu6 is
-    not among the functionals it patches)."""
+    twice their elements, as its module hook and its patched functional both count them; ReLU6 and SiLU once (one
+    of the two counts it)."""
     if cost.op in WEIGHTED:
         return cost.macs + _bias(cost)
     if cost.op in BATCH_NORMS:
         return _in(cost) * (2 if _affine(cost) else 1)
     if cost.op == "relu":
         return 2 * _out(cost)
-    if cost.op in ("relu6", "hardtanh"):
+    if cost.op in ("relu6", "hardtanh", "silu"):  # once: the module hook or the patched functional, not both
         return _out(cost)
     if cost.op in POOLS or cost.op in ADAPTIVE_AVERAGE[:3]:
         return 2 * _in(cost)

@@ -50,7 +50,7 @@ def test_each_rule_on_one_layer_by_hand(case, name):
     assert CONVENTIONS[name].total(result) == EXPECTED[case][name]
 
 
-NETWORKS = ("alexnet", "vgg16", "resnet50", "mobilenet_v2", "googlenet")
+NETWORKS = ("alexnet", "vgg16", "resnet50", "mobilenet_v2", "googlenet", "efficientnet_b0", "mobilenet_v3_large")
 TOOLS = {"torchinfo": "torchinfo_count", "fvcore": "fvcore_count", "ptflops": "ptflops_count",
          "ptflops-aten": "ptflops_aten_count", "thop": "thop_count", "flopcounter": "flop_counter_count"}
 
@@ -91,6 +91,7 @@ def test_a_profile_under_a_convention_and_the_commands(capsys):
     assert main(["table", "resnet50", "--convention", "thop", "--format", "json"]) == 0
     assert '"macs": 4133742592' in capsys.readouterr().out
     assert main(["check", "resnet50", "--convention", "ptflops", "--max-macs", "4.13G"]) == 1  # 4,132,436,968
+    assert "MACs as ptflops 0.7.5 (pytorch backend) counts them" in capsys.readouterr().out
     assert main(["compare", "resnet50", "resnet18", "--convention", "fvcore", "--format", "json"]) == 0
     assert "4111512576" in capsys.readouterr().out
     assert main(["conventions", "resnet50"]) == 0

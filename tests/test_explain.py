@@ -37,6 +37,16 @@ def test_explain_names_the_convention_and_its_arithmetic(capsys, argv, lines):
         assert line in out
 
 
+def test_a_flops_figure_is_matched_against_the_tools_that_count_flops(capsys):
+    # FlopCounterMode: 2 x 4,089,184,256 = 8,178,368,512 FLOPs; 4.1G of FLOPs is no multiply-add tool's figure
+    assert main(["explain", "resnet50", "8.18G", "--flops"]) == 0
+    assert "as torch.utils.flop_counter.FlopCounterMode counts it (FLOPs): 8,178,368,512" in capsys.readouterr().out
+    assert main(["explain", "resnet50", "4.1G", "--flops"]) == 0
+    assert "torchinfo" not in capsys.readouterr().out
+    assert main(["explain", "resnet50", "0"]) == 2
+    assert "a figure of 0" in capsys.readouterr().err
+
+
 def test_a_figure_without_a_unit_it_knows_is_refused(capsys):
     assert main(["explain", "resnet50", "4.1Q"]) == 2
     assert "malformed figure '4.1Q': digits and a unit (k, M, G, KB, MB)" in capsys.readouterr().err

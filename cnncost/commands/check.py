@@ -98,8 +98,9 @@ def run(args) -> int:
         subject = _timed(args, result)
     checks = check_budget(subject, **limits, optimizer=args.optimizer)
     if not _machine_output(args, [Outcome(result.name, args.name, tuple(checks))]):
-        emit("".join(("within " if check.ok else "OVER   ") + check.describe() + "\n" for check in checks),
-             args.output)
+        counted = [note + "\n" for note in result.notes if note.startswith(("MACs as ", "FLOPs as "))]
+        emit("".join(counted) + "".join(("within " if check.ok else "OVER   ") + check.describe() + "\n"
+                                        for check in checks), args.output)
     broken = [c for c in checks if not c.ok]
     if broken:
         print(f"cnncost: {result.name} is over budget: " + "; ".join(c.describe() for c in broken), file=sys.stderr)

@@ -55,6 +55,7 @@ def run(args) -> int:
     if args.per_layer:
         blocks += [_layer_table(item.profile) for item in sides]
     blocks.append(Text(CONVENTIONS))
+    blocks += [Text(note) for note in sides[0].profile.notes if note.startswith(("MACs as ", "FLOPs as "))]
     document = Document(title(sides, until), tuple(blocks))
     if fmt == "md":
         emit(to_markdown(document), args.output)

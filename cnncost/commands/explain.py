@@ -64,6 +64,8 @@ def run(args) -> int:
     from ..reference.verdict import EXACT, NO_CONVENTION
 
     printed = printed_figure(args.value)
+    if printed.value == 0:
+        raise UsageError("a figure of 0: give the figure as printed, such as 4.1G")
     if args.quantity == "memory" and printed.unit in ("k", "M", "G"):
         printed = type(printed)(printed.text, {"k": "KB", "M": "MB", "G": "MB"}[printed.unit])
     result = profile(args.name, input=args.input, batch=parse_batch(args.batch), dtype=args.dtype)
@@ -77,7 +79,7 @@ def run(args) -> int:
           f"({printed.stands_for()}); cnncost counts {number_text(check.computed, 4)} at {result.input_shape}")
     verdict = check.verdict
     if verdict.kind == NO_CONVENTION and args.quantity in ("macs", "flops"):
-        tools = tool_matches(result, printed)
+        tools = tool_matches(result, printed, args.quantity)
         if tools:
             print(f"verdict: convention: as {'; as '.join(tools)}")
             return 0
@@ -98,14 +100,16 @@ def run(args) -> int:
     return 0
 
 
-def tool_matches(result, printed) -> list[str]:
-    """The tools (cnncost.conventions) whose total on the network the printed figure stands for, with the total."""
+def tool_matches(result, printed, quantity: str) -> list[str]:
+    """The tools (cnncost.conventions) whose total on the network the printed figure stands for, with the total: a
+    FLOPs figure against the tools that count FLOPs, a MACs figure against those that count multiply-adds."""
     from ..conventions import CONVENTIONS
     from ..reference.printed import number_text
 
+    wanted = ("FLOPs",) if quantity == "flops" else ("MACs", "mult-adds")
     return [f"{convention.tool} counts it ({convention.unit}): {number_text(total)} is in {printed.stands_for()}"
             for convention in CONVENTIONS.values() if convention.name not in ("cnncost", "paper")
-            for total in [convention.total(result)] if printed.contains(total)]
+            and convention.unit in wanted for total in [convention.total(result)] if printed.contains(total)]
 
 
 def nearest_text(layers, quantity: str, printed) -> str:

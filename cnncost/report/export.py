@@ -92,6 +92,7 @@ def profile_dict(profile: Profile) -> dict[str, Any]:
         "dtype": profile.dtype,
         "bytes_per_element": profile.bytes_per_element,
         "conventions": CONVENTIONS,
+        "notes": list(profile.notes),  # how it was recorded; another tool's convention, where one was asked for
         "total": {
             "params": total.params, "trainable_params": total.trainable_params, "buffers": total.buffers,
             "macs": total.macs, "flops": total.flops, "activation_bytes": total.activation_bytes,
