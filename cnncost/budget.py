@@ -92,6 +92,12 @@ class Check:
 BYTE_QUANTITIES = ("memory", "activations", "weights", "peak memory", "training memory")
 
 
+# every limit and how its text is read: counts, bytes or seconds (the configuration's keys are these with dashes)
+PARSERS = {"max_params": parse_count, "max_macs": parse_count, "max_flops": parse_count, "max_memory": parse_bytes,
+           "max_activations": parse_bytes, "max_weights": parse_bytes, "max_peak_memory": parse_bytes,
+           "max_training_memory": parse_bytes, "max_latency": parse_seconds}
+
+
 def _peak_bytes(profile) -> int:
     """Activations live at once at the peak of one inference forward pass (input included; weights apart)."""
     from .analysis import graph_of, inference_memory

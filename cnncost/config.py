@@ -105,7 +105,7 @@ def _parse(path: Path) -> dict:
 
 def _model(path: Path, table: str, name: str, entry: Any) -> ModelConfig:
     """One [models.NAME] table, every key and value checked."""
-    from .budget import parse_bytes, parse_count, parse_seconds
+    from .budget import PARSERS
 
     where = f"{path.name}: [{table}]"
     if not isinstance(entry, dict):
@@ -121,10 +121,8 @@ def _model(path: Path, table: str, name: str, entry: Any) -> ModelConfig:
     limits = {}
     for key in LIMITS:
         if key in entry:
-            parse = parse_seconds if key == "max-latency" else parse_count if key in (
-                "max-params", "max-macs", "max-flops") else parse_bytes
             try:
-                parse(entry[key])
+                PARSERS[key.replace("-", "_")](entry[key])
             except CnnCostError as error:
                 raise ConfigError(f"{where}: {key}: {error}") from None
             limits[key.replace("-", "_")] = entry[key]

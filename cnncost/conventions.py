@@ -10,6 +10,7 @@ as torchvision's and cnncost's own torch builders are.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Callable
 
@@ -141,8 +142,6 @@ CONVENTIONS = {convention.name: convention for convention in (
 def under(profile: Profile, name: str) -> Profile:
     """The profile with every layer's MACs as the named tool counts them, and the total its total; for a tool that
     counts FLOPs (FlopCounterMode), the FLOPs instead."""
-    import dataclasses
-
     chosen = convention(name)
     if chosen.name == "cnncost":
         return profile

@@ -116,8 +116,9 @@ def _colon_path(name: str) -> str | None:
     target, dot, attribute = name.rpartition(".")
     if not dot or not all(part.isidentifier() for part in name.split(".")):
         return None
-    if target.startswith("torchvision.models") and torchvision_path(attribute):
-        return torchvision_path(attribute)[0]
+    known = torchvision_path(attribute) if target.startswith("torchvision.models") else None
+    if known:
+        return known[0]
     local = Path(*target.split("."))  # importable from this folder, as a module path is imported
     if local.with_suffix(".py").is_file() or (local / "__init__.py").is_file():
         return f"{target}:{attribute}"

@@ -52,13 +52,10 @@ def register(commands) -> None:
 
 def run(args) -> int:
     from .. import profile
-    from ..budget import check_budget
+    from ..budget import PARSERS, check_budget
     from ..report.budgets import Outcome
 
-    limits = dict(max_params=args.max_params, max_macs=args.max_macs, max_flops=args.max_flops,
-                  max_memory=args.max_memory, max_latency=args.max_latency, max_activations=args.max_activations,
-                  max_peak_memory=args.max_peak_memory, max_training_memory=args.max_training_memory,
-                  max_weights=args.max_weights)
+    limits = {key: getattr(args, key) for key in PARSERS}
     no_limits = all(value is None for value in limits.values())
     if args.update and not args.baseline:
         raise UsageError("--update rewrites the file of --baseline: give both")
@@ -99,13 +96,17 @@ def run(args) -> int:
     checks = check_budget(subject, **limits, optimizer=args.optimizer)
     if not _machine_output(args, [Outcome(result.name, args.name, tuple(checks))]):
         counted = [note + "\n" for note in result.notes if note.startswith(("MACs as ", "FLOPs as "))]
-        emit("".join(counted) + "".join(("within " if check.ok else "OVER   ") + check.describe() + "\n"
-                                        for check in checks), args.output)
+        emit("".join(counted) + "".join(f"{_verdict(check.ok)}{check.describe()}\n" for check in checks),
+             args.output)
     broken = [c for c in checks if not c.ok]
     if broken:
         print(f"cnncost: {result.name} is over budget: " + "; ".join(c.describe() for c in broken), file=sys.stderr)
         return 1
     return 0
+
+
+def _verdict(ok: bool) -> str:
+    return "within " if ok else "OVER   "
 
 
 def _machine_output(args, outcomes) -> bool:
@@ -141,14 +142,14 @@ def _check_configured(args) -> int:
     from ..report.budgets import Outcome
 
     results = [check_model(config) for config in select(read_config(args.config), [args.name] if args.name else None)]
-    baseline = _baseline_checks(args, results) if args.baseline else {}
+    records, baseline = _baseline_checks(args, results) if args.baseline else ({}, {})
     outcomes = [Outcome(result.config.name, result.config.source, result.checks, baseline.get(result.config.name))
                 for result in results]
     if not _machine_output(args, outcomes):
         lines = []
         for result in results:
             lines.append(f"{result.config.name} ({result.config.source})")
-            lines += [("  within " if check.ok else "  OVER   ") + check.describe() for check in result.checks]
+            lines += [f"  {_verdict(check.ok)}{check.describe()}" for check in result.checks]
             if result.config.name in baseline:
                 lines += _baseline_lines(baseline[result.config.name])
         emit("\n".join(lines) + "\n", args.output)
@@ -158,10 +159,9 @@ def _check_configured(args) -> int:
     for result in broken:
         print(f"cnncost: {result.message()}", file=sys.stderr)
     if args.update:  # what changed was shown; the profiles of now become the baseline
-        from ..baseline import read_baseline, write_baseline
+        from ..baseline import write_baseline
 
-        kept = read_baseline(args.baseline) if Path(args.baseline).is_file() else {}
-        write_baseline(args.baseline, {**kept, **{result.config.name: result.profile for result in results}})
+        write_baseline(args.baseline, {**records, **{result.config.name: result.profile for result in results}})
         print(f"baseline written: {args.baseline}")
         return 1 if broken else 0
     grown = [check for check in baseline.values() if check is not None and check.broken]
@@ -174,9 +174,18 @@ def _check_configured(args) -> int:
     return 1 if broken or grown or missing else 0
 
 
-def _baseline_checks(args, results) -> dict:
-    """Each checked model against its baseline record (None for a model the baseline lacks)."""
-    from ..baseline import against_baseline, parse_tolerance, read_baseline
+def _tolerances(given: dict) -> dict:
+    """{'macs': (1/100, True)} from {'macs': '1%'}, each checked."""
+    from ..baseline import parse_tolerance
+
+    return {quantity: (amount, relative) for quantity, amount, relative in
+            (parse_tolerance(text, value) for text, value in given.items())}
+
+
+def _baseline_checks(args, results) -> tuple[dict, dict]:
+    """The baseline's records, and each checked model against its record (None for a model the baseline lacks, or,
+    with --update, one taken at other settings)."""
+    from ..baseline import against_baseline, read_baseline
     from ..diff import record, settings
 
     records = read_baseline(args.baseline) if not (args.update and not Path(args.baseline).is_file()) else {}
@@ -186,18 +195,16 @@ def _baseline_checks(args, results) -> dict:
         if not equals:
             raise UsageError(f"--tolerance {text!r}: give TOTAL=AMOUNT, such as macs=1% or params=1000")
         given[quantity.strip()] = amount
+    command_line = _tolerances(given)
     checks = {}
     for result in results:
-        parsed = {}
-        for text, value in {**result.config.tolerances, **given}.items():
-            quantity, amount, relative = parse_tolerance(text, value)
-            parsed[quantity] = (amount, relative)
+        parsed = {**_tolerances(result.config.tolerances), **command_line}
         before = records.get(result.config.name)
         if before is not None and args.update and settings(before) != settings(record(result.profile)):
             before = None  # taken again at the settings of now
         checks[result.config.name] = (None if before is None else
                                       against_baseline(result.config.name, before, result.profile, parsed))
-    return checks
+    return records, checks
 
 
 def _baseline_lines(check) -> list[str]:
@@ -209,7 +216,7 @@ def _baseline_lines(check) -> list[str]:
     lines = [] if check.changed or check.diff.layers else ["  baseline: unchanged"]
     for growth in check.changed:
         smaller = ": smaller, passes" if growth.after < growth.before else ""
-        lines.append(("  within " if growth.ok else "  OVER   ") + f"baseline: {growth.describe()}{smaller}")
+        lines.append(f"  {_verdict(growth.ok)}baseline: {growth.describe()}{smaller}")
     for change in check.diff.layers:
         moved = [f"{label} {before:,} -> {after:,}" + (f" ({after / before:.3g}x)" if before and after else "")
                  for key in QUANTITIES for label in [LABELS[key] + " bytes" * (key == "activation_bytes")]
@@ -224,7 +231,6 @@ def _baseline_lines(check) -> list[str]:
             moved.append(f"was {change.before['name']}")
         lines.append(f"    {change.name} ({change.status}): {', '.join(moved)}")
     return lines
-
 
 
 def _timed(args, result):

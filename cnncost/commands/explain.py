@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from ..errors import CnnCostError
 from .common import MODEL_HELP, UsageError, add_profile_options, parse_batch
 
 QUANTITIES = ("macs", "flops", "params", "memory")
@@ -51,7 +52,7 @@ def other_sizes(args, result):
             size = f"{shape[0]}x{side}x{side}"
             try:
                 yield size, profile(args.name, input=size, batch=result.batch, dtype=result.dtype)
-            except Exception:  # noqa: BLE001  a size the network cannot take is not a candidate
+            except CnnCostError:  # a size the network cannot take is not a candidate
                 continue
 
 
