@@ -18,7 +18,7 @@ import statistics
 import torch
 
 import cnncost
-from cnncost.torch.bench import bench, cpu_name
+from cnncost.torch.timing import bench, cpu_name
 
 
 def compare_runs(first, second) -> tuple[int, float | None, float | None, str]:

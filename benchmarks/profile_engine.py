@@ -12,7 +12,7 @@ import cnncost
 from cnncost.engine import _totals
 from cnncost.graph import INPUT
 from cnncost.layers import layer_type
-from cnncost.profile import LayerCost
+from cnncost.results import LayerCost
 
 from _common import machine, markdown, median_seconds, ms
 

@@ -15,7 +15,7 @@ from .config import check_config
 from .engine import propagate
 from .errors import CnnCostError, CnnCostWarning, GraphError, ShapeError, UnknownNameError
 from .graph import INPUT, Graph, Node, layer
-from .profile import LayerCost, Profile, Totals
+from .results import LayerCost, Profile, Totals
 from .shapes import Shape
 from .zoo import create, list_models
 
@@ -73,7 +73,7 @@ def time_forward(model, input=None, batch: int = 1, dtype: str = "fp32", device:
     torch = require_torch()
     if callable(model) and not isinstance(model, (str, Graph, torch.nn.Module)):
         model = module_from(model, getattr(model, "__qualname__", type(model).__name__))
-    from .torch.bench import time_forward as timed
+    from .torch.timing import time_forward as timed
 
     return timed(profile(model, input=input, batch=batch, dtype=dtype), model, device, min_run_time)
 

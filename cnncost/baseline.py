@@ -78,7 +78,7 @@ class BaselineCheck:
 def snapshot_document(profiles: dict[str, Any]) -> dict:
     """The baseline file's content: cnncost's version and conventions, and each model's profile record."""
     from . import __version__
-    from .report.conventions import CONVENTIONS
+    from .report.counting import CONVENTIONS
 
     return {"cnncost": __version__, "conventions": CONVENTIONS,
             "models": {name: record(profile) for name, profile in profiles.items()}}
@@ -86,7 +86,7 @@ def snapshot_document(profiles: dict[str, Any]) -> dict:
 
 def write_baseline(path: str | Path, profiles: dict[str, Any]) -> None:
     """Write the baseline file atomically (a failed run leaves the old one)."""
-    from .report.export import write_atomic
+    from .files import write_atomic
 
     write_atomic(str(path), json.dumps(snapshot_document(profiles), indent=1) + "\n")
 

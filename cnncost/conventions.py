@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from .errors import UnknownNameError, close_matches
-from .profile import LayerCost, Profile
+from .results import LayerCost, Profile
 
 CONVS = ("conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d")
 WEIGHTED = (*CONVS, "linear")
@@ -150,7 +150,8 @@ def under(profile: Profile, name: str) -> Profile:
     total = dataclasses.replace(profile.total, **{field: sum(getattr(cost, field) for cost in layers)})
     note = (f"{'FLOPs' if field == 'flops' else 'MACs'} as {chosen.tool} counts them ({chosen.unit}, the "
             f"'{chosen.name}' convention): {' '.join(chosen.rule.__doc__.split())}")
-    return dataclasses.replace(profile, layers=layers, total=total, notes=(*profile.notes, note))
+    return dataclasses.replace(profile, layers=layers, total=total, notes=(*profile.notes, note),
+                               convention=chosen.name)
 
 
 def convention(name: str) -> Convention:

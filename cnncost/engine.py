@@ -5,7 +5,7 @@ from __future__ import annotations
 from .errors import CnnCostError, GraphError, InputMismatch, ShapeError, batch_fix, size_fix, worded
 from .graph import INPUT, Graph
 from .layers import layer_type
-from .profile import LayerCost, Profile, Totals
+from .results import LayerCost, Profile, Totals
 from .shapes import Shape, canonical_dtype, dtype_bytes
 
 

@@ -15,7 +15,8 @@ _DTYPE_ALIASES = {"float32": "fp32", "float16": "fp16", "half": "fp16", "bfloat1
 @dataclass(frozen=True)
 class Shape:
     """A tensor's shape: (C, H, W) for one sample's feature map, (features,) after a flatten; a traced network's
-    shapes include the batch, as torch gives them. An op that returns several tensors (an LSTM's output and its
+    shapes include the batch, as torch gives them. It behaves as a tuple of its dims, as torch.Size does (iterate,
+    index, len, equal to the tuple) and prints as 3x224x224. An op that returns several tensors (an LSTM's output and its
     states) has the first one's dims and the others in `also`."""
 
     dims: tuple[int, ...]
@@ -60,6 +61,17 @@ class Shape:
     def total_numel(self) -> int:
         """Elements of every tensor of the shape."""
         return prod(self.dims) + sum(shape.numel for shape in self.also) if self.also else prod(self.dims)
+
+    def __eq__(self, other) -> bool:
+        """Equal to a Shape of the same tensors, and, as torch.Size is, to the tuple of its dims."""
+        if isinstance(other, Shape):
+            return self.dims == other.dims and self.also == other.also
+        if isinstance(other, tuple):
+            return not self.also and self.dims == other
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.dims) if not self.also else hash((self.dims, self.also))
 
     def __len__(self) -> int:
         return len(self.dims)

@@ -52,7 +52,10 @@ def test_csv_file_reads_back(tmp_path, capsys):
     code, out, _ = run(capsys, "table", "resnet50", "--format", "csv", "-o", str(path))
     assert code == 0 and out == ""
     frame = pd.read_csv(path, keep_default_na=False)
-    pd.testing.assert_frame_equal(frame, cnncost.profile("resnet50").to_frame())
+    expected = cnncost.profile("resnet50").to_frame()
+    pd.testing.assert_frame_equal(frame[list(expected.columns)], expected)
+    assert set(frame["network"]) == {"resnet50"} and set(frame["input"]) == {"3x224x224"}
+    assert set(frame["batch"]) == {1} and set(frame["dtype"]) == {"fp32"} and set(frame["convention"]) == {"cnncost"}
 
 
 def test_format_follows_the_output_suffix(tmp_path, capsys):

@@ -147,4 +147,4 @@ def test_table_memory(capsys):
     assert data["memory"]["inference"]["peak_live_bytes"] == max(layer["live_bytes"] for layer in data["layers"])
     assert main(["table", "alexnet", "--memory", "--format", "csv"]) == 0
     header = capsys.readouterr().out.splitlines()[0]
-    assert header.endswith(",live_bytes,kept_bytes")
+    assert ",live_bytes,kept_bytes," in header

@@ -22,7 +22,7 @@ import cnncost  # noqa: E402
 from cnncost import Graph, layer  # noqa: E402
 from cnncost.errors import CnnCostError  # noqa: E402
 from cnncost.layers import layer_types  # noqa: E402
-from cnncost.profile import QUANTITIES  # noqa: E402
+from cnncost.results import QUANTITIES  # noqa: E402
 from cnncost.torch.verify import verify  # noqa: E402
 
 # --- helpers -----------------------------------------------------------------------------------------------------

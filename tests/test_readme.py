@@ -24,9 +24,10 @@ def test_architecture_table_is_current():
 
 
 def test_alexnet_table_is_current():
-    from cnncost.report.terminal import render_profile
+    from cnncost.report.document import render
+    from cnncost.report.profile_table import profile_document
 
-    table = render_profile(cnncost.profile("alexnet")).split("\n1 MAC")[0]
+    table = render(profile_document(cnncost.profile("alexnet")), "table").split("\n1 MAC")[0]
     assert table in README
 
 

@@ -7,7 +7,7 @@ import pytest
 
 import cnncost
 from cnncost.errors import CnnCostError
-from cnncost.report.export import write_atomic
+from cnncost.files import write_atomic
 from cnncost.report.rows import spec_text, table_rows
 
 
@@ -20,7 +20,8 @@ def test_csv_reads_back_equal_to_the_profile(tmp_path, resnet):
     path = tmp_path / "resnet50.csv"
     resnet.to_csv(path)
     back = pd.read_csv(path, keep_default_na=False)
-    pd.testing.assert_frame_equal(back, resnet.to_frame())
+    pd.testing.assert_frame_equal(back[list(resnet.to_frame().columns)], resnet.to_frame())
+    assert set(back["batch"]) == {resnet.batch} and set(back["dtype"]) == {resnet.dtype}
     assert back["macs"].sum() == resnet.total.macs
     assert back["params"].sum() == resnet.total.params
     assert list(back["name"]) == [c.name for c in resnet.layers]
@@ -37,8 +38,8 @@ def test_json_carries_raw_integers(resnet):
 
 def test_markdown_has_the_table_totals_and_conventions():
     text = cnncost.profile("alexnet").to_markdown()
-    assert "| conv1   | conv2d+relu" in text
-    assert "| total   |" in text
+    assert "| conv1     | conv2d+relu" in text
+    assert "| **total** |" in text
     assert "Total params: 61,100,840" in text
     assert "KB = 1024 bytes" in text
 

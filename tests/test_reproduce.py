@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+import cnncost
 from cnncost.cli import main
 from cnncost.reference import TOPICS, build, write_all
 from cnncost.reference.printed import Printed, evaluate
@@ -156,7 +157,9 @@ def test_network_figures(reports):
     assert find(networks, "ResNet-34 (resnet34)", "macs").verdict.convention.startswith("projection shortcuts left out")
     assert find(networks, "ResNet-101 (resnet101-paper)", "macs").verdict.kind == ROUNDING
     torchvision = find(networks, "ResNet-101 (resnet101)", "macs").verdict
-    assert torchvision.kind == NO_CONVENTION
+    # the verdict says what the text beside it says: the source's own network reproduces the figure
+    assert torchvision.kind == CONVENTION and torchvision.convention == "the source's network is resnet101-paper"
+    assert torchvision.value == cnncost.profile("resnet101-paper").total.macs
     assert "resnet101-paper, the network the source describes" in torchvision.cause
     storage = find(networks, "VGG-16 (vgg16)", "param_bytes")
     # 138,357,544 * 4 = 553,430,176 bytes = 527.8 MB of 2^20 bytes (in [450, 550)), 553.4 MB of 10^6 bytes (not)
@@ -197,7 +200,8 @@ def test_reproduce_all_writes_a_folder(capsys, tmp_path):
 @pytest.mark.parametrize("argv, message", [
     (["reproduce", "all", "-o", "x.md"], "reproduce all writes a folder"),
     (["reproduce", "lenet"], "invalid choice: 'lenet'"),
-    (["reproduce", "alexnet", "--format", "json"], "reproduce writes table, md or csv"),
+    (["reproduce", "alexnet", "-o", "alexnet.xlsx"], "cnncost does not write .xlsx files"),
+    (["reproduce", "alexnet", "--format", "md", "-o", "alexnet.csv"], "--format md contradicts the file name"),
 ])
 def test_bad_input_is_one_line_and_exit_2(capsys, argv, message):
     code = main(argv)

@@ -18,7 +18,7 @@ import pytest
 import cnncost
 from cnncost.cli import main
 from cnncost.errors import CnnCostError
-from cnncost.report import export
+from cnncost import files
 
 HEADER = 'name = "net"\ninput = [3, 8, 8]\n'
 SPECS = {  # spec files written into the test's folder
@@ -205,14 +205,14 @@ class FailingStream(io.StringIO):
 
 def fail_while_writing(monkeypatch, error: BaseException) -> None:
     real_fdopen = os.fdopen
-    monkeypatch.setattr(export.os, "fdopen", lambda *a, **k: FailingStream(real_fdopen(*a, **k), error))
+    monkeypatch.setattr(files.os, "fdopen", lambda *a, **k: FailingStream(real_fdopen(*a, **k), error))
 
 
 def fail_on_replace(monkeypatch, error: BaseException) -> None:
     def replace(source, target):
         raise error
 
-    monkeypatch.setattr(export.os, "replace", replace)
+    monkeypatch.setattr(files.os, "replace", replace)
 
 
 FAILURES = {

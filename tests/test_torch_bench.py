@@ -10,9 +10,10 @@ torch = pytest.importorskip("torch", reason="bench needs torch (pip install -e '
 from cnncost import Graph, layer  # noqa: E402
 from cnncost.cli import main  # noqa: E402
 from cnncost.errors import CnnCostError  # noqa: E402
-from cnncost.report.bench import bench_records, render_bench, render_bench_markdown  # noqa: E402
-from cnncost.torch import bench as bench_module  # noqa: E402
-from cnncost.torch.bench import bench, bytes_moved, ranks, spearman  # noqa: E402
+from cnncost.report.document import render  # noqa: E402
+from cnncost.report.timings import bench_document, bench_records  # noqa: E402
+from cnncost.torch import timing as bench_module  # noqa: E402
+from cnncost.torch.timing import bench, bytes_moved, ranks, spearman  # noqa: E402
 
 TINY = Graph.build("tiny", [
     layer("conv2d", "conv", out_channels=8, kernel_size=3, padding=1), layer("relu", "relu", inplace=True),
@@ -62,10 +63,10 @@ def test_roof_is_cached(result, cache_dir):
 
 
 def test_reports_have_every_layer_and_the_summary(result):
-    text = render_bench(result, cache=None)
+    text = render(bench_document(result, cache=None), "table")
     for name in ("conv", "relu", "pool", "flat", "fc", "Rank correlation, roof prediction vs time", "Whole forward"):
         assert name in text
-    assert "| conv " in render_bench_markdown(result, cache=None)
+    assert "| conv " in render(bench_document(result, cache=None), "md")
     records = bench_records(result)
     assert records[0]["flops"] == 2 * 2 * 8 * 16 * 16 * 27 and records[0]["median_s"] > 0
 
@@ -84,7 +85,7 @@ def test_a_failing_layer_is_reported_and_the_rest_still_run(cache_dir, monkeypat
     result = bench(TINY, min_run_time=0.01, forward_min_time=0.01)
     errors = {t.cost.name: t.error for t in result.layers}
     assert errors == {"conv": None, "relu": None, "pool": "no kernel for this layer", "flat": None, "fc": None}
-    assert "failed: no kernel for this layer" in render_bench(result, cache=None)
+    assert "failed: no kernel for this layer" in render(bench_document(result, cache=None), "table")
 
 
 def test_ranks_and_spearman_by_hand():

@@ -251,7 +251,7 @@ def test_odd_forwards_fail_in_one_line(forward, message):
 
 
 def test_bench_builds_every_op_of_a_recorded_module():
-    from cnncost.torch.bench import bench
+    from cnncost.torch.timing import bench
 
     class Ops(nn.Module):
         def forward(self, x):

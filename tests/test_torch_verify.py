@@ -81,7 +81,7 @@ def test_a_wrong_formula_is_caught(monkeypatch):
 
 def test_verify_cli(capsys):
     assert main(["verify", "alexnet"]) == 0
-    out = capsys.readouterr().out
+    out = " ".join(capsys.readouterr().out.split())
     assert "all 22 layers equal torch's" in out and "MACs 716,767,232" in out
     assert main(["verify"]) == 2
     assert "give an architecture name or --all" in capsys.readouterr().err

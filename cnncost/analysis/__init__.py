@@ -10,7 +10,7 @@ Pure Python, integers throughout, like the engine; every analysis takes (Graph, 
 from __future__ import annotations
 
 from ..graph import Graph, Node
-from ..profile import Profile
+from ..results import Profile
 from .memory import OPTIMIZERS, InferenceMemory, TrainingMemory, inference_memory, training_memory
 from .receptive import Field, ReceptiveField, receptive_fields
 

@@ -15,7 +15,7 @@ from typing import Callable
 from ..errors import CnnCostError
 from ..graph import INPUT, Graph
 from ..layers import layer_type
-from ..profile import LayerCost, Profile
+from ..results import LayerCost, Profile
 
 INDEX_BYTES = 8  # max pooling keeps the position of each maximum as int64
 STATISTICS_BYTES = 4  # batch norm keeps the batch mean and inverse deviation of each channel as fp32

@@ -25,7 +25,7 @@ from ..graph import INPUT, Graph
 from ..layers import layer_type
 from ..layers.common import ntuple
 from ..layers.conv import same_padding
-from ..profile import LayerCost, Profile
+from ..results import LayerCost, Profile
 
 NOTES = (
     "Receptive field: the input pixels that can change one output, as size, jump (input pixels between neighbouring "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from .common import (MODEL_HELP, add_output_options, add_profile_options, emit, emit_records, output_format,
+from .common import (MODEL_HELP, add_output_options, add_profile_options, emit_document, emit_records, output_format,
                      parse_batch, parse_positive)
 
 
@@ -24,7 +24,7 @@ def run(args) -> int:
     from ..torch import require_torch
 
     require_torch()
-    from ..torch.bench import bench, cache_bytes, check_device
+    from ..torch.timing import bench, cache_bytes, check_device
     from ..sources import load_source
 
     graph = load_source(args.name, args.input).graph
@@ -35,18 +35,14 @@ def run(args) -> int:
     with _progress(len(graph.nodes) + 2) as advance:
         result = bench(graph, input=args.input, batch=batch, device=args.device, dtype=args.dtype, threads=threads,
                        min_run_time=min_time, remeasure_roof=args.remeasure_roof, progress=advance)
-    from ..report import bench as report
+    from ..report import timings as report
 
     cache = cache_bytes() if args.device == "cpu" else None
     fmt = output_format(args)
-    if fmt == "md":
-        emit(report.render_bench_markdown(result, cache), args.output)
-    elif fmt in ("csv", "json"):
+    if fmt in ("csv", "json"):
         emit_records(report.bench_records(result), fmt, args.output)
     else:
-        from ..report.terminal import wants_style
-
-        emit(report.render_bench(result, cache, styled=args.output is None and wants_style(sys.stdout)), args.output)
+        emit_document(report.bench_document(result, cache), fmt, args)
     return 0
 
 

@@ -238,6 +238,6 @@ def _timed(args, result):
     from ..torch import require_torch
 
     require_torch()
-    from ..torch.bench import time_forward
+    from ..torch.timing import time_forward
 
     return time_forward(result, args.name, args.device)

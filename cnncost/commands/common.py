@@ -8,8 +8,9 @@ from pathlib import Path
 
 from ..errors import CnnCostError
 
-FORMATS = ("table", "csv", "md", "json")
-SUFFIX_FORMATS = {".csv": "csv", ".md": "md", ".markdown": "md", ".json": "json"}
+FORMATS = ("table", "csv", "md", "json", "html")
+SUFFIX_FORMATS = {".txt": "table", ".csv": "csv", ".md": "md", ".markdown": "md", ".json": "json", ".html": "html",
+                  ".htm": "html"}
 
 
 class UsageError(CnnCostError):
@@ -24,9 +25,17 @@ class Parser(argparse.ArgumentParser):
 
 
 def add_output_options(parser: argparse.ArgumentParser) -> None:
-    """--format and -o."""
+    """--format, -o and --wide."""
     parser.add_argument("--format", choices=FORMATS, help="output format (default: from -o's suffix, else table)")
-    parser.add_argument("-o", "--output", help="write to this file (atomically) instead of standard output")
+    parser.add_argument("-o", "--output", help="write to this file (atomically) instead of standard output; its "
+                        "suffix says the format: .txt, .csv, .md, .json or .html")
+    add_wide_option(parser)
+
+
+def add_wide_option(parser: argparse.ArgumentParser) -> None:
+    """--wide: every column on a terminal, however wide."""
+    parser.add_argument("--wide", action="store_true",
+                        help="on a terminal, show every column instead of hiding some to fit its width")
 
 
 MODEL_HELP = ("a built-in architecture (cnncost list), a spec file (net.toml, net.json) or a torch module "
@@ -50,12 +59,38 @@ def input_sizes(values: list[str] | None):
 
 
 def output_format(args) -> str:
-    """--format if given, else the suffix of -o, else the terminal table."""
-    if args.format:
-        return args.format
-    if args.output:
-        return SUFFIX_FORMATS.get(Path(args.output).suffix.lower(), "table")
-    return "table"
+    """--format if given, else the suffix of -o, else the terminal table; a suffix cnncost does not write, or one
+    that contradicts --format, is a usage error rather than a file of another format."""
+    suffix = Path(args.output).suffix.lower() if args.output else ""
+    if suffix and suffix not in SUFFIX_FORMATS:
+        raise UsageError(f"cnncost does not write {suffix} files ({args.output}): name the file .txt, .csv, .md, "
+                         ".json or .html")
+    implied = SUFFIX_FORMATS.get(suffix)
+    if args.format and implied and implied != args.format:
+        raise UsageError(f"--format {args.format} contradicts the file name {args.output}, which says "
+                         f"{implied}: name it {Path(args.output).stem}{_suffix_of(args.format)} or drop --format")
+    return args.format or implied or "table"
+
+
+def _suffix_of(fmt: str) -> str:
+    return next(suffix for suffix, found in SUFFIX_FORMATS.items() if found == fmt)
+
+
+def screen(args):
+    """The terminal the output goes to (rich, fitted to its width unless --wide), or a plain full-width Screen for
+    a file or a pipe."""
+    from ..report.document import Screen
+
+    if getattr(args, "output", None):
+        return Screen()
+    return Screen.of(sys.stdout, wide=getattr(args, "wide", False))
+
+
+def emit_document(document, fmt: str, args) -> None:
+    """The document rendered in fmt (table, md, html) to standard output or, atomically, to -o."""
+    from ..report.document import render
+
+    emit(render(document, fmt, screen(args)), getattr(args, "output", None))
 
 
 def parse_batch(text: str) -> int:
@@ -70,7 +105,7 @@ def emit(text: str, path: str | None) -> None:
     if path is None:
         sys.stdout.write(text)
         return
-    from ..report.export import write_atomic
+    from ..files import write_atomic
 
     write_atomic(path, text)
 
@@ -86,16 +121,16 @@ def warn(result) -> None:
             print(f"cnncost: warning: {note}", file=sys.stderr)
 
 
-def emit_records(records: list[dict], fmt: str, path: str | None) -> None:
+def emit_records(records: list[dict], fmt: str, path: str | None, columns=None) -> None:
     """Plain records as JSON (a list of objects) or CSV (one row each), raw values."""
     if fmt == "json":
         import json
 
         emit(json.dumps(records, indent=2) + "\n", path)
     else:
-        import pandas as pd
+        from ..report.export import records_csv
 
-        emit(pd.DataFrame(records).to_csv(index=False, lineterminator="\n"), path)
+        emit(records_csv(records, columns), path)
 
 
 def parse_positive(text: str, what: str, kind=float):

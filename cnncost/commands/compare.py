@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import sys
+from dataclasses import replace
 
-from .common import UsageError, add_output_options, add_profile_options, emit, output_format, parse_batch
+from .common import UsageError, add_output_options, add_profile_options, emit, emit_document, output_format, parse_batch
 
 
 def register(commands) -> None:
@@ -47,9 +47,8 @@ def run(args) -> int:
         emit(_data(sides, fmt), args.output)
         return 0
     from ..report.comparison import summary_table
-    from ..report.conventions import CONVENTIONS
-    from ..report.document import Document, Text, to_markdown, to_terminal
-    from ..report.terminal import wants_style
+    from ..report.counting import CONVENTIONS
+    from ..report.document import Document, Text
 
     blocks = [summary_table(sides), Text(f"{RATIO_RULE} {CUT_RULE}")]
     if args.per_layer:
@@ -57,23 +56,17 @@ def run(args) -> int:
     blocks.append(Text(CONVENTIONS))
     blocks += [Text(note) for note in sides[0].profile.notes if note.startswith(("MACs as ", "FLOPs as "))]
     document = Document(title(sides, until), tuple(blocks))
-    if fmt == "md":
-        emit(to_markdown(document), args.output)
-    else:
-        styled = args.output is None and wants_style(sys.stdout)
-        emit(to_terminal(document, styled=styled), args.output)
+    emit_document(document, fmt, args)
     return 0
 
 
 def _layer_table(profile):
     """The per-layer human table of a cut profile, with its total row."""
-    from ..report.columns import human_table
-    from ..report.document import table
+    from ..report.profile_table import layer_table
 
-    cols, body, total = human_table(profile)
     span = f"{profile.layers[0].name}..{profile.layers[-1].name}"
-    return table([c.header for c in cols], body, [c.numeric for c in cols], footer=total,
-                 title=f"{profile.name} ({span}): {profile.input_shape} -> {profile.output_shape}")
+    found = layer_table(profile, title_text=f"{profile.name} ({span}): {profile.input_shape} -> {profile.output_shape}")
+    return replace(found, caption="")  # the conventions follow once, under every table
 
 
 def _data(sides, fmt: str) -> str:
@@ -84,6 +77,6 @@ def _data(sides, fmt: str) -> str:
         import json
 
         return json.dumps(found, indent=2) + "\n"
-    from ..report.document import to_csv
+    from ..report.export import records_csv
 
-    return to_csv(found, RECORD_COLUMNS)
+    return records_csv(found, RECORD_COLUMNS)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import sys
 
-from .common import MODEL_HELP, add_output_options, add_profile_options, emit, emit_records, output_format, parse_batch
+from .common import (MODEL_HELP, add_output_options, add_profile_options, emit_document, emit_records, output_format,
+                     parse_batch)
 
 
 def register(commands) -> None:
@@ -44,8 +44,7 @@ def run(args) -> int:
                        for r in records]
         emit_records(records, fmt, args.output)
         return 0
-    from ..report.document import Document, Text, table, to_markdown, to_terminal
-    from ..report.terminal import wants_style
+    from ..report.document import Document, Text, table
 
     base = records[0]["total"]
     rows = [[r["convention"], r["tool"], r["unit"], f"{r['total']:,}",
@@ -54,11 +53,8 @@ def run(args) -> int:
     document = Document(f"{result.name}: multiply-adds as each tool counts them ({result.input_shape}, batch "
                         f"{result.batch})", (
         table(["convention", "tool", "unit", "total", "/ cnncost", "differs from cnncost's count, by layer type"],
-              rows, [False, False, False, True, True, False]),
+              rows, [False, False, False, True, True, False], hide=("tool", "unit")),
         Text("Each total is the tool's own on the same network, layer by layer (cnncost.conventions); "
              "`cnncost table NAME --convention TOOL` shows a tool's count per layer. FLOPs are 2 per multiply-add.")))
-    if fmt == "md":
-        emit(to_markdown(document), args.output)
-    else:
-        emit(to_terminal(document, styled=args.output is None and wants_style(sys.stdout)), args.output)
+    emit_document(document, fmt, args)
     return 0

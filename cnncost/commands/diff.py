@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
-from .common import MODEL_HELP, add_output_options, add_profile_options, emit, emit_records, output_format, parse_batch
+from .common import (MODEL_HELP, add_output_options, add_profile_options, emit_document, emit_records, output_format,
+                     parse_batch)
 
 
 def register(commands) -> None:
@@ -48,14 +48,8 @@ def run(args) -> int:
         emit_records(records(result), fmt, args.output)
         return 0
     from ..report.diff import diff_document
-    from ..report.document import to_markdown, to_terminal
-    from ..report.terminal import wants_style
 
-    document = diff_document(result)
-    if fmt == "md":
-        emit(to_markdown(document), args.output)
-    else:
-        emit(to_terminal(document, styled=args.output is None and wants_style(sys.stdout)), args.output)
+    emit_document(diff_document(result), fmt, args)
     return 0
 
 

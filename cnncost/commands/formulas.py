@@ -2,22 +2,35 @@
 
 from __future__ import annotations
 
-import sys
+from .common import add_output_options, emit_document, emit_records, output_format
+
+HEADERS = ("type", "inputs", "attributes", "formula (per sample)")
 
 
 def register(commands) -> None:
     parser = commands.add_parser("formulas", help="every layer type and the formula that costs it")
+    add_output_options(parser)
     parser.set_defaults(run=run)
 
 
-def run(args) -> int:
+def records() -> list[dict]:
+    """One record per registered layer type: its name, arity, attributes and the first paragraph of its formula."""
     from ..layers import layer_types
-    from ..report.terminal import box_table, wants_style
 
-    rows = [[name, "any" if spec.arity is None else str(spec.arity), ", ".join(spec.attributes),
-             " ".join(spec.doc.split("\n\n")[0].split())]
+    return [{"type": name, "inputs": "any" if spec.arity is None else str(spec.arity),
+             "attributes": ", ".join(spec.attributes), "formula": " ".join(spec.doc.split("\n\n")[0].split())}
             for name, spec in sorted(layer_types().items())]
-    sys.stdout.write(box_table(("type", "inputs", "attributes", "formula (per sample)"), rows,
-                               (False, True, False, False), title="Layer types and their cost formulas",
-                               styled=wants_style(sys.stdout)))
+
+
+def run(args) -> int:
+    from ..report.document import Document, table
+
+    found = records()
+    fmt = output_format(args)
+    if fmt in ("csv", "json"):
+        emit_records(found, fmt, args.output)
+        return 0
+    rows = [list(record.values()) for record in found]
+    emit_document(Document("Layer types and their cost formulas", (
+        table(HEADERS, rows, (False, True, False, False), hide=("inputs", "attributes")),)), fmt, args)
     return 0

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 
 from ..errors import CnnCostError
-from .common import add_output_options, emit, emit_records, output_format
+from .common import add_output_options, emit_document, emit_records, output_format
 
 COLUMNS = ("name", "family", "input", "layers", "params", "MACs", "FLOPs", "activation MB", "reference")
 NUMERIC = (False, False, False, True, True, True, True, True, False)
+HIDE = ("reference", "FLOPs", "family", "layers", "input")  # hidden first on a narrow terminal
 TITLES = {"network": "Built-in architectures, batch 1, fp32, at their default input",
           "block": "Blocks (parts of networks, profiled alone), batch 1, fp32, at their default input"}
 
@@ -46,26 +46,12 @@ def run(args) -> int:
     if fmt in ("csv", "json"):
         emit_records(found, fmt, args.output)
         return 0
-    groups = {kind: [human_row(r) for r in found if r["kind"] == kind] for kind in TITLES}
-    groups = {kind: rows for kind, rows in groups.items() if rows}
-    if fmt == "md":
-        import pandas as pd
+    from ..report.counting import CONVENTIONS
+    from ..report.document import Document, Text, table
 
-        aligns = ["right" if n else "left" for n in NUMERIC]
-        tables = {kind: pd.DataFrame(rows, columns=list(COLUMNS)).to_markdown(index=False, colalign=aligns,
-                                                                              disable_numparse=True)
-                  for kind, rows in groups.items()}
-        text = "\n\n".join(tables.values()) if len(tables) == 1 else "\n\n".join(
-            f"## {TITLES[kind]}\n\n{table}" for kind, table in tables.items())
-        emit(text + "\n", args.output)
-        return 0
-    from ..report.conventions import CONVENTIONS
-    from ..report.terminal import box_table, wants_style
-
-    styled = args.output is None and wants_style(sys.stdout)
-    last = list(groups)[-1]
-    emit("\n".join(box_table(COLUMNS, rows, NUMERIC, title=TITLES[kind], caption=CONVENTIONS if kind == last else "",
-                             styled=styled) for kind, rows in groups.items()), args.output)
+    tables = [table(COLUMNS, [human_row(r) for r in found if r["kind"] == kind], NUMERIC, title=title, hide=HIDE)
+              for kind, title in TITLES.items() if any(r["kind"] == kind for r in found)]
+    emit_document(Document("cnncost list: built-in architectures and blocks", (*tables, Text(CONVENTIONS))), fmt, args)
     return 0
 
 
@@ -75,4 +61,4 @@ def human_row(record: dict) -> list[str]:
 
     return [record["name"], record["family"], record["input"], str(record["layers"]), units.human(record["params"]),
             units.human(record["macs"]), units.human(record["flops"]),
-            units.trim(record["activation_bytes"] / units.MB, 2), record["reference"]]
+            units.megabytes_value(record["activation_bytes"]), record["reference"]]

@@ -71,7 +71,7 @@ def _bench(args, batch: int):
     require_matplotlib()  # before minutes of timing
     require_torch()
     from ..sources import load_source
-    from ..torch.bench import bench, check_device
+    from ..torch.timing import bench, check_device
 
     graph = load_source(args.name, args.input).graph
     check_device(args.device, args.dtype)

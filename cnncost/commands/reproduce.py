@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import sys
 
-from .common import UsageError, add_output_options, emit, output_format
+from .common import UsageError, add_output_options, emit_document, emit_records, output_format
 
 TOPICS = ("alexnet", "stem", "bottleneck", "networks", "all")
 
@@ -36,20 +35,10 @@ def run(args) -> int:
         return 0
     report = reference.build(args.topic)
     fmt = output_format(args)
-    if fmt == "json":
-        raise UsageError("reproduce writes table, md or csv")
-    if fmt == "csv":
+    if fmt in ("csv", "json"):
         from ..reference.checks import RECORD_COLUMNS
-        from ..report.document import to_csv
 
-        emit(to_csv(report.records(), RECORD_COLUMNS), args.output)
-    elif fmt == "md":
-        from ..report.document import to_markdown
-
-        emit(to_markdown(report.document), args.output)
+        emit_records(report.records(), fmt, args.output, RECORD_COLUMNS)
     else:
-        from ..report.document import to_terminal
-        from ..report.terminal import wants_style
-
-        emit(to_terminal(report.document, styled=args.output is None and wants_style(sys.stdout)), args.output)
+        emit_document(report.document, fmt, args)
     return 0

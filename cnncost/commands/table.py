@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .common import (MODEL_HELP, UsageError, add_output_options, add_profile_options, emit, output_format, parse_batch,
-                     warn)
+from .common import (MODEL_HELP, UsageError, add_output_options, add_profile_options, emit, emit_document, output_format,
+                     parse_batch, screen, warn)
 
 
 def register(commands) -> None:
@@ -38,41 +38,39 @@ def parse_depth(text: str | None) -> int | None:
 
 def run(args) -> int:
     from .. import profile
+    from ..report.profile_table import View
 
     fmt = output_format(args)
+    if args.bars and fmt in ("csv", "json"):
+        raise UsageError("--bars draws in the table, Markdown and HTML; CSV and JSON carry the raw numbers")
     result = profile(args.name, input=args.input, batch=parse_batch(args.batch), dtype=args.dtype,
                      strict=args.strict, convention=args.convention)
     warn(result)
-    fold, depth = not args.all_layers, parse_depth(args.depth)
-    if args.rf or args.memory or args.bars:
-        return _with_analyses(args, result, fmt, fold, depth)
-    if fmt == "table":
-        from ..report.terminal import print_profile, render_profile
+    view = View(fold=not args.all_layers, depth=parse_depth(args.depth), exact=args.exact, rf=args.rf,
+                memory=args.memory, bars=args.bars, chart=fmt == "html")
+    if fmt in ("csv", "json"):
+        from ..report import export
 
-        if args.output is None:
-            print_profile(result, fold=fold, exact=args.exact, depth=depth)
-        else:
-            emit(render_profile(result, fold=fold, exact=args.exact, depth=depth), args.output)
+        emit((export.to_csv if fmt == "csv" else export.to_json)(result, view=view), args.output)
         return 0
-    from ..report import export
+    from ..report.profile_table import profile_document
 
-    if fmt == "md":
-        emit(export.to_markdown(result, fold=fold, exact=args.exact, depth=depth), args.output)
-    else:
-        emit(export.to_csv(result) if fmt == "csv" else export.to_json(result), args.output)
+    shown, hint = _fitted(result, view, screen(args), args)
+    emit_document(profile_document(result, shown, hint), fmt, args)
     return 0
 
 
-def _with_analyses(args, result, fmt: str, fold: bool, depth: int | None) -> int:
-    """The table with the --rf, --memory and --bars additions, in any format."""
-    import sys
+def _fitted(result, view, shown_on, args):
+    """On a terminal, a network longer than the screen folds to the deepest --depth that fits, with a line saying
+    so; --depth and --all-layers keep their meaning, and a file or a pipe gets every row."""
+    from dataclasses import replace
 
-    from ..report.analysis import render_table
-    from ..report.terminal import wants_style
+    from ..report.profile_table import screen_depth
 
-    if args.bars and fmt in ("csv", "json"):
-        raise UsageError("--bars draws in the table and Markdown; CSV and JSON carry the raw numbers")
-    styled = fmt == "table" and args.output is None and wants_style(sys.stdout)
-    emit(render_table(result, fmt, fold=fold, exact=args.exact, depth=depth, rf=args.rf, memory=args.memory,
-                      bars=args.bars, styled=styled), args.output)
-    return 0
+    if not shown_on.is_terminal or args.depth is not None or args.all_layers:
+        return view, ""
+    depth = screen_depth(result, view.fold, shown_on.height)
+    if depth is None:
+        return view, ""
+    return replace(view, depth=depth), (f"{len(result.layers)} layers folded to --depth {depth} to fit the screen; "
+                                        f"--all-layers lists every layer, --depth N another level of blocks.")

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import sys
-
-from .common import (INPUT_HELP, MODEL_HELP, UsageError, add_output_options, emit, emit_records, output_format,
-                     parse_batch)
+from .common import (INPUT_HELP, MODEL_HELP, UsageError, add_output_options, emit_document, emit_records,
+                     output_format, parse_batch)
 
 DEVICES = ("meta", "cpu", "cuda")
 
@@ -49,14 +47,11 @@ def run(args) -> int:
         graphs = [create(name) if args.all else load_source(name, args.input).graph for name in names]  # fail early
         results = [verify(graph, input=args.input, batch=batch, device=args.device) for graph in graphs]
     fmt = output_format(args)
-    from ..report import checks
+    from ..report import verification as checks
 
     if fmt in ("csv", "json"):
         emit_records([record for result in results for record in checks.verification_records(result)], fmt,
                      args.output)
     else:
-        from ..report.terminal import wants_style
-
-        styled = args.output is None and wants_style(sys.stdout)
-        emit("".join(checks.render_verification(r, args.all_layers, styled) for r in results), args.output)
+        emit_document(checks.verification_document(results, args.all_layers), fmt, args)
     return 0 if all(result.ok for result in results) else 1

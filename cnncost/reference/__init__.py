@@ -1,7 +1,7 @@
 """Published cost tables as data, and their reproduction: every printed number beside cnncost's, with a verdict.
 
     from cnncost.reference import build, write_all
-    build("alexnet").document      # the report: to_markdown() or to_terminal() it
+    build("alexnet").document      # the report: render() it as table, md or html
     write_all("reports")           # every report as Markdown and CSV, and an index
 """
 
@@ -26,7 +26,8 @@ def build(topic: str):
 
 def index(reports) -> str:
     """The Markdown index of the reports: what each holds and how its verdicts fall."""
-    from ..report.document import Document, Text, table, to_markdown
+    from ..report.document import Document, Text, table
+    from ..report.markdown import to_markdown
     from .verdict import KINDS
 
     rows = []
@@ -59,8 +60,9 @@ def index(reports) -> str:
 
 def write_all(directory: str | Path) -> list[Path]:
     """Write every report as NAME.md and NAME.csv into directory (created if missing), and the index; atomically."""
-    from ..report.document import to_csv, to_markdown
-    from ..report.export import write_atomic
+    from ..report.export import records_csv as to_csv
+    from ..report.markdown import to_markdown
+    from ..files import write_atomic
     from .checks import RECORD_COLUMNS
 
     folder = Path(directory)

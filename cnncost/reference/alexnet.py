@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..profile import Profile
+from ..results import Profile
 from ..report.document import Document, Heading, Text, table
 from .checks import MARKS, LEGEND, Check, check_layers, check_value, layer_arithmetic
 from .printed import Printed, number_text

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from ..graph import Graph
-from ..profile import Profile
+from ..results import Profile
 from ..report.comparison import Operand, side, summary_table
 from ..report.document import Block, Document, Heading, Text, table
 from ..zoo.block_graphs import conv_chain, resnet_basic_graph, resnet_bottleneck_graph, stack_graph

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Sequence
 
-from ..profile import LayerCost
+from ..report.units import fixed
+from ..results import LayerCost
 from .conventions import candidates, default_count, terms, tried
 from .printed import Printed, number_text
 from .published import Source
@@ -66,16 +67,18 @@ def in_unit(value, printed: Printed) -> str:
 
 
 def difference_text(item: Check) -> str:
-    """'+4,520,384 (+3.1%)'; for a percentage or a ratio, in its unit ('-0.08 points', '+1.17x'); or '0'."""
+    """'+4,520,384 (+3.1%)' in whole bytes or counts, '-256 (-<0.1%)'; for a percentage its points ('-0.08 points'),
+    for a ratio the difference of the ratios ('+1.17'); or '0'."""
     diff = item.difference
     if diff == 0:
         return "0"
+    sign = "+" if diff > 0 else "-"
     if item.printed.unit in ("%", "x"):
-        unit = " points" if item.printed.unit == "%" else "x"
-        return f"{'+' if diff > 0 else ''}{number_text(diff / item.printed.scale, 2)}{unit}"
-    relative = f" ({float(100 * diff / item.printed.value):+.1f}%)" if item.printed.value else ""
-    sign = "+" if diff > 0 else ""
-    return f"{sign}{number_text(diff, 3)}{relative}"
+        unit = " points" if item.printed.unit == "%" else ""
+        return f"{sign}{number_text(abs(diff) / item.printed.scale, 2)}{unit}"
+    relative = f" ({sign}{fixed(float(100 * abs(diff) / abs(item.printed.value)))}%)" if item.printed.value else ""
+    whole = round(abs(diff))
+    return f"{sign}{whole:,}{relative}" if whole else f"{sign}<1{relative}"
 
 
 def verdict_text(verdict: Verdict) -> str:
@@ -172,13 +175,13 @@ def conventions_found(checks: Sequence[Check]) -> list[str]:
             plain = list(dict.fromkeys(item.item for item in group if item.verdict.kind in (EXACT, ROUNDING)))
             if plain:
                 bullets.append(f"{name}, as cnncost counts it (exact or within the printed rounding): "
-                               f"{', '.join(plain)}")
+                               f"{'; '.join(plain)}")
             by_convention: dict[str, list[str]] = {}
             for item in group:
                 if item.verdict.convention:
                     by_convention.setdefault(item.verdict.convention, []).append(item.item)
-            bullets += [f"{name}, {convention}: {', '.join(items)}" for convention, items in by_convention.items()]
+            bullets += [f"{name}, {convention}: {'; '.join(items)}" for convention, items in by_convention.items()]
             unexplained = [item.item for item in group if item.verdict.kind == NO_CONVENTION]
             if unexplained:
-                bullets.append(f"{name}, reproduced by no convention: {', '.join(unexplained)}")
+                bullets.append(f"{name}, reproduced by no convention: {'; '.join(unexplained)}")
     return bullets

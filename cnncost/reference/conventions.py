@@ -16,7 +16,7 @@ from fractions import Fraction
 from itertools import combinations
 from typing import Callable, Sequence
 
-from ..profile import LayerCost
+from ..results import LayerCost
 from .printed import Printed, number_text
 from .verdict import Candidate, Term
 

@@ -64,7 +64,8 @@ def explained_by_variant(checks: list[Check]) -> list[Check]:
                 gap = Fraction(item.computed) - Fraction(primary.computed)
                 cause = (f"The variant explains it: {primary.graph}, the network the source describes, reproduces the "
                          f"figure ({verdict_text(primary.verdict)}); {item.graph} counts {number_text(gap)} more.")
-                item = replace(item, verdict=replace(item.verdict, cause=cause))
+                item = replace(item, verdict=replace(item.verdict, kind=CONVENTION, cause=cause, value=primary.computed,
+                                                     convention=f"the source's network is {primary.graph}"))
             found.append(item)
     return found
 

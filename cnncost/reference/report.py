@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-from ..profile import Profile
+from ..results import Profile
 from ..report.document import Block, Document, Heading, Table, Text, table
 from .checks import (CHECK_HEADERS, CHECK_NUMERIC, RECORD_COLUMNS, Check, check_row, conventions_found, explanation,
                      record, tally)

@@ -7,13 +7,12 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from ..analysis.memory import OPTIMIZERS, TRAINING_ASSUMPTIONS, InferenceMemory, TrainingMemory
-from ..analysis.receptive import NOTES as FIELD_NOTES
 from ..analysis.receptive import ReceptiveField
-from ..profile import Profile
+from ..results import Profile
 from . import units
 from .columns import Column
 from .document import Document, Text, table
-from .rows import Row, table_rows
+from .rows import Row
 
 BAR_WIDTH = 10  # characters of the longest bar
 EIGHTHS = " ▏▎▍▌▋▊▉█"
@@ -82,7 +81,7 @@ def bar_columns(profile: Profile, rows: Sequence[Row]) -> list[Column]:
 
 
 def _bytes(n: int, exact: bool) -> str:
-    return f"{n:,}" if exact else units.trim(n / units.MB, 2)
+    return f"{n:,}" if exact else units.megabytes_value(n)
 
 
 def memory_document(profile: Profile, inference: InferenceMemory, training: TrainingMemory,
@@ -161,75 +160,3 @@ def memory_records(profile: Profile, inference: InferenceMemory, training: Train
     kept = training.kept_by_layer()
     return [{"live_bytes": live, "kept_bytes": kept.get(cost.name, 0)}
             for cost, live in zip(profile.layers, inference.live_bytes)]
-
-
-def render_table(profile: Profile, fmt: str, *, fold: bool = True, exact: bool = False, depth: int | None = None,
-                 rf: bool = False, memory: bool = False, bars: bool = False, styled: bool = False) -> str:
-    """The layer table in fmt (table, md, csv, json) with the analyses asked for: receptive-field columns (rf),
-    live and kept memory columns and the memory section (memory), share bars (bars, table and md only)."""
-    from ..analysis import graph_of
-    from ..analysis.memory import inference_memory, training_memory
-    from ..analysis.receptive import receptive_fields
-
-    graph = graph_of(profile)
-    fields = receptive_fields(graph, profile) if rf else None
-    inference, training = (inference_memory(graph, profile), training_memory(graph, profile)) if memory else (None,
-                                                                                                             None)
-    if fmt in ("csv", "json"):
-        return _data(profile, fmt, fields, inference, training)
-    extra: list[Column] = []
-    if fields:
-        extra += field_columns(fields)
-    if memory:
-        extra += memory_columns(profile, inference, training, exact)
-    if bars:
-        extra += bar_columns(profile, table_rows(profile, fold, depth))
-    notes = " ".join(note for note, wanted in ((FIELD_NOTES, rf), (BAR_NOTE, bars)) if wanted)
-    document = memory_document(profile, inference, training, exact) if memory else None
-    if fmt == "md":
-        from .document import to_markdown
-
-        return _markdown(profile, fold, exact, depth, extra, notes) + (f"\n{to_markdown(document)}" if document else "")
-    from .document import to_terminal
-    from .terminal import render_profile
-
-    return render_profile(profile, fold, exact, styled, depth, extra=extra, notes=notes,
-                          after=to_terminal(document, styled) if document else "")
-
-
-def _markdown(profile: Profile, fold: bool, exact: bool, depth: int | None, extra: Sequence[Column], notes: str) -> str:
-    """export.to_markdown's table with the extra columns, then the summary, conventions and notes."""
-    from .columns import human_table, summary_lines
-    from .conventions import CONVENTIONS
-    from .document import markdown_table
-
-    cols, body, total = human_table(profile, fold, exact, depth, extra)
-    grid = markdown_table(table([c.header for c in cols], body, [c.numeric for c in cols], footer=total))
-    title = f"## {profile.name}: {profile.sample_input_shape}, batch {profile.batch}, {profile.dtype}"
-    summary = "\n".join(f"- {label}: {value}" for label, value in summary_lines(profile))
-    return f"{title}\n\n{grid}\n\n{summary}\n\n{CONVENTIONS} {notes}".rstrip() + "\n"
-
-
-def _data(profile: Profile, fmt: str, fields, inference, training) -> str:
-    """CSV: the layer records with the analyses' columns; JSON: profile_dict with them per layer, and the totals."""
-    from .export import layer_records, profile_dict
-
-    extras = [{} for _ in profile.layers]
-    for found in (field_records(fields) if fields else [],
-                  memory_records(profile, inference, training) if inference else []):
-        for record, more in zip(extras, found):
-            record.update({key: value for key, value in more.items() if key != "name"})
-    if fmt == "csv":
-        from .document import to_csv
-
-        records = [{**layer, **more} for layer, more in zip(layer_records(profile), extras)]
-        return to_csv(records, list(records[0]))
-    import json
-
-    data = profile_dict(profile)
-    data["layers"] = [{**layer, **more} for layer, more in zip(data["layers"], extras)]
-    if inference:
-        data["memory"] = memory_dict(inference, training)
-    if fields:
-        data["receptive_field_notes"] = FIELD_NOTES
-    return json.dumps(data, indent=2) + "\n"

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .document import Document, Text, table, to_markdown
+from .document import Document, Text, table
+from .markdown import to_markdown
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from ..profile import Profile
+from ..results import Profile
 from . import units
 from .rows import Row, channels_text, row_spec_text, size_text, table_rows
 
@@ -91,6 +91,11 @@ def human_table(profile: Profile, fold: bool = True, exact: bool = False, depth:
     return cols, body, [column.total(profile) for column in cols]
 
 
+def _with_scale(count: int) -> str:
+    """'61,100,840 (61.10 M)'; a count below 1,000 once."""
+    return f"{count:,} ({units.human(count)})" if abs(count) >= 1000 else f"{count:,}"
+
+
 def summary_lines(profile: Profile) -> list[tuple[str, str]]:
     """The footer, as torchinfo prints it: totals, then the sizes that make up the estimated total."""
     total = profile.total
@@ -98,11 +103,11 @@ def summary_lines(profile: Profile) -> list[tuple[str, str]]:
     return [
         ("Input", f"{profile.sample_input_shape}, batch {profile.batch}, {profile.dtype} "
                   f"({profile.bytes_per_element} bytes per element)"),
-        ("Total params", f"{total.params:,} ({units.human(total.params)})"),
+        ("Total params", _with_scale(total.params)),
         ("Trainable params", f"{total.trainable_params:,}"),
         ("Non-trainable buffers", f"{total.buffers:,}"),
-        ("Total MACs (conv, linear, matmul)", f"{total.macs:,} ({units.human(total.macs)}){unknown}"),
-        ("Total FLOPs (all layers)", f"{total.flops:,} ({units.human(total.flops)}){unknown}"),
+        ("Total MACs (conv, linear, matmul)", _with_scale(total.macs) + unknown),
+        ("Total FLOPs (all layers)", _with_scale(total.flops) + unknown),
         ("Input size", units.megabytes(total.input_bytes)),
         ("Activation size (sum of layer outputs)", units.megabytes(total.activation_bytes)),
         ("Params size", units.megabytes(total.param_bytes)),

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from ..errors import CnnCostError, close_matches
-from ..profile import QUANTITIES, LayerCost, Profile, Totals
+from ..results import QUANTITIES, LayerCost, Profile, Totals
 from . import units
 from .document import Table, table
 
@@ -161,7 +161,7 @@ def summary_rows(sides: list[Side]) -> list[list[str]]:
         row = [item.name, item.span, str(item.profile.input_shape), str(item.profile.output_shape)]
         for quantity, _ in QUANTITY_HEADERS:
             value = getattr(total, quantity)
-            cell = units.trim(value / units.MB, 2) if quantity == "activation_bytes" else f"{value:,}"
+            cell = units.megabytes_value(value) if quantity == "activation_bytes" else f"{value:,}"
             row += [cell, ratio_text(ratio(value, getattr(base, quantity)))]
         rows.append(row)
     return rows

@@ -1,14 +1,13 @@
-"""A report as plain blocks (headings, paragraphs, tables of strings), rendered to Markdown or the terminal.
+"""A report as plain blocks (headings, paragraphs, facts, tables of strings, bar charts) and the one entry point that
+renders it: `render(document, fmt, screen)`, with one renderer per format (terminal.py, markdown.py, html.py).
 
-The Markdown is drawn here, not by tabulate, so that a committed report depends on cnncost alone:
-the same numbers give the same bytes whatever the installed packages.
+Every command builds a Document; analyses add columns or blocks to it, never a second way to print.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import textwrap
+import os
+import shutil
 from dataclasses import dataclass
 from typing import Sequence, Union
 
@@ -30,17 +29,41 @@ class Text:
 
 
 @dataclass(frozen=True)
+class Facts:
+    """Labelled values, one per line: the totals under a table."""
+
+    items: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
 class Table:
-    """A table of strings: numeric columns are right-aligned; a footer row (totals) is set apart."""
+    """A table of strings: numeric columns are right-aligned; a footer row (totals) is set apart.
+
+    hide_order: column indices, the first hidden first, when the table is wider than the terminal;
+    marked: (row, column) cells to emphasise on a terminal (the heaviest layers).
+    """
 
     headers: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     numeric: tuple[bool, ...]
     footer: tuple[str, ...] | None = None
     title: str = ""
+    caption: str = ""
+    hide_order: tuple[int, ...] = ()
+    marked: frozenset[tuple[int, int]] = frozenset()
 
 
-Block = Union[Heading, Text, Table]
+@dataclass(frozen=True)
+class Chart:
+    """Horizontal bars, one group per label, one bar per series (name, values); drawn in HTML only, where the
+    terminal and Markdown have the same numbers in the table."""
+
+    title: str
+    labels: tuple[str, ...]
+    series: tuple[tuple[str, tuple[float, ...]], ...]
+
+
+Block = Union[Heading, Text, Facts, Table, Chart]
 
 
 @dataclass(frozen=True)
@@ -52,75 +75,51 @@ class Document:
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]], numeric: Sequence[bool], *,
-          footer: Sequence[str] | None = None, title: str = "") -> Table:
-    """A Table from any sequences; every row must have one cell per header."""
+          footer: Sequence[str] | None = None, title: str = "", caption: str = "", hide: Sequence[str] = (),
+          marked: frozenset[tuple[int, int]] = frozenset()) -> Table:
+    """A Table from any sequences; every row must have one cell per header; hide names the columns that may be
+    hidden on a narrow terminal, the first hidden first."""
     for row in [*rows, *([footer] if footer else [])]:
         if len(row) != len(headers):
             raise ValueError(f"a row has {len(row)} cells for {len(headers)} columns: {row!r}")
-    return Table(tuple(headers), tuple(tuple(row) for row in rows), tuple(numeric),
-                 tuple(footer) if footer else None, title)
+    headers = tuple(headers)
+    order = tuple(headers.index(name) for name in hide if name in headers)
+    return Table(headers, tuple(tuple(row) for row in rows), tuple(numeric), tuple(footer) if footer else None,
+                 title, caption, order, marked)
 
 
-def _escape(cell: str) -> str:
-    return cell.replace("|", "\\|")
+@dataclass(frozen=True)
+class Screen:
+    """Where a terminal document goes: width None prints every column at full width (a pipe or a file);
+    a width fits the table to it by hiding columns; color styles headers, marked and zero cells."""
+
+    width: int | None = None
+    height: int | None = None
+    color: bool = False
+
+    @classmethod
+    def of(cls, stream, wide: bool = False) -> "Screen":
+        """The terminal behind stream, or a full-width plain Screen when stream is not a terminal."""
+        if not (hasattr(stream, "isatty") and stream.isatty()):
+            return cls()
+        size = shutil.get_terminal_size()
+        return cls(None if wide else size.columns, size.lines, "NO_COLOR" not in os.environ)
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.height is not None
 
 
-def markdown_table(block: Table) -> str:
-    """A pipe table, columns padded to their widest cell; the footer is the last row, in bold."""
-    body = [[_escape(cell) for cell in row] for row in block.rows]
-    if block.footer:
-        body.append([f"**{_escape(cell)}**" if cell else "" for cell in block.footer])
-    headers = [_escape(header) for header in block.headers]
-    widths = [max(3, len(headers[i]), *(len(row[i]) for row in body)) for i in range(len(headers))]
+def render(document: Document, fmt: str, screen: Screen = Screen()) -> str:
+    """The document as text in fmt: 'table' (the terminal), 'md' or 'html'."""
+    if fmt == "md":
+        from .markdown import to_markdown
 
-    def line(cells: Sequence[str]) -> str:
-        padded = (cell.rjust(w) if right else cell.ljust(w) for cell, w, right in zip(cells, widths, block.numeric))
-        return "| " + " | ".join(padded) + " |"
+        return to_markdown(document)
+    if fmt == "html":
+        from .html import to_html
 
-    rule = "|" + "|".join(("-" * (w + 1) + ":") if right else (":" + "-" * (w + 1))
-                          for w, right in zip(widths, block.numeric)) + "|"
-    title = [f"**{block.title}**", ""] if block.title else []
-    return "\n".join([*title, line(headers), rule, *(line(row) for row in body)])
+        return to_html(document)
+    from .terminal import to_terminal
 
-
-def to_markdown(document: Document) -> str:
-    """The document as Markdown, ending in one newline."""
-    parts = [f"# {document.title}"]
-    for block in document.blocks:
-        if isinstance(block, Heading):
-            parts.append(f"{'#' * block.level} {block.text}")
-        elif isinstance(block, Text):
-            lines = ([block.text] if block.text else []) + [f"- {item}" for item in block.bullets]
-            parts.append("\n".join(lines))
-        else:
-            parts.append(markdown_table(block))
-    return "\n\n".join(parts) + "\n"
-
-
-def to_terminal(document: Document, styled: bool = False, width: int = 110) -> str:
-    """The document as box tables and wrapped paragraphs."""
-    from .terminal import box_table
-
-    parts = [f"\x1b[1m{document.title}\x1b[0m" if styled else f"{document.title}\n{'=' * len(document.title)}"]
-    for block in document.blocks:
-        if isinstance(block, Heading):
-            parts.append(f"\x1b[1m{block.text}\x1b[0m" if styled else f"{block.text}\n{'-' * len(block.text)}")
-        elif isinstance(block, Text):
-            lines = textwrap.wrap(block.text, width) if block.text else []
-            for item in block.bullets:
-                lines += textwrap.wrap(item, width, initial_indent="- ", subsequent_indent="  ")
-            parts.append("\n".join(lines))
-        else:
-            parts.append(box_table(block.headers, block.rows, block.numeric, footer=block.footer, title=block.title,
-                                   styled=styled).rstrip("\n"))
-    return "\n\n".join(parts) + "\n"
-
-
-def to_csv(records: Sequence[dict], columns: Sequence[str]) -> str:
-    """CSV with a header row, one line per record, '\\n' line ends; values as they are (ints stay exact)."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(columns), lineterminator="\n", extrasaction="raise")
-    writer.writeheader()
-    for record in records:
-        writer.writerow(record)
-    return out.getvalue()
+    return to_terminal(document, screen)

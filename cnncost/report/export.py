@@ -1,49 +1,19 @@
-"""Machine-readable exports (CSV, JSON: raw integers) and Markdown (human units), written atomically."""
+"""A profile to files: CSV and JSON (raw integers, the rows of the view, the analyses' columns, the batch, dtype,
+input and convention), and the Markdown and HTML of its document, written atomically."""
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
-from ..errors import CnnCostError
-from ..profile import Profile
-from .columns import human_table, summary_lines
-from .conventions import CONVENTIONS
+from ..files import write_atomic
+from ..results import Profile, layer_records, profile_dict
+from .profile_table import View, profile_document
+from .rows import Row, table_rows
 
 FRAME_COLUMNS = ("name", "op", "inputs", "input_shape", "output_shape", "attributes", "params", "buffers", "macs",
                  "flops", "activation_bytes", "in_place", "counted")
-
-
-def write_atomic(path: str | os.PathLike, text: str | bytes) -> None:
-    """Write text (or bytes) to path through a temporary file in the same folder, so no reader sees half a file."""
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    if target.is_dir():
-        raise CnnCostError(f"cannot write {str(path)!r}: it is a directory")
-    try:
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
-    except OSError as error:
-        raise CnnCostError(f"cannot write {str(path)!r}: {error.strerror or error}") from None
-    try:
-        with (os.fdopen(handle, "wb") if isinstance(text, bytes)
-              else os.fdopen(handle, "w", encoding="utf-8", newline="")) as stream:
-            stream.write(text)
-        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600; a written file should read as any other
-        os.replace(temporary, target)
-    except BaseException as error:
-        Path(temporary).unlink(missing_ok=True)
-        if isinstance(error, OSError):
-            raise CnnCostError(f"cannot write {str(path)!r}: {error.strerror or error}") from None
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+CONTEXT_COLUMNS = ("network", "input", "batch", "dtype", "convention")  # on every CSV row: what the figures are of
 
 
 def _deliver(text: str, path) -> str:
@@ -52,22 +22,72 @@ def _deliver(text: str, path) -> str:
     return text
 
 
-def _shapes(shapes) -> str:
-    return ";".join(str(shape) for shape in shapes)
+def context(profile: Profile) -> dict[str, Any]:
+    """What every CSV row carries so that a file read alone says what its figures are of."""
+    return {"network": profile.name, "input": str(profile.sample_input_shape), "batch": profile.batch,
+            "dtype": profile.dtype, "convention": profile.convention}
 
 
-def layer_records(profile: Profile) -> list[dict[str, Any]]:
-    """One plain dict per layer, the columns of FRAME_COLUMNS; integers stay integers."""
-    return [
-        {
-            "name": cost.name, "op": cost.op, "inputs": ";".join(cost.inputs),
-            "input_shape": _shapes(cost.input_shapes), "output_shape": str(cost.output_shape),
-            "attributes": json.dumps(cost.attributes, sort_keys=True),
-            "params": cost.params, "buffers": cost.buffers, "macs": cost.macs, "flops": cost.flops,
-            "activation_bytes": cost.activation_bytes, "in_place": cost.in_place, "counted": cost.counted,
-        }
-        for cost in profile.layers
-    ]
+def block_record(row: Row) -> dict[str, Any]:
+    """A folded block as one record: its layers' quantities summed, the first layer's input, the last one's output."""
+    first, last = row.layers[0], row.layers[-1]
+    return {"name": row.name, "op": "block", "inputs": ";".join(first.inputs),
+            "input_shape": ";".join(str(shape) for shape in first.input_shapes), "output_shape": str(last.output_shape),
+            "attributes": json.dumps({"layers": len(row.layers)}), **{q: row.total(q) for q in (
+                "params", "buffers", "macs", "flops", "activation_bytes")},
+            "in_place": False, "counted": row.counted}
+
+
+def row_records(profile: Profile, depth: int | None) -> tuple[list[dict[str, Any]], list[Row]]:
+    """The records of a view: one per layer, or with depth one per table row (a block summed), and the rows."""
+    layers = layer_records(profile)
+    if depth is None:
+        return layers, [Row((cost,)) for cost in profile.layers]
+    rows = table_rows(profile, fold=False, depth=depth)
+    by_name = {record["name"]: record for record in layers}
+    return [block_record(row) if row.is_block else by_name[row.name] for row in rows], rows
+
+
+def analysis_records(profile: Profile, view: View, rows: Sequence[Row]) -> list[dict[str, Any]]:
+    """Per row, the analyses' raw columns: receptive field of its last layer; live bytes (its largest) and kept
+    bytes (their sum)."""
+    extras: list[dict[str, Any]] = [{} for _ in rows]
+    if not (view.rf or view.memory):
+        return extras
+    from ..analysis import graph_of
+    from .analysis import field_records, memory_records
+
+    graph = graph_of(profile)
+    if view.rf:
+        from ..analysis.receptive import receptive_fields
+
+        fields = {record.pop("name"): record for record in field_records(receptive_fields(graph, profile))}
+        for extra, row in zip(extras, rows):
+            extra.update(fields[row.layers[-1].name])
+    if view.memory:
+        from ..analysis.memory import inference_memory, training_memory
+
+        per_layer = dict(zip((cost.name for cost in profile.layers), memory_records(
+            profile, inference_memory(graph, profile), training_memory(graph, profile))))
+        for extra, row in zip(extras, rows):
+            found = [per_layer[cost.name] for cost in row.layers]
+            extra.update(live_bytes=max(r["live_bytes"] for r in found), kept_bytes=sum(r["kept_bytes"] for r in found))
+    return extras
+
+
+def records(profile: Profile, view: View = View()) -> list[dict[str, Any]]:
+    """The CSV's records: the view's rows, their analyses, and the context columns."""
+    base, rows = row_records(profile, view.depth)
+    meta = context(profile)
+    return [{**record, **extra, **meta} for record, extra in zip(base, analysis_records(profile, view, rows))]
+
+
+def records_csv(found: Sequence[dict[str, Any]], columns: Sequence[str] | None = None) -> str:
+    """CSV with a header row, one line per record, '\\n' line ends; integers stay exact, None is an empty cell."""
+    import pandas as pd
+
+    frame = pd.DataFrame(list(found), columns=list(columns) if columns else None, dtype=object)
+    return frame.to_csv(index=False, lineterminator="\n")
 
 
 def to_frame(profile: Profile):
@@ -77,56 +97,49 @@ def to_frame(profile: Profile):
     return pd.DataFrame(layer_records(profile), columns=list(FRAME_COLUMNS))
 
 
-def to_csv(profile: Profile, path=None) -> str:
-    """CSV of to_frame() (one row per layer, raw integers)."""
-    return _deliver(to_frame(profile).to_csv(index=False, lineterminator="\n"), path)
+def to_csv(profile: Profile, path=None, view: View = View()) -> str:
+    """CSV of records(): one row per layer (or per block, with a depth), raw integers, with the context columns."""
+    return _deliver(records_csv(records(profile, view)), path)
 
 
-def profile_dict(profile: Profile) -> dict[str, Any]:
-    """Metadata, totals and layers as plain data."""
-    total = profile.total
-    return {
-        "name": profile.name,
-        "input_shape": list(profile.input_shape.dims),
-        "batch": profile.batch,
-        "dtype": profile.dtype,
-        "bytes_per_element": profile.bytes_per_element,
-        "conventions": CONVENTIONS,
-        "notes": list(profile.notes),  # how it was recorded; another tool's convention, where one was asked for
-        "total": {
-            "params": total.params, "trainable_params": total.trainable_params, "buffers": total.buffers,
-            "macs": total.macs, "flops": total.flops, "activation_bytes": total.activation_bytes,
-            "input_bytes": total.input_bytes, "param_bytes": total.param_bytes, "buffer_bytes": total.buffer_bytes,
-            "total_bytes": total.total_bytes,
-            "complete": not profile.uncounted,  # False: layers without a formula leave MACs and FLOPs unknown
-            "uncounted": [cost.name for cost in profile.uncounted],
-        },
-        "layers": [
-            {
-                "name": cost.name, "op": cost.op, "inputs": list(cost.inputs),
-                "input_shapes": [list(shape.dims) for shape in cost.input_shapes],
-                "output_shape": list(cost.output_shape.dims), "attributes": cost.attributes,
-                "params": cost.params, "buffers": cost.buffers, "macs": cost.macs, "flops": cost.flops,
-                "activation_bytes": cost.activation_bytes, "in_place": cost.in_place, "counted": cost.counted,
-            }
-            for cost in profile.layers
-        ],
-    }
+def to_json(profile: Profile, path=None, view: View = View()) -> str:
+    """JSON of profile_dict(); with a depth, also the rows of that view; with analyses, their columns per layer."""
+    data = profile_dict(profile)
+    extras = analysis_records(profile, view, [Row((cost,)) for cost in profile.layers])
+    data["layers"] = [{**layer, **extra} for layer, extra in zip(data["layers"], extras)]
+    if view.depth is not None:
+        found, _ = row_records(profile, view.depth)
+        data["depth"], data["rows"] = view.depth, found
+    if view.memory:
+        from ..analysis import graph_of
+        from ..analysis.memory import inference_memory, training_memory
+        from .analysis import memory_dict
+
+        graph = graph_of(profile)
+        data["memory"] = memory_dict(inference_memory(graph, profile), training_memory(graph, profile))
+    if view.rf:
+        from ..analysis.receptive import NOTES
+
+        data["receptive_field_notes"] = NOTES
+    return _deliver(json.dumps(data, indent=2) + "\n", path)
 
 
-def to_json(profile: Profile, path=None) -> str:
-    """JSON of profile_dict()."""
-    return _deliver(json.dumps(profile_dict(profile), indent=2) + "\n", path)
+def to_markdown(profile: Profile, path=None, view: View = View()) -> str:
+    """The profile's document in Markdown: the table (units k, M, KB), the conventions and the totals."""
+    from .markdown import to_markdown as markdown
+
+    return _deliver(markdown(profile_document(profile, view)), path)
 
 
-def to_markdown(profile: Profile, path=None, fold: bool = True, exact: bool = False, depth: int | None = None) -> str:
-    """The human table (as in the terminal) in Markdown, then the totals and the conventions."""
-    import pandas as pd
+def to_html(profile: Profile, path=None, view: View = View(chart=True)) -> str:
+    """The profile's document as a self-contained HTML page."""
+    from .html import to_html as html
 
-    cols, body, total = human_table(profile, fold, exact, depth)
-    frame = pd.DataFrame(body + [total], columns=[column.header for column in cols])
-    align = ["right" if column.numeric else "left" for column in cols]
-    table = frame.to_markdown(index=False, colalign=align, disable_numparse=True)
-    title = f"## {profile.name}: {profile.sample_input_shape}, batch {profile.batch}, {profile.dtype}"
-    summary = "\n".join(f"- {label}: {value}" for label, value in summary_lines(profile))
-    return _deliver(f"{title}\n\n{table}\n\n{summary}\n\n{CONVENTIONS}\n", path)
+    return _deliver(html(profile_document(profile, view)), path)
+
+
+def notebook_html(profile: Profile) -> str:
+    """The table, the totals and the conventions as an HTML fragment for a notebook cell."""
+    from .html import fragment
+
+    return fragment(profile_document(profile))

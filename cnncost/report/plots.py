@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Sequence
 
 from ..errors import CnnCostError
-from ..profile import LayerCost, Profile
+from ..results import LayerCost, Profile
 from .rows import Row, table_rows
 
 FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
@@ -71,7 +71,7 @@ def save(figure, path: str | os.PathLike) -> Path:
     import matplotlib.pyplot as plt
 
     plt.close(figure)
-    from .export import write_atomic
+    from ..files import write_atomic
 
     write_atomic(path, buffer.getvalue())
     return Path(path)

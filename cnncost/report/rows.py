@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from ..profile import LayerCost, Profile
+from ..results import LayerCost, Profile
 from ..shapes import Shape
 
 

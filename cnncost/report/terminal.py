@@ -1,76 +1,166 @@
-"""Box tables for the terminal.
+"""A Document on the terminal: rich tables fitted to the terminal's width, or plain box tables at full width for a
+pipe or a file.
 
-NB: drawn here rather than with rich: rich spends about 25 µs a cell, 0.18 s for the 7,000 cells of
-ResNet-152's table, against a budget of 0.2 s for the whole `cnncost table` process. The cells are
-plain strings already (columns.py), so a table is a few string joins.
+NB: the full-width view is drawn here rather than with rich: rich spends about 25 µs a cell (0.18 s for the 7,000
+cells of ResNet-152's every layer, against 0.3 s for the whole `cnncost table` process), and a pipe wants every
+column anyway. The box characters are rich's HEAVY_HEAD, so both views look alike.
 """
 
 from __future__ import annotations
 
-import os
-import sys
+import io
 import textwrap
 from typing import Sequence
 
-from ..profile import Profile
-from .columns import Column, human_table, summary_lines
-from .conventions import CONVENTIONS
+from .document import Document, Facts, Heading, Screen, Table, Text
+
+MARKED_STYLE = "bold magenta"  # the heaviest cells
+PLAIN_WRAP = 60  # a pipe's paragraphs wrap at the table's width, or this many characters
 
 
-def _bold(text: str, styled: bool) -> str:
-    return f"\x1b[1m{text}\x1b[0m" if styled else text
+def natural_width(widths: Sequence[int]) -> int:
+    """Characters of a box table whose columns hold cells of these widths: '│ ' + cells joined by ' │ ' + ' │'."""
+    return sum(widths) + 3 * len(widths) + 1
 
 
-def box_table(headers: Sequence[str], rows: Sequence[Sequence[str]], numeric: Sequence[bool], *,
-              footer: Sequence[str] | None = None, title: str = "", caption: str = "", styled: bool = False) -> str:
+def column_widths(block: Table) -> list[int]:
+    """The widest cell of each column, header and footer included."""
+    everything = [block.headers, *block.rows, *([block.footer] if block.footer else [])]
+    return [max(len(row[i]) for row in everything) for i in range(len(block.headers))]
+
+
+def fitted_columns(block: Table, width: int | None) -> list[int]:
+    """Indices of the columns shown: those of hide_order are hidden in order while the table is wider than width;
+    then each hidden column that fits in the room left comes back, the most important first."""
+    widths = column_widths(block)
+    shown = list(range(len(widths)))
+
+    def fits(columns: list[int]) -> bool:
+        return width is None or natural_width([widths[i] for i in columns]) <= width
+
+    hidden = []
+    for index in block.hide_order:
+        if fits(shown):
+            break
+        shown.remove(index)
+        hidden.append(index)
+    for index in reversed(hidden[:-1]):
+        if fits(sorted([*shown, index])):
+            shown = sorted([*shown, index])
+    return shown
+
+
+def box_table(block: Table) -> str:
     """A table with a heavy header box, numeric columns right-aligned, an optional total row and a caption."""
-    everything = [headers, *rows, *([footer] if footer else [])]
-    widths = [max(len(row[i]) for row in everything) for i in range(len(headers))]
+    widths = column_widths(block)
 
     def line(cells: Sequence[str], edge: str = "│") -> str:
-        padded = (cell.rjust(w) if right else cell.ljust(w) for cell, w, right in zip(cells, widths, numeric))
+        padded = (cell.rjust(w) if right else cell.ljust(w) for cell, w, right in zip(cells, widths, block.numeric))
         return f"{edge} " + f" {edge} ".join(padded) + f" {edge}"
 
     def rule(left: str, fill: str, middle: str, right: str) -> str:
         return left + middle.join(fill * (w + 2) for w in widths) + right
 
-    total_width = sum(widths) + 3 * len(widths) + 1
-    out = [_bold(title.center(total_width).rstrip(), styled)] if title else []
-    out += [rule("┏", "━", "┳", "┓"), _bold(line(headers, "┃"), styled) if styled else line(headers, "┃"),
-            rule("┡", "━", "╇", "┩")]
-    out += [line(row) for row in rows]
-    if footer:
-        out += [rule("├", "─", "┼", "┤"), line(footer)]
+    total_width = natural_width(widths)
+    out = [block.title.center(total_width).rstrip()] if block.title else []
+    out += [rule("┏", "━", "┳", "┓"), line(block.headers, "┃"), rule("┡", "━", "╇", "┩")]
+    out += [line(row) for row in block.rows]
+    if block.footer:
+        out += [rule("├", "─", "┼", "┤"), line(block.footer)]
     out.append(rule("└", "─", "┴", "┘"))
-    if caption:
-        out += textwrap.wrap(caption, width=max(total_width, 60))
-    return "\n".join(out) + "\n"
+    if block.caption:
+        out += textwrap.wrap(block.caption, width=max(total_width, PLAIN_WRAP))
+    return "\n".join(out)
 
 
-def wants_style(file) -> bool:
-    """Bold headers only on a terminal, and never with NO_COLOR set."""
-    return hasattr(file, "isatty") and file.isatty() and "NO_COLOR" not in os.environ
+def _facts_lines(block: Facts) -> list[tuple[str, str]]:
+    width = max(len(label) for label, _ in block.items)
+    return [(label.ljust(width), value) for label, value in block.items]
 
 
-def render_profile(profile: Profile, fold: bool = True, exact: bool = False, styled: bool = False,
-                   depth: int | None = None, extra: Sequence[Column] = (), notes: str = "", after: str = "") -> str:
-    """The per-layer table with its total row and conventions, then the summary (torchinfo's footer).
-
-    extra columns go after the standard ones, notes after the conventions, and `after` (a section) at the end.
-    """
-    cols, body, total = human_table(profile, fold, exact, depth, extra)
-    title = f"{profile.name}: {profile.sample_input_shape}, batch {profile.batch}, {profile.dtype}"
-    table = box_table([c.header for c in cols], body, [c.numeric for c in cols], footer=total, title=title,
-                      caption=f"{CONVENTIONS} {notes}".rstrip(), styled=styled)
-    labels = summary_lines(profile)
-    label_width = max(len(label) for label, _ in labels)
-    summary = "\n".join(f"{_bold(label.ljust(label_width), styled)}  {value}" for label, value in labels)
-    return f"{table}\n{summary}\n" + (f"\n{after}" if after else "")
+def _plain(document: Document) -> str:
+    parts = [f"{document.title}\n{'=' * len(document.title)}"]
+    for block in document.blocks:
+        if isinstance(block, Heading):
+            parts.append(f"{block.text}\n{'-' * len(block.text)}")
+        elif isinstance(block, Text):
+            parts.append(_wrapped(block, 110))
+        elif isinstance(block, Facts):
+            parts.append("\n".join(f"{label}  {value}" for label, value in _facts_lines(block)))
+        elif isinstance(block, Table):
+            parts.append(box_table(block))
+    return "\n\n".join(parts) + "\n"
 
 
-def print_profile(profile: Profile, fold: bool = True, exact: bool = False, file=None,
-                  depth: int | None = None, extra: Sequence[Column] = (), notes: str = "", after: str = "") -> None:
-    """Print render_profile to file (standard output by default), bold on a terminal."""
-    file = file or sys.stdout
-    file.write(render_profile(profile, fold, exact, styled=wants_style(file), depth=depth, extra=extra, notes=notes,
-                              after=after))
+def _wrapped(block: Text, width: int) -> str:
+    lines = textwrap.wrap(block.text, width) if block.text else []
+    for item in block.bullets:
+        lines += textwrap.wrap(item, width, initial_indent="- ", subsequent_indent="  ")
+    return "\n".join(lines)
+
+
+def _rich_table(block: Table, shown: list[int], color: bool):
+    from rich import box
+    from rich.table import Table as RichTable
+    from rich.text import Text as RichText
+
+    grid = RichTable(box=box.HEAVY_HEAD, title=block.title or None, show_footer=bool(block.footer),
+                     header_style="bold" if color else "", title_style="bold" if color else "",
+                     footer_style="bold" if color else "")
+    for i in shown:
+        grid.add_column(block.headers[i], justify="right" if block.numeric[i] else "left",
+                        footer=block.footer[i] if block.footer else "", no_wrap=block.numeric[i], overflow="fold")
+    for r, row in enumerate(block.rows):
+        cells = []
+        for i in shown:
+            style = ""
+            if color and (r, i) in block.marked:
+                style = MARKED_STYLE
+            elif color and block.numeric[i] and row[i] in ("0", "0+?"):
+                style = "dim"
+            cells.append(RichText(row[i], style=style))
+        grid.add_row(*cells)
+    return grid
+
+
+def _rich(document: Document, screen: Screen) -> str:
+    from rich.console import Console
+    from rich.text import Text as RichText
+
+    tables = [block for block in document.blocks if isinstance(block, Table)]
+    widest = max((natural_width(column_widths(t)) for t in tables), default=0)
+    terminal = screen.width or 80
+    out = io.StringIO()
+    console = Console(file=out, width=max(terminal, widest) if screen.width is None else terminal,
+                      force_terminal=screen.color, color_system="standard" if screen.color else None,
+                      no_color=not screen.color, highlight=False, markup=False, emoji=False, soft_wrap=False)
+
+    def paragraph(text: str, style: str = "") -> None:
+        console.print(RichText(text, style=style), width=terminal)
+
+    console.print(RichText(document.title, style="bold" if screen.color else ""), width=terminal)
+    for block in document.blocks:
+        console.print()
+        if isinstance(block, Heading):
+            paragraph(block.text, "bold" if screen.color else "")
+        elif isinstance(block, Text):
+            paragraph(_wrapped(block, terminal))
+        elif isinstance(block, Facts):
+            for label, value in _facts_lines(block):
+                console.print(RichText.assemble((label, "bold" if screen.color else ""), "  ", value), width=terminal)
+        elif isinstance(block, Table):
+            shown = fitted_columns(block, screen.width)
+            console.print(_rich_table(block, shown, screen.color))
+            hidden = [block.headers[i] for i in range(len(block.headers)) if i not in shown]
+            if hidden:
+                paragraph(f"Hidden to fit {screen.width} columns: {', '.join(hidden)}; --wide shows every column.",
+                          "dim" if screen.color else "")
+            if block.caption:
+                paragraph(block.caption)
+    return out.getvalue()
+
+
+def to_terminal(document: Document, screen: Screen = Screen()) -> str:
+    """The document for a terminal (rich, fitted to screen) or for a pipe (plain, every column); charts are drawn in
+    HTML only, where the table holds their numbers."""
+    return _rich(document, screen) if screen.is_terminal else _plain(document)

@@ -1,34 +1,50 @@
-"""Number formatting for humans: fixed units per column, as the lecture tables print them."""
+"""Number formatting for humans: one unit and one number of decimals per column, as the lecture tables print them.
+
+A value that is not zero never prints as 0: below the last decimal it prints as '<0.1'; an exact zero prints as
+'0' (no decimals) so that free layers stand out; nothing prints as '-0.0'.
+"""
 
 from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
 
 KB = 1024
 MB = 1024 * 1024
 
 
-def trim(value: float, decimals: int) -> str:
-    """value with thousands separators and at most `decimals` decimals, trailing zeros dropped."""
-    text = f"{value:,.{decimals}f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+def fixed(value: float, decimals: int = 1) -> str:
+    """value with thousands separators and exactly `decimals` decimals; 0 as '0', a tiny non-zero as '<0.1'."""
+    if value == 0:
+        return "0"
+    smallest = 10.0 ** -decimals
+    if abs(value) < smallest / 2:
+        return f"<{smallest:.{decimals}f}" if value > 0 else f">-{smallest:.{decimals}f}"
+    rounded = Decimal(value).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)  # 182.25 -> 182.3
+    return f"{rounded:,.{decimals}f}"
 
 
 def kilobytes(n_bytes: int) -> str:
-    """Bytes as KB (1024 bytes), up to 2 decimals."""
-    return trim(n_bytes / KB, 2)
+    """Bytes as KB (1024 bytes), one decimal."""
+    return fixed(n_bytes / KB)
 
 
 def thousands(count: int) -> str:
-    """A count in k, exact (up to 3 decimals)."""
-    return trim(count / 1e3, 3)
+    """A count in k, one decimal."""
+    return fixed(count / 1e3)
 
 
 def millions(count: int) -> str:
     """A count in M, one decimal."""
-    return trim(count / 1e6, 1)
+    return fixed(count / 1e6)
+
+
+def megabytes_value(n_bytes: int) -> str:
+    """Bytes as a number of MB (1024 x 1024 bytes), two decimals, no unit (the header states it)."""
+    return fixed(n_bytes / MB, 2)
 
 
 def human(count: int, suffix: str = "") -> str:
-    """A count scaled to k, M, G or T with 2 decimals: 61.1 M."""
+    """A count scaled to k, M, G or T with 2 decimals: 61.1 M; below 1,000 the count itself."""
     for factor, unit in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")):
         if abs(count) >= factor:
             return f"{count / factor:,.2f} {unit}{suffix}"
@@ -36,10 +52,10 @@ def human(count: int, suffix: str = "") -> str:
 
 
 def megabytes(n_bytes: int) -> str:
-    """Bytes as MB (1024 x 1024 bytes), 2 decimals."""
-    return f"{n_bytes / MB:,.2f} MB"
+    """Bytes as MB (1024 x 1024 bytes), 2 decimals, with the unit."""
+    return f"{megabytes_value(n_bytes)} MB"
 
 
 def percent(fraction: float) -> str:
-    """0.1234 -> '12.3'; an exact zero stays '0'."""
-    return "0" if fraction == 0 else f"{100 * fraction:.1f}"
+    """0.1234 -> '12.3'; an exact zero '0'; a tiny share '<0.1'."""
+    return fixed(100 * fraction)

@@ -9,7 +9,7 @@ from torch import nn
 
 from ..errors import GraphError
 from ..graph import INPUT, Graph
-from ..profile import Profile
+from ..results import Profile
 from .builders import torch_builder
 
 

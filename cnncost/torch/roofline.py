@@ -85,7 +85,7 @@ def device_roof(device: str, device_name: str, dtype: torch.dtype, threads: int,
     cached[key] = asdict(roof)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        from ..report.export import write_atomic
+        from ..files import write_atomic
 
         write_atomic(path, json.dumps(cached, indent=2) + "\n")
     except Exception:  # noqa: BLE001  an unwritable cache costs a re-measure next time, nothing more

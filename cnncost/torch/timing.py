@@ -21,7 +21,7 @@ from ..engine import propagate
 from ..errors import CnnCostError, CnnCostWarning, Fix, first_line, worded
 from ..graph import Graph
 from ..layers import layer_type
-from ..profile import LayerCost, Profile
+from ..results import LayerCost, Profile
 from .builders import torch_builder
 from .network import build_module
 from .roofline import Roof, device_roof

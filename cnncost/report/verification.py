@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .terminal import box_table
+from .document import Document, Text, table
 
 HEADERS = ("layer", "type", "shape (cnncost)", "shape (torch)", "params (cnncost)", "params (torch)",
            "buffers (cnncost)", "buffers (torch)", "MACs (cnncost)", "MACs (torch)", "verdict")
@@ -35,15 +35,19 @@ def summary_line(result) -> str:
             "(params / buffers / MACs)")
 
 
-def render_verification(result, all_layers: bool = False, styled: bool = False) -> str:
-    """The summary line, then a table of the layers that differ (every layer with all_layers)."""
-    rows = [check_cells(check) for check in result.layers if all_layers or not check.ok]
-    text = summary_line(result) + "\n"
-    if rows:
-        text += box_table(HEADERS, rows, NUMERIC, title=f"{result.name}: cnncost against torch",
-                          caption="MACs (torch) = FlopCounterMode's FLOPs / 2 for the layer's module.",
-                          styled=styled)
-    return text
+HIDE = ("buffers (cnncost)", "buffers (torch)", "type", "shape (cnncost)")
+
+
+def verification_document(results, all_layers: bool = False) -> Document:
+    """Per network: the summary line, then a table of the layers that differ (every layer with all_layers)."""
+    blocks: list = []
+    for result in results:
+        blocks.append(Text(summary_line(result)))
+        rows = [check_cells(check) for check in result.layers if all_layers or not check.ok]
+        if rows:
+            blocks.append(table(HEADERS, rows, NUMERIC, title=f"{result.name}: cnncost against torch", hide=HIDE,
+                                caption="MACs (torch) = FlopCounterMode's FLOPs / 2 for the layer's module."))
+    return Document("cnncost against torch: shapes, parameters, buffers and MACs", tuple(blocks))
 
 
 def verification_records(result) -> list[dict]:

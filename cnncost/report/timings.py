@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from . import units
 from .rows import size_text
-from .terminal import box_table
+from .document import Document, Facts, table
 
 HEADERS = ("layer", "type", "out C", "out H/W", "MACs M", "FLOPs M", "median ms", "IQR ms", "GFLOP/s", "GB/s",
            "% time", "FLOP/B", "roof ms", "measured/roof", "bound", "note")
@@ -91,27 +91,15 @@ CAPTION = ("Each layer is timed alone on random inputs of its computed shape (to
            "% time is the share of the sum of layer medians.")
 
 
-def render_bench(result, cache: int | None, styled: bool = False) -> str:
+HIDE = ("FLOPs M", "IQR ms", "GB/s", "GFLOP/s", "FLOP/B", "out C", "out H/W", "type", "% time")
+
+
+def bench_document(result, cache: int | None) -> Document:
     """The bench table, then the summary."""
     p = result.profile
-    table = box_table(HEADERS, bench_rows(result, cache), NUMERIC, styled=styled, caption=CAPTION,
-                      title=f"{p.name}: measured on {result.device.device}, batch {p.batch}, {p.dtype}")
-    labels = summary_lines(result)
-    width = max(len(label) for label, _ in labels)
-    return table + "\n" + "\n".join(f"{label.ljust(width)}  {value}" for label, value in labels) + "\n"
-
-
-def render_bench_markdown(result, cache: int | None) -> str:
-    """The same in Markdown."""
-    import pandas as pd
-
-    p = result.profile
-    frame = pd.DataFrame(bench_rows(result, cache), columns=list(HEADERS))
-    table = frame.to_markdown(index=False, colalign=["right" if n else "left" for n in NUMERIC],
-                              disable_numparse=True)
-    summary = "\n".join(f"- {label}: {value}" for label, value in summary_lines(result))
-    return (f"## {p.name}: measured on {result.device.device}, batch {p.batch}, {p.dtype}\n\n{table}\n\n"
-            f"{summary}\n\n{CAPTION}\n")
+    return Document(f"{p.name}: measured on {result.device.device}, batch {p.batch}, {p.dtype}", (
+        table(HEADERS, bench_rows(result, cache), NUMERIC, caption=CAPTION, hide=HIDE),
+        Facts(tuple(summary_lines(result)))))
 
 
 def bench_records(result) -> list[dict]:

@@ -5,6 +5,7 @@ Everything is an integer count (elements, bytes, MACs, FLOPs); units appear only
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, NamedTuple
@@ -83,6 +84,7 @@ class Profile:
     total: Totals = field(repr=False)
     notes: tuple[str, ...] = ()  # how the graph was found, and what the user should know about its figures
     shapes_include_batch: bool = False  # a traced network: shapes are torch's, batch included
+    convention: str = "cnncost"  # whose way of counting MACs (or FLOPs) the figures follow: cnncost.conventions
 
     def __repr__(self) -> str:
         """One line, not the whole record: Profile('resnet18', 3x224x224, batch 1, fp32: 69 layers, 11,689,512
@@ -127,8 +129,6 @@ class Profile:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data: raw integers, shapes as lists; what to_json writes."""
-        from .report.export import profile_dict
-
         return profile_dict(self)
 
     def to_json(self, path=None) -> str:
@@ -154,3 +154,68 @@ class Profile:
         from .report.export import to_markdown
 
         return to_markdown(self, path)
+
+    def to_html(self, path=None) -> str:
+        """A self-contained HTML page: the sortable table, the totals, the conventions and the per-row bars."""
+        from .report.export import to_html
+
+        return to_html(self, path)
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: the table, the totals and the conventions."""
+        from .report.export import notebook_html
+
+        return notebook_html(self)
+
+
+def _shapes(shapes) -> str:
+    return ";".join(str(shape) for shape in shapes)
+
+
+def layer_records(profile: Profile) -> list[dict[str, Any]]:
+    """One plain dict per layer; integers stay integers."""
+    return [
+        {
+            "name": cost.name, "op": cost.op, "inputs": ";".join(cost.inputs),
+            "input_shape": _shapes(cost.input_shapes), "output_shape": str(cost.output_shape),
+            "attributes": json.dumps(cost.attributes, sort_keys=True),
+            "params": cost.params, "buffers": cost.buffers, "macs": cost.macs, "flops": cost.flops,
+            "activation_bytes": cost.activation_bytes, "in_place": cost.in_place, "counted": cost.counted,
+        }
+        for cost in profile.layers
+    ]
+
+
+def profile_dict(profile: Profile) -> dict[str, Any]:
+    """Metadata, totals and layers as plain data."""
+    from .report.counting import CONVENTIONS
+
+    total = profile.total
+    return {
+        "name": profile.name,
+        "input_shape": list(profile.input_shape.dims),
+        "batch": profile.batch,
+        "dtype": profile.dtype,
+        "bytes_per_element": profile.bytes_per_element,
+        "convention": profile.convention,
+        "conventions": CONVENTIONS,
+        "notes": list(profile.notes),  # how it was recorded; another tool's convention, where one was asked for
+        "total": {
+            "params": total.params, "trainable_params": total.trainable_params, "buffers": total.buffers,
+            "macs": total.macs, "flops": total.flops, "activation_bytes": total.activation_bytes,
+            "input_bytes": total.input_bytes, "param_bytes": total.param_bytes, "buffer_bytes": total.buffer_bytes,
+            "total_bytes": total.total_bytes,
+            "complete": not profile.uncounted,  # False: layers without a formula leave MACs and FLOPs unknown
+            "uncounted": [cost.name for cost in profile.uncounted],
+        },
+        "layers": [
+            {
+                "name": cost.name, "op": cost.op, "inputs": list(cost.inputs),
+                "input_shapes": [list(shape.dims) for shape in cost.input_shapes],
+                "output_shape": list(cost.output_shape.dims), "attributes": cost.attributes,
+                "params": cost.params, "buffers": cost.buffers, "macs": cost.macs, "flops": cost.flops,
+                "activation_bytes": cost.activation_bytes, "in_place": cost.in_place, "counted": cost.counted,
+            }
+            for cost in profile.layers
+        ],
+    }

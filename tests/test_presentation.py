@@ -1,0 +1,256 @@
+"""The presentation layer: one document per command, rendered for a terminal (fitted to its width), a pipe, Markdown,
+HTML, CSV and JSON; numbers a person reads; notebooks."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import pty
+import re
+import struct
+import subprocess
+import sys
+import termios
+from html.parser import HTMLParser
+
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import cnncost
+from cnncost.cli import main
+from cnncost.report import units
+from cnncost.report.document import Screen, render
+from cnncost.report.profile_table import profile_document
+from cnncost.report.rows import table_rows
+from cnncost.shapes import Shape
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def in_terminal(argv: list[str], columns: int = 100, lines: int = 40, env: dict | None = None) -> str:
+    """What `python -m cnncost ARGV` prints in a pseudo-terminal of columns x lines."""
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: its standard streams are the pseudo-terminal
+        fcntl.ioctl(1, termios.TIOCSWINSZ, struct.pack("HHHH", lines, columns, 0, 0))
+        os.execve(sys.executable, [sys.executable, "-m", "cnncost", *argv], {**os.environ, **(env or {})})
+    out = b""
+    while True:
+        try:
+            chunk = os.read(fd, 1 << 16)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        out += chunk
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, out.decode()
+    return out.decode().replace("\r\n", "\n")
+
+
+def visible(text: str) -> list[str]:
+    """The lines as a person sees them: escape codes removed."""
+    return ANSI.sub("", text).split("\n")
+
+
+def piped(argv: list[str]) -> str:
+    return subprocess.run([sys.executable, "-m", "cnncost", *argv], capture_output=True, text=True, check=True).stdout
+
+
+# --- the terminal -------------------------------------------------------------------------------------------------
+
+def test_a_100_column_terminal_gets_a_table_that_fits_and_says_what_it_hid():
+    out = in_terminal(["table", "alexnet"], columns=100)
+    shown = visible(out)
+    assert max(len(line) for line in shown) <= 100
+    hidden = next(line for line in shown if line.startswith("Hidden to fit 100 columns: "))
+    assert "% memory" in hidden and "--wide shows every column" in hidden
+    assert "┃ layer" in "\n".join(shown) and "\x1b[1m" in out  # bold headers on a terminal
+
+
+def test_wide_and_a_pipe_show_every_column():
+    headers = ("% params", "% MACs", "% memory", "in C", "FLOPs M", "type")
+    wide = "\n".join(visible(in_terminal(["table", "alexnet", "--wide"], columns=100)))
+    assert all(header in wide for header in headers) and "Hidden" not in wide
+    out = piped(["table", "alexnet"])
+    assert all(header in out for header in headers) and "\x1b[" not in out
+
+
+def test_no_color_keeps_the_fit_and_drops_the_escape_codes():
+    out = in_terminal(["table", "alexnet"], columns=100, env={"NO_COLOR": "1"})
+    assert "\x1b[" not in out and max(len(line) for line in out.split("\n")) <= 100
+
+
+def test_a_long_network_folds_to_a_screenful_and_says_how_to_see_every_layer():
+    out = "\n".join(visible(in_terminal(["table", "resnet152"], columns=120, lines=40)))
+    body = [line for line in out.split("\n") if line.startswith("│") and "total" not in line]
+    p = cnncost.profile("resnet152")
+    assert len(body) == len(table_rows(p, depth=1)) <= 40
+    assert "--all-layers lists every layer" in out and "layer3  │ block of" in out
+    assert len(piped(["table", "resnet152"]).split("\n")) > len(table_rows(p))  # a pipe gets every row
+
+
+@pytest.mark.parametrize("argv", [
+    ["list"], ["formulas"], ["compare", "googlenet", "vgg16", "--until", "28x28"], ["reproduce", "alexnet"],
+    ["reproduce", "networks"], ["conventions", "resnet18"], ["diff", "resnet18", "resnet34"],
+    ["table", "alexnet", "--rf", "--memory", "--bars"],
+], ids=lambda argv: " ".join(argv))
+def test_every_command_fits_the_terminal(argv):
+    assert max(len(line) for line in visible(in_terminal(argv, columns=100))) <= 100
+
+
+def test_the_heaviest_cells_are_marked_and_zero_cells_dimmed():
+    document = profile_document(cnncost.profile("alexnet"))
+    grid = document.blocks[0]
+    marked = {(grid.rows[r][0], grid.headers[c]) for r, c in grid.marked}
+    assert marked == {("conv1", "memory KB"), ("fc6", "params k"), ("conv2", "MACs M")}
+    out = render(document, "table", Screen(width=200, height=50, color=True))
+    assert "\x1b[2m" in out  # the dim zero cells of the pooling rows
+
+
+# --- files say what the screen says -------------------------------------------------------------------------------
+
+def md_table(text: str) -> list[list[str]]:
+    """The first pipe table of a Markdown text, as cells."""
+    lines = [line for line in text.split("\n\n")[1].split("\n") if line.startswith("|")]
+    return [[cell.strip() for cell in line.strip("|").split("|")] for line in lines]
+
+
+def test_markdown_is_the_same_with_and_without_rf_apart_from_the_added_columns(capsys):
+    assert main(["table", "alexnet", "--format", "md"]) == 0
+    plain = md_table(capsys.readouterr().out)
+    assert main(["table", "alexnet", "--format", "md", "--rf"]) == 0
+    with_rf = md_table(capsys.readouterr().out)
+    assert with_rf[0][len(plain[0]):] == ["RF", "jump", "start"]
+    assert [row[:len(plain[0])] for row in with_rf[2:]] == plain[2:]  # the rule row's widths may differ
+    assert plain[-1][0] == with_rf[-1][0] == "**total**"
+
+
+def test_csv_and_json_honour_depth_and_say_what_the_figures_are_of(tmp_path, capsys):
+    path = tmp_path / "resnet18.csv"
+    assert main(["table", "resnet18", "--depth", "1", "--batch", "4", "--dtype", "fp16", "-o", str(path)]) == 0
+    frame = pd.read_csv(path, keep_default_na=False)
+    p = cnncost.profile("resnet18", batch=4, dtype="fp16")
+    assert list(frame["name"]) == [row.name for row in table_rows(p, fold=False, depth=1)]
+    assert frame["params"].sum() == p.total.params and frame["macs"].sum() == p.total.macs
+    assert frame.loc[frame["name"] == "layer1", "op"].item() == "block"
+    assert set(frame["batch"]) == {4} and set(frame["dtype"]) == {"fp16"} and set(frame["input"]) == {"3x224x224"}
+    assert main(["table", "resnet18", "--depth", "1", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["depth"] == 1 and [row["name"] for row in data["rows"]] == list(frame["name"])
+    assert len(data["layers"]) == len(p.layers) and data["convention"] == "cnncost"
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["-o", "out.xlsx"], "cnncost does not write .xlsx files"),
+    (["--format", "md", "-o", "out.csv"], "--format md contradicts the file name out.csv"),
+    (["--format", "csv", "-o", "out.json"], "name it out.csv"),
+])
+def test_a_file_of_another_format_is_refused(tmp_path, capsys, monkeypatch, argv, words):
+    monkeypatch.chdir(tmp_path)
+    assert main(["table", "alexnet", *argv]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1 and words in err
+    assert list(tmp_path.iterdir()) == []
+
+
+# --- numbers a person reads ---------------------------------------------------------------------------------------
+
+@given(st.floats(min_value=-1e12, max_value=1e12, allow_nan=False), st.integers(min_value=0, max_value=3))
+def test_a_value_that_is_not_zero_never_prints_as_zero(value, decimals):
+    text = units.fixed(value, decimals)
+    assert (text == "0") == (value == 0)
+    assert value == 0 or re.search("[1-9]", text)  # '<0.1' for a tiny value, never 0.0
+    assert not re.fullmatch(r"-0(\.0*)?", text)
+
+
+def test_decimals_are_one_rule_per_column():
+    assert [units.kilobytes(n) for n in (802_816, 186_624, 4_000, 0)] == ["784.0", "182.3", "3.9", "0"]
+    assert units.millions(640) == "<0.1" and units.thousands(276) == "0.3" and units.percent(0.0004) == "<0.1"
+
+
+@pytest.mark.parametrize("name", ["alexnet", "se_resnet50", "mobilenet_v3_large", "squeezenet1_0"])
+def test_a_cell_shows_0_exactly_when_its_quantity_is_0(name):
+    p = cnncost.profile(name)
+    grid = profile_document(p).blocks[0]
+    rows = table_rows(p)
+    for header, quantity in (("memory KB", "activation_bytes"), ("params k", "params"), ("MACs M", "macs"),
+                             ("FLOPs M", "flops")):
+        column = grid.headers.index(header)
+        for row, cells in zip(rows, grid.rows):
+            assert (cells[column].rstrip("+?") == "0") == (row.total(quantity) == 0), (name, row.name, header)
+
+
+def test_the_summary_states_a_small_count_once():
+    graph = cnncost.Graph.build("tiny", [cnncost.layer("linear", "fc", out_features=12)], input=(22,))
+    facts = dict(profile_document(cnncost.profile(graph)).blocks[1].items)
+    assert facts["Total params"] == "276"  # 22 x 12 + 12
+
+
+# --- notebooks and HTML -------------------------------------------------------------------------------------------
+
+class Page(HTMLParser):
+    """The tags, table rows and text of an HTML page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+        self.rows: list[list[str]] = []
+        self.text: list[str] = []
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        if tag == "tr":
+            self.rows.append([])
+        if tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None:
+            self.rows[-1].append("".join(self._cell))
+            self._cell = None
+
+    def handle_data(self, data):
+        self.text.append(data)
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def parsed(text: str) -> Page:
+    page = Page()
+    page.feed(text)
+    page.close()
+    return page
+
+
+def test_a_profile_shows_itself_in_a_notebook():
+    p = cnncost.profile("alexnet")
+    page = parsed(p._repr_html_())
+    assert page.rows[0][:3] == ["layer", "type", "in C"] and page.rows[-1][0] == "total"
+    assert len(page.rows) == 1 + len(table_rows(p)) + 1 + 0 and "<script" not in p._repr_html_()
+    text = "".join(page.text)
+    assert "61,100,840" in text and "KB = 1024 bytes" in text
+    assert repr(p) == "Profile('alexnet', 3x227x227, batch 1, fp32: 22 layers, 61,100,840 params, 716,767,232 MACs)"
+
+
+def test_a_shape_behaves_as_a_tuple():
+    shape = cnncost.profile("resnet18").input_shape
+    assert tuple(shape) == (3, 224, 224) and shape == (3, 224, 224) and shape[0] == 3 and len(shape) == 3
+    assert str(shape) == "3x224x224" and {shape: 1}[(3, 224, 224)] == 1 and shape != Shape((3, 224))
+
+
+def test_html_report_is_one_self_contained_sortable_page(tmp_path, capsys):
+    path = tmp_path / "report.html"
+    assert main(["table", "resnet18", "-o", str(path)]) == 0
+    text = path.read_text(encoding="utf-8")
+    page = parsed(text)
+    tags = [tag for tag, _ in page.tags]
+    assert tags.count("table") == 1 and "script" in tags and "svg" in tags
+    assert not any(attrs.get("src") or attrs.get("href") for _, attrs in page.tags)  # nothing fetched
+    assert "sortBy" in text and dict(page.tags[tags.index("table")][1])["class"] == "sortable"
+    p = cnncost.profile("resnet18")
+    assert len([rect for tag, rect in page.tags if tag == "rect" and "y" in rect]) >= 3 * len(table_rows(p))
+    assert "11,689,512" in "".join(page.text)
