@@ -115,7 +115,7 @@ def test_default_output_name(capsys, tmp_path, monkeypatch):
 
 def test_report_plots(tmp_path):
     pytest.importorskip("matplotlib")
-    from cnncost.report.plots import write_report_plots
+    from cnncost.commands.reproduce import write_report_plots
 
     written = write_report_plots(tmp_path / "reports")
     assert [p.name for p in written] == ["alexnet.png", "vgg16.png", "resnet50.png", "compare.png"]

@@ -34,7 +34,8 @@ def title(sides, until) -> str:
 
 
 def run(args) -> int:
-    from ..report.comparison import CUT_RULE, RATIO_RULE, parse_operand, parse_size, side
+    from ..cuts import parse_operand, parse_size, side
+    from ..report.comparison import CUT_RULE, RATIO_RULE
 
     if len(args.operands) < 2:
         raise UsageError("compare needs at least two architectures or blocks")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 from .common import UsageError, add_output_options, emit_document, emit_records, output_format
 
@@ -28,8 +30,6 @@ def run(args) -> int:
             raise UsageError("reproduce all writes a folder of Markdown and CSV files: give --dir, not -o or --format")
         for path in reference.write_all(args.dir):
             print(f"wrote {path}")
-        from ..report.plots import write_report_plots
-
         for path in write_report_plots(args.dir):
             print(f"wrote {path}")
         return 0
@@ -42,3 +42,15 @@ def run(args) -> int:
     else:
         emit_document(report.document, fmt, args)
     return 0
+
+
+def write_report_plots(folder: str) -> list[Path]:
+    """The layer figures of AlexNet, VGG-16 and ResNet-50 and the comparison across networks, as PNG in folder."""
+    from .. import profile
+    from ..report.plots import COMPARED_NETWORKS, REPORT_NETWORKS, compare_figure, layer_figure, save
+
+    target = Path(folder)
+    target.mkdir(parents=True, exist_ok=True)
+    written = [save(layer_figure(profile(name)), target / f"{name}.png") for name in REPORT_NETWORKS]
+    written.append(save(compare_figure([profile(name) for name in COMPARED_NETWORKS]), target / "compare.png"))
+    return written

@@ -6,7 +6,8 @@ from fractions import Fraction
 
 from ..graph import Graph
 from ..results import Profile
-from ..report.comparison import Operand, side, summary_table
+from ..cuts import Operand, side
+from ..report.comparison import summary_table
 from ..report.document import Block, Document, Heading, Text, table
 from ..zoo.block_graphs import conv_chain, resnet_basic_graph, resnet_bottleneck_graph, stack_graph
 from .checks import Check, check_layers, check_value

@@ -299,14 +299,3 @@ def _place_labels(ax, points: Sequence[tuple[str, float, float]], fontsize: floa
         ax.annotate(name, (x, y), xytext=(7, bottom + height / 2 - py), textcoords="offset points", fontsize=fontsize,
                     va="center", arrowprops=dict(arrowstyle="-", color="#aaaaaa", linewidth=0.6)
                     if bottom + height / 2 < py - height else None)
-
-
-def write_report_plots(folder: str | os.PathLike) -> list[Path]:
-    """The layer figures of AlexNet, VGG-16 and ResNet-50 and the comparison across networks, as PNG in folder."""
-    from .. import profile
-
-    target = Path(folder)
-    target.mkdir(parents=True, exist_ok=True)
-    written = [save(layer_figure(profile(name)), target / f"{name}.png") for name in REPORT_NETWORKS]
-    written.append(save(compare_figure([profile(name) for name in COMPARED_NETWORKS]), target / "compare.png"))
-    return written

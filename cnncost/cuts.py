@@ -1,0 +1,131 @@
+"""Cutting a network: an operand (NAME or NAME:FIRST..LAST) profiled and cut at a spatial size or to a range of layers.
+
+A cut keeps a contiguous run of layers in execution order:
+- until H×W keeps the layers up to and including the first one whose output is a feature map no larger than
+  H×W (height at most H and width at most W), and the in-place layers (ReLU, dropout) that directly follow it;
+- FIRST..LAST keeps the layers from FIRST to LAST, both included (either may be left out: from the first layer,
+  to the last layer).
+The totals of a cut are the sums over its layers; its input is the input of its first layer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from .errors import CnnCostError, close_matches
+from .results import QUANTITIES, LayerCost, Profile, Totals
+
+
+@dataclass(frozen=True)
+class Operand:
+    """One side of a comparison as the user names it: an architecture or block, and optionally a layer range."""
+
+    name: str
+    first: str | None = None
+    last: str | None = None
+
+    @property
+    def has_range(self) -> bool:
+        """Whether the operand names a first or last layer."""
+        return self.first is not None or self.last is not None
+
+
+@dataclass(frozen=True)
+class Side:
+    """A cut profile: its layers, their totals, and the names of its first and last layers."""
+
+    name: str
+    profile: Profile
+
+    @property
+    def span(self) -> str:
+        """'conv1..maxpool2': the first and last layers kept."""
+        return f"{self.profile.layers[0].name}..{self.profile.layers[-1].name}"
+
+
+_OPERAND = re.compile(r"^(?P<name>[^:]+?)(?::(?P<first>[^:]*?)\.\.(?P<last>[^:]*))?$")
+
+
+def parse_operand(text: str) -> Operand:
+    """'vgg16' or 'vgg16:conv1_1..pool3' (either end may be empty) -> Operand."""
+    match = _OPERAND.match(text.strip())
+    if not match:
+        raise CnnCostError(f"malformed operand {text!r}: expected NAME or NAME:FIRST..LAST, "
+                           "such as vgg16:conv1_1..pool3")
+    return Operand(match["name"], match["first"] or None, match["last"] or None)
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """'28x28' -> (28, 28); '28' -> (28, 28)."""
+    cleaned = text.strip().lower().replace("×", "x")
+    if not re.fullmatch(r"\d+(x\d+)?", cleaned):
+        raise CnnCostError(f"malformed size {text!r}: expected HxW, such as 28x28")
+    parts = [int(part) for part in cleaned.split("x")]
+    h, w = (parts[0], parts[0]) if len(parts) == 1 else parts
+    if h < 1 or w < 1:
+        raise CnnCostError(f"malformed size {text!r}: every size must be at least 1")
+    return h, w
+
+
+def _index(profile: Profile, name: str) -> int:
+    for i, cost in enumerate(profile.layers):
+        if cost.name == name:
+            return i
+    raise CnnCostError(f"{profile.name} has no layer {name!r}{close_matches(name, [c.name for c in profile.layers])}")
+
+
+def _with_followers(profile: Profile, last: int) -> int:
+    """The index of the last in-place layer that directly follows layer last and reads its output (or last)."""
+    while (last + 1 < len(profile.layers) and profile.layers[last + 1].in_place
+           and profile.layers[last + 1].inputs == (profile.layers[last].name,)):
+        last += 1
+    return last
+
+
+def until_index(profile: Profile, size: tuple[int, int]) -> int:
+    """The index of the first layer whose output is a feature map no larger than size, with its in-place followers."""
+    h, w = size
+    if len(profile.input_shape.dims) == 3 and profile.input_shape.dims[1] <= h and profile.input_shape.dims[2] <= w:
+        raise CnnCostError(f"{profile.name}: its input {profile.input_shape} is already {h}x{w} or smaller")
+    for i, cost in enumerate(profile.layers):
+        dims = cost.output_shape.dims
+        if len(dims) == 3 and dims[1] <= h and dims[2] <= w:
+            return _with_followers(profile, i)
+    maps = [c.output_shape for c in profile.layers if len(c.output_shape.dims) == 3]
+    smallest = f"; its smallest feature map is {min(maps, key=lambda s: s.numel // s.channels)}" if maps else ""
+    raise CnnCostError(f"{profile.name} has no layer whose output is {h}x{w} or smaller{smallest}")
+
+
+def totals_of(layers: tuple[LayerCost, ...], input_bytes: int, width: int) -> Totals:
+    """The totals of a run of layers: sums of each quantity, bytes of input, weights and buffers."""
+    sums = {quantity: sum(getattr(cost, quantity) for cost in layers) for quantity in QUANTITIES}
+    return Totals(**sums, input_bytes=input_bytes, param_bytes=sums["params"] * width,
+                  buffer_bytes=sums["buffers"] * width)
+
+
+def cut_profile(profile: Profile, first: str | None = None, last: str | None = None,
+                until: tuple[int, int] | None = None) -> Profile:
+    """The layers first..last (names, both included) or up to the size until, as a Profile of their own."""
+    start = _index(profile, first) if first else 0
+    stop = _index(profile, last) if last else (until_index(profile, until) if until else len(profile.layers) - 1)
+    if stop < start:
+        raise CnnCostError(f"{profile.name}: {profile.layers[stop].name} comes before {profile.layers[start].name} "
+                           "(a range is FIRST..LAST in execution order)")
+    layers = profile.layers[start:stop + 1]
+    shape = layers[0].input_shape
+    input_bytes = shape.numel * profile.batch * profile.bytes_per_element
+    return replace(profile, input_shape=shape, layers=layers,
+                   total=totals_of(layers, input_bytes, profile.bytes_per_element))
+
+
+def side(operand: Operand, *, input=None, batch: int = 1, dtype: str = "fp32",
+         until: tuple[int, int] | None = None, convention: str = "cnncost") -> Side:
+    """Profile an operand (its MACs as the convention counts them) and cut it: by its own range if it has one, else
+    at until, else not at all."""
+    from . import profile
+
+    whole = profile(operand.name, input=input, batch=batch, dtype=dtype, convention=convention)
+    if operand.has_range:
+        return Side(operand.name, cut_profile(whole, operand.first, operand.last))
+    return Side(operand.name, cut_profile(whole, until=until) if until else whole)
