@@ -10,7 +10,7 @@ from .document import Chart, Document, Facts, Heading, Table, Text
 STYLE = """
 body { font: 14px/1.45 system-ui, sans-serif; margin: 2em; color: #222; max-width: 100em; }
 table { border-collapse: collapse; margin: 1em 0; font-variant-numeric: tabular-nums; }
-th, td { padding: 0.2em 0.6em; border-bottom: 1px solid #ddd; white-space: nowrap; }
+th, td { padding: 0.2em 0.6em; text-align: left; border-bottom: 1px solid #ddd; white-space: nowrap; }
 th { background: #f3f3f3; cursor: pointer; user-select: none; position: sticky; top: 0; }
 th[aria-sort=ascending]::after { content: " \\25B2"; }
 th[aria-sort=descending]::after { content: " \\25BC"; }
@@ -80,7 +80,7 @@ def _chart(block: Chart) -> str:
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{LABEL_WIDTH + PLOT_WIDTH + 60}" height="{height}" '
              f'role="img" aria-label="{escape(block.title)}">']
     for k, (name, _) in enumerate(block.series):
-        x = LABEL_WIDTH + 110 * k
+        x = LABEL_WIDTH + 140 * k
         parts.append(f'<rect x="{x}" y="2" width="10" height="10" fill="{COLORS[k % len(COLORS)]}"/>'
                      f'<text x="{x + 14}" y="11">{escape(name)}</text>')
     for j, label in enumerate(block.labels):

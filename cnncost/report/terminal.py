@@ -1,9 +1,10 @@
 """A Document on the terminal: rich tables fitted to the terminal's width, or plain box tables at full width for a
 pipe or a file.
 
-NB: the full-width view is drawn here rather than with rich: rich spends about 25 µs a cell (0.18 s for the 7,000
-cells of ResNet-152's every layer, against 0.3 s for the whole `cnncost table` process), and a pipe wants every
-column anyway. The box characters are rich's HEAVY_HEAD, so both views look alike.
+NB: the full-width view is drawn here rather than with rich: rich drew ResNet-152's every row (364 x 14 cells) in
+0.45 s, against 0.3 s for the whole `cnncost table` process (benchmarks/README.md), and a pipe wants every column
+anyway. For the same reason a terminal table of more than RICH_CELLS cells is drawn plain too, fitted to the width.
+The box characters are rich's HEAVY_HEAD, so both views look alike.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from .document import Document, Facts, Heading, Screen, Table, Text
 
 MARKED_STYLE = "bold magenta"  # the heaviest cells
 PLAIN_WRAP = 60  # a pipe's paragraphs wrap at the table's width, or this many characters
+RICH_CELLS = 2500  # a larger table is drawn plain on a terminal too (fitted, not coloured): rich takes 25 µs a cell
 
 
 def natural_width(widths: Sequence[int]) -> int:
@@ -48,6 +50,15 @@ def fitted_columns(block: Table, width: int | None) -> list[int]:
         if fits(sorted([*shown, index])):
             shown = sorted([*shown, index])
     return shown
+
+
+def _project(block: Table, shown: list[int], caption: str) -> Table:
+    """The table with only the shown columns."""
+    def pick(row):
+        return tuple(row[i] for i in shown)
+
+    return Table(pick(block.headers), tuple(pick(row) for row in block.rows), pick(block.numeric),
+                 pick(block.footer) if block.footer else None, block.title, caption)
 
 
 def box_table(block: Table) -> str:
@@ -150,7 +161,10 @@ def _rich(document: Document, screen: Screen) -> str:
                 console.print(RichText.assemble((label, "bold" if screen.color else ""), "  ", value), width=terminal)
         elif isinstance(block, Table):
             shown = fitted_columns(block, screen.width)
-            console.print(_rich_table(block, shown, screen.color))
+            if len(block.rows) * len(shown) > RICH_CELLS:
+                out.write(box_table(_project(block, shown, caption="")) + "\n")
+            else:
+                console.print(_rich_table(block, shown, screen.color))
             hidden = [block.headers[i] for i in range(len(block.headers)) if i not in shown]
             if hidden:
                 paragraph(f"Hidden to fit {screen.width} columns: {', '.join(hidden)}; --wide shows every column.",
