@@ -134,6 +134,18 @@ def _rich_table(block: Table, shown: list[int], color: bool):
     return grid
 
 
+def _rich_facts(block: Facts, color: bool):
+    """Labels and values in two columns, a long value wrapping under itself."""
+    from rich.table import Table as RichTable
+
+    grid = RichTable.grid(padding=(0, 2))
+    grid.add_column(style="bold" if color else "", no_wrap=True)
+    grid.add_column(overflow="fold")
+    for label, value in block.items:
+        grid.add_row(label, value)
+    return grid
+
+
 def _rich(document: Document, screen: Screen) -> str:
     from rich.console import Console
     from rich.text import Text as RichText
@@ -157,8 +169,7 @@ def _rich(document: Document, screen: Screen) -> str:
         elif isinstance(block, Text):
             paragraph(_wrapped(block, terminal))
         elif isinstance(block, Facts):
-            for label, value in _facts_lines(block):
-                console.print(RichText.assemble((label, "bold" if screen.color else ""), "  ", value), width=terminal)
+            console.print(_rich_facts(block, screen.color), width=terminal)
         elif isinstance(block, Table):
             shown = fitted_columns(block, screen.width)
             if len(block.rows) * len(shown) > RICH_CELLS:
