@@ -5,7 +5,7 @@ branching: blocks of five layers reading an earlier layer, not just the one befo
            block's input, their add, the concat of the add with the block's input, and a 1x1 conv back to 16 channels.
 
 For each size: Graph.build (resolving inputs and validating), propagate (the engine), and the terminal table
-(render_profile); medians of several runs, and the time per layer, which stays flat when the cost grows linearly.
+(render of the profile document, piped); medians of several runs, and the time per layer, which stays flat when the cost grows linearly.
 
     python benchmarks/bench_scaling.py [--sizes 10 100 1000 10000]
 """
@@ -16,7 +16,8 @@ import argparse
 
 import cnncost
 from cnncost import Graph, layer
-from cnncost.report.terminal import render_profile
+from cnncost.report.document import render
+from cnncost.report.profile_table import profile_document
 
 from _common import log, machine, markdown, median_seconds, ms
 
@@ -61,7 +62,7 @@ def main() -> None:
             k = repeats(n)
             build = median_seconds(lambda: Graph.build(kind, nodes, input=INPUT), k)
             propagate = median_seconds(lambda: cnncost.propagate(graph), k)
-            table = median_seconds(lambda: render_profile(result), max(3, k // 4))
+            table = median_seconds(lambda: render(profile_document(result), "table"), max(3, k // 4))
             profile = build + propagate
             log(f"{kind} {n}: build {build:.3g} s, propagate {propagate:.3g} s, table {table:.3g} s")
             rows.append([kind, f"{n:,}", ms(build), ms(propagate), ms(profile), f"{profile / n * 1e6:.1f}",

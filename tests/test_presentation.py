@@ -65,8 +65,9 @@ def test_a_100_column_terminal_gets_a_table_that_fits_and_says_what_it_hid():
     out = in_terminal(["table", "alexnet"], columns=100)
     shown = visible(out)
     assert max(len(line) for line in shown) <= 100
-    hidden = next(line for line in shown if line.startswith("Hidden to fit 100 columns: "))
-    assert "% memory" in hidden and "--wide shows every column" in hidden
+    said = " ".join(" ".join(shown).split())
+    hidden = said[said.index("Hidden to fit 100 columns: "):]
+    assert "% memory" in hidden.split(".")[0] and "--wide shows every column" in hidden
     assert "┃ layer" in "\n".join(shown) and "\x1b[1m" in out  # bold headers on a terminal
 
 
@@ -92,13 +93,30 @@ def test_a_long_network_folds_to_a_screenful_and_says_how_to_see_every_layer():
     assert len(piped(["table", "resnet152"]).split("\n")) > len(table_rows(p))  # a pipe gets every row
 
 
+NUMBER = re.compile(r"^[<>≤~+-]?\d[\d,]*(\.\d+)?(x|%|\+\?)?$")
+
+
+def box_cells(lines: list[str]) -> list[list[str]]:
+    """The cells of every body row of the box tables in lines."""
+    return [[cell.strip() for cell in line.strip().strip("│").split("│")] for line in lines
+            if line.startswith("│") and line.rstrip().endswith("│")]
+
+
 @pytest.mark.parametrize("argv", [
     ["list"], ["formulas"], ["compare", "googlenet", "vgg16", "--until", "28x28"], ["reproduce", "alexnet"],
     ["reproduce", "networks"], ["conventions", "resnet18"], ["diff", "resnet18", "resnet34"],
-    ["table", "alexnet", "--rf", "--memory", "--bars"],
+    ["table", "alexnet", "--rf", "--memory", "--bars"], ["table", "resnet152", "--all-layers", "--rf", "--memory"],
 ], ids=lambda argv: " ".join(argv))
-def test_every_command_fits_the_terminal(argv):
-    assert max(len(line) for line in visible(in_terminal(argv, columns=100))) <= 100
+@pytest.mark.parametrize("columns", [80, 100])
+def test_every_command_fits_the_terminal_and_cuts_no_number_or_name(argv, columns):
+    shown = visible(in_terminal(argv, columns=columns))
+    assert max(len(line) for line in shown) <= columns
+    full = box_cells(piped(argv).split("\n"))
+    numbers = {cell for row in full for cell in row if NUMBER.match(cell)}
+    names = {row[0] for row in full}
+    for row in box_cells(shown):
+        if row[0]:  # a row whose text wraps goes on in lines whose first cell is empty
+            assert row[0] in names and all(cell in numbers for cell in row if NUMBER.match(cell)), row
 
 
 def test_the_heaviest_cells_are_marked_and_zero_cells_dimmed():
@@ -169,6 +187,11 @@ def test_a_value_that_is_not_zero_never_prints_as_zero(value, decimals):
 def test_decimals_are_one_rule_per_column():
     assert [units.kilobytes(n) for n in (802_816, 186_624, 4_000, 0)] == ["784.0", "182.3", "3.9", "0"]
     assert units.millions(640) == "<0.1" and units.thousands(276) == "0.3" and units.percent(0.0004) == "<0.1"
+    grid = profile_document(cnncost.profile("alexnet")).blocks[0]
+    for column, header in enumerate(grid.headers):  # every number of a quantity column has that column's decimals
+        if header.split()[0] in ("memory", "params", "MACs", "FLOPs", "%"):
+            cells = [row[column].lstrip("<≤") for row in (*grid.rows, grid.footer)]
+            assert all(cell == "0" or re.fullmatch(r"[\d,]+\.\d", cell) for cell in cells), (header, cells)
 
 
 @pytest.mark.parametrize("name", ["alexnet", "se_resnet50", "mobilenet_v3_large", "squeezenet1_0"])
@@ -254,3 +277,49 @@ def test_html_report_is_one_self_contained_sortable_page(tmp_path, capsys):
     p = cnncost.profile("resnet18")
     assert len([rect for tag, rect in page.tags if tag == "rect" and "y" in rect]) >= 3 * len(table_rows(p))
     assert "11,689,512" in "".join(page.text)
+
+
+def test_files_get_every_row_even_from_a_terminal(tmp_path):
+    out = in_terminal(["table", "resnet152", "--format", "md"], columns=100, lines=40)
+    assert out.count("\n| ") == 1 + len(table_rows(cnncost.profile("resnet152"))) + 1  # header, rows, total
+
+
+def test_json_rows_are_the_layers_of_profile_dict_and_blocks_summed(capsys):
+    assert main(["table", "resnet18", "--depth", "1", "--rf", "--memory", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    by_name = {row["name"]: row for row in data["rows"]}
+    assert by_name["conv1"]["input_shapes"] == [[3, 224, 224]] and by_name["conv1"]["rf_h"] == 7
+    layer1 = by_name["layer1"]
+    inside = [layer for layer in data["layers"] if layer["name"].startswith("layer1.")]
+    assert layer1["op"] == "block" and layer1["layers"] == len(inside)
+    assert layer1["macs"] == sum(layer["macs"] for layer in inside) and layer1["output_shape"] == [64, 56, 56]
+    assert layer1["kept_bytes"] == sum(layer["kept_bytes"] for layer in inside)
+
+
+@pytest.mark.parametrize("argv", [
+    ["check", "resnet18", "--max-params", "20M"], ["compare", "resnet18", "resnet34"], ["list", "vgg1*"],
+])
+def test_other_commands_write_html_pages(tmp_path, argv):
+    path = tmp_path / "out.html"
+    assert main([*argv, "-o", str(path)]) == 0
+    page = parsed(path.read_text(encoding="utf-8"))
+    assert "table" in [tag for tag, _ in page.tags] and len(page.rows) >= 2
+
+
+@pytest.mark.parametrize("name, expected", [(".csv", "csv"), ("table", "table")])
+def test_a_file_name_without_a_stem_or_suffix(tmp_path, name, expected):
+    path = tmp_path / name
+    assert main(["table", "alexnet", "-o", str(path)]) == 0
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("name,op,") if expected == "csv" else "┏" in text
+
+
+def test_a_folder_is_not_a_file_name(tmp_path, capsys):
+    assert main(["table", "alexnet", "-o", f"{tmp_path}/"]) == 2
+    assert "is a folder" in capsys.readouterr().err and list(tmp_path.iterdir()) == []
+
+
+def test_the_benchmark_scripts_import():
+    folder = os.path.join(os.path.dirname(__file__), "..", "benchmarks")
+    for script in ("bench_scaling", "bench_views"):
+        subprocess.run([sys.executable, "-c", f"import {script}"], cwd=folder, check=True, capture_output=True)

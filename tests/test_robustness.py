@@ -112,7 +112,7 @@ CASES = [
     # output paths
     (["table", "alexnet", "-o", "{dir}/no/such/folder/out.csv"], "cannot write"),
     (["table", "alexnet", "-o", "{dir}/a_file/out.csv"], "cannot write"),
-    (["table", "alexnet", "-o", "{dir}"], "it is a directory"),
+    (["table", "alexnet", "-o", "{dir}"], "is a folder: name a file in it"),
     (["spec", "alexnet", "-o", "{dir}/no/such/folder/alexnet.toml"], "cannot write"),
 ]
 WITH_OUTPUT = {"table", "compare", "spec", "list"}  # commands that take -o: each case also runs with one

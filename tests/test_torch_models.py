@@ -221,10 +221,11 @@ def test_uncounted_totals_are_marked_wherever_they_are_printed(capsys):
             return torch.special.i0(x).cumsum(1)
 
     profile = cnncost.profile(Unknown(), input=(3, 4, 4))
-    from cnncost.report.columns import human_table, summary_lines
+    from cnncost.report.columns import summary_lines
+    from cnncost.report.profile_table import layer_table
 
-    cols, body, total = human_table(profile)
-    header = [c.header for c in cols]
+    grid = layer_table(profile)
+    header, body, total = list(grid.headers), grid.rows, grid.footer
     assert total[header.index("FLOPs M")].endswith("+?") and total[header.index("% MACs")] == "?"
     unknown_row = next(row for row in body if row[0] == "special_i0")
     assert unknown_row[header.index("% MACs")] == "?" and unknown_row[header.index("FLOPs M")].endswith("+?")

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from ..errors import UnknownNameError
-from .common import (MODEL_HELP, UsageError, add_output_options, add_profile_options, emit, emit_records,
+from .common import (MODEL_HELP, UsageError, add_output_options, add_profile_options, emit, emit_document, emit_records,
                      output_format, parse_batch, warn)
 
 
@@ -114,10 +114,10 @@ def _machine_output(args, outcomes) -> bool:
     fmt = output_format(args)
     if fmt == "table":
         return False
-    from ..report.budgets import budget_markdown, budget_records
+    from ..report.budgets import budget_document, budget_records
 
-    if fmt == "md":
-        emit(budget_markdown(outcomes), args.output)
+    if fmt in ("md", "html"):
+        emit_document(budget_document(outcomes), fmt, args)
     else:
         emit_records(budget_records(outcomes), fmt, args.output)
     return True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -61,7 +62,7 @@ def input_sizes(values: list[str] | None):
 def output_format(args) -> str:
     """--format if given, else the suffix of -o, else the terminal table; a suffix cnncost does not write, or one
     that contradicts --format, is a usage error rather than a file of another format."""
-    suffix = Path(args.output).suffix.lower() if args.output else ""
+    suffix = _suffix(args.output) if args.output else ""
     if suffix and suffix not in SUFFIX_FORMATS:
         raise UsageError(f"cnncost does not write {suffix} files ({args.output}): name the file .txt, .csv, .md, "
                          ".json or .html")
@@ -70,6 +71,14 @@ def output_format(args) -> str:
         raise UsageError(f"--format {args.format} contradicts the file name {args.output}, which says "
                          f"{implied}: name it {Path(args.output).stem}{_suffix_of(args.format)} or drop --format")
     return args.format or implied or "table"
+
+
+def _suffix(path: str) -> str:
+    """The file name's suffix, lower case; a name that is only a suffix ('.csv') is one; a folder is refused."""
+    if path.endswith(("/", os.sep)) or Path(path).is_dir():
+        raise UsageError(f"-o {path} is a folder: name a file in it, such as {Path(path) / 'table.txt'}")
+    name = Path(path).name
+    return (name if name.startswith(".") and name.count(".") == 1 else Path(name).suffix).lower()
 
 
 def _suffix_of(fmt: str) -> str:

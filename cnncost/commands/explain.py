@@ -120,6 +120,9 @@ def nearest_text(layers, quantity: str, printed) -> str:
 
     options = [default_count(layers, quantity)] + counts(layers, quantity, printed_unit=printed.unit)
     nearest = min(options, key=lambda count: abs(count.value - printed.value))
-    gap = (nearest.value - printed.value) / printed.value
+    from ..report.units import fixed
+
+    gap = float(100 * (nearest.value - printed.value) / printed.value)
+    sign = "+" if gap > 0 else "-" if gap < 0 else ""
     return (f"nearest: {nearest.name or 'cnncost' + chr(39) + 's own count'}, {number_text(nearest.value, 4)}, "
-            f"{float(gap):+.1%} from the printed value")
+            f"{sign}{fixed(abs(gap))}% from the printed value")

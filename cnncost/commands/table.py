@@ -55,7 +55,7 @@ def run(args) -> int:
         return 0
     from ..report.profile_table import profile_document
 
-    shown, hint = _fitted(result, view, screen(args), args)
+    shown, hint = _fitted(result, view, screen(args), args) if fmt == "table" else (view, "")
     emit_document(profile_document(result, shown, hint), fmt, args)
     return 0
 

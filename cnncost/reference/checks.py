@@ -75,7 +75,7 @@ def difference_text(item: Check) -> str:
     sign = "+" if diff > 0 else "-"
     if item.printed.unit in ("%", "x"):
         unit = " points" if item.printed.unit == "%" else ""
-        return f"{sign}{number_text(abs(diff) / item.printed.scale, 2)}{unit}"
+        return f"{sign}{fixed(float(abs(diff) / item.printed.scale), 2)}{unit}"
     relative = f" ({sign}{fixed(float(100 * abs(diff) / abs(item.printed.value)))}%)" if item.printed.value else ""
     whole = round(abs(diff))
     return f"{sign}{whole:,}{relative}" if whole else f"{sign}<1{relative}"

@@ -1,4 +1,5 @@
-"""A reproduction report: its document (Markdown or terminal) and its checks (CSV), with the parts all share."""
+"""A reproduction report: its document (rendered for the terminal, Markdown or HTML) and its checks (CSV, JSON), with the
+parts all share."""
 
 from __future__ import annotations
 
@@ -32,7 +33,8 @@ class Report:
 
 def checks_table(checks: Sequence[Check], title: str = "") -> Table:
     """Every check in a table: printed, the interval it stands for, cnncost's value, difference, verdict."""
-    return table(CHECK_HEADERS, [check_row(item) for item in checks], CHECK_NUMERIC, title=title)
+    return table(CHECK_HEADERS, [check_row(item) for item in checks], CHECK_NUMERIC, title=title,
+                 hide=("stands for", "in the printed unit", "source", "difference", "quantity"))
 
 
 def verdict_sections(checks: Sequence[Check]) -> list[Block]:
@@ -53,10 +55,11 @@ def sources_block(checks: Sequence[Check]) -> Text:
 
 def layer_table(profile: Profile, title: str) -> Table:
     """cnncost's per-layer table of a profile (in-place layers folded into the row before), with totals."""
-    from ..report.columns import human_table
+    from dataclasses import replace
 
-    cols, body, total = human_table(profile)
-    return table([c.header for c in cols], body, [c.numeric for c in cols], footer=total, title=title)
+    from ..report.profile_table import layer_table as profile_layer_table
+
+    return replace(profile_layer_table(profile, title_text=title), caption="")
 
 
 def summary(checks: Sequence[Check]) -> Text:

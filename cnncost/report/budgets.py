@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from .document import Document, Text, table
-from .markdown import to_markdown
 
 
 @dataclass(frozen=True)
@@ -44,7 +43,7 @@ def _plain(value) -> int | float:
     return int(value) if value == int(value) else float(value)
 
 
-def budget_markdown(outcomes: list[Outcome]) -> str:
+def budget_document(outcomes: list[Outcome]) -> Document:
     """A summary fit for a pull-request comment: the verdict first, then every budget."""
     over = [outcome.model for outcome in outcomes if not outcome.ok]
     rows = []
@@ -58,5 +57,5 @@ def budget_markdown(outcomes: list[Outcome]) -> str:
     verdict = (f"**Over budget or grown since the baseline: {', '.join(over)}.**" if over else
                f"All {len(rows)} budgets of {len(outcomes)} model(s) hold"
                + (", and no total has grown since the baseline." if any(o.baseline for o in outcomes) else "."))
-    return to_markdown(Document("cnncost budgets", (Text(verdict), table(
-        ["model", "budget", "value", "limit", "verdict"], rows, [False, False, True, True, False]))))
+    return Document("cnncost budgets", (Text(verdict), table(
+        ["model", "budget", "value", "limit", "verdict"], rows, [False, False, True, True, False])))

@@ -1,13 +1,13 @@
-"""The human table's columns: the one contract between the numbers and the terminal and Markdown renderers."""
+"""The per-layer table's columns: how each row's numbers print, in one unit and one number of decimals per column."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Callable
 
 from ..results import Profile
 from . import units
-from .rows import Row, channels_text, row_spec_text, size_text, table_rows
+from .rows import Row, channels_text, row_spec_text, size_text
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ def _share(header: str, quantity: str) -> Column:
     def total(profile: Profile) -> str:
         if unknowable and profile.uncounted:
             return "?"
-        return "100" if getattr(profile.total, quantity) else "0"
+        return "100.0" if getattr(profile.total, quantity) else "0"
 
     return Column(header, cell, total)
 
@@ -80,15 +80,6 @@ def columns(exact: bool = False) -> list[Column]:
         _share("% MACs", "macs"),
         _share("% memory", "activation_bytes"),
     ]
-
-
-def human_table(profile: Profile, fold: bool = True, exact: bool = False, depth: int | None = None,
-                extra: Sequence[Column] = ()) -> tuple[list[Column], list[list[str]], list[str]]:
-    """(columns, one list of cells per row, the total row) of the human table; depth folds blocks into rows;
-    extra columns go after the standard ones."""
-    cols = columns(exact) + list(extra)
-    body = [[column.cell(row, profile) for column in cols] for row in table_rows(profile, fold, depth)]
-    return cols, body, [column.total(profile) for column in cols]
 
 
 def _with_scale(count: int) -> str:

@@ -25,7 +25,7 @@ def ratio_text(value: Fraction | None) -> str:
     """'5.74' (two decimals), '1' for the first row, '-' when undefined."""
     if value is None:
         return "-"
-    return "1" if value == 1 else f"{float(value):,.2f}"
+    return "1" if value == 1 else units.fixed(float(value), 2)
 
 
 def summary_rows(sides: list[Side]) -> list[list[str]]:
@@ -49,7 +49,8 @@ def summary_table(sides: list[Side], title: str = "") -> Table:
     for _, header in QUANTITY_HEADERS:
         headers += [header, f"x {header.split()[0]}"]
     numeric = [False, False, True, True] + [True] * 2 * len(QUANTITY_HEADERS)
-    return table(headers, summary_rows(sides), numeric, title=title)
+    return table(headers, summary_rows(sides), numeric, title=title,
+                 hide=("layers", "input", "x FLOPs", "FLOPs", "x memory", "memory MB", "output"))
 
 
 def records(sides: list[Side]) -> list[dict]:
@@ -61,7 +62,7 @@ def records(sides: list[Side]) -> list[dict]:
         record = {"name": item.name, "first": item.profile.layers[0].name, "last": item.profile.layers[-1].name,
                   "layers": len(item.profile.layers), "input_shape": str(item.profile.input_shape),
                   "output_shape": str(item.profile.output_shape), "batch": item.profile.batch,
-                  "dtype": item.profile.dtype}
+                  "dtype": item.profile.dtype, "convention": item.profile.convention}
         for quantity, _ in QUANTITY_HEADERS:
             value = ratio(getattr(total, quantity), getattr(base, quantity))
             record[quantity] = getattr(total, quantity)
@@ -70,5 +71,5 @@ def records(sides: list[Side]) -> list[dict]:
     return found
 
 
-RECORD_COLUMNS = ("name", "first", "last", "layers", "input_shape", "output_shape", "batch", "dtype",
+RECORD_COLUMNS = ("name", "first", "last", "layers", "input_shape", "output_shape", "batch", "dtype", "convention",
                   *(f"{q}{suffix}" for q, _ in QUANTITY_HEADERS for suffix in ("", "_ratio")))

@@ -33,7 +33,8 @@ def layer_table(result: ProfileDiff) -> Table:
     for label, _ in QUANTITIES:
         headers += [f"{label} before", f"{label} after"]
     return table(headers, rows, [False, False, False] + [True] * (2 * len(QUANTITIES)),
-                 title=f"{len(result.layers)} layer(s) differ")
+                 title=f"{len(result.layers)} layer(s) differ",
+                 hide=("type", *(f"{label} {when}" for label, _ in reversed(QUANTITIES[2:]) for when in ("before", "after"))))
 
 
 def totals_table(result: ProfileDiff) -> Table:

@@ -38,6 +38,16 @@ def block_record(row: Row) -> dict[str, Any]:
             "in_place": False, "counted": row.counted}
 
 
+def _json_block(row: Row) -> dict[str, Any]:
+    """A folded block in JSON: as a layer of profile_dict, its quantities summed, op 'block' and its layer count."""
+    first, last = row.layers[0], row.layers[-1]
+    return {"name": row.name, "op": "block", "layers": len(row.layers), "inputs": list(first.inputs),
+            "input_shapes": [list(shape.dims) for shape in first.input_shapes],
+            "output_shape": list(last.output_shape.dims),
+            **{q: row.total(q) for q in ("params", "buffers", "macs", "flops", "activation_bytes")},
+            "in_place": False, "counted": row.counted}
+
+
 def row_records(profile: Profile, depth: int | None) -> tuple[list[dict[str, Any]], list[Row]]:
     """The records of a view: one per layer, or with depth one per table row (a block summed), and the rows."""
     layers = layer_records(profile)
@@ -108,8 +118,11 @@ def to_json(profile: Profile, path=None, view: View = View()) -> str:
     extras = analysis_records(profile, view, [Row((cost,)) for cost in profile.layers])
     data["layers"] = [{**layer, **extra} for layer, extra in zip(data["layers"], extras)]
     if view.depth is not None:
-        found, _ = row_records(profile, view.depth)
-        data["depth"], data["rows"] = view.depth, found
+        rows = table_rows(profile, fold=False, depth=view.depth)
+        by_name = {layer["name"]: layer for layer in data["layers"]}
+        data["depth"] = view.depth
+        data["rows"] = [{**(_json_block(row) if row.is_block else by_name[row.name]), **extra}
+                        for row, extra in zip(rows, analysis_records(profile, view, rows))]
     if view.memory:
         from ..analysis import graph_of
         from ..analysis.memory import inference_memory, training_memory

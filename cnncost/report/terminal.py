@@ -10,13 +10,16 @@ The box characters are rich's HEAVY_HEAD, so both views look alike.
 from __future__ import annotations
 
 import io
+import re
 import textwrap
 from typing import Sequence
 
 from .document import Document, Facts, Heading, Screen, Table, Text
 
+TRAILING_SPACE = re.compile(r" +((?:\x1b\[[0-9;]*m)*)$", re.MULTILINE)  # rich pads lines to the width
 MARKED_STYLE = "bold magenta"  # the heaviest cells
 PLAIN_WRAP = 60  # a pipe's paragraphs wrap at the table's width, or this many characters
+TEXT_WIDTH = 16  # on a terminal, a text column (not the first) may wrap down to this width
 RICH_CELLS = 2500  # a larger table is drawn plain on a terminal too (fitted, not coloured): rich takes 25 µs a cell
 
 
@@ -31,23 +34,44 @@ def column_widths(block: Table) -> list[int]:
     return [max(len(row[i]) for row in everything) for i in range(len(block.headers))]
 
 
-def fitted_columns(block: Table, width: int | None) -> list[int]:
-    """Indices of the columns shown: those of hide_order are hidden in order while the table is wider than width;
-    then each hidden column that fits in the room left comes back, the most important first."""
+def needed_widths(block: Table, wrap: bool) -> list[int]:
+    """The narrowest each column may be drawn: numbers and the first column (the names) never shrink; with wrap, other
+    text may wrap down to TEXT_WIDTH characters."""
     widths = column_widths(block)
-    shown = list(range(len(widths)))
+    if not wrap:
+        return widths
+    return [w if i == 0 or block.numeric[i] else min(w, max(TEXT_WIDTH, len(block.headers[i])))
+            for i, w in enumerate(widths)]
 
-    def fits(columns: list[int]) -> bool:
+
+def fitted_columns(block: Table, width: int | None, wrap: bool = True) -> list[int]:
+    """Indices of the columns shown: those of hide_order are hidden in order while the table is wider than width; if
+    it still is, text columns may wrap (with wrap) and the others are hidden from the right (never the first); then
+    each hidden column that fits in the room left comes back, the most important first. A number is never cut: a
+    column is shown whole or not at all."""
+    natural = column_widths(block)
+    shown = list(range(len(natural)))
+
+    def fits(columns: list[int], widths: list[int]) -> bool:
         return width is None or natural_width([widths[i] for i in columns]) <= width
 
     hidden = []
     for index in block.hide_order:
-        if fits(shown):
+        if fits(shown, natural):
             break
         shown.remove(index)
         hidden.append(index)
+    widths = natural
+    if not fits(shown, natural):
+        widths = needed_widths(block, wrap)
+        for index in reversed(range(1, len(natural))):
+            if fits(shown, widths):
+                break
+            if index in shown:
+                shown.remove(index)
+                hidden.append(index)
     for index in reversed(hidden[:-1]):
-        if fits(sorted([*shown, index])):
+        if fits(sorted([*shown, index]), widths):
             shown = sorted([*shown, index])
     return shown
 
@@ -111,6 +135,7 @@ def _wrapped(block: Text, width: int) -> str:
 
 
 def _rich_table(block: Table, shown: list[int], color: bool):
+    """A rich table of the shown columns; each at least its needed width, so that rich wraps text but cuts nothing."""
     from rich import box
     from rich.table import Table as RichTable
     from rich.text import Text as RichText
@@ -118,9 +143,11 @@ def _rich_table(block: Table, shown: list[int], color: bool):
     grid = RichTable(box=box.HEAVY_HEAD, title=block.title or None, show_footer=bool(block.footer),
                      header_style="bold" if color else "", title_style="bold" if color else "",
                      footer_style="bold" if color else "")
+    needed = needed_widths(block, wrap=True)
     for i in shown:
         grid.add_column(block.headers[i], justify="right" if block.numeric[i] else "left",
-                        footer=block.footer[i] if block.footer else "", no_wrap=block.numeric[i], overflow="fold")
+                        footer=block.footer[i] if block.footer else "", no_wrap=block.numeric[i] or i == 0,
+                        overflow="fold", min_width=needed[i])
     for r, row in enumerate(block.rows):
         cells = []
         for i in shown:
@@ -171,18 +198,19 @@ def _rich(document: Document, screen: Screen) -> str:
         elif isinstance(block, Facts):
             console.print(_rich_facts(block, screen.color), width=terminal)
         elif isinstance(block, Table):
-            shown = fitted_columns(block, screen.width)
-            if len(block.rows) * len(shown) > RICH_CELLS:
+            plain = len(block.rows) * len(block.headers) > RICH_CELLS
+            shown = fitted_columns(block, screen.width, wrap=not plain)
+            if plain:
                 out.write(box_table(_project(block, shown, caption="")) + "\n")
             else:
                 console.print(_rich_table(block, shown, screen.color))
             hidden = [block.headers[i] for i in range(len(block.headers)) if i not in shown]
             if hidden:
-                paragraph(f"Hidden to fit {screen.width} columns: {', '.join(hidden)}; --wide shows every column.",
+                paragraph(f"Hidden to fit {screen.width} columns: {'; '.join(hidden)}. --wide shows every column.",
                           "dim" if screen.color else "")
             if block.caption:
                 paragraph(block.caption)
-    return out.getvalue()
+    return TRAILING_SPACE.sub(r"\1", out.getvalue())
 
 
 def to_terminal(document: Document, screen: Screen = Screen()) -> str:

@@ -13,11 +13,11 @@ FAR_FROM_ROOF = 10.0  # measured/predicted above this is called far from the roo
 
 
 def _ms(seconds: float | None) -> str:
-    return "" if seconds is None else f"{seconds * 1e3:,.3f}"
+    return "" if seconds is None else units.fixed(seconds * 1e3, 3)
 
 
-def _maybe(value: float | None, fmt: str) -> str:
-    return "" if value is None else format(value, fmt)
+def _maybe(value: float | None, decimals: int) -> str:
+    return "" if value is None else units.fixed(value, decimals)
 
 
 def bound(timing, roof) -> str:
@@ -49,10 +49,10 @@ def bench_rows(result, cache: int | None) -> list[list[str]]:
         c = t.cost
         rows.append([c.name, c.op, str(c.output_shape.channels), size_text(c.output_shape), units.millions(c.macs),
                      units.millions(c.flops), _ms(t.median), _ms(t.iqr),
-                     _maybe(t.flops_per_second and t.flops_per_second / 1e9, ",.1f"),
-                     _maybe(t.bytes_per_second and t.bytes_per_second / 1e9, ",.1f"),
-                     units.percent(result.share(t)) if t.median else "", _maybe(t.intensity, ",.1f"),
-                     _ms(t.predicted), _maybe(t.ratio, ",.2f"), bound(t, result.roof), note(t, result.roof, cache)])
+                     _maybe(t.flops_per_second and t.flops_per_second / 1e9, 1),
+                     _maybe(t.bytes_per_second and t.bytes_per_second / 1e9, 1),
+                     units.percent(result.share(t)) if t.median else "", _maybe(t.intensity, 1),
+                     _ms(t.predicted), _maybe(t.ratio, 2), bound(t, result.roof), note(t, result.roof, cache)])
     return rows
 
 
@@ -73,8 +73,8 @@ def summary_lines(result) -> list[tuple[str, str]]:
         ("Sum of layer medians", f"{_ms(result.layer_sum)} ms"
                                  + (f" ({result.layer_sum / result.forward_median:.2f} x the whole forward)"
                                     if result.forward_median else "")),
-        ("Rank correlation, MACs vs time", _maybe(with_macs, ".3f") or "n/a"),
-        ("Rank correlation, roof prediction vs time", _maybe(with_roof, ".3f") or "n/a"),
+        ("Rank correlation, MACs vs time", _maybe(with_macs, 3) or "n/a"),
+        ("Rank correlation, roof prediction vs time", _maybe(with_roof, 3) or "n/a"),
         (f"Layers over {FAR_FROM_ROOF:g}x the roof", ", ".join(f"{t.cost.name} ({t.ratio:,.1f}x)" for t in far[:8])
          + (f" and {len(far) - 8} more" if len(far) > 8 else "") or "none"),
     ]
