@@ -88,7 +88,7 @@ def verdict_text(verdict: Verdict) -> str:
 
 CHECK_HEADERS = ("item", "quantity", "source", "printed", "stands for", "cnncost", "in the printed unit",
                  "difference", "verdict")
-CHECK_NUMERIC = (False, False, False, True, False, True, True, True, False)
+CHECK_NUMERIC = (False, False, False, False, False, True, True, True, False)  # printed: words and digits, as printed
 
 
 def check_row(item: Check) -> list[str]:
