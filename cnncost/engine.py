@@ -60,6 +60,7 @@ def propagate(graph: Graph, input: Shape | tuple[int, ...] | str | None = None, 
             node.name, node.op, node.inputs, node.attrs, inputs, output, params, buffers,
             cost.macs * scale, cost.flops * scale,
             0 if cost.in_place else output.total_numel * scale * width, cost.in_place, cost.counted, scale,
+            node.frozen if params else 0,
         ))
     return Profile(graph.name, shape, batch, canonical_dtype(dtype), width, tuple(layers),
                    _totals(layers, input_bytes, width), shapes_include_batch=graph.batch is not None)
@@ -110,4 +111,5 @@ def _totals(layers: list[LayerCost], input_bytes: int, width: int) -> Totals:
         macs=sum(cost.macs for cost in layers), flops=sum(cost.flops for cost in layers),
         activation_bytes=sum(cost.activation_bytes for cost in layers),
         input_bytes=input_bytes, param_bytes=params * width, buffer_bytes=buffers * width,
+        frozen_params=sum(cost.frozen_params for cost in layers),
     )

@@ -23,6 +23,7 @@ class Node:
     attrs: tuple[tuple[str, Any], ...] = ()
     shares: str | None = None  # the earlier node whose parameters this one reuses (a module called twice)
     counts: tuple[int, int] | None = None  # (params, buffers) first used here, where a traced node reuses only some
+    frozen: int = 0  # of those parameters, the elements a recorded module does not train (requires_grad False)
 
 
     @cached_property
@@ -77,7 +78,7 @@ class Graph:
         previous = INPUT
         for node in _flatten(layers):
             if not node.inputs and _takes_inputs(node.op):
-                node = Node(node.name, node.op, (previous,), node.attrs, node.shares, node.counts)
+                node = Node(node.name, node.op, (previous,), node.attrs, node.shares, node.counts, node.frozen)
             resolved.append(node)
             previous = node.name
         graph = cls(name, tuple(resolved), Shape.of(input), description, batch)

@@ -36,6 +36,7 @@ class LayerCost(NamedTuple):
     in_place: bool
     counted: bool = True  # False: no formula for this op, so its MACs and FLOPs are unknown (shown as 0)
     scale: int = 1  # elements of the real tensors per element of output_shape: the batch for a one-sample shape
+    frozen_params: int = 0  # of params, those not trained (a recorded module's parameters with requires_grad False)
 
     @property
     def input_shape(self) -> Shape:
@@ -59,11 +60,13 @@ class Totals:
     input_bytes: int
     param_bytes: int
     buffer_bytes: int
+    frozen_params: int = 0
 
     @property
     def trainable_params(self) -> int:
-        """Every parameter is trainable; non-trainable state is counted as buffers."""
-        return self.params
+        """The parameters that are trained: all but a recorded module's with requires_grad False (buffers, such as
+        batch-norm statistics, are counted apart)."""
+        return self.params - self.frozen_params
 
     @property
     def total_bytes(self) -> int:
@@ -126,6 +129,13 @@ class Profile:
     def uncounted(self) -> tuple[LayerCost, ...]:
         """The layers whose cost is unknown: ops without a formula."""
         return tuple(cost for cost in self.layers if not cost.counted)
+
+    def training(self, optimizer: str = "adam", freeze=None):
+        """One training step's costs (cnncost.analysis.training): backward MACs for input and weight gradients,
+        backward and optimizer FLOPs, per layer and in total; freeze names layers not trained ('conv1..layer3')."""
+        from .analysis.training import training_step
+
+        return training_step(self, optimizer, freeze)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data: raw integers, shapes as lists; what to_json writes."""

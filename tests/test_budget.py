@@ -129,4 +129,4 @@ def test_memory_budgets_on_the_command_line(capsys):
                  str(result.total.activation_bytes)])
     assert code == 0 and capsys.readouterr().out.count("within ") == 3
     assert main(["check", "resnet50", "--batch", "32", "--max-peak-memory", str(peak - 1)]) == 1
-    assert main(["check", "resnet50", "--max-training-memory", "1GB", "--optimizer", "adamw"]) == 2
+    assert main(["check", "resnet50", "--max-training-memory", "1GB", "--optimizer", "lamb"]) == 2

@@ -103,7 +103,7 @@ def test_a_tightened_limit_names_the_model_quantity_value_and_limit(project, cap
      "pyproject.toml: [tool.cnncost.models.tiny]: demo_nets has no attribute 'TinyNett' (did you mean: TinyNet?)"),
     (('source = "demo_nets:TinyNet"\n', ''), "pyproject.toml: [tool.cnncost.models.tiny]: source: give the model"),
     (('input = "3x32x32"', 'input = 3'), "[tool.cnncost.models.tiny]: input: a size such as \"3x224x224\""),
-    (('optimizer = "sgd"', 'optimizer = "adamw"'), "[tool.cnncost.models.pair]: optimizer: 'adamw' is not one of"),
+    (('optimizer = "sgd"', 'optimizer = "lamb"'), "[tool.cnncost.models.pair]: optimizer: 'lamb' is not one of"),
     (('optimizer = "sgd"', 'dtype = "fp64"'), "[tool.cnncost.models.pair]: dtype: unknown dtype 'fp64'"),
     (('optimizer = "sgd"', 'tolerance = { mac = "1%" }'),
      "[tool.cnncost.models.pair]: no total 'mac' to hold to a baseline (did you mean: macs?)"),

@@ -7,7 +7,7 @@ from cnncost import Graph, layer
 from cnncost.analysis import graph_of
 from cnncost.analysis.memory import OPTIMIZERS, inference_memory, training_memory
 
-SGD, MOMENTUM, ADAM = OPTIMIZERS
+SGD, MOMENTUM, ADAM, ADAMW = OPTIMIZERS
 
 
 def analyse(net, batch=1):
@@ -85,7 +85,7 @@ def test_training_memory_by_hand():
     params = (4 * 27 + 4) + 2 * 4 + (64 * 10 + 10)  # 770
     assert training.weight_bytes == training.gradient_bytes == 4 * params == 3080
     assert training.parameter_tensors == 6
-    assert [training.optimizer_bytes(o) for o in OPTIMIZERS] == [0, 3080, 2 * 3080 + 6 * 4]
+    assert [training.optimizer_bytes(o) for o in OPTIMIZERS] == [0, 3080, 2 * 3080 + 6 * 4, 2 * 3080 + 6 * 4]
     buffers = 4 * (2 * 4 + 1)
     assert training.total_bytes(ADAM) == 3080 + buffers + 3080 + 6184 + 7712
     assert training.kept_by_layer() == {"input": 1536, "conv": 2048, "bn": 32 + 2048, "pool": 1024, "drop": 1024}

@@ -76,7 +76,7 @@ def test_activations_kept_for_backward_match_torch(name, input):
 def test_gradients_and_optimizer_state_match_torch(optimizer):
     profile, module = module_of(SMALL)
     make = {"sgd": lambda p: torch.optim.SGD(p, lr=0.1), "momentum": lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9),
-            "adam": lambda p: torch.optim.Adam(p)}[optimizer.name]
+            "adam": lambda p: torch.optim.Adam(p), "adamw": lambda p: torch.optim.AdamW(p)}[optimizer.name]
     step = make(module.parameters())
     module(torch.rand(profile.batch, *profile.input_shape.dims)).sum().backward()
     step.step()

@@ -31,7 +31,7 @@ def register(commands) -> None:
     parser.add_argument("--max-weights", help="bytes of parameters and buffers, e.g. 100MB")
     parser.add_argument("--max-training-memory", help="one training step: weights, buffers, gradients, optimizer "
                         "state and activations kept for backward, e.g. 3GB")
-    parser.add_argument("--optimizer", default="adam", choices=("sgd", "momentum", "adam"),
+    parser.add_argument("--optimizer", default="adam", choices=("sgd", "momentum", "adam", "adamw"),
                         help="the optimizer --max-training-memory counts the state of (default adam)")
     parser.add_argument("--max-latency", help="median forward time, e.g. 20ms: times the network with torch")
     parser.add_argument("--device", default="cpu", help="where --max-latency times the network: cpu or cuda")

@@ -24,6 +24,14 @@ def register(commands) -> None:
     parser.add_argument("--memory", action="store_true",
                         help="live and kept-for-backward memory columns, then inference and training memory totals")
     parser.add_argument("--bars", action="store_true", help="inline bars of each row's share of params, MACs, memory")
+    parser.add_argument("--training", action="store_true",
+                        help="one training step: backward MACs for input and weight gradients, backward and optimizer "
+                        "FLOPs, per layer and in total")
+    parser.add_argument("--optimizer", choices=("sgd", "momentum", "adam", "adamw"),
+                        help="the optimizer of --training (default adam; implies --training)")
+    parser.add_argument("--freeze", metavar="LAYERS",
+                        help="layers whose parameters are not trained: names, blocks (layer1) or a range "
+                        "(conv1..layer3), comma-separated; implies --training")
     parser.set_defaults(run=run)
 
 
@@ -47,7 +55,9 @@ def run(args) -> int:
                      strict=args.strict, convention=args.convention)
     warn(result)
     view = View(fold=not args.all_layers, depth=parse_depth(args.depth), exact=args.exact, rf=args.rf,
-                memory=args.memory, bars=args.bars, chart=fmt == "html")
+                memory=args.memory, bars=args.bars, chart=fmt == "html",
+                training=bool(args.training or args.optimizer or args.freeze), optimizer=args.optimizer or "adam",
+                freeze=args.freeze)
     if fmt in ("csv", "json"):
         from ..report import export
 

@@ -160,3 +160,67 @@ def memory_records(profile: Profile, inference: InferenceMemory, training: Train
     kept = training.kept_by_layer()
     return [{"live_bytes": live, "kept_bytes": kept.get(cost.name, 0)}
             for cost, live in zip(profile.layers, inference.live_bytes)]
+
+
+TRAINING_NOTE = ("Training: backward MACs are the products the backward pass repeats, one input gradient (when an "
+                 "input needs a gradient) and one weight gradient (when the layer's parameters are trained) per layer "
+                 "that multiplies; no input gradient is computed before the first trained parameter, none for the "
+                 "weights of frozen layers. Backward FLOPs = 2 per backward MAC + the layer's other forward FLOPs "
+                 "once more; the optimizer's step costs a fixed number of FLOPs per trained parameter; bias "
+                 "gradients (sums) are not counted.")
+
+
+def training_columns(step, exact: bool = False) -> list[Column]:
+    """Per row: input-gradient and weight-gradient MACs, backward FLOPs and the optimizer's FLOPs, summed over the
+    row's layers."""
+    by_name = {layer.name: layer for layer in step.layers}
+    fmt = (lambda n: f"{n:,}") if exact else units.millions
+    unit = "" if exact else " M"
+
+    def column(header: str, field: str) -> Column:
+        def cell(row: Row, p: Profile) -> str:
+            return fmt(sum(getattr(by_name[cost.name], field) for cost in row.layers))
+
+        return Column(header + unit, cell, lambda p: fmt(getattr(step, field)))
+
+    return [column("in-grad MACs", "input_grad_macs"), column("w-grad MACs", "weight_grad_macs"),
+            column("bwd FLOPs", "backward_flops"), column("opt FLOPs", "optimizer_flops")]
+
+
+def training_facts(step, profile: Profile) -> list[tuple[str, str]]:
+    """One training step in totals: forward, backward, optimizer."""
+    def both(count: int) -> str:
+        return f"{count:,} ({units.human(count)})" if count >= 1000 else f"{count:,}"
+
+    frozen = profile.total.params - step.trained_params
+    return [
+        ("Optimizer", f"{step.optimizer.label}: {step.optimizer.step_flops} FLOPs per trained parameter"),
+        ("Trained params", f"{step.trained_params:,} of {profile.total.params:,}"
+                           + (f" ({frozen:,} frozen)" if frozen else "")),
+        ("Frozen layers (--freeze)", f"{len(step.frozen)}: {step.frozen[0]} .. {step.frozen[-1]}" if step.frozen
+         else "none"),
+        ("Forward MACs", both(step.forward_macs)),
+        ("Backward MACs, input gradients", both(step.input_grad_macs)),
+        ("Backward MACs, weight gradients", both(step.weight_grad_macs)),
+        ("Forward FLOPs", both(step.forward_flops)),
+        ("Backward FLOPs", both(step.backward_flops)),
+        ("Optimizer step FLOPs", both(step.optimizer_flops)),
+        ("Training step FLOPs (forward + backward + optimizer)", both(step.total_flops)),
+    ]
+
+
+def training_records(step) -> list[dict[str, int]]:
+    """Per layer, raw integers."""
+    return [{"input_grad_macs": layer.input_grad_macs, "weight_grad_macs": layer.weight_grad_macs,
+             "backward_flops": layer.backward_flops, "trained_params": layer.trained_params,
+             "optimizer_flops": layer.optimizer_flops} for layer in step.layers]
+
+
+def training_dict(step) -> dict[str, Any]:
+    """The totals of a training step, raw integers."""
+    return {"optimizer": step.optimizer.name, "optimizer_step_flops_per_param": step.optimizer.step_flops,
+            "frozen_layers": list(step.frozen), "trained_params": step.trained_params,
+            "forward_macs": step.forward_macs, "forward_flops": step.forward_flops,
+            "input_grad_macs": step.input_grad_macs, "weight_grad_macs": step.weight_grad_macs,
+            "backward_macs": step.backward_macs, "backward_flops": step.backward_flops,
+            "optimizer_flops": step.optimizer_flops, "total_flops": step.total_flops, "notes": TRAINING_NOTE}

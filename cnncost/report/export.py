@@ -62,6 +62,15 @@ def analysis_records(profile: Profile, view: View, rows: Sequence[Row]) -> list[
     """Per row, the analyses' raw columns: receptive field of its last layer; live bytes (its largest) and kept
     bytes (their sum)."""
     extras: list[dict[str, Any]] = [{} for _ in rows]
+    if view.training:
+        from ..analysis.training import training_step
+        from .analysis import training_records
+
+        step = training_step(profile, view.optimizer, view.freeze)
+        per_layer = dict(zip((cost.name for cost in profile.layers), training_records(step)))
+        for extra, row in zip(extras, rows):
+            found = [per_layer[cost.name] for cost in row.layers]
+            extra.update({key: sum(record[key] for record in found) for key in found[0]})
     if not (view.rf or view.memory):
         return extras
     from ..analysis import graph_of
@@ -134,6 +143,11 @@ def to_json(profile: Profile, path=None, view: View = View()) -> str:
         from ..analysis.receptive import NOTES
 
         data["receptive_field_notes"] = NOTES
+    if view.training:
+        from ..analysis.training import training_step
+        from .analysis import training_dict
+
+        data["training"] = training_dict(training_step(profile, view.optimizer, view.freeze))
     return _deliver(json.dumps(data, indent=2) + "\n", path)
 
 

@@ -20,7 +20,8 @@ SCREEN_MARGIN = 8  # lines of a screenful that are not table rows: title, box ru
 @dataclass(frozen=True)
 class View:
     """What the table shows: fold in-place layers into their row, fold blocks at depth, raw integers (exact), and
-    the analyses: receptive fields (rf), live and kept memory (memory), share bars (bars), an HTML chart (chart)."""
+    the analyses: receptive fields (rf), live and kept memory (memory), share bars (bars), an HTML chart (chart), the
+    cost of a training step with an optimizer and frozen layers (training)."""
 
     fold: bool = True
     depth: int | None = None
@@ -29,6 +30,9 @@ class View:
     memory: bool = False
     bars: bool = False
     chart: bool = False
+    training: bool = False
+    optimizer: str = "adam"
+    freeze: str | None = None
 
 
 def title(profile: Profile) -> str:
@@ -97,6 +101,13 @@ def profile_document(profile: Profile, view: View = View(), hint: str = "") -> D
 
         inference, training = inference_memory(graph, profile), training_memory(graph, profile)
         extra += memory_columns(profile, inference, training, view.exact)
+    step = None
+    if view.training:
+        from ..analysis.training import training_step
+        from .analysis import training_columns
+
+        step = training_step(profile, view.optimizer, view.freeze)
+        extra += training_columns(step, view.exact)
     if view.bars:
         from .analysis import BAR_NOTE, bar_columns
 
@@ -106,6 +117,11 @@ def profile_document(profile: Profile, view: View = View(), hint: str = "") -> D
     if hint:
         blocks.append(Text(hint))
     blocks += [Facts(tuple(summary_lines(profile))), Text(" ".join([CONVENTIONS, *notes]))]
+    if step is not None:
+        from .analysis import TRAINING_NOTE, training_facts
+
+        blocks += [Heading(f"One training step ({step.optimizer.label})"), Facts(tuple(training_facts(step, profile))),
+                   Text(TRAINING_NOTE)]
     if view.chart:
         blocks.append(share_chart(profile, view))
     if view.memory:

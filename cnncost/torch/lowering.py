@@ -96,8 +96,10 @@ class Builder:
         else:
             attrs = (("shape", weight.shape),) + ((("buffer", True),) if weight.kind == "buffer" else ())
             counts = None if key not in self.counted else (0, 0)
+            frozen = prod(weight.shape) if counts is None and weight.kind == "parameter" and \
+                not weight.tensor.requires_grad else 0
             self.counted.setdefault(key, name)
-            self.add(Node(name, "parameter", (), attrs, counts=counts), Shape(weight.shape))
+            self.add(Node(name, "parameter", (), attrs, counts=counts, frozen=frozen), Shape(weight.shape))
         self.sources[key] = name
         return name
 
@@ -172,6 +174,7 @@ def _add_node(build: Builder, index: int, call: Call, piece: Lowered, base: str)
     unique = list({id(w.tensor): w for w in weights}.values())  # a tensor passed twice is one tensor
     fresh = [w for w in unique if id(w.tensor) not in build.counted]
     params = sum(prod(w.shape) for w in fresh if w.kind == "parameter")
+    frozen = sum(prod(w.shape) for w in fresh if w.kind == "parameter" and not w.tensor.requires_grad)
     buffers = sum(prod(w.shape) for w in fresh if w.kind == "buffer")
     op = piece.op
     shape, problem = _check(build, op, attrs, inputs, outputs, weights, derived)
@@ -188,7 +191,7 @@ def _add_node(build: Builder, index: int, call: Call, piece: Lowered, base: str)
         op, attrs = "constant", {"shape": tuple(outputs[0])}
     if op == "uncounted":
         attrs["params"], attrs["buffers"], counts = params, buffers, None
-    node = Node(name, op, inputs, tuple(attrs.items()), shares, counts)
+    node = Node(name, op, inputs, tuple(attrs.items()), shares, counts, frozen)
     build.add(node, shape)
     build.made.setdefault(index, []).append(name)
     build.expected[name] = outputs
@@ -242,10 +245,11 @@ def _leftover_tensors(build: Builder, module: nn.Module, recording: Recording) -
         sub = paths[path]
         is_parameter = {id(p) for p in sub.parameters(recurse=False)}
         params = sum(t.numel() for _, t in items if id(t) in is_parameter)
+        frozen = sum(t.numel() for _, t in items if id(t) in is_parameter and not t.requires_grad)
         buffers = sum(t.numel() for _, t in items if id(t) not in is_parameter)
         made = build.made.get(single.get(id(sub), -1), [])
         if len(made) == 1:
-            _add_counts(build, made[0], params, buffers)
+            _add_counts(build, made[0], params, buffers, frozen)
             continue
         if id(sub) not in recording.called:
             uncalled_roots.setdefault(_uncalled_root(path, paths, recording.called), []).append((params, buffers))
@@ -270,19 +274,20 @@ def _uncalled_root(path: str, paths: dict, called: set[int]) -> str:
     return path
 
 
-def _add_counts(build: Builder, name: str, params: int, buffers: int) -> None:
-    """Add leftover parameters and buffers to a node's counts."""
+def _add_counts(build: Builder, name: str, params: int, buffers: int, frozen: int = 0) -> None:
+    """Add leftover parameters (frozen of them not trained) and buffers to a node's counts."""
     i = build.position[name]
     node = build.nodes[i]
     if node.op == "uncounted":
         attrs = dict(node.attrs)
         attrs["params"] += params
         attrs["buffers"] += buffers
-        build.nodes[i] = Node(node.name, node.op, node.inputs, tuple(attrs.items()), node.shares, node.counts)
+        build.nodes[i] = Node(node.name, node.op, node.inputs, tuple(attrs.items()), node.shares, node.counts,
+                              node.frozen + frozen)
         return
     before = node.counts if node.counts is not None else _formula_counts(build, node)
     build.nodes[i] = Node(node.name, node.op, node.inputs, node.attrs, node.shares,
-                          (before[0] + params, before[1] + buffers))
+                          (before[0] + params, before[1] + buffers), node.frozen + frozen)
 
 
 def _formula_counts(build: Builder, node: Node) -> tuple[int, int]:

@@ -1,0 +1,159 @@
+"""What one training step costs, layer by layer: the forward pass, the backward pass and the optimizer's update.
+
+The backward pass of a layer that multiplies (a convolution, a linear layer, a matrix product) is made of the same
+products as its forward, once for each gradient it must give:
+- the input gradient (a transposed convolution, grad_out @ W), as many MACs as the forward, when an input of the
+  layer needs a gradient; a product of two activations gives one per input that needs one;
+- the weight gradient (a convolution of the input with grad_out, x^T @ grad_out), as many MACs as the forward, when
+  the layer has parameters that are trained.
+A tensor needs a gradient when a trained parameter lies before it: the network's input does not, so the first
+layers before any trained parameter compute no input gradient (torch's autograd skips them too), and frozen layers
+(a module's parameters with requires_grad False, or the layers named by --freeze) compute no weight gradient.
+Scaled dot-product attention's backward is 2 x its forward MACs (four batched products against two), as
+FlopCounterMode counts it. Backward FLOPs are 2 per backward MAC, plus, for a layer that passes a gradient on, its
+forward FLOPs that are not multiply-adds (an activation's, a norm's) once more. Bias gradients are sums and, as in
+the forward, not counted. The optimizer's update costs step_flops per trained parameter (memory.OPTIMIZERS).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+from ..errors import CnnCostError, close_matches
+from ..results import LayerCost, Profile
+from .memory import OPTIMIZERS, Optimizer
+
+ATTENTION = frozenset({"scaled_dot_product_attention"})  # backward: 2 x forward, whatever needs a gradient
+
+
+@dataclass(frozen=True)
+class LayerTraining:
+    """One layer's share of a training step."""
+
+    name: str
+    input_grad_macs: int
+    weight_grad_macs: int
+    backward_flops: int
+    trained_params: int
+    optimizer_flops: int
+
+    @property
+    def backward_macs(self) -> int:
+        return self.input_grad_macs + self.weight_grad_macs
+
+
+@dataclass(frozen=True)
+class TrainingStep:
+    """Forward, backward and optimizer costs of one training step, per layer and in total."""
+
+    optimizer: Optimizer
+    frozen: tuple[str, ...]  # the layers frozen by name (a module's own frozen parameters are in its profile)
+    layers: tuple[LayerTraining, ...]
+    forward_macs: int
+    forward_flops: int
+
+    def _sum(self, field: str) -> int:
+        return sum(getattr(layer, field) for layer in self.layers)
+
+    @property
+    def input_grad_macs(self) -> int:
+        return self._sum("input_grad_macs")
+
+    @property
+    def weight_grad_macs(self) -> int:
+        return self._sum("weight_grad_macs")
+
+    @property
+    def backward_macs(self) -> int:
+        return self.input_grad_macs + self.weight_grad_macs
+
+    @property
+    def backward_flops(self) -> int:
+        return self._sum("backward_flops")
+
+    @property
+    def trained_params(self) -> int:
+        return self._sum("trained_params")
+
+    @property
+    def optimizer_flops(self) -> int:
+        return self._sum("optimizer_flops")
+
+    @property
+    def total_flops(self) -> int:
+        """forward + backward + optimizer FLOPs."""
+        return self.forward_flops + self.backward_flops + self.optimizer_flops
+
+    def layer(self, name: str) -> LayerTraining:
+        return next(layer for layer in self.layers if layer.name == name)
+
+
+def optimizer(name: str) -> Optimizer:
+    """The optimizer of that name: sgd, momentum, adam or adamw."""
+    for found in OPTIMIZERS:
+        if found.name == name:
+            return found
+    raise CnnCostError(f"unknown optimizer {name!r}{close_matches(name, [o.name for o in OPTIMIZERS])}; known: "
+                       f"{', '.join(o.name for o in OPTIMIZERS)}")
+
+
+def frozen_layers(profile: Profile, spec: str | Iterable[str] | None) -> tuple[str, ...]:
+    """The layers a freeze spec names, in execution order: comma-separated items, each a layer name or a block's
+    prefix (layer1 is every layer1.*), or FIRST..LAST, the layers from the first of FIRST to the last of LAST."""
+    if not spec:
+        return ()
+    items = [item.strip() for item in (spec.split(",") if isinstance(spec, str) else spec) if item.strip()]
+    names = [cost.name for cost in profile.layers]
+    chosen: set[int] = set()
+    for item in items:
+        if ".." in item:
+            first, last = (part.strip() for part in item.split("..", 1))
+            start = _matches(profile, first)[0] if first else 0
+            stop = _matches(profile, last)[-1] if last else len(names) - 1
+            if stop < start:
+                raise CnnCostError(f"--freeze {item}: {names[stop]} comes before {names[start]} (a range is "
+                                   "FIRST..LAST in execution order)")
+            chosen.update(range(start, stop + 1))
+        else:
+            chosen.update(_matches(profile, item))
+    return tuple(names[i] for i in sorted(chosen))
+
+
+def _matches(profile: Profile, name: str) -> list[int]:
+    """Indices of the layer of that name and of the layers inside the block of that name."""
+    found = [i for i, cost in enumerate(profile.layers) if cost.name == name or cost.name.startswith(name + ".")]
+    if not found:
+        blocks = {".".join(parts[:i]) for parts in (cost.name.split(".") for cost in profile.layers)
+                  for i in range(1, len(parts) + 1)}
+        raise CnnCostError(f"--freeze: {profile.name} has no layer or block {name!r}{close_matches(name, sorted(blocks))}")
+    return found
+
+
+def _input_grad_macs(cost: LayerCost, needs: list[bool]) -> int:
+    if not any(needs):
+        return 0
+    if cost.op in ATTENTION:
+        return 2 * cost.macs
+    return cost.macs if cost.params else cost.macs * sum(needs)
+
+
+def training_step(profile: Profile, optimizer_name: str = "adam", freeze=None) -> TrainingStep:
+    """The cost of one training step of the profiled network with the named optimizer, freeze naming layers whose
+    parameters are not trained (see frozen_layers)."""
+    chosen = optimizer(optimizer_name)
+    frozen = frozen_layers(profile, freeze)
+    frozen_set = set(frozen)
+    needs_grad: dict[str, bool] = {}
+    layers = []
+    for cost in profile.layers:
+        trained = 0 if cost.name in frozen_set else cost.params - cost.frozen_params
+        needs = [needs_grad.get(name, False) for name in cost.inputs]
+        needs_grad[cost.name] = trained > 0 or any(needs)
+        input_macs = _input_grad_macs(cost, needs)
+        weight_macs = cost.macs if trained else 0
+        passes_on = any(needs) or trained > 0
+        elementwise = cost.flops - 2 * cost.macs if passes_on and cost.counted else 0
+        layers.append(LayerTraining(cost.name, input_macs, weight_macs, 2 * (input_macs + weight_macs)
+                                    + max(elementwise, 0), trained, trained * chosen.step_flops))
+    return TrainingStep(chosen, frozen, tuple(layers), profile.total.macs, profile.total.flops)
