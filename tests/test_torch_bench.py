@@ -7,6 +7,7 @@ import pytest
 
 torch = pytest.importorskip("torch", reason="bench needs torch (pip install -e '.[test]')")
 
+import cnncost  # noqa: E402
 from cnncost import Graph, layer  # noqa: E402
 from cnncost.cli import main  # noqa: E402
 from cnncost.errors import CnnCostError  # noqa: E402
@@ -40,7 +41,13 @@ def test_every_layer_is_timed_with_finite_positive_figures(result):
     for t in result.layers:
         assert t.error is None
         assert math.isfinite(t.median) and t.median > 0 and t.iqr >= 0
-    assert result.forward_median > 0 and result.layer_sum > 0
+        assert math.isfinite(t.in_context) and t.in_context > 0 and t.in_context_iqr >= 0
+        assert t.alone_over_context == pytest.approx(t.median / t.in_context)
+    assert result.forward_median > 0 and result.layer_sum > 0 and result.forward_after > 0
+    assert result.repeats >= 5 and result.empty_call > 0
+    # the passes whose layers were timed: their layers and what lies between them make up the whole
+    assert result.context_sum + result.between_layers == pytest.approx(result.context_forward)
+    assert result.context_sum <= result.context_forward
     assert result.roof.peak_flops > 0 and result.roof.bandwidth > 0
 
 
@@ -54,21 +61,54 @@ def test_units_are_consistent(result):
                                                conv.bytes_moved / result.roof.bandwidth))
     assert conv.ratio == pytest.approx(conv.median / conv.predicted)
     assert sum(result.share(t) for t in result.layers) == pytest.approx(1)
+    assert result.rank_correlations(in_context=True)[0] is not None
     assert result.layers[3].bytes_moved == 0 and result.layers[3].predicted is None  # flatten is a view
 
 
-def test_roof_is_cached(result, cache_dir):
+def test_roof_is_cached_and_says_where_it_came_from(result, cache_dir):
     cached = json.loads((cache_dir / "cnncost" / "roofline.json").read_text())
-    assert result.roof.key in cached
+    assert result.roof.key in cached and cached[result.roof.key]["measured_at"]
+    assert result.roof.origin == "measured now"
+    again = bench(TINY, min_run_time=0.01, forward_min_time=0.01)
+    assert again.roof.origin.startswith("cached, measured " + cached[result.roof.key]["measured_at"])
+
+
+def test_a_stale_roof_is_measured_again(cache_dir):
+    from cnncost.torch.roofline import cache_path, device_roof
+
+    path = cache_path()
+    cached = json.loads(path.read_text())
+    for entry in cached.values():
+        entry["measured_at"] = "2020-01-01T00:00:00+00:00"
+    path.write_text(json.dumps(cached))
+    key = next(iter(cached))
+    name, dtype, threads = key.split(" | ")[:3]
+    roof = device_roof("cpu", name, getattr(torch, dtype), int(threads.split()[0]), min_run_time=0.01)
+    assert roof.origin.startswith("measured now: the cached roof was") and "days old" in roof.origin
+
+
+def test_a_disturbed_run_says_so_with_its_figures(result):
+    from dataclasses import replace
+
+    from cnncost.torch.timing import run_checks
+
+    slowed = replace(result, forward_after=result.forward_median * 1.5)
+    reasons = run_checks(slowed, load=5.0, cores=2)
+    assert any("before the layers" in r and "+50%" in r for r in reasons)
+    assert any("load was 5.0 on 2 cores" in r for r in reasons)
+    text = render(bench_document(replace(result, disturbed=reasons), cache=None), "table")
+    assert "DISTURBED, treat the ratios with care" in text
 
 
 def test_reports_have_every_layer_and_the_summary(result):
     text = render(bench_document(result, cache=None), "table")
-    for name in ("conv", "relu", "pool", "flat", "fc", "Rank correlation, roof prediction vs time", "Whole forward"):
+    for name in ("conv", "relu", "pool", "flat", "fc", "Rank correlation in context", "Whole forward",
+                 "in context ms", "alone ms", "Between the layers", "Threads"):
         assert name in text
     assert "| conv " in render(bench_document(result, cache=None), "md")
     records = bench_records(result)
-    assert records[0]["flops"] == 2 * 2 * 8 * 16 * 16 * 27 and records[0]["median_s"] > 0
+    assert records[0]["flops"] == 2 * 2 * 8 * 16 * 16 * 27 and records[0]["alone_s"] > 0
+    assert records[0]["in_context_s"] > 0 and records[0]["threads"] == result.device.threads
 
 
 def test_a_failing_layer_is_reported_and_the_rest_still_run(cache_dir, monkeypatch):
@@ -123,4 +163,29 @@ def test_bench_cli(cache_dir, capsys, tmp_path):
 def test_bench_on_cuda(cache_dir):
     result = bench(TINY, device="cuda", min_run_time=0.01, forward_min_time=0.01)
     assert all(t.median > 0 for t in result.layers)
-    assert dict(result.device.settings).keys() == {"TF32 matmul", "TF32 cuDNN", "cuDNN benchmark"}
+    assert dict(result.device.settings).keys() == {"TF32 matmul", "TF32 cuDNN", "cuDNN benchmark", "matmul precision"}
+    assert all(t.in_context > 0 and t.kernel is not None for t in result.layers if t.cost.op != "flatten")
+    assert "TF32 matmul" in result.roof.key  # the roof is measured under the layers' settings
+
+
+def test_bench_check_passes_on_the_cpu(cache_dir, capsys):
+    assert main(["bench", "resnet18", "--input", "3x64x64", "--device", "cpu", "--check", "--min-time", "0.01"]) == 0
+    lines = [line for line in capsys.readouterr().out.split("\n") if line.startswith(("PASS", "FAIL"))]
+    assert lines and all(line.startswith("PASS") for line in lines)
+    assert any("in-context layers sum to the whole forward within 10%" in line for line in lines)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA: the check runs instead of skipping")
+def test_the_cuda_check_skips_with_its_reason_without_a_gpu(capsys):
+    assert main(["bench", "resnet50", "--device", "cuda", "--check"]) == 0
+    assert capsys.readouterr().out.startswith("SKIP  bench --check on cuda: no CUDA device here")
+
+
+def test_the_callers_module_is_left_as_it_was(cache_dir):
+    from cnncost.torch.timing import time_forward
+
+    module = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.BatchNorm2d(4)).train()
+    before = {k: v.clone() for k, v in module.state_dict().items()}
+    time_forward(cnncost.profile(module, input=(3, 8, 8), dtype="fp16"), module, min_run_time=0.01)
+    assert module.training and next(module.parameters()).dtype == torch.float32  # not cast to fp16, not in eval
+    assert all(torch.equal(before[k], v) for k, v in module.state_dict().items())

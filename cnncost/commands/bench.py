@@ -12,10 +12,15 @@ def register(commands) -> None:
     parser = commands.add_parser("bench", help="time every layer on cpu or cuda against the roofline")
     parser.add_argument("name", help=MODEL_HELP)
     add_profile_options(parser)  # bench times fp32, fp16 and bf16
-    parser.add_argument("--device", default="cpu", help="cpu (default) or cuda")
-    parser.add_argument("--threads", help="CPU threads (default: torch's)")
+    parser.add_argument("--device", default="cpu", help="cpu (default), cuda or cuda:N")
+    parser.add_argument("--threads", help="CPU threads (default: torch's, one per core)")
     parser.add_argument("--min-time", default="0.2", help="seconds of repeats per layer (default 0.2)")
     parser.add_argument("--remeasure-roof", action="store_true", help="measure the roof again, ignoring the cache")
+    parser.add_argument("--check", action="store_true",
+                        help="check the run itself: every time finite and positive, the in-context layers summing to "
+                        "the whole forward within 10%%, settings recorded; on CUDA also the events synchronised and "
+                        "the peak memory against cnncost's; prints PASS or FAIL for each, exit 1 on a FAIL (on a "
+                        "machine without CUDA, --device cuda --check says SKIP)")
     add_output_options(parser)
     parser.set_defaults(run=run)
 
@@ -24,8 +29,12 @@ def run(args) -> int:
     from ..torch import require_torch
 
     require_torch()
-    from ..torch.timing import bench, cache_bytes, check_device
+    from ..torch.timing import bench, check_device, device_cache, is_cuda, self_check
     from ..sources import load_source
+
+    if args.check and is_cuda(args.device) and not require_torch().cuda.is_available():
+        print(f"SKIP  bench --check on {args.device}: no CUDA device here (torch.cuda.is_available() is False)")
+        return 0
 
     graph = load_source(args.name, args.input).graph
     batch = parse_batch(args.batch)
@@ -37,13 +46,23 @@ def run(args) -> int:
                        min_run_time=min_time, remeasure_roof=args.remeasure_roof, progress=advance)
     from ..report import timings as report
 
-    cache = cache_bytes() if args.device == "cpu" else None
+    cache, cache_name = device_cache(args.device)
     fmt = output_format(args)
     if fmt in ("csv", "json"):
         emit_records(report.bench_records(result), fmt, args.output)
     else:
-        emit_document(report.bench_document(result, cache), fmt, args)
-    return 0
+        emit_document(report.bench_document(result, cache, cache_name), fmt, args)
+    if not args.check:
+        return 0
+    checks = self_check(result)
+    if is_cuda(args.device):
+        from ..torch.timing import cuda_memory_check
+
+        checks.append(cuda_memory_check(graph, result.profile, args.device, args.dtype))
+    stream = sys.stderr if args.output is None and fmt in ("csv", "json") else sys.stdout  # never inside the data
+    for status, what, figures in checks:
+        print(f"{status:<5} {what}: {figures}", file=stream)
+    return 1 if any(status == "FAIL" for status, _, _ in checks) else 0
 
 
 class _progress:

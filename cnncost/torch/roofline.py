@@ -1,14 +1,16 @@
 """The device's roof: attainable compute (a large matrix multiply) and memory bandwidth (a large copy).
 
-Measured once per device, dtype, thread count and torch version, and cached in the user's cache folder
-($XDG_CACHE_HOME/cnncost/roofline.json, by default ~/.cache/cnncost/roofline.json).
+Measured once per device, dtype, thread count, torch version and (CUDA) the TF32 and cuDNN settings, and cached in
+the user's cache folder ($XDG_CACHE_HOME/cnncost/roofline.json, by default ~/.cache/cnncost/roofline.json); a cached
+roof older than MAX_AGE_DAYS is measured again. Every roof says where it came from (Roof.origin).
 """
 
 from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
+from datetime import datetime, timezone
 from pathlib import Path
 
 import torch
@@ -16,6 +18,7 @@ from torch.utils import benchmark
 
 MATMUL_SIZES = (1024, 2048, 3072)  # the fastest of these is the roof: libraries tune for some sizes more than others
 COPY_BYTES = 256 * 1024 * 1024  # far beyond any cache
+MAX_AGE_DAYS = 30  # a machine's software changes: an older cached roof is measured again
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,8 @@ class Roof:
     key: str
     method: str = (f"fastest square matmul of sizes {', '.join(map(str, MATMUL_SIZES))}; "
                    f"copy of {COPY_BYTES // 2**20} MiB (read + write)")
+    measured_at: str = ""  # UTC, ISO 8601
+    origin: str = ""  # 'measured now', or 'cached, measured <when>'
 
     @property
     def ridge(self) -> float:
@@ -44,10 +49,11 @@ def cache_path() -> Path:
     return Path(base) / "cnncost" / "roofline.json"
 
 
-def roof_key(device_name: str, dtype: torch.dtype, threads: int) -> str:
-    """What a measurement depends on, the method included."""
+def roof_key(device_name: str, dtype: torch.dtype, threads: int, settings=()) -> str:
+    """What a measurement depends on, the method and the CUDA settings included."""
+    flags = "".join(f" | {name} {value}" for name, value in settings)
     return (f"{device_name} | {str(dtype).removeprefix('torch.')} | {threads} threads | torch {torch.__version__} | "
-            f"{Roof.method}")
+            f"{Roof.method}{flags}")
 
 
 def _median_seconds(stmt: str, env: dict, threads: int, min_run_time: float) -> float:
@@ -67,22 +73,40 @@ def measure_roof(device: str, dtype: torch.dtype, threads: int, key: str, min_ru
     src = torch.randn(elements, device=device).to(dtype)
     dst = torch.empty_like(src)
     copy_s = _median_seconds("dst.copy_(src)", {"dst": dst, "src": src}, threads, min_run_time)
-    return Roof(peak_flops=peak, bandwidth=2 * src.numel() * src.element_size() / copy_s, key=key)
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return Roof(peak_flops=peak, bandwidth=2 * src.numel() * src.element_size() / copy_s, key=key, measured_at=now,
+                origin="measured now")
+
+
+def _age_days(measured_at: str) -> float | None:
+    try:
+        return (datetime.now(timezone.utc) - datetime.fromisoformat(measured_at)).total_seconds() / 86400
+    except (TypeError, ValueError):
+        return None
 
 
 def device_roof(device: str, device_name: str, dtype: torch.dtype, threads: int, remeasure: bool = False,
-                min_run_time: float = 0.5) -> Roof:
-    """The cached roof for this device, dtype and thread count; measured and cached when missing."""
-    key = roof_key(device_name, dtype, threads)
+                min_run_time: float = 0.5, settings=()) -> Roof:
+    """The cached roof for this device, dtype, thread count and settings; measured (and cached) when missing, when
+    older than MAX_AGE_DAYS, when its date is unknown, or when asked."""
+    key = roof_key(device_name, dtype, threads, settings)
     path = cache_path()
     try:
         cached = json.loads(path.read_text())
     except (OSError, ValueError):
         cached = {}
-    if key in cached and not remeasure:
-        return Roof(**cached[key])
+    found = cached.get(key) if isinstance(cached, dict) else None
+    age = _age_days(found.get("measured_at", "")) if isinstance(found, dict) else None
+    if found and not remeasure and age is not None and age <= MAX_AGE_DAYS:
+        fields = {k: v for k, v in found.items() if k in Roof.__dataclass_fields__ and k != "origin"}
+        return replace(Roof(**fields), origin=f"cached, measured {found['measured_at']} ({age:.0f} days ago) "
+                                              f"in {path}")
     roof = measure_roof(device, dtype, threads, key, min_run_time)
-    cached[key] = asdict(roof)
+    if found and not remeasure:
+        roof = replace(roof, origin="measured now: the cached roof was " + (
+            f"{age:.0f} days old" if age is not None else "of unknown date"))
+    cached = cached if isinstance(cached, dict) else {}
+    cached[key] = {k: v for k, v in asdict(roof).items() if k != "origin"}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         from ..files import write_atomic

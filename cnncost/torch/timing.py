@@ -1,8 +1,16 @@
-"""Time every layer alone, and the whole forward pass, with torch.utils.benchmark; set them against the roofline.
+"""Time every layer in context (inside whole forward passes) and alone, and the whole forward pass; set them against
+the roofline, and say when the machine disturbed the run.
 
-Each layer runs on random tensors (never zeros, which some kernels skip through faster) of the input shape
-the engine computed for it. torch.utils.benchmark warms up, repeats until min_run_time has passed, and
-synchronises CUDA before reading the clock.
+Alone: each layer on random tensors (never zeros, which some kernels skip through faster) of the input shape the
+engine computed for it, with torch.utils.benchmark (warm-up, repeats until min_run_time has passed, CUDA
+synchronised before the clock is read).
+
+In context: the network built from its graph runs whole, repeatedly, and each layer's call is timed where it runs,
+after its neighbours: on the CPU with time.perf_counter_ns around the call, on CUDA with a pair of CUDA events around
+it (the time on the GPU's stream, read after one synchronisation per pass), and one pass under torch.profiler gives
+each layer's kernel time. NB: on the CPU, torch.profiler's record_function ranges were not used for the times: its
+recording of every op added 1% (AlexNet) to 29% (MobileNet-v2) to the forward pass in one interleaved run
+(benchmarks/README.md), so the small layers it would charge most.
 """
 
 from __future__ import annotations
@@ -10,8 +18,10 @@ from __future__ import annotations
 import copy
 import os
 import platform
+import statistics
+import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 import torch
@@ -39,6 +49,9 @@ class DeviceInfo:
     torch_version: str
     dtype: str
     settings: tuple[tuple[str, str], ...] = ()  # CUDA: TF32 and cuDNN benchmark flags
+    threads_chosen: str = "torch's default, one per core"  # why this many threads
+    load: float | None = None  # the machine's 1-minute load average when the run began (Linux)
+    cores: int | None = None
 
 
 @dataclass(frozen=True)
@@ -51,6 +64,14 @@ class LayerTiming:
     bytes_moved: int
     predicted: float | None
     error: str | None = None
+    in_context: float | None = None  # median seconds of the layer's call inside whole forward passes
+    in_context_iqr: float | None = None
+    kernel: float | None = None  # CUDA: seconds of the layer's kernels in one profiled pass
+
+    @property
+    def alone_over_context(self) -> float | None:
+        """Alone / in context: below 1, the layer runs faster alone (warm caches, no neighbours)."""
+        return self.median / self.in_context if self.median and self.in_context else None
 
     @property
     def intensity(self) -> float | None:
@@ -82,22 +103,42 @@ class BenchResult:
     forward_median: float | None
     forward_iqr: float | None
     forward_error: str | None = None
+    context_forward: float | None = None  # median of the forward passes whose layers were timed in context
+    forward_after: float | None = None  # the whole forward timed again after the layers: drift shows a busy machine
+    empty_call: float | None = None  # in context, the time of a call that does nothing: the floor of a layer's time
+    repeats: int = 0  # forward passes timed in context
+    roof_origin: str = ""  # measured now, or read from the cache (when, and under which key)
+    disturbed: tuple[str, ...] = ()  # why the figures may not be trusted, with the figures; empty when steady
 
     @property
     def layer_sum(self) -> float:
-        """The sum of the per-layer medians."""
+        """The sum of the per-layer medians, each layer alone."""
         return sum(t.median for t in self.layers if t.median)
+
+    @property
+    def context_sum(self) -> float:
+        """The sum of the per-layer medians in context."""
+        return sum(t.in_context for t in self.layers if t.in_context)
+
+    @property
+    def between_layers(self) -> float | None:
+        """The in-context forward less its layers: Python's loop over the graph, launches, freeing tensors."""
+        return self.context_forward - self.context_sum if self.context_forward else None
 
     def share(self, timing: LayerTiming) -> float:
         """The layer's fraction of the sum of per-layer medians."""
         return timing.median / self.layer_sum if timing.median and self.layer_sum else 0.0
 
-    def rank_correlations(self) -> tuple[float | None, float | None]:
-        """Spearman's rank correlation of measured time with MACs, and with the roofline's prediction."""
-        timed = [t for t in self.layers if t.median is not None]
-        with_macs = spearman([t.cost.macs for t in timed], [t.median for t in timed])
+    def rank_correlations(self, in_context: bool = False) -> tuple[float | None, float | None]:
+        """Spearman's rank correlation of measured time (alone, or in context) with MACs, and with the roofline's
+        prediction."""
+        def measured(t: LayerTiming) -> float | None:
+            return t.in_context if in_context else t.median
+
+        timed = [t for t in self.layers if measured(t) is not None]
+        with_macs = spearman([t.cost.macs for t in timed], [measured(t) for t in timed])
         predicted = [t for t in timed if t.predicted]
-        return with_macs, spearman([t.predicted for t in predicted], [t.median for t in predicted])
+        return with_macs, spearman([t.predicted for t in predicted], [measured(t) for t in predicted])
 
 
 def ranks(values: list[float]) -> list[float]:
@@ -139,14 +180,27 @@ def bytes_moved(cost: LayerCost, batch: int, width: int) -> int:
     return (inputs + cost.params + cost.buffers + cost.output_shape.total_numel * cost.scale) * width
 
 
-def device_info(device: str, dtype: str, threads: int) -> DeviceInfo:
-    """The device's name and the settings that change its speed."""
-    if device == "cuda":
-        settings = (("TF32 matmul", str(torch.backends.cuda.matmul.allow_tf32)),
-                    ("TF32 cuDNN", str(torch.backends.cudnn.allow_tf32)),
-                    ("cuDNN benchmark", str(torch.backends.cudnn.benchmark)))
-        return DeviceInfo(device, torch.cuda.get_device_name(), threads, torch.__version__, dtype, settings)
-    return DeviceInfo(device, cpu_name(), threads, torch.__version__, dtype)
+def is_cuda(device: str) -> bool:
+    """cuda, or cuda:N."""
+    return device == "cuda" or device.startswith("cuda:")
+
+
+def cuda_settings() -> tuple[tuple[str, str], ...]:
+    """The flags that change what a CUDA kernel computes and how fast: the roof is measured under the same ones."""
+    return (("TF32 matmul", str(torch.backends.cuda.matmul.allow_tf32)),
+            ("TF32 cuDNN", str(torch.backends.cudnn.allow_tf32)),
+            ("cuDNN benchmark", str(torch.backends.cudnn.benchmark)),
+            ("matmul precision", torch.get_float32_matmul_precision()))
+
+
+def device_info(device: str, dtype: str, threads: int, threads_chosen: str = "") -> DeviceInfo:
+    """The device's name, the settings that change its speed, and the machine's load as the run begins."""
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    chosen = threads_chosen or "torch's default, one per core"
+    if is_cuda(device):
+        return DeviceInfo(device, torch.cuda.get_device_name(torch.device(device)), threads, torch.__version__, dtype,
+                          cuda_settings(), chosen, load, os.cpu_count())
+    return DeviceInfo(device, cpu_name(), threads, torch.__version__, dtype, (), chosen, load, os.cpu_count())
 
 
 def cpu_name() -> str:
@@ -163,11 +217,14 @@ def cpu_name() -> str:
 
 def check_device(device: str, dtype: str) -> torch.dtype:
     """The torch dtype to time in; a clear error for a missing CUDA or a dtype bench cannot time."""
-    if device not in ("cpu", "cuda"):
-        raise CnnCostError(f"bench runs on cpu or cuda, not {device!r}")
-    if device == "cuda" and not torch.cuda.is_available():
+    if device not in ("cpu", "cuda") and not (device.startswith("cuda:") and device[5:].isdigit()):
+        raise CnnCostError(f"bench runs on cpu, cuda or cuda:N, not {device!r}")
+    if is_cuda(device) and not torch.cuda.is_available():
         raise worded(CnnCostError, "{}: no CUDA device is available here (torch.cuda.is_available() is False)",
-                     Fix("device='cuda'", "--device cuda"))
+                     Fix(f"device={device!r}", f"--device {device}"))
+    if device.startswith("cuda:") and int(device[5:]) >= torch.cuda.device_count():
+        raise CnnCostError(f"--device {device}: this machine has {torch.cuda.device_count()} CUDA device(s), "
+                           f"numbered from 0")
     if dtype not in BENCH_DTYPES:
         raise CnnCostError(f"bench times {', '.join(BENCH_DTYPES)}, not {dtype!r}")
     return BENCH_DTYPES[dtype]
@@ -204,46 +261,226 @@ def time_layer(cost: LayerCost, attributes: dict, batch: int | None, device: str
         return _time("module(*inputs)", {"module": module, "inputs": inputs}, threads, min_run_time)
 
 
+@dataclass(frozen=True)
+class InContext:
+    """Per layer, the median and IQR of its call inside whole forward passes (seconds); the passes' median; the
+    time of an empty call in the same loop; CUDA: each layer's kernel time from one profiled pass."""
+
+    medians: dict[str, float]
+    iqrs: dict[str, float]
+    forward: float
+    empty_call: float
+    repeats: int
+    kernels: dict[str, float] | None = None
+
+
+def _quartiles(values: list[float]) -> tuple[float, float]:
+    """(median, interquartile range)."""
+    if len(values) < 4:
+        return statistics.median(values), 0.0
+    q1, q2, q3 = statistics.quantiles(values, n=4)
+    return q2, q3 - q1
+
+
+class _Clock:
+    """Times each call of the built network's layers where it runs: perf_counter_ns on the CPU, a pair of CUDA events
+    on the GPU's stream."""
+
+    def __init__(self, module, cuda: bool) -> None:
+        self.module, self.cuda, self.run = module, cuda, module._run
+        self.pending: list[tuple[str, object, object]] = []
+        self.times: dict[str, list[float]] = {}
+
+    def __call__(self, node, env, extra):
+        if self.cuda:
+            start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+            start.record()
+            out = self.run(node, env, extra)
+            end.record()
+            self.pending.append((node.name, start, end))
+            return out
+        begin = time.perf_counter_ns()
+        out = self.run(node, env, extra)
+        self.times.setdefault(node.name, []).append((time.perf_counter_ns() - begin) / 1e9)
+        return out
+
+    def settle(self) -> None:
+        """CUDA: wait for the pass, then read its events (milliseconds) as seconds."""
+        if self.cuda:
+            torch.cuda.synchronize()
+            for name, start, end in self.pending:
+                self.times.setdefault(name, []).append(start.elapsed_time(end) / 1e3)
+            self.pending.clear()
+
+
+def time_in_context(module, inputs: list, device: str, threads: int, repeats: int) -> InContext:
+    """Run the built network whole `repeats` times (after 3 warm-up passes), timing each layer's call in place, an
+    empty call in the same loop, and (CUDA) one pass under torch.profiler for the kernel time per layer."""
+    cuda = is_cuda(device)
+    clock = _Clock(module, cuda)
+    empty = torch.nn.Identity()
+    forwards: list[float] = []
+    empties: list[float] = []
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        with torch.no_grad():
+            for _ in range(3):
+                module(*inputs)
+            module._run = clock
+            for _ in range(repeats):
+                if cuda:
+                    torch.cuda.synchronize()
+                begin = time.perf_counter_ns()
+                module(*inputs)
+                if cuda:
+                    torch.cuda.synchronize()
+                forwards.append((time.perf_counter_ns() - begin) / 1e9)
+                clock.settle()
+                begin = time.perf_counter_ns()
+                empty(inputs[0])
+                empties.append((time.perf_counter_ns() - begin) / 1e9)
+            module._run = clock.run
+            kernels = _kernel_times(module, inputs) if cuda else None
+    finally:
+        module.__dict__.pop("_run", None)
+        torch.set_num_threads(before)
+    stats = {name: _quartiles(values) for name, values in clock.times.items()}
+    return InContext({name: m for name, (m, _) in stats.items()}, {name: q for name, (_, q) in stats.items()},
+                     statistics.median(forwards), statistics.median(empties), repeats, kernels)
+
+
+def _kernel_times(module, inputs: list) -> dict[str, float]:
+    """Each layer's kernel time on the GPU in one pass, from torch.profiler's ranges (seconds)."""
+    from torch.profiler import ProfilerActivity, profile, record_function
+
+    run = module._run
+
+    def ranged(node, env, extra):
+        with record_function(node.name):
+            return run(node, env, extra)
+
+    module._run = ranged
+    try:
+        with profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA]) as prof:
+            module(*inputs)
+            torch.cuda.synchronize()
+    finally:
+        module._run = run
+    names = {node.name for node in module.graph.nodes}
+    return {event.name: event.device_time_total / 1e6 for event in prof.events() if event.name in names}
+
+
+DRIFT = 0.15  # the whole forward before and after the layers differing by more than this: a busy machine
+SPREAD = 0.25  # a heavy layer whose IQR exceeds this fraction of its median: a busy machine
+HEAVY = 0.05  # share of the forward that makes a layer's spread matter
+
+
+def run_checks(result: "BenchResult", load: float | None, cores: int | None) -> tuple[str, ...]:
+    """Why the run may have been disturbed, each with its figures; empty for a steady run."""
+    found = []
+    if result.forward_median and result.forward_after:
+        drift = result.forward_after / result.forward_median - 1
+        if abs(drift) > DRIFT:
+            found.append(f"the whole forward took {result.forward_median * 1e3:,.3f} ms before the layers and "
+                         f"{result.forward_after * 1e3:,.3f} ms after ({drift:+.0%})")
+    if load is not None and cores and load > cores:
+        found.append(f"the machine's load was {load:.1f} on {cores} cores as the run began")
+    for t in result.layers:
+        for label, median, iqr in (("alone", t.median, t.iqr), ("in context", t.in_context, t.in_context_iqr)):
+            if median and iqr and result.forward_median and median >= HEAVY * result.forward_median \
+                    and iqr > SPREAD * median:
+                found.append(f"{t.cost.name} {label}: IQR {iqr * 1e3:,.3f} ms on a median of {median * 1e3:,.3f} ms")
+    return tuple(found)
+
+
 def bench(graph: Graph, input=None, batch: int = 1, device: str = "cpu", dtype: str = "fp32",
           threads: int | None = None, min_run_time: float = 0.2, remeasure_roof: bool = False,
           progress: Callable[[str], None] | None = None, forward_min_time: float | None = None) -> BenchResult:
-    """Time each layer alone and the whole network; a layer that fails is reported and the rest still run.
+    """Time the whole network, each layer in context, each layer alone, and the whole network again; a layer that
+    fails is reported and the rest still run.
 
     The whole forward pass repeats for forward_min_time seconds (default: at least one second): a deep network's
     forward takes tens of milliseconds, and a median of a handful of runs moves with every other job on the machine.
     """
     torch_dtype = check_device(device, dtype)
+    chosen = "given with --threads" if threads else "torch's default, one per core"
     threads = threads or torch.get_num_threads()
     traced = graph.batch is not None  # a recorded module: its shapes include the batch it was recorded at
     profile = propagate(graph, input=None if traced else input, batch=None if traced else batch, dtype=dtype)
     batch = profile.batch
     per_sample = None if traced else batch
-    info = device_info(device, dtype, threads)
+    info = device_info(device, dtype, threads, chosen)
     if progress:
         progress("roofline")
-    roof = device_roof(device, info.name, torch_dtype, threads, remeasure_roof, min_run_time)
+    roof = device_roof(device, info.name, torch_dtype, threads, remeasure_roof, min_run_time, info.settings)
+    forward_time = forward_min_time if forward_min_time is not None else max(min_run_time, 1.0)
+    if progress:
+        progress("whole forward")
+    module, inputs, forward = _forward(graph, profile, per_sample, device, torch_dtype, threads, forward_time)
+    context = None
+    if module is not None:
+        if progress:
+            progress("layers in context")
+        repeats = max(5, min(50, round(forward_time / forward[0]))) if forward[0] else 5
+        context = time_in_context(module, inputs, device, threads, repeats)
     timings = []
     for node, cost in zip(graph.nodes, profile.layers):
         if progress:
             progress(cost.name)
         moved = bytes_moved(cost, batch, profile.bytes_per_element)
         predicted = roof.predict(cost.flops, moved) if moved or cost.flops else None
+        found = dict(in_context=context.medians.get(cost.name), in_context_iqr=context.iqrs.get(cost.name),
+                     kernel=context.kernels.get(cost.name) if context.kernels else None) if context else {}
         try:
             median, iqr = time_layer(cost, node.attributes, per_sample, device, torch_dtype, threads, min_run_time)
-            timings.append(LayerTiming(cost, median, iqr, moved, predicted))
+            timings.append(LayerTiming(cost, median, iqr, moved, predicted, **found))
         except Exception as error:  # noqa: BLE001  a layer torch cannot run here: reported in its row
-            timings.append(LayerTiming(cost, None, None, moved, predicted, _failure(error)))
+            timings.append(LayerTiming(cost, None, None, moved, predicted, _failure(error), **found))
         finally:
-            if device == "cuda":
+            if is_cuda(device):
                 torch.cuda.empty_cache()
     if progress:
-        progress("whole forward")
-    forward_time = forward_min_time if forward_min_time is not None else max(min_run_time, 1.0)
-    forward = _time_forward(graph, profile, per_sample, device, torch_dtype, threads, forward_time)
-    return BenchResult(profile, info, roof, tuple(timings), *forward)
+        progress("whole forward, again")
+    after = _time_module(module, inputs, threads, forward_time)[0] if module is not None else None
+    result = BenchResult(profile, info, roof, tuple(timings), *forward, context_forward=context and context.forward,
+                         forward_after=after, empty_call=context and context.empty_call,
+                         repeats=context.repeats if context else 0, roof_origin=roof.origin)
+    result = _check_roof(result, device, torch_dtype, threads, min_run_time, info.settings)
+    return replace(result, disturbed=run_checks(result, info.load, info.cores))
 
 
-def _time_forward(graph, profile, batch, device, dtype, threads, min_run_time):
+BEATS_FAR = 0.5  # a layer at under half the roofline's time, where no cache explains it, questions a cached roof
+
+
+def _check_roof(result: BenchResult, device: str, dtype, threads: int, min_run_time: float, settings) -> BenchResult:
+    """A roof read from the cache that layers beat by far (compute-bound ones, which no cache explains) is
+    measured again, and the predictions made anew."""
+    if not result.roof.origin.startswith("cached"):
+        return result
+    roof = result.roof
+    beaten = [t for t in result.layers if t.ratio is not None and t.ratio < BEATS_FAR and t.intensity
+              and t.intensity >= roof.ridge]
+    if not beaten:
+        return result
+    fresh = device_roof(device, result.device.name, dtype, threads, True, min_run_time, settings)
+    fresh = replace(fresh, origin=f"{fresh.origin}: the cached roof was beaten by far ({beaten[0].cost.name} at "
+                                  f"{beaten[0].ratio:.2f}x of it)")
+    layers = tuple(replace(t, predicted=fresh.predict(t.cost.flops, t.bytes_moved) if t.predicted else None)
+                   for t in result.layers)
+    return replace(result, roof=fresh, layers=layers, roof_origin=fresh.origin)
+
+
+def _time_module(module, inputs, threads: int, min_run_time: float) -> tuple[float | None, float | None]:
+    try:
+        with torch.no_grad():
+            return _time("module(*inputs)", {"module": module, "inputs": inputs}, threads, min_run_time)
+    except Exception:  # noqa: BLE001  reported where the forward was first timed
+        return None, None
+
+
+def _forward(graph, profile, batch, device, dtype, threads, min_run_time):
+    """The network built from its graph, its inputs, and (median, IQR, error) of its whole forward pass."""
     try:
         module = build_module(graph, profile, device, dtype)
         inputs = [random_input(profile.input_shape.dims, batch, device, dtype)]
@@ -251,9 +488,73 @@ def _time_forward(graph, profile, batch, device, dtype, threads, min_run_time):
                    for name in module.extra_inputs]
         with torch.no_grad():
             median, iqr = _time("module(*inputs)", {"module": module, "inputs": inputs}, threads, min_run_time)
-        return median, iqr, None
+        return module, inputs, (median, iqr, None)
     except Exception as error:  # noqa: BLE001  reported in the summary
-        return None, None, _failure(error)
+        return None, None, (None, None, _failure(error))
+
+
+def device_cache(device: str) -> tuple[int | None, str]:
+    """(bytes, name) of the cache a layer's tensors may stay in: the CPU's largest cache, or a GPU's L2."""
+    if is_cuda(device):
+        return getattr(torch.cuda.get_device_properties(torch.device(device)), "L2_cache_size", None), "L2"
+    return cache_bytes(), "the CPU's cache"
+
+
+CONTEXT_TOLERANCE = 0.10  # the in-context layers must sum to the whole in-context forward within this
+
+
+def self_check(result: BenchResult) -> list[tuple[str, str, str]]:
+    """(PASS / FAIL / NOTE, what, the figures) for each thing a bench run must get right to be believed."""
+    checks = []
+
+    def check(ok: bool, what: str, figures: str) -> None:
+        checks.append(("PASS" if ok else "FAIL", what, figures))
+
+    times = [(t.cost.name, label, value) for t in result.layers
+             for label, value in (("in context", t.in_context), ("alone", t.median)) if not t.error]
+    bad = [f"{name} {label} {value!r}" for name, label, value in times
+           if value is None or not (0 < value < float("inf"))]
+    check(not bad and not any(t.error for t in result.layers), "every time finite and positive",
+          "; ".join(bad + [f"{t.cost.name} failed: {t.error}" for t in result.layers if t.error])
+          or f"{len(times)} times")
+    whole, parts = result.context_forward, result.context_sum
+    check(bool(whole) and abs(parts / whole - 1) <= CONTEXT_TOLERANCE, "in-context layers sum to the whole forward "
+          f"within {CONTEXT_TOLERANCE:.0%}", f"{parts * 1e3:,.3f} ms of {whole * 1e3:,.3f} ms" if whole else
+          "the forward was not timed")
+    if is_cuda(result.device.device):
+        check(bool(whole) and whole >= 0.9 * parts, "CUDA events read after synchronising",
+              f"wall {whole * 1e3:,.3f} ms >= 0.9 x events {parts * 1e3:,.3f} ms" if whole else "no forward")
+        check(len(result.device.settings) >= 3, "TF32 and cuDNN settings recorded",
+              ", ".join(f"{k} {v}" for k, v in result.device.settings))
+    check(bool(result.device.name), "device name recorded", result.device.name or "none")
+    check(bool(result.roof.origin), "roof's origin recorded", result.roof.origin or "none")
+    for reason in result.disturbed:
+        checks.append(("NOTE", "disturbed run", reason))
+    return checks
+
+
+def cuda_memory_check(graph: Graph, profile: Profile, device: str, dtype: str) -> tuple[str, str, str]:
+    """torch.cuda.max_memory_allocated over one forward pass, less what was allocated before it (weights, input),
+    beside cnncost's predicted inference peak of activations; cuBLAS and cuDNN workspaces are inside torch's
+    figure, so it may exceed the prediction by them."""
+    from ..analysis import graph_of
+    from ..analysis.memory import inference_memory
+
+    torch_dtype = BENCH_DTYPES[dtype]
+    module = build_module(graph, profile, device, torch_dtype)
+    x = random_input(profile.input_shape.dims, None if graph.batch is not None else profile.batch, device, torch_dtype)
+    torch.cuda.synchronize(device)
+    torch.cuda.reset_peak_memory_stats(device)
+    base = torch.cuda.memory_allocated(device) - x.numel() * x.element_size()
+    with torch.no_grad():
+        module(x)
+    torch.cuda.synchronize(device)
+    measured = torch.cuda.max_memory_allocated(device) - base
+    predicted = inference_memory(graph_of(profile), profile).peak_bytes
+    ratio = measured / predicted if predicted else float("inf")
+    status = "PASS" if 0.8 <= ratio <= 2.0 else "FAIL"
+    return (status, "peak memory: torch.cuda.max_memory_allocated against cnncost's predicted peak (0.8x to 2x)",
+            f"{measured:,} B measured (workspaces included), {predicted:,} B predicted, {ratio:.2f}x")
 
 
 def cache_bytes() -> int | None:
