@@ -9,7 +9,7 @@ In context: the network built from its graph runs whole, repeatedly, and each la
 after its neighbours: on the CPU with time.perf_counter_ns around the call, on CUDA with a pair of CUDA events around
 it (the time on the GPU's stream, read after one synchronisation per pass), and one pass under torch.profiler gives
 each layer's kernel time. NB: on the CPU, torch.profiler's record_function ranges were not used for the times: its
-recording of every op added 1% (AlexNet) to 29% (MobileNet-v2) to the forward pass in one interleaved run
+recording of every op added 0.2% (AlexNet) to 29% (MobileNet-v2) to the forward pass in one interleaved run
 (benchmarks/README.md), so the small layers it would charge most.
 """
 
