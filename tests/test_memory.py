@@ -26,14 +26,14 @@ CHAIN = Graph.build("chain", [
 
 def test_liveness_of_a_chain():
     p, memory, _ = analyse(CHAIN)
-    assert memory.live_bytes == (
-        768 + 1024,   # conv1 reads the input and writes its output
-        1024,         # relu1 in place: the input was freed after conv1
-        1024 + 512,   # conv2 reads relu1 (conv1's storage)
-        512,          # flatten is a view of conv2: nothing new
-        512 + 40,     # fc reads it and writes 40 B
+    assert memory.live_bytes == (  # the caller holds the input (768 B) while the network runs
+        768 + 1024,         # conv1 reads the input and writes its output
+        768 + 1024,         # relu1 in place: no new storage
+        768 + 1024 + 512,   # conv2 reads relu1 (conv1's storage)
+        768 + 512,          # flatten is a view of conv2: nothing new
+        768 + 512 + 40,     # fc reads it and writes 40 B
     )
-    assert (memory.peak_bytes, memory.peak_layer) == (1792, "conv1")
+    assert (memory.peak_bytes, memory.peak_layer) == (2304, "conv2")
     assert memory.sum_bytes == 1024 + 512 + 512 + 40 == p.total.activation_bytes  # the lecture's sum counts flatten
 
 
@@ -46,10 +46,19 @@ def test_a_shortcut_keeps_the_input_alive_and_batch_scales():
         layer("relu", "out", inplace=True),
     ], input=(3, 8, 8))
     _, memory, _ = analyse(net)
-    # the input lives until the add: a 2·768, a.relu 2·768, b 3·768, sum 3·768 (input, b, sum), out 768
-    assert memory.live_bytes == (1536, 1536, 2304, 2304, 768)
+    # the caller holds the input: a 2·768, a.relu 2·768, b 3·768, sum 3·768 (input, b, sum), out 2·768 (input, sum)
+    assert memory.live_bytes == (1536, 1536, 2304, 2304, 1536)
     _, memory, _ = analyse(net, batch=4)
     assert memory.peak_bytes == 4 * 2304
+
+
+def test_max_pooling_indices_and_local_response_norm_temporaries_count_while_they_run():
+    net = Graph.build("pooled", [
+        layer("max_pool2d", "pool", kernel_size=2),                   # 3x4x4 = 192 B, and 48 int64 indices
+        layer("local_response_norm", "norm", size=3),                 # 192 B, and 2 x its input while it runs
+    ], input=(3, 8, 8))
+    _, memory, _ = analyse(net)
+    assert memory.live_bytes == (768 + 192 + 8 * 48, 768 + 192 + 192 + 2 * 192)
 
 
 def test_outputs_nothing_reads_live_to_the_end():
@@ -119,8 +128,9 @@ def test_every_architecture_has_a_memory_estimate():
 
 
 @pytest.mark.parametrize("name, peak, at", [
-    ("alexnet", 4 * (3 * 227 * 227 + 64 * 56 * 56), "conv1"),  # the input and conv1's output, 1.36 MB
-    ("vgg16", 4 * 2 * 64 * 224 * 224, "conv1_2"),              # two 64x224x224 maps, 24.5 MB
+    # the input, conv1's output read by pool1, pool1's 64x27x27 output and its int64 indices: 1.89 MB
+    ("alexnet", 4 * (3 * 227 * 227 + 64 * 56 * 56 + 64 * 27 * 27) + 8 * 64 * 27 * 27, "pool1"),
+    ("vgg16", 4 * (3 * 224 * 224 + 2 * 64 * 224 * 224), "conv1_2"),  # the input and two 64x224x224 maps, 25.1 MB
 ])
 def test_peak_by_hand(name, peak, at):
     p = cnncost.profile(name)

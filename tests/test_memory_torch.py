@@ -125,3 +125,33 @@ def test_a_recorded_modules_kept_activations_equal_torch(model, shape):
     ours = training_memory(graph_of(profile), profile).activation_bytes
     torch.manual_seed(0)
     assert ours == kept_by_torch(module.train(), torch.randn(2, *shape))
+
+
+def allocated_at_peak(module, x) -> int:
+    """The most bytes torch's CPU allocator holds during one forward pass under no_grad, the caller's input included:
+    torch.profiler's memory records, each allocation or release counted when its op ends, in order."""
+    from torch.profiler import ProfilerActivity, profile
+
+    with torch.no_grad():
+        module(x)
+        with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
+            module(x)
+    events = sorted((e for e in prof.events() if e.self_cpu_memory_usage), key=lambda e: e.time_range.end)
+    running = peak = 0
+    for event in events:
+        running += event.self_cpu_memory_usage
+        peak = max(peak, running)
+    return peak + x.numel() * x.element_size()
+
+
+@pytest.mark.parametrize("name, batch", [("alexnet", 1), ("alexnet-paper", 1), ("vgg11", 1), ("resnet18", 2),
+                                         ("googlenet", 1), ("mobilenet_v2", 1), ("squeezenet1_0", 1)])
+def test_the_inference_peak_is_what_torchs_allocator_reaches(name, batch):
+    from cnncost.analysis.memory import inference_memory
+
+    graph = create(name)
+    profile = cnncost.profile(graph, batch=batch)
+    module = GraphModule(graph, profile).eval()
+    measured = allocated_at_peak(module, torch.randn(batch, *profile.input_shape.dims))
+    predicted = inference_memory(graph_of(profile), profile).peak_bytes
+    assert abs(measured / predicted - 1) <= 0.05, (measured, predicted)

@@ -80,13 +80,35 @@ def last_uses(graph: Graph, owner: dict[str, str]) -> dict[str, int]:
     return last
 
 
+# What a layer allocates while it runs beyond its output, freed when it returns, in bytes for the whole batch: torch's
+# max pooling computes int64 indices even under no_grad (aten::max_pool2d calls max_pool2d_with_indices on the CPU
+# and CUDA), and local response norm (F.local_response_norm) holds the square, its window average and their power
+# at once: 3 x its input at its peak, the output included (measured with torch.profiler's memory records).
+INDEX_LAYERS = frozenset({"max_pool1d", "max_pool2d", "max_pool3d", "adaptive_max_pool1d", "adaptive_max_pool2d",
+                          "adaptive_max_pool3d"})
+
+
+def transient_bytes(cost: LayerCost, width: int) -> int:
+    """Bytes a layer allocates and frees while it runs, beyond its output."""
+    if cost.op in INDEX_LAYERS:
+        return cost.output_shape.numel * cost.scale * INDEX_BYTES
+    if cost.op == "local_response_norm":
+        return 2 * cost.input_shape.numel * cost.scale * width
+    return 0
+
+
 def inference_memory(graph: Graph, profile: Profile) -> InferenceMemory:
-    """Live activation bytes while each layer runs, in execution order; peak = max over layers (the input included)."""
+    """Live activation bytes while each layer runs, in execution order, what it allocates for itself included; the
+    input is held by the caller to the end; peak = max over layers."""
     owner = storage_owners(profile, inference_alias)
     sizes = storage_bytes(profile)
     last = last_uses(graph, owner)
+    if INPUT in last:
+        last[INPUT] = len(profile.layers)  # the caller holds its input while the network runs
     born = {INPUT: -1, **{cost.name: i for i, cost in enumerate(profile.layers)}}
-    live = tuple(sum(sizes[s] for s in last if born[s] <= i <= last[s]) for i in range(len(profile.layers)))
+    width = profile.bytes_per_element
+    live = tuple(sum(sizes[s] for s in last if born[s] <= i <= last[s]) + transient_bytes(cost, width)
+                 for i, cost in enumerate(profile.layers))
     peak = max(range(len(live)), key=live.__getitem__)
     total = profile.total
     return InferenceMemory(live, live[peak], profile.layers[peak].name, total.activation_bytes, total.input_bytes,

@@ -115,7 +115,9 @@ def memory_document(profile: Profile, inference: InferenceMemory, training: Trai
         assumptions.append("no formula, so their kept tensors are a guess (their inputs): " + ", ".join(training.guessed))
     title = f"Memory of {profile.name}: {profile.sample_input_shape}, batch {profile.batch}, {profile.dtype}"
     note = ("Peak live: the activations alive while each layer runs, a tensor freed after its last reader (in-place "
-            "layers and views share their input's storage): the layer table's 'live' column. The 'kept' column: the "
+            "layers and views share their input's storage), the input held by the caller throughout, and what a layer "
+            "allocates while it runs (max pooling's int64 indices, local response norm's temporaries): the layer "
+            "table's 'live' column. The 'kept' column: the "
             "row's outputs and extra tensors (indices, masks, statistics) that autograd keeps for the backward pass; "
             "its total also counts the input batch. MB = 1024 x 1024 bytes.")
     return Document(title, (inference_table, Text(note), training_table,
