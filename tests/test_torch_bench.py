@@ -189,3 +189,19 @@ def test_the_callers_module_is_left_as_it_was(cache_dir):
     time_forward(cnncost.profile(module, input=(3, 8, 8), dtype="fp16"), module, min_run_time=0.01)
     assert module.training and next(module.parameters()).dtype == torch.float32  # not cast to fp16, not in eval
     assert all(torch.equal(before[k], v) for k, v in module.state_dict().items())
+
+
+def test_bench_takes_a_torch_module_and_a_spec_file_with_batch_and_dtype(cache_dir, capsys, tmp_path):
+    from pathlib import Path
+
+    fixtures = Path(__file__).parent / "fixtures"
+    assert main(["bench", f"{fixtures / 'unet.py'}:UNet", "--input", "3x32x32", "--batch", "2", "--min-time", "0.01",
+                 "--format", "json"]) == 0
+    records = json.loads(capsys.readouterr().out)
+    assert records[0]["batch"] == 2 and all(r["in_context_s"] and r["in_context_s"] > 0 for r in records)
+    spec = tmp_path / "net.toml"
+    assert main(["spec", "alexnet", "-o", str(spec)]) == 0
+    assert main(["bench", str(spec), "--input", "3x67x67", "--dtype", "bf16", "--min-time", "0.01",
+                 "--format", "json"]) == 0
+    records = json.loads(capsys.readouterr().out)
+    assert {r["dtype"] for r in records} == {"bf16"} and records[0]["layer"] == "conv1"

@@ -36,8 +36,8 @@ def run(args) -> int:
         print(f"SKIP  bench --check on {args.device}: no CUDA device here (torch.cuda.is_available() is False)")
         return 0
 
-    graph = load_source(args.name, args.input).graph
     batch = parse_batch(args.batch)
+    graph = load_source(args.name, args.input, batch).graph  # a torch module is recorded at the batch
     threads = parse_positive(args.threads, "--threads", int) if args.threads else None
     min_time = parse_positive(args.min_time, "--min-time")
     check_device(args.device, args.dtype)

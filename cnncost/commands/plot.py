@@ -73,7 +73,7 @@ def _bench(args, batch: int):
     from ..sources import load_source
     from ..torch.timing import bench, check_device
 
-    graph = load_source(args.name, args.input).graph
+    graph = load_source(args.name, args.input, batch).graph  # a torch module is recorded at the batch
     check_device(args.device, args.dtype)
     threads = parse_positive(args.threads, "--threads", int) if args.threads else None
     return bench(graph, input=args.input, batch=batch, device=args.device, dtype=args.dtype, threads=threads,

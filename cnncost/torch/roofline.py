@@ -18,6 +18,7 @@ from torch.utils import benchmark
 
 MATMUL_SIZES = (1024, 2048, 3072)  # the fastest of these is the roof: libraries tune for some sizes more than others
 COPY_BYTES = 256 * 1024 * 1024  # far beyond any cache
+MAX_MATMUL_SECONDS = 0.5  # a larger product is left out where one would take longer than this
 MAX_AGE_DAYS = 30  # a machine's software changes: an older cached roof is measured again
 
 
@@ -63,19 +64,24 @@ def _median_seconds(stmt: str, env: dict, threads: int, min_run_time: float) -> 
 
 def measure_roof(device: str, dtype: torch.dtype, threads: int, key: str, min_run_time: float = 0.5) -> Roof:
     """Time large matmuls and a large copy on the device: FLOP/s = 2n³ / time, bytes/s = 2 · size / time."""
-    peak = 0.0
+    peak, sizes = 0.0, []
     for n in MATMUL_SIZES:
+        if peak and 2 * n**3 / peak > MAX_MATMUL_SECONDS:
+            break  # a dtype this device computes slowly (bf16 on most CPUs): a larger product would take minutes
         a = torch.randn(n, n, device=device).to(dtype)
         b = torch.randn(n, n, device=device).to(dtype)
         seconds = _median_seconds("torch.mm(a, b)", {"torch": torch, "a": a, "b": b}, threads, min_run_time)
         peak = max(peak, 2 * n**3 / seconds)
+        sizes.append(n)
     elements = COPY_BYTES // torch.empty((), dtype=dtype).element_size()
     src = torch.randn(elements, device=device).to(dtype)
     dst = torch.empty_like(src)
     copy_s = _median_seconds("dst.copy_(src)", {"dst": dst, "src": src}, threads, min_run_time)
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    return Roof(peak_flops=peak, bandwidth=2 * src.numel() * src.element_size() / copy_s, key=key, measured_at=now,
-                origin="measured now")
+    method = (f"fastest square matmul of sizes {', '.join(map(str, sizes))}; copy of {COPY_BYTES // 2**20} MiB "
+              "(read + write)")
+    return Roof(peak_flops=peak, bandwidth=2 * src.numel() * src.element_size() / copy_s, key=key, method=method,
+                measured_at=now, origin="measured now")
 
 
 def _age_days(measured_at: str) -> float | None:
