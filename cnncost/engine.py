@@ -60,7 +60,7 @@ def propagate(graph: Graph, input: Shape | tuple[int, ...] | str | None = None, 
             node.name, node.op, node.inputs, node.attrs, inputs, output, params, buffers,
             cost.macs * scale, cost.flops * scale,
             0 if cost.in_place else output.total_numel * scale * width, cost.in_place, cost.counted, scale,
-            node.frozen if params else 0,
+            node.frozen if params else 0, node.shares,
         ))
     return Profile(graph.name, shape, batch, canonical_dtype(dtype), width, tuple(layers),
                    _totals(layers, input_bytes, width), shapes_include_batch=graph.batch is not None)

@@ -37,6 +37,7 @@ class LayerCost(NamedTuple):
     counted: bool = True  # False: no formula for this op, so its MACs and FLOPs are unknown (shown as 0)
     scale: int = 1  # elements of the real tensors per element of output_shape: the batch for a one-sample shape
     frozen_params: int = 0  # of params, those not trained (a recorded module's parameters with requires_grad False)
+    shares: str | None = None  # the earlier layer whose parameters this call reuses (a module called twice)
 
     @property
     def input_shape(self) -> Shape:

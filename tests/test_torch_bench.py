@@ -87,6 +87,19 @@ def test_a_stale_roof_is_measured_again(cache_dir):
     assert roof.origin.startswith("measured now: the cached roof was") and "days old" in roof.origin
 
 
+@pytest.mark.parametrize("entry", [{"bandwidth": 1e9, "measured_at": "2026-01-01T00:00:00+00:00"},
+                                   {"peak_flops": 1e9, "bandwidth": 0, "measured_at": "2026-01-01T00:00:00+00:00"},
+                                   {"peak_flops": 1e9, "bandwidth": 1e9, "measured_at": "2999-01-01T00:00:00+00:00"},
+                                   "not a roof"])
+def test_a_broken_cache_entry_is_measured_again(cache_dir, entry):
+    from cnncost.torch.roofline import cache_path, device_roof, roof_key
+
+    key = roof_key("test cpu", torch.float32, 1)
+    cache_path().write_text(json.dumps({key: entry}))
+    roof = device_roof("cpu", "test cpu", torch.float32, 1, min_run_time=0.01)
+    assert roof.origin.startswith("measured now") and roof.peak_flops > 0 and roof.bandwidth > 0
+
+
 def test_a_disturbed_run_says_so_with_its_figures(result):
     from dataclasses import replace
 
@@ -95,7 +108,8 @@ def test_a_disturbed_run_says_so_with_its_figures(result):
     slowed = replace(result, forward_after=result.forward_median * 1.5)
     reasons = run_checks(slowed, load=5.0, cores=2)
     assert any("before the layers" in r and "+50%" in r for r in reasons)
-    assert any("load was 5.0 on 2 cores" in r for r in reasons)
+    assert any(f"load was 5.0 as the run began, with {result.device.threads} threads of ours on 2 usable cores" in r
+               for r in reasons)
     text = render(bench_document(replace(result, disturbed=reasons), cache=None), "table")
     assert "DISTURBED, treat the ratios with care" in text
 

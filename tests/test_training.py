@@ -101,6 +101,28 @@ def test_a_modules_frozen_parameters_are_read_from_requires_grad():
     assert all(q.requires_grad is False for q in module.backbone.parameters())  # profiling changed nothing
 
 
+class Twice(nn.Module):
+    """One convolution called twice: each call has a weight gradient, the parameters one update."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stem = nn.Conv2d(3, 8, 3, padding=1)
+        self.c = nn.Conv2d(8, 8, 3, padding=1)
+
+    def forward(self, x):
+        return self.c(torch.relu(self.c(self.stem(x))))
+
+
+def test_a_module_called_twice_has_a_weight_gradient_at_each_call():
+    module = Twice()
+    step = cnncost.profile(module, input=(3, 8, 8), batch=2).training("sgd")
+    assert step.backward_macs == backward_macs(module, torch.randn(2, 3, 8, 8))
+    assert step.optimizer_flops == 2 * sum(p.numel() for p in module.parameters())
+    frozen = cnncost.profile(module, input=(3, 8, 8), batch=2).training("sgd", "c")
+    module.c.requires_grad_(False)
+    assert frozen.frozen == ("c", "c#2") and frozen.backward_macs == backward_macs(module, torch.randn(2, 3, 8, 8))
+
+
 def test_flopcountermode_counts_a_grouped_convs_weight_gradient_groups_times():
     # conv 16 -> 32, 3x3, groups 4, on 2x16x8x8: forward 2*32*8*8 * (16/4)*3*3 = 147,456 MACs. The weight gradient
     # sums, for each of the 32*4*3*3 weights, over 2*8*8 outputs: 147,456 MACs, as the forward. FlopCounterMode's
@@ -119,6 +141,8 @@ def test_freeze_names_layers_blocks_and_ranges():
     assert everything[0] == "conv1" and everything[-1].startswith("layer4.1")
     with pytest.raises(CnnCostError, match="has no layer or block 'layr1'.*layer1"):
         frozen_layers(p, "layr1")
+    with pytest.warns(cnncost.CnnCostWarning, match="--freeze maxpool: maxpool has no parameters"):
+        assert frozen_layers(p, "maxpool") == ("maxpool",)
 
 
 def test_table_training_prints_forward_backward_and_optimizer_costs(capsys):

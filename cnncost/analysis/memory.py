@@ -84,8 +84,8 @@ def last_uses(graph: Graph, owner: dict[str, str]) -> dict[str, int]:
 # max pooling computes int64 indices even under no_grad (aten::max_pool2d calls max_pool2d_with_indices on the CPU
 # and CUDA), and local response norm (F.local_response_norm) holds the square, its window average and their power
 # at once: 3 x its input at its peak, the output included (measured with torch.profiler's memory records).
-INDEX_LAYERS = frozenset({"max_pool1d", "max_pool2d", "max_pool3d", "adaptive_max_pool1d", "adaptive_max_pool2d",
-                          "adaptive_max_pool3d"})
+INDEX_LAYERS = frozenset({"max_pool2d", "max_pool3d", "adaptive_max_pool1d", "adaptive_max_pool2d",
+                          "adaptive_max_pool3d"})  # max_pool1d has a path without indices under no_grad on the CPU
 
 
 def transient_bytes(cost: LayerCost, width: int) -> int:
@@ -346,8 +346,8 @@ class TrainingMemory:
         return sum(s.bytes for s in self.saved)
 
     def optimizer_bytes(self, optimizer: Optimizer) -> int:
-        """copies × weight bytes + per-tensor bytes × parameter tensors."""
-        return optimizer.copies * self.weight_bytes + optimizer.per_tensor_bytes * self.parameter_tensors
+        """copies × trained weight bytes (the gradients' size) + per-tensor bytes × parameter tensors."""
+        return optimizer.copies * self.gradient_bytes + optimizer.per_tensor_bytes * self.parameter_tensors
 
     def total_bytes(self, optimizer: Optimizer) -> int:
         """Weights + buffers + gradients + optimizer state + activations kept for backward."""
@@ -382,13 +382,15 @@ def saved_tensors(graph: Graph, profile: Profile) -> tuple[Saved, ...]:
 def training_memory(graph: Graph, profile: Profile) -> TrainingMemory:
     """Activations kept for backward (unique storages), gradients as large as the weights, and the tensor count."""
     total = profile.total
-    return TrainingMemory(saved_tensors(graph, profile), total.param_bytes, total.buffer_bytes, total.param_bytes,
+    trained = total.trainable_params * profile.bytes_per_element  # a module's frozen parameters have no gradient
+    return TrainingMemory(saved_tensors(graph, profile), total.param_bytes, total.buffer_bytes, trained,
                           sum(parameter_tensors(cost) for cost in profile.layers),
                           tuple(cost.name for cost in profile.layers if not cost.counted))
 
 
 TRAINING_ASSUMPTIONS = (
-    "every parameter is trained and has a gradient as large as itself, in the same dtype (no fp32 master copy)",
+    "every parameter is trained (but a recorded module's with requires_grad=False; --freeze is not applied here) "
+    "and has a gradient as large as itself, in the same dtype (no fp32 master copy)",
     "optimizer state after a step: SGD none; SGD + momentum one buffer per parameter; Adam two (exp_avg, exp_avg_sq) "
     "and a 4-byte step count per parameter tensor",
     "activations kept for backward are torch's saved tensors, each storage once: conv, linear, average pooling and "

@@ -10,17 +10,24 @@ A tensor needs a gradient when a trained parameter lies before it: the network's
 layers before any trained parameter compute no input gradient (torch's autograd skips them too), and frozen layers
 (a module's parameters with requires_grad False, or the layers named by --freeze) compute no weight gradient.
 Scaled dot-product attention's backward is 2 x its forward MACs (four batched products against two), as
-FlopCounterMode counts it. Backward FLOPs are 2 per backward MAC, plus, for a layer that passes a gradient on, its
+FlopCounterMode counts it on CUDA (on the CPU it counts none). A module called twice trains its parameters at each
+call: each call has its weight gradient, the parameters one update.
+
+Left approximate: attention and recurrent layers with weights (nn.MultiheadAttention, LSTM, GRU) also compute
+gradients inside themselves (the attention's products, the hidden state through time) that this count leaves out
+when their input needs no gradient; a weight that is frozen while its bias trains still counts a weight gradient; and
+the network's input never needs one. Backward FLOPs are 2 per backward MAC, plus, for a layer that passes a gradient on, its
 forward FLOPs that are not multiply-adds (an activation's, a norm's) once more. Bias gradients are sums and, as in
 the forward, not counted. The optimizer's update costs step_flops per trained parameter (memory.OPTIMIZERS).
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Iterable
 
-from ..errors import CnnCostError, close_matches
+from ..errors import CnnCostError, CnnCostWarning, close_matches
 from ..results import LayerCost, Profile
 from .memory import OPTIMIZERS, Optimizer
 
@@ -116,13 +123,18 @@ def frozen_layers(profile: Profile, spec: str | Iterable[str] | None) -> tuple[s
                                    "FIRST..LAST in execution order)")
             chosen.update(range(start, stop + 1))
         else:
-            chosen.update(_matches(profile, item))
+            found = _matches(profile, item)
+            if not any(profile.layers[i].params or profile.layers[i].shares for i in found):
+                warnings.warn(f"--freeze {item}: {item} has no parameters, so freezing it changes nothing",
+                              CnnCostWarning, stacklevel=3)
+            chosen.update(found)
     return tuple(names[i] for i in sorted(chosen))
 
 
 def _matches(profile: Profile, name: str) -> list[int]:
     """Indices of the layer of that name and of the layers inside the block of that name."""
-    found = [i for i, cost in enumerate(profile.layers) if cost.name == name or cost.name.startswith(name + ".")]
+    found = [i for i, cost in enumerate(profile.layers)
+             if cost.name == name or cost.name.startswith((name + ".", name + "#"))]  # c#2: c called again
     if not found:
         blocks = {".".join(parts[:i]) for parts in (cost.name.split(".") for cost in profile.layers)
                   for i in range(1, len(parts) + 1)}
@@ -135,7 +147,7 @@ def _input_grad_macs(cost: LayerCost, needs: list[bool]) -> int:
         return 0
     if cost.op in ATTENTION:
         return 2 * cost.macs
-    return cost.macs if cost.params else cost.macs * sum(needs)
+    return cost.macs if cost.params or cost.shares else cost.macs * sum(needs)
 
 
 def training_step(profile: Profile, optimizer_name: str = "adam", freeze=None) -> TrainingStep:
@@ -145,14 +157,18 @@ def training_step(profile: Profile, optimizer_name: str = "adam", freeze=None) -
     frozen = frozen_layers(profile, freeze)
     frozen_set = set(frozen)
     needs_grad: dict[str, bool] = {}
+    trains: dict[str, bool] = {}  # by layer: whether its parameters (its own, or those it reuses) are trained
     layers = []
     for cost in profile.layers:
         trained = 0 if cost.name in frozen_set else cost.params - cost.frozen_params
+        trains[cost.name] = trains.get(cost.shares, False) if cost.shares else trained > 0
+        if cost.shares and cost.name in frozen_set:
+            trains[cost.name] = False
         needs = [needs_grad.get(name, False) for name in cost.inputs]
-        needs_grad[cost.name] = trained > 0 or any(needs)
+        needs_grad[cost.name] = trains[cost.name] or any(needs)
         input_macs = _input_grad_macs(cost, needs)
-        weight_macs = cost.macs if trained else 0
-        passes_on = any(needs) or trained > 0
+        weight_macs = cost.macs if trains[cost.name] else 0
+        passes_on = any(needs) or trains[cost.name]
         elementwise = cost.flops - 2 * cost.macs if passes_on and cost.counted else 0
         layers.append(LayerTraining(cost.name, input_macs, weight_macs, 2 * (input_macs + weight_macs)
                                     + max(elementwise, 0), trained, trained * chosen.step_flops))

@@ -33,6 +33,7 @@ class Roof:
                    f"copy of {COPY_BYTES // 2**20} MiB (read + write)")
     measured_at: str = ""  # UTC, ISO 8601
     origin: str = ""  # 'measured now', or 'cached, measured <when>'
+    confirmed: bool = False  # measured again because layers beat the cached one: layers that beat it now are real
 
     @property
     def ridge(self) -> float:
@@ -85,14 +86,27 @@ def measure_roof(device: str, dtype: torch.dtype, threads: int, key: str, min_ru
 
 
 def _age_days(measured_at: str) -> float | None:
+    """Days since measured_at; None for a missing, malformed or future date."""
     try:
-        return (datetime.now(timezone.utc) - datetime.fromisoformat(measured_at)).total_seconds() / 86400
+        age = (datetime.now(timezone.utc) - datetime.fromisoformat(measured_at)).total_seconds() / 86400
     except (TypeError, ValueError):
         return None
+    return age if age >= 0 else None
+
+
+def _cached_roof(found) -> Roof | None:
+    """A Roof from a cache entry, or None for an entry that is not one (missing or non-positive figures)."""
+    try:
+        fields = {k: v for k, v in found.items() if k in Roof.__dataclass_fields__ and k != "origin"}
+        roof = Roof(**fields)
+    except (AttributeError, TypeError, ValueError):
+        return None
+    ok = all(isinstance(v, (int, float)) and v > 0 for v in (roof.peak_flops, roof.bandwidth))
+    return roof if ok else None
 
 
 def device_roof(device: str, device_name: str, dtype: torch.dtype, threads: int, remeasure: bool = False,
-                min_run_time: float = 0.5, settings=()) -> Roof:
+                min_run_time: float = 0.5, settings=(), confirmed: bool = False) -> Roof:
     """The cached roof for this device, dtype, thread count and settings; measured (and cached) when missing, when
     older than MAX_AGE_DAYS, when its date is unknown, or when asked."""
     key = roof_key(device_name, dtype, threads, settings)
@@ -102,12 +116,11 @@ def device_roof(device: str, device_name: str, dtype: torch.dtype, threads: int,
     except (OSError, ValueError):
         cached = {}
     found = cached.get(key) if isinstance(cached, dict) else None
-    age = _age_days(found.get("measured_at", "")) if isinstance(found, dict) else None
-    if found and not remeasure and age is not None and age <= MAX_AGE_DAYS:
-        fields = {k: v for k, v in found.items() if k in Roof.__dataclass_fields__ and k != "origin"}
-        return replace(Roof(**fields), origin=f"cached, measured {found['measured_at']} ({age:.0f} days ago) "
-                                              f"in {path}")
-    roof = measure_roof(device, dtype, threads, key, min_run_time)
+    usable = _cached_roof(found)
+    age = _age_days(usable.measured_at) if usable else None
+    if usable and not remeasure and age is not None and age <= MAX_AGE_DAYS:
+        return replace(usable, origin=f"cached, measured {usable.measured_at} ({age:.0f} days ago) in {path}")
+    roof = replace(measure_roof(device, dtype, threads, key, min_run_time), confirmed=confirmed)
     if found and not remeasure:
         roof = replace(roof, origin="measured now: the cached roof was " + (
             f"{age:.0f} days old" if age is not None else "of unknown date"))

@@ -196,11 +196,12 @@ def cuda_settings() -> tuple[tuple[str, str], ...]:
 def device_info(device: str, dtype: str, threads: int, threads_chosen: str = "") -> DeviceInfo:
     """The device's name, the settings that change its speed, and the machine's load as the run begins."""
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     chosen = threads_chosen or "torch's default, one per core"
     if is_cuda(device):
         return DeviceInfo(device, torch.cuda.get_device_name(torch.device(device)), threads, torch.__version__, dtype,
-                          cuda_settings(), chosen, load, os.cpu_count())
-    return DeviceInfo(device, cpu_name(), threads, torch.__version__, dtype, (), chosen, load, os.cpu_count())
+                          cuda_settings(), chosen, load, cores)
+    return DeviceInfo(device, cpu_name(), threads, torch.__version__, dtype, (), chosen, load, cores)
 
 
 def cpu_name() -> str:
@@ -367,8 +368,11 @@ def _kernel_times(module, inputs: list) -> dict[str, float]:
             torch.cuda.synchronize()
     finally:
         module._run = run
+    from torch.autograd import DeviceType
+
     names = {node.name for node in module.graph.nodes}
-    return {event.name: event.device_time_total / 1e6 for event in prof.events() if event.name in names}
+    return {event.name: event.device_time_total / 1e6 for event in prof.events()  # the CPU-side range holds the
+            if event.name in names and event.device_type == DeviceType.CPU}  # kernels it launched, GPU-side a span
 
 
 DRIFT = 0.15  # the whole forward before and after the layers differing by more than this: a busy machine
@@ -384,8 +388,9 @@ def run_checks(result: "BenchResult", load: float | None, cores: int | None) -> 
         if abs(drift) > DRIFT:
             found.append(f"the whole forward took {result.forward_median * 1e3:,.3f} ms before the layers and "
                          f"{result.forward_after * 1e3:,.3f} ms after ({drift:+.0%})")
-    if load is not None and cores and load > cores:
-        found.append(f"the machine's load was {load:.1f} on {cores} cores as the run began")
+    if load is not None and cores and load + result.device.threads > cores + 0.5:
+        found.append(f"the machine's load was {load:.1f} as the run began, with {result.device.threads} threads of "
+                     f"ours on {cores} usable cores")
     for t in result.layers:
         for label, median, iqr in (("alone", t.median, t.iqr), ("in context", t.in_context, t.in_context_iqr)):
             if median and iqr and result.forward_median and median >= HEAVY * result.forward_median \
@@ -397,6 +402,21 @@ def run_checks(result: "BenchResult", load: float | None, cores: int | None) -> 
 def bench(graph: Graph, input=None, batch: int = 1, device: str = "cpu", dtype: str = "fp32",
           threads: int | None = None, min_run_time: float = 0.2, remeasure_roof: bool = False,
           progress: Callable[[str], None] | None = None, forward_min_time: float | None = None) -> BenchResult:
+    """Time the whole network, each layer in context, each layer alone, and the whole network again (see _bench);
+    on cuda:N everything runs with N as the current device, so that events, synchronisation and
+    torch.utils.benchmark's clock all act on it."""
+    check_device(device, dtype)
+    if is_cuda(device):
+        with torch.cuda.device(torch.device(device)):
+            return _bench(graph, input, batch, device, dtype, threads, min_run_time, remeasure_roof, progress,
+                          forward_min_time)
+    return _bench(graph, input, batch, device, dtype, threads, min_run_time, remeasure_roof, progress,
+                  forward_min_time)
+
+
+def _bench(graph: Graph, input, batch: int, device: str, dtype: str, threads: int | None, min_run_time: float,
+           remeasure_roof: bool, progress: Callable[[str], None] | None,
+           forward_min_time: float | None) -> BenchResult:
     """Time the whole network, each layer in context, each layer alone, and the whole network again; a layer that
     fails is reported and the rest still run.
 
@@ -404,7 +424,8 @@ def bench(graph: Graph, input=None, batch: int = 1, device: str = "cpu", dtype: 
     forward takes tens of milliseconds, and a median of a handful of runs moves with every other job on the machine.
     """
     torch_dtype = check_device(device, dtype)
-    chosen = "given with --threads" if threads else "torch's default, one per core"
+    chosen = ("given with --threads" if threads else f"torch's default under OMP_NUM_THREADS={os.environ['OMP_NUM_THREADS']}"
+              if os.environ.get("OMP_NUM_THREADS") else "torch's default, one per core")
     threads = threads or torch.get_num_threads()
     traced = graph.batch is not None  # a recorded module: its shapes include the batch it was recorded at
     profile = propagate(graph, input=None if traced else input, batch=None if traced else batch, dtype=dtype)
@@ -423,7 +444,10 @@ def bench(graph: Graph, input=None, batch: int = 1, device: str = "cpu", dtype: 
         if progress:
             progress("layers in context")
         repeats = max(5, min(50, round(forward_time / forward[0]))) if forward[0] else 5
-        context = time_in_context(module, inputs, device, threads, repeats)
+        try:
+            context = time_in_context(module, inputs, device, threads, repeats)
+        except Exception as error:  # noqa: BLE001  the layers are still timed alone; the summary says why not here
+            forward = (*forward[:2], f"timing the layers in context failed: {_failure(error)}")
     timings = []
     for node, cost in zip(graph.nodes, profile.layers):
         if progress:
@@ -456,14 +480,14 @@ BEATS_FAR = 0.5  # a layer at under half the roofline's time, where no cache exp
 def _check_roof(result: BenchResult, device: str, dtype, threads: int, min_run_time: float, settings) -> BenchResult:
     """A roof read from the cache that layers beat by far (compute-bound ones, which no cache explains) is
     measured again, and the predictions made anew."""
-    if not result.roof.origin.startswith("cached"):
+    if not result.roof.origin.startswith("cached") or result.roof.confirmed:
         return result
     roof = result.roof
     beaten = [t for t in result.layers if t.ratio is not None and t.ratio < BEATS_FAR and t.intensity
               and t.intensity >= roof.ridge]
     if not beaten:
         return result
-    fresh = device_roof(device, result.device.name, dtype, threads, True, min_run_time, settings)
+    fresh = device_roof(device, result.device.name, dtype, threads, True, min_run_time, settings, confirmed=True)
     fresh = replace(fresh, origin=f"{fresh.origin}: the cached roof was beaten by far ({beaten[0].cost.name} at "
                                   f"{beaten[0].ratio:.2f}x of it)")
     layers = tuple(replace(t, predicted=fresh.predict(t.cost.flops, t.bytes_moved) if t.predicted else None)
@@ -540,6 +564,7 @@ def cuda_memory_check(graph: Graph, profile: Profile, device: str, dtype: str) -
     from ..analysis import graph_of
     from ..analysis.memory import inference_memory
 
+    torch.cuda.set_device(torch.device(device))
     torch_dtype = BENCH_DTYPES[dtype]
     module = build_module(graph, profile, device, torch_dtype)
     x = random_input(profile.input_shape.dims, None if graph.batch is not None else profile.batch, device, torch_dtype)
