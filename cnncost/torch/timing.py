@@ -288,7 +288,7 @@ class _Clock:
     on the GPU's stream."""
 
     def __init__(self, module, cuda: bool) -> None:
-        self.module, self.cuda, self.run = module, cuda, module._run
+        self.cuda, self.run = cuda, module._run
         self.pending: list[tuple[str, object, object]] = []
         self.times: dict[str, list[float]] = {}
 
