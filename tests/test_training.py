@@ -123,6 +123,14 @@ def test_a_module_called_twice_has_a_weight_gradient_at_each_call():
     assert frozen.frozen == ("c", "c#2") and frozen.backward_macs == backward_macs(module, torch.randn(2, 3, 8, 8))
 
 
+def test_a_frozen_weight_whose_bias_trains_has_no_weight_gradient():
+    module = nn.Sequential(nn.Linear(16, 32), nn.ReLU(), nn.Linear(32, 8))
+    module[2].weight.requires_grad_(False)  # its bias still trains: a sum, no MACs
+    step = cnncost.profile(module, input=(16,), batch=4).training()
+    assert step.layer("2").weight_grad_macs == 0 and step.layer("2").input_grad_macs == 4 * 32 * 8
+    assert step.backward_macs == backward_macs(module, torch.randn(4, 16))  # 4*16*32 + 4*32*8 = 3,072
+
+
 def test_flopcountermode_counts_a_grouped_convs_weight_gradient_groups_times():
     # conv 16 -> 32, 3x3, groups 4, on 2x16x8x8: forward 2*32*8*8 * (16/4)*3*3 = 147,456 MACs. The weight gradient
     # sums, for each of the 32*4*3*3 weights, over 2*8*8 outputs: 147,456 MACs, as the forward. FlopCounterMode's

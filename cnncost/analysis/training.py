@@ -15,8 +15,8 @@ call: each call has its weight gradient, the parameters one update.
 
 Left approximate: attention and recurrent layers with weights (nn.MultiheadAttention, LSTM, GRU) also compute
 gradients inside themselves (the attention's products, the hidden state through time) that this count leaves out
-when their input needs no gradient; a weight that is frozen while its bias trains still counts a weight gradient; and
-the network's input never needs one. Backward FLOPs are 2 per backward MAC, plus, for a layer that passes a gradient on, its
+when their input needs no gradient; and the network's input never needs one. A conv's or linear layer's weight frozen
+while its bias trains computes no weight gradient (the bias's is a sum). Backward FLOPs are 2 per backward MAC, plus, for a layer that passes a gradient on, its
 forward FLOPs that are not multiply-adds (an activation's, a norm's) once more. Bias gradients are sums and, as in
 the forward, not counted. The optimizer's update costs step_flops per trained parameter (memory.OPTIMIZERS).
 """
@@ -142,6 +142,16 @@ def _matches(profile: Profile, name: str) -> list[int]:
     return found
 
 
+def _weight_trained(cost: LayerCost, trained: int) -> bool:
+    """Whether a layer's weight is trained: some of its parameters are, and, where a recorded module froze some, the
+    trained ones are not exactly its bias (a conv's or linear's out_channels / out_features elements)."""
+    if not trained or not cost.frozen_params:
+        return trained > 0
+    attrs = cost.attributes
+    bias = attrs.get("out_channels", attrs.get("out_features", 0)) if attrs.get("bias", True) else 0
+    return trained != bias
+
+
 def _input_grad_macs(cost: LayerCost, needs: list[bool]) -> int:
     if not any(needs):
         return 0
@@ -161,7 +171,7 @@ def training_step(profile: Profile, optimizer_name: str = "adam", freeze=None) -
     layers = []
     for cost in profile.layers:
         trained = 0 if cost.name in frozen_set else cost.params - cost.frozen_params
-        trains[cost.name] = trains.get(cost.shares, False) if cost.shares else trained > 0
+        trains[cost.name] = trains.get(cost.shares, False) if cost.shares else _weight_trained(cost, trained)
         if cost.shares and cost.name in frozen_set:
             trains[cost.name] = False
         needs = [needs_grad.get(name, False) for name in cost.inputs]
