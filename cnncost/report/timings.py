@@ -90,8 +90,8 @@ def summary_lines(result) -> list[tuple[str, str]]:
          if result.context_forward else "not timed"),
         ("Sum of in-context medians", f"{_ms(result.context_sum)} ms" + _times(result.context_sum,
                                                                                result.context_forward)),
-        ("Between the layers", f"{_ms(result.between_layers)} ms: Python's loop over the graph, launches, freeing "
-                               f"tensors; an empty call takes {_ms(result.empty_call)} ms"
+        ("Between the layers", f"{_ms(result.between_layers)} ms: Python's loop over the graph and launches; an "
+                               f"empty call takes {_ms(result.empty_call)} ms"
          if result.between_layers is not None else "n/a"),
         ("Sum of alone medians", f"{_ms(result.layer_sum)} ms" + _times(result.layer_sum, result.forward_median)),
     ]
@@ -110,7 +110,7 @@ def summary_lines(result) -> list[tuple[str, str]]:
 DRIFT_TEXT, SPREAD_TEXT = "15%", "25%"
 
 CAPTION = ("In context: each layer's call timed inside whole forward passes of the network, after its neighbours "
-           "(CPU: perf_counter around the call; CUDA: CUDA events on the stream, and the layer's kernels from "
+           "(the call and the freeing of the tensors it read last; CPU: perf_counter around them; CUDA: CUDA events on the stream, and the layer's kernels from "
            "torch.profiler in the kernel column); median of the passes. Alone: the layer on random inputs of its "
            "computed shape (torch.utils.benchmark: warm-up, then repeats; median and IQR); alone / context below 1 "
            "means warm caches and no neighbours flatter it. GFLOP/s and GB/s are the cnncost FLOPs and the bytes "

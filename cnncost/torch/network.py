@@ -61,10 +61,15 @@ class GraphModule(nn.Module):
             return self.forward_all(x, *extra_inputs)
         env, extra = {INPUT: x}, dict(zip(self.extra_inputs, extra_inputs))
         for node, done in zip(self.graph.nodes, self.release):
-            env[node.name] = self._run(node, env, extra)
-            for name in done:  # drop what no later node reads, as a model's own forward would
-                del env[name]
+            self._step(node, done, env, extra)
         return env[self.graph.output]
+
+    def _step(self, node, done: tuple[str, ...], env: dict, extra: dict) -> None:
+        """Run a node, then drop what no later node reads, as a model's own forward would (freeing is part of the
+        step: bench times the step in context)."""
+        env[node.name] = self._run(node, env, extra)
+        for name in done:
+            del env[name]
 
     def node_module(self, name: str) -> nn.Module:
         """The submodule of a node."""

@@ -6,8 +6,8 @@ engine computed for it, with torch.utils.benchmark (warm-up, repeats until min_r
 synchronised before the clock is read).
 
 In context: the network built from its graph runs whole, repeatedly, and each layer's call is timed where it runs,
-after its neighbours: on the CPU with time.perf_counter_ns around the call, on CUDA with a pair of CUDA events around
-it (the time on the GPU's stream, read after one synchronisation per pass), and one pass under torch.profiler gives
+after its neighbours, with the freeing of the tensors it was the last to read (a model's own forward frees them
+there too): on the CPU with time.perf_counter_ns around the step, on CUDA with a pair of CUDA events around it (the time on the GPU's stream, read after one synchronisation per pass), and one pass under torch.profiler gives
 each layer's kernel time. NB: on the CPU, torch.profiler's record_function ranges were not used for the times: its
 recording of every op added 0.2% (AlexNet) to 29% (MobileNet-v2) to the forward pass in one interleaved run
 (benchmarks/README.md), so the small layers it would charge most.
@@ -122,7 +122,7 @@ class BenchResult:
 
     @property
     def between_layers(self) -> float | None:
-        """The in-context forward less its layers: Python's loop over the graph, launches, freeing tensors."""
+        """The in-context forward less its layers: Python's loop over the graph and launches."""
         return self.context_forward - self.context_sum if self.context_forward else None
 
     def share(self, timing: LayerTiming) -> float:
@@ -288,22 +288,21 @@ class _Clock:
     on the GPU's stream."""
 
     def __init__(self, module, cuda: bool) -> None:
-        self.cuda, self.run = cuda, module._run
+        self.cuda, self.run = cuda, module._step
         self.pending: list[tuple[str, object, object]] = []
         self.times: dict[str, list[float]] = {}
 
-    def __call__(self, node, env, extra):
+    def __call__(self, node, done, env, extra) -> None:
         if self.cuda:
             start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
             start.record()
-            out = self.run(node, env, extra)
+            self.run(node, done, env, extra)
             end.record()
             self.pending.append((node.name, start, end))
-            return out
+            return
         begin = time.perf_counter_ns()
-        out = self.run(node, env, extra)
+        self.run(node, done, env, extra)
         self.times.setdefault(node.name, []).append((time.perf_counter_ns() - begin) / 1e9)
-        return out
 
     def settle(self) -> None:
         """CUDA: wait for the pass, then read its events (milliseconds) as seconds."""
@@ -328,7 +327,7 @@ def time_in_context(module, inputs: list, device: str, threads: int, repeats: in
         with torch.no_grad():
             for _ in range(3):
                 module(*inputs)
-            module._run = clock
+            module._step = clock
             for _ in range(repeats):
                 if cuda:
                     torch.cuda.synchronize()
@@ -341,10 +340,10 @@ def time_in_context(module, inputs: list, device: str, threads: int, repeats: in
                 begin = time.perf_counter_ns()
                 empty(inputs[0])
                 empties.append((time.perf_counter_ns() - begin) / 1e9)
-            module._run = clock.run
+            module.__dict__.pop("_step", None)
             kernels = _kernel_times(module, inputs) if cuda else None
     finally:
-        module.__dict__.pop("_run", None)
+        module.__dict__.pop("_step", None)
         torch.set_num_threads(before)
     stats = {name: _quartiles(values) for name, values in clock.times.items()}
     return InContext({name: m for name, (m, _) in stats.items()}, {name: q for name, (_, q) in stats.items()},
