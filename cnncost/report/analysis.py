@@ -10,7 +10,7 @@ from ..analysis.memory import OPTIMIZERS, TRAINING_ASSUMPTIONS, InferenceMemory,
 from ..analysis.receptive import ReceptiveField
 from ..results import Profile
 from . import units
-from .columns import Column
+from .columns import Column, with_scale
 from .document import Document, Text, table
 from .rows import Row
 
@@ -191,9 +191,6 @@ def training_columns(step, exact: bool = False) -> list[Column]:
 
 def training_facts(step, profile: Profile) -> list[tuple[str, str]]:
     """One training step in totals: forward, backward, optimizer."""
-    def both(count: int) -> str:
-        return f"{count:,} ({units.human(count)})" if count >= 1000 else f"{count:,}"
-
     frozen = profile.total.params - step.trained_params
     return [
         ("Optimizer", f"{step.optimizer.label}: {step.optimizer.step_flops} FLOPs per trained parameter"),
@@ -201,13 +198,13 @@ def training_facts(step, profile: Profile) -> list[tuple[str, str]]:
                            + (f" ({frozen:,} frozen)" if frozen else "")),
         ("Frozen layers (--freeze)", f"{len(step.frozen)}: {step.frozen[0]} .. {step.frozen[-1]}" if step.frozen
          else "none"),
-        ("Forward MACs", both(step.forward_macs)),
-        ("Backward MACs, input gradients", both(step.input_grad_macs)),
-        ("Backward MACs, weight gradients", both(step.weight_grad_macs)),
-        ("Forward FLOPs", both(step.forward_flops)),
-        ("Backward FLOPs", both(step.backward_flops)),
-        ("Optimizer step FLOPs", both(step.optimizer_flops)),
-        ("Training step FLOPs (forward + backward + optimizer)", both(step.total_flops)),
+        ("Forward MACs", with_scale(step.forward_macs)),
+        ("Backward MACs, input gradients", with_scale(step.input_grad_macs)),
+        ("Backward MACs, weight gradients", with_scale(step.weight_grad_macs)),
+        ("Forward FLOPs", with_scale(step.forward_flops)),
+        ("Backward FLOPs", with_scale(step.backward_flops)),
+        ("Optimizer step FLOPs", with_scale(step.optimizer_flops)),
+        ("Training step FLOPs (forward + backward + optimizer)", with_scale(step.total_flops)),
     ]
 
 

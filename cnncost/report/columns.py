@@ -82,7 +82,7 @@ def columns(exact: bool = False) -> list[Column]:
     ]
 
 
-def _with_scale(count: int) -> str:
+def with_scale(count: int) -> str:
     """'61,100,840 (61.10 M)'; a count below 1,000 once."""
     return f"{count:,} ({units.human(count)})" if abs(count) >= 1000 else f"{count:,}"
 
@@ -94,11 +94,11 @@ def summary_lines(profile: Profile) -> list[tuple[str, str]]:
     return [
         ("Input", f"{profile.sample_input_shape}, batch {profile.batch}, {profile.dtype} "
                   f"({profile.bytes_per_element} bytes per element)"),
-        ("Total params", _with_scale(total.params)),
+        ("Total params", with_scale(total.params)),
         ("Trainable params", f"{total.trainable_params:,}"),
         ("Non-trainable buffers", f"{total.buffers:,}"),
-        ("Total MACs (conv, linear, matmul)", _with_scale(total.macs) + unknown),
-        ("Total FLOPs (all layers)", _with_scale(total.flops) + unknown),
+        ("Total MACs (conv, linear, matmul)", with_scale(total.macs) + unknown),
+        ("Total FLOPs (all layers)", with_scale(total.flops) + unknown),
         ("Input size", units.megabytes(total.input_bytes)),
         ("Activation size (sum of layer outputs)", units.megabytes(total.activation_bytes)),
         ("Params size", units.megabytes(total.param_bytes)),

@@ -7,7 +7,7 @@ import json
 from typing import Any, Sequence
 
 from ..files import write_atomic
-from ..results import Profile, layer_records, profile_dict
+from ..results import QUANTITIES, Profile, layer_records, profile_dict
 from .profile_table import View, profile_document
 from .rows import Row, table_rows
 
@@ -28,14 +28,18 @@ def context(profile: Profile) -> dict[str, Any]:
             "dtype": profile.dtype, "convention": profile.convention}
 
 
+def _summed(row: Row) -> dict[str, int]:
+    """A block's quantities: the sums over its layers."""
+    return {quantity: row.total(quantity) for quantity in QUANTITIES}
+
+
 def block_record(row: Row) -> dict[str, Any]:
-    """A folded block as one record: its layers' quantities summed, the first layer's input, the last one's output."""
+    """A folded block as one CSV record: its layers' quantities summed, the first layer's input, the last one's output."""
     first, last = row.layers[0], row.layers[-1]
     return {"name": row.name, "op": "block", "inputs": ";".join(first.inputs),
             "input_shape": ";".join(str(shape) for shape in first.input_shapes), "output_shape": str(last.output_shape),
-            "attributes": json.dumps({"layers": len(row.layers)}), **{q: row.total(q) for q in (
-                "params", "buffers", "macs", "flops", "activation_bytes")},
-            "in_place": False, "counted": row.counted}
+            "attributes": json.dumps({"layers": len(row.layers)}), **_summed(row), "in_place": False,
+            "counted": row.counted}
 
 
 def _json_block(row: Row) -> dict[str, Any]:
@@ -43,62 +47,75 @@ def _json_block(row: Row) -> dict[str, Any]:
     first, last = row.layers[0], row.layers[-1]
     return {"name": row.name, "op": "block", "layers": len(row.layers), "inputs": list(first.inputs),
             "input_shapes": [list(shape.dims) for shape in first.input_shapes],
-            "output_shape": list(last.output_shape.dims),
-            **{q: row.total(q) for q in ("params", "buffers", "macs", "flops", "activation_bytes")},
-            "in_place": False, "counted": row.counted}
+            "output_shape": list(last.output_shape.dims), **_summed(row), "in_place": False, "counted": row.counted}
 
 
-def row_records(profile: Profile, depth: int | None) -> tuple[list[dict[str, Any]], list[Row]]:
-    """The records of a view: one per layer, or with depth one per table row (a block summed), and the rows."""
-    layers = layer_records(profile)
+def view_rows(profile: Profile, depth: int | None) -> list[Row]:
+    """The rows of an export: one per layer, or with depth one per table row (in-place layers not folded)."""
     if depth is None:
-        return layers, [Row((cost,)) for cost in profile.layers]
-    rows = table_rows(profile, fold=False, depth=depth)
-    by_name = {record["name"]: record for record in layers}
-    return [block_record(row) if row.is_block else by_name[row.name] for row in rows], rows
+        return [Row((cost,)) for cost in profile.layers]
+    return table_rows(profile, fold=False, depth=depth)
 
 
-def analysis_records(profile: Profile, view: View, rows: Sequence[Row]) -> list[dict[str, Any]]:
-    """Per row, the analyses' raw columns: receptive field of its last layer; live bytes (its largest) and kept
-    bytes (their sum)."""
-    extras: list[dict[str, Any]] = [{} for _ in rows]
+def layer_analyses(profile: Profile, view: View) -> dict[str, dict[str, Any]]:
+    """Per layer (by name), the analyses' raw columns: receptive field, live and kept bytes, training costs."""
+    found: dict[str, dict[str, Any]] = {cost.name: {} for cost in profile.layers}
+
+    def add(records: list[dict[str, Any]]) -> None:
+        for cost, record in zip(profile.layers, records):
+            found[cost.name].update(record)
+
     if view.training:
         from ..analysis.training import training_step
         from .analysis import training_records
 
-        step = training_step(profile, view.optimizer, view.freeze)
-        per_layer = dict(zip((cost.name for cost in profile.layers), training_records(step)))
-        for extra, row in zip(extras, rows):
-            found = [per_layer[cost.name] for cost in row.layers]
-            extra.update({key: sum(record[key] for record in found) for key in found[0]})
-    if not (view.rf or view.memory):
-        return extras
-    from ..analysis import graph_of
-    from .analysis import field_records, memory_records
+        add(training_records(training_step(profile, view.optimizer, view.freeze)))
+    if view.rf or view.memory:
+        from ..analysis import graph_of
 
-    graph = graph_of(profile)
-    if view.rf:
-        from ..analysis.receptive import receptive_fields
+        graph = graph_of(profile)
+        if view.rf:
+            from ..analysis.receptive import receptive_fields
+            from .analysis import field_records
 
-        fields = {record.pop("name"): record for record in field_records(receptive_fields(graph, profile))}
-        for extra, row in zip(extras, rows):
-            extra.update(fields[row.layers[-1].name])
-    if view.memory:
-        from ..analysis.memory import inference_memory, training_memory
+            add([{k: v for k, v in record.items() if k != "name"}
+                 for record in field_records(receptive_fields(graph, profile))])
+        if view.memory:
+            from ..analysis.memory import inference_memory, training_memory
+            from .analysis import memory_records
 
-        per_layer = dict(zip((cost.name for cost in profile.layers), memory_records(
-            profile, inference_memory(graph, profile), training_memory(graph, profile))))
-        for extra, row in zip(extras, rows):
-            found = [per_layer[cost.name] for cost in row.layers]
-            extra.update(live_bytes=max(r["live_bytes"] for r in found), kept_bytes=sum(r["kept_bytes"] for r in found))
-    return extras
+            add(memory_records(profile, inference_memory(graph, profile), training_memory(graph, profile)))
+    return found
+
+
+def row_analyses(per_layer: dict[str, dict[str, Any]], rows: Sequence[Row]) -> list[dict[str, Any]]:
+    """The analyses of each row: a block's receptive field is its last layer's, its live bytes its largest, its kept
+    bytes and training costs their sums."""
+    result = []
+    for row in rows:
+        found = [per_layer[cost.name] for cost in row.layers]
+        merged = dict(found[-1])
+        for key in merged:
+            if key == "live_bytes":
+                merged[key] = max(record[key] for record in found)
+            elif key in SUMMED:
+                merged[key] = sum(record[key] for record in found)
+        result.append(merged)
+    return result
+
+
+SUMMED = frozenset({"kept_bytes", "input_grad_macs", "weight_grad_macs", "backward_flops", "trained_params",
+                    "optimizer_flops"})
 
 
 def records(profile: Profile, view: View = View()) -> list[dict[str, Any]]:
     """The CSV's records: the view's rows, their analyses, and the context columns."""
-    base, rows = row_records(profile, view.depth)
+    rows = view_rows(profile, view.depth)
+    by_name = {record["name"]: record for record in layer_records(profile)}
+    base = [block_record(row) if row.is_block else by_name[row.name] for row in rows]
     meta = context(profile)
-    return [{**record, **extra, **meta} for record, extra in zip(base, analysis_records(profile, view, rows))]
+    return [{**record, **extra, **meta} for record, extra in zip(base, row_analyses(layer_analyses(profile, view),
+                                                                                     rows))]
 
 
 def records_csv(found: Sequence[dict[str, Any]], columns: Sequence[str] | None = None) -> str:
@@ -124,14 +141,14 @@ def to_csv(profile: Profile, path=None, view: View = View()) -> str:
 def to_json(profile: Profile, path=None, view: View = View()) -> str:
     """JSON of profile_dict(); with a depth, also the rows of that view; with analyses, their columns per layer."""
     data = profile_dict(profile)
-    extras = analysis_records(profile, view, [Row((cost,)) for cost in profile.layers])
-    data["layers"] = [{**layer, **extra} for layer, extra in zip(data["layers"], extras)]
+    per_layer = layer_analyses(profile, view)
+    data["layers"] = [{**layer, **per_layer[layer["name"]]} for layer in data["layers"]]
     if view.depth is not None:
-        rows = table_rows(profile, fold=False, depth=view.depth)
+        rows = view_rows(profile, view.depth)
         by_name = {layer["name"]: layer for layer in data["layers"]}
         data["depth"] = view.depth
         data["rows"] = [{**(_json_block(row) if row.is_block else by_name[row.name]), **extra}
-                        for row, extra in zip(rows, analysis_records(profile, view, rows))]
+                        for row, extra in zip(rows, row_analyses(per_layer, rows))]
     if view.memory:
         from ..analysis import graph_of
         from ..analysis.memory import inference_memory, training_memory

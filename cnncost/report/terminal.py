@@ -18,7 +18,8 @@ from .document import Document, Facts, Heading, Screen, Table, Text
 
 TRAILING_SPACE = re.compile(r" +((?:\x1b\[[0-9;]*m)*)$", re.MULTILINE)  # rich pads lines to the width
 MARKED_STYLE = "bold magenta"  # the heaviest cells
-PLAIN_WRAP = 60  # a pipe's paragraphs wrap at the table's width, or this many characters
+PLAIN_WRAP = 60  # a pipe's table captions wrap at the table's width, or this many characters
+PARAGRAPH_WIDTH = 110  # a pipe's paragraphs wrap here
 TEXT_WIDTH = 16  # on a terminal, a text column (not the first) may wrap down to this width
 RICH_CELLS = 2500  # a larger table is drawn plain on a terminal too (fitted, not coloured): rich takes 25 µs a cell
 
@@ -119,7 +120,7 @@ def _plain(document: Document) -> str:
         if isinstance(block, Heading):
             parts.append(f"{block.text}\n{'-' * len(block.text)}")
         elif isinstance(block, Text):
-            parts.append(_wrapped(block, 110))
+            parts.append(_wrapped(block, PARAGRAPH_WIDTH))
         elif isinstance(block, Facts):
             parts.append("\n".join(f"{label}  {value}" for label, value in _facts_lines(block)))
         elif isinstance(block, Table):

@@ -13,6 +13,9 @@ NUMERIC = (False, False, True, True, True, True, True, True, True, True, True, T
 HIDE = ("FLOPs M", "IQR ms", "GB/s", "GFLOP/s", "FLOP/B", "out C", "out H/W", "type", "% time", "kernel ms", "bound")
 FAR_FROM_ROOF = 10.0  # measured/predicted above this is called far from the roofline
 CALL_BOUND = 2.0  # a layer under this many empty calls in context is bound by the call, not by its arithmetic
+DRIFT = 0.15  # the whole forward before and after the layers differing by more than this: a busy machine
+SPREAD = 0.25  # a heavy layer whose IQR exceeds this fraction of its median: a busy machine
+HEAVY = 0.05  # share of the forward that makes a layer's spread matter
 
 
 def _ms(seconds: float | None) -> str:
@@ -76,8 +79,8 @@ def summary_lines(result) -> list[tuple[str, str]]:
     load = f"; load {d.load:.1f} on {d.cores} cores as it began" if d.load is not None and d.cores else ""
     lines = [
         ("Run", "DISTURBED, treat the ratios with care: " + "; ".join(result.disturbed) if result.disturbed else
-         f"steady: the whole forward drifted under {DRIFT_TEXT} between before and after the layers, no heavy "
-         f"layer's IQR over {SPREAD_TEXT} of its median{load}"),
+         f"steady: the whole forward drifted under {DRIFT:.0%} between before and after the layers, no heavy "
+         f"layer's IQR over {SPREAD:.0%} of its median{load}"),
         ("Device", f"{d.device}: {d.name}, torch {d.torch_version}" + "".join(f", {k} {v}" for k, v in d.settings)),
         ("Threads", f"{d.threads} ({d.threads_chosen})"),
         ("Input", f"{p.sample_input_shape}, batch {p.batch}, {p.dtype}"),
@@ -106,8 +109,6 @@ def summary_lines(result) -> list[tuple[str, str]]:
         lines.append(("Failed layers", ", ".join(f"{t.cost.name}: {t.error}" for t in failed)))
     return lines
 
-
-DRIFT_TEXT, SPREAD_TEXT = "15%", "25%"
 
 CAPTION = ("In context: each layer's call timed inside whole forward passes of the network, after its neighbours "
            "(the call and the freeing of the tensors it read last; CPU: perf_counter around them; CUDA: CUDA events on the stream, and the layer's kernels from "

@@ -32,6 +32,7 @@ from ..errors import CnnCostError, CnnCostWarning, Fix, first_line, worded
 from ..graph import Graph
 from ..layers import layer_type
 from ..results import LayerCost, Profile
+from ..report.timings import DRIFT, HEAVY, SPREAD
 from .builders import torch_builder
 from .network import build_module
 from .roofline import Roof, device_roof
@@ -374,9 +375,6 @@ def _kernel_times(module, inputs: list) -> dict[str, float]:
             if event.name in names and event.device_type == DeviceType.CPU}  # kernels it launched, GPU-side a span
 
 
-DRIFT = 0.15  # the whole forward before and after the layers differing by more than this: a busy machine
-SPREAD = 0.25  # a heavy layer whose IQR exceeds this fraction of its median: a busy machine
-HEAVY = 0.05  # share of the forward that makes a layer's spread matter
 
 
 def run_checks(result: "BenchResult", load: float | None, cores: int | None) -> tuple[str, ...]:
