@@ -9,7 +9,7 @@ import sys
 import time
 from typing import Callable, Sequence
 
-from cnncost.torch.timing import cpu_name
+from cnncost.torch.device import cpu_name
 
 
 def machine(with_torch: bool = True) -> str:

@@ -20,7 +20,8 @@ import statistics
 import torch
 
 import cnncost
-from cnncost.torch.timing import bench, cpu_name
+from cnncost.torch.bench import bench
+from cnncost.torch.device import cpu_name
 
 
 def compare_runs(first, second, field: str) -> tuple[int, float | None, float | None, str]:

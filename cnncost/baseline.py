@@ -77,10 +77,10 @@ class BaselineCheck:
 
 def snapshot_document(profiles: dict[str, Any]) -> dict:
     """The baseline file's content: cnncost's version and conventions, and each model's profile record."""
-    from . import __version__
-    from .report.counting import CONVENTIONS
+    from .version import __version__
+    from .counting import COUNTING_RULES
 
-    return {"cnncost": __version__, "conventions": CONVENTIONS,
+    return {"cnncost": __version__, "conventions": COUNTING_RULES,
             "models": {name: record(profile) for name, profile in profiles.items()}}
 
 

@@ -52,7 +52,7 @@ def _main(argv: Sequence[str] | None) -> int:
         parser = build_parser()
         args = parser.parse_args(argv)
         if args.version:
-            from . import __version__
+            from .version import __version__
 
             print(f"cnncost {__version__}")
             return 0

@@ -198,7 +198,8 @@ class ModelResult:
 def profile_model(config: ModelConfig, timed: bool = False):
     """The model's profile, or its timed forward pass (with .profile) where timed; a module path is imported from the
     configuration's folder, and an error names the file and the table."""
-    from . import profile, time_forward
+    from .latency import time_forward
+    from .profiler import profile
     from .sources import import_module_object, is_module_path
 
     model = config.model()

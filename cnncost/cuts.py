@@ -117,15 +117,3 @@ def cut_profile(profile: Profile, first: str | None = None, last: str | None = N
     input_bytes = shape.numel * profile.batch * profile.bytes_per_element
     return replace(profile, input_shape=shape, layers=layers,
                    total=totals_of(layers, input_bytes, profile.bytes_per_element))
-
-
-def side(operand: Operand, *, input=None, batch: int = 1, dtype: str = "fp32",
-         until: tuple[int, int] | None = None, convention: str = "cnncost") -> Side:
-    """Profile an operand (its MACs as the convention counts them) and cut it: by its own range if it has one, else
-    at until, else not at all."""
-    from . import profile
-
-    whole = profile(operand.name, input=input, batch=batch, dtype=dtype, convention=convention)
-    if operand.has_range:
-        return Side(operand.name, cut_profile(whole, operand.first, operand.last))
-    return Side(operand.name, cut_profile(whole, until=until) if until else whole)

@@ -199,7 +199,7 @@ def layer_records(profile: Profile) -> list[dict[str, Any]]:
 
 def profile_dict(profile: Profile) -> dict[str, Any]:
     """Metadata, totals and layers as plain data."""
-    from .report.counting import CONVENTIONS
+    from .counting import COUNTING_RULES
 
     total = profile.total
     return {
@@ -209,7 +209,7 @@ def profile_dict(profile: Profile) -> dict[str, Any]:
         "dtype": profile.dtype,
         "bytes_per_element": profile.bytes_per_element,
         "convention": profile.convention,
-        "conventions": CONVENTIONS,
+        "conventions": COUNTING_RULES,
         "notes": list(profile.notes),  # how it was recorded; another tool's convention, where one was asked for
         "total": {
             "params": total.params, "trainable_params": total.trainable_params, "buffers": total.buffers,

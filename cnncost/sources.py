@@ -30,7 +30,7 @@ class Source:
     """A loaded network: its graph and, for a torch module, what tracing found (torch's shapes and counts)."""
 
     graph: Graph
-    trace: Any = None  # cnncost.torch.trace.TraceResult for a torch module
+    trace: Any = None  # cnncost.trace.module_graph.TraceResult for a torch module
     notes: tuple[str, ...] = ()  # what the user should look at: a spec file's layers that nothing reads
 
 
@@ -145,7 +145,7 @@ def _traced(module: Any, name: str, input: Any, batch: int) -> Source:
     if input is None:
         raise worded(CnnCostError, f"{name}: a torch module needs an input size, such as {{}}",
                      size_fix((3, 224, 224)))
-    from .torch.trace import graph_from_module
+    from .trace.module_graph import graph_from_module
 
     result = graph_from_module(module, input, name, batch)
     return Source(result.graph, result)
@@ -154,7 +154,7 @@ def _traced(module: Any, name: str, input: Any, batch: int) -> Source:
 def import_module_object(text: str, folder: Path | None = None):
     """The nn.Module that 'pkg.mod:attr' or 'path/file.py:attr' names: an instance, or a class or factory called
     with no arguments. With a folder, pkg.mod is imported from there (a configuration's folder), as found now."""
-    from .torch import require_torch
+    from .trace import require_torch
 
     require_torch()
     target, _, attribute = text.rpartition(":")
@@ -170,7 +170,7 @@ def import_module_object(text: str, folder: Path | None = None):
 
 def module_from(value: Any, text: str):
     """An nn.Module itself, or the one a class or function makes when called with no arguments."""
-    from .torch import require_torch
+    from .trace import require_torch
 
     torch = require_torch()
     if isinstance(value, torch.nn.Module):

@@ -4,7 +4,7 @@
    torchvision's model of the same name (FlopCounterMode's count / 2).
 2. Every torchvision model profiled from its nn.Module (classification, segmentation, video, detection): the
    parameters equal sum(p.numel()), the buffers sum(b.numel()), the MACs torch's own count on the same input
-   (cnncost.torch.reference.torch_counts: FlopCounterMode / 2 with torch's fused CPU kernels off), and every layer's
+   (cnncost.torch.counts.torch_counts: FlopCounterMode / 2 with torch's fused CPU kernels off), and every layer's
    shape torch's (cnncost checks that while it records). It also says how long each profile took and which layers,
    if any, have no formula.
 
@@ -29,7 +29,7 @@ import torchvision.models as tvm
 from torch.utils.flop_counter import FlopCounterMode
 
 import cnncost
-from cnncost.torch.reference import torch_counts
+from cnncost.torch.counts import torch_counts
 
 # cnncost name: (torchvision name, constructor arguments, run in training mode so that auxiliary heads run)
 TORCHVISION_NAMES = {

@@ -7,7 +7,8 @@ import pytest
 import cnncost
 from cnncost.cli import main
 from cnncost.errors import CnnCostError
-from cnncost.cuts import Operand, cut_profile, parse_operand, parse_size, side
+from cnncost.cuts import Operand, cut_profile, parse_operand, parse_size
+from cnncost.profiler import side
 
 # VGG-16 from 224x224 to 28x28: conv1_1, conv1_2, conv2_1, conv2_2, conv3_1, conv3_2, conv3_3 (MACs each)
 VGG16_TO_28 = [64 * 224 * 224 * 27, 64 * 224 * 224 * 576, 128 * 112 * 112 * 576, 128 * 112 * 112 * 1152,

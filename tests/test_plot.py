@@ -7,7 +7,7 @@ import pytest
 
 import cnncost
 from cnncost.cli import main
-from cnncost.report.analysis import bar
+from cnncost.report.analyses import bar
 from cnncost.report.plots import bars, category, takeaways
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

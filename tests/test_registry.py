@@ -40,7 +40,7 @@ def test_the_torch_side_knows_every_type():
     from torch import nn
 
     from cnncost.torch.builders import torch_builder
-    from cnncost.torch.rules import FAMILIES
+    from cnncost.trace.rules import FAMILIES
 
     for name, spec in layer_types().items():
         if spec.torch_module is not None:

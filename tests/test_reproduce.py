@@ -7,9 +7,9 @@ import pytest
 
 import cnncost
 from cnncost.cli import main
-from cnncost.reference import TOPICS, build, write_all
-from cnncost.reference.printed import Printed, evaluate
-from cnncost.reference.verdict import CONVENTION, EXACT, NO_CONVENTION, ROUNDING, Candidate, Term, judge
+from cnncost.reproductions import TOPICS, build, write_all
+from cnncost.reproductions.printed import Printed, evaluate
+from cnncost.reproductions.verdict import CONVENTION, EXACT, NO_CONVENTION, ROUNDING, Candidate, Term, judge
 
 REPORTS = Path(__file__).parent.parent / "reports"
 
@@ -131,7 +131,7 @@ def test_stem_totals(reports):
 
 def test_a_coarse_figure_names_a_layer_only_with_a_precise_one(reports):
     from cnncost import profile
-    from cnncost.reference.conventions import candidates
+    from cnncost.reproductions.search import candidates
 
     # 1.1 M stands for +-4.5%: alone, it may not single out a layer; 7485 M (+-0.007%) may
     vgg = reports["stem"]

@@ -13,8 +13,9 @@ from cnncost.cli import main  # noqa: E402
 from cnncost.errors import CnnCostError  # noqa: E402
 from cnncost.report.document import render  # noqa: E402
 from cnncost.report.timings import bench_document, bench_records  # noqa: E402
-from cnncost.torch import timing as bench_module  # noqa: E402
-from cnncost.torch.timing import bench, bytes_moved, ranks, spearman  # noqa: E402
+from cnncost.torch import clock as clock_module  # noqa: E402
+from cnncost.torch.bench import bench, bytes_moved  # noqa: E402
+from cnncost.torch.statistics import ranks, spearman  # noqa: E402
 
 TINY = Graph.build("tiny", [
     layer("conv2d", "conv", out_channels=8, kernel_size=3, padding=1), layer("relu", "relu", inplace=True),
@@ -103,7 +104,7 @@ def test_a_broken_cache_entry_is_measured_again(cache_dir, entry):
 def test_a_disturbed_run_says_so_with_its_figures(result):
     from dataclasses import replace
 
-    from cnncost.torch.timing import run_checks
+    from cnncost.torch.bench import run_checks
 
     slowed = replace(result, forward_after=result.forward_median * 1.5)
     reasons = run_checks(slowed, load=5.0, cores=2)
@@ -126,7 +127,7 @@ def test_reports_have_every_layer_and_the_summary(result):
 
 
 def test_a_failing_layer_is_reported_and_the_rest_still_run(cache_dir, monkeypatch):
-    real = bench_module.torch_builder
+    real = clock_module.torch_builder
 
     def broken(op, one_sample=True):
         if op == "max_pool2d":
@@ -135,7 +136,7 @@ def test_a_failing_layer_is_reported_and_the_rest_still_run(cache_dir, monkeypat
             return build
         return real(op, one_sample)
 
-    monkeypatch.setattr(bench_module, "torch_builder", broken)
+    monkeypatch.setattr(clock_module, "torch_builder", broken)
     result = bench(TINY, min_run_time=0.01, forward_min_time=0.01)
     errors = {t.cost.name: t.error for t in result.layers}
     assert errors == {"conv": None, "relu": None, "pool": "no kernel for this layer", "flat": None, "fc": None}
@@ -196,11 +197,11 @@ def test_the_cuda_check_skips_with_its_reason_without_a_gpu(capsys):
 
 
 def test_the_callers_module_is_left_as_it_was(cache_dir):
-    from cnncost.torch.timing import time_forward
+    from cnncost.torch.forward import time_whole_forward
 
     module = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.BatchNorm2d(4)).train()
     before = {k: v.clone() for k, v in module.state_dict().items()}
-    time_forward(cnncost.profile(module, input=(3, 8, 8), dtype="fp16"), module, min_run_time=0.01)
+    time_whole_forward(cnncost.profile(module, input=(3, 8, 8), dtype="fp16"), module, min_run_time=0.01)
     assert module.training and next(module.parameters()).dtype == torch.float32  # not cast to fp16, not in eval
     assert all(torch.equal(before[k], v) for k, v in module.state_dict().items())
 

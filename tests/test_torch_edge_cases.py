@@ -10,7 +10,7 @@ import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
 
 import cnncost  # noqa: E402
-from cnncost.torch.reference import torch_counts  # noqa: E402
+from cnncost.torch.counts import torch_counts  # noqa: E402
 
 
 def equals_torch(module, *inputs, uncounted=0):
@@ -251,7 +251,7 @@ def test_odd_forwards_fail_in_one_line(forward, message):
 
 
 def test_bench_builds_every_op_of_a_recorded_module():
-    from cnncost.torch.timing import bench
+    from cnncost.torch.bench import bench
 
     class Ops(nn.Module):
         def forward(self, x):

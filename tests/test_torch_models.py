@@ -16,7 +16,7 @@ from torch import nn  # noqa: E402
 
 import cnncost  # noqa: E402
 from cnncost.cli import main  # noqa: E402
-from cnncost.torch.reference import torch_counts  # noqa: E402
+from cnncost.torch.counts import torch_counts  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures"
 sys.path.insert(0, str(FIXTURES))

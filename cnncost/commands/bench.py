@@ -26,10 +26,11 @@ def register(commands) -> None:
 
 
 def run(args) -> int:
-    from ..torch import require_torch
+    from ..trace import require_torch
 
     require_torch()
-    from ..torch.timing import bench, check_device, device_cache, is_cuda, self_check
+    from ..torch.bench import bench, self_check
+    from ..torch.device import check_device, device_cache, is_cuda
     from ..sources import load_source
 
     if args.check and is_cuda(args.device) and not require_torch().cuda.is_available():
@@ -56,7 +57,7 @@ def run(args) -> int:
         return 0
     checks = self_check(result)
     if is_cuda(args.device):
-        from ..torch.timing import cuda_memory_check
+        from ..torch.bench import cuda_memory_check
 
         checks.append(cuda_memory_check(graph, result.profile, args.device, args.dtype))
     stream = sys.stderr if args.output is None and fmt in ("csv", "json") else sys.stdout  # never inside the data

@@ -51,7 +51,7 @@ def register(commands) -> None:
 
 
 def run(args) -> int:
-    from .. import profile
+    from ..profiler import profile
     from ..budget import PARSERS, check_budget
     from ..report.budgets import Outcome
 
@@ -235,9 +235,9 @@ def _baseline_lines(check) -> list[str]:
 
 def _timed(args, result):
     """The whole forward pass timed on the device, as a bench result without per-layer timings."""
-    from ..torch import require_torch
+    from ..trace import require_torch
 
     require_torch()
-    from ..torch.timing import time_forward
+    from ..torch.forward import time_whole_forward
 
-    return time_forward(result, args.name, args.device)
+    return time_whole_forward(result, args.name, args.device)

@@ -34,7 +34,8 @@ def title(sides, until) -> str:
 
 
 def run(args) -> int:
-    from ..cuts import parse_operand, parse_size, side
+    from ..cuts import parse_operand, parse_size
+    from ..profiler import side
     from ..report.comparison import CUT_RULE, RATIO_RULE
 
     if len(args.operands) < 2:
@@ -48,13 +49,13 @@ def run(args) -> int:
         emit(_data(sides, fmt), args.output)
         return 0
     from ..report.comparison import summary_table
-    from ..report.counting import CONVENTIONS
+    from ..counting import COUNTING_RULES
     from ..report.document import Document, Text
 
     blocks = [summary_table(sides), Text(f"{RATIO_RULE} {CUT_RULE}")]
     if args.per_layer:
         blocks += [_layer_table(item.profile) for item in sides]
-    blocks.append(Text(CONVENTIONS))
+    blocks.append(Text(COUNTING_RULES))
     blocks += [Text(note) for note in sides[0].profile.notes if note.startswith(("MACs as ", "FLOPs as "))]
     document = Document(title(sides, until), tuple(blocks))
     emit_document(document, fmt, args)

@@ -25,7 +25,7 @@ def by_type(result, rule) -> dict[str, int]:
 
 
 def run(args) -> int:
-    from .. import profile
+    from ..profiler import profile
     from ..conventions import CONVENTIONS
 
     result = profile(args.name, input=args.input, batch=parse_batch(args.batch), dtype=args.dtype)

@@ -21,7 +21,7 @@ def register(commands) -> None:
 
 def side(text: str, args):
     """A profile record: an exported JSON profile as it is, anything else profiled now."""
-    from .. import profile
+    from ..profiler import profile
 
     path = Path(text)
     if path.suffix.lower() == ".json" and path.is_file():

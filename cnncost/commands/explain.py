@@ -28,7 +28,7 @@ def register(commands) -> None:
 
 def printed_figure(text: str):
     """A Printed of '4.1G' (digits 4.1, unit G); the digits say the rounding."""
-    from ..reference.printed import Printed
+    from ..reproductions.printed import Printed
 
     match = _VALUE.match(text)
     unit = UNITS.get(match.group(2).upper()) if match else None
@@ -42,7 +42,7 @@ OTHER_SIZES = (224, 227, 299, 256)  # the input sizes papers and libraries print
 
 def other_sizes(args, result):
     """(size, profile) of the network at the other common input sizes, for a figure printed at one of them."""
-    from .. import profile
+    from ..profiler import profile
 
     shape = result.input_shape.dims
     if len(shape) != 3 or shape[1] != shape[2]:
@@ -57,12 +57,12 @@ def other_sizes(args, result):
 
 
 def run(args) -> int:
-    from .. import profile
-    from ..reference.checks import QUANTITY_NAMES, check_layers
-    from ..reference.printed import number_text
-    from ..reference.published import Source
-    from ..reference.conventions import PRECISE  # a figure precise to 1% can single out one cause
-    from ..reference.verdict import EXACT, NO_CONVENTION
+    from ..profiler import profile
+    from ..reproductions.checks import QUANTITY_NAMES, check_layers
+    from ..reproductions.printed import number_text
+    from ..reproductions.published import Source
+    from ..reproductions.search import PRECISE  # a figure precise to 1% can single out one cause
+    from ..reproductions.verdict import EXACT, NO_CONVENTION
 
     printed = printed_figure(args.value)
     if printed.value == 0:
@@ -105,7 +105,7 @@ def tool_matches(result, printed, quantity: str) -> list[str]:
     """The tools (cnncost.conventions) whose total on the network the printed figure stands for, with the total: a
     FLOPs figure against the tools that count FLOPs, a MACs figure against those that count multiply-adds."""
     from ..conventions import CONVENTIONS
-    from ..reference.printed import number_text
+    from ..reproductions.printed import number_text
 
     wanted = ("FLOPs",) if quantity == "flops" else ("MACs", "mult-adds")
     return [f"{convention.tool} counts it ({convention.unit}): {number_text(total)} is in {printed.stands_for()}"
@@ -115,8 +115,8 @@ def tool_matches(result, printed, quantity: str) -> list[str]:
 
 def nearest_text(layers, quantity: str, printed) -> str:
     """'nearest: <convention>, <value>, -18.2% from the printed value'."""
-    from ..reference.conventions import counts, default_count
-    from ..reference.printed import number_text
+    from ..reproductions.search import counts, default_count
+    from ..reproductions.printed import number_text
 
     options = [default_count(layers, quantity)] + counts(layers, quantity, printed_unit=printed.unit)
     nearest = min(options, key=lambda count: abs(count.value - printed.value))

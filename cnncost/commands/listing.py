@@ -22,7 +22,7 @@ def register(commands) -> None:
 
 def records(pattern: str) -> list[dict]:
     """One dict per registered network, then block, matching pattern, with its totals at its default input."""
-    from .. import profile
+    from ..profiler import profile
     from ..zoo import architecture, list_blocks, list_models
 
     found = []
@@ -46,12 +46,12 @@ def run(args) -> int:
     if fmt in ("csv", "json"):
         emit_records(found, fmt, args.output)
         return 0
-    from ..report.counting import CONVENTIONS
+    from ..counting import COUNTING_RULES
     from ..report.document import Document, Text, table
 
     tables = [table(COLUMNS, [human_row(r) for r in found if r["kind"] == kind], NUMERIC, title=title, hide=HIDE)
               for kind, title in TITLES.items() if any(r["kind"] == kind for r in found)]
-    emit_document(Document("cnncost list: built-in architectures and blocks", (*tables, Text(CONVENTIONS))), fmt, args)
+    emit_document(Document("cnncost list: built-in architectures and blocks", (*tables, Text(COUNTING_RULES))), fmt, args)
     return 0
 
 

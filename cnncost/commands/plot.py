@@ -38,7 +38,7 @@ def file_stem(name: str) -> str:
 
 
 def run(args) -> int:
-    from .. import profile
+    from ..profiler import profile
     from ..report import plots
 
     if bool(args.name) == bool(args.compare):
@@ -66,12 +66,13 @@ def run(args) -> int:
 def _bench(args, batch: int):
     """A bench run of the network, for the roofline."""
     from ..report.plots import require_matplotlib
-    from ..torch import require_torch
+    from ..trace import require_torch
 
     require_matplotlib()  # before minutes of timing
     require_torch()
     from ..sources import load_source
-    from ..torch.timing import bench, check_device
+    from ..torch.bench import bench
+    from ..torch.device import check_device
 
     graph = load_source(args.name, args.input, batch).graph  # a torch module is recorded at the batch
     check_device(args.device, args.dtype)

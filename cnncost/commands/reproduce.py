@@ -23,20 +23,20 @@ def register(commands) -> None:
 
 
 def run(args) -> int:
-    from .. import reference
+    from .. import reproductions
 
     if args.topic == "all":
         if args.output or args.format:
             raise UsageError("reproduce all writes a folder of Markdown and CSV files: give --dir, not -o or --format")
-        for path in reference.write_all(args.dir):
+        for path in reproductions.write_all(args.dir):
             print(f"wrote {path}")
         for path in write_report_plots(args.dir):
             print(f"wrote {path}")
         return 0
-    report = reference.build(args.topic)
+    report = reproductions.build(args.topic)
     fmt = output_format(args)
     if fmt in ("csv", "json"):
-        from ..reference.checks import RECORD_COLUMNS
+        from ..reproductions.checks import RECORD_COLUMNS
 
         emit_records(report.records(), fmt, args.output, RECORD_COLUMNS)
     else:
@@ -46,7 +46,7 @@ def run(args) -> int:
 
 def write_report_plots(folder: str) -> list[Path]:
     """The layer figures of AlexNet, VGG-16 and ResNet-50 and the comparison across networks, as PNG in folder."""
-    from .. import profile
+    from ..profiler import profile
     from ..report.plots import COMPARED_NETWORKS, REPORT_NETWORKS, compare_figure, layer_figure, save
 
     target = Path(folder)

@@ -45,7 +45,7 @@ def parse_depth(text: str | None) -> int | None:
 
 
 def run(args) -> int:
-    from .. import profile
+    from ..profiler import profile
     from ..report.profile_table import View
 
     fmt = output_format(args)

@@ -22,7 +22,7 @@ def register(commands) -> None:
 
 
 def run(args) -> int:
-    from ..torch import require_torch
+    from ..trace import require_torch
 
     if bool(args.name) == bool(args.all):
         raise UsageError("give an architecture name or --all, not both")

@@ -67,7 +67,7 @@ def layer_analyses(profile: Profile, view: View) -> dict[str, dict[str, Any]]:
 
     if view.training:
         from ..analysis.training import training_step
-        from .analysis import training_records
+        from .analyses import training_records
 
         add(training_records(training_step(profile, view.optimizer, view.freeze)))
     if view.rf or view.memory:
@@ -76,13 +76,13 @@ def layer_analyses(profile: Profile, view: View) -> dict[str, dict[str, Any]]:
         graph = graph_of(profile)
         if view.rf:
             from ..analysis.receptive import receptive_fields
-            from .analysis import field_records
+            from .analyses import field_records
 
             add([{k: v for k, v in record.items() if k != "name"}
                  for record in field_records(receptive_fields(graph, profile))])
         if view.memory:
             from ..analysis.memory import inference_memory, training_memory
-            from .analysis import memory_records
+            from .analyses import memory_records
 
             add(memory_records(profile, inference_memory(graph, profile), training_memory(graph, profile)))
     return found
@@ -152,7 +152,7 @@ def to_json(profile: Profile, path=None, view: View = View()) -> str:
     if view.memory:
         from ..analysis import graph_of
         from ..analysis.memory import inference_memory, training_memory
-        from .analysis import memory_dict
+        from .analyses import memory_dict
 
         graph = graph_of(profile)
         data["memory"] = memory_dict(inference_memory(graph, profile), training_memory(graph, profile))
@@ -162,7 +162,7 @@ def to_json(profile: Profile, path=None, view: View = View()) -> str:
         data["receptive_field_notes"] = NOTES
     if view.training:
         from ..analysis.training import training_step
-        from .analysis import training_dict
+        from .analyses import training_dict
 
         data["training"] = training_dict(training_step(profile, view.optimizer, view.freeze))
     return _deliver(json.dumps(data, indent=2) + "\n", path)

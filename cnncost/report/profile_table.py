@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 
 from ..results import Profile
 from .columns import Column, columns, summary_lines
-from .counting import CONVENTIONS
+from ..counting import COUNTING_RULES
 from .document import Chart, Document, Facts, Heading, Table, table
 from .rows import Row, table_rows
 
@@ -73,7 +73,7 @@ def layer_table(profile: Profile, view: View = View(), extra: list[Column] | Non
     body = [[column.cell(row, profile) for column in cols] for row in rows]
     return table([c.header for c in cols], body, [c.numeric for c in cols],
                  footer=[column.total(profile) for column in cols], title=title_text,
-                 caption=CONVENTIONS, hide=HIDE_ORDER, marked=_heaviest(rows, cols))
+                 caption=COUNTING_RULES, hide=HIDE_ORDER, marked=_heaviest(rows, cols))
 
 
 def profile_document(profile: Profile, view: View = View(), hint: str = "") -> Document:
@@ -91,41 +91,41 @@ def profile_document(profile: Profile, view: View = View(), hint: str = "") -> D
     if view.rf:
         from ..analysis.receptive import NOTES as FIELD_NOTES
         from ..analysis.receptive import receptive_fields
-        from .analysis import field_columns
+        from .analyses import field_columns
 
         extra += field_columns(receptive_fields(graph, profile))
         notes.append(FIELD_NOTES)
     if view.memory:
         from ..analysis.memory import inference_memory, training_memory
-        from .analysis import memory_columns
+        from .analyses import memory_columns
 
         inference, training = inference_memory(graph, profile), training_memory(graph, profile)
         extra += memory_columns(profile, inference, training, view.exact)
     step = None
     if view.training:
         from ..analysis.training import training_step
-        from .analysis import training_columns
+        from .analyses import training_columns
 
         step = training_step(profile, view.optimizer, view.freeze)
         extra += training_columns(step, view.exact)
     if view.bars:
-        from .analysis import BAR_NOTE, bar_columns
+        from .analyses import BAR_NOTE, bar_columns
 
         extra += bar_columns(profile, table_rows(profile, view.fold, view.depth))
         notes.append(BAR_NOTE)
     blocks: list = [replace(layer_table(profile, view, extra), caption="")]
     if hint:
         blocks.append(Text(hint))
-    blocks += [Facts(tuple(summary_lines(profile))), Text(" ".join([CONVENTIONS, *notes]))]
+    blocks += [Facts(tuple(summary_lines(profile))), Text(" ".join([COUNTING_RULES, *notes]))]
     if step is not None:
-        from .analysis import TRAINING_NOTE, training_facts
+        from .analyses import TRAINING_NOTE, training_facts
 
         blocks += [Heading(f"One training step ({step.optimizer.label})"), Facts(tuple(training_facts(step, profile))),
                    Text(TRAINING_NOTE)]
     if view.chart:
         blocks.append(share_chart(profile, view))
     if view.memory:
-        from .analysis import memory_document
+        from .analyses import memory_document
 
         memory = memory_document(profile, inference, training, view.exact)
         blocks += [Heading(memory.title), *memory.blocks]

@@ -1,17 +1,6 @@
-"""The torch side of cnncost: real modules for every layer type, checked and timed against the analytic engine.
+"""The way out: a cnncost Graph becomes real torch modules (builders.py, network.py), which are checked against the
+engine and torch's own counts (verify.py, counts.py) and timed (clock.py, bench.py, forward.py) against a measured
+roofline (roofline.py) on a device described by device.py.
 
-Only this package imports torch (pip install 'cnncost[torch]').
+Only this package and cnncost.trace import torch (pip install 'cnncost[torch]').
 """
-
-from __future__ import annotations
-
-from ..errors import CnnCostError
-
-
-def require_torch():
-    """Import torch, or say in one line how to install it."""
-    try:
-        import torch
-    except ImportError:
-        raise CnnCostError("this command needs torch: pip install 'cnncost[torch]' (torch==2.13.0, a CPU build)") from None
-    return torch

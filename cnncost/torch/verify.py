@@ -17,7 +17,7 @@ from ..errors import CnnCostError, first_line
 from ..graph import Graph
 from ..shapes import Shape
 from .network import build_module
-from .reference import counted_run, unfused
+from .counts import counted_run, unfused
 
 
 @dataclass(frozen=True)
@@ -130,8 +130,8 @@ def verify_module(module: torch.nn.Module, input, batch: int = 1, name: str | No
     (on the CPU, with random data of the input's shape), and its parameters and buffers as torch counts them.
 
     Every layer's output shape was checked against torch's while the module was recorded."""
-    from .. import profile as profile_of
-    from .trace import example_inputs, unwrap
+    from ..profiler import profile as profile_of
+    from ..trace.module_graph import example_inputs, unwrap
 
     module, _ = unwrap(module)
     name = name or type(module).__name__

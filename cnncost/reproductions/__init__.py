@@ -1,6 +1,6 @@
 """Published cost tables as data, and their reproduction: every printed number beside cnncost's, with a verdict.
 
-    from cnncost.reference import build, write_all
+    from cnncost.reproductions import build, write_all
     build("alexnet").document      # the report: render() it as table, md or html
     write_all("reports")           # every report as Markdown and CSV, and an index
 """
@@ -44,7 +44,7 @@ def index(reports) -> str:
             "rounding: cnncost's value lies in the interval the printed digits stand for (73 M: [72.5 M, 73.5 M));",
             "convention: a count that differs from cnncost's in a named way (biases left out, pooling outputs left "
             "out, a layer left out, MB of 10^6 bytes, ...) lies in that interval; the search and the rules are in "
-            "cnncost/reference/conventions.py;",
+            "cnncost/reproductions/search.py;",
             "no convention: none does; the report shows the arithmetic and, where the numbers point to one, the "
             "likely cause (transposed digits, a term counted twice, a value truncated, a one-digit slip).")),
         Text("The CSV files carry one row per published number: exact values in bytes and counts, the interval the "

@@ -6,12 +6,13 @@ from fractions import Fraction
 
 from ..graph import Graph
 from ..results import Profile
-from ..cuts import Operand, side
+from ..cuts import Operand
+from ..profiler import side
 from ..report.comparison import summary_table
 from ..report.document import Block, Document, Heading, Text, table
 from ..zoo.block_graphs import conv_chain, resnet_basic_graph, resnet_bottleneck_graph, stack_graph
 from .checks import Check, check_layers, check_value
-from .conventions import bias_count
+from .search import bias_count
 from .printed import Printed, number_text
 from .published import (CS231N, COURSE, INCEPTION, LECTURE8, PAIR_PARAMS, PAIR_REDUCTION, RESNET_BLOCKS,
                         RESNET_STAGES, SIMONYAN_23, STACK_FIELDS, STACK_MORE, STACK_SAVING, STACKS)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ..cuts import Operand, Side, side
+from ..cuts import Operand, Side
+from ..profiler import side
 from ..report.comparison import summary_table
 from ..report.document import Document, Heading, Text
 from .checks import QUANTITY_NAMES, Check, check_layers, check_value, in_unit

@@ -1,59 +1,26 @@
-"""Time every layer in context (inside whole forward passes) and alone, and the whole forward pass; set them against
-the roofline, and say when the machine disturbed the run.
-
-Alone: each layer on random tensors (never zeros, which some kernels skip through faster) of the input shape the
-engine computed for it, with torch.utils.benchmark (warm-up, repeats until min_run_time has passed, CUDA
-synchronised before the clock is read).
-
-In context: the network built from its graph runs whole, repeatedly, and each layer's call is timed where it runs,
-after its neighbours, with the freeing of the tensors it was the last to read (a model's own forward frees them
-there too): on the CPU with time.perf_counter_ns around the step, on CUDA with a pair of CUDA events around it (the time on the GPU's stream, read after one synchronisation per pass), and one pass under torch.profiler gives
-each layer's kernel time. NB: on the CPU, torch.profiler's record_function ranges were not used for the times: its
-recording of every op added 0.2% (AlexNet) to 29% (MobileNet-v2) to the forward pass in one interleaved run
-(benchmarks/README.md), so the small layers it would charge most.
-"""
+"""The bench: every layer timed in context and alone, and the whole forward pass, set against the roofline; a run
+that the machine disturbed says so with its figures, and a run can check itself."""
 
 from __future__ import annotations
 
-import copy
 import os
-import platform
-import statistics
-import time
-import warnings
 from dataclasses import dataclass, replace
 from typing import Callable
 
 import torch
-from torch.utils import benchmark
 
+from ..analysis import graph_of
+from ..analysis.memory import inference_memory
 from ..engine import propagate
-from ..errors import CnnCostError, CnnCostWarning, Fix, first_line, worded
 from ..graph import Graph
 from ..layers import layer_type
-from ..results import LayerCost, Profile
 from ..report.timings import DRIFT, HEAVY, SPREAD
-from .builders import torch_builder
+from ..results import LayerCost, Profile
+from .clock import time_in_context, time_layer, time_statement
+from .device import BENCH_DTYPES, DeviceInfo, check_device, device_info, failure, is_cuda, random_input
 from .network import build_module
 from .roofline import Roof, device_roof
-
-BENCH_DTYPES = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
-
-
-@dataclass(frozen=True)
-class DeviceInfo:
-    """Where and how the timings were taken."""
-
-    device: str
-    name: str
-    threads: int
-    torch_version: str
-    dtype: str
-    settings: tuple[tuple[str, str], ...] = ()  # CUDA: TF32 and cuDNN benchmark flags
-    threads_chosen: str = "torch's default, one per core"  # why this many threads
-    load: float | None = None  # the machine's 1-minute load average when the run began (Linux)
-    cores: int | None = None
-
+from .statistics import spearman
 
 @dataclass(frozen=True)
 class LayerTiming:
@@ -142,32 +109,6 @@ class BenchResult:
         return with_macs, spearman([t.predicted for t in predicted], [measured(t) for t in predicted])
 
 
-def ranks(values: list[float]) -> list[float]:
-    """1-based ranks, ties sharing their average rank."""
-    order = sorted(range(len(values)), key=values.__getitem__)
-    result = [0.0] * len(values)
-    i = 0
-    while i < len(order):
-        j = i
-        while j + 1 < len(order) and values[order[j + 1]] == values[order[i]]:
-            j += 1
-        for k in range(i, j + 1):
-            result[order[k]] = (i + j) / 2 + 1
-        i = j + 1
-    return result
-
-
-def spearman(xs: list[float], ys: list[float]) -> float | None:
-    """Pearson's correlation of the ranks; None for fewer than 3 points or a constant series."""
-    if len(xs) < 3:
-        return None
-    rx, ry = ranks(xs), ranks(ys)
-    mx, my = sum(rx) / len(rx), sum(ry) / len(ry)
-    cov = sum((a - mx) * (b - my) for a, b in zip(rx, ry))
-    vx, vy = sum((a - mx) ** 2 for a in rx), sum((b - my) ** 2 for b in ry)
-    return cov / (vx * vy) ** 0.5 if vx and vy else None
-
-
 def moves_no_data(cost: LayerCost) -> bool:
     """A view (flatten, reshape) or the identity at inference (dropout): torch moves no data."""
     return layer_type(cost.op).view or cost.op == "dropout"
@@ -179,202 +120,6 @@ def bytes_moved(cost: LayerCost, batch: int, width: int) -> int:
         return 0
     inputs = sum(shape.numel for shape in cost.input_shapes) * cost.scale
     return (inputs + cost.params + cost.buffers + cost.output_shape.total_numel * cost.scale) * width
-
-
-def is_cuda(device: str) -> bool:
-    """cuda, or cuda:N."""
-    return device == "cuda" or device.startswith("cuda:")
-
-
-def cuda_settings() -> tuple[tuple[str, str], ...]:
-    """The flags that change what a CUDA kernel computes and how fast: the roof is measured under the same ones."""
-    return (("TF32 matmul", str(torch.backends.cuda.matmul.allow_tf32)),
-            ("TF32 cuDNN", str(torch.backends.cudnn.allow_tf32)),
-            ("cuDNN benchmark", str(torch.backends.cudnn.benchmark)),
-            ("matmul precision", torch.get_float32_matmul_precision()))
-
-
-def device_info(device: str, dtype: str, threads: int, threads_chosen: str = "") -> DeviceInfo:
-    """The device's name, the settings that change its speed, and the machine's load as the run begins."""
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    chosen = threads_chosen or "torch's default, one per core"
-    if is_cuda(device):
-        return DeviceInfo(device, torch.cuda.get_device_name(torch.device(device)), threads, torch.__version__, dtype,
-                          cuda_settings(), chosen, load, cores)
-    return DeviceInfo(device, cpu_name(), threads, torch.__version__, dtype, (), chosen, load, cores)
-
-
-def cpu_name() -> str:
-    """The CPU's model name from /proc/cpuinfo, else what platform knows."""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as info:
-            for line in info:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def check_device(device: str, dtype: str) -> torch.dtype:
-    """The torch dtype to time in; a clear error for a missing CUDA or a dtype bench cannot time."""
-    if device not in ("cpu", "cuda") and not (device.startswith("cuda:") and device[5:].isdigit()):
-        raise CnnCostError(f"bench runs on cpu, cuda or cuda:N, not {device!r}")
-    if is_cuda(device) and not torch.cuda.is_available():
-        raise worded(CnnCostError, "{}: no CUDA device is available here (torch.cuda.is_available() is False)",
-                     Fix(f"device={device!r}", f"--device {device}"))
-    if device.startswith("cuda:") and int(device[5:]) >= torch.cuda.device_count():
-        raise CnnCostError(f"--device {device}: this machine has {torch.cuda.device_count()} CUDA device(s), "
-                           f"numbered from 0")
-    if dtype not in BENCH_DTYPES:
-        raise CnnCostError(f"bench times {', '.join(BENCH_DTYPES)}, not {dtype!r}")
-    return BENCH_DTYPES[dtype]
-
-
-def _time(stmt: str, env: dict, threads: int, min_run_time: float) -> tuple[float, float]:
-    timer = benchmark.Timer(stmt=stmt, globals=env, num_threads=threads)
-    timer.timeit(3)  # warm-up: first calls allocate, pick kernels, fill caches
-    measurement = timer.blocked_autorange(min_run_time=min_run_time)
-    return measurement.median, measurement.iqr
-
-
-def _failure(error: BaseException) -> str:
-    if isinstance(error, torch.cuda.OutOfMemoryError):
-        return "out of memory"
-    return first_line(error) or type(error).__name__
-
-
-def random_input(dims: tuple[int, ...], batch: int | None, device: str, dtype: torch.dtype) -> torch.Tensor:
-    """Random data (never zeros, which some kernels skip through faster) of a shape; the batch in front of a
-    one-sample shape, none for a traced network's, whose shapes include it."""
-    return torch.randn(((batch,) if batch is not None else ()) + tuple(dims), device=device, dtype=dtype)
-
-
-def time_layer(cost: LayerCost, attributes: dict, batch: int | None, device: str, dtype: torch.dtype, threads: int,
-               min_run_time: float) -> tuple[float, float]:
-    """Median and IQR of one layer alone on random inputs of its computed shapes (batch None: a traced network's
-    shapes, which include the batch)."""
-    with torch.device(device):
-        module = torch_builder(cost.op, one_sample=batch is not None)(*cost.input_shapes, **attributes)
-    module = module.to(dtype=dtype).eval()
-    inputs = [random_input(shape.dims, batch, device, dtype) for shape in cost.input_shapes]
-    with torch.no_grad():
-        return _time("module(*inputs)", {"module": module, "inputs": inputs}, threads, min_run_time)
-
-
-@dataclass(frozen=True)
-class InContext:
-    """Per layer, the median and IQR of its call inside whole forward passes (seconds); the passes' median; the
-    time of an empty call in the same loop; CUDA: each layer's kernel time from one profiled pass."""
-
-    medians: dict[str, float]
-    iqrs: dict[str, float]
-    forward: float
-    empty_call: float
-    repeats: int
-    kernels: dict[str, float] | None = None
-
-
-def _quartiles(values: list[float]) -> tuple[float, float]:
-    """(median, interquartile range)."""
-    if len(values) < 4:
-        return statistics.median(values), 0.0
-    q1, q2, q3 = statistics.quantiles(values, n=4)
-    return q2, q3 - q1
-
-
-class _Clock:
-    """Times each call of the built network's layers where it runs: perf_counter_ns on the CPU, a pair of CUDA events
-    on the GPU's stream."""
-
-    def __init__(self, module, cuda: bool) -> None:
-        self.cuda, self.run = cuda, module._step
-        self.pending: list[tuple[str, object, object]] = []
-        self.times: dict[str, list[float]] = {}
-
-    def __call__(self, node, done, env, extra) -> None:
-        if self.cuda:
-            start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-            start.record()
-            self.run(node, done, env, extra)
-            end.record()
-            self.pending.append((node.name, start, end))
-            return
-        begin = time.perf_counter_ns()
-        self.run(node, done, env, extra)
-        self.times.setdefault(node.name, []).append((time.perf_counter_ns() - begin) / 1e9)
-
-    def settle(self) -> None:
-        """CUDA: wait for the pass, then read its events (milliseconds) as seconds."""
-        if self.cuda:
-            torch.cuda.synchronize()
-            for name, start, end in self.pending:
-                self.times.setdefault(name, []).append(start.elapsed_time(end) / 1e3)
-            self.pending.clear()
-
-
-def time_in_context(module, inputs: list, device: str, threads: int, repeats: int) -> InContext:
-    """Run the built network whole `repeats` times (after 3 warm-up passes), timing each layer's call in place, an
-    empty call in the same loop, and (CUDA) one pass under torch.profiler for the kernel time per layer."""
-    cuda = is_cuda(device)
-    clock = _Clock(module, cuda)
-    empty = torch.nn.Identity()
-    forwards: list[float] = []
-    empties: list[float] = []
-    before = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
-        with torch.no_grad():
-            for _ in range(3):
-                module(*inputs)
-            module._step = clock
-            for _ in range(repeats):
-                if cuda:
-                    torch.cuda.synchronize()
-                begin = time.perf_counter_ns()
-                module(*inputs)
-                if cuda:
-                    torch.cuda.synchronize()
-                forwards.append((time.perf_counter_ns() - begin) / 1e9)
-                clock.settle()
-                begin = time.perf_counter_ns()
-                empty(inputs[0])
-                empties.append((time.perf_counter_ns() - begin) / 1e9)
-            module.__dict__.pop("_step", None)
-            kernels = _kernel_times(module, inputs) if cuda else None
-    finally:
-        module.__dict__.pop("_step", None)
-        torch.set_num_threads(before)
-    stats = {name: _quartiles(values) for name, values in clock.times.items()}
-    return InContext({name: m for name, (m, _) in stats.items()}, {name: q for name, (_, q) in stats.items()},
-                     statistics.median(forwards), statistics.median(empties), repeats, kernels)
-
-
-def _kernel_times(module, inputs: list) -> dict[str, float]:
-    """Each layer's kernel time on the GPU in one pass, from torch.profiler's ranges (seconds)."""
-    from torch.profiler import ProfilerActivity, profile, record_function
-
-    run = module._run
-
-    def ranged(node, env, extra):
-        with record_function(node.name):
-            return run(node, env, extra)
-
-    module._run = ranged
-    try:
-        with profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA]) as prof:
-            module(*inputs)
-            torch.cuda.synchronize()
-    finally:
-        module._run = run
-    from torch.autograd import DeviceType
-
-    names = {node.name for node in module.graph.nodes}
-    return {event.name: event.device_time_total / 1e6 for event in prof.events()  # the CPU-side range holds the
-            if event.name in names and event.device_type == DeviceType.CPU}  # kernels it launched, GPU-side a span
-
-
 
 
 def run_checks(result: "BenchResult", load: float | None, cores: int | None) -> tuple[str, ...]:
@@ -444,7 +189,7 @@ def _bench(graph: Graph, input, batch: int, device: str, dtype: str, threads: in
         try:
             context = time_in_context(module, inputs, device, threads, repeats)
         except Exception as error:  # noqa: BLE001  the layers are still timed alone; the summary says why not here
-            forward = (*forward[:2], f"timing the layers in context failed: {_failure(error)}")
+            forward = (*forward[:2], f"timing the layers in context failed: {failure(error)}")
     timings = []
     for node, cost in zip(graph.nodes, profile.layers):
         if progress:
@@ -457,7 +202,7 @@ def _bench(graph: Graph, input, batch: int, device: str, dtype: str, threads: in
             median, iqr = time_layer(cost, node.attributes, per_sample, device, torch_dtype, threads, min_run_time)
             timings.append(LayerTiming(cost, median, iqr, moved, predicted, **found))
         except Exception as error:  # noqa: BLE001  a layer torch cannot run here: reported in its row
-            timings.append(LayerTiming(cost, None, None, moved, predicted, _failure(error), **found))
+            timings.append(LayerTiming(cost, None, None, moved, predicted, failure(error), **found))
         finally:
             if is_cuda(device):
                 torch.cuda.empty_cache()
@@ -495,7 +240,7 @@ def _check_roof(result: BenchResult, device: str, dtype, threads: int, min_run_t
 def _time_module(module, inputs, threads: int, min_run_time: float) -> tuple[float | None, float | None]:
     try:
         with torch.no_grad():
-            return _time("module(*inputs)", {"module": module, "inputs": inputs}, threads, min_run_time)
+            return time_statement("module(*inputs)", {"module": module, "inputs": inputs}, threads, min_run_time)
     except Exception:  # noqa: BLE001  reported where the forward was first timed
         return None, None
 
@@ -508,17 +253,10 @@ def _forward(graph, profile, batch, device, dtype, threads, min_run_time):
         inputs += [random_input(profile.layer(name).output_shape.dims, batch, device, dtype)
                    for name in module.extra_inputs]
         with torch.no_grad():
-            median, iqr = _time("module(*inputs)", {"module": module, "inputs": inputs}, threads, min_run_time)
+            median, iqr = time_statement("module(*inputs)", {"module": module, "inputs": inputs}, threads, min_run_time)
         return module, inputs, (median, iqr, None)
     except Exception as error:  # noqa: BLE001  reported in the summary
-        return None, None, (None, None, _failure(error))
-
-
-def device_cache(device: str) -> tuple[int | None, str]:
-    """(bytes, name) of the cache a layer's tensors may stay in: the CPU's largest cache, or a GPU's L2."""
-    if is_cuda(device):
-        return getattr(torch.cuda.get_device_properties(torch.device(device)), "L2_cache_size", None), "L2"
-    return cache_bytes(), "the CPU's cache"
+        return None, None, (None, None, failure(error))
 
 
 CONTEXT_TOLERANCE = 0.10  # the in-context layers must sum to the whole in-context forward within this
@@ -558,9 +296,6 @@ def cuda_memory_check(graph: Graph, profile: Profile, device: str, dtype: str) -
     """torch.cuda.max_memory_allocated over one forward pass, less what was allocated before it (weights, input),
     beside cnncost's predicted inference peak of activations; cuBLAS and cuDNN workspaces are inside torch's
     figure, so it may exceed the prediction by them."""
-    from ..analysis import graph_of
-    from ..analysis.memory import inference_memory
-
     torch.cuda.set_device(torch.device(device))
     torch_dtype = BENCH_DTYPES[dtype]
     module = build_module(graph, profile, device, torch_dtype)
@@ -577,58 +312,3 @@ def cuda_memory_check(graph: Graph, profile: Profile, device: str, dtype: str) -
     status = "PASS" if 0.8 <= ratio <= 2.0 else "FAIL"
     return (status, "peak memory: torch.cuda.max_memory_allocated against cnncost's predicted peak (0.8x to 2x)",
             f"{measured:,} B measured (workspaces included), {predicted:,} B predicted, {ratio:.2f}x")
-
-
-def cache_bytes() -> int | None:
-    """The size of the CPU's largest cache, from sysfs, where the system says."""
-    sizes = []
-    base = "/sys/devices/system/cpu/cpu0/cache"
-    try:
-        for entry in os.listdir(base):
-            if not entry.startswith("index"):
-                continue
-            with open(os.path.join(base, entry, "size"), encoding="utf-8") as handle:
-                text = handle.read().strip().upper()
-            factor = {"K": 1024, "M": 1024**2}.get(text[-1], 1)
-            sizes.append(int(text.rstrip("KM")) * factor)
-    except (OSError, ValueError):
-        return None
-    return max(sizes) if sizes else None
-
-
-@dataclass(frozen=True)
-class ForwardTiming:
-    """The whole forward pass of a network, timed: what a latency budget is checked against."""
-
-    profile: Profile
-    forward_median: float
-    forward_iqr: float
-
-
-def time_forward(profile: Profile, model, device: str = "cpu", min_run_time: float = 0.5) -> ForwardTiming:
-    """Median time of the network's forward pass at the profile's input, batch and dtype.
-
-    A torch module (an nn.Module, or a 'pkg.mod:Net' path) is timed itself; any other network is built from its
-    graph with cnncost's torch builders.
-    """
-    from ..sources import import_module_object, is_module_path, load_source
-
-    torch_dtype = check_device(device, profile.dtype)
-    if isinstance(model, torch.nn.Module) or (isinstance(model, str) and is_module_path(model)):
-        # a copy: moving, casting or setting eval mode on the caller's own module would change it
-        module = copy.deepcopy(model) if isinstance(model, torch.nn.Module) else import_module_object(model)
-        module = module.to(device=device, dtype=torch_dtype).eval()
-    else:
-        with warnings.catch_warnings():  # the profile has said what the source's notes say
-            warnings.simplefilter("ignore", CnnCostWarning)
-            graph = load_source(model).graph
-        module = build_module(graph, profile, device, torch_dtype)
-    x = random_input(profile.input_shape.dims, None if profile.shapes_include_batch else profile.batch, device,
-                     torch_dtype)
-    try:
-        with torch.no_grad():
-            median, iqr = _time("module(x)", {"module": module, "x": x}, torch.get_num_threads(), min_run_time)
-    except (RuntimeError, TypeError) as error:  # a module of several inputs, or one that fails on this input
-        raise CnnCostError(f"{profile.name} cannot be timed on one random input of {profile.input_shape}: "
-                           f"{type(error).__name__}: {first_line(error)}") from None
-    return ForwardTiming(profile, median, iqr)

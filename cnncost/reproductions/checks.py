@@ -9,7 +9,7 @@ from typing import Sequence
 
 from ..report.units import fixed
 from ..results import LayerCost
-from .conventions import candidates, default_count, terms, tried
+from .search import candidates, default_count, terms, tried
 from .printed import Printed, number_text
 from .published import Source
 from .verdict import EXACT, KINDS, NO_CONVENTION, ROUNDING, Candidate, Verdict, judge

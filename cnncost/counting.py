@@ -1,6 +1,6 @@
-"""The counting conventions, stated once and printed under every table and in every export."""
+"""How cnncost counts, stated once: printed under every table and carried in every export."""
 
-CONVENTIONS = (
+COUNTING_RULES = (
     "1 MAC = one multiply-accumulate of a convolution (transposed too), linear layer, matrix product, einsum, "
     "attention or recurrent layer = 2 FLOPs; bias additions are not counted; MACs count these layers only, as "
     "torch.utils.flop_counter does. Pooling costs output elements x window size; elementwise layers cost FLOPs per "

@@ -1,0 +1,27 @@
+"""A network's whole forward pass timed on a device, with torch: what a latency budget is checked against.
+
+    assert_budget(cnncost.time_forward(Net(), input=(3, 224, 224)), max_latency="20ms")
+"""
+
+from __future__ import annotations
+
+from .graph import Graph
+from .profiler import profile
+from .sources import module_from
+from .trace import require_torch
+
+
+def time_forward(model, input=None, batch: int = 1, dtype: str = "fp32", device: str = "cpu",
+                 min_run_time: float = 0.5):
+    """Profile model and time its whole forward pass with torch.utils.benchmark: what a latency budget is checked
+    against, as in assert_budget(cnncost.time_forward(Net(), input=(3, 224, 224)), max_latency="20ms").
+
+    Takes what profile takes; a built-in or spec network is built with cnncost's torch builders. The result has
+    .profile and .forward_median (seconds). The caller's module is timed on a copy, and left as it was.
+    """
+    torch = require_torch()
+    if callable(model) and not isinstance(model, (str, Graph, torch.nn.Module)):
+        model = module_from(model, getattr(model, "__qualname__", type(model).__name__))
+    from .torch.forward import time_whole_forward
+
+    return time_whole_forward(profile(model, input=input, batch=batch, dtype=dtype), model, device, min_run_time)

@@ -1,0 +1,102 @@
+"""Profiling a network, from wherever it comes: sources give its graph, the engine its costs, a recorded module's
+shapes are checked against torch's, and the counts follow the convention asked for.
+
+    import cnncost
+    p = cnncost.profile("alexnet")
+    p.total.params, p.total.macs, p.layers[0].output_shape
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+
+from .conventions import under
+from .cuts import Operand, Side, cut_profile
+from .engine import propagate
+from .errors import CnnCostError
+from .results import LayerCost, Profile
+from .sources import SPEC_SUFFIXES, load_source
+
+
+def profile(model, input=None, batch: int = 1, dtype: str = "fp32", strict: bool = False,
+            convention: str = "cnncost") -> Profile:
+    """Profile a network at input C×H×W (default: the network's own) for a batch and dtype.
+
+    model: a built-in name ('alexnet'), a spec file ('net.toml'), a module path ('pkg.mod:Net', 'net.py:Net'),
+    an nn.Module, its class or a function that makes one (input required), or a Graph. strict makes an op without
+    a cost formula an error. convention counts MACs as another tool does (cnncost.conventions: 'torchinfo',
+    'fvcore', 'ptflops', 'ptflops-aten', 'thop', 'flopcounter', 'paper'), each layer and the total.
+    """
+    source = load_source(model, input, batch)
+    if source.trace is None and isinstance(input, list) and input and not isinstance(input[0], int):
+        raise CnnCostError(f"{source.graph.name} takes one input; several input sizes are for a torch module that "
+                           "takes several inputs")
+    try:
+        if source.trace is not None:  # recorded at this input and batch: its shapes include the batch
+            result = propagate(source.graph, dtype=dtype)
+        else:
+            result = propagate(source.graph, input=input, batch=batch, dtype=dtype)
+    except CnnCostError as error:
+        if isinstance(model, str) and model.lower().endswith(SPEC_SUFFIXES):  # say which file the layer is in
+            raise error.prefixed(f"{os.path.basename(model)}: ") from None
+        raise
+    if source.trace is not None:
+        result = check_trace(result, source.trace)
+    if source.notes:
+        result = dataclasses.replace(result, notes=result.notes + source.notes)
+    if strict and result.uncounted:
+        raise CnnCostError(f"{len(result.uncounted)} layer(s) have no cost formula: {uncounted_summary(result)}")
+    if convention != "cnncost":
+        result = under(result, convention)
+    return result
+
+
+def _tensor_counts(cost: LayerCost) -> str:
+    """'10 params', '4 params and 9 buffers'."""
+    parts = [f"{count:,} {what}" for what, count in (("params", cost.params), ("buffers", cost.buffers)) if count]
+    return " and ".join(parts) or "no params"
+
+
+def uncounted_summary(result: Profile) -> str:
+    """The layers without a formula, by op: 'norm (LayerNorm), erf (erf)', or 'nms: 90 layers, nms to nms#90'."""
+    by_source: dict[str, list[str]] = {}
+    for cost in result.uncounted:
+        by_source.setdefault(str(cost.attributes.get("source")), []).append(cost.name)
+    return ", ".join(f"{names[0]} ({source})" if len(names) == 1 else
+                     f"{source}: {len(names)} layers, {names[0]} to {names[-1]}" for source, names in by_source.items())
+
+
+def check_trace(result: Profile, trace) -> Profile:
+    """Every recorded node's shapes as torch gave them; notes on how it was recorded, on layers without a formula,
+    on parameters of modules the forward never called, and on any difference from torch's own counts."""
+    for cost in result.layers:
+        expected = trace.expected_shapes.get(cost.name)
+        got = tuple(shape.dims for shape in cost.output_shape.outputs)
+        if expected is not None and tuple(map(tuple, expected)) != got:
+            raise CnnCostError(f"{cost.name}: cnncost computes {cost.output_shape} where torch gives "
+                               f"{', '.join('x'.join(map(str, e)) for e in expected)}; please report this layer")
+    notes = [f"{trace.method}, in eval mode"] + list(trace.notes)
+    if result.uncounted:
+        notes.append(f"{len(result.uncounted)} layer(s) have no cost formula; their MACs and FLOPs are unknown, "
+                     f"not zero: {uncounted_summary(result)}")
+    unused = [c for c in result.layers if c.op == "unused"]
+    if unused:
+        notes.append("counted in the totals, though the forward did not use them: " + ", ".join(
+            f"{c.name} ({_tensor_counts(c)}, {c.attributes.get('reason', 'not called in this forward')})"
+            for c in unused))
+    for what, ours, theirs in (("parameters", result.total.params, trace.module_params),
+                               ("buffers", result.total.buffers, trace.module_buffers)):
+        if ours != theirs:
+            notes.append(f"cnncost counts {ours:,} {what} where the module has {theirs:,}; please report this model")
+    return dataclasses.replace(result, notes=tuple(notes))
+
+
+def side(operand: Operand, *, input=None, batch: int = 1, dtype: str = "fp32",
+         until: tuple[int, int] | None = None, convention: str = "cnncost") -> Side:
+    """Profile an operand (its MACs as the convention counts them) and cut it: by its own range if it has one, else
+    at until, else not at all."""
+    whole = profile(operand.name, input=input, batch=batch, dtype=dtype, convention=convention)
+    if operand.has_range:
+        return Side(operand.name, cut_profile(whole, operand.first, operand.last))
+    return Side(operand.name, cut_profile(whole, until=until) if until else whole)

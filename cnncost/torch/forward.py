@@ -1,0 +1,51 @@
+"""The whole forward pass of a network, timed: what a latency budget is checked against."""
+
+from __future__ import annotations
+
+import copy
+import warnings
+from dataclasses import dataclass
+
+import torch
+
+from ..errors import CnnCostError, CnnCostWarning, first_line
+from ..results import Profile
+from ..sources import import_module_object, is_module_path, load_source
+from .clock import time_statement
+from .device import check_device, random_input
+from .network import build_module
+
+@dataclass(frozen=True)
+class ForwardTiming:
+    """The whole forward pass of a network, timed: what a latency budget is checked against."""
+
+    profile: Profile
+    forward_median: float
+    forward_iqr: float
+
+
+def time_whole_forward(profile: Profile, model, device: str = "cpu", min_run_time: float = 0.5) -> ForwardTiming:
+    """Median time of the network's forward pass at the profile's input, batch and dtype.
+
+    A torch module (an nn.Module, or a 'pkg.mod:Net' path) is timed itself; any other network is built from its
+    graph with cnncost's torch builders.
+    """
+    torch_dtype = check_device(device, profile.dtype)
+    if isinstance(model, torch.nn.Module) or (isinstance(model, str) and is_module_path(model)):
+        # a copy: moving, casting or setting eval mode on the caller's own module would change it
+        module = copy.deepcopy(model) if isinstance(model, torch.nn.Module) else import_module_object(model)
+        module = module.to(device=device, dtype=torch_dtype).eval()
+    else:
+        with warnings.catch_warnings():  # the profile has said what the source's notes say
+            warnings.simplefilter("ignore", CnnCostWarning)
+            graph = load_source(model).graph
+        module = build_module(graph, profile, device, torch_dtype)
+    x = random_input(profile.input_shape.dims, None if profile.shapes_include_batch else profile.batch, device,
+                     torch_dtype)
+    try:
+        with torch.no_grad():
+            median, iqr = time_statement("module(x)", {"module": module, "x": x}, torch.get_num_threads(), min_run_time)
+    except (RuntimeError, TypeError) as error:  # a module of several inputs, or one that fails on this input
+        raise CnnCostError(f"{profile.name} cannot be timed on one random input of {profile.input_shape}: "
+                           f"{type(error).__name__}: {first_line(error)}") from None
+    return ForwardTiming(profile, median, iqr)
