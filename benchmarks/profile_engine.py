@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 
 import cnncost
-from cnncost.engine import _totals
+from cnncost.results import Totals
 from cnncost.graph import INPUT
 from cnncost.layers import layer_type
 from cnncost.results import LayerCost
@@ -39,7 +39,7 @@ def split(name: str, repeat: int = 50) -> list[list[str]]:
         "create(name): the zoo's nodes, Graph.build, validate": lambda: cnncost.create(name),
         "the formulas alone (one call per layer)": formulas,
         "the LayerCost records alone (one per layer)": records,
-        "the totals": lambda: _totals(layers, 0, 4),
+        "the totals": lambda: Totals.of(layers, 0, 4),
         "propagate(graph), all of it": lambda: cnncost.propagate(graph),
         "profile(name), all of it": lambda: cnncost.profile(name),
     }

@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+# analysis and report provide Profile.training() and Profile's exports (results.PROVIDED): imported with cnncost
+from . import analysis, report  # noqa: F401
 from .budget import BudgetExceeded, assert_budget, check_budget
 from .config import check_config
 from .engine import propagate

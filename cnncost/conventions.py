@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from .errors import UnknownNameError, close_matches
-from .results import LayerCost, Profile
+from .results import LayerCost, Note, Profile
 
 CONVS = ("conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d")
 WEIGHTED = (*CONVS, "linear")
@@ -148,8 +148,8 @@ def under(profile: Profile, name: str) -> Profile:
     field = "flops" if chosen.unit == "FLOPs" else "macs"
     layers = tuple(cost._replace(**{field: chosen.rule(cost)}) for cost in profile.layers)
     total = dataclasses.replace(profile.total, **{field: sum(getattr(cost, field) for cost in layers)})
-    note = (f"{'FLOPs' if field == 'flops' else 'MACs'} as {chosen.tool} counts them ({chosen.unit}, the "
-            f"'{chosen.name}' convention): {' '.join(chosen.rule.__doc__.split())}")
+    note = Note(f"{'FLOPs' if field == 'flops' else 'MACs'} as {chosen.tool} counts them ({chosen.unit}, the "
+                f"'{chosen.name}' convention): {' '.join(chosen.rule.__doc__.split())}", "convention")
     return dataclasses.replace(profile, layers=layers, total=total, notes=(*profile.notes, note),
                                convention=chosen.name)
 

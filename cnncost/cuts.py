@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, replace
 
 from .errors import CnnCostError, close_matches
-from .results import QUANTITIES, LayerCost, Profile, Totals
+from .results import Profile, Totals
 
 
 @dataclass(frozen=True)
@@ -97,13 +97,6 @@ def until_index(profile: Profile, size: tuple[int, int]) -> int:
     raise CnnCostError(f"{profile.name} has no layer whose output is {h}x{w} or smaller{smallest}")
 
 
-def totals_of(layers: tuple[LayerCost, ...], input_bytes: int, width: int) -> Totals:
-    """The totals of a run of layers: sums of each quantity, bytes of input, weights and buffers."""
-    sums = {quantity: sum(getattr(cost, quantity) for cost in layers) for quantity in QUANTITIES}
-    return Totals(**sums, input_bytes=input_bytes, param_bytes=sums["params"] * width,
-                  buffer_bytes=sums["buffers"] * width)
-
-
 def cut_profile(profile: Profile, first: str | None = None, last: str | None = None,
                 until: tuple[int, int] | None = None) -> Profile:
     """The layers first..last (names, both included) or up to the size until, as a Profile of their own."""
@@ -116,4 +109,4 @@ def cut_profile(profile: Profile, first: str | None = None, last: str | None = N
     shape = layers[0].input_shape
     input_bytes = shape.numel * profile.batch * profile.bytes_per_element
     return replace(profile, input_shape=shape, layers=layers,
-                   total=totals_of(layers, input_bytes, profile.bytes_per_element))
+                   total=Totals.of(layers, input_bytes, profile.bytes_per_element))

@@ -63,7 +63,7 @@ def propagate(graph: Graph, input: Shape | tuple[int, ...] | str | None = None, 
             node.frozen if params else 0, node.shares,
         ))
     return Profile(graph.name, shape, batch, canonical_dtype(dtype), width, tuple(layers),
-                   _totals(layers, input_bytes, width), shapes_include_batch=graph.batch is not None)
+                   Totals.of(layers, input_bytes, width), shapes_include_batch=graph.batch is not None)
 
 
 def _one_sample(graph: Graph, shape: Shape) -> Shape:
@@ -101,15 +101,3 @@ def looks_channels_last(dims: tuple[int, ...], channels: int) -> bool:
 def _formula(op: str) -> tuple:
     spec = layer_type(op)
     return spec.formula, spec.source == "input"
-
-
-def _totals(layers: list[LayerCost], input_bytes: int, width: int) -> Totals:
-    params = sum(cost.params for cost in layers)
-    buffers = sum(cost.buffers for cost in layers)
-    return Totals(
-        params=params, buffers=buffers,
-        macs=sum(cost.macs for cost in layers), flops=sum(cost.flops for cost in layers),
-        activation_bytes=sum(cost.activation_bytes for cost in layers),
-        input_bytes=input_bytes, param_bytes=params * width, buffer_bytes=buffers * width,
-        frozen_params=sum(cost.frozen_params for cost in layers),
-    )

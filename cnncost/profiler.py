@@ -15,7 +15,7 @@ from .conventions import under
 from .cuts import Operand, Side, cut_profile
 from .engine import propagate
 from .errors import CnnCostError
-from .results import LayerCost, Profile
+from .results import LayerCost, Note, Profile
 from .sources import SPEC_SUFFIXES, load_source
 
 
@@ -44,7 +44,7 @@ def profile(model, input=None, batch: int = 1, dtype: str = "fp32", strict: bool
     if source.trace is not None:
         result = check_trace(result, source.trace)
     if source.notes:
-        result = dataclasses.replace(result, notes=result.notes + source.notes)
+        result = dataclasses.replace(result, notes=result.notes + tuple(Note(text) for text in source.notes))
     if strict and result.uncounted:
         raise CnnCostError(f"{len(result.uncounted)} layer(s) have no cost formula: {uncounted_summary(result)}")
     if convention != "cnncost":
@@ -76,20 +76,22 @@ def check_trace(result: Profile, trace) -> Profile:
         if expected is not None and tuple(map(tuple, expected)) != got:
             raise CnnCostError(f"{cost.name}: cnncost computes {cost.output_shape} where torch gives "
                                f"{', '.join('x'.join(map(str, e)) for e in expected)}; please report this layer")
-    notes = [f"{trace.method}, in eval mode"] + list(trace.notes)
+    warnings = list(trace.notes)
     if result.uncounted:
-        notes.append(f"{len(result.uncounted)} layer(s) have no cost formula; their MACs and FLOPs are unknown, "
-                     f"not zero: {uncounted_summary(result)}")
+        warnings.append(f"{len(result.uncounted)} layer(s) have no cost formula; their MACs and FLOPs are unknown, "
+                        f"not zero: {uncounted_summary(result)}")
     unused = [c for c in result.layers if c.op == "unused"]
     if unused:
-        notes.append("counted in the totals, though the forward did not use them: " + ", ".join(
+        warnings.append("counted in the totals, though the forward did not use them: " + ", ".join(
             f"{c.name} ({_tensor_counts(c)}, {c.attributes.get('reason', 'not called in this forward')})"
             for c in unused))
     for what, ours, theirs in (("parameters", result.total.params, trace.module_params),
                                ("buffers", result.total.buffers, trace.module_buffers)):
         if ours != theirs:
-            notes.append(f"cnncost counts {ours:,} {what} where the module has {theirs:,}; please report this model")
-    return dataclasses.replace(result, notes=tuple(notes))
+            warnings.append(f"cnncost counts {ours:,} {what} where the module has {theirs:,}; please report this "
+                            "model")
+    notes = (Note(f"{trace.method}, in eval mode", "method"), *(Note(text) for text in warnings))
+    return dataclasses.replace(result, notes=notes)
 
 
 def side(operand: Operand, *, input=None, batch: int = 1, dtype: str = "fp32",

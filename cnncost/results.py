@@ -8,11 +8,50 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, NamedTuple
+from typing import Any, Callable, NamedTuple
 
+from .counting import COUNTING_RULES
+from .files import write_atomic
+from .layers import layer_type
 from .shapes import Shape
 
-QUANTITIES = ("params", "buffers", "macs", "flops", "activation_bytes")
+QUANTITIES = ("params", "buffers", "macs", "flops", "activation_bytes")  # summed over the layers into the totals
+NOTE_KINDS = ("method", "convention", "warning")
+
+
+class Note(str):
+    """A note on a profile, a record of two fields: its kind and its text. It is its text wherever text is expected
+    (printed, joined, searched), so the notes read as they always have.
+
+    kind: 'method' (how the graph was found: recorded on the meta device), 'convention' (whose way of counting the
+    figures follow) or 'warning' (something the user should look at: layers without a formula, unused parameters).
+    The command line prints the warnings on standard error; the other kinds are said in the output itself.
+    """
+
+    __slots__ = ("_kind",)
+
+    def __new__(cls, text: str, kind: str = "warning") -> "Note":
+        if kind not in NOTE_KINDS:
+            raise ValueError(f"a note's kind is one of {', '.join(NOTE_KINDS)}, not {kind!r}")
+        note = super().__new__(cls, text)
+        note._kind = kind
+        return note
+
+    @property
+    def kind(self) -> str:
+        return self._kind
+
+    @property
+    def text(self) -> str:
+        return str.__str__(self)
+
+    def __reduce__(self):
+        return (Note, (self.text, self.kind))
+
+
+def note(text: str, kind: str = "warning") -> Note:
+    """A Note of that kind; a Note given as text keeps its own kind."""
+    return text if isinstance(text, Note) else Note(text, kind)
 
 
 class LayerCost(NamedTuple):
@@ -63,6 +102,15 @@ class Totals:
     buffer_bytes: int
     frozen_params: int = 0
 
+    @classmethod
+    def of(cls, layers: "tuple[LayerCost, ...] | list[LayerCost]", input_bytes: int, width: int) -> "Totals":
+        """The totals of layers: each quantity summed, weights and buffers in bytes at width bytes per element, and
+        the parameters a recorded module does not train."""
+        sums = {quantity: sum(getattr(cost, quantity) for cost in layers) for quantity in QUANTITIES}
+        return cls(**sums, input_bytes=input_bytes, param_bytes=sums["params"] * width,
+                   buffer_bytes=sums["buffers"] * width,
+                   frozen_params=sum(cost.frozen_params for cost in layers))
+
     @property
     def trainable_params(self) -> int:
         """The parameters that are trained: all but a recorded module's with requires_grad False (buffers, such as
@@ -86,7 +134,7 @@ class Profile:
     bytes_per_element: int
     layers: tuple[LayerCost, ...]
     total: Totals = field(repr=False)
-    notes: tuple[str, ...] = ()  # how the graph was found, and what the user should know about its figures
+    notes: tuple[Note, ...] = ()  # how the graph was found, whose convention, and what the user should look at
     shapes_include_batch: bool = False  # a traced network: shapes are torch's, batch included
     convention: str = "cnncost"  # whose way of counting MACs (or FLOPs) the figures follow: cnncost.conventions
 
@@ -113,8 +161,6 @@ class Profile:
     @property
     def output_shape(self) -> Shape:
         """The output of the last layer that computes something (not a parameter or a tensor left unused)."""
-        from .layers import layer_type
-
         for cost in reversed(self.layers):
             if cost.inputs or layer_type(cost.op).source is None:
                 return cost.output_shape
@@ -134,9 +180,7 @@ class Profile:
     def training(self, optimizer: str = "adam", freeze=None):
         """One training step's costs (cnncost.analysis.training): backward MACs for input and weight gradients,
         backward and optimizer FLOPs, per layer and in total; freeze names layers not trained ('conv1..layer3')."""
-        from .analysis.training import training_step
-
-        return training_step(self, optimizer, freeze)
+        return _provided("training")(self, optimizer, freeze)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data: raw integers, shapes as lists; what to_json writes."""
@@ -144,63 +188,59 @@ class Profile:
 
     def to_json(self, path=None) -> str:
         """JSON text of to_dict(); written atomically to path when one is given."""
-        from .report.export import to_json
-
-        return to_json(self, path)
+        text = json.dumps(self.to_dict(), indent=2) + "\n"
+        if path is not None:
+            write_atomic(path, text)
+        return text
 
     def to_frame(self):
-        """A pandas DataFrame, one row per layer, raw integers."""
-        from .report.export import to_frame
-
-        return to_frame(self)
+        """A pandas DataFrame, one row per layer, raw integers (cnncost.report.export)."""
+        return _provided("to_frame")(self)
 
     def to_csv(self, path=None) -> str:
-        """CSV of to_frame(); written atomically to path when one is given."""
-        from .report.export import to_csv
-
-        return to_csv(self, path)
+        """CSV of to_frame(); written atomically to path when one is given (cnncost.report.export)."""
+        return _provided("to_csv")(self, path)
 
     def to_markdown(self, path=None) -> str:
-        """The human table in Markdown (units k, M, KB), with totals and conventions."""
-        from .report.export import to_markdown
-
-        return to_markdown(self, path)
+        """The human table in Markdown (units k, M, KB), with totals and conventions (cnncost.report.export)."""
+        return _provided("to_markdown")(self, path)
 
     def to_html(self, path=None) -> str:
         """A self-contained HTML page: the sortable table, the totals, the conventions and the per-row bars."""
-        from .report.export import to_html
-
-        return to_html(self, path)
+        return _provided("to_html")(self, path)
 
     def _repr_html_(self) -> str:
         """A notebook's view: the table, the totals and the conventions."""
-        from .report.export import notebook_html
-
-        return notebook_html(self)
+        return _provided("_repr_html_")(self)
 
 
-def _shapes(shapes) -> str:
-    return ";".join(str(shape) for shape in shapes)
+# What a Profile offers but a floor above works out: exports (cnncost.report.export) and the training step
+# (cnncost.analysis.training). Those modules name their function here as they are imported, and importing cnncost
+# imports them, so every Profile has these methods while this module imports nothing above its floor.
+PROVIDED: dict[str, Callable[..., Any]] = {}
 
 
-def layer_records(profile: Profile) -> list[dict[str, Any]]:
-    """One plain dict per layer; integers stay integers."""
-    return [
-        {
-            "name": cost.name, "op": cost.op, "inputs": ";".join(cost.inputs),
-            "input_shape": _shapes(cost.input_shapes), "output_shape": str(cost.output_shape),
-            "attributes": json.dumps(cost.attributes, sort_keys=True),
-            "params": cost.params, "buffers": cost.buffers, "macs": cost.macs, "flops": cost.flops,
-            "activation_bytes": cost.activation_bytes, "in_place": cost.in_place, "counted": cost.counted,
-        }
-        for cost in profile.layers
-    ]
+def provides(method: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Name a function as the work behind a Profile method; a second one for the same method is refused."""
+
+    def decorate(function: Callable[..., Any]) -> Callable[..., Any]:
+        if method in PROVIDED:
+            raise ValueError(f"Profile.{method} is already provided by {PROVIDED[method].__module__}")
+        PROVIDED[method] = function
+        return function
+
+    return decorate
+
+
+def _provided(method: str) -> Callable[..., Any]:
+    try:
+        return PROVIDED[method]
+    except KeyError:
+        raise RuntimeError(f"Profile.{method} needs cnncost imported whole (import cnncost)") from None
 
 
 def profile_dict(profile: Profile) -> dict[str, Any]:
     """Metadata, totals and layers as plain data."""
-    from .counting import COUNTING_RULES
-
     total = profile.total
     return {
         "name": profile.name,
@@ -210,7 +250,7 @@ def profile_dict(profile: Profile) -> dict[str, Any]:
         "bytes_per_element": profile.bytes_per_element,
         "convention": profile.convention,
         "conventions": COUNTING_RULES,
-        "notes": list(profile.notes),  # how it was recorded; another tool's convention, where one was asked for
+        "notes": [note.text for note in profile.notes],  # how it was recorded; another tool's convention, where one was asked for
         "total": {
             "params": total.params, "trainable_params": total.trainable_params, "buffers": total.buffers,
             "macs": total.macs, "flops": total.flops, "activation_bytes": total.activation_bytes,

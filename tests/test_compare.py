@@ -1,5 +1,6 @@
 """cnncost compare: cuts at a size or to a layer range, totals as the sums of the kept layers, ratio columns."""
 
+import dataclasses
 import json
 
 import pytest
@@ -29,6 +30,18 @@ def test_until_cuts_after_the_first_layer_that_reaches_the_size():
     assert stem.layers[-1].name == "maxpool2" and stem.output_shape.dims == (192, 28, 28)
     # 64*3*49 + 64*64 + 192*64*9 conv weights, and gamma, beta of three batch norms: 2 * (64 + 64 + 192)
     assert stem.total.params == 9_408 + 4_096 + 110_592 + 640 == 124_736
+
+
+def test_a_cut_keeps_the_parameters_a_module_does_not_train():
+    # conv a: 8 x 3 x 3 x 3 weights + 8 biases = 224, of which a recorded module froze all; conv b: 8 x 8 x 3 x 3 + 8 = 584
+    a, b = cnncost.layer("conv2d", "a", out_channels=8, kernel_size=3), cnncost.layer("conv2d", "b", out_channels=8,
+                                                                                      kernel_size=3)
+    graph = cnncost.Graph.build("frozen", [dataclasses.replace(a, frozen=224), b], (3, 16, 16))
+    whole = cnncost.profile(graph)
+    assert (whole.total.params, whole.total.trainable_params) == (224 + 584, 584)
+    assert cut_profile(whole, "a", "b").total.trainable_params == 584  # the whole network, cut: as the whole
+    assert cut_profile(whole, "a", "a").total.trainable_params == 0
+    assert cut_profile(whole, "b", "b").total.trainable_params == 584
 
 
 def test_until_takes_the_in_place_layers_that_follow():

@@ -13,6 +13,7 @@ from ..graph import Graph, Node
 from ..results import Profile
 from .memory import OPTIMIZERS, InferenceMemory, TrainingMemory, inference_memory, training_memory
 from .receptive import Field, ReceptiveField, receptive_fields
+from .training import training_step
 
 
 def graph_of(profile: Profile) -> Graph:
@@ -23,4 +24,4 @@ def graph_of(profile: Profile) -> Graph:
 
 
 __all__ = ["OPTIMIZERS", "Field", "InferenceMemory", "ReceptiveField", "TrainingMemory", "graph_of",
-           "inference_memory", "receptive_fields", "training_memory"]
+           "inference_memory", "receptive_fields", "training_memory", "training_step"]

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from ..errors import CnnCostError, CnnCostWarning, close_matches
-from ..results import LayerCost, Profile
+from ..results import LayerCost, Profile, provides
 from .memory import OPTIMIZERS, Optimizer
 
 ATTENTION = frozenset({"scaled_dot_product_attention"})  # backward: 2 x forward, whatever needs a gradient
@@ -160,6 +160,7 @@ def _input_grad_macs(cost: LayerCost, needs: list[bool]) -> int:
     return cost.macs if cost.params or cost.shares else cost.macs * sum(needs)
 
 
+@provides("training")
 def training_step(profile: Profile, optimizer_name: str = "adam", freeze=None) -> TrainingStep:
     """The cost of one training step of the profiled network with the named optimizer, freeze naming layers whose
     parameters are not trained (see frozen_layers)."""

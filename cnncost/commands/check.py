@@ -95,7 +95,7 @@ def run(args) -> int:
         subject = _timed(args, result)
     checks = check_budget(subject, **limits, optimizer=args.optimizer)
     if not _machine_output(args, [Outcome(result.name, args.name, tuple(checks))]):
-        counted = [note + "\n" for note in result.notes if note.startswith(("MACs as ", "FLOPs as "))]
+        counted = [note + "\n" for note in result.notes if note.kind == "convention"]
         emit("".join(counted) + "".join(f"{_verdict(check.ok)}{check.describe()}\n" for check in checks),
              args.output)
     broken = [c for c in checks if not c.ok]

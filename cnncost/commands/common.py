@@ -123,9 +123,9 @@ PRINTED: set[str] = set()  # the warnings printed in this run of the command lin
 
 
 def warn(result) -> None:
-    """The profile's notes that need the user's attention, one line each on standard error."""
+    """The profile's warnings, one line each on standard error (its other notes are said in the output itself)."""
     for note in result.notes:
-        if not note.startswith(("recorded ", "MACs as ", "FLOPs as ")) and note not in PRINTED:  # said in the output itself
+        if note.kind == "warning" and note not in PRINTED:
             PRINTED.add(note)
             print(f"cnncost: warning: {note}", file=sys.stderr)
 

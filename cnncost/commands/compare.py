@@ -56,7 +56,7 @@ def run(args) -> int:
     if args.per_layer:
         blocks += [_layer_table(item.profile) for item in sides]
     blocks.append(Text(COUNTING_RULES))
-    blocks += [Text(note) for note in sides[0].profile.notes if note.startswith(("MACs as ", "FLOPs as "))]
+    blocks += [Text(note) for note in sides[0].profile.notes if note.kind == "convention"]
     document = Document(title(sides, until), tuple(blocks))
     emit_document(document, fmt, args)
     return 0

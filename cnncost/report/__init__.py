@@ -4,3 +4,5 @@ Markdown (markdown.py), HTML (html.py); CSV and JSON of the raw numbers (export.
 Only this package (and the command line) imports rich and pandas, and only inside the functions that need them, so
 that profiling stays instant.
 """
+
+from . import export  # noqa: F401  (provides Profile's exports: results.PROVIDED)

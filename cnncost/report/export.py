@@ -7,13 +7,31 @@ import json
 from typing import Any, Sequence
 
 from ..files import write_atomic
-from ..results import QUANTITIES, Profile, layer_records, profile_dict
+from ..results import QUANTITIES, Profile, profile_dict, provides
 from .profile_table import View, profile_document
 from .rows import Row, table_rows
 
 FRAME_COLUMNS = ("name", "op", "inputs", "input_shape", "output_shape", "attributes", "params", "buffers", "macs",
                  "flops", "activation_bytes", "in_place", "counted")
 CONTEXT_COLUMNS = ("network", "input", "batch", "dtype", "convention")  # on every CSV row: what the figures are of
+
+
+def _shapes(shapes) -> str:
+    return ";".join(str(shape) for shape in shapes)
+
+
+def layer_records(profile: Profile) -> list[dict[str, Any]]:
+    """One plain dict per layer; integers stay integers."""
+    return [
+        {
+            "name": cost.name, "op": cost.op, "inputs": ";".join(cost.inputs),
+            "input_shape": _shapes(cost.input_shapes), "output_shape": str(cost.output_shape),
+            "attributes": json.dumps(cost.attributes, sort_keys=True),
+            "params": cost.params, "buffers": cost.buffers, "macs": cost.macs, "flops": cost.flops,
+            "activation_bytes": cost.activation_bytes, "in_place": cost.in_place, "counted": cost.counted,
+        }
+        for cost in profile.layers
+    ]
 
 
 def _deliver(text: str, path) -> str:
@@ -126,6 +144,7 @@ def records_csv(found: Sequence[dict[str, Any]], columns: Sequence[str] | None =
     return frame.to_csv(index=False, lineterminator="\n")
 
 
+@provides("to_frame")
 def to_frame(profile: Profile):
     """A pandas DataFrame, one row per layer, raw integers."""
     import pandas as pd
@@ -133,6 +152,7 @@ def to_frame(profile: Profile):
     return pd.DataFrame(layer_records(profile), columns=list(FRAME_COLUMNS))
 
 
+@provides("to_csv")
 def to_csv(profile: Profile, path=None, view: View = View()) -> str:
     """CSV of records(): one row per layer (or per block, with a depth), raw integers, with the context columns."""
     return _deliver(records_csv(records(profile, view)), path)
@@ -168,6 +188,7 @@ def to_json(profile: Profile, path=None, view: View = View()) -> str:
     return _deliver(json.dumps(data, indent=2) + "\n", path)
 
 
+@provides("to_markdown")
 def to_markdown(profile: Profile, path=None, view: View = View()) -> str:
     """The profile's document in Markdown: the table (units k, M, KB), the conventions and the totals."""
     from .markdown import to_markdown as markdown
@@ -175,6 +196,7 @@ def to_markdown(profile: Profile, path=None, view: View = View()) -> str:
     return _deliver(markdown(profile_document(profile, view)), path)
 
 
+@provides("to_html")
 def to_html(profile: Profile, path=None, view: View = View(chart=True)) -> str:
     """The profile's document as a self-contained HTML page."""
     from .html import to_html as html
@@ -182,6 +204,7 @@ def to_html(profile: Profile, path=None, view: View = View(chart=True)) -> str:
     return _deliver(html(profile_document(profile, view)), path)
 
 
+@provides("_repr_html_")
 def notebook_html(profile: Profile) -> str:
     """The table, the totals and the conventions as an HTML fragment for a notebook cell."""
     from .html import fragment
