@@ -19,6 +19,8 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
+from .analysis.optimizers import Optimizer
+from .analysis.optimizers import optimizer as optimizer_named
 from .errors import CnnCostError
 
 COUNT_UNITS = {"": 1, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
@@ -100,26 +102,18 @@ PARSERS = {"max_params": parse_count, "max_macs": parse_count, "max_flops": pars
 
 def _peak_bytes(profile) -> int:
     """Activations live at once at the peak of one inference forward pass (input included; weights apart)."""
-    from .analysis import graph_of, inference_memory
+    from .analysis import graph_of  # the memory analysis takes 15 ms to import: only where a budget needs it
+    from .analysis.memory import inference_memory
 
     return inference_memory(graph_of(profile), profile).peak_bytes
 
 
-def _optimizer(name: str):
-    """The training memory's optimizer of that name (imported here: the analyses cost 15 ms to import)."""
-    from .analysis.memory import OPTIMIZERS
-
-    for optimizer in OPTIMIZERS:
-        if optimizer.name == name:
-            return optimizer
-    raise CnnCostError(f"unknown optimizer {name!r}: one of {', '.join(o.name for o in OPTIMIZERS)}")
-
-
-def _training_bytes(profile, optimizer) -> int:
+def _training_bytes(profile, trainer: Optimizer) -> int:
     """Weights, buffers, gradients, the optimizer's state and the activations kept for backward, one step."""
-    from .analysis import graph_of, training_memory
+    from .analysis import graph_of
+    from .analysis.memory import training_memory
 
-    return training_memory(graph_of(profile), profile).total_bytes(optimizer)
+    return training_memory(graph_of(profile), profile).total_bytes(trainer)
 
 
 def check_budget(result, max_params=None, max_macs=None, max_flops=None, max_memory=None, max_latency=None, *,
@@ -132,7 +126,7 @@ def check_budget(result, max_params=None, max_macs=None, max_flops=None, max_mem
     the optimizer ('sgd', 'momentum' or 'adam'), as `cnncost table --memory` details it."""
     profile = getattr(result, "profile", result)
     total = profile.total
-    trainer = _optimizer(optimizer) if max_training_memory is not None else None
+    trainer = optimizer_named(optimizer) if max_training_memory is not None else None
     limits = (("params", max_params, lambda: total.params, parse_count),
               ("MACs", max_macs, lambda: total.macs, parse_count),
               ("FLOPs", max_flops, lambda: total.flops, parse_count),

@@ -152,7 +152,7 @@ def _model(path: Path, table: str, name: str, entry: Any) -> ModelConfig:
 
 def _check_settings(entry: dict, where: str) -> None:
     """input, dtype, optimizer and device: values cnncost takes, checked before any model is loaded."""
-    from .analysis.memory import OPTIMIZERS
+    from .analysis.optimizers import optimizer_names
     from .shapes import Shape, dtype_bytes
 
     size = entry.get("input")
@@ -169,7 +169,7 @@ def _check_settings(entry: dict, where: str) -> None:
         dtype_bytes(entry.get("dtype", "fp32"))
     except CnnCostError as error:
         raise ConfigError(f"{where}: dtype: {error}") from None
-    optimizers = [optimizer.name for optimizer in OPTIMIZERS]
+    optimizers = optimizer_names()
     if entry.get("optimizer", "adam") not in optimizers:
         raise ConfigError(f"{where}: optimizer: {entry['optimizer']!r} is not one of {', '.join(optimizers)}")
     device = entry.get("device", "cpu")

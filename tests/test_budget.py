@@ -121,7 +121,8 @@ def test_memory_budgets_name_what_a_device_holds(optimizer, training):
 def test_memory_budgets_on_the_command_line(capsys):
     # resnet50 at batch 32, fp32: the figures `cnncost table resnet50 --batch 32 --memory` shows
     result = cnncost.profile("resnet50", batch=32)
-    from cnncost.analysis import graph_of, inference_memory
+    from cnncost.analysis import graph_of
+    from cnncost.analysis.memory import inference_memory
 
     peak = inference_memory(graph_of(result), result).peak_bytes
     code = main(["check", "resnet50", "--batch", "32", "--max-peak-memory", str(peak), "--max-weights",

@@ -100,7 +100,8 @@ def test_profiling_and_the_default_table_import_nothing_heavy():
             "render(profile_document(cnncost.profile('alexnet')), 'table')\n"
             "from cnncost.cli import main\n"
             "with contextlib.redirect_stdout(io.StringIO()): main(['table', 'alexnet'])\n"
-            "heavy = ('torch', 'pandas', 'rich', 'numpy', 'matplotlib', 'cnncost.analysis')\n"
+            "heavy = ('torch', 'pandas', 'rich', 'numpy', 'matplotlib', 'cnncost.analysis.memory', "
+            "'cnncost.analysis.receptive')\n"
             "print(sorted(m for m in heavy if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -5,7 +5,8 @@ import pytest
 import cnncost
 from cnncost import Graph, layer
 from cnncost.analysis import graph_of
-from cnncost.analysis.memory import OPTIMIZERS, inference_memory, training_memory
+from cnncost.analysis.memory import inference_memory, training_memory
+from cnncost.analysis.optimizers import OPTIMIZERS
 
 SGD, MOMENTUM, ADAM, ADAMW = OPTIMIZERS
 

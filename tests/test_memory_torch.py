@@ -14,7 +14,8 @@ torch = pytest.importorskip("torch")
 import cnncost  # noqa: E402
 from cnncost import Graph, layer  # noqa: E402
 from cnncost.analysis import graph_of  # noqa: E402
-from cnncost.analysis.memory import OPTIMIZERS, training_memory  # noqa: E402
+from cnncost.analysis.memory import training_memory  # noqa: E402
+from cnncost.analysis.optimizers import OPTIMIZERS  # noqa: E402
 from cnncost.torch.network import GraphModule  # noqa: E402
 from cnncost.zoo import create  # noqa: E402
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 import cnncost
-from cnncost.analysis.memory import OPTIMIZERS
+from cnncost.analysis.optimizers import OPTIMIZERS
 from cnncost.analysis.training import frozen_layers, training_step
 from cnncost.cli import main
 from cnncost.errors import CnnCostError

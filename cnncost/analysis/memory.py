@@ -16,6 +16,7 @@ from ..errors import CnnCostError
 from ..graph import INPUT, Graph
 from ..layers import layer_type
 from ..results import LayerCost, Profile
+from .optimizers import Optimizer
 
 INDEX_BYTES = 8  # max pooling keeps the position of each maximum as int64
 STATISTICS_BYTES = 4  # batch norm keeps the batch mean and inverse deviation of each channel as fp32
@@ -305,28 +306,6 @@ class Saved:
     what: str
     storage: str  # the graph tensor that owns the storage, or 'layer:what' for a tensor made for backward
     bytes: int
-
-
-@dataclass(frozen=True)
-class Optimizer:
-    """An optimizer's state (tensors the size of the parameters, and bytes per parameter tensor: Adam's step) and the
-    FLOPs of its step per trained parameter, as torch.optim's update computes it."""
-
-    name: str
-    label: str
-    copies: int
-    per_tensor_bytes: int = 0
-    step_flops: int = 2
-
-
-OPTIMIZERS = (
-    Optimizer("sgd", "SGD", 0, step_flops=2),  # p += -lr * g
-    Optimizer("momentum", "SGD + momentum", 1, step_flops=4),  # buf = m * buf + g; p += -lr * buf
-    # exp_avg, exp_avg_sq, and a 0-dim fp32 step count per parameter tensor; m.lerp_(g, 1 - b1) 3,
-    # v.mul_(b2).addcmul_(g, g, 1 - b2) 4, denom = v.sqrt() / c2 + eps 3, p.addcdiv_(m, denom, -step) 3
-    Optimizer("adam", "Adam", 2, 4, step_flops=13),
-    Optimizer("adamw", "AdamW", 2, 4, step_flops=14),  # Adam's, and the decoupled decay p *= 1 - lr * wd
-)
 
 
 @dataclass(frozen=True)

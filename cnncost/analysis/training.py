@@ -18,7 +18,7 @@ gradients inside themselves (the attention's products, the hidden state through 
 when their input needs no gradient; and the network's input never needs one. A conv's or linear layer's weight frozen
 while its bias trains computes no weight gradient (the bias's is a sum). Backward FLOPs are 2 per backward MAC, plus, for a layer that passes a gradient on, its
 forward FLOPs that are not multiply-adds (an activation's, a norm's) once more. Bias gradients are sums and, as in
-the forward, not counted. The optimizer's update costs step_flops per trained parameter (memory.OPTIMIZERS).
+the forward, not counted. The optimizer's update costs step_flops per trained parameter (optimizers.OPTIMIZERS).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from typing import Iterable
 
 from ..errors import CnnCostError, CnnCostWarning, close_matches
 from ..results import LayerCost, Profile, provides
-from .memory import OPTIMIZERS, Optimizer
+from .optimizers import Optimizer, optimizer
 
 ATTENTION = frozenset({"scaled_dot_product_attention"})  # backward: 2 x forward, whatever needs a gradient
 
@@ -94,15 +94,6 @@ class TrainingStep:
 
     def layer(self, name: str) -> LayerTraining:
         return next(layer for layer in self.layers if layer.name == name)
-
-
-def optimizer(name: str) -> Optimizer:
-    """The optimizer of that name: sgd, momentum, adam or adamw."""
-    for found in OPTIMIZERS:
-        if found.name == name:
-            return found
-    raise CnnCostError(f"unknown optimizer {name!r}{close_matches(name, [o.name for o in OPTIMIZERS])}; known: "
-                       f"{', '.join(o.name for o in OPTIMIZERS)}")
 
 
 def frozen_layers(profile: Profile, spec: str | Iterable[str] | None) -> tuple[str, ...]:

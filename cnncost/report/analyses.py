@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from ..analysis.memory import OPTIMIZERS, TRAINING_ASSUMPTIONS, InferenceMemory, TrainingMemory
+from ..analysis.memory import TRAINING_ASSUMPTIONS, InferenceMemory, TrainingMemory
+from ..analysis.optimizers import OPTIMIZERS
 from ..analysis.receptive import ReceptiveField
 from ..results import Profile
 from . import units
