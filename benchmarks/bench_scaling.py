@@ -16,7 +16,7 @@ import argparse
 
 import cnncost
 from cnncost import Graph, layer
-from cnncost.report.document import render
+from cnncost.report.render import render
 from cnncost.report.profile_table import profile_document
 
 from _common import log, machine, markdown, median_seconds, ms

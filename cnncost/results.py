@@ -13,9 +13,9 @@ from typing import Any, Callable, NamedTuple
 from .counting import COUNTING_RULES
 from .files import write_atomic
 from .layers import layer_type
+from .quantities import KEYS
 from .shapes import Shape
 
-QUANTITIES = ("params", "buffers", "macs", "flops", "activation_bytes")  # summed over the layers into the totals
 NOTE_KINDS = ("method", "convention", "warning")
 
 
@@ -106,7 +106,7 @@ class Totals:
     def of(cls, layers: "tuple[LayerCost, ...] | list[LayerCost]", input_bytes: int, width: int) -> "Totals":
         """The totals of layers: each quantity summed, weights and buffers in bytes at width bytes per element, and
         the parameters a recorded module does not train."""
-        sums = {quantity: sum(getattr(cost, quantity) for cost in layers) for quantity in QUANTITIES}
+        sums = {key: sum(getattr(cost, key) for cost in layers) for key in KEYS}
         return cls(**sums, input_bytes=input_bytes, param_bytes=sums["params"] * width,
                    buffer_bytes=sums["buffers"] * width,
                    frozen_params=sum(cost.frozen_params for cost in layers))
@@ -154,7 +154,7 @@ class Profile:
         raise KeyError(f"{self.name} has no layer {name!r}")
 
     def share(self, cost: LayerCost, quantity: str) -> float:
-        """The layer's fraction (0..1) of the network total of a quantity in QUANTITIES."""
+        """The layer's fraction (0..1) of the network total of a quantity (a key of cnncost.quantities)."""
         whole = getattr(self.total, quantity)
         return getattr(cost, quantity) / whole if whole else 0.0
 
@@ -252,9 +252,8 @@ def profile_dict(profile: Profile) -> dict[str, Any]:
         "conventions": COUNTING_RULES,
         "notes": [note.text for note in profile.notes],  # how it was recorded; another tool's convention, where one was asked for
         "total": {
-            "params": total.params, "trainable_params": total.trainable_params, "buffers": total.buffers,
-            "macs": total.macs, "flops": total.flops, "activation_bytes": total.activation_bytes,
-            "input_bytes": total.input_bytes, "param_bytes": total.param_bytes, "buffer_bytes": total.buffer_bytes,
+            "params": total.params, "trainable_params": total.trainable_params,
+            **{key: getattr(total, key) for key in KEYS if key != "params"}, "input_bytes": total.input_bytes, "param_bytes": total.param_bytes, "buffer_bytes": total.buffer_bytes,
             "total_bytes": total.total_bytes,
             "complete": not profile.uncounted,  # False: layers without a formula leave MACs and FLOPs unknown
             "uncounted": [cost.name for cost in profile.uncounted],
@@ -264,8 +263,7 @@ def profile_dict(profile: Profile) -> dict[str, Any]:
                 "name": cost.name, "op": cost.op, "inputs": list(cost.inputs),
                 "input_shapes": [list(shape.dims) for shape in cost.input_shapes],
                 "output_shape": list(cost.output_shape.dims), "attributes": cost.attributes,
-                "params": cost.params, "buffers": cost.buffers, "macs": cost.macs, "flops": cost.flops,
-                "activation_bytes": cost.activation_bytes, "in_place": cost.in_place, "counted": cost.counted,
+                **{key: getattr(cost, key) for key in KEYS}, "in_place": cost.in_place, "counted": cost.counted,
             }
             for cost in profile.layers
         ],

@@ -96,7 +96,7 @@ def test_huge_inputs_stay_exact():
 
 def test_profiling_and_the_default_table_import_nothing_heavy():
     code = ("import sys, io, contextlib, cnncost; cnncost.profile('resnet152')\n"
-            "from cnncost.report.document import render; from cnncost.report.profile_table import profile_document\n"
+            "from cnncost.report.render import render; from cnncost.report.profile_table import profile_document\n"
             "render(profile_document(cnncost.profile('alexnet')), 'table')\n"
             "from cnncost.cli import main\n"
             "with contextlib.redirect_stdout(io.StringIO()): main(['table', 'alexnet'])\n"

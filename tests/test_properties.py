@@ -22,7 +22,7 @@ import cnncost  # noqa: E402
 from cnncost import Graph, layer  # noqa: E402
 from cnncost.errors import CnnCostError  # noqa: E402
 from cnncost.layers import layer_types  # noqa: E402
-from cnncost.results import QUANTITIES  # noqa: E402
+from cnncost.quantities import KEYS  # noqa: E402
 from cnncost.torch.verify import verify  # noqa: E402
 
 # --- helpers -----------------------------------------------------------------------------------------------------
@@ -327,7 +327,7 @@ def test_any_attribute_values_give_a_result_or_cnncost_error(op, data):
     except CnnCostError as error:
         assert "\n" not in str(error)
     else:  # costed: whole numbers only
-        assert all(type(getattr(result.layers[0], q)) is int for q in QUANTITIES)
+        assert all(type(getattr(result.layers[0], q)) is int for q in KEYS)
 
 
 # --- convolutions in 1-3 d, transposed or not; einsum; matrix products --------------------------------------------

@@ -24,7 +24,7 @@ def test_architecture_table_is_current():
 
 
 def test_alexnet_table_is_current():
-    from cnncost.report.document import render
+    from cnncost.report.render import render
     from cnncost.report.profile_table import profile_document
 
     table = render(profile_document(cnncost.profile("alexnet")), "table").split("\n1 MAC")[0]

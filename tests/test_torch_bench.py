@@ -11,7 +11,7 @@ import cnncost  # noqa: E402
 from cnncost import Graph, layer  # noqa: E402
 from cnncost.cli import main  # noqa: E402
 from cnncost.errors import CnnCostError  # noqa: E402
-from cnncost.report.document import render  # noqa: E402
+from cnncost.report.render import render  # noqa: E402
 from cnncost.report.timings import bench_document, bench_records  # noqa: E402
 from cnncost.torch import clock as clock_module  # noqa: E402
 from cnncost.torch.bench import bench, bytes_moved  # noqa: E402

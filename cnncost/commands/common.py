@@ -97,7 +97,7 @@ def screen(args):
 
 def emit_document(document, fmt: str, args) -> None:
     """The document rendered in fmt (table, md, html) to standard output or, atomically, to -o."""
-    from ..report.document import render
+    from ..report.render import render
 
     emit(render(document, fmt, screen(args)), getattr(args, "output", None))
 

@@ -120,7 +120,7 @@ def nearest_text(layers, quantity: str, printed) -> str:
 
     options = [default_count(layers, quantity)] + counts(layers, quantity, printed_unit=printed.unit)
     nearest = min(options, key=lambda count: abs(count.value - printed.value))
-    from ..report.units import fixed
+    from ..units import fixed
 
     gap = float(100 * (nearest.value - printed.value) / printed.value)
     sign = "+" if gap > 0 else "-" if gap < 0 else ""

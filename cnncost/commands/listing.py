@@ -57,7 +57,7 @@ def run(args) -> int:
 
 def human_row(record: dict) -> list[str]:
     """The cells of one record in the human table."""
-    from ..report import units
+    from .. import units
 
     return [record["name"], record["family"], record["input"], str(record["layers"]), units.human(record["params"]),
             units.human(record["macs"]), units.human(record["flops"]),

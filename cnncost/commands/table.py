@@ -46,7 +46,7 @@ def parse_depth(text: str | None) -> int | None:
 
 def run(args) -> int:
     from ..profiler import profile
-    from ..report.profile_table import View
+    from ..report.view import View
 
     fmt = output_format(args)
     if args.bars and fmt in ("csv", "json"):

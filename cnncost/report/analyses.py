@@ -4,16 +4,24 @@ section under it, and their plain-data form for CSV and JSON.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
 
-from ..analysis.memory import TRAINING_ASSUMPTIONS, InferenceMemory, TrainingMemory
+from typing import TYPE_CHECKING
+
+from .. import units
+from ..analysis import graph_of
 from ..analysis.optimizers import OPTIMIZERS
-from ..analysis.receptive import ReceptiveField
+from ..analysis.training import TrainingStep, training_step
 from ..results import Profile
-from . import units
 from .columns import Column, with_scale
-from .document import Document, Text, table
-from .rows import Row
+from .document import Block, Document, Facts, Heading, Text, table
+from .rows import Row, table_rows
+from .view import View
+
+if TYPE_CHECKING:  # the memory and receptive-field analyses load only where a view asks for them (15 ms)
+    from ..analysis.memory import InferenceMemory, TrainingMemory
+    from ..analysis.receptive import ReceptiveField
 
 BAR_WIDTH = 10  # characters of the longest bar
 EIGHTHS = " ▏▎▍▌▋▊▉█"
@@ -111,6 +119,8 @@ def memory_document(profile: Profile, inference: InferenceMemory, training: Trai
                            [(label, *(_bytes(amount(o), exact) for o in OPTIMIZERS)) for label, amount in parts],
                            (False, *(True for _ in OPTIMIZERS)),
                            footer=("total", *(_bytes(training.total_bytes(o), exact) for o in OPTIMIZERS)))
+    from ..analysis.memory import TRAINING_ASSUMPTIONS
+
     assumptions = list(TRAINING_ASSUMPTIONS)
     if training.guessed:
         assumptions.append("no formula, so their kept tensors are a guess (their inputs): " + ", ".join(training.guessed))
@@ -144,6 +154,8 @@ def field_records(fields: Sequence[ReceptiveField]) -> list[dict[str, Any]]:
 
 def memory_dict(inference: InferenceMemory, training: TrainingMemory) -> dict[str, Any]:
     """Totals in raw bytes, per optimizer, with the assumptions."""
+    from ..analysis.memory import TRAINING_ASSUMPTIONS
+
     return {
         "inference": {"sum_of_outputs_bytes": inference.sum_bytes, "peak_live_bytes": inference.peak_bytes,
                       "peak_layer": inference.peak_layer, "weight_bytes": inference.weight_bytes,
@@ -224,3 +236,86 @@ def training_dict(step) -> dict[str, Any]:
             "input_grad_macs": step.input_grad_macs, "weight_grad_macs": step.weight_grad_macs,
             "backward_macs": step.backward_macs, "backward_flops": step.backward_flops,
             "optimizer_flops": step.optimizer_flops, "total_flops": step.total_flops, "notes": TRAINING_NOTE}
+
+
+# --- the analyses a profile's table can add, one row each -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """One analysis a profile's table can add, in every format: the View flag that asks for it, how it is computed,
+    the columns it adds to the table, its raw per-layer columns (CSV, JSON) and how they fold into a block's row
+    ('sum', 'max'; otherwise the block's last layer's), its section under the totals, its part of the JSON, and the
+    note it adds to the conventions under the table."""
+
+    flag: str
+    compute: Callable[[Profile, View], Any]
+    columns: Callable[[Any, Profile, View], list[Column]]
+    records: Callable[[Any, Profile], list[dict[str, Any]]] | None = None
+    folds: dict[str, str] = field(default_factory=dict)
+    section: Callable[[Any, Profile, View], list[Block]] | None = None
+    after_chart: bool = False  # a section of its own after the share chart, rather than part of the totals
+    json_key: str | None = None
+    json: Callable[[Any], Any] | None = None
+    note: Callable[[Any], str] | None = None  # what it adds to the conventions under the table
+
+    def asked(self, view: View) -> bool:
+        return bool(getattr(view, self.flag))
+
+
+def _fields(profile: Profile, view: View) -> tuple[ReceptiveField, ...]:
+    from ..analysis.receptive import receptive_fields
+
+    return receptive_fields(graph_of(profile), profile)
+
+
+def _field_notes(fields) -> str:
+    from ..analysis.receptive import NOTES
+
+    return NOTES
+
+
+def _memory(profile: Profile, view: View) -> tuple[InferenceMemory, TrainingMemory]:
+    from ..analysis.memory import inference_memory, training_memory
+
+    graph = graph_of(profile)
+    return inference_memory(graph, profile), training_memory(graph, profile)
+
+
+def _training(profile: Profile, view: View) -> TrainingStep:
+    return training_step(profile, view.optimizer, view.freeze)
+
+
+def _memory_section(found, profile: Profile, view: View) -> list[Block]:
+    memory = memory_document(profile, *found, view.exact)
+    return [Heading(memory.title), *memory.blocks]
+
+
+def _training_section(step: TrainingStep, profile: Profile, view: View) -> list[Block]:
+    return [Heading(f"One training step ({step.optimizer.label})"), Facts(tuple(training_facts(step, profile))),
+            Text(TRAINING_NOTE)]
+
+
+ANALYSES = (
+    Analysis("rf", _fields, lambda fields, profile, view: field_columns(fields),
+             records=lambda fields, profile: [{k: v for k, v in record.items() if k != "name"}
+                                              for record in field_records(fields)],
+             json_key="receptive_field_notes", json=_field_notes, note=_field_notes),
+    Analysis("memory", _memory, lambda found, profile, view: memory_columns(profile, *found, view.exact),
+             records=lambda found, profile: memory_records(profile, *found),
+             folds={"live_bytes": "max", "kept_bytes": "sum"}, section=_memory_section, after_chart=True,
+             json_key="memory", json=lambda found: memory_dict(*found)),
+    Analysis("training", _training, lambda step, profile, view: training_columns(step, view.exact),
+             records=lambda step, profile: training_records(step),
+             folds={key: "sum" for key in ("input_grad_macs", "weight_grad_macs", "backward_flops", "trained_params",
+                                           "optimizer_flops")},
+             section=_training_section, json_key="training", json=training_dict),
+    Analysis("bars", lambda profile, view: None,
+             lambda _, profile, view: bar_columns(profile, table_rows(profile, view.fold, view.depth)),
+             note=lambda _: BAR_NOTE),
+)
+
+
+def computed(profile: Profile, view: View) -> list[tuple[Analysis, Any]]:
+    """The analyses the view asks for, each computed once, in the order of their columns."""
+    return [(analysis, analysis.compute(profile, view)) for analysis in ANALYSES if analysis.asked(view)]

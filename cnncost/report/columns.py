@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+from ..quantities import FLOPS, MACS, MEMORY, PARAMS, Quantity
 from ..results import Profile
-from . import units
+from .. import units
 from .rows import Row, channels_text, row_spec_text, size_text
 
 
@@ -20,49 +21,48 @@ class Column:
     numeric: bool = True
 
 
-def _quantity(header: str, quantity: str, fmt: Callable[[int], str]) -> Column:
-    """A summed quantity; MACs and FLOPs of a row with an uncounted layer are marked '?' (unknown, not zero)."""
-    unknowable = quantity in ("macs", "flops")
+def quantity_column(quantity: Quantity, exact: bool = False) -> Column:
+    """A summed quantity in its unit; MACs and FLOPs of a row with an uncounted layer are marked '?' (unknown, not
+    zero)."""
+    unknowable = quantity.needs_formula
 
     def cell(row: Row, profile: Profile) -> str:
-        text = fmt(row.total(quantity))
+        text = quantity.cell(row.total(quantity.key), exact)
         return text + "+?" if unknowable and not row.counted else text
 
     def total(profile: Profile) -> str:
-        text = fmt(getattr(profile.total, quantity))
+        text = quantity.cell(getattr(profile.total, quantity.key), exact)
         return text + "+?" if unknowable and profile.uncounted else text
 
-    return Column(header, cell, total)
+    return Column(quantity.header(exact), cell, total)
 
 
-def _share(header: str, quantity: str) -> Column:
+def share_column(quantity: Quantity) -> Column:
     """A row's share of the total; where layers without a formula leave MACs or FLOPs unknown, the total is a lower
     bound, so a counted row's share is at most the figure shown (≤) and an uncounted row's is unknown (?)."""
-    unknowable = quantity in ("macs", "flops")
+    unknowable = quantity.needs_formula
 
     def cell(row: Row, profile: Profile) -> str:
-        whole = getattr(profile.total, quantity)
+        whole = getattr(profile.total, quantity.key)
         if unknowable and not row.counted:
             return "?"
-        text = units.percent(row.total(quantity) / whole if whole else 0.0)
+        text = units.percent(row.total(quantity.key) / whole if whole else 0.0)
         return f"≤{text}" if unknowable and profile.uncounted and text != "0" else text
 
     def total(profile: Profile) -> str:
         if unknowable and profile.uncounted:
             return "?"
-        return "100.0" if getattr(profile.total, quantity) else "0"
+        return "100.0" if getattr(profile.total, quantity.key) else "0"
 
-    return Column(header, cell, total)
+    return Column(f"% {quantity.label}", cell, total)
+
+
+TABLE_QUANTITIES = (MEMORY, PARAMS, MACS, FLOPS)  # the per-layer table's figures, in the lecture's order
+SHARES = (PARAMS, MACS, MEMORY)
 
 
 def columns(exact: bool = False) -> list[Column]:
     """The columns in order; exact prints raw integers (bytes, counts) instead of KB, k and M."""
-    if exact:
-        memory, params, macs, flops = ("memory B", "params", "MACs", "FLOPs")
-        as_kb = as_k = as_m = lambda n: f"{n:,}"
-    else:
-        memory, params, macs, flops = ("memory KB", "params k", "MACs M", "FLOPs M")
-        as_kb, as_k, as_m = units.kilobytes, units.thousands, units.millions
     return [
         Column("layer", lambda row, p: row.name, lambda p: "total", numeric=False),
         Column("type", lambda row, p: row.kind, numeric=False),
@@ -72,13 +72,8 @@ def columns(exact: bool = False) -> list[Column]:
         Column("filters, k, s, p", lambda row, p: row_spec_text(row), numeric=False),
         Column("out C", lambda row, p: channels_text((row.output_shape,), p.shapes_include_batch)),
         Column("out H/W", lambda row, p: size_text(row.output_shape, p.shapes_include_batch)),
-        _quantity(memory, "activation_bytes", as_kb),
-        _quantity(params, "params", as_k),
-        _quantity(macs, "macs", as_m),
-        _quantity(flops, "flops", as_m),
-        _share("% params", "params"),
-        _share("% MACs", "macs"),
-        _share("% memory", "activation_bytes"),
+        *(quantity_column(quantity, exact) for quantity in TABLE_QUANTITIES),
+        *(share_column(quantity) for quantity in SHARES),
     ]
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..diff import LABELS, QUANTITIES as LAYER_FIGURES, ProfileDiff, ratio
-from . import units
+from .. import units
 from .document import Document, Table, Text, table
 
 QUANTITIES = tuple((LABELS[key], key) for key in LAYER_FIGURES)

@@ -1,5 +1,5 @@
-"""A report as plain blocks (headings, paragraphs, facts, tables of strings, bar charts) and the one entry point that
-renders it: `render(document, fmt, screen)`, with one renderer per format (terminal.py, markdown.py, html.py).
+"""A report as plain blocks (headings, paragraphs, facts, tables of strings, bar charts), and the Screen a terminal
+document is fitted to; render.py renders it, with one renderer per format (terminal.py, markdown.py, html.py).
 
 Every command builds a Document; analyses add columns or blocks to it, never a second way to print.
 """
@@ -108,18 +108,3 @@ class Screen:
     @property
     def is_terminal(self) -> bool:
         return self.height is not None
-
-
-def render(document: Document, fmt: str, screen: Screen = Screen()) -> str:
-    """The document as text in fmt: 'table' (the terminal), 'md' or 'html'."""
-    if fmt == "md":
-        from .markdown import to_markdown
-
-        return to_markdown(document)
-    if fmt == "html":
-        from .html import to_html
-
-        return to_html(document)
-    from .terminal import to_terminal
-
-    return to_terminal(document, screen)

@@ -3,36 +3,21 @@ conventions, the totals, and the analyses' sections. Every format renders this o
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
-from ..results import Profile
-from .columns import Column, columns, summary_lines
 from ..counting import COUNTING_RULES
-from .document import Chart, Document, Facts, Heading, Table, table
+from ..quantities import MACS, MEMORY, PARAMS
+from ..results import Profile
+from .analyses import computed
+from .columns import Column, columns, summary_lines
+from .document import Block, Chart, Document, Facts, Table, Text, table
 from .rows import Row, table_rows
+from .view import View
 
 # On a narrow terminal these columns are hidden first, in this order; the others always show.
 HIDE_ORDER = ("% memory", "% params", "% MACs", "in C", "in H/W", "FLOPs M", "FLOPs", "type", "filters, k, s, p")
-MARKED = (("memory", "activation_bytes"), ("params", "params"), ("MACs", "macs"))  # the heaviest row of each is marked
+MARKED = (MEMORY, PARAMS, MACS)  # the heaviest row of each is marked
 SCREEN_MARGIN = 8  # lines of a screenful that are not table rows: title, box rules, header, total
-
-
-@dataclass(frozen=True)
-class View:
-    """What the table shows: fold in-place layers into their row, fold blocks at depth, raw integers (exact), and
-    the analyses: receptive fields (rf), live and kept memory (memory), share bars (bars), an HTML chart (chart), the
-    cost of a training step with an optimizer and frozen layers (training)."""
-
-    fold: bool = True
-    depth: int | None = None
-    exact: bool = False
-    rf: bool = False
-    memory: bool = False
-    bars: bool = False
-    chart: bool = False
-    training: bool = False
-    optimizer: str = "adam"
-    freeze: str | None = None
 
 
 def title(profile: Profile) -> str:
@@ -55,12 +40,12 @@ def screen_depth(profile: Profile, fold: bool, lines: int) -> int | None:
 def _heaviest(rows: list[Row], cols: list[Column]) -> frozenset[tuple[int, int]]:
     """(row, column) of the largest memory, params and MACs, where not zero."""
     marked = set()
-    for prefix, quantity in MARKED:
-        index = next((i for i, column in enumerate(cols) if column.header.split()[0] == prefix), None)
+    for quantity in MARKED:
+        index = next((i for i, column in enumerate(cols) if column.header.split()[0] == quantity.label), None)
         if index is None or not rows:
             continue
-        best = max(range(len(rows)), key=lambda r: rows[r].total(quantity))
-        if rows[best].total(quantity):
+        best = max(range(len(rows)), key=lambda r: rows[r].total(quantity.key))
+        if rows[best].total(quantity.key):
             marked.add((best, index))
     return frozenset(marked)
 
@@ -77,66 +62,28 @@ def layer_table(profile: Profile, view: View = View(), extra: list[Column] | Non
 
 
 def profile_document(profile: Profile, view: View = View(), hint: str = "") -> Document:
-    """The document of `cnncost table`: the layer table, a hint line (such as how to see every row), the totals,
-    then the analyses' sections."""
-    from .document import Text
-
-    extra: list[Column] = []
-    notes = []
-    graph = inference = training = None
-    if view.rf or view.memory:
-        from ..analysis import graph_of
-
-        graph = graph_of(profile)
-    if view.rf:
-        from ..analysis.receptive import NOTES as FIELD_NOTES
-        from ..analysis.receptive import receptive_fields
-        from .analyses import field_columns
-
-        extra += field_columns(receptive_fields(graph, profile))
-        notes.append(FIELD_NOTES)
-    if view.memory:
-        from ..analysis.memory import inference_memory, training_memory
-        from .analyses import memory_columns
-
-        inference, training = inference_memory(graph, profile), training_memory(graph, profile)
-        extra += memory_columns(profile, inference, training, view.exact)
-    step = None
-    if view.training:
-        from ..analysis.training import training_step
-        from .analyses import training_columns
-
-        step = training_step(profile, view.optimizer, view.freeze)
-        extra += training_columns(step, view.exact)
-    if view.bars:
-        from .analyses import BAR_NOTE, bar_columns
-
-        extra += bar_columns(profile, table_rows(profile, view.fold, view.depth))
-        notes.append(BAR_NOTE)
-    blocks: list = [replace(layer_table(profile, view, extra), caption="")]
+    """The document of `cnncost table`: the layer table with the analyses' columns, a hint line (such as how to see
+    every row), the totals and the conventions, the analyses' sections, the share chart, and the sections of their
+    own after it."""
+    found = computed(profile, view)
+    extra = [column for analysis, result in found for column in analysis.columns(result, profile, view)]
+    notes = [analysis.note(result) for analysis, result in found if analysis.note]
+    blocks: list[Block] = [replace(layer_table(profile, view, extra), caption="")]
     if hint:
         blocks.append(Text(hint))
     blocks += [Facts(tuple(summary_lines(profile))), Text(" ".join([COUNTING_RULES, *notes]))]
-    if step is not None:
-        from .analyses import TRAINING_NOTE, training_facts
-
-        blocks += [Heading(f"One training step ({step.optimizer.label})"), Facts(tuple(training_facts(step, profile))),
-                   Text(TRAINING_NOTE)]
+    sections = [(analysis, analysis.section(result, profile, view)) for analysis, result in found if analysis.section]
+    blocks += [block for analysis, section in sections if not analysis.after_chart for block in section]
     if view.chart:
         blocks.append(share_chart(profile, view))
-    if view.memory:
-        from .analyses import memory_document
-
-        memory = memory_document(profile, inference, training, view.exact)
-        blocks += [Heading(memory.title), *memory.blocks]
+    blocks += [block for analysis, section in sections if analysis.after_chart for block in section]
     return Document(title(profile), tuple(blocks))
 
 
 def share_chart(profile: Profile, view: View) -> Chart:
     """Where activation memory, parameters and MACs go, row by row (the bars of `cnncost plot`)."""
     rows = table_rows(profile, view.fold, view.depth)
-    series = tuple((name, tuple(float(row.total(quantity)) for row in rows))
-                   for name, quantity in (("activation memory", "activation_bytes"), ("params", "params"),
-                                          ("MACs", "macs")))
+    series = tuple((name, tuple(float(row.total(quantity.key)) for row in rows))
+                   for name, quantity in (("activation memory", MEMORY), ("params", PARAMS), ("MACs", MACS)))
     return Chart("Per row: activation memory, params and MACs, each scaled to its largest row",
                  tuple(row.name for row in rows), series)

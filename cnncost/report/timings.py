@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import units
+from .. import units
 from .rows import size_text
 from .document import Document, Facts, table
 

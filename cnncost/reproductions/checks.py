@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Sequence
 
-from ..report.units import fixed
+from ..units import fixed
 from ..results import LayerCost
 from .search import candidates, default_count, terms, tried
 from .printed import Printed, number_text
