@@ -15,17 +15,16 @@ from typing import Any
 
 from .diff import ProfileDiff, diff_profiles, record, settings
 from .errors import CnnCostError, close_matches
+from .quantities import BY_TOTAL
 
-QUANTITIES = {"params": "params", "buffers": "buffers", "macs": "MACs", "flops": "FLOPs",
-              "activations": "activations (bytes)"}  # each total a baseline holds, and its label
-RECORD_KEYS = {"activations": "activation_bytes"}  # where the profile record names a total otherwise
+TOTALS = tuple(BY_TOTAL)  # the totals a baseline holds, as a tolerance names them: params, ..., activations
 
 
 def parse_tolerance(quantity: str, text: Any) -> tuple[str, Fraction, bool]:
     """('macs', 1/100, True) for macs = '1%'; ('params', 1000, False) for params = 1000 (an absolute amount)."""
-    if quantity not in QUANTITIES:
-        raise CnnCostError(f"no total {quantity!r} to hold to a baseline{close_matches(quantity, QUANTITIES)}; "
-                           f"the totals: {', '.join(QUANTITIES)}")
+    if quantity not in BY_TOTAL:
+        raise CnnCostError(f"no total {quantity!r} to hold to a baseline{close_matches(quantity, TOTALS)}; "
+                           f"the totals: {', '.join(TOTALS)}")
     value = str(text).strip()
     relative = value.endswith("%")
     try:
@@ -52,7 +51,8 @@ class Growth:
 
     def describe(self) -> str:
         """'MACs 97,200 -> 194,400 (2x), grown by more than 0'."""
-        label = QUANTITIES[self.quantity]
+        total = BY_TOTAL[self.quantity]
+        label = f"{total.total} (bytes)" if total.bytes else total.label
         ratio = f" ({self.after / self.before:.3g}x)" if self.before else ""
         verdict = "" if self.ok else f", grown by more than {int(self.allowed):,}"
         return f"{label} {self.before:,} -> {self.after:,}{ratio}{verdict}"
@@ -113,8 +113,8 @@ def against_baseline(model: str, before: dict, profile: Any, tolerances: dict[st
         raise CnnCostError(f"{model}: the baseline was taken at {settings(before)}, the model is profiled now at "
                            f"{settings(after)}: its figures cannot be compared (--update takes the baseline again)")
     growths = []
-    for quantity in QUANTITIES:
-        key = RECORD_KEYS.get(quantity, quantity)
+    for quantity in TOTALS:
+        key = BY_TOTAL[quantity].key
         old, new = int(before["total"].get(key, 0)), int(after["total"].get(key, 0))
         amount, relative = tolerances.get(quantity, (Fraction(0), False))
         growths.append(Growth(quantity, old, new, amount * old if relative else amount))

@@ -12,10 +12,9 @@ from fractions import Fraction
 from typing import Any
 
 from .errors import CnnCostError
+from .quantities import KEYS, PER_LAYER
 
-QUANTITIES = ("params", "macs", "flops", "activation_bytes")  # a layer's figures, as its record names them
-LABELS = {"params": "params", "buffers": "buffers", "macs": "MACs", "flops": "FLOPs", "activation_bytes": "memory"}
-TOTALS = ("params", "buffers", "macs", "flops", "activation_bytes")
+LAYER_KEYS = tuple(quantity.key for quantity in PER_LAYER)  # the figures compared layer by layer
 
 
 @dataclass(frozen=True)
@@ -79,14 +78,14 @@ def _problem(data: Any) -> str:
     if not isinstance(data, dict) or not isinstance(data.get("layers"), list) or \
             not isinstance(data.get("total"), dict):
         return "it needs 'total' (a table) and 'layers' (a list)"
-    for key in TOTALS:
+    for key in KEYS:
         if type(data["total"].get(key)) is not int:
             return f"total.{key} must be a whole number, got {data['total'].get(key)!r}"
     for index, layer in enumerate(data["layers"]):
         if not isinstance(layer, dict) or not isinstance(layer.get("name"), str) or \
                 not isinstance(layer.get("op"), str):
             return f"layers[{index}] needs a name and an op"
-        for key in QUANTITIES:
+        for key in LAYER_KEYS:
             if type(layer.get(key)) is not int:
                 return f"layers[{index}] ({layer['name']}).{key} must be a whole number, got {layer.get(key)!r}"
     return ""
@@ -94,7 +93,7 @@ def _problem(data: Any) -> str:
 
 def _differs(a: dict, b: dict) -> bool:
     return a.get("op") != b.get("op") or a.get("output_shape") != b.get("output_shape") or \
-        any(a.get(q, 0) != b.get(q, 0) for q in QUANTITIES)
+        any(a.get(q, 0) != b.get(q, 0) for q in LAYER_KEYS)
 
 
 def diff_profiles(before: Any, after: Any) -> ProfileDiff:
@@ -121,7 +120,7 @@ def diff_profiles(before: Any, after: Any) -> ProfileDiff:
         changes.append(LayerChange("removed", layer, None))
     order = _order(a, b)
     changes.sort(key=lambda change: order[change.name])
-    totals = {q: (a["total"][q], b["total"][q]) for q in TOTALS}
+    totals = {q: (a["total"][q], b["total"][q]) for q in KEYS}
     return ProfileDiff(a.get("name", "before"), b.get("name", "after"), totals, tuple(changes),
                        (settings(a), settings(b)))
 

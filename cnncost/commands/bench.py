@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import sys
 
-from .common import (MODEL_HELP, add_output_options, add_profile_options, emit_document, emit_records, output_format,
-                     parse_batch, parse_positive)
+from ..report.timings import bench_document, bench_records
+from ..sources import load_source
+from ..trace import require_torch
+from .common import (MODEL_HELP, RECORD_FORMATS, add_output_options, add_profile_options, emit, parse_batch,
+                     parse_positive)
 
 
 def register(commands) -> None:
@@ -15,6 +18,8 @@ def register(commands) -> None:
     parser.add_argument("--device", default="cpu", help="cpu (default), cuda or cuda:N")
     parser.add_argument("--threads", help="CPU threads (default: torch's, one per core)")
     parser.add_argument("--min-time", default="0.2", help="seconds of repeats per layer (default 0.2)")
+    parser.add_argument("--forward-time", help="seconds of repeats of the whole forward pass, before and after the "
+                        "layers (default: --min-time, and at least 1; less is quicker and noisier)")
     parser.add_argument("--remeasure-roof", action="store_true", help="measure the roof again, ignoring the cache")
     parser.add_argument("--check", action="store_true",
                         help="check the run itself: every time finite and positive, the in-context layers summing to "
@@ -26,12 +31,9 @@ def register(commands) -> None:
 
 
 def run(args) -> int:
-    from ..trace import require_torch
-
     require_torch()
-    from ..torch.bench import bench, self_check
+    from ..torch.bench import bench, cuda_memory_check, self_check  # torch: imported once the command needs it
     from ..torch.device import check_device, device_cache, is_cuda
-    from ..sources import load_source
 
     if args.check and is_cuda(args.device) and not require_torch().cuda.is_available():
         print(f"SKIP  bench --check on {args.device}: no CUDA device here (torch.cuda.is_available() is False)")
@@ -41,26 +43,20 @@ def run(args) -> int:
     graph = load_source(args.name, args.input, batch).graph  # a torch module is recorded at the batch
     threads = parse_positive(args.threads, "--threads", int) if args.threads else None
     min_time = parse_positive(args.min_time, "--min-time")
+    forward_time = parse_positive(args.forward_time, "--forward-time") if args.forward_time else None
     check_device(args.device, args.dtype)
     with _progress(len(graph.nodes) + 2) as advance:
         result = bench(graph, input=args.input, batch=batch, device=args.device, dtype=args.dtype, threads=threads,
-                       min_run_time=min_time, remeasure_roof=args.remeasure_roof, progress=advance)
-    from ..report import timings as report
-
+                       min_run_time=min_time, remeasure_roof=args.remeasure_roof, progress=advance,
+                       forward_min_time=forward_time)
     cache, cache_name = device_cache(args.device)
-    fmt = output_format(args)
-    if fmt in ("csv", "json"):
-        emit_records(report.bench_records(result), fmt, args.output)
-    else:
-        emit_document(report.bench_document(result, cache, cache_name), fmt, args)
+    fmt = emit(args, lambda: bench_document(result, cache, cache_name), lambda: bench_records(result))
     if not args.check:
         return 0
     checks = self_check(result)
     if is_cuda(args.device):
-        from ..torch.bench import cuda_memory_check
-
         checks.append(cuda_memory_check(graph, result.profile, args.device, args.dtype))
-    stream = sys.stderr if args.output is None and fmt in ("csv", "json") else sys.stdout  # never inside the data
+    stream = sys.stderr if args.output is None and fmt in RECORD_FORMATS else sys.stdout  # never inside the data
     for status, what, figures in checks:
         print(f"{status:<5} {what}: {figures}", file=stream)
     return 1 if any(status == "FAIL" for status, _, _ in checks) else 0

@@ -8,9 +8,16 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from ..baseline import TOTALS, against_baseline, parse_tolerance, read_baseline, write_baseline
+from ..budget import PARSERS, check_budget, parse_seconds
+from ..config import check_model, find_config, read_config, select
+from ..diff import record, settings
 from ..errors import UnknownNameError
-from .common import (MODEL_HELP, UsageError, add_output_options, add_profile_options, emit, emit_document, emit_records,
-                     output_format, parse_batch, warn)
+from ..profiler import profile
+from ..quantities import PER_LAYER
+from ..report.budgets import Outcome, budget_document, budget_records
+from .common import (MODEL_HELP, SHOWN_ALL, UsageError, add_convention_option, add_optimizer_option, add_output_options,
+                     add_profile_options, emit, parse_batch, warn)
 
 
 def register(commands) -> None:
@@ -31,19 +38,16 @@ def register(commands) -> None:
     parser.add_argument("--max-weights", help="bytes of parameters and buffers, e.g. 100MB")
     parser.add_argument("--max-training-memory", help="one training step: weights, buffers, gradients, optimizer "
                         "state and activations kept for backward, e.g. 3GB")
-    parser.add_argument("--optimizer", default="adam", choices=("sgd", "momentum", "adam", "adamw"),
-                        help="the optimizer --max-training-memory counts the state of (default adam)")
+    add_optimizer_option(parser, "adam", "the optimizer --max-training-memory counts the state of (default adam)")
     parser.add_argument("--max-latency", help="median forward time, e.g. 20ms: times the network with torch")
     parser.add_argument("--device", default="cpu", help="where --max-latency times the network: cpu or cuda")
     parser.add_argument("--strict", action="store_true", help="an op without a cost formula is an error")
-    parser.add_argument("--convention", default="cnncost", metavar="TOOL",
-                        help="--max-macs as another tool counts MACs: paper, flopcounter, torchinfo, fvcore, "
-                        "ptflops, ptflops-aten, thop (default cnncost; `cnncost conventions NAME` shows them all)")
+    add_convention_option(parser, "--max-macs as another tool counts MACs", SHOWN_ALL)
     parser.add_argument("--baseline", metavar="FILE", help="configured models: fail when a total has grown since "
                         "this baseline (cnncost snapshot writes one), naming the layers that changed")
     parser.add_argument("--tolerance", action="append", metavar="TOTAL=AMOUNT", default=[],
                         help="how much a total may grow over the baseline: macs=1%%, params=1000 (default 0); "
-                        "totals: params, buffers, macs, flops, activations")
+                        f"totals: {', '.join(TOTALS)}")
     parser.add_argument("--update", action="store_true", help="with --baseline: write the profiles of now as the "
                         "baseline, after showing what changed")
     add_output_options(parser)
@@ -51,9 +55,6 @@ def register(commands) -> None:
 
 
 def run(args) -> int:
-    from ..profiler import profile
-    from ..budget import PARSERS, check_budget
-    from ..report.budgets import Outcome
 
     limits = {key: getattr(args, key) for key in PARSERS}
     no_limits = all(value is None for value in limits.values())
@@ -89,15 +90,13 @@ def run(args) -> int:
     warn(result)
     subject = result
     if args.max_latency is not None:
-        from ..budget import parse_seconds
-
         parse_seconds(args.max_latency)  # a malformed limit fails before the timing
         subject = _timed(args, result)
     checks = check_budget(subject, **limits, optimizer=args.optimizer)
-    if not _machine_output(args, [Outcome(result.name, args.name, tuple(checks))]):
-        counted = [note + "\n" for note in result.notes if note.kind == "convention"]
-        emit("".join(counted) + "".join(f"{_verdict(check.ok)}{check.describe()}\n" for check in checks),
-             args.output)
+    outcomes = [Outcome(result.name, args.name, tuple(checks))]
+    counted = [note + "\n" for note in result.notes if note.kind == "convention"]
+    emit(args, lambda: budget_document(outcomes), lambda: budget_records(outcomes),
+         text=lambda: "".join(counted) + "".join(f"{_verdict(check.ok)}{check.describe()}\n" for check in checks))
     broken = [c for c in checks if not c.ok]
     if broken:
         print(f"cnncost: {result.name} is over budget: " + "; ".join(c.describe() for c in broken), file=sys.stderr)
@@ -109,58 +108,39 @@ def _verdict(ok: bool) -> str:
     return "within " if ok else "OVER   "
 
 
-def _machine_output(args, outcomes) -> bool:
-    """Write the outcomes as JSON, CSV or Markdown where --format (or -o's suffix) asks; False for the text."""
-    fmt = output_format(args)
-    if fmt == "table":
-        return False
-    from ..report.budgets import budget_document, budget_records
-
-    if fmt in ("md", "html"):
-        emit_document(budget_document(outcomes), fmt, args)
-    else:
-        emit_records(budget_records(outcomes), fmt, args.output)
-    return True
-
-
 def _configured_names(path: str | None) -> list[str]:
-    from ..config import read_config
-
     return [config.name for config in read_config(path)]
 
 
 def _has_config() -> bool:
     """Whether this folder or one above holds a cnncost configuration."""
-    from ..config import find_config
-
     return find_config() is not None
 
 
 def _check_configured(args) -> int:
     """Every configured model (or the one named) against its limits: a block of lines per model."""
-    from ..config import check_model, read_config, select
-    from ..report.budgets import Outcome
 
     results = [check_model(config) for config in select(read_config(args.config), [args.name] if args.name else None)]
     records, baseline = _baseline_checks(args, results) if args.baseline else ({}, {})
     outcomes = [Outcome(result.config.name, result.config.source, result.checks, baseline.get(result.config.name))
                 for result in results]
-    if not _machine_output(args, outcomes):
+
+    def text() -> str:
         lines = []
         for result in results:
             lines.append(f"{result.config.name} ({result.config.source})")
             lines += [f"  {_verdict(check.ok)}{check.describe()}" for check in result.checks]
             if result.config.name in baseline:
                 lines += _baseline_lines(baseline[result.config.name])
-        emit("\n".join(lines) + "\n", args.output)
+        return "\n".join(lines) + "\n"
+
+    emit(args, lambda: budget_document(outcomes), lambda: budget_records(outcomes), text=text)
     for result in results:
         warn(result.profile)
     broken = [result for result in results if result.broken]
     for result in broken:
         print(f"cnncost: {result.message()}", file=sys.stderr)
     if args.update:  # what changed was shown; the profiles of now become the baseline
-        from ..baseline import write_baseline
-
         write_baseline(args.baseline, {**records, **{result.config.name: result.profile for result in results}})
         print(f"baseline written: {args.baseline}")
         return 1 if broken else 0
@@ -176,8 +156,6 @@ def _check_configured(args) -> int:
 
 def _tolerances(given: dict) -> dict:
     """{'macs': (1/100, True)} from {'macs': '1%'}, each checked."""
-    from ..baseline import parse_tolerance
-
     return {quantity: (amount, relative) for quantity, amount, relative in
             (parse_tolerance(text, value) for text, value in given.items())}
 
@@ -185,8 +163,6 @@ def _tolerances(given: dict) -> dict:
 def _baseline_checks(args, results) -> tuple[dict, dict]:
     """The baseline's records, and each checked model against its record (None for a model the baseline lacks, or,
     with --update, one taken at other settings)."""
-    from ..baseline import against_baseline, read_baseline
-    from ..diff import record, settings
 
     records = read_baseline(args.baseline) if not (args.update and not Path(args.baseline).is_file()) else {}
     given = {}
@@ -209,8 +185,6 @@ def _baseline_checks(args, results) -> tuple[dict, dict]:
 
 def _baseline_lines(check) -> list[str]:
     """The totals that moved since the baseline, then the layers that changed, grown or shrunk."""
-    from ..diff import LABELS, QUANTITIES
-
     if check is None:
         return ["  baseline: not in the baseline, or taken at other settings (--update takes it)"]
     lines = [] if check.changed or check.diff.layers else ["  baseline: unchanged"]
@@ -219,8 +193,8 @@ def _baseline_lines(check) -> list[str]:
         lines.append(f"  {_verdict(growth.ok)}baseline: {growth.describe()}{smaller}")
     for change in check.diff.layers:
         moved = [f"{label} {before:,} -> {after:,}" + (f" ({after / before:.3g}x)" if before and after else "")
-                 for key in QUANTITIES for label in [LABELS[key] + " bytes" * (key == "activation_bytes")]
-                 for before, after in [change.figures(key)]
+                 for quantity in PER_LAYER for label in [quantity.label + " bytes" * quantity.bytes]
+                 for before, after in [change.figures(quantity.key)]
                  if before != after]
         if change.before and change.after and change.before["output_shape"] != change.after["output_shape"]:
             moved.append("output " + " -> ".join("x".join(map(str, side["output_shape"]))

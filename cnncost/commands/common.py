@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
+from typing import Any, Callable, Sequence
 
+from ..analysis.optimizers import optimizer_names
+from ..conventions import CONVENTIONS
 from ..errors import CnnCostError
+from ..files import write_atomic
+from ..report.document import Screen
+from ..report.export import records_csv
+from ..report.render import render
 
 FORMATS = ("table", "csv", "md", "json", "html")
 SUFFIX_FORMATS = {".txt": "table", ".csv": "csv", ".md": "md", ".markdown": "md", ".json": "json", ".html": "html",
@@ -39,10 +47,23 @@ def add_wide_option(parser: argparse.ArgumentParser) -> None:
                         help="on a terminal, show every column instead of hiding some to fit its width")
 
 
+SHOWN_ALL = "; `cnncost conventions NAME` shows them all"
 MODEL_HELP = ("a built-in architecture (cnncost list), a spec file (net.toml, net.json) or a torch module "
               "(pkg.mod:Net, path/net.py:build_net: a class, a function or an instance; needs --input)")
 INPUT_HELP = ("input size of one sample, CxHxW (default: the network's own); give it once per input for a torch "
               "module that takes several")
+
+
+def add_convention_option(parser: argparse.ArgumentParser, what: str, more: str = "") -> None:
+    """--convention TOOL, its help naming every convention cnncost.conventions holds."""
+    others = ", ".join(name for name in CONVENTIONS if name != "cnncost")
+    parser.add_argument("--convention", default="cnncost", metavar="TOOL",
+                        help=f"{what}: {others} (default cnncost{more})")
+
+
+def add_optimizer_option(parser: argparse.ArgumentParser, default: str | None, what: str) -> None:
+    """--optimizer, one of cnncost.analysis.optimizers."""
+    parser.add_argument("--optimizer", default=default, choices=optimizer_names(), help=what)
 
 
 def add_profile_options(parser: argparse.ArgumentParser) -> None:
@@ -88,18 +109,34 @@ def _suffix_of(fmt: str) -> str:
 def screen(args):
     """The terminal the output goes to (rich, fitted to its width unless --wide), or a plain full-width Screen for
     a file or a pipe."""
-    from ..report.document import Screen
-
     if getattr(args, "output", None):
         return Screen()
     return Screen.of(sys.stdout, wide=getattr(args, "wide", False))
 
 
-def emit_document(document, fmt: str, args) -> None:
-    """The document rendered in fmt (table, md, html) to standard output or, atomically, to -o."""
-    from ..report.render import render
+RECORD_FORMATS = ("csv", "json")
 
-    emit(render(document, fmt, screen(args)), getattr(args, "output", None))
+
+def emit(args, document: Callable[[], Any], records: Callable[[], list[dict]] | None = None, *,
+         columns: Sequence[str] | None = None, data: Callable[[], Any] | None = None,
+         text: Callable[[], str] | None = None) -> str:
+    """A command's result in the format it is asked for (output_format), to standard output or atomically to -o; only
+    what that format needs is made: CSV of records() (in columns' order), JSON of data() (default records()), the
+    terminal table of text() where a command prints lines, else document() rendered for the terminal, Markdown or
+    HTML. Returns the format."""
+    fmt = output_format(args)
+    if fmt == "csv" and records is not None:
+        out = records_csv(records(), columns)
+    elif fmt == "json" and (data or records) is not None:
+        out = json.dumps((data or records)(), indent=2) + "\n"
+    elif fmt in RECORD_FORMATS:
+        raise UsageError(f"this command writes no {fmt}: its output is a document (--format table, md or html)")
+    elif fmt == "table" and text is not None:
+        out = text()
+    else:
+        out = render(document(), fmt, screen(args))
+    write(out, getattr(args, "output", None))
+    return fmt
 
 
 def parse_batch(text: str) -> int:
@@ -109,13 +146,11 @@ def parse_batch(text: str) -> int:
     return int(text)
 
 
-def emit(text: str, path: str | None) -> None:
+def write(text: str, path: str | None) -> None:
     """Write text to standard output, or atomically to path."""
     if path is None:
         sys.stdout.write(text)
         return
-    from ..files import write_atomic
-
     write_atomic(path, text)
 
 
@@ -128,18 +163,6 @@ def warn(result) -> None:
         if note.kind == "warning" and note not in PRINTED:
             PRINTED.add(note)
             print(f"cnncost: warning: {note}", file=sys.stderr)
-
-
-def emit_records(records: list[dict], fmt: str, path: str | None, columns=None) -> None:
-    """Plain records as JSON (a list of objects) or CSV (one row each), raw values."""
-    if fmt == "json":
-        import json
-
-        emit(json.dumps(records, indent=2) + "\n", path)
-    else:
-        from ..report.export import records_csv
-
-        emit(records_csv(records, columns), path)
 
 
 def parse_positive(text: str, what: str, kind=float):

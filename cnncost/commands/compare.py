@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .common import UsageError, add_output_options, add_profile_options, emit, emit_document, output_format, parse_batch
+from ..counting import COUNTING_RULES
+from ..cuts import parse_operand, parse_size
+from ..profiler import side
+from ..report.comparison import CUT_RULE, RATIO_RULE, RECORD_COLUMNS, records, summary_table
+from ..report.document import Document, Text
+from ..report.profile_table import layer_table
+from .common import UsageError, add_convention_option, add_output_options, add_profile_options, emit, parse_batch
 
 
 def register(commands) -> None:
@@ -18,9 +24,7 @@ def register(commands) -> None:
     parser.add_argument("--until", metavar="HxW",
                         help="cut each operand without a range after the first layer whose output is at most HxW")
     parser.add_argument("--per-layer", action="store_true", help="also print each operand's per-layer table")
-    parser.add_argument("--convention", default="cnncost", metavar="TOOL",
-                        help="MACs as another tool counts them: paper, flopcounter, torchinfo, fvcore, ptflops, "
-                        "ptflops-aten, thop (default cnncost)")
+    add_convention_option(parser, "MACs as another tool counts them")
     add_profile_options(parser)
     add_output_options(parser)
     parser.set_defaults(run=run)
@@ -34,51 +38,27 @@ def title(sides, until) -> str:
 
 
 def run(args) -> int:
-    from ..cuts import parse_operand, parse_size
-    from ..profiler import side
-    from ..report.comparison import CUT_RULE, RATIO_RULE
-
     if len(args.operands) < 2:
         raise UsageError("compare needs at least two architectures or blocks")
     until = parse_size(args.until) if args.until else None
     batch = parse_batch(args.batch)
     sides = [side(parse_operand(text), input=args.input, batch=batch, dtype=args.dtype, until=until,
                   convention=args.convention) for text in args.operands]
-    fmt = output_format(args)
-    if fmt in ("csv", "json"):
-        emit(_data(sides, fmt), args.output)
-        return 0
-    from ..report.comparison import summary_table
-    from ..counting import COUNTING_RULES
-    from ..report.document import Document, Text
 
-    blocks = [summary_table(sides), Text(f"{RATIO_RULE} {CUT_RULE}")]
-    if args.per_layer:
-        blocks += [_layer_table(item.profile) for item in sides]
-    blocks.append(Text(COUNTING_RULES))
-    blocks += [Text(note) for note in sides[0].profile.notes if note.kind == "convention"]
-    document = Document(title(sides, until), tuple(blocks))
-    emit_document(document, fmt, args)
+    def document() -> Document:
+        blocks = [summary_table(sides), Text(f"{RATIO_RULE} {CUT_RULE}")]
+        if args.per_layer:
+            blocks += [_layer_table(item.profile) for item in sides]
+        blocks.append(Text(COUNTING_RULES))
+        blocks += [Text(note) for note in sides[0].profile.notes if note.kind == "convention"]
+        return Document(title(sides, until), tuple(blocks))
+
+    emit(args, document, lambda: records(sides), columns=RECORD_COLUMNS)
     return 0
 
 
 def _layer_table(profile):
     """The per-layer human table of a cut profile, with its total row."""
-    from ..report.profile_table import layer_table
-
     span = f"{profile.layers[0].name}..{profile.layers[-1].name}"
     found = layer_table(profile, title_text=f"{profile.name} ({span}): {profile.input_shape} -> {profile.output_shape}")
     return replace(found, caption="")  # the conventions follow once, under every table
-
-
-def _data(sides, fmt: str) -> str:
-    from ..report.comparison import RECORD_COLUMNS, records
-
-    found = records(sides)
-    if fmt == "json":
-        import json
-
-        return json.dumps(found, indent=2) + "\n"
-    from ..report.export import records_csv
-
-    return records_csv(found, RECORD_COLUMNS)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-
-from .common import (MODEL_HELP, add_output_options, add_profile_options, emit_document, emit_records, output_format,
-                     parse_batch)
+from ..conventions import CONVENTIONS
+from ..profiler import profile
+from ..report.document import Document, Text, table
+from .common import MODEL_HELP, add_output_options, add_profile_options, emit, parse_batch
 
 
 def register(commands) -> None:
@@ -25,36 +26,35 @@ def by_type(result, rule) -> dict[str, int]:
 
 
 def run(args) -> int:
-    from ..profiler import profile
-    from ..conventions import CONVENTIONS
-
     result = profile(args.name, input=args.input, batch=parse_batch(args.batch), dtype=args.dtype)
     ours = by_type(result, CONVENTIONS["cnncost"].rule)
-    records = []
+    found = []
     for convention in CONVENTIONS.values():
         theirs = by_type(result, convention.rule)
         differences = {op: theirs[op] - ours[op] for op in theirs if theirs[op] != ours[op]}
-        records.append({"convention": convention.name, "tool": convention.tool, "unit": convention.unit,
-                        "total": sum(theirs.values()), "differences": differences})
-    fmt = output_format(args)
-    if fmt in ("csv", "json"):
-        if fmt == "csv":
-            records = [{**{k: v for k, v in r.items() if k != "differences"},
-                        "differences": "; ".join(f"{op} {d:+,}" for op, d in r["differences"].items())}
-                       for r in records]
-        emit_records(records, fmt, args.output)
-        return 0
-    from ..report.document import Document, Text, table
+        found.append({"convention": convention.name, "tool": convention.tool, "unit": convention.unit,
+                      "total": sum(theirs.values()), "differences": differences})
 
-    base = records[0]["total"]
-    rows = [[r["convention"], r["tool"], r["unit"], f"{r['total']:,}",
-             f"{r['total'] / base:.4f}x" if base else "-",
-             "; ".join(f"{op} {d:+,}" for op, d in r["differences"].items()) or "-"] for r in records]
-    document = Document(f"{result.name}: multiply-adds as each tool counts them ({result.input_shape}, batch "
+    def flat() -> list[dict]:
+        """The records with their differences as one cell of text, for CSV."""
+        return [{**{k: v for k, v in r.items() if k != "differences"}, "differences": _differences(r)} for r in found]
+
+    def document() -> Document:
+        base = found[0]["total"]
+        rows = [[r["convention"], r["tool"], r["unit"], f"{r['total']:,}",
+                 f"{r['total'] / base:.4f}x" if base else "-", _differences(r) or "-"] for r in found]
+        return Document(f"{result.name}: multiply-adds as each tool counts them ({result.input_shape}, batch "
                         f"{result.batch})", (
-        table(["convention", "tool", "unit", "total", "/ cnncost", "differs from cnncost's count, by layer type"],
-              rows, [False, False, False, True, True, False], hide=("tool", "unit")),
-        Text("Each total is the tool's own on the same network, layer by layer (cnncost.conventions); "
-             "`cnncost table NAME --convention TOOL` shows a tool's count per layer. FLOPs are 2 per multiply-add.")))
-    emit_document(document, fmt, args)
+            table(["convention", "tool", "unit", "total", "/ cnncost", "differs from cnncost's count, by layer type"],
+                  rows, [False, False, False, True, True, False], hide=("tool", "unit")),
+            Text("Each total is the tool's own on the same network, layer by layer (cnncost.conventions); "
+                 "`cnncost table NAME --convention TOOL` shows a tool's count per layer. FLOPs are 2 per "
+                 "multiply-add.")))
+
+    emit(args, document, flat, data=lambda: found)
     return 0
+
+
+def _differences(record: dict) -> str:
+    """'conv2d +1,000; linear -5' for a record's differences from cnncost's count."""
+    return "; ".join(f"{op} {d:+,}" for op, d in record["differences"].items())

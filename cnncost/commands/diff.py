@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .common import (MODEL_HELP, add_output_options, add_profile_options, emit_document, emit_records, output_format,
-                     parse_batch)
+from ..diff import LAYER_KEYS, diff_profiles
+from ..errors import CnnCostError
+from ..profiler import profile
+from ..report.diff import diff_document
+from .common import MODEL_HELP, add_output_options, add_profile_options, emit, parse_batch
 
 
 def register(commands) -> None:
@@ -21,8 +24,6 @@ def register(commands) -> None:
 
 def side(text: str, args):
     """A profile record: an exported JSON profile as it is, anything else profiled now."""
-    from ..profiler import profile
-
     path = Path(text)
     if path.suffix.lower() == ".json" and path.is_file():
         try:
@@ -32,38 +33,26 @@ def side(text: str, args):
         if isinstance(data, dict) and "total" in data and "layers" in data:
             return data
         if isinstance(data, dict) and isinstance(data.get("models"), dict):
-            from ..errors import CnnCostError
-
             raise CnnCostError(f"{text} is a baseline of {len(data['models'])} model(s) ({', '.join(data['models'])});"
                                " diff takes one profile: cnncost table NAME --format json -o NAME.json writes one")
     return profile(text, input=args.input, batch=parse_batch(args.batch), dtype=args.dtype)
 
 
 def run(args) -> int:
-    from ..diff import diff_profiles
-
     result = diff_profiles(side(args.before, args), side(args.after, args))
-    fmt = output_format(args)
-    if fmt in ("csv", "json"):
-        emit_records(records(result), fmt, args.output)
-        return 0
-    from ..report.diff import diff_document
-
-    emit_document(diff_document(result), fmt, args)
+    emit(args, lambda: diff_document(result), lambda: records(result))
     return 0
 
 
 def records(result) -> list[dict]:
     """One record per changed layer, then one per total (layer 'total'), raw integers."""
-    from ..diff import QUANTITIES
-
     rows = []
     for change in result.layers:
         row = {"layer": change.name, "status": change.status, "op": (change.after or change.before)["op"]}
-        for key in QUANTITIES:
+        for key in LAYER_KEYS:
             row[f"{key}_before"], row[f"{key}_after"] = change.figures(key)
         rows.append(row)
     total = {"layer": "total", "status": "", "op": ""}
-    for key in QUANTITIES:
+    for key in LAYER_KEYS:
         total[f"{key}_before"], total[f"{key}_after"] = result.totals[key]
     return rows + [total]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from .common import add_output_options, emit_document, emit_records, output_format
+from ..layers import layer_types
+from ..report.document import Document, table
+from .common import add_output_options, emit
 
 HEADERS = ("type", "inputs", "attributes", "formula (per sample)")
 
@@ -15,22 +17,18 @@ def register(commands) -> None:
 
 def records() -> list[dict]:
     """One record per registered layer type: its name, arity, attributes and the first paragraph of its formula."""
-    from ..layers import layer_types
-
     return [{"type": name, "inputs": "any" if spec.arity is None else str(spec.arity),
              "attributes": ", ".join(spec.attributes), "formula": " ".join(spec.doc.split("\n\n")[0].split())}
             for name, spec in sorted(layer_types().items())]
 
 
 def run(args) -> int:
-    from ..report.document import Document, table
-
     found = records()
-    fmt = output_format(args)
-    if fmt in ("csv", "json"):
-        emit_records(found, fmt, args.output)
-        return 0
-    rows = [list(record.values()) for record in found]
-    emit_document(Document("Layer types and their cost formulas", (
-        table(HEADERS, rows, (False, True, False, False), hide=("inputs", "attributes")),)), fmt, args)
+
+    def document() -> Document:
+        rows = [list(record.values()) for record in found]
+        return Document("Layer types and their cost formulas", (
+            table(HEADERS, rows, (False, True, False, False), hide=("inputs", "attributes")),))
+
+    emit(args, document, lambda: found)
     return 0

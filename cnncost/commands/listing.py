@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 
+from .. import units
+from ..counting import COUNTING_RULES
 from ..errors import CnnCostError
-from .common import add_output_options, emit_document, emit_records, output_format
+from ..profiler import profile
+from ..report.document import Document, Text, table
+from ..zoo import architecture, list_blocks, list_models
+from .common import add_output_options, emit
 
 COLUMNS = ("name", "family", "input", "layers", "params", "MACs", "FLOPs", "activation MB", "reference")
 NUMERIC = (False, False, False, True, True, True, True, True, False)
@@ -22,9 +27,6 @@ def register(commands) -> None:
 
 def records(pattern: str) -> list[dict]:
     """One dict per registered network, then block, matching pattern, with its totals at its default input."""
-    from ..profiler import profile
-    from ..zoo import architecture, list_blocks, list_models
-
     found = []
     for name in list_models(pattern) + list_blocks(pattern):
         result = profile(name)
@@ -42,23 +44,18 @@ def records(pattern: str) -> list[dict]:
 
 def run(args) -> int:
     found = records(args.pattern)
-    fmt = output_format(args)
-    if fmt in ("csv", "json"):
-        emit_records(found, fmt, args.output)
-        return 0
-    from ..counting import COUNTING_RULES
-    from ..report.document import Document, Text, table
 
-    tables = [table(COLUMNS, [human_row(r) for r in found if r["kind"] == kind], NUMERIC, title=title, hide=HIDE)
-              for kind, title in TITLES.items() if any(r["kind"] == kind for r in found)]
-    emit_document(Document("cnncost list: built-in architectures and blocks", (*tables, Text(COUNTING_RULES))), fmt, args)
+    def document() -> Document:
+        tables = [table(COLUMNS, [human_row(r) for r in found if r["kind"] == kind], NUMERIC, title=title, hide=HIDE)
+                  for kind, title in TITLES.items() if any(r["kind"] == kind for r in found)]
+        return Document("cnncost list: built-in architectures and blocks", (*tables, Text(COUNTING_RULES)))
+
+    emit(args, document, lambda: found)
     return 0
 
 
 def human_row(record: dict) -> list[str]:
     """The cells of one record in the human table."""
-    from .. import units
-
     return [record["name"], record["family"], record["input"], str(record["layers"]), units.human(record["params"]),
             units.human(record["macs"]), units.human(record["flops"]),
             units.megabytes_value(record["activation_bytes"]), record["reference"]]

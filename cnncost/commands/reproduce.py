@@ -5,7 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 
-from .common import UsageError, add_output_options, emit_document, emit_records, output_format
+from .. import reproductions
+from ..profiler import profile
+from ..reproductions.checks import RECORD_COLUMNS
+from .common import UsageError, add_output_options, emit
 
 TOPICS = ("alexnet", "stem", "bottleneck", "networks", "all")
 
@@ -23,8 +26,6 @@ def register(commands) -> None:
 
 
 def run(args) -> int:
-    from .. import reproductions
-
     if args.topic == "all":
         if args.output or args.format:
             raise UsageError("reproduce all writes a folder of Markdown and CSV files: give --dir, not -o or --format")
@@ -34,19 +35,12 @@ def run(args) -> int:
             print(f"wrote {path}")
         return 0
     report = reproductions.build(args.topic)
-    fmt = output_format(args)
-    if fmt in ("csv", "json"):
-        from ..reproductions.checks import RECORD_COLUMNS
-
-        emit_records(report.records(), fmt, args.output, RECORD_COLUMNS)
-    else:
-        emit_document(report.document, fmt, args)
+    emit(args, lambda: report.document, report.records, columns=RECORD_COLUMNS)
     return 0
 
 
 def write_report_plots(folder: str) -> list[Path]:
     """The layer figures of AlexNet, VGG-16 and ResNet-50 and the comparison across networks, as PNG in folder."""
-    from ..profiler import profile
     from ..report.plots import COMPARED_NETWORKS, REPORT_NETWORKS, compare_figure, layer_figure, save
 
     target = Path(folder)

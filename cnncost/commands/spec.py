@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .common import UsageError, emit
+from .common import UsageError, write
 
 
 def register(commands) -> None:
@@ -26,5 +26,5 @@ def run(args) -> int:
     if suffix and suffix not in (".toml", ".json"):
         raise UsageError(f"spec files are .toml or .json, not {suffix!r}: name the file net.toml or net.json")
     fmt = args.format or ("json" if suffix == ".json" else "toml")
-    emit(write_spec_text(graph, fmt), args.output)
+    write(write_spec_text(graph, fmt), args.output)
     return 0

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from .common import (MODEL_HELP, UsageError, add_output_options, add_profile_options, emit, emit_document, output_format,
-                     parse_batch, screen, warn)
+from dataclasses import replace
+
+from ..profiler import profile
+from ..report import export
+from ..report.profile_table import profile_document, screen_depth
+from ..report.view import View
+from .common import (MODEL_HELP, RECORD_FORMATS, SHOWN_ALL, UsageError, add_convention_option, add_optimizer_option,
+                     add_output_options, add_profile_options, emit, output_format, parse_batch, screen, warn)
 
 
 def register(commands) -> None:
@@ -16,9 +22,7 @@ def register(commands) -> None:
     parser.add_argument("--exact", action="store_true", help="raw integers (bytes, counts) instead of KB, k and M")
     parser.add_argument("--depth", help="fold blocks into one row each: 1 for stages (layer1), 2 for blocks (layer1.0)")
     parser.add_argument("--strict", action="store_true", help="an op without a cost formula is an error, not a warning")
-    parser.add_argument("--convention", default="cnncost", metavar="TOOL",
-                        help="count MACs as another tool does, layer by layer: paper, flopcounter, torchinfo, fvcore, "
-                        "ptflops, ptflops-aten, thop (default cnncost; `cnncost conventions NAME` shows them all)")
+    add_convention_option(parser, "count MACs as another tool does, layer by layer", SHOWN_ALL)
     parser.add_argument("--rf", action="store_true",
                         help="receptive-field columns: size, jump (effective stride) and start on the input")
     parser.add_argument("--memory", action="store_true",
@@ -27,8 +31,7 @@ def register(commands) -> None:
     parser.add_argument("--training", action="store_true",
                         help="one training step: backward MACs for input and weight gradients, backward and optimizer "
                         "FLOPs, per layer and in total")
-    parser.add_argument("--optimizer", choices=("sgd", "momentum", "adam", "adamw"),
-                        help="the optimizer of --training (default adam; implies --training)")
+    add_optimizer_option(parser, None, "the optimizer of --training (default adam; implies --training)")
     parser.add_argument("--freeze", metavar="LAYERS",
                         help="layers whose parameters are not trained: names, blocks (layer1) or a range "
                         "(conv1..layer3), comma-separated; implies --training")
@@ -45,11 +48,8 @@ def parse_depth(text: str | None) -> int | None:
 
 
 def run(args) -> int:
-    from ..profiler import profile
-    from ..report.view import View
-
     fmt = output_format(args)
-    if args.bars and fmt in ("csv", "json"):
+    if args.bars and fmt in RECORD_FORMATS:
         raise UsageError("--bars draws in the table, Markdown and HTML; CSV and JSON carry the raw numbers")
     result = profile(args.name, input=args.input, batch=parse_batch(args.batch), dtype=args.dtype,
                      strict=args.strict, convention=args.convention)
@@ -58,25 +58,18 @@ def run(args) -> int:
                 memory=args.memory, bars=args.bars, chart=fmt == "html",
                 training=bool(args.training or args.optimizer or args.freeze), optimizer=args.optimizer or "adam",
                 freeze=args.freeze)
-    if fmt in ("csv", "json"):
-        from ..report import export
 
-        emit((export.to_csv if fmt == "csv" else export.to_json)(result, view=view), args.output)
-        return 0
-    from ..report.profile_table import profile_document
+    def document():
+        shown, hint = _fitted(result, view, screen(args), args) if fmt == "table" else (view, "")
+        return profile_document(result, shown, hint)
 
-    shown, hint = _fitted(result, view, screen(args), args) if fmt == "table" else (view, "")
-    emit_document(profile_document(result, shown, hint), fmt, args)
+    emit(args, document, lambda: export.records(result, view), data=lambda: export.json_data(result, view))
     return 0
 
 
 def _fitted(result, view, shown_on, args):
     """On a terminal, a network longer than the screen folds to the deepest --depth that fits, with a line saying
     so; --depth and --all-layers keep their meaning, and a file or a pipe gets every row."""
-    from dataclasses import replace
-
-    from ..report.profile_table import screen_depth
-
     if not shown_on.is_terminal or args.depth is not None or args.all_layers:
         return view, ""
     depth = screen_depth(result, view.fold, shown_on.height)

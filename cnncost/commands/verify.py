@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .common import (INPUT_HELP, MODEL_HELP, UsageError, add_output_options, emit_document, emit_records,
-                     output_format, parse_batch)
+from ..report.verification import verification_document, verification_records
+from .common import INPUT_HELP, MODEL_HELP, UsageError, add_output_options, emit, parse_batch
 
 DEVICES = ("meta", "cpu", "cuda")
 
@@ -46,12 +46,6 @@ def run(args) -> int:
         names = list_models() + list_blocks() if args.all else [args.name]
         graphs = [create(name) if args.all else load_source(name, args.input).graph for name in names]  # fail early
         results = [verify(graph, input=args.input, batch=batch, device=args.device) for graph in graphs]
-    fmt = output_format(args)
-    from ..report import verification as checks
-
-    if fmt in ("csv", "json"):
-        emit_records([record for result in results for record in checks.verification_records(result)], fmt,
-                     args.output)
-    else:
-        emit_document(checks.verification_document(results, args.all_layers), fmt, args)
+    emit(args, lambda: verification_document(results, args.all_layers),
+         lambda: [record for result in results for record in verification_records(result)])
     return 0 if all(result.ok for result in results) else 1

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from ..diff import LABELS, QUANTITIES as LAYER_FIGURES, ProfileDiff, ratio
 from .. import units
+from ..diff import ProfileDiff, ratio
+from ..quantities import PER_LAYER, QUANTITIES, Quantity
 from .document import Document, Table, Text, table
 
-QUANTITIES = tuple((LABELS[key], key) for key in LAYER_FIGURES)
 
-
-def _figure(value: int, key: str) -> str:
-    return units.kilobytes(value) + " KB" if key == "activation_bytes" else f"{value:,}"
+def _figure(value: int, quantity: Quantity) -> str:
+    """A count with separators; bytes in KB."""
+    return units.kilobytes(value) + " KB" if quantity.bytes else f"{value:,}"
 
 
 def _ratio(before: int, after: int) -> str:
@@ -24,26 +24,26 @@ def layer_table(result: ProfileDiff) -> Table:
     for change in result.layers:
         op = (change.after or change.before)["op"]
         cells = [change.name, change.status, op]
-        for _, key in QUANTITIES:
-            before, after = change.figures(key)
-            cells.append(_figure(before, key) if change.before is not None else "")
-            cells.append(_figure(after, key) if change.after is not None else "")
+        for quantity in PER_LAYER:
+            before, after = change.figures(quantity.key)
+            cells.append(_figure(before, quantity) if change.before is not None else "")
+            cells.append(_figure(after, quantity) if change.after is not None else "")
         rows.append(cells)
     headers = ["layer", "change", "type"]
-    for label, _ in QUANTITIES:
-        headers += [f"{label} before", f"{label} after"]
-    return table(headers, rows, [False, False, False] + [True] * (2 * len(QUANTITIES)),
-                 title=f"{len(result.layers)} layer(s) differ",
-                 hide=("type", *(f"{label} {when}" for label, _ in reversed(QUANTITIES[2:]) for when in ("before", "after"))))
+    for quantity in PER_LAYER:
+        headers += [f"{quantity.label} before", f"{quantity.label} after"]
+    hidden = [f"{quantity.label} {when}" for quantity in reversed(PER_LAYER[2:]) for when in ("before", "after")]
+    return table(headers, rows, [False, False, False] + [True] * (2 * len(PER_LAYER)),
+                 title=f"{len(result.layers)} layer(s) differ", hide=("type", *hidden))
 
 
 def totals_table(result: ProfileDiff) -> Table:
     """Each total before and after, the change and after / before."""
     rows = []
-    for label, key in (*QUANTITIES[:1], ("buffers", "buffers"), *QUANTITIES[1:]):
-        before, after = result.totals[key]
-        rows.append([label, _figure(before, key), _figure(after, key),
-                     f"{after - before:+,}" if key != "activation_bytes"
+    for quantity in QUANTITIES:
+        before, after = result.totals[quantity.key]
+        rows.append([quantity.label, _figure(before, quantity), _figure(after, quantity),
+                     f"{after - before:+,}" if not quantity.bytes
                      else ("+" if after >= before else "-") + units.kilobytes(abs(after - before)) + " KB",
                      _ratio(before, after)])
     return table(["total", result.before, result.after, "change", "after / before"], rows,
