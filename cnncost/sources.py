@@ -26,7 +26,7 @@ SPEC_SUFFIXES = (".toml", ".json")
 
 
 @dataclass(frozen=True)
-class Source:
+class Loaded:
     """A loaded network: its graph and, for a torch module, what tracing found (torch's shapes and counts)."""
 
     graph: Graph
@@ -40,11 +40,11 @@ def is_module_path(text: str) -> bool:
     return bool(colon and target and attr)
 
 
-def load_source(model: Any, input: Any = None, batch: int = 1) -> Source:
+def load_source(model: Any, input: Any = None, batch: int = 1) -> Loaded:
     """The graph of a name, spec file, module path, nn.Module (or its class or factory) or Graph (a module is recorded
     at input and batch)."""
     if isinstance(model, Graph):
-        return Source(model)
+        return Loaded(model)
     if isinstance(model, str):
         if model.lower().endswith(SPEC_SUFFIXES):
             from .spec import read_spec_notes
@@ -53,10 +53,10 @@ def load_source(model: Any, input: Any = None, batch: int = 1) -> Source:
             notes = tuple(f"{Path(model).name}: {note}" for note in notes)
             for note in notes:
                 warnings.warn(note, CnnCostWarning, stacklevel=3)
-            return Source(graph, notes=notes)
+            return Loaded(graph, notes=notes)
         if is_module_path(model):
             return _traced(import_module_object(model), model, input, batch)
-        return Source(_built_in(model))
+        return Loaded(_built_in(model))
     if _is_torch_module(model):
         return _traced(model, type(model).__name__, input, batch)
     if callable(model) and _is_torch_loaded():
@@ -141,14 +141,14 @@ def _module_names(path: Path) -> str:
     return names[0] + (f" (or {', '.join(names[1:4])})" if len(names) > 1 else "") if names else ""
 
 
-def _traced(module: Any, name: str, input: Any, batch: int) -> Source:
+def _traced(module: Any, name: str, input: Any, batch: int) -> Loaded:
     if input is None:
         raise worded(CnnCostError, f"{name}: a torch module needs an input size, such as {{}}",
                      size_fix((3, 224, 224)))
     from .trace.module_graph import graph_from_module
 
     result = graph_from_module(module, input, name, batch)
-    return Source(result.graph, result)
+    return Loaded(result.graph, result)
 
 
 def import_module_object(text: str, folder: Path | None = None):

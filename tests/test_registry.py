@@ -3,8 +3,9 @@ type is one formula and its registration, and every test below covers it without
 
 import pytest
 
-from cnncost.analysis.memory import keep_rule
+from cnncost.analysis.memory import TRANSIENT_RULES, keep_rule
 from cnncost.analysis.receptive import field_rule
+from cnncost.analysis.training import BACKWARD_RULES
 from cnncost.layers import CATEGORIES, layer_type, layer_types
 from cnncost.shapes import Shape
 
@@ -16,12 +17,16 @@ def test_every_registration_is_complete(op):
     spec = layer_type(op)
     assert spec.category in CATEGORIES
     keep_rule(op), field_rule(op)  # each raises for a rule that does not exist
+    assert spec.backward in BACKWARD_RULES and (spec.transient is None or spec.transient in TRANSIENT_RULES)
+    assert set(spec.same_shape) <= set(spec.torch_functions)
     assert spec.doc, f"{op} needs a docstring giving its formula"
     cost = spec.formula(*(Shape(s) for s in spec.example.inputs), **spec.example.attributes)
     assert spec.arity in (None, len(spec.example.inputs))
     assert (spec.source is not None) == (spec.arity == 0)  # a type with no inputs says whether it grows with the batch
     if spec.view:
         assert cost.macs == cost.flops == 0
+    if spec.parameter_tensors is not None:
+        assert spec.parameter_tensors(dict(spec.example.attributes)) >= 1
 
 
 def test_a_torch_function_lowers_to_one_family():
@@ -40,11 +45,11 @@ def test_the_torch_side_knows_every_type():
     from torch import nn
 
     from cnncost.torch.builders import torch_builder
-    from cnncost.trace.rules import FAMILIES
+    from cnncost.trace.rules import HANDLERS
 
     for name, spec in layer_types().items():
         if spec.torch_module is not None:
             assert hasattr(nn, spec.torch_module), f"{name}: torch.nn has no {spec.torch_module}"
         if spec.torch_functions:
-            assert name in FAMILIES or spec.family in FAMILIES, f"{name}: no lowering for its torch functions"
+            assert name in HANDLERS or spec.family in HANDLERS, f"{name}: no lowering for its torch functions"
         torch_builder(name)  # raises for a type without a builder

@@ -14,7 +14,7 @@ torch = pytest.importorskip("torch")
 F = torch.nn.functional
 
 from cnncost.trace import meta_shapes  # noqa: E402
-from cnncost.trace.meta_shapes import JOIN, SAME_SHAPE, SHAPES  # noqa: E402
+from cnncost.trace.meta_shapes import JOIN, SHAPES, same_shape_functions  # noqa: E402
 
 
 def meta(*shape, dtype=torch.float32):
@@ -115,7 +115,7 @@ def test_a_shortcut_gives_torchs_shape_or_declines(name, function, args, kwargs)
 def test_every_shortcut_has_a_case():
     named = {case[0] for case in CASES}
     assert set(SHAPES) <= named and JOIN - {"concat", "concatenate"} <= named
-    assert {"relu", "hardtanh", "layer_norm", "batch_norm", "softmax"} <= SAME_SHAPE
+    assert {"relu", "hardtanh", "layer_norm", "batch_norm", "softmax"} <= same_shape_functions()
 
 
 @settings(max_examples=150, deadline=None)

@@ -69,11 +69,12 @@ def test_a_wrong_formula_is_caught(monkeypatch):
 
     import dataclasses
 
-    import cnncost.layers.registry as registry
+    from cnncost.layers.registry import LAYER_TYPES
+    from cnncost.registries import scratch
 
-    monkeypatch.setitem(registry._LAYER_TYPES, "conv2d",
-                        dataclasses.replace(layer_type("conv2d"), formula=off_by_the_bias))
-    result = verify(cnncost.create("alexnet"), device="meta")
+    with scratch():
+        LAYER_TYPES.replace("conv2d", dataclasses.replace(layer_type("conv2d"), formula=off_by_the_bias))
+        result = verify(cnncost.create("alexnet"), device="meta")
     assert not result.ok
     assert {c.name for c in result.failures} == {"conv1", "conv2", "conv3", "conv4", "conv5"}
     assert all(c.mismatches == ("MACs",) for c in result.failures)

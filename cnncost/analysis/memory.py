@@ -15,6 +15,7 @@ from typing import Callable
 from ..errors import CnnCostError
 from ..graph import INPUT, Graph
 from ..layers import layer_type
+from ..registries import Registry
 from ..results import LayerCost, Profile
 from .optimizers import Optimizer
 
@@ -81,21 +82,30 @@ def last_uses(graph: Graph, owner: dict[str, str]) -> dict[str, int]:
     return last
 
 
-# What a layer allocates while it runs beyond its output, freed when it returns, in bytes for the whole batch: torch's
-# max pooling computes int64 indices even under no_grad (aten::max_pool2d calls max_pool2d_with_indices on the CPU
-# and CUDA), and local response norm (F.local_response_norm) holds the square, its window average and their power
-# at once: 3 x its input at its peak, the output included (measured with torch.profiler's memory records).
-INDEX_LAYERS = frozenset({"max_pool2d", "max_pool3d", "adaptive_max_pool1d", "adaptive_max_pool2d",
-                          "adaptive_max_pool3d"})  # max_pool1d has a path without indices under no_grad on the CPU
+# What a layer allocates while it runs beyond its output, freed when it returns, in bytes for the whole batch, by the
+# rule its layer type names (transient): measured with torch.profiler's memory records.
+TransientRule = Callable[[LayerCost, int], int]
+TRANSIENT_RULES: Registry[TransientRule] = Registry("transient-memory rule")
+
+
+@TRANSIENT_RULES.register("indices")
+def transient_indices(cost: LayerCost, width: int) -> int:
+    """Max pooling computes int64 indices even under no_grad (aten::max_pool2d calls max_pool2d_with_indices on the
+    CPU and CUDA; max_pool1d has a path without them): 8 bytes per output element."""
+    return cost.output_shape.numel * cost.scale * INDEX_BYTES
+
+
+@TRANSIENT_RULES.register("lrn_temporaries")
+def transient_lrn(cost: LayerCost, width: int) -> int:
+    """F.local_response_norm holds the square, its window average and their power at once: 3 x its input at its
+    peak, the output included, so 2 x its input beyond it."""
+    return 2 * cost.input_shape.numel * cost.scale * width
 
 
 def transient_bytes(cost: LayerCost, width: int) -> int:
     """Bytes a layer allocates and frees while it runs, beyond its output."""
-    if cost.op in INDEX_LAYERS:
-        return cost.output_shape.numel * cost.scale * INDEX_BYTES
-    if cost.op == "local_response_norm":
-        return 2 * cost.input_shape.numel * cost.scale * width
-    return 0
+    rule = layer_type(cost.op).transient
+    return TRANSIENT_RULES[rule](cost, width) if rule else 0
 
 
 def inference_memory(graph: Graph, profile: Profile) -> InferenceMemory:
@@ -127,19 +137,12 @@ class Kept:
 
 
 KeepRule = Callable[[LayerCost, Profile], tuple[Kept, ...]]
-_KEEPS: dict[str, KeepRule] = {}
+KEEP_RULES: Registry[KeepRule] = Registry("saved-tensor rule")
 
 
 def keeps(name: str) -> Callable[[KeepRule], KeepRule]:
     """Register a saved-tensor rule under the name layer types give in their registration; a duplicate is refused."""
-
-    def decorate(function: KeepRule) -> KeepRule:
-        if name in _KEEPS:
-            raise ValueError(f"saved-tensor rule {name!r} is already registered")
-        _KEEPS[name] = function
-        return function
-
-    return decorate
+    return KEEP_RULES.register(name)
 
 
 def _input(cost: LayerCost, i: int = 0) -> Kept:
@@ -270,32 +273,28 @@ def keeps_nothing(cost: LayerCost, profile: Profile) -> tuple[Kept, ...]:
 def keep_rule(op: str) -> KeepRule:
     """The saved-tensor rule a layer type names; a type whose rule is missing names itself."""
     name = layer_type(op).keeps
-    if name not in _KEEPS:
+    if name not in KEEP_RULES:
         raise CnnCostError(f"layer type {op!r} names the saved-tensor rule {name!r}, which does not exist")
-    return _KEEPS[name]
+    return KEEP_RULES[name]
 
 
 def training_alias(cost: LayerCost) -> bool:
     """In training, in-place layers that torch runs in place and views share their input's storage; dropout makes a
     new tensor."""
     spec = layer_type(cost.op)
-    return bool(cost.inputs) and ((cost.in_place and (spec.in_place_capable or cost.op == "setitem")) or is_view(cost))
+    return bool(cost.inputs) and ((cost.in_place and (spec.in_place_capable or spec.always_in_place)) or is_view(cost))
 
 
 def parameter_tensors(cost: LayerCost) -> int:
-    """Weight and bias tensors: a weight and, where there is one, a bias (an affine norm's γ and β); a recurrent
-    layer's per layer and direction; none without params."""
+    """Weight and bias tensors: a weight and, where there is one, a bias (an affine norm's γ and β), or as many as
+    the layer type says (a recurrent layer's per layer and direction); none without params."""
     if not cost.params:
         return 0
     attrs = cost.attributes
-    per_layer = 2 if attrs.get("bias", True) and attrs.get("elementwise_affine", True) else 1
-    if layer_type(cost.op).category == "recurrent":
-        copies = attrs.get("num_layers", 1) * (2 if attrs.get("bidirectional") else 1)
-        return copies * (2 * per_layer + (1 if attrs.get("proj_size") else 0))
-    if cost.op == "multihead_attention":
-        packed = attrs.get("kdim") in (None, attrs["embed_dim"]) and attrs.get("vdim") in (None, attrs["embed_dim"])
-        return (1 if packed else 3) + 1 + (2 if attrs.get("bias", True) else 0) + (2 if attrs.get("add_bias_kv") else 0)
-    return per_layer
+    count = layer_type(cost.op).parameter_tensors
+    if count is not None:
+        return count(attrs)
+    return 2 if attrs.get("bias", True) and attrs.get("elementwise_affine", True) else 1
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from ..graph import INPUT, Graph
 from ..layers import layer_type
 from ..layers.common import ntuple
 from ..layers.conv import same_padding
+from ..registries import Registry
 from ..results import LayerCost, Profile
 
 NOTES = (
@@ -106,7 +107,7 @@ class Tracked:
 
 Inputs = tuple[Tracked | None, ...]
 Rule = Callable[[LayerCost, Inputs], tuple[Tracked | None, bool]]  # (the output's, whether exact)
-_RULES: dict[str, Rule] = {}
+FIELD_RULES: Registry[Rule] = Registry("receptive-field rule")
 
 
 def rule(name: str, on_first: bool = False) -> Callable[[Callable], Callable]:
@@ -116,16 +117,14 @@ def rule(name: str, on_first: bool = False) -> Callable[[Callable], Callable]:
     parameter) sees none either."""
 
     def decorate(function: Callable) -> Callable:
-        if name in _RULES:
-            raise ValueError(f"receptive-field rule {name!r} is already registered")
         if on_first:
             def first_only(cost: LayerCost, inputs: Inputs) -> tuple[Tracked | None, bool]:
                 tracked = _first(inputs)
                 return (None, True) if tracked is None else function(cost, tracked)
 
-            _RULES[name] = first_only
+            FIELD_RULES.add(name, first_only)
         else:
-            _RULES[name] = function
+            FIELD_RULES.add(name, function)
         return function
 
     return decorate
@@ -454,7 +453,7 @@ def resample_field(cost: LayerCost, tracked: Tracked) -> tuple[Tracked | None, b
 def pixel_shuffle_field(cost: LayerCost, inputs: Inputs) -> tuple[Tracked | None, bool]:
     """H and W change by the factor: the jump scales inversely and each output may come from any of r positions:
     a bound."""
-    return _RULES["resample"](cost, inputs)
+    return FIELD_RULES["resample"](cost, inputs)
 
 
 @rule("pad", on_first=True)
@@ -485,9 +484,9 @@ def source_field(cost: LayerCost, inputs: Inputs) -> tuple[Tracked | None, bool]
 def field_rule(op: str) -> Rule:
     """The receptive-field rule a layer type names; a type whose rule is missing names itself."""
     name = layer_type(op).field
-    if name not in _RULES:
+    if name not in FIELD_RULES:
         raise CnnCostError(f"layer type {op!r} names the receptive-field rule {name!r}, which does not exist")
-    return _RULES[name]
+    return FIELD_RULES[name]
 
 
 def receptive_fields(graph: Graph, profile: Profile) -> tuple[ReceptiveField, ...]:

@@ -25,13 +25,30 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Callable, Iterable
 
 from ..errors import CnnCostError, CnnCostWarning, close_matches
+from ..layers import layer_type
+from ..registries import Registry
 from ..results import LayerCost, Profile, provides
 from .optimizers import Optimizer, optimizer
 
-ATTENTION = frozenset({"scaled_dot_product_attention"})  # backward: 2 x forward, whatever needs a gradient
+BackwardRule = Callable[[LayerCost, list[bool]], int]  # input-gradient MACs, given which inputs need a gradient
+BACKWARD_RULES: Registry[BackwardRule] = Registry("backward rule")
+
+
+@BACKWARD_RULES.register("products")
+def products_backward(cost: LayerCost, needs: list[bool]) -> int:
+    """A layer with weights: one product (grad_out @ W) for its input gradient; a product of activations: one per
+    input that needs a gradient."""
+    return cost.macs if cost.params or cost.shares else cost.macs * sum(needs)
+
+
+@BACKWARD_RULES.register("attention")
+def attention_backward(cost: LayerCost, needs: list[bool]) -> int:
+    """Scaled dot-product attention: 2 x its forward MACs (four batched products against two), whatever needs a
+    gradient."""
+    return 2 * cost.macs
 
 
 @dataclass(frozen=True)
@@ -146,9 +163,7 @@ def _weight_trained(cost: LayerCost, trained: int) -> bool:
 def _input_grad_macs(cost: LayerCost, needs: list[bool]) -> int:
     if not any(needs):
         return 0
-    if cost.op in ATTENTION:
-        return 2 * cost.macs
-    return cost.macs if cost.params or cost.shares else cost.macs * sum(needs)
+    return BACKWARD_RULES[layer_type(cost.op).backward](cost, needs)
 
 
 @provides("training")

@@ -60,7 +60,7 @@ def run(args) -> int:
     from ..profiler import profile
     from ..reproductions.checks import QUANTITY_NAMES, check_layers
     from ..reproductions.printed import number_text
-    from ..reproductions.published import Source
+    from ..reproductions.published import Publication
     from ..reproductions.search import PRECISE  # a figure precise to 1% can single out one cause
     from ..reproductions.verdict import EXACT, NO_CONVENTION
 
@@ -72,7 +72,7 @@ def run(args) -> int:
     result = profile(args.name, input=args.input, batch=parse_batch(args.batch), dtype=args.dtype)
 
     def judged(layers):
-        return check_layers("explain", result.name, args.quantity, printed, Source("the figure given", ""),
+        return check_layers("explain", result.name, args.quantity, printed, Publication("the figure given", ""),
                             result.name, layers)
 
     check = judged(result.layers)

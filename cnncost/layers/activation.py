@@ -23,7 +23,7 @@ def _activation(name: str, module: str, keeps: str, functions: tuple[str, ...] =
         return OpCost(x, flops=x.numel, in_place=inplace)
 
     register(name, category="activation", example=_EXAMPLE, keeps=keeps, field="pointwise", torch_module=module,
-             torch_functions=functions or (name,), family="activation")(activation)
+             torch_functions=functions or (name,), family="activation", same_shape=True)(activation)
 
 
 for _name, _module, _keeps in (("relu", "ReLU", "output"), ("relu6", "ReLU6", "input_or_copy"),
@@ -33,7 +33,7 @@ for _name, _module, _keeps in (("relu", "ReLU", "output"), ("relu6", "ReLU6", "i
                                ("selu", "SELU", "input_or_copy")):
     _activation(_name, _module, _keeps)
 
-_ACTIVATION = dict(category="activation", example=_EXAMPLE, field="pointwise", family="activation")
+_ACTIVATION = dict(category="activation", example=_EXAMPLE, field="pointwise", family="activation", same_shape=True)
 
 
 @register("gelu", keeps="input", torch_module="GELU", torch_functions=("gelu",), **_ACTIVATION)
@@ -119,14 +119,15 @@ def _softmax(x: Shape, op: str, dim) -> OpCost:
 
 
 @register("softmax", category="activation", example=Example(((10,),)), keeps="output", field="pointwise",
-          torch_module="Softmax", torch_functions=("softmax",), family="softmax")
+          torch_module="Softmax", torch_functions=("softmax",), family="softmax", same_shape=True)
 def softmax(x: Shape, *, dim: int = 0) -> OpCost:
     """FLOPs = 3 per element: exponential, sum, divide."""
     return _softmax(x, "softmax", dim)
 
 
 @register("log_softmax", category="activation", example=Example(((4, 10),), {"dim": 1}), keeps="output",
-          field="pointwise", torch_module="LogSoftmax", torch_functions=("log_softmax",), family="softmax")
+          field="pointwise", torch_module="LogSoftmax", torch_functions=("log_softmax",), family="softmax",
+          same_shape=True)
 def log_softmax(x: Shape, *, dim: int = 0) -> OpCost:
     """FLOPs = 3 per element: exponential, sum, subtract (the logarithm of each row's sum is not counted)."""
     return _softmax(x, "log_softmax", dim)
@@ -134,7 +135,7 @@ def log_softmax(x: Shape, *, dim: int = 0) -> OpCost:
 
 @register("dropout", category="activation", example=_EXAMPLE, keeps="mask", field="pointwise", torch_module="Dropout",
           torch_functions=("dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout",
-                           "feature_alpha_dropout"))
+                           "feature_alpha_dropout"), same_shape=True)
 def dropout(x: Shape, *, p: float = 0.5) -> OpCost:
     """No FLOPs and no new memory: dropout is the identity at inference."""
     if not 0 <= p <= 1:

@@ -20,7 +20,7 @@ SCORE_FLOPS = 4  # scale 1, softmax 3
 
 @register("scaled_dot_product_attention", category="attention",
           example=Example(((2, 5, 4), (2, 6, 4), (2, 6, 3))), keeps="every_input", field="anywhere",
-          torch_functions=("scaled_dot_product_attention",))
+          torch_functions=("scaled_dot_product_attention",), backward="attention")
 def scaled_dot_product_attention(query: Shape, key: Shape, value: Shape, *mask: Shape, is_causal: bool = False,
                                  scale: float | None = None, enable_gqa: bool = False,
                                  dropout_p: float = 0.0) -> OpCost:
@@ -55,10 +55,18 @@ def _sequence(x: Shape, what: str, batch_first: bool) -> tuple[int, int, int]:
                      f"{'N×L×E' if batch_first else 'L×N×E'}, got {x}")
 
 
+def multihead_tensors(attrs: dict) -> int:
+    """The packed input projection (or three apart where keys or values have other widths), the output projection,
+    their two biases, and the key and value biases of add_bias_kv."""
+    embed = attrs["embed_dim"]
+    packed = attrs.get("kdim") in (None, embed) and attrs.get("vdim") in (None, embed)
+    return (1 if packed else 3) + 1 + (2 if attrs.get("bias", True) else 0) + (2 if attrs.get("add_bias_kv") else 0)
+
+
 @register("multihead_attention", category="attention",
           example=Example(((5, 8), (6, 8), (6, 8)), {"embed_dim": 8, "num_heads": 2}), keeps="every_input",
           field="anywhere", torch_module="MultiheadAttention",
-          torch_functions=("multi_head_attention_forward",))
+          torch_functions=("multi_head_attention_forward",), parameter_tensors=multihead_tensors)
 def multihead_attention(query: Shape, key: Shape, value: Shape, *masks: Shape, embed_dim: int, num_heads: int,
                         kdim: int | None = None, vdim: int | None = None, bias: bool = True,
                         add_bias_kv: bool = False, add_zero_attn: bool = False, batch_first: bool = False,

@@ -42,6 +42,9 @@ FUNCTIONS = ("sub", "div", "pow", "maximum", "minimum", "remainder", "fmod", "fl
              "clamp", "clamp_min", "clamp_max", "where", "masked_fill", "lerp", "addcmul", "addcdiv", "isnan", "isinf",
              "isfinite", "nan_to_num", "positive", "negative", "xlogy", "hypot", "copysign", "heaviside", "logaddexp",
              "float_power", "triu", "tril")
+# Those whose output has their one input's shape and strides (the trace makes their result on the meta device
+# without running them)
+SAME_SHAPE = ("exp", "log", "sqrt", "rsqrt", "neg", "abs", "erf", "reciprocal", "square", "sin", "cos")
 
 
 @register("add", example=Example(((2, 3, 3), (2, 3, 3))), keeps="nothing", torch_functions=("add",),
@@ -68,7 +71,7 @@ def multiply(*xs: Shape, inplace: bool = False) -> OpCost:
 
 
 @register("elementwise", example=Example(((2, 3, 4), (2, 3, 4)), {"operation": "sub"}), keeps="operands",
-          family="arithmetic", torch_functions=FUNCTIONS, **_ELEMENTWISE)
+          family="arithmetic", torch_functions=FUNCTIONS, same_shape=SAME_SHAPE, **_ELEMENTWISE)
 def elementwise(*xs: Shape, operation: str, constant: float | None = None, inplace: bool = False) -> OpCost:
     """Any op on each element of broadcast inputs (sub, div, exp, where, eq, ...), or of one input and a constant:
     FLOPs = 1 per output element per operation (inputs − 1 for a chain, 1 for one input or a selection such as

@@ -46,7 +46,8 @@ def batch_norm(x: Shape, op: str, spatial: tuple[int, ...], num_features, affine
                   buffers=2 * channels + 1 if track_running_stats else 0, flops=2 * x.numel)
 
 
-_BATCH_NORM = dict(keeps="input_and_statistics", family="batch_norm", torch_functions=("batch_norm",), **_NORM)
+_BATCH_NORM = dict(keeps="input_and_statistics", family="batch_norm", torch_functions=("batch_norm",),
+                   same_shape=True, **_NORM)
 
 
 @register("batch_norm1d", example=Example(((3, 5),)), torch_module="BatchNorm1d", **_BATCH_NORM)
@@ -86,7 +87,7 @@ def instance_norm(x: Shape, op: str, n: int, num_features, affine: bool, track_r
 
 
 _INSTANCE_NORM = dict(keeps="input_and_row_statistics", family="instance_norm", torch_functions=("instance_norm",),
-                      **_NORM)
+                      same_shape=True, **_NORM)
 
 
 @register("instance_norm1d", example=Example(((3, 6),), {"affine": True}), torch_module="InstanceNorm1d",
@@ -123,7 +124,7 @@ def _trailing(x: Shape, op: str, normalized_shape) -> tuple[int, ...]:
 
 
 @register("layer_norm", example=Example(((5, 6),), {"normalized_shape": 6}), keeps="input_and_row_statistics",
-          torch_module="LayerNorm", torch_functions=("layer_norm",), **_NORM)
+          torch_module="LayerNorm", torch_functions=("layer_norm",), same_shape=True, **_NORM)
 def layer_norm(x: Shape, *, normalized_shape, eps: float = 1e-5, elementwise_affine: bool = True,
                bias: bool = True) -> OpCost:
     """Over the last dims: FLOPs = 5 per element (+1 weight, +1 bias); params = prod(normalized_shape)·(1 + bias)."""
@@ -134,7 +135,7 @@ def layer_norm(x: Shape, *, normalized_shape, eps: float = 1e-5, elementwise_aff
 
 
 @register("rms_norm", example=Example(((5, 6),), {"normalized_shape": 6}), keeps="input_and_row_statistics",
-          torch_module="RMSNorm", torch_functions=("rms_norm",), **_NORM)
+          torch_module="RMSNorm", torch_functions=("rms_norm",), same_shape=True, **_NORM)
 def rms_norm(x: Shape, *, normalized_shape, eps: float | None = None, elementwise_affine: bool = True) -> OpCost:
     """x / √(mean(x²) + eps) over the last dims: FLOPs = 3 per element (square, add, scale) (+1 weight);
     params = prod(normalized_shape)."""
@@ -143,7 +144,7 @@ def rms_norm(x: Shape, *, normalized_shape, eps: float | None = None, elementwis
 
 
 @register("group_norm", example=Example(((6, 3, 3),), {"num_groups": 3}), keeps="input_and_row_statistics",
-          torch_module="GroupNorm", torch_functions=("group_norm",), **_NORM)
+          torch_module="GroupNorm", torch_functions=("group_norm",), same_shape=True, **_NORM)
 def group_norm(x: Shape, *, num_groups: int, num_channels: int | None = None, eps: float = 1e-5,
                affine: bool = True) -> OpCost:
     """Statistics per group of channels: FLOPs = 5 per element (+2 affine); params = 2·C when affine."""
@@ -161,7 +162,8 @@ def group_norm(x: Shape, *, num_groups: int, num_channels: int | None = None, ep
 
 
 @register("local_response_norm", example=Example(((6, 3, 3),), {"size": 3}), keeps="lrn",
-          torch_module="LocalResponseNorm", torch_functions=("local_response_norm",), **_NORM)
+          torch_module="LocalResponseNorm", torch_functions=("local_response_norm",), same_shape=True,
+          transient="lrn_temporaries", **_NORM)
 def local_response_norm(x: Shape, *, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0) -> OpCost:
     """FLOPs = (size + 4) per element: a square, size−1 adds over the window, then scale, add k, power, divide."""
     channels_first(x, 2, "local_response_norm")

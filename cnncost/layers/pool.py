@@ -37,7 +37,7 @@ def max_pool1d(x: Shape, *, kernel_size, stride=None, padding=0, dilation=1, cei
 
 
 @register("max_pool2d", example=Example(((4, 8, 8),), {"kernel_size": 2}), keeps="input_and_indices",
-          torch_module="MaxPool2d", torch_functions=("max_pool2d",), **_POOL)
+          torch_module="MaxPool2d", torch_functions=("max_pool2d",), transient="indices", **_POOL)
 def max_pool2d(x: Shape, *, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False) -> OpCost:
     """FLOPs = C·H_out·W_out·kh·kw comparisons; stride defaults to the kernel size."""
     return window_pool(x, 2, "max_pool2d", kernel_size, stride, padding, dilation, ceil_mode)
@@ -45,7 +45,8 @@ def max_pool2d(x: Shape, *, kernel_size, stride=None, padding=0, dilation=1, cei
 
 @register("max_pool3d", example=Example(((2, 4, 6, 6),), {"kernel_size": (1, 3, 3), "stride": (1, 2, 2),
                                                            "padding": (0, 1, 1)}),
-          keeps="input_and_indices", torch_module="MaxPool3d", torch_functions=("max_pool3d",), **_POOL)
+          keeps="input_and_indices", torch_module="MaxPool3d", torch_functions=("max_pool3d",), transient="indices",
+          **_POOL)
 def max_pool3d(x: Shape, *, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False) -> OpCost:
     """FLOPs = C·T_out·H_out·W_out·kt·kh·kw comparisons; stride defaults to the kernel size."""
     return window_pool(x, 3, "max_pool3d", kernel_size, stride, padding, dilation, ceil_mode)
@@ -121,21 +122,21 @@ def adaptive_avg_pool3d(x: Shape, *, output_size) -> OpCost:
 
 
 @register("adaptive_max_pool1d", example=Example(((4, 7),), {"output_size": 3}), keeps="input_and_indices",
-          torch_module="AdaptiveMaxPool1d", torch_functions=("adaptive_max_pool1d",), **_ADAPTIVE)
+          torch_module="AdaptiveMaxPool1d", torch_functions=("adaptive_max_pool1d",), transient="indices", **_ADAPTIVE)
 def adaptive_max_pool1d(x: Shape, *, output_size) -> OpCost:
     """Output C×o; FLOPs = C · Σ window lengths comparisons."""
     return adaptive_pool(x, 1, "adaptive_max_pool1d", output_size)
 
 
 @register("adaptive_max_pool2d", example=Example(((4, 7, 7),), {"output_size": 3}), keeps="input_and_indices",
-          torch_module="AdaptiveMaxPool2d", torch_functions=("adaptive_max_pool2d",), **_ADAPTIVE)
+          torch_module="AdaptiveMaxPool2d", torch_functions=("adaptive_max_pool2d",), transient="indices", **_ADAPTIVE)
 def adaptive_max_pool2d(x: Shape, *, output_size) -> OpCost:
     """Output C×oh×ow; FLOPs = C · Σ window heights · Σ window widths comparisons."""
     return adaptive_pool(x, 2, "adaptive_max_pool2d", output_size)
 
 
 @register("adaptive_max_pool3d", example=Example(((2, 4, 5, 5),), {"output_size": 2}), keeps="input_and_indices",
-          torch_module="AdaptiveMaxPool3d", torch_functions=("adaptive_max_pool3d",), **_ADAPTIVE)
+          torch_module="AdaptiveMaxPool3d", torch_functions=("adaptive_max_pool3d",), transient="indices", **_ADAPTIVE)
 def adaptive_max_pool3d(x: Shape, *, output_size) -> OpCost:
     """Output C×ot×oh×ow; FLOPs = C · Σ window lengths along T, H and W multiplied, comparisons."""
     return adaptive_pool(x, 3, "adaptive_max_pool3d", output_size)

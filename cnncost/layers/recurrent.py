@@ -53,7 +53,14 @@ def recurrent(x: Shape, op: str, input_size: int, hidden_size: int, num_layers: 
     return OpCost(Shape(tuple(sequence), also=also), params=params, macs=macs, flops=2 * macs + pointwise)
 
 
-_RECURRENT = dict(category="recurrent", keeps="every_input", field="anywhere", family="recurrent")
+def recurrent_tensors(attrs: dict) -> int:
+    """Per layer and direction: w_ih and w_hh, b_ih and b_hh with a bias, w_hr with a projection."""
+    copies = attrs.get("num_layers", 1) * (2 if attrs.get("bidirectional") else 1)
+    return copies * ((4 if attrs.get("bias", True) else 2) + (1 if attrs.get("proj_size") else 0))
+
+
+_RECURRENT = dict(category="recurrent", keeps="every_input", field="anywhere", family="recurrent",
+                  parameter_tensors=recurrent_tensors)
 _EXAMPLE = Example(((5, 3),), {"input_size": 3, "hidden_size": 4})
 
 
@@ -99,7 +106,8 @@ def cell(x: Shape, op: str, input_size: int, hidden_size: int, bias: bool) -> Op
                   macs=macs, flops=2 * macs + batch * hidden_size * POINTWISE[op])
 
 
-_CELL = dict(category="recurrent", keeps="every_input", field="anywhere", family="recurrent_cell")
+_CELL = dict(category="recurrent", keeps="every_input", field="anywhere", family="recurrent_cell",
+             parameter_tensors=recurrent_tensors)
 _CELL_EXAMPLE = Example(((3,),), {"input_size": 3, "hidden_size": 4})
 
 

@@ -144,7 +144,7 @@ def topk(x: Shape, *, k: int, dim: int = -1, largest: bool = True, sorted: bool 
 
 
 @register("normalize", example=Example(((4, 5),), {"dim": 1}), category="normalization", keeps="input_and_output",
-          field="reduce", torch_functions=("normalize",))
+          field="reduce", torch_functions=("normalize",), same_shape=True)
 def normalize(x: Shape, *, p=2.0, dim: int = 1, eps: float = 1e-12) -> OpCost:
     """x / max(‖x‖_p, eps) along dim, as torch.nn.functional.normalize: FLOPs = 3 per element (power, sum, divide)."""
     dim_index(dim, len(x.dims), "normalize")

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, NamedTuple
 
 from ..errors import GraphError, UnknownNameError, close_matches
+from ..registries import Registry
 from ..shapes import Shape
 
 CATEGORIES = ("convolution", "linear", "attention", "recurrent", "normalization", "activation", "pooling",
@@ -64,8 +65,13 @@ class LayerType:
     view: bool = False  # the output is a view of the (first) input's storage: no data moved, no new memory
     torch_module: str | None = None  # the torch.nn class that builds one (verify, bench), such as "ConvTranspose3d"
     torch_functions: tuple[str, ...] = ()  # the torch functions a traced module lowers to this type
-    family: str = ""  # the torch lowering and builder it shares with its kin (cnncost.torch); its own name if none
+    family: str = ""  # the torch handler and builder it shares with its kin (cnncost.trace, cnncost.torch)
     source: str | None = None  # for a type with no inputs: 'input' (scales with the batch) or 'shared' (does not)
+    backward: str = "products"  # the backward rule of cnncost.analysis.training: the MACs of its gradients
+    same_shape: tuple[str, ...] = ()  # its torch functions whose output has their first input's shape and strides
+    parameter_tensors: Callable[[dict[str, Any]], int] | None = None  # its weight and bias tensors, where not 1 or 2
+    transient: str | None = None  # the rule of cnncost.analysis.memory for what it allocates while it runs
+    always_in_place: bool = False  # it writes into its first input whatever its attributes (x[i] = v)
 
     @property
     def in_place_capable(self) -> bool:
@@ -90,25 +96,28 @@ class LayerType:
             raise GraphError(f"{node_name}: {self.name} needs {', '.join(missing)}")
 
 
-_LAYER_TYPES: dict[str, LayerType] = {}
+LAYER_TYPES: Registry[LayerType] = Registry("layer type")
 
 
 def register(name: str, *, category: str, example: Example, keeps: str, field: str, view: bool = False,
              torch_module: str | None = None, torch_functions: tuple[str, ...] = (), family: str = "",
-             source: str | None = None) -> Callable[[Callable[..., OpCost]], Callable[..., OpCost]]:
-    """Register a formula and its facts under a layer type name; a second registration of the name is refused."""
+             source: str | None = None, backward: str = "products", same_shape: bool | tuple[str, ...] = False,
+             parameter_tensors: Callable[[dict[str, Any]], int] | None = None, transient: str | None = None,
+             always_in_place: bool = False) -> Callable[[Callable[..., OpCost]], Callable[..., OpCost]]:
+    """Register a formula and its facts under a layer type name; a second registration of the name is refused.
+    same_shape True stands for every one of its torch functions."""
     if category not in CATEGORIES:
         raise ValueError(f"layer type {name!r}: unknown category {category!r}")
 
     def decorate(formula: Callable[..., OpCost]) -> Callable[..., OpCost]:
-        if name in _LAYER_TYPES:
-            raise ValueError(f"layer type {name!r} is already registered")
         arity, attributes, required = _schema(formula)
-        _LAYER_TYPES[name] = LayerType(
+        functions = tuple(torch_functions)
+        LAYER_TYPES.add(name, LayerType(
             name=name, formula=formula, arity=arity, attributes=attributes, required=required,
             doc=inspect.getdoc(formula) or "", category=category, example=example, keeps=keeps, field=field,
-            view=view, torch_module=torch_module, torch_functions=tuple(torch_functions), family=family or name,
-            source=source)
+            view=view, torch_module=torch_module, torch_functions=functions, family=family or name, source=source,
+            backward=backward, same_shape=functions if same_shape is True else tuple(same_shape or ()),
+            parameter_tensors=parameter_tensors, transient=transient, always_in_place=always_in_place))
         return formula
 
     return decorate
@@ -126,13 +135,13 @@ def _schema(formula: Callable[..., OpCost]) -> tuple[int | None, tuple[str, ...]
 def layer_type(name: str) -> LayerType:
     """The registered type of that name; an unknown name lists the known ones."""
     try:
-        return _LAYER_TYPES[name]
+        return LAYER_TYPES[name]
     except KeyError:
         raise UnknownNameError(
-            f"unknown layer type {name!r}{close_matches(name, _LAYER_TYPES)}; known: {', '.join(sorted(_LAYER_TYPES))}"
+            f"unknown layer type {name!r}{close_matches(name, LAYER_TYPES)}; known: {', '.join(sorted(LAYER_TYPES))}"
         ) from None
 
 
 def layer_types() -> dict[str, LayerType]:
     """Every registered layer type, by name."""
-    return dict(_LAYER_TYPES)
+    return LAYER_TYPES.as_dict()

@@ -271,7 +271,8 @@ def gather(*xs: Shape, output_shape) -> OpCost:
 
 
 @register("setitem", example=Example(((4, 4), (2, 4))), field="merge",
-          torch_functions=("setitem", "index_put", "masked_scatter", "fill", "zero", "copy", "index_fill"), **_MOVE)
+          torch_functions=("setitem", "index_put", "masked_scatter", "fill", "zero", "copy", "index_fill"),
+          always_in_place=True, **_MOVE)
 def setitem(*xs: Shape) -> OpCost:
     """x[...] = value, in place: writes into the first input's storage; no arithmetic."""
     return OpCost(xs[0], in_place=True)

@@ -11,7 +11,7 @@ from ..units import fixed
 from ..results import LayerCost
 from .search import candidates, default_count, terms, tried
 from .printed import Printed, number_text
-from .published import Source
+from .published import Publication
 from .verdict import EXACT, KINDS, NO_CONVENTION, ROUNDING, Candidate, Verdict, judge
 
 QUANTITY_NAMES = {"memory": "memory", "params": "params", "macs": "MACs", "flops": "FLOPs",
@@ -30,7 +30,7 @@ class Check:
     item: str
     quantity: str
     printed: Printed
-    source: Source
+    source: Publication
     graph: str
     computed: int | Fraction
     verdict: Verdict
@@ -42,7 +42,7 @@ class Check:
         return Fraction(self.computed) - self.printed.value
 
 
-def check_layers(section: str, item: str, quantity: str, printed: Printed, source: Source, graph: str,
+def check_layers(section: str, item: str, quantity: str, printed: Printed, source: Publication, graph: str,
                  layers: Sequence[LayerCost], *, whole: bool = True, arithmetic: str = "",
                  named_elsewhere: frozenset[str] = frozenset()) -> Check:
     """Judge printed against cnncost's count of quantity over layers, searching the conventions."""
@@ -52,7 +52,7 @@ def check_layers(section: str, item: str, quantity: str, printed: Printed, sourc
     return Check(section, item, quantity, printed, source, graph, computed, verdict, arithmetic)
 
 
-def check_value(section: str, item: str, quantity: str, printed: Printed, source: Source, graph: str,
+def check_value(section: str, item: str, quantity: str, printed: Printed, source: Publication, graph: str,
                 computed, candidates: Sequence[Candidate] = (), arithmetic: str = "", tried_text: str = "") -> Check:
     """Judge printed against a computed value and the given candidates."""
     verdict = judge(printed, computed, tuple(candidates), (), tried_text)

@@ -12,31 +12,31 @@ from .printed import Printed
 
 
 @dataclass(frozen=True)
-class Source:
+class Publication:
     """Where a number is printed: a short name for tables and the full citation."""
 
     short: str
     citation: str
 
 
-LECTURE8 = Source("EECS 498-007 L8", "Justin Johnson, EECS 498-007 / 598-005 Deep Learning for Computer Vision, "
+LECTURE8 = Publication("EECS 498-007 L8", "Justin Johnson, EECS 498-007 / 598-005 Deep Learning for Computer Vision, "
                   "University of Michigan, fall 2019, lecture 8 'CNN Architectures'")
-TRANSCRIPTION = Source("L8 transcription", "a widely read transcription of EECS 498-007 lecture 8 (its worked "
+TRANSCRIPTION = Publication("L8 transcription", "a widely read transcription of EECS 498-007 lecture 8 (its worked "
                        "examples for AlexNet)")
-CS231N = Source("CS231n 2017 L9", "CS231n Convolutional Neural Networks for Visual Recognition, Stanford, "
+CS231N = Publication("CS231n 2017 L9", "CS231n Convolutional Neural Networks for Visual Recognition, Stanford, "
                 "spring 2017, lecture 9 'CNN Architectures'")
-KRIZHEVSKY = Source("Krizhevsky 2012", "Krizhevsky, Sutskever, Hinton 2012, 'ImageNet classification with deep "
+KRIZHEVSKY = Publication("Krizhevsky 2012", "Krizhevsky, Sutskever, Hinton 2012, 'ImageNet classification with deep "
                     "convolutional neural networks', §4")
-SIMONYAN_23 = Source("Simonyan 2014 §2.3", "Simonyan & Zisserman 2014, 'Very deep convolutional networks for "
+SIMONYAN_23 = Publication("Simonyan 2014 §2.3", "Simonyan & Zisserman 2014, 'Very deep convolutional networks for "
                      "large-scale image recognition', §2.3")
-SIMONYAN_T2 = Source("Simonyan 2014 t2", "Simonyan & Zisserman 2014, 'Very deep convolutional networks for "
+SIMONYAN_T2 = Publication("Simonyan 2014 t2", "Simonyan & Zisserman 2014, 'Very deep convolutional networks for "
                      "large-scale image recognition', table 2 (parameters, millions)")
-SZEGEDY = Source("Szegedy 2014 §1", "Szegedy et al. 2014, 'Going deeper with convolutions', §1")
-HE_T1 = Source("He 2015 t1", "He, Zhang, Ren, Sun 2015, 'Deep residual learning for image recognition', table 1 "
+SZEGEDY = Publication("Szegedy 2014 §1", "Szegedy et al. 2014, 'Going deeper with convolutions', §1")
+HE_T1 = Publication("He 2015 t1", "He, Zhang, Ren, Sun 2015, 'Deep residual learning for image recognition', table 1 "
                "(FLOPs, which the paper defines as multiply-adds)")
-HE_33 = Source("He 2015 §3.3", "He, Zhang, Ren, Sun 2015, 'Deep residual learning for image recognition', §3.3 "
+HE_33 = Publication("He 2015 §3.3", "He, Zhang, Ren, Sun 2015, 'Deep residual learning for image recognition', §3.3 "
                "and figure 3 ('VGG-19 (19.6 billion FLOPs)', multiply-adds)")
-COURSE = Source("course notes", "course material that quotes the figure; its original source is not identified")
+COURSE = Publication("course notes", "course material that quotes the figure; its original source is not identified")
 
 SOURCES = (LECTURE8, TRANSCRIPTION, CS231N, KRIZHEVSKY, SIMONYAN_23, SIMONYAN_T2, SZEGEDY, HE_T1, HE_33, COURSE)
 
@@ -139,7 +139,7 @@ class Figure:
     network: str
     quantity: str  # macs, params or param_bytes (storage)
     printed: Printed
-    source: Source
+    source: Publication
     variants: tuple[str, ...]
 
 

@@ -21,29 +21,22 @@ from ..layers import layer_type, layer_types
 from ..layers.common import channels_first
 from ..layers.elementwise import SELECTIONS
 from ..layers.linear import ELLIPSIS, _labels, _subscript_order
+from ..registries import Registry
 from ..shapes import Shape
 
-Builder = Callable[..., nn.Module]  # (spec, input shapes, one_sample, **attributes) -> nn.Module
-_BUILDERS: dict[str, Builder] = {}
+ModuleBuilder = Callable[..., nn.Module]  # (spec, input shapes, one_sample, **attributes) -> nn.Module
+BUILDERS: Registry[ModuleBuilder] = Registry("torch builder")
 
 
-def builder(*names: str):
+def builder(*names: str) -> Callable[[ModuleBuilder], ModuleBuilder]:
     """Register the torch builder of layer types or families; a second registration of a name is refused."""
-
-    def decorate(function: Builder) -> Builder:
-        for name in names:
-            if name in _BUILDERS:
-                raise ValueError(f"torch builder {name!r} is already registered")
-            _BUILDERS[name] = function
-        return function
-
-    return decorate
+    return BUILDERS.register(*names)
 
 
 def torch_builder(name: str, one_sample: bool = True) -> Callable[..., nn.Module]:
     """The builder of that layer type: (*input shapes, **attributes) -> nn.Module."""
     spec = layer_type(name)
-    function = _BUILDERS.get(name) or _BUILDERS.get(spec.family)
+    function = BUILDERS.get(name) or BUILDERS.get(spec.family)
     if function is None:
         raise UnknownNameError(f"no torch builder for layer type {name!r}")
     return partial(function, spec, one_sample=one_sample)
@@ -52,7 +45,7 @@ def torch_builder(name: str, one_sample: bool = True) -> Callable[..., nn.Module
 def torch_builders() -> dict[str, Callable[..., nn.Module]]:
     """Every layer type that has a builder, by name."""
     return {name: torch_builder(name) for name, spec in layer_types().items()
-            if name in _BUILDERS or spec.family in _BUILDERS}
+            if name in BUILDERS or spec.family in BUILDERS}
 
 
 def _nn_class(spec) -> type:
@@ -431,7 +424,7 @@ def copy(spec, x: Shape, one_sample: bool):
     return Lambda(torch.clone, "clone")
 
 
-class Source(nn.Module):
+class HeldTensor(nn.Module):
     """A parameter (or buffer, or constant) of a shape, returned as it is: it does not grow with the batch."""
 
     def __init__(self, shape, kind: str) -> None:
@@ -450,12 +443,12 @@ class Source(nn.Module):
 
 @builder("parameter")
 def parameter(spec, one_sample: bool, shape, buffer=False):
-    return Source(tuple(shape), "buffer" if buffer else "parameter")
+    return HeldTensor(tuple(shape), "buffer" if buffer else "parameter")
 
 
 @builder("constant")
 def constant(spec, one_sample: bool, shape):
-    return Source(tuple(shape), "constant")
+    return HeldTensor(tuple(shape), "constant")
 
 
 @builder("input", "unused", "gather", "uncounted")

@@ -30,7 +30,7 @@ from .rules import Alias, Lowered, handler_of, output_shapes, tensors, constant_
 # --- the graph -------------------------------------------------------------------------------------------
 
 @dataclass
-class Builder:
+class Lowering:
     """Lowering state: the nodes so far, the names of values, which module tensors are counted where."""
 
     recording: Recording
@@ -125,7 +125,7 @@ def _scope_name(recording: Recording, call_index: int) -> str:
 def lower_recording(recording: Recording, module: nn.Module) -> tuple[list[Node], dict, list[str]]:
     """The nodes of a recorded forward pass, torch's shape of each, and notes on what could not be counted."""
     input_names = {-1 - i: (INPUT if i == 0 else name) for i, (name, _) in enumerate(recording.inputs)}
-    build = Builder(recording, input_names)
+    build = Lowering(recording, input_names)
     build.shapes[INPUT] = Shape(recording.inputs[0][1])
     for name, shape in recording.inputs[1:]:
         build.taken.add(name)
@@ -140,7 +140,7 @@ def lower_recording(recording: Recording, module: nn.Module) -> tuple[list[Node]
     return build.nodes, build.expected, notes
 
 
-def _lower_call(build: Builder, index: int, call: Call) -> None:
+def _lower_call(build: Lowering, index: int, call: Call) -> None:
     found = handler_of(call.function)
     result = None
     if found is not None:
@@ -165,7 +165,7 @@ def _lower_call(build: Builder, index: int, call: Call) -> None:
         _add_node(build, index, call, piece, base + piece.suffix)
 
 
-def _add_node(build: Builder, index: int, call: Call, piece: Lowered, base: str) -> None:
+def _add_node(build: Lowering, index: int, call: Call, piece: Lowered, base: str) -> None:
     inputs = tuple(build.resolve(v) for v in piece.inputs if v is not None)
     outputs = call.outputs if piece.output is None else (call.outputs[piece.output],)
     attrs = dict(piece.attrs)
@@ -203,7 +203,7 @@ def _add_node(build: Builder, index: int, call: Call, piece: Lowered, base: str)
         build.multi[index] = name
 
 
-def _check(build: Builder, op: str, attrs: dict, inputs: tuple[str, ...], outputs, weights, derived) \
+def _check(build: Lowering, op: str, attrs: dict, inputs: tuple[str, ...], outputs, weights, derived) \
         -> tuple[Shape | None, str | None]:
     """The formula's output for the recorded input shapes; a problem where it differs from torch's, or where the
     tensors the call uses are not the parameters (and at most the buffers) the formula counts."""
@@ -224,7 +224,7 @@ def _check(build: Builder, op: str, attrs: dict, inputs: tuple[str, ...], output
     return cost.output, None
 
 
-def _leftover_tensors(build: Builder, module: nn.Module, recording: Recording) -> None:
+def _leftover_tensors(build: Lowering, module: nn.Module, recording: Recording) -> None:
     """Parameters and buffers no node counted: a module's own leftovers join the one node its one call made (a batch
     norm's batch counter); the rest are `unused` rows, one per module: not called in this forward, or not used in
     it."""
@@ -274,7 +274,7 @@ def _uncalled_root(path: str, paths: dict, called: set[int]) -> str:
     return path
 
 
-def _add_counts(build: Builder, name: str, params: int, buffers: int, frozen: int = 0) -> None:
+def _add_counts(build: Lowering, name: str, params: int, buffers: int, frozen: int = 0) -> None:
     """Add leftover parameters (frozen of them not trained) and buffers to a node's counts."""
     i = build.position[name]
     node = build.nodes[i]
@@ -290,7 +290,7 @@ def _add_counts(build: Builder, name: str, params: int, buffers: int, frozen: in
                           (before[0] + params, before[1] + buffers), node.frozen + frozen)
 
 
-def _formula_counts(build: Builder, node: Node) -> tuple[int, int]:
+def _formula_counts(build: Lowering, node: Node) -> tuple[int, int]:
     if node.shares:
         return 0, 0
     cost = layer_type(node.op).formula(*(build.shape(name) for name in node.inputs), **node.attributes)

@@ -10,19 +10,26 @@ anything else it returns None and torch is run, and says what is wrong.
 
 from __future__ import annotations
 
-from functools import partial
+from functools import lru_cache, partial
 from math import prod
 
 import torch
 
+from ..layers import layer_types
 from ..layers.common import window_output
+from ..layers.registry import LAYER_TYPES
 
-# Functions whose result has the shape, strides and dtype of their first argument: not run on the meta device.
-SAME_SHAPE = {"relu", "relu6", "gelu", "silu", "sigmoid", "tanh", "hardswish", "hardsigmoid", "mish", "elu", "selu",
-              "celu", "leaky_relu", "hardtanh", "softplus", "logsigmoid", "softsign", "dropout", "dropout1d",
-              "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout", "batch_norm", "instance_norm",
-              "layer_norm", "group_norm", "rms_norm", "softmax", "log_softmax", "exp", "log", "sqrt", "rsqrt", "neg",
-              "abs", "erf", "reciprocal", "square", "sin", "cos", "normalize", "local_response_norm"}
+def same_shape_functions() -> frozenset[str]:
+    """The torch functions whose result has the shape, strides and dtype of their first argument, as the layer types
+    say in their registration (same_shape): not run on the meta device."""
+    return _same_shape(LAYER_TYPES.generation)
+
+
+@lru_cache(maxsize=4)
+def _same_shape(generation: int) -> frozenset[str]:
+    return frozenset(function for spec in layer_types().values() for function in spec.same_shape)
+
+
 BROADCAST = {"add", "sub", "mul", "div"}
 JOIN = {"cat", "concat", "concatenate", "stack"}
 ADAPTIVE_AVERAGE = {"adaptive_avg_pool1d": 1, "adaptive_avg_pool2d": 2, "adaptive_avg_pool3d": 3}
@@ -231,7 +238,7 @@ def shortcut(name: str, in_place: bool, args: tuple, kwargs: dict) -> torch.Tens
     x = args[0]
     if not isinstance(x, torch.Tensor) or not x.is_floating_point() or kwargs.get("dtype") is not None:
         return None
-    if name in SAME_SHAPE:
+    if name in same_shape_functions():
         if any(a is True for a in args[1:]) or not shortcut_is_safe(name, x, args, kwargs):
             return None  # a flag given by position may be inplace=True: torch is run
         if in_place or kwargs.get("inplace"):

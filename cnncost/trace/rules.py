@@ -9,6 +9,7 @@ returns one of its inputs itself, or None for arguments cnncost has no formula f
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from math import prod
 from typing import Any, Callable
 
@@ -16,6 +17,8 @@ import torch
 from torch import nn
 
 from ..layers import layer_type, layer_types
+from ..layers.registry import LAYER_TYPES
+from ..registries import Registry
 from ..layers.elementwise import SELECTIONS
 from .record import Call, Value, Weight
 
@@ -567,7 +570,15 @@ def _constant(call: Call, op: str) -> Result:
     return constant_nodes(call)
 
 
-FAMILIES: dict[str, Handler] = {
+HANDLERS: Registry[Handler] = Registry("torch handler")  # by layer type, or by the family it shares a handler with
+
+
+def handles(*names: str) -> Callable[[Handler], Handler]:
+    """Register the handler that lowers the calls of layer types (or families) to nodes; duplicates are refused."""
+    return HANDLERS.register(*names)
+
+
+for _name, _handler in {
     "conv": _conv, "conv_transpose": _conv, "batch_norm": _batch_norm, "instance_norm": _batch_norm,
     "layer_norm": _layer_norm, "rms_norm": _layer_norm, "group_norm": _group_norm,
     "local_response_norm": _with_attributes, "activation": _activation, "prelu": _prelu, "glu": _along_dim,
@@ -580,27 +591,24 @@ FAMILIES: dict[str, Handler] = {
     "flatten": _view, "reshape": _view, "permute": _view, "expand": _view, "getitem": _getitem, "slice": _narrow,
     "select": _select, "concat": _join, "stack": _join, "roll": _movement, "flip": _movement, "repeat": _movement,
     "gather": _gather, "setitem": _setitem, "copy": _copy, "sort": _sort, "topk": _sort, "constant": _constant,
-}
+}.items():
+    HANDLERS.add(_name, _handler)
 # Functions no layer type lists, as they are another's spelling: lowered by their own handler
 SPELLINGS: dict[str, tuple[str, Handler]] = {"convolution": ("conv2d", _convolution), "tensordot": ("einsum", _tensordot)}
 
 
-def _table() -> dict[str, tuple[str, Handler]]:
+@lru_cache(maxsize=4)
+def _table(generations: tuple[int, int]) -> dict[str, tuple[str, Handler]]:
+    """Each torch function's layer type and handler, for the registries at these generations."""
     table = dict(SPELLINGS)
     for name, spec in layer_types().items():
-        handler = FAMILIES.get(name) or FAMILIES.get(spec.family)
+        handler = HANDLERS.get(name) or HANDLERS.get(spec.family)
         for function in spec.torch_functions:
             if handler is not None:
                 table[function] = (name, handler)
     return table
 
 
-_TABLE: dict[str, tuple[str, Handler]] | None = None
-
-
 def handler_of(function: str) -> tuple[str, Handler] | None:
     """The layer type and handler a torch function lowers to, or None for a function without a formula."""
-    global _TABLE
-    if _TABLE is None:
-        _TABLE = _table()
-    return _TABLE.get(function)
+    return _table((LAYER_TYPES.generation, HANDLERS.generation)).get(function)

@@ -13,6 +13,7 @@ from typing import Callable
 
 from ..errors import UnknownNameError, close_matches
 from ..graph import Graph
+from ..registries import Registry
 
 KINDS = ("network", "block")
 
@@ -28,7 +29,7 @@ class Architecture:
     kind: str = "network"
 
 
-_ARCHITECTURES: dict[str, Architecture] = {}
+ARCHITECTURES: Registry[Architecture] = Registry("architecture")
 
 
 def register_model(family: str, reference: str, *, kind: str = "network",
@@ -39,9 +40,7 @@ def register_model(family: str, reference: str, *, kind: str = "network",
 
     def decorate(build: Callable[[], Graph]) -> Callable[[], Graph]:
         key = name or registered_name(build.__name__)
-        if key in _ARCHITECTURES:
-            raise ValueError(f"architecture {key!r} is already registered")
-        _ARCHITECTURES[key] = Architecture(key, build, family, reference, kind)
+        ARCHITECTURES.add(key, Architecture(key, build, family, reference, kind))
         return build
 
     return decorate
@@ -63,25 +62,25 @@ def registered_name(function_name: str) -> str:
 def architecture(name: str) -> Architecture:
     """The registered architecture; an unknown name suggests close matches."""
     key = name.strip().lower()
-    if key not in _ARCHITECTURES:
-        raise UnknownNameError(f"unknown architecture {name!r}{close_matches(key, _ARCHITECTURES)}; "
+    if key not in ARCHITECTURES:
+        raise UnknownNameError(f"unknown architecture {name!r}{close_matches(key, ARCHITECTURES)}; "
                                "'cnncost list' shows them all")
-    return _ARCHITECTURES[key]
+    return ARCHITECTURES[key]
 
 
 def create(name: str) -> Graph:
     """The graph of a registered architecture, built once: a Graph is immutable, so it is shared."""
-    return _built(architecture(name).name)
+    return _built(architecture(name).name, ARCHITECTURES.generation)
 
 
 @functools.cache
-def _built(name: str) -> Graph:
-    return _ARCHITECTURES[name].build()
+def _built(name: str, generation: int) -> Graph:
+    return ARCHITECTURES[name].build()
 
 
 def list_models(pattern: str = "*", kind: str | None = "network") -> list[str]:
     """Registered names of a kind (networks by default; None for every kind) matching a shell pattern, in order."""
-    return [name for name, entry in _ARCHITECTURES.items()
+    return [name for name, entry in ARCHITECTURES.items()
             if (kind is None or entry.kind == kind) and fnmatch.fnmatch(name, pattern)]
 
 
