@@ -13,9 +13,12 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from .counting import COUNTING_RULES
 from .diff import ProfileDiff, diff_profiles, record, settings
 from .errors import CnnCostError, close_matches
+from .files import write_atomic
 from .quantities import BY_TOTAL
+from .version import __version__
 
 TOTALS = tuple(BY_TOTAL)  # the totals a baseline holds, as a tolerance names them: params, ..., activations
 
@@ -77,17 +80,12 @@ class BaselineCheck:
 
 def snapshot_document(profiles: dict[str, Any]) -> dict:
     """The baseline file's content: cnncost's version and conventions, and each model's profile record."""
-    from .version import __version__
-    from .counting import COUNTING_RULES
-
     return {"cnncost": __version__, "conventions": COUNTING_RULES,
             "models": {name: record(profile) for name, profile in profiles.items()}}
 
 
 def write_baseline(path: str | Path, profiles: dict[str, Any]) -> None:
     """Write the baseline file atomically (a failed run leaves the old one)."""
-    from .files import write_atomic
-
     write_atomic(str(path), json.dumps(snapshot_document(profiles), indent=1) + "\n")
 
 

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
+from .analysis import graph_of
 from .analysis.optimizers import Optimizer
 from .analysis.optimizers import optimizer as optimizer_named
 from .errors import CnnCostError
@@ -102,15 +103,13 @@ PARSERS = {"max_params": parse_count, "max_macs": parse_count, "max_flops": pars
 
 def _peak_bytes(profile) -> int:
     """Activations live at once at the peak of one inference forward pass (input included; weights apart)."""
-    from .analysis import graph_of  # the memory analysis takes 15 ms to import: only where a budget needs it
-    from .analysis.memory import inference_memory
+    from .analysis.memory import inference_memory  # 15 ms to import: only where a budget needs it
 
     return inference_memory(graph_of(profile), profile).peak_bytes
 
 
 def _training_bytes(profile, trainer: Optimizer) -> int:
     """Weights, buffers, gradients, the optimizer's state and the activations kept for backward, one step."""
-    from .analysis import graph_of
     from .analysis.memory import training_memory
 
     return training_memory(graph_of(profile), profile).total_bytes(trainer)

@@ -15,6 +15,7 @@ from typing import Sequence
 from . import commands as command_package
 from .commands.common import PRINTED, Parser, input_sizes
 from .errors import CnnCostError, CnnCostWarning
+from .version import __version__
 
 
 def command_modules() -> list[str]:
@@ -52,8 +53,6 @@ def _main(argv: Sequence[str] | None) -> int:
         parser = build_parser()
         args = parser.parse_args(argv)
         if args.version:
-            from .version import __version__
-
             print(f"cnncost {__version__}")
             return 0
         if args.command is None:

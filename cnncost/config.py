@@ -20,7 +20,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .analysis.optimizers import optimizer_names
+from .baseline import parse_tolerance
+from .budget import PARSERS, BudgetExceeded, check_budget
 from .errors import CnnCostError, close_matches
+from .latency import time_forward
+from .profiler import profile
+from .shapes import Shape, dtype_bytes
+from .sources import import_module_object, is_module_path
 
 CONFIG_FILES = ("cnncost.toml", "pyproject.toml")
 LIMITS = ("max-params", "max-macs", "max-flops", "max-activations", "max-memory", "max-peak-memory", "max-weights",
@@ -105,8 +112,6 @@ def _parse(path: Path) -> dict:
 
 def _model(path: Path, table: str, name: str, entry: Any) -> ModelConfig:
     """One [models.NAME] table, every key and value checked."""
-    from .budget import PARSERS
-
     where = f"{path.name}: [{table}]"
     if not isinstance(entry, dict):
         raise ConfigError(f"{where}: a model is a table of keys (source, input, limits)")
@@ -129,7 +134,6 @@ def _model(path: Path, table: str, name: str, entry: Any) -> ModelConfig:
     tolerances = entry.get("tolerance", {})
     if not isinstance(tolerances, dict):
         raise ConfigError(f"{where}: tolerance: a table such as {{ macs = \"1%\", params = 1000 }}")
-    from .baseline import parse_tolerance
 
     for quantity, value in tolerances.items():
         try:
@@ -152,9 +156,6 @@ def _model(path: Path, table: str, name: str, entry: Any) -> ModelConfig:
 
 def _check_settings(entry: dict, where: str) -> None:
     """input, dtype, optimizer and device: values cnncost takes, checked before any model is loaded."""
-    from .analysis.optimizers import optimizer_names
-    from .shapes import Shape, dtype_bytes
-
     size = entry.get("input")
     sizes = size if isinstance(size, list) and size and all(isinstance(s, (str, list)) for s in size) else [size]
     for one in sizes if size is not None else ():
@@ -198,10 +199,6 @@ class ModelResult:
 def profile_model(config: ModelConfig, timed: bool = False):
     """The model's profile, or its timed forward pass (with .profile) where timed; a module path is imported from the
     configuration's folder, and an error names the file and the table."""
-    from .latency import time_forward
-    from .profiler import profile
-    from .sources import import_module_object, is_module_path
-
     model = config.model()
     try:
         if is_module_path(model) and not model.rpartition(":")[0].lower().endswith(".py"):
@@ -219,8 +216,6 @@ def profile_model(config: ModelConfig, timed: bool = False):
 
 def check_model(config: ModelConfig) -> ModelResult:
     """Profile one configured model (timing it where it has a latency limit) and check its limits."""
-    from .budget import check_budget
-
     subject = profile_model(config, timed="max_latency" in config.limits)
     result = getattr(subject, "profile", subject)
     try:
@@ -237,8 +232,6 @@ def check_config(path: str | Path | None = None, names: list[str] | None = None)
         def test_models_within_budget():
             cnncost.check_config()
     """
-    from .budget import BudgetExceeded
-
     results = [check_model(config) for config in select(read_config(path), names)]
     broken = [result for result in results if result.broken]
     if broken:

@@ -18,8 +18,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import CnnCostError, CnnCostWarning, Fix, UnknownNameError, close_matches, first_line, size_fix, worded
+from .errors import (
+    CnnCostError,
+    CnnCostWarning,
+    Fix,
+    UnknownNameError,
+    close_matches,
+    first_line,
+    size_fix,
+    worded,
+)
 from .graph import Graph
+from .spec import read_spec_notes
+from .trace import require_torch
+from .zoo import create
 from .zoo.torchvision_names import torchvision_path
 
 SPEC_SUFFIXES = (".toml", ".json")
@@ -47,8 +59,6 @@ def load_source(model: Any, input: Any = None, batch: int = 1) -> Loaded:
         return Loaded(model)
     if isinstance(model, str):
         if model.lower().endswith(SPEC_SUFFIXES):
-            from .spec import read_spec_notes
-
             graph, notes = read_spec_notes(model)
             notes = tuple(f"{Path(model).name}: {note}" for note in notes)
             for note in notes:
@@ -78,8 +88,6 @@ def _is_torch_module(value: Any) -> bool:
 
 def _built_in(name: str) -> Graph:
     """A built-in architecture; for a name that is not one, what the user probably meant."""
-    from .zoo import create
-
     try:
         return create(name)
     except UnknownNameError:
@@ -154,8 +162,6 @@ def _traced(module: Any, name: str, input: Any, batch: int) -> Loaded:
 def import_module_object(text: str, folder: Path | None = None):
     """The nn.Module that 'pkg.mod:attr' or 'path/file.py:attr' names: an instance, or a class or factory called
     with no arguments. With a folder, pkg.mod is imported from there (a configuration's folder), as found now."""
-    from .trace import require_torch
-
     require_torch()
     target, _, attribute = text.rpartition(":")
     module = _import(target, folder)
@@ -170,8 +176,6 @@ def import_module_object(text: str, folder: Path | None = None):
 
 def module_from(value: Any, text: str):
     """An nn.Module itself, or the one a class or function makes when called with no arguments."""
-    from .trace import require_torch
-
     torch = require_torch()
     if isinstance(value, torch.nn.Module):
         return value

@@ -7,7 +7,7 @@ import pytest
 
 import cnncost
 from cnncost.cli import main
-from cnncost.report.analyses import bar
+from cnncost.report.analysis_views import bar
 from cnncost.report.plots import bars, category, takeaways
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

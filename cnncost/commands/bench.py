@@ -7,8 +7,15 @@ import sys
 from ..report.timings import bench_document, bench_records
 from ..sources import load_source
 from ..trace import require_torch
-from .common import (MODEL_HELP, RECORD_FORMATS, add_output_options, add_profile_options, emit, parse_batch,
-                     parse_positive)
+from .common import (
+    MODEL_HELP,
+    RECORD_FORMATS,
+    add_output_options,
+    add_profile_options,
+    emit,
+    parse_batch,
+    parse_positive,
+)
 
 
 def register(commands) -> None:
@@ -32,7 +39,11 @@ def register(commands) -> None:
 
 def run(args) -> int:
     require_torch()
-    from ..torch.bench import bench, cuda_memory_check, self_check  # torch: imported once the command needs it
+    from ..torch.bench import (  # torch: imported once the command needs it
+        bench,
+        cuda_memory_check,
+        self_check,
+    )
     from ..torch.device import check_device, device_cache, is_cuda
 
     if args.check and is_cuda(args.device) and not require_torch().cuda.is_available():

@@ -8,7 +8,13 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ..baseline import TOTALS, against_baseline, parse_tolerance, read_baseline, write_baseline
+from ..baseline import (
+    TOTALS,
+    against_baseline,
+    parse_tolerance,
+    read_baseline,
+    write_baseline,
+)
 from ..budget import PARSERS, check_budget, parse_seconds
 from ..config import check_model, find_config, read_config, select
 from ..diff import record, settings
@@ -16,8 +22,19 @@ from ..errors import UnknownNameError
 from ..profiler import profile
 from ..quantities import PER_LAYER
 from ..report.budgets import Outcome, budget_document, budget_records
-from .common import (MODEL_HELP, SHOWN_ALL, UsageError, add_convention_option, add_optimizer_option, add_output_options,
-                     add_profile_options, emit, parse_batch, warn)
+from ..trace import require_torch
+from .common import (
+    MODEL_HELP,
+    SHOWN_ALL,
+    UsageError,
+    add_convention_option,
+    add_optimizer_option,
+    add_output_options,
+    add_profile_options,
+    emit,
+    parse_batch,
+    warn,
+)
 
 
 def register(commands) -> None:
@@ -209,8 +226,6 @@ def _baseline_lines(check) -> list[str]:
 
 def _timed(args, result):
     """The whole forward pass timed on the device, as a bench result without per-layer timings."""
-    from ..trace import require_torch
-
     require_torch()
     from ..torch.forward import time_whole_forward
 

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import re
 
+from ..conventions import CONVENTIONS
 from ..errors import CnnCostError
+from ..profiler import profile
+from ..reproductions.checks import QUANTITY_NAMES, check_layers
+from ..reproductions.printed import Printed, number_text
+from ..reproductions.published import Publication
+from ..reproductions.search import PRECISE, counts, default_count
+from ..reproductions.verdict import EXACT, NO_CONVENTION
+from ..units import fixed
 from .common import MODEL_HELP, UsageError, add_profile_options, parse_batch
 
 QUANTITIES = ("macs", "flops", "params", "memory")
@@ -28,8 +36,6 @@ def register(commands) -> None:
 
 def printed_figure(text: str):
     """A Printed of '4.1G' (digits 4.1, unit G); the digits say the rounding."""
-    from ..reproductions.printed import Printed
-
     match = _VALUE.match(text)
     unit = UNITS.get(match.group(2).upper()) if match else None
     if unit is None:
@@ -42,8 +48,6 @@ OTHER_SIZES = (224, 227, 299, 256)  # the input sizes papers and libraries print
 
 def other_sizes(args, result):
     """(size, profile) of the network at the other common input sizes, for a figure printed at one of them."""
-    from ..profiler import profile
-
     shape = result.input_shape.dims
     if len(shape) != 3 or shape[1] != shape[2]:
         return
@@ -57,13 +61,6 @@ def other_sizes(args, result):
 
 
 def run(args) -> int:
-    from ..profiler import profile
-    from ..reproductions.checks import QUANTITY_NAMES, check_layers
-    from ..reproductions.printed import number_text
-    from ..reproductions.published import Publication
-    from ..reproductions.search import PRECISE  # a figure precise to 1% can single out one cause
-    from ..reproductions.verdict import EXACT, NO_CONVENTION
-
     printed = printed_figure(args.value)
     if printed.value == 0:
         raise UsageError("a figure of 0: give the figure as printed, such as 4.1G")
@@ -104,9 +101,6 @@ def run(args) -> int:
 def tool_matches(result, printed, quantity: str) -> list[str]:
     """The tools (cnncost.conventions) whose total on the network the printed figure stands for, with the total: a
     FLOPs figure against the tools that count FLOPs, a MACs figure against those that count multiply-adds."""
-    from ..conventions import CONVENTIONS
-    from ..reproductions.printed import number_text
-
     wanted = ("FLOPs",) if quantity == "flops" else ("MACs", "mult-adds")
     return [f"{convention.tool} counts it ({convention.unit}): {number_text(total)} is in {printed.stands_for()}"
             for convention in CONVENTIONS.values() if convention.name not in ("cnncost", "paper")
@@ -115,12 +109,8 @@ def tool_matches(result, printed, quantity: str) -> list[str]:
 
 def nearest_text(layers, quantity: str, printed) -> str:
     """'nearest: <convention>, <value>, -18.2% from the printed value'."""
-    from ..reproductions.search import counts, default_count
-    from ..reproductions.printed import number_text
-
     options = [default_count(layers, quantity)] + counts(layers, quantity, printed_unit=printed.unit)
     nearest = min(options, key=lambda count: abs(count.value - printed.value))
-    from ..units import fixed
 
     gap = float(100 * (nearest.value - printed.value) / printed.value)
     sign = "+" if gap > 0 else "-" if gap < 0 else ""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from .. import units
 from ..counting import COUNTING_RULES
 from ..errors import CnnCostError

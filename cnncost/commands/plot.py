@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .common import MODEL_HELP, UsageError, add_profile_options, parse_batch, parse_positive
+from ..profiler import profile
+from ..report import plots
+from ..report.plots import require_matplotlib
+from ..sources import load_source
+from ..trace import require_torch
+from .common import (
+    MODEL_HELP,
+    UsageError,
+    add_profile_options,
+    parse_batch,
+    parse_positive,
+)
 
 VIEWS = ("auto", "layers", "stages")
 
@@ -38,9 +49,6 @@ def file_stem(name: str) -> str:
 
 
 def run(args) -> int:
-    from ..profiler import profile
-    from ..report import plots
-
     if bool(args.name) == bool(args.compare):
         raise UsageError("give an architecture name, or --compare and two or more names")
     if args.compare and args.roofline:
@@ -65,12 +73,8 @@ def run(args) -> int:
 
 def _bench(args, batch: int):
     """A bench run of the network, for the roofline."""
-    from ..report.plots import require_matplotlib
-    from ..trace import require_torch
-
     require_matplotlib()  # before minutes of timing
     require_torch()
-    from ..sources import load_source
     from ..torch.bench import bench
     from ..torch.device import check_device
 

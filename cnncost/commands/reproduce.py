@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-
 from .. import reproductions
 from ..profiler import profile
+from ..report.plots import COMPARED_NETWORKS, REPORT_NETWORKS, compare_figure, layer_figure, save
 from ..reproductions.checks import RECORD_COLUMNS
 from .common import UsageError, add_output_options, emit
 
@@ -41,7 +41,6 @@ def run(args) -> int:
 
 def write_report_plots(folder: str) -> list[Path]:
     """The layer figures of AlexNet, VGG-16 and ResNet-50 and the comparison across networks, as PNG in folder."""
-    from ..report.plots import COMPARED_NETWORKS, REPORT_NETWORKS, compare_figure, layer_figure, save
 
     target = Path(folder)
     target.mkdir(parents=True, exist_ok=True)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..baseline import read_baseline, write_baseline
+from ..config import profile_model, read_config, select
+
 
 def register(commands) -> None:
     parser = commands.add_parser("snapshot", help="write the configured models' profiles as a baseline for "
@@ -16,9 +19,6 @@ def register(commands) -> None:
 
 
 def run(args) -> int:
-    from ..baseline import read_baseline, write_baseline
-    from ..config import profile_model, read_config, select
-
     profiles = {config.name: profile_model(config) for config in select(read_config(args.config), args.names)}
     if args.names and Path(args.output).is_file():  # the other models' profiles are kept
         profiles = {**read_baseline(args.output), **profiles}

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..sources import is_module_path, load_source
+from ..spec import write_spec_text
 from .common import UsageError, write
 
 
@@ -16,9 +18,6 @@ def register(commands) -> None:
 
 
 def run(args) -> int:
-    from ..sources import is_module_path, load_source
-    from ..spec import write_spec_text
-
     if is_module_path(args.name):
         raise UsageError("spec writes built-in architectures and spec files; a torch module has no spec to write")
     graph = load_source(args.name).graph

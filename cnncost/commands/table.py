@@ -8,8 +8,21 @@ from ..profiler import profile
 from ..report import export
 from ..report.profile_table import profile_document, screen_depth
 from ..report.view import View
-from .common import (MODEL_HELP, RECORD_FORMATS, SHOWN_ALL, UsageError, add_convention_option, add_optimizer_option,
-                     add_output_options, add_profile_options, emit, output_format, parse_batch, screen, warn)
+from .common import (
+    MODEL_HELP,
+    RECORD_FORMATS,
+    SHOWN_ALL,
+    UsageError,
+    add_convention_option,
+    add_optimizer_option,
+    add_output_options,
+    add_profile_options,
+    emit,
+    output_format,
+    parse_batch,
+    screen,
+    warn,
+)
 
 
 def register(commands) -> None:

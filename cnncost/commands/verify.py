@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from ..report.verification import verification_document, verification_records
-from .common import INPUT_HELP, MODEL_HELP, UsageError, add_output_options, emit, parse_batch
+from ..sources import import_module_object, is_module_path, load_source
+from ..trace import require_torch
+from ..zoo import create, list_blocks, list_models
+from .common import (
+    INPUT_HELP,
+    MODEL_HELP,
+    UsageError,
+    add_output_options,
+    emit,
+    parse_batch,
+)
 
 DEVICES = ("meta", "cpu", "cuda")
 
@@ -22,20 +32,15 @@ def register(commands) -> None:
 
 
 def run(args) -> int:
-    from ..trace import require_torch
-
     if bool(args.name) == bool(args.all):
         raise UsageError("give an architecture name or --all, not both")
     torch = require_torch()
     if args.device == "cuda" and not torch.cuda.is_available():
         raise UsageError("--device cuda: no CUDA device is available here")
-    from ..sources import is_module_path, load_source
     from ..torch.verify import verify, verify_module
-    from ..zoo import create, list_blocks, list_models
 
     batch = parse_batch(args.batch)
     if args.name and is_module_path(args.name):  # a torch module is checked against itself, module by module
-        from ..sources import import_module_object
 
         if args.input is None:
             raise UsageError(f"{args.name}: a torch module needs an input size, such as --input 3x224x224")

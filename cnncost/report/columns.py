@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+from .. import units
 from ..quantities import FLOPS, MACS, MEMORY, PARAMS, Quantity
 from ..results import Profile
-from .. import units
 from .rows import Row, channels_text, row_spec_text, size_text
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ..cuts import Side
 from .. import units
+from ..cuts import Side
 from .document import Table, table
 
 CUT_RULE = ("--until HxW keeps each graph's layers, in execution order, up to and including the first layer whose "

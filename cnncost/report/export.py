@@ -9,7 +9,7 @@ from typing import Any, Sequence
 from ..files import write_atomic
 from ..quantities import KEYS
 from ..results import Profile, profile_dict, provides
-from .analyses import computed
+from .analysis_views import computed
 from .html import fragment
 from .html import to_html as html
 from .markdown import to_markdown as markdown

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Sequence
 
 from ..errors import CnnCostError
+from ..files import write_atomic
+from ..layers import layer_type
 from ..results import LayerCost, Profile
 from .rows import Row, table_rows
 
@@ -35,8 +37,6 @@ _LEGEND = {"convolution": "convolution", "linear": "fully connected", "attention
 
 def category(op: str) -> str:
     """The legend's entry for a layer type, from its registered category; concatenation counts as a merge."""
-    from ..layers import layer_type
-
     if op in ("concat", "stack"):
         return "merge"
     return _LEGEND.get(layer_type(op).category, "other")
@@ -71,7 +71,6 @@ def save(figure, path: str | os.PathLike) -> Path:
     import matplotlib.pyplot as plt
 
     plt.close(figure)
-    from ..files import write_atomic
 
     write_atomic(path, buffer.getvalue())
     return Path(path)

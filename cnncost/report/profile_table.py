@@ -8,7 +8,7 @@ from dataclasses import replace
 from ..counting import COUNTING_RULES
 from ..quantities import MACS, MEMORY, PARAMS
 from ..results import Profile
-from .analyses import computed
+from .analysis_views import computed
 from .columns import Column, columns, summary_lines
 from .document import Block, Chart, Document, Facts, Table, Text, table
 from .rows import Row, table_rows

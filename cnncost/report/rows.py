@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from ..layers import layer_type
 from ..results import LayerCost, Profile
 from ..shapes import Shape
 
@@ -117,8 +118,6 @@ def _kernel_text(value: Any) -> str:
 def _default(op: str, attribute: str):
     """The default of an attribute in the layer type's formula (stride 1 for a conv, None for a pool)."""
     import inspect
-
-    from ..layers import layer_type
 
     parameter = inspect.signature(layer_type(op).formula).parameters.get(attribute)
     return None if parameter is None or parameter.default is parameter.empty else parameter.default

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from .. import units
-from .rows import size_text
 from .document import Document, Facts, table
+from .rows import size_text
 
 HEADERS = ("layer", "type", "out C", "out H/W", "MACs M", "FLOPs M", "in context ms", "alone ms", "alone / context",
            "IQR ms", "kernel ms", "GFLOP/s", "GB/s", "% time", "FLOP/B", "roof ms", "measured/roof", "bound", "note")

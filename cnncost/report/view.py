@@ -1,5 +1,5 @@
 """What a profile's table shows: its rows (folded or not, blocks at a depth), raw integers or units, and which
-analyses add their columns and sections (cnncost.report.analyses.ANALYSES)."""
+analyses add their columns and sections (cnncost.report.analysis_views.ANALYSES)."""
 
 from __future__ import annotations
 

@@ -12,6 +12,12 @@ from collections import Counter
 from pathlib import Path
 
 from ..errors import UnknownNameError
+from ..files import write_atomic
+from ..report.document import Document, Text, table
+from ..report.export import records_csv as to_csv
+from ..report.markdown import to_markdown
+from .checks import RECORD_COLUMNS
+from .verdict import KINDS
 
 TOPICS = ("alexnet", "stem", "bottleneck", "networks")
 INDEX = "README.md"
@@ -26,10 +32,6 @@ def build(topic: str):
 
 def index(reports) -> str:
     """The Markdown index of the reports: what each holds and how its verdicts fall."""
-    from ..report.document import Document, Text, table
-    from ..report.markdown import to_markdown
-    from .verdict import KINDS
-
     rows = []
     for item in reports:
         counts = Counter(check.verdict.kind for check in item.checks)
@@ -60,11 +62,6 @@ def index(reports) -> str:
 
 def write_all(directory: str | Path) -> list[Path]:
     """Write every report as NAME.md and NAME.csv into directory (created if missing), and the index; atomically."""
-    from ..report.export import records_csv as to_csv
-    from ..report.markdown import to_markdown
-    from ..files import write_atomic
-    from .checks import RECORD_COLUMNS
-
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
     reports = [build(topic) for topic in TOPICS]

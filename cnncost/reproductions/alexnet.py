@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
-from ..results import Profile
+from ..profiler import profile as profile_of
 from ..report.document import Document, Heading, Text, table
-from .checks import MARKS, LEGEND, Check, check_layers, check_value, layer_arithmetic
+from ..results import Profile
+from .checks import LEGEND, MARKS, Check, check_layers, check_value, layer_arithmetic
 from .printed import Printed, number_text
-from .published import ALEXNET_TABLE, ALEXNET_TRANSCRIPTION, ALEXNET_WORKED, LECTURE8, TRANSCRIPTION
-from .report import COUNTING, Report, checks_table, layer_table, sources_block, summary, verdict_sections
+from .published import (
+    ALEXNET_TABLE,
+    ALEXNET_TRANSCRIPTION,
+    ALEXNET_WORKED,
+    LECTURE8,
+    TRANSCRIPTION,
+)
+from .report import (
+    COUNTING,
+    Report,
+    checks_table,
+    layer_table,
+    sources_block,
+    summary,
+    verdict_sections,
+)
 
 TABLE, WORKED, SECOND = "the lecture's table", "the lecture's worked examples", "a second source"
 
@@ -59,9 +74,8 @@ def beside(profile: Profile, checks: list[Check]):
 
 def report() -> Report:
     """The AlexNet report."""
-    import cnncost
 
-    profile = cnncost.profile("alexnet")
+    profile = profile_of("alexnet")
     checks = (table_checks(profile) + example_checks(profile, WORKED, ALEXNET_WORKED, LECTURE8)
               + example_checks(profile, SECOND, ALEXNET_TRANSCRIPTION, TRANSCRIPTION))
     extra = profile.layer("avgpool")

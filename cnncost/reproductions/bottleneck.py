@@ -4,31 +4,49 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ..graph import Graph
-from ..results import Profile
 from ..cuts import Operand
+from ..profiler import profile as profile_of
 from ..profiler import side
 from ..report.comparison import summary_table
 from ..report.document import Block, Document, Heading, Text, table
-from ..zoo.block_graphs import conv_chain, resnet_basic_graph, resnet_bottleneck_graph, stack_graph
+from ..results import Profile
+from ..zoo.block_graphs import (
+    conv_chain,
+    resnet_basic_graph,
+    resnet_bottleneck_graph,
+    stack_graph,
+)
 from .checks import Check, check_layers, check_value
-from .search import bias_count
 from .printed import Printed, number_text
-from .published import (CS231N, COURSE, INCEPTION, LECTURE8, PAIR_PARAMS, PAIR_REDUCTION, RESNET_BLOCKS,
-                        RESNET_STAGES, SIMONYAN_23, STACK_FIELDS, STACK_MORE, STACK_SAVING, STACKS)
-from .report import COUNTING, Report, checks_table, sources_block, summary, verdict_sections
+from .published import (
+    COURSE,
+    CS231N,
+    INCEPTION,
+    LECTURE8,
+    PAIR_PARAMS,
+    PAIR_REDUCTION,
+    RESNET_BLOCKS,
+    RESNET_STAGES,
+    SIMONYAN_23,
+    STACK_FIELDS,
+    STACK_MORE,
+    STACK_SAVING,
+    STACKS,
+)
+from .report import (
+    COUNTING,
+    Report,
+    checks_table,
+    sources_block,
+    summary,
+    verdict_sections,
+)
+from .search import bias_count
 from .verdict import Candidate
 
 PAIR, INCEPTION_SECTION, STACK, RESNET = ("a. 3x3 conv against 1x1 reduction + 3x3", "b. Inception module",
                                           "c. stacked 3x3 convs", "d. ResNet blocks")
 PAIR_SIZES = (56, 28, 14)
-
-
-def profile_of(graph: Graph) -> Profile:
-    """The profile of a graph at its own input, batch 1, fp32."""
-    import cnncost
-
-    return cnncost.profile(graph)
 
 
 def weights(profile: Profile) -> int:
@@ -55,9 +73,8 @@ def receptive_field(profile: Profile) -> int:
 
 def pair_section() -> tuple[list[Check], list[Block]]:
     """A 3x3 conv 256 -> 256 against a 1x1 conv 256 -> 64 then a 3x3 conv 64 -> 256."""
-    import cnncost
 
-    profiles = {name: cnncost.profile(name) for name, _ in PAIR_PARAMS}
+    profiles = {name: profile_of(name) for name, _ in PAIR_PARAMS}
     checks = [check_layers(PAIR, name, "params", printed, COURSE, name, profiles[name].layers)
               for name, printed in PAIR_PARAMS]
     old, new = (profiles[name] for name, _ in PAIR_PARAMS)
@@ -79,11 +96,10 @@ def pair_section() -> tuple[list[Check], list[Block]]:
 
 def inception_section() -> tuple[list[Check], list[Block]]:
     """The naive Inception module against the one with 1x1 bottlenecks, at 28x28x256."""
-    import cnncost
 
     checks = []
     for name, quantity, printed in INCEPTION:
-        profile = cnncost.profile(name)
+        profile = profile_of(name)
         if quantity == "channels":
             checks.append(check_value(INCEPTION_SECTION, name, quantity, printed, CS231N, name,
                                       profile.output_shape.channels))

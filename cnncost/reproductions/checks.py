@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Sequence
 
-from ..units import fixed
 from ..results import LayerCost
-from .search import candidates, default_count, terms, tried
+from ..units import fixed
 from .printed import Printed, number_text
 from .published import Publication
+from .search import candidates, default_count, terms, tried
 from .verdict import EXACT, KINDS, NO_CONVENTION, ROUNDING, Candidate, Verdict, judge
 
 QUANTITY_NAMES = {"memory": "memory", "params": "params", "macs": "MACs", "flops": "FLOPs",

@@ -5,11 +5,20 @@ from __future__ import annotations
 from dataclasses import replace
 from fractions import Fraction
 
+from ..profiler import profile as profile_of
 from ..report.document import Document, Heading, Text
 from .checks import Check, check_layers, check_value, verdict_text
 from .printed import number_text
 from .published import NETWORKS, Figure
-from .report import COUNTING, Report, checks_table, sources_block, summary, verdict_sections
+from .report import (
+    COUNTING,
+    Report,
+    checks_table,
+    sources_block,
+    summary,
+    verdict_sections,
+)
+from .stem import stem_named_layers
 from .verdict import CONVENTION, EXACT, NO_CONVENTION, ROUNDING, Candidate
 
 SECTION = "whole networks"
@@ -17,11 +26,10 @@ SECTION = "whole networks"
 
 def figure_checks(figure: Figure) -> list[Check]:
     """The figure against each of its variants."""
-    import cnncost
 
     found = []
     for variant in figure.variants:
-        profile = cnncost.profile(variant)
+        profile = profile_of(variant)
         item = f"{figure.network} ({variant})"
         if figure.quantity == "param_bytes":
             found.append(storage_check(figure, item, variant, profile.total.param_bytes, profile.total.params))
@@ -72,7 +80,6 @@ def explained_by_variant(checks: list[Check]) -> list[Check]:
 
 def variant_notes(checks: list[Check]) -> list[str]:
     """The storage arithmetic, and where a variant other than the source's own network reproduces a figure."""
-    import cnncost
 
     notes = [f"{item.item}, {item.printed.shown()}: {item.arithmetic}; the printed value fits MB of "
              f"{'2^20' if item.verdict.kind in (EXACT, ROUNDING) else '10^6'} bytes ({verdict_text(item.verdict)})."
@@ -86,9 +93,9 @@ def variant_notes(checks: list[Check]) -> list[str]:
                              f"({verdict_text(primary.verdict)}); {item.graph} counts {number_text(item.computed)} "
                              f"({number_text(gap)}), which reproduces the printed value "
                              f"({verdict_text(item.verdict)}).")
-    gaps = {depth: cnncost.profile(f"resnet{depth}").total.macs - cnncost.profile(f"resnet{depth}-paper").total.macs
+    gaps = {depth: profile_of(f"resnet{depth}").total.macs - profile_of(f"resnet{depth}-paper").total.macs
             for depth in (50, 101, 152)}
-    same = all(cnncost.profile(f"resnet{d}").total.params == cnncost.profile(f"resnet{d}-paper").total.params
+    same = all(profile_of(f"resnet{d}").total.params == profile_of(f"resnet{d}-paper").total.params
                for d in gaps)
     notes.append("The ResNet variants differ only in where the stride of each stage's first bottleneck sits: the "
                  "paper's first 1x1 conv, torchvision's 3x3 (v1.5). Torchvision's counts more MACs: "
@@ -99,8 +106,6 @@ def variant_notes(checks: list[Check]) -> list[str]:
 
 def layer_notes(checks: list[Check]) -> list[str]:
     """Figures reproduced with one layer left out: which layers, and those the stem comparison names too."""
-    from .stem import stem_named_layers
-
     notes = []
     stem = stem_named_layers()
     for item in checks:

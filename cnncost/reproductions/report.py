@@ -6,10 +6,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-from ..results import Profile
 from ..report.document import Block, Document, Heading, Table, Text, table
-from .checks import (CHECK_HEADERS, CHECK_NUMERIC, RECORD_COLUMNS, Check, check_row, conventions_found, explanation,
-                     record, tally)
+from ..report.profile_table import layer_table as profile_layer_table
+from ..results import Profile
+from .checks import (
+    CHECK_HEADERS,
+    CHECK_NUMERIC,
+    RECORD_COLUMNS,
+    Check,
+    check_row,
+    conventions_found,
+    explanation,
+    record,
+    tally,
+)
 from .verdict import CONVENTION, NO_CONVENTION
 
 COUNTING = ("cnncost's counts: memory is each layer's output (fp32, 4 bytes per element; KB = 1024 bytes, MB = "
@@ -56,8 +66,6 @@ def sources_block(checks: Sequence[Check]) -> Text:
 def layer_table(profile: Profile, title: str) -> Table:
     """cnncost's per-layer table of a profile (in-place layers folded into the row before), with totals."""
     from dataclasses import replace
-
-    from ..report.profile_table import layer_table as profile_layer_table
 
     return replace(profile_layer_table(profile, title_text=title), caption="")
 

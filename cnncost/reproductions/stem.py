@@ -11,8 +11,16 @@ from ..report.document import Document, Heading, Text
 from .checks import QUANTITY_NAMES, Check, check_layers, check_value, in_unit
 from .printed import number_text
 from .published import LECTURE8, STEM_RATIOS, STEM_TOTALS
-from .report import COUNTING, Report, checks_table, layer_table, sources_block, summary, verdict_sections
-from .verdict import CONVENTION
+from .report import (
+    COUNTING,
+    Report,
+    checks_table,
+    layer_table,
+    sources_block,
+    summary,
+    verdict_sections,
+)
+from .verdict import CONVENTION, Candidate
 
 UNTIL = (28, 28)
 TOTALS, RATIOS, VARIANTS = "totals", "ratios, VGG-16 over the stem", "the registered networks, cut at 28x28"
@@ -64,8 +72,6 @@ def ratio_checks(totals: list[Check]) -> list[Check]:
 
 def _ratio_candidate(name: str, top, bottom):
     """top / bottom as a Candidate named with both values."""
-    from .verdict import Candidate
-
     return Candidate(f"{name} ({number_text(top, 3)} / {number_text(bottom, 3)})", Fraction(top) / Fraction(bottom))
 
 

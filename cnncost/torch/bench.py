@@ -17,10 +17,19 @@ from ..layers import layer_type
 from ..report.timings import DRIFT, HEAVY, SPREAD
 from ..results import LayerCost, Profile
 from .clock import time_in_context, time_layer, time_statement
-from .device import BENCH_DTYPES, DeviceInfo, check_device, device_info, failure, is_cuda, random_input
+from .device import (
+    BENCH_DTYPES,
+    DeviceInfo,
+    check_device,
+    device_info,
+    failure,
+    is_cuda,
+    random_input,
+)
 from .network import build_module
 from .roofline import Roof, device_roof
 from .statistics import spearman
+
 
 @dataclass(frozen=True)
 class LayerTiming:

@@ -26,6 +26,7 @@ from .builders import torch_builder
 from .device import is_cuda, random_input
 from .statistics import quartiles
 
+
 def time_statement(stmt: str, env: dict, threads: int, min_run_time: float) -> tuple[float, float]:
     timer = benchmark.Timer(stmt=stmt, globals=env, num_threads=threads)
     timer.timeit(3)  # warm-up: first calls allocate, pick kernels, fill caches

@@ -15,6 +15,7 @@ from .clock import time_statement
 from .device import check_device, random_input
 from .network import build_module
 
+
 @dataclass(frozen=True)
 class ForwardTiming:
     """The whole forward pass of a network, timed: what a latency budget is checked against."""

@@ -16,6 +16,8 @@ from pathlib import Path
 import torch
 from torch.utils import benchmark
 
+from ..files import write_atomic
+
 MATMUL_SIZES = (1024, 2048, 3072)  # the fastest of these is the roof: libraries tune for some sizes more than others
 COPY_BYTES = 256 * 1024 * 1024  # far beyond any cache
 MAX_MATMUL_SECONDS = 0.5  # a larger product is left out where one would take longer than this
@@ -128,7 +130,6 @@ def device_roof(device: str, device_name: str, dtype: torch.dtype, threads: int,
     cached[key] = {k: v for k, v in asdict(roof).items() if k != "origin"}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        from ..files import write_atomic
 
         write_atomic(path, json.dumps(cached, indent=2) + "\n")
     except Exception:  # noqa: BLE001  an unwritable cache costs a re-measure next time, nothing more

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import statistics
 
+
 def quartiles(values: list[float]) -> tuple[float, float]:
     """(median, interquartile range)."""
     if len(values) < 4:

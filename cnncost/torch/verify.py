@@ -15,9 +15,11 @@ from torch.utils.flop_counter import FlopCounterMode
 from ..engine import propagate
 from ..errors import CnnCostError, first_line
 from ..graph import Graph
+from ..profiler import profile as profile_of
 from ..shapes import Shape
-from .network import build_module
+from ..trace.module_graph import example_inputs, unwrap
 from .counts import counted_run, unfused
+from .network import build_module
 
 
 @dataclass(frozen=True)
@@ -130,9 +132,6 @@ def verify_module(module: torch.nn.Module, input, batch: int = 1, name: str | No
     (on the CPU, with random data of the input's shape), and its parameters and buffers as torch counts them.
 
     Every layer's output shape was checked against torch's while the module was recorded."""
-    from ..profiler import profile as profile_of
-    from ..trace.module_graph import example_inputs, unwrap
-
     module, _ = unwrap(module)
     name = name or type(module).__name__
     with torch.random.fork_rng(devices=[]):

@@ -24,8 +24,7 @@ from ..graph import INPUT, Node
 from ..layers import layer_type
 from ..shapes import Shape
 from .record import Call, Recording, Weight
-from .rules import Alias, Lowered, handler_of, output_shapes, tensors, constant_nodes
-
+from .rules import Alias, Lowered, constant_nodes, handler_of, output_shapes, tensors
 
 # --- the graph -------------------------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from ..layers import layer_types
 from ..layers.common import window_output
 from ..layers.registry import LAYER_TYPES
 
+
 def same_shape_functions() -> frozenset[str]:
     """The torch functions whose result has the shape, strides and dtype of their first argument, as the layer types
     say in their registration (same_shape): not run on the meta device."""

@@ -17,9 +17,9 @@ import torch
 from torch import nn
 
 from ..layers import layer_type, layer_types
+from ..layers.elementwise import SELECTIONS
 from ..layers.registry import LAYER_TYPES
 from ..registries import Registry
-from ..layers.elementwise import SELECTIONS
 from .record import Call, Value, Weight
 
 

@@ -5,9 +5,7 @@ section under it, and their plain-data form for CSV and JSON.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from .. import units
 from ..analysis import graph_of
