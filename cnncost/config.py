@@ -30,8 +30,7 @@ from .shapes import Shape, dtype_bytes
 from .sources import import_module_object, is_module_path
 
 CONFIG_FILES = ("cnncost.toml", "pyproject.toml")
-LIMITS = ("max-params", "max-macs", "max-flops", "max-activations", "max-memory", "max-peak-memory", "max-weights",
-          "max-training-memory", "max-latency")
+LIMITS = tuple(key.replace("_", "-") for key in PARSERS)  # max-params, ...: check_budget's limits, as TOML keys
 SETTINGS = ("source", "input", "batch", "dtype", "optimizer", "device", "strict", "tolerance")
 
 

@@ -47,12 +47,6 @@ def channels_first(x: Shape, spatial: int, op: str) -> tuple[tuple[int, ...], in
     raise ShapeError(f"{op} expects a {layout} input (or N{'x' if spatial else ''}{layout} with a batch), got {x}")
 
 
-def feature_map(x: Shape, op: str) -> tuple[int, int, int]:
-    """(C, H, W) of one sample's feature map, or of a batch of them (N counts in C's place only for the check)."""
-    batch, channels, (h, w) = channels_first(x, 2, op)
-    return channels, h, w
-
-
 def batch_size(batch: tuple[int, ...]) -> int:
     """1 for one sample, N for a batch: what a per-sample count is multiplied by."""
     return prod(batch)
@@ -90,13 +84,6 @@ def sliding_sizes(x: Shape, sizes: tuple[int, ...], op: str, kernel: tuple[int, 
     if min(out) < 1:
         raise ShapeError(f"output would be {'x'.join(str(max(o, 0)) for o in out)} from {x}")
     return out
-
-
-def sliding_output(x: Shape, op: str, kernel: Pair, stride: Pair, padding: Pair, dilation: Pair = (1, 1),
-                   ceil_mode: bool = False) -> tuple[int, int]:
-    """(H_out, W_out) of a sliding window over a C×H×W map; refuses an empty output, naming the sizes."""
-    _, h, w = feature_map(x, op)
-    return sliding_sizes(x, (h, w), op, kernel, stride, padding, dilation, ceil_mode)  # type: ignore[return-value]
 
 
 def dim_index(dim, rank: int, op: str) -> int:
