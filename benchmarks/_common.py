@@ -7,7 +7,7 @@ import platform
 import statistics
 import sys
 import time
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from cnncost.torch.device import cpu_name
 

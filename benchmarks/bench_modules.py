@@ -19,11 +19,10 @@ import warnings
 import torch
 import torch.fx
 import torchinfo
+from _common import log, machine, markdown, ratio, rounds, seconds
 
 import cnncost
 from cnncost.torch.network import build_module
-
-from _common import log, machine, markdown, ratio, rounds, seconds
 
 SIZES = {"inception_v3": (3, 299, 299)}
 

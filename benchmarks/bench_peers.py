@@ -19,13 +19,12 @@ import argparse
 import statistics
 
 import torch
+from _common import log, machine, markdown, median_seconds, ms, ratio, rounds, seconds
+from peers import PEERS, flop_counter_count, quiet, versions
 
 import cnncost
 from cnncost import Graph, layer
 from cnncost.torch.network import build_module
-
-from _common import log, machine, markdown, median_seconds, ms, ratio, rounds, seconds
-from peers import PEERS, flop_counter_count, quiet, versions
 
 MODELS = ("alexnet", "vgg16", "googlenet", "resnet50", "resnet152")
 CNNCOST = "cnncost profile(name)"

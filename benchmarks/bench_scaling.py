@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import argparse
 
+from _common import log, machine, markdown, median_seconds, ms
+
 import cnncost
 from cnncost import Graph, layer
-from cnncost.report.render import render
 from cnncost.report.profile_table import profile_document
-
-from _common import log, machine, markdown, median_seconds, ms
+from cnncost.report.render import render
 
 INPUT = (16, 8, 8)
 

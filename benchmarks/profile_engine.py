@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import argparse
 
+from _common import machine, markdown, median_seconds, ms
+
 import cnncost
-from cnncost.results import Totals
 from cnncost.graph import INPUT
 from cnncost.layers import layer_type
-from cnncost.results import LayerCost
-
-from _common import machine, markdown, median_seconds, ms
+from cnncost.results import LayerCost, Totals
 
 
 def split(name: str, repeat: int = 50) -> list[list[str]]:

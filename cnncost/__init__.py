@@ -13,13 +13,7 @@ from .analysis import training  # noqa: F401
 from .budget import BudgetExceeded, assert_budget, check_budget
 from .config import check_config
 from .engine import propagate
-from .errors import (
-           CnnCostError,
-           CnnCostWarning,
-           GraphError,
-           ShapeError,
-           UnknownNameError,
-)
+from .errors import CnnCostError, CnnCostWarning, GraphError, ShapeError, UnknownNameError
 from .graph import INPUT, Graph, Node, layer
 from .latency import time_forward
 from .profiler import check_trace, profile, uncounted_summary

@@ -10,7 +10,7 @@ import importlib
 import pkgutil
 import sys
 import warnings
-from typing import Sequence
+from collections.abc import Sequence
 
 from . import commands as command_package
 from .commands.common import PRINTED, Parser, input_sizes

@@ -11,8 +11,8 @@ as torchvision's and cnncost's own torch builders are.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from .errors import UnknownNameError, close_matches
 from .results import LayerCost, Note, Profile

@@ -2,15 +2,7 @@
 
 from __future__ import annotations
 
-from .errors import (
-    CnnCostError,
-    GraphError,
-    InputMismatch,
-    ShapeError,
-    batch_fix,
-    size_fix,
-    worded,
-)
+from .errors import CnnCostError, GraphError, InputMismatch, ShapeError, batch_fix, size_fix, worded
 from .graph import INPUT, Graph
 from .layers import layer_type
 from .results import LayerCost, Profile, Totals

@@ -20,7 +20,7 @@ class CnnCostError(Exception):
     def for_command_line(self) -> str:
         return self.command_line or str(self)
 
-    def prefixed(self, prefix: str) -> "CnnCostError":
+    def prefixed(self, prefix: str) -> CnnCostError:
         """The same error with prefix before its message, in both wordings: 'conv1: ' + message."""
         error = copy.copy(self)
         error.args = (prefix + str(self),)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Iterable, Union
+from typing import Any, Union
 
 from .errors import GraphError, UnknownNameError, close_matches
 from .layers import layer_type
@@ -71,7 +72,7 @@ class Graph:
 
     @classmethod
     def build(cls, name: str, layers: Layers, input: Shape | tuple[int, ...], description: str = "",
-              batch: int | None = None) -> "Graph":
+              batch: int | None = None) -> Graph:
         """Resolve default inputs (the node before, except for a type that takes none), then validate; blocks may be
         nested lists of nodes."""
         resolved: list[Node] = []

@@ -5,8 +5,8 @@ The table's columns, the records, the folded blocks, diffs and baselines all rea
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from . import units
 

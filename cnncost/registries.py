@@ -8,8 +8,9 @@ can add a layer type, its rules, its torch handler and builder, and leave the pa
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Callable, Generic, Iterator, TypeVar
+from typing import Generic, TypeVar
 
 T = TypeVar("T")
 _ALL: list[Registry] = []

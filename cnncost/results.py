@@ -6,9 +6,10 @@ Everything is an integer count (elements, bytes, MACs, FLOPs); units appear only
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Callable, NamedTuple
+from typing import Any, NamedTuple
 
 from .counting import COUNTING_RULES
 from .files import write_atomic
@@ -30,7 +31,7 @@ class Note(str):
 
     __slots__ = ("_kind",)
 
-    def __new__(cls, text: str, kind: str = "warning") -> "Note":
+    def __new__(cls, text: str, kind: str = "warning") -> Note:
         if kind not in NOTE_KINDS:
             raise ValueError(f"a note's kind is one of {', '.join(NOTE_KINDS)}, not {kind!r}")
         note = super().__new__(cls, text)
@@ -103,7 +104,7 @@ class Totals:
     frozen_params: int = 0
 
     @classmethod
-    def of(cls, layers: "tuple[LayerCost, ...] | list[LayerCost]", input_bytes: int, width: int) -> "Totals":
+    def of(cls, layers: tuple[LayerCost, ...] | list[LayerCost], input_bytes: int, width: int) -> Totals:
         """The totals of layers: each quantity summed, weights and buffers in bytes at width bytes per element, and
         the parameters a recorded module does not train."""
         sums = {key: sum(getattr(cost, key) for cost in layers) for key in KEYS}

@@ -20,7 +20,7 @@ class Shape:
     states) has the first one's dims and the others in `also`."""
 
     dims: tuple[int, ...]
-    also: tuple["Shape", ...] = ()
+    also: tuple[Shape, ...] = ()
 
     def __post_init__(self) -> None:
         for d in self.dims:  # a loop: quicker than any() over a generator, and a Shape is made per layer
@@ -28,7 +28,7 @@ class Shape:
                 raise CnnCostError(f"a shape needs whole sizes of at least 0, got {self.dims!r}")
 
     @classmethod
-    def of(cls, value: "Shape | tuple[int, ...] | list[int] | str") -> "Shape":
+    def of(cls, value: Shape | tuple[int, ...] | list[int] | str) -> Shape:
         """A Shape from a Shape, a tuple of ints or text such as '3x224x224'."""
         if isinstance(value, Shape):
             return value
@@ -53,7 +53,7 @@ class Shape:
         return prod(self.dims)
 
     @property
-    def outputs(self) -> tuple["Shape", ...]:
+    def outputs(self) -> tuple[Shape, ...]:
         """Every tensor of the shape: itself, then those in `also`."""
         return (Shape(self.dims), *self.also) if self.also else (self,)
 

@@ -18,16 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import (
-    CnnCostError,
-    CnnCostWarning,
-    Fix,
-    UnknownNameError,
-    close_matches,
-    first_line,
-    size_fix,
-    worded,
-)
+from .errors import CnnCostError, CnnCostWarning, Fix, UnknownNameError, close_matches, first_line, size_fix, worded
 from .graph import Graph
 from .spec import read_spec_notes
 from .trace import require_torch

@@ -7,8 +7,8 @@ import pytest
 
 import cnncost
 from cnncost.cli import main
-from cnncost.errors import CnnCostError
 from cnncost.cuts import Operand, cut_profile, parse_operand, parse_size
+from cnncost.errors import CnnCostError
 from cnncost.profiler import side
 
 # VGG-16 from 224x224 to 28x28: conv1_1, conv1_2, conv2_1, conv2_2, conv3_1, conv3_2, conv3_3 (MACs each)

@@ -67,6 +67,7 @@ def test_each_total_equals_the_tools_own_on_the_same_module(network, name):
 
     sys.path.insert(0, str(Path(__file__).parent.parent / "benchmarks"))
     import peers
+
     from cnncost.torch.network import build_module
 
     peers.quiet()

@@ -20,11 +20,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import cnncost
-from cnncost.cli import main
 from cnncost import units
+from cnncost.cli import main
 from cnncost.report.document import Screen
-from cnncost.report.render import render
 from cnncost.report.profile_table import profile_document
+from cnncost.report.render import render
 from cnncost.report.rows import table_rows
 from cnncost.shapes import Shape
 

@@ -24,8 +24,8 @@ def test_architecture_table_is_current():
 
 
 def test_alexnet_table_is_current():
-    from cnncost.report.render import render
     from cnncost.report.profile_table import profile_document
+    from cnncost.report.render import render
 
     table = render(profile_document(cnncost.profile("alexnet")), "table").split("\n1 MAC")[0]
     assert table in README

@@ -6,8 +6,12 @@ import pytest
 import cnncost
 from cnncost.cli import main
 from cnncost.zoo import architecture, create, list_blocks, list_models, register_block
-from cnncost.zoo.block_graphs import (inception_naive_graph, resnet_basic_graph, resnet_bottleneck_graph,
-                                      same_width_stack)
+from cnncost.zoo.block_graphs import (
+    inception_naive_graph,
+    resnet_basic_graph,
+    resnet_bottleneck_graph,
+    same_width_stack,
+)
 
 BLOCKS = list_blocks()
 

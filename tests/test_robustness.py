@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 import cnncost
+from cnncost import files
 from cnncost.cli import main
 from cnncost.errors import CnnCostError
-from cnncost import files
 
 HEADER = 'name = "net"\ninput = [3, 8, 8]\n'
 SPECS = {  # spec files written into the test's folder

@@ -117,8 +117,8 @@ def test_bad_module_input_is_one_line(capsys, monkeypatch, argv, message):
 
 @pytest.mark.parametrize("cls", [user_nets.Residual, user_nets.Shared, user_nets.Split])
 def test_verify_a_traced_module(cls, monkeypatch):
-    from cnncost.torch.verify import verify
     from cnncost.sources import load_source
+    from cnncost.torch.verify import verify
 
     monkeypatch.chdir(FIXTURES)
     graph = load_source(cls(), (3, 16, 16)).graph

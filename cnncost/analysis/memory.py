@@ -9,8 +9,8 @@ outputs and live to the end.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from ..errors import CnnCostError
 from ..graph import INPUT, Graph

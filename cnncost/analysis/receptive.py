@@ -15,10 +15,10 @@ skips pixels inside it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from math import ceil
-from typing import Callable
 
 from ..errors import CnnCostError
 from ..graph import INPUT, Graph
@@ -101,7 +101,7 @@ class Tracked:
     fields: tuple[Field, ...]
     positions: tuple[int | None, ...]
 
-    def moved(self, shift: Callable[[int], int | None]) -> "Tracked":
+    def moved(self, shift: Callable[[int], int | None]) -> Tracked:
         return Tracked(self.fields, tuple(None if p is None else shift(p) for p in self.positions))
 
 

@@ -24,8 +24,8 @@ the forward, not counted. The optimizer's update costs step_flops per trained pa
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 from ..errors import CnnCostError, CnnCostWarning, close_matches
 from ..layers import layer_type

@@ -39,11 +39,7 @@ def register(commands) -> None:
 
 def run(args) -> int:
     require_torch()
-    from ..torch.bench import (  # torch: imported once the command needs it
-        bench,
-        cuda_memory_check,
-        self_check,
-    )
+    from ..torch.bench import bench, cuda_memory_check, self_check  # torch: imported once the command needs it
     from ..torch.device import check_device, device_cache, is_cuda
 
     if args.check and is_cuda(args.device) and not require_torch().cuda.is_available():

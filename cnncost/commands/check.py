@@ -8,13 +8,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ..baseline import (
-    TOTALS,
-    against_baseline,
-    parse_tolerance,
-    read_baseline,
-    write_baseline,
-)
+from ..baseline import TOTALS, against_baseline, parse_tolerance, read_baseline, write_baseline
 from ..budget import PARSERS, check_budget, parse_seconds
 from ..config import check_model, find_config, read_config, select
 from ..diff import record, settings

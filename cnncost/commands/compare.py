@@ -7,23 +7,10 @@ from dataclasses import replace
 from ..counting import COUNTING_RULES
 from ..cuts import parse_operand, parse_size
 from ..profiler import side
-from ..report.comparison import (
-    CUT_RULE,
-    RATIO_RULE,
-    RECORD_COLUMNS,
-    records,
-    summary_table,
-)
+from ..report.comparison import CUT_RULE, RATIO_RULE, RECORD_COLUMNS, records, summary_table
 from ..report.document import Document, Text
 from ..report.profile_table import layer_table
-from .common import (
-    UsageError,
-    add_convention_option,
-    add_output_options,
-    add_profile_options,
-    emit,
-    parse_batch,
-)
+from .common import UsageError, add_convention_option, add_output_options, add_profile_options, emit, parse_batch
 
 
 def register(commands) -> None:

@@ -5,13 +5,7 @@ from __future__ import annotations
 from ..conventions import CONVENTIONS
 from ..profiler import profile
 from ..report.document import Document, Text, table
-from .common import (
-    MODEL_HELP,
-    add_output_options,
-    add_profile_options,
-    emit,
-    parse_batch,
-)
+from .common import MODEL_HELP, add_output_options, add_profile_options, emit, parse_batch
 
 
 def register(commands) -> None:

@@ -9,13 +9,7 @@ from ..diff import LAYER_KEYS, diff_profiles
 from ..errors import CnnCostError
 from ..profiler import profile
 from ..report.diff import diff_document
-from .common import (
-    MODEL_HELP,
-    add_output_options,
-    add_profile_options,
-    emit,
-    parse_batch,
-)
+from .common import MODEL_HELP, add_output_options, add_profile_options, emit, parse_batch
 
 
 def register(commands) -> None:

@@ -9,13 +9,7 @@ from ..report import plots
 from ..report.plots import require_matplotlib
 from ..sources import load_source
 from ..trace import require_torch
-from .common import (
-    MODEL_HELP,
-    UsageError,
-    add_profile_options,
-    parse_batch,
-    parse_positive,
-)
+from .common import MODEL_HELP, UsageError, add_profile_options, parse_batch, parse_positive
 
 VIEWS = ("auto", "layers", "stages")
 

@@ -6,14 +6,7 @@ from ..report.verification import verification_document, verification_records
 from ..sources import import_module_object, is_module_path, load_source
 from ..trace import require_torch
 from ..zoo import create, list_blocks, list_models
-from .common import (
-    INPUT_HELP,
-    MODEL_HELP,
-    UsageError,
-    add_output_options,
-    emit,
-    parse_batch,
-)
+from .common import INPUT_HELP, MODEL_HELP, UsageError, add_output_options, emit, parse_batch
 
 DEVICES = ("meta", "cpu", "cuda")
 

@@ -14,14 +14,6 @@ from . import (  # noqa: F401
                reshape,
                source,
 )
-from .registry import (
-               CATEGORIES,
-               Example,
-               LayerType,
-               OpCost,
-               layer_type,
-               layer_types,
-               register,
-)
+from .registry import CATEGORIES, Example, LayerType, OpCost, layer_type, layer_types, register
 
 __all__ = ["CATEGORIES", "Example", "LayerType", "OpCost", "layer_type", "layer_types", "register"]

@@ -14,8 +14,9 @@ write them) is what torch calls an unbatched input; a traced network's shapes in
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, NamedTuple
+from typing import Any, NamedTuple
 
 from ..errors import GraphError, UnknownNameError, close_matches
 from ..registries import Registry

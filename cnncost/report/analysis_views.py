@@ -4,8 +4,9 @@ section under it, and their plain-data form for CSV and JSON.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from .. import units
 from ..analysis import graph_of

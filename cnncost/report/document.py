@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence, Union
+from typing import Union
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,7 @@ class Screen:
     color: bool = False
 
     @classmethod
-    def of(cls, stream, wide: bool = False) -> "Screen":
+    def of(cls, stream, wide: bool = False) -> Screen:
         """The terminal behind stream, or a full-width plain Screen when stream is not a terminal."""
         if not (hasattr(stream, "isatty") and stream.isatty()):
             return cls()

@@ -4,7 +4,8 @@ input and convention), and the Markdown and HTML of its document, written atomic
 from __future__ import annotations
 
 import json
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from ..files import write_atomic
 from ..quantities import KEYS

@@ -3,7 +3,7 @@ alone: the same numbers give the same bytes whatever the installed packages."""
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from .document import Chart, Document, Facts, Heading, Table, Text
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import io
 import os
 import textwrap
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 from ..errors import CnnCostError
 from ..files import write_atomic

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from ..layers import layer_type
@@ -114,7 +114,7 @@ def _kernel_text(value: Any) -> str:
     return str(value)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _default(op: str, attribute: str):
     """The default of an attribute in the layer type's formula (stride 1 for a conv, None for a pool)."""
     import inspect

@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import re
 import textwrap
-from typing import Sequence
+from collections.abc import Sequence
 
 from .document import Document, Facts, Heading, Screen, Table, Text
 

@@ -7,22 +7,8 @@ from ..report.document import Document, Heading, Text, table
 from ..results import Profile
 from .checks import LEGEND, MARKS, Check, check_layers, check_value, layer_arithmetic
 from .printed import Printed, number_text
-from .published import (
-    ALEXNET_TABLE,
-    ALEXNET_TRANSCRIPTION,
-    ALEXNET_WORKED,
-    LECTURE8,
-    TRANSCRIPTION,
-)
-from .report import (
-    COUNTING,
-    Report,
-    checks_table,
-    layer_table,
-    sources_block,
-    summary,
-    verdict_sections,
-)
+from .published import ALEXNET_TABLE, ALEXNET_TRANSCRIPTION, ALEXNET_WORKED, LECTURE8, TRANSCRIPTION
+from .report import COUNTING, Report, checks_table, layer_table, sources_block, summary, verdict_sections
 
 TABLE, WORKED, SECOND = "the lecture's table", "the lecture's worked examples", "a second source"
 

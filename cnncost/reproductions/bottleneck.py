@@ -10,12 +10,7 @@ from ..profiler import side
 from ..report.comparison import summary_table
 from ..report.document import Block, Document, Heading, Text, table
 from ..results import Profile
-from ..zoo.block_graphs import (
-    conv_chain,
-    resnet_basic_graph,
-    resnet_bottleneck_graph,
-    stack_graph,
-)
+from ..zoo.block_graphs import conv_chain, resnet_basic_graph, resnet_bottleneck_graph, stack_graph
 from .checks import Check, check_layers, check_value
 from .printed import Printed, number_text
 from .published import (
@@ -33,14 +28,7 @@ from .published import (
     STACK_SAVING,
     STACKS,
 )
-from .report import (
-    COUNTING,
-    Report,
-    checks_table,
-    sources_block,
-    summary,
-    verdict_sections,
-)
+from .report import COUNTING, Report, checks_table, sources_block, summary, verdict_sections
 from .search import bias_count
 from .verdict import Candidate
 

@@ -10,14 +10,7 @@ from ..report.document import Document, Heading, Text
 from .checks import Check, check_layers, check_value, verdict_text
 from .printed import number_text
 from .published import NETWORKS, Figure
-from .report import (
-    COUNTING,
-    Report,
-    checks_table,
-    sources_block,
-    summary,
-    verdict_sections,
-)
+from .report import COUNTING, Report, checks_table, sources_block, summary, verdict_sections
 from .stem import stem_named_layers
 from .verdict import CONVENTION, EXACT, NO_CONVENTION, ROUNDING, Candidate
 

@@ -97,11 +97,11 @@ class Printed:
         low, high = self.interval()
         return exact == self.value if low == high else low <= exact < high
 
-    def in_unit(self, unit: str) -> "Printed":
+    def in_unit(self, unit: str) -> Printed:
         """The same digits read in another unit (MB of 10^6 bytes instead of 2^20)."""
         return replace(self, unit=unit)
 
-    def at(self, **sizes: int) -> "Printed":
+    def at(self, **sizes: int) -> Printed:
         """A count in C, H, W evaluated at the given sizes: an exact number, quoted as printed."""
         match = _FORMULA.match(self.text)
         if not match:

@@ -3,8 +3,8 @@ parts all share."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from ..report.document import Block, Document, Heading, Table, Text, table
 from ..report.profile_table import layer_table as profile_layer_table

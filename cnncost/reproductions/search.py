@@ -11,10 +11,10 @@ better; a coarser figure may name a layer only if a precise figure of the same t
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from itertools import combinations
-from typing import Callable, Sequence
 
 from ..results import LayerCost
 from .printed import Printed, number_text

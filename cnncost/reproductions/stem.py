@@ -11,15 +11,7 @@ from ..report.document import Document, Heading, Text
 from .checks import QUANTITY_NAMES, Check, check_layers, check_value, in_unit
 from .printed import number_text
 from .published import LECTURE8, STEM_RATIOS, STEM_TOTALS
-from .report import (
-    COUNTING,
-    Report,
-    checks_table,
-    layer_table,
-    sources_block,
-    summary,
-    verdict_sections,
-)
+from .report import COUNTING, Report, checks_table, layer_table, sources_block, summary, verdict_sections
 from .verdict import CONVENTION, Candidate
 
 UNTIL = (28, 28)

@@ -4,8 +4,8 @@ that the machine disturbed says so with its figures, and a run can check itself.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Callable
 
 import torch
 
@@ -17,15 +17,7 @@ from ..layers import layer_type
 from ..report.timings import DRIFT, HEAVY, SPREAD
 from ..results import LayerCost, Profile
 from .clock import time_in_context, time_layer, time_statement
-from .device import (
-    BENCH_DTYPES,
-    DeviceInfo,
-    check_device,
-    device_info,
-    failure,
-    is_cuda,
-    random_input,
-)
+from .device import BENCH_DTYPES, DeviceInfo, check_device, device_info, failure, is_cuda, random_input
 from .network import build_module
 from .roofline import Roof, device_roof
 from .statistics import spearman
@@ -131,7 +123,7 @@ def bytes_moved(cost: LayerCost, batch: int, width: int) -> int:
     return (inputs + cost.params + cost.buffers + cost.output_shape.total_numel * cost.scale) * width
 
 
-def run_checks(result: "BenchResult", load: float | None, cores: int | None) -> tuple[str, ...]:
+def run_checks(result: BenchResult, load: float | None, cores: int | None) -> tuple[str, ...]:
     """Why the run may have been disturbed, each with its figures; empty for a steady run."""
     found = []
     if result.forward_median and result.forward_after:

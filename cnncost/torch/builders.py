@@ -9,8 +9,8 @@ network's shapes and dims are torch's already.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from functools import partial
-from typing import Callable
 
 import torch
 import torch.nn.functional as F

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import asdict, dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import torch
@@ -80,7 +80,7 @@ def measure_roof(device: str, dtype: torch.dtype, threads: int, key: str, min_ru
     src = torch.randn(elements, device=device).to(dtype)
     dst = torch.empty_like(src)
     copy_s = _median_seconds("dst.copy_(src)", {"dst": dst, "src": src}, threads, min_run_time)
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    now = datetime.now(UTC).isoformat(timespec="seconds")
     method = (f"fastest square matmul of sizes {', '.join(map(str, sizes))}; copy of {COPY_BYTES // 2**20} MiB "
               "(read + write)")
     return Roof(peak_flops=peak, bandwidth=2 * src.numel() * src.element_size() / copy_s, key=key, method=method,
@@ -90,7 +90,7 @@ def measure_roof(device: str, dtype: torch.dtype, threads: int, key: str, min_ru
 def _age_days(measured_at: str) -> float | None:
     """Days since measured_at; None for a missing, malformed or future date."""
     try:
-        age = (datetime.now(timezone.utc) - datetime.fromisoformat(measured_at)).total_seconds() / 86400
+        age = (datetime.now(UTC) - datetime.fromisoformat(measured_at)).total_seconds() / 86400
     except (TypeError, ValueError):
         return None
     return age if age >= 0 else None

@@ -24,7 +24,7 @@ from __future__ import annotations
 import inspect
 import warnings
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import torch
@@ -128,7 +128,7 @@ def canonical(func) -> tuple[str, bool, bool]:
     return NAMES.get(name, name), in_place, reflected
 
 
-@lru_cache(maxsize=None)
+@cache
 def _overrides() -> dict:
     from torch.overrides import get_testing_overrides
 

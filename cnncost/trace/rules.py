@@ -8,10 +8,11 @@ returns one of its inputs itself, or None for arguments cnncost has no formula f
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from math import prod
-from typing import Any, Callable
+from typing import Any
 
 import torch
 from torch import nn

@@ -5,15 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..graph import Graph, Node, layer
-from .blocks import (
-    conv_bn_relu,
-    dropout,
-    flatten,
-    linear,
-    make_divisible,
-    same_padding,
-    squeeze_excitation,
-)
+from .blocks import conv_bn_relu, dropout, flatten, linear, make_divisible, same_padding, squeeze_excitation
 from .registry import register_model
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import fnmatch
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from ..errors import UnknownNameError, close_matches
 from ..graph import Graph

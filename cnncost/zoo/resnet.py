@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from ..graph import Graph, Node, layer
 from .blocks import bn, conv, flatten, linear, max_pool, relu, squeeze_excitation
