@@ -34,8 +34,9 @@ def median_seconds(function: Callable[[], object], repeat: int) -> float:
     return statistics.median(seconds(function) for _ in range(repeat))
 
 
-def rounds(candidates: dict[str, Callable[[], float]], n: int,
-           log: Callable[[str], None] | None = None) -> dict[str, list[float]]:
+def rounds(
+    candidates: dict[str, Callable[[], float]], n: int, log: Callable[[str], None] | None = None
+) -> dict[str, list[float]]:
     """Each round times every candidate once, in turn: noise from other work on the machine falls on all alike.
 
     A candidate returns its own time (so that it may take the median of several quick calls).

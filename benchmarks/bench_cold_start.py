@@ -70,8 +70,13 @@ def first_and_second(model: str, n: int) -> tuple[str, list[float], list[float]]
     """(the module's kind, first-call and second-call seconds) of cnncost.profile(module) in n fresh processes."""
     firsts, seconds_ = [], []
     for _ in range(n + 1):  # the first process writes the bytecode, and is not counted
-        out = subprocess.run([sys.executable, "-c", FIRST_CALL.format(model=model)], capture_output=True, text=True,
-                             check=True, env=ENVIRONMENT).stdout.split()
+        out = subprocess.run(
+            [sys.executable, "-c", FIRST_CALL.format(model=model)],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=ENVIRONMENT,
+        ).stdout.split()
         kind, first, second = " ".join(out[:-2]), float(out[-2]), float(out[-1])
         firsts.append(first)
         seconds_.append(second)
@@ -105,12 +110,20 @@ def main() -> None:
     print(markdown(["command", "median s", "min s", "max s", f"ratio to {ours}"], rows))
     kind, firsts, seconds_ = first_and_second(args.model, args.rounds)
     ratios = [a / b for a, b in zip(firsts, seconds_)]
-    print(f"\n`cnncost.profile(module, input=(3, 224, 224))` of {args.model} ({kind}'s nn.Module), the first and the "
-          f"second call in a fresh process, {args.rounds} processes:\n")
-    print(markdown(["call", "median s", "min s", "max s"],
-                   [["first", *(f"{f(firsts):.3f}" for f in (statistics.median, min, max))],
-                    ["second", *(f"{f(seconds_):.3f}" for f in (statistics.median, min, max))],
-                    ["first / second", *(f"{f(ratios):.2f}" for f in (statistics.median, min, max))]]))
+    print(
+        f"\n`cnncost.profile(module, input=(3, 224, 224))` of {args.model} ({kind}'s nn.Module), the first and the "
+        f"second call in a fresh process, {args.rounds} processes:\n"
+    )
+    print(
+        markdown(
+            ["call", "median s", "min s", "max s"],
+            [
+                ["first", *(f"{f(firsts):.3f}" for f in (statistics.median, min, max))],
+                ["second", *(f"{f(seconds_):.3f}" for f in (statistics.median, min, max))],
+                ["first / second", *(f"{f(ratios):.2f}" for f in (statistics.median, min, max))],
+            ],
+        )
+    )
 
 
 if __name__ == "__main__":

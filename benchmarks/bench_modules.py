@@ -71,14 +71,36 @@ def main() -> None:
             run()  # once before the rounds: imports, caches
         times = rounds(candidates, args.rounds, lambda line: log(f"{name} {line}"))
         median = {tool: statistics.median(values) for tool, values in times.items()}
-        rows.append([f"`{name}`", f"{median['cnncost'] * 1e3:.1f}", f"{median['torchinfo'] * 1e3:.1f}",
-                     f"{ratio(times, 'torchinfo', 'cnncost'):.2f}x",
-                     *((f"{median['fx'] * 1e3:.1f}", f"{median['fx+ShapeProp'] * 1e3:.1f}") if "fx" in median
-                       else ("cannot trace", "cannot trace"))])
-    print(f"{machine()}; torchinfo {torchinfo.__version__}; modules from {', '.join(sorted(kinds))}; "
-          f"{args.rounds} rounds, CPU, batch 1\n")
-    print(markdown(["model", "cnncost.profile(module) ms", "torchinfo.summary ms", "torchinfo / cnncost",
-                    "fx symbolic_trace alone ms", "fx + ShapeProp on meta ms"], rows))
+        rows.append(
+            [
+                f"`{name}`",
+                f"{median['cnncost'] * 1e3:.1f}",
+                f"{median['torchinfo'] * 1e3:.1f}",
+                f"{ratio(times, 'torchinfo', 'cnncost'):.2f}x",
+                *(
+                    (f"{median['fx'] * 1e3:.1f}", f"{median['fx+ShapeProp'] * 1e3:.1f}")
+                    if "fx" in median
+                    else ("cannot trace", "cannot trace")
+                ),
+            ]
+        )
+    print(
+        f"{machine()}; torchinfo {torchinfo.__version__}; modules from {', '.join(sorted(kinds))}; "
+        f"{args.rounds} rounds, CPU, batch 1\n"
+    )
+    print(
+        markdown(
+            [
+                "model",
+                "cnncost.profile(module) ms",
+                "torchinfo.summary ms",
+                "torchinfo / cnncost",
+                "fx symbolic_trace alone ms",
+                "fx + ShapeProp on meta ms",
+            ],
+            rows,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -88,8 +88,11 @@ def delta(value: int, reference: int) -> str:
 
 PROBES = (  # (what, layers, input): a network of one layer
     ("conv2d 3x3, 16 -> 16, bias", [layer("conv2d", "conv", out_channels=16, kernel_size=3, padding=1)], (16, 16, 16)),
-    ("conv2d 3x3, 16 -> 16, no bias",
-     [layer("conv2d", "conv", out_channels=16, kernel_size=3, padding=1, bias=False)], (16, 16, 16)),
+    (
+        "conv2d 3x3, 16 -> 16, no bias",
+        [layer("conv2d", "conv", out_channels=16, kernel_size=3, padding=1, bias=False)],
+        (16, 16, 16),
+    ),
     ("linear 256 -> 10, bias", [layer("linear", "fc", out_features=10)], (256,)),
     ("batch_norm2d", [layer("batch_norm2d", "bn")], (16, 16, 16)),
     ("relu", [layer("relu", "relu")], (16, 16, 16)),
@@ -109,8 +112,14 @@ def probe_rows() -> list[list[str]]:
         graph = Graph.build("probe", layers, input=shape)
         result = cnncost.propagate(graph)
         module, x = torch_module(graph)
-        rows.append([what, f"{result.total.macs:,}", f"{result.total.flops:,}",
-                     *(f"{count(module, x)[0]:,}" for count in PEERS.values())])
+        rows.append(
+            [
+                what,
+                f"{result.total.macs:,}",
+                f"{result.total.flops:,}",
+                *(f"{count(module, x)[0]:,}" for count in PEERS.values()),
+            ]
+        )
     return rows
 
 
@@ -126,19 +135,28 @@ def main() -> None:
         times[name], counts[name] = compare(name, args.rounds)
     tools = [CNNCOST, PROPAGATE, TRACED, *PEERS, META, FORWARD]
     print("### Time per profile (median over rounds; in brackets, how many times cnncost profile(name)'s time)\n")
-    print(markdown(["tool", *args.models], [[tool, *(time_cell(times[m], tool) for m in args.models)]
-                                            for tool in tools]))
+    print(
+        markdown(["tool", *args.models], [[tool, *(time_cell(times[m], tool) for m in args.models)] for tool in tools])
+    )
     print("\nHow many times faster than torchinfo's summary (median of the ratios within a round):\n")
-    print(markdown(["cnncost", *args.models], [[tool, *(times_x(ratio(times[m], "torchinfo", tool))
-                                                         for m in args.models)] for tool in (CNNCOST, PROPAGATE,
-                                                                                             TRACED)]))
+    print(
+        markdown(
+            ["cnncost", *args.models],
+            [
+                [tool, *(times_x(ratio(times[m], "torchinfo", tool)) for m in args.models)]
+                for tool in (CNNCOST, PROPAGATE, TRACED)
+            ],
+        )
+    )
     print("\n### Multiply-adds each tool reports (in brackets, the difference from cnncost)\n")
     macs_tools = [CNNCOST, TRACED, *PEERS, META]
     rows = [[tool, *(delta(counts[m][tool][0], counts[m][CNNCOST][0]) for m in args.models)] for tool in macs_tools]
     print(markdown(["tool", *args.models], rows))
     print("\n### Parameters each tool reports\n")
-    rows = [[tool, *(delta(counts[m][tool][1], counts[m][CNNCOST][1]) for m in args.models)]
-            for tool in [CNNCOST, TRACED, *PEERS]]
+    rows = [
+        [tool, *(delta(counts[m][tool][1], counts[m][CNNCOST][1]) for m in args.models)]
+        for tool in [CNNCOST, TRACED, *PEERS]
+    ]
     print(markdown(["tool", *args.models], rows))
     print("\n### What each tool counts: a network of one layer, input 16x16x16 (4,096 elements) or 256 features\n")
     print(markdown(["layer", "cnncost MACs", "cnncost FLOPs", *PEERS], probe_rows()))

@@ -25,8 +25,12 @@ INPUT = (16, 8, 8)
 
 
 def chain(n: int) -> list:
-    return [layer("conv2d", f"conv{i}", out_channels=16, kernel_size=3, padding=1) if i % 2 == 0
-            else layer("relu", f"relu{i}") for i in range(n)]
+    return [
+        layer("conv2d", f"conv{i}", out_channels=16, kernel_size=3, padding=1)
+        if i % 2 == 0
+        else layer("relu", f"relu{i}")
+        for i in range(n)
+    ]
 
 
 def branching(n: int) -> list:
@@ -65,10 +69,33 @@ def main() -> None:
             table = median_seconds(lambda: render(profile_document(result), "table"), max(3, k // 4))
             profile = build + propagate
             log(f"{kind} {n}: build {build:.3g} s, propagate {propagate:.3g} s, table {table:.3g} s")
-            rows.append([kind, f"{n:,}", ms(build), ms(propagate), ms(profile), f"{profile / n * 1e6:.1f}",
-                         ms(table), f"{table / n * 1e6:.1f}"])
-    print(markdown(["graph", "layers", "build ms", "propagate ms", "profile ms (build + propagate)",
-                    "profile us per layer", "table ms", "table us per layer"], rows))
+            rows.append(
+                [
+                    kind,
+                    f"{n:,}",
+                    ms(build),
+                    ms(propagate),
+                    ms(profile),
+                    f"{profile / n * 1e6:.1f}",
+                    ms(table),
+                    f"{table / n * 1e6:.1f}",
+                ]
+            )
+    print(
+        markdown(
+            [
+                "graph",
+                "layers",
+                "build ms",
+                "propagate ms",
+                "profile ms (build + propagate)",
+                "profile us per layer",
+                "table ms",
+                "table us per layer",
+            ],
+            rows,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -42,10 +42,21 @@ def main() -> None:
     parser.add_argument("--min-time", type=float, default=0.2)
     parser.add_argument("--networks", nargs="+", default=["alexnet", "vgg16", "resnet50"])
     args = parser.parse_args()
-    print(f"CPU: {cpu_name()}, {torch.get_num_threads()} threads, torch {torch.__version__}, "
-          f"min run time {args.min_time} s per layer\n")
-    header = ("network", "timing", "layers >1 ms", "median change", "worst change", "sum / whole", "rho MACs",
-              "rho roof", "disturbed")
+    print(
+        f"CPU: {cpu_name()}, {torch.get_num_threads()} threads, torch {torch.__version__}, "
+        f"min run time {args.min_time} s per layer\n"
+    )
+    header = (
+        "network",
+        "timing",
+        "layers >1 ms",
+        "median change",
+        "worst change",
+        "sum / whole",
+        "rho MACs",
+        "rho roof",
+        "disturbed",
+    )
     print("| " + " | ".join(header) + " |\n|" + "|".join(":--" if i < 2 else "--:" for i in range(len(header))) + "|")
     for name in args.networks:
         graph = cnncost.create(name)
@@ -58,12 +69,24 @@ def main() -> None:
             total = second.context_sum if in_context else second.layer_sum
             ratio = total / whole if whole else float("nan")
             disturbed = f"{len(first.disturbed)}, {len(second.disturbed)} reasons"
-            print("| " + " | ".join([
-                name, label, str(count), f"{typical:.1%}" if typical is not None else "n/a",
-                f"{worst:.1%} ({worst_layer})" if worst is not None else "n/a", f"{ratio:.3f}",
-                f"{rho_macs:.3f}" if rho_macs is not None else "n/a",
-                f"{rho_roof:.3f}" if rho_roof is not None else "n/a", disturbed,
-            ]) + " |")
+            print(
+                "| "
+                + " | ".join(
+                    [
+                        name,
+                        label,
+                        str(count),
+                        f"{typical:.1%}" if typical is not None else "n/a",
+                        f"{worst:.1%} ({worst_layer})" if worst is not None else "n/a",
+                        f"{ratio:.3f}",
+                        f"{rho_macs:.3f}" if rho_macs is not None else "n/a",
+                        f"{rho_roof:.3f}" if rho_roof is not None else "n/a",
+                        disturbed,
+                    ]
+                )
+                + " |"
+            )
+
 
 if __name__ == "__main__":
     main()

@@ -65,11 +65,13 @@ def commands(folder: Path) -> dict[str, object]:
     for model in ("alexnet", "resnet152"):
         found[f"cnncost table {model}, terminal {COLUMNS}x{LINES}"] = lambda m=model: in_terminal([*cli, "table", m])
         found[f"cnncost table {model}, piped"] = lambda m=model: piped([*cli, "table", m])
-    found["cnncost table resnet152 --all-layers, terminal"] = lambda: in_terminal([*cli, "table", "resnet152",
-                                                                                   "--all-layers"])
+    found["cnncost table resnet152 --all-layers, terminal"] = lambda: in_terminal(
+        [*cli, "table", "resnet152", "--all-layers"]
+    )
     found["cnncost table resnet152 -o r.md"] = lambda: piped([*cli, "table", "resnet152", "-o", str(folder / "r.md")])
-    found["cnncost table resnet152 -o r.html"] = lambda: piped([*cli, "table", "resnet152", "-o",
-                                                               str(folder / "r.html")])
+    found["cnncost table resnet152 -o r.html"] = lambda: piped(
+        [*cli, "table", "resnet152", "-o", str(folder / "r.html")]
+    )
     return found
 
 

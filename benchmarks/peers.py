@@ -45,8 +45,9 @@ def ptflops_count(module: nn.Module, x: torch.Tensor, backend: str = "pytorch") 
     from ptflops import get_model_complexity_info
 
     with contextlib.redirect_stdout(io.StringIO()):
-        macs, count = get_model_complexity_info(module, tuple(x.shape[1:]), as_strings=False,
-                                                print_per_layer_stat=False, verbose=False, backend=backend)
+        macs, count = get_model_complexity_info(
+            module, tuple(x.shape[1:]), as_strings=False, print_per_layer_stat=False, verbose=False, backend=backend
+        )
     return int(macs), int(count)
 
 

@@ -1,7 +1,7 @@
 """Where a profile's time goes: pyinstrument over many cnncost.profile(NAME) calls, and the same time split by hand.
 
-    pip install -e '.[bench]'
-    python benchmarks/profile_engine.py [--model resnet152] [--calls 300]
+pip install -e '.[bench]'
+python benchmarks/profile_engine.py [--model resnet152] [--calls 300]
 """
 
 from __future__ import annotations
@@ -30,9 +30,21 @@ def split(name: str, repeat: int = 50) -> list[list[str]]:
 
     def records():
         for c in layers:
-            LayerCost(name=c.name, op=c.op, inputs=c.inputs, attrs=c.attrs, input_shapes=c.input_shapes,
-                      output_shape=c.output_shape, params=c.params, buffers=c.buffers, macs=c.macs, flops=c.flops,
-                      activation_bytes=c.activation_bytes, in_place=c.in_place, counted=c.counted)
+            LayerCost(
+                name=c.name,
+                op=c.op,
+                inputs=c.inputs,
+                attrs=c.attrs,
+                input_shapes=c.input_shapes,
+                output_shape=c.output_shape,
+                params=c.params,
+                buffers=c.buffers,
+                macs=c.macs,
+                flops=c.flops,
+                activation_bytes=c.activation_bytes,
+                in_place=c.in_place,
+                counted=c.counted,
+            )
 
     parts = {
         "create(name): the zoo's nodes, Graph.build, validate": lambda: cnncost.create(name),

@@ -1,8 +1,8 @@
 """cnncost: a layer-by-layer cost profiler for convolutional networks.
 
-    import cnncost
-    p = cnncost.profile("alexnet")
-    p.total.params, p.total.macs, p.layers[0].output_shape
+import cnncost
+p = cnncost.profile("alexnet")
+p.total.params, p.total.macs, p.layers[0].output_shape
 """
 
 from __future__ import annotations
@@ -22,7 +22,30 @@ from .shapes import Shape
 from .version import __version__
 from .zoo import create, list_models
 
-__all__ = ["BudgetExceeded", "assert_budget", "check_budget", "check_config", "check_trace", "CnnCostError",
-           "CnnCostWarning", "Graph", "GraphError", "INPUT", "LayerCost", "Node", "Profile", "Shape", "ShapeError",
-           "Totals", "UnknownNameError", "__version__", "create", "layer", "list_models", "profile", "propagate",
-           "time_forward", "uncounted_summary"]
+__all__ = [
+    "BudgetExceeded",
+    "assert_budget",
+    "check_budget",
+    "check_config",
+    "check_trace",
+    "CnnCostError",
+    "CnnCostWarning",
+    "Graph",
+    "GraphError",
+    "INPUT",
+    "LayerCost",
+    "Node",
+    "Profile",
+    "Shape",
+    "ShapeError",
+    "Totals",
+    "UnknownNameError",
+    "__version__",
+    "create",
+    "layer",
+    "list_models",
+    "profile",
+    "propagate",
+    "time_forward",
+    "uncounted_summary",
+]

@@ -26,8 +26,10 @@ TOTALS = tuple(BY_TOTAL)  # the totals a baseline holds, as a tolerance names th
 def parse_tolerance(quantity: str, text: Any) -> tuple[str, Fraction, bool]:
     """('macs', 1/100, True) for macs = '1%'; ('params', 1000, False) for params = 1000 (an absolute amount)."""
     if quantity not in BY_TOTAL:
-        raise CnnCostError(f"no total {quantity!r} to hold to a baseline{close_matches(quantity, TOTALS)}; "
-                           f"the totals: {', '.join(TOTALS)}")
+        raise CnnCostError(
+            f"no total {quantity!r} to hold to a baseline{close_matches(quantity, TOTALS)}; "
+            f"the totals: {', '.join(TOTALS)}"
+        )
     value = str(text).strip()
     relative = value.endswith("%")
     try:
@@ -80,8 +82,11 @@ class BaselineCheck:
 
 def snapshot_document(profiles: dict[str, Any]) -> dict:
     """The baseline file's content: cnncost's version and conventions, and each model's profile record."""
-    return {"cnncost": __version__, "conventions": COUNTING_RULES,
-            "models": {name: record(profile) for name, profile in profiles.items()}}
+    return {
+        "cnncost": __version__,
+        "conventions": COUNTING_RULES,
+        "models": {name: record(profile) for name, profile in profiles.items()},
+    }
 
 
 def write_baseline(path: str | Path, profiles: dict[str, Any]) -> None:
@@ -94,8 +99,9 @@ def read_baseline(path: str | Path) -> dict[str, dict]:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as error:
-        raise CnnCostError(f"cannot read the baseline {str(path)!r}: {error.strerror or error} (cnncost snapshot "
-                           f"-o {path} writes one)") from None
+        raise CnnCostError(
+            f"cannot read the baseline {str(path)!r}: {error.strerror or error} (cnncost snapshot -o {path} writes one)"
+        ) from None
     except ValueError as error:
         raise CnnCostError(f"{Path(path).name}: not valid JSON: {error}") from None
     if not isinstance(data, dict) or not isinstance(data.get("models"), dict):
@@ -103,13 +109,16 @@ def read_baseline(path: str | Path) -> dict[str, dict]:
     return {name: record(model, f"{Path(path).name}: models.{name}") for name, model in data["models"].items()}
 
 
-def against_baseline(model: str, before: dict, profile: Any, tolerances: dict[str, tuple[Fraction, bool]]) \
-        -> BaselineCheck:
+def against_baseline(
+    model: str, before: dict, profile: Any, tolerances: dict[str, tuple[Fraction, bool]]
+) -> BaselineCheck:
     """Every total of profile against the baseline record, each with its tolerance (0 where none is given)."""
     after = record(profile)
     if settings(before) != settings(after):
-        raise CnnCostError(f"{model}: the baseline was taken at {settings(before)}, the model is profiled now at "
-                           f"{settings(after)}: its figures cannot be compared (--update takes the baseline again)")
+        raise CnnCostError(
+            f"{model}: the baseline was taken at {settings(before)}, the model is profiled now at "
+            f"{settings(after)}: its figures cannot be compared (--update takes the baseline again)"
+        )
     growths = []
     for quantity in TOTALS:
         key = BY_TOTAL[quantity].key

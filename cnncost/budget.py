@@ -25,8 +25,16 @@ from .analysis.optimizers import optimizer as optimizer_named
 from .errors import CnnCostError
 
 COUNT_UNITS = {"": 1, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
-BYTE_UNITS = {"B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3, "TB": 1024**4, "KIB": 1024, "MIB": 1024**2,
-              "GIB": 1024**3}
+BYTE_UNITS = {
+    "B": 1,
+    "KB": 1024,
+    "MB": 1024**2,
+    "GB": 1024**3,
+    "TB": 1024**4,
+    "KIB": 1024,
+    "MIB": 1024**2,
+    "GIB": 1024**3,
+}
 TIME_UNITS = {"S": Fraction(1), "MS": Fraction(1, 10**3), "US": Fraction(1, 10**6)}
 # 15M, 1.5e7, 15_000_000 (underscores as Python allows them); an exponent of at most two digits
 _NUMBER = re.compile(r"^\s*(\d+(?:_\d+)*(?:\.\d+)?(?:[eE][+-]?\d{1,2})?)\s*([a-zA-Z]*)\s*$")
@@ -96,9 +104,17 @@ BYTE_QUANTITIES = ("memory", "activations", "weights", "peak memory", "training 
 
 
 # every limit and how its text is read: counts, bytes or seconds (the configuration's keys are these with dashes)
-PARSERS = {"max_params": parse_count, "max_macs": parse_count, "max_flops": parse_count, "max_memory": parse_bytes,
-           "max_activations": parse_bytes, "max_weights": parse_bytes, "max_peak_memory": parse_bytes,
-           "max_training_memory": parse_bytes, "max_latency": parse_seconds}
+PARSERS = {
+    "max_params": parse_count,
+    "max_macs": parse_count,
+    "max_flops": parse_count,
+    "max_memory": parse_bytes,
+    "max_activations": parse_bytes,
+    "max_weights": parse_bytes,
+    "max_peak_memory": parse_bytes,
+    "max_training_memory": parse_bytes,
+    "max_latency": parse_seconds,
+}
 
 
 def _peak_bytes(profile) -> int:
@@ -115,9 +131,20 @@ def _training_bytes(profile, trainer: Optimizer) -> int:
     return training_memory(graph_of(profile), profile).total_bytes(trainer)
 
 
-def check_budget(result, max_params=None, max_macs=None, max_flops=None, max_memory=None, max_latency=None, *,
-                 max_activations=None, max_peak_memory=None, max_training_memory=None, max_weights=None,
-                 optimizer: str = "adam") -> list[Check]:
+def check_budget(
+    result,
+    max_params=None,
+    max_macs=None,
+    max_flops=None,
+    max_memory=None,
+    max_latency=None,
+    *,
+    max_activations=None,
+    max_peak_memory=None,
+    max_training_memory=None,
+    max_weights=None,
+    optimizer: str = "adam",
+) -> list[Check]:
     """Every given budget checked against a Profile (or a timed result, which has .profile and a latency).
 
     memory and activations: the sum of every layer's output (the table's total); peak memory: the activations live
@@ -126,15 +153,21 @@ def check_budget(result, max_params=None, max_macs=None, max_flops=None, max_mem
     profile = getattr(result, "profile", result)
     total = profile.total
     trainer = optimizer_named(optimizer) if max_training_memory is not None else None
-    limits = (("params", max_params, lambda: total.params, parse_count),
-              ("MACs", max_macs, lambda: total.macs, parse_count),
-              ("FLOPs", max_flops, lambda: total.flops, parse_count),
-              ("memory", max_memory, lambda: total.activation_bytes, parse_bytes),
-              ("activations", max_activations, lambda: total.activation_bytes, parse_bytes),
-              ("weights", max_weights, lambda: total.param_bytes + total.buffer_bytes, parse_bytes),
-              ("peak memory", max_peak_memory, lambda: _peak_bytes(profile), parse_bytes),
-              (f"training memory ({trainer and trainer.label})", max_training_memory,
-               lambda: _training_bytes(profile, trainer), parse_bytes))
+    limits = (
+        ("params", max_params, lambda: total.params, parse_count),
+        ("MACs", max_macs, lambda: total.macs, parse_count),
+        ("FLOPs", max_flops, lambda: total.flops, parse_count),
+        ("memory", max_memory, lambda: total.activation_bytes, parse_bytes),
+        ("activations", max_activations, lambda: total.activation_bytes, parse_bytes),
+        ("weights", max_weights, lambda: total.param_bytes + total.buffer_bytes, parse_bytes),
+        ("peak memory", max_peak_memory, lambda: _peak_bytes(profile), parse_bytes),
+        (
+            f"training memory ({trainer and trainer.label})",
+            max_training_memory,
+            lambda: _training_bytes(profile, trainer),
+            parse_bytes,
+        ),
+    )
     checks = []
     for quantity, given, value, parse in limits:
         if given is None:
@@ -142,29 +175,58 @@ def check_budget(result, max_params=None, max_macs=None, max_flops=None, max_mem
         check = Check(quantity, value(), parse(given), str(given))
         if check.ok and profile.uncounted:  # NB: a layer without a formula may hide any cost: no budget can pass
             names = ", ".join(cost.name for cost in profile.uncounted)
-            raise CnnCostError(f"the {quantity} budget cannot be checked: {check.describe()} leaves out "
-                               f"{len(profile.uncounted)} layer(s) without a cost formula ({names})")
+            raise CnnCostError(
+                f"the {quantity} budget cannot be checked: {check.describe()} leaves out "
+                f"{len(profile.uncounted)} layer(s) without a cost formula ({names})"
+            )
         checks.append(check)
     if max_latency is not None:
         latency = getattr(result, "forward_median", None)
         if latency is None:
-            raise CnnCostError("a latency budget needs a timed run: pass cnncost.time_forward(model, input=...) "
-                               "instead of a profile")
+            raise CnnCostError(
+                "a latency budget needs a timed run: pass cnncost.time_forward(model, input=...) instead of a profile"
+            )
         checks.append(Check("latency", Fraction(latency), parse_seconds(max_latency), str(max_latency)))
     if not checks:
-        raise CnnCostError("no budget given: set at least one of max_params, max_macs, max_flops, max_activations, "
-                           "max_peak_memory, max_training_memory, max_weights, max_latency")
+        raise CnnCostError(
+            "no budget given: set at least one of max_params, max_macs, max_flops, max_activations, "
+            "max_peak_memory, max_training_memory, max_weights, max_latency"
+        )
     return checks
 
 
-def assert_budget(result, max_params=None, max_macs=None, max_flops=None, max_memory=None, max_latency=None, *,
-                  max_activations=None, max_peak_memory=None, max_training_memory=None, max_weights=None,
-                  optimizer: str = "adam") -> None:
+def assert_budget(
+    result,
+    max_params=None,
+    max_macs=None,
+    max_flops=None,
+    max_memory=None,
+    max_latency=None,
+    *,
+    max_activations=None,
+    max_peak_memory=None,
+    max_training_memory=None,
+    max_weights=None,
+    optimizer: str = "adam",
+) -> None:
     """Raise BudgetExceeded (an AssertionError) naming every budget the network breaks."""
-    broken = [c for c in check_budget(result, max_params, max_macs, max_flops, max_memory, max_latency,
-                                      max_activations=max_activations, max_peak_memory=max_peak_memory,
-                                      max_training_memory=max_training_memory, max_weights=max_weights,
-                                      optimizer=optimizer) if not c.ok]
+    broken = [
+        c
+        for c in check_budget(
+            result,
+            max_params,
+            max_macs,
+            max_flops,
+            max_memory,
+            max_latency,
+            max_activations=max_activations,
+            max_peak_memory=max_peak_memory,
+            max_training_memory=max_training_memory,
+            max_weights=max_weights,
+            optimizer=optimizer,
+        )
+        if not c.ok
+    ]
     if broken:
         name = getattr(result, "profile", result).name
         raise BudgetExceeded(f"{name} is over budget: " + "; ".join(c.describe() for c in broken))

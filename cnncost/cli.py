@@ -24,8 +24,11 @@ def command_modules() -> list[str]:
 
 
 def build_parser() -> Parser:
-    parser = Parser(prog="cnncost", description="Layer-by-layer cost of convolutional networks: output sizes, "
-                    "activation memory, parameters, MACs and FLOPs.")
+    parser = Parser(
+        prog="cnncost",
+        description="Layer-by-layer cost of convolutional networks: output sizes, "
+        "activation memory, parameters, MACs and FLOPs.",
+    )
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     commands = parser.add_subparsers(dest="command", parser_class=Parser)
     for module in command_modules():

@@ -79,18 +79,23 @@ def read_config(path: str | Path | None = None) -> list[ModelConfig]:
     """Every model a configuration file holds, checked key by key; path None finds the nearest file."""
     found = Path(path) if path is not None else find_config()
     if found is None:
-        raise ConfigError("no configuration found: add [tool.cnncost.models.NAME] tables to pyproject.toml, or "
-                          "[models.NAME] tables to a cnncost.toml")
+        raise ConfigError(
+            "no configuration found: add [tool.cnncost.models.NAME] tables to pyproject.toml, or "
+            "[models.NAME] tables to a cnncost.toml"
+        )
     data = _parse(found)
     table = data.get("tool", {}).get("cnncost") if found.name == "pyproject.toml" else data
     prefix = "tool.cnncost" if found.name == "pyproject.toml" else ""
     if not isinstance(table, dict) or not isinstance(table.get("models"), dict) or not table["models"]:
-        raise ConfigError(f"{found.name}: no models: add a table [{_join(prefix, 'models.NAME')}] with a source and "
-                          "limits")
+        raise ConfigError(
+            f"{found.name}: no models: add a table [{_join(prefix, 'models.NAME')}] with a source and limits"
+        )
     for key in table:
         if key != "models":
-            raise ConfigError(f"{found.name}: [{prefix or 'the file'}] has no key {key!r}"
-                              f"{close_matches(key, ['models'])}; its key: models")
+            raise ConfigError(
+                f"{found.name}: [{prefix or 'the file'}] has no key {key!r}"
+                f"{close_matches(key, ['models'])}; its key: models"
+            )
     return [_model(found, _join(prefix, f"models.{name}"), name, entry) for name, entry in table["models"].items()]
 
 
@@ -116,12 +121,16 @@ def _model(path: Path, table: str, name: str, entry: Any) -> ModelConfig:
         raise ConfigError(f"{where}: a model is a table of keys (source, input, limits)")
     for key in entry:
         if key not in LIMITS + SETTINGS:
-            raise ConfigError(f"{where}: unknown key {key!r}{close_matches(key, LIMITS + SETTINGS)}; the keys: "
-                              f"{', '.join(SETTINGS + LIMITS)}")
+            raise ConfigError(
+                f"{where}: unknown key {key!r}{close_matches(key, LIMITS + SETTINGS)}; the keys: "
+                f"{', '.join(SETTINGS + LIMITS)}"
+            )
     source = entry.get("source")
     if not isinstance(source, str) or not source:
-        raise ConfigError(f"{where}: source: give the model as `cnncost table` takes it: a built-in name, a spec "
-                          "file or a module path (pkg.mod:Net)")
+        raise ConfigError(
+            f"{where}: source: give the model as `cnncost table` takes it: a built-in name, a spec "
+            "file or a module path (pkg.mod:Net)"
+        )
     limits = {}
     for key in LIMITS:
         if key in entry:
@@ -132,7 +141,7 @@ def _model(path: Path, table: str, name: str, entry: Any) -> ModelConfig:
             limits[key.replace("-", "_")] = entry[key]
     tolerances = entry.get("tolerance", {})
     if not isinstance(tolerances, dict):
-        raise ConfigError(f"{where}: tolerance: a table such as {{ macs = \"1%\", params = 1000 }}")
+        raise ConfigError(f'{where}: tolerance: a table such as {{ macs = "1%", params = 1000 }}')
 
     for quantity, value in tolerances.items():
         try:
@@ -148,9 +157,20 @@ def _model(path: Path, table: str, name: str, entry: Any) -> ModelConfig:
         if key in entry and not isinstance(entry[key], kind):
             raise ConfigError(f"{where}: {key}: a {kind.__name__}, got {entry[key]!r}")
     _check_settings(entry, where)
-    return ModelConfig(name, source, path.parent, where, entry.get("input"), batch, entry.get("dtype", "fp32"),
-                       entry.get("optimizer", "adam"), entry.get("device", "cpu"), entry.get("strict", False), limits,
-                       tolerances)
+    return ModelConfig(
+        name,
+        source,
+        path.parent,
+        where,
+        entry.get("input"),
+        batch,
+        entry.get("dtype", "fp32"),
+        entry.get("optimizer", "adam"),
+        entry.get("device", "cpu"),
+        entry.get("strict", False),
+        limits,
+        tolerances,
+    )
 
 
 def _check_settings(entry: dict, where: str) -> None:
@@ -159,8 +179,10 @@ def _check_settings(entry: dict, where: str) -> None:
     sizes = size if isinstance(size, list) and size and all(isinstance(s, (str, list)) for s in size) else [size]
     for one in sizes if size is not None else ():
         if not isinstance(one, (str, list)) or (isinstance(one, list) and not all(type(d) is int for d in one)):
-            raise ConfigError(f"{where}: input: a size such as \"3x224x224\" or [3, 224, 224] (a list of them for "
-                              f"several inputs), got {size!r}")
+            raise ConfigError(
+                f'{where}: input: a size such as "3x224x224" or [3, 224, 224] (a list of them for '
+                f"several inputs), got {size!r}"
+            )
         try:
             Shape.of(tuple(one) if isinstance(one, list) else one)
         except CnnCostError as error:
@@ -191,8 +213,9 @@ class ModelResult:
 
     def message(self) -> str:
         """'classifier (mypkg.models:Net) is over budget: params 6,000,000 > limit 5,000,000 (5M)'."""
-        return (f"{self.config.name} ({self.config.source}) is over budget: "
-                + "; ".join(check.describe() for check in self.broken))
+        return f"{self.config.name} ({self.config.source}) is over budget: " + "; ".join(
+            check.describe() for check in self.broken
+        )
 
 
 def profile_model(config: ModelConfig, timed: bool = False):
@@ -203,8 +226,9 @@ def profile_model(config: ModelConfig, timed: bool = False):
         if is_module_path(model) and not model.rpartition(":")[0].lower().endswith(".py"):
             model = import_module_object(model, config.folder)
         if timed:
-            result = time_forward(model, input=config.input, batch=config.batch, dtype=config.dtype,
-                                  device=config.device)
+            result = time_forward(
+                model, input=config.input, batch=config.batch, dtype=config.dtype, device=config.device
+            )
             if config.strict and result.profile.uncounted:
                 raise CnnCostError(f"{len(result.profile.uncounted)} layer(s) have no cost formula (strict)")
             return result
@@ -246,6 +270,5 @@ def select(configs: list[ModelConfig], names: list[str] | None) -> list[ModelCon
     for name in names:
         if name not in known:
             where = configs[0].where.split(":")[0]
-            raise ConfigError(f"{where}: no model {name!r}{close_matches(name, known)}; configured: "
-                              f"{', '.join(known)}")
+            raise ConfigError(f"{where}: no model {name!r}{close_matches(name, known)}; configured: {', '.join(known)}")
     return [known[name] for name in names]

@@ -127,16 +127,19 @@ class Convention:
         return sum(self.rule(cost) for cost in profile.layers)
 
 
-CONVENTIONS = {convention.name: convention for convention in (
-    Convention("cnncost", "cnncost", "MACs", cnncost_rule),
-    Convention("paper", "papers and torchvision", "MACs", paper_rule),
-    Convention("flopcounter", "torch.utils.flop_counter.FlopCounterMode", "FLOPs", flopcounter_rule),
-    Convention("torchinfo", "torchinfo 1.8", "mult-adds", torchinfo_rule),
-    Convention("fvcore", "fvcore 0.1.5", "MACs", fvcore_rule),
-    Convention("ptflops", "ptflops 0.7.5 (pytorch backend)", "MACs", ptflops_rule),
-    Convention("ptflops-aten", "ptflops 0.7.5 (aten backend)", "MACs", ptflops_aten_rule),
-    Convention("thop", "thop 0.1.1", "MACs", thop_rule),
-)}
+CONVENTIONS = {
+    convention.name: convention
+    for convention in (
+        Convention("cnncost", "cnncost", "MACs", cnncost_rule),
+        Convention("paper", "papers and torchvision", "MACs", paper_rule),
+        Convention("flopcounter", "torch.utils.flop_counter.FlopCounterMode", "FLOPs", flopcounter_rule),
+        Convention("torchinfo", "torchinfo 1.8", "mult-adds", torchinfo_rule),
+        Convention("fvcore", "fvcore 0.1.5", "MACs", fvcore_rule),
+        Convention("ptflops", "ptflops 0.7.5 (pytorch backend)", "MACs", ptflops_rule),
+        Convention("ptflops-aten", "ptflops 0.7.5 (aten backend)", "MACs", ptflops_aten_rule),
+        Convention("thop", "thop 0.1.1", "MACs", thop_rule),
+    )
+}
 
 
 def under(profile: Profile, name: str) -> Profile:
@@ -148,10 +151,14 @@ def under(profile: Profile, name: str) -> Profile:
     field = "flops" if chosen.unit == "FLOPs" else "macs"
     layers = tuple(cost._replace(**{field: chosen.rule(cost)}) for cost in profile.layers)
     total = dataclasses.replace(profile.total, **{field: sum(getattr(cost, field) for cost in layers)})
-    note = Note(f"{'FLOPs' if field == 'flops' else 'MACs'} as {chosen.tool} counts them ({chosen.unit}, the "
-                f"'{chosen.name}' convention): {' '.join(chosen.rule.__doc__.split())}", "convention")
-    return dataclasses.replace(profile, layers=layers, total=total, notes=(*profile.notes, note),
-                               convention=chosen.name)
+    note = Note(
+        f"{'FLOPs' if field == 'flops' else 'MACs'} as {chosen.tool} counts them ({chosen.unit}, the "
+        f"'{chosen.name}' convention): {' '.join(chosen.rule.__doc__.split())}",
+        "convention",
+    )
+    return dataclasses.replace(
+        profile, layers=layers, total=total, notes=(*profile.notes, note), convention=chosen.name
+    )
 
 
 def convention(name: str) -> Convention:
@@ -159,5 +166,6 @@ def convention(name: str) -> Convention:
     try:
         return CONVENTIONS[name]
     except KeyError:
-        raise UnknownNameError(f"unknown convention {name!r}{close_matches(name, CONVENTIONS)}; known: "
-                               f"{', '.join(CONVENTIONS)}") from None
+        raise UnknownNameError(
+            f"unknown convention {name!r}{close_matches(name, CONVENTIONS)}; known: {', '.join(CONVENTIONS)}"
+        ) from None

@@ -51,8 +51,9 @@ def parse_operand(text: str) -> Operand:
     """'vgg16' or 'vgg16:conv1_1..pool3' (either end may be empty) -> Operand."""
     match = _OPERAND.match(text.strip())
     if not match:
-        raise CnnCostError(f"malformed operand {text!r}: expected NAME or NAME:FIRST..LAST, "
-                           "such as vgg16:conv1_1..pool3")
+        raise CnnCostError(
+            f"malformed operand {text!r}: expected NAME or NAME:FIRST..LAST, such as vgg16:conv1_1..pool3"
+        )
     return Operand(match["name"], match["first"] or None, match["last"] or None)
 
 
@@ -77,8 +78,11 @@ def _index(profile: Profile, name: str) -> int:
 
 def _with_followers(profile: Profile, last: int) -> int:
     """The index of the last in-place layer that directly follows layer last and reads its output (or last)."""
-    while (last + 1 < len(profile.layers) and profile.layers[last + 1].in_place
-           and profile.layers[last + 1].inputs == (profile.layers[last].name,)):
+    while (
+        last + 1 < len(profile.layers)
+        and profile.layers[last + 1].in_place
+        and profile.layers[last + 1].inputs == (profile.layers[last].name,)
+    ):
         last += 1
     return last
 
@@ -97,16 +101,20 @@ def until_index(profile: Profile, size: tuple[int, int]) -> int:
     raise CnnCostError(f"{profile.name} has no layer whose output is {h}x{w} or smaller{smallest}")
 
 
-def cut_profile(profile: Profile, first: str | None = None, last: str | None = None,
-                until: tuple[int, int] | None = None) -> Profile:
+def cut_profile(
+    profile: Profile, first: str | None = None, last: str | None = None, until: tuple[int, int] | None = None
+) -> Profile:
     """The layers first..last (names, both included) or up to the size until, as a Profile of their own."""
     start = _index(profile, first) if first else 0
     stop = _index(profile, last) if last else (until_index(profile, until) if until else len(profile.layers) - 1)
     if stop < start:
-        raise CnnCostError(f"{profile.name}: {profile.layers[stop].name} comes before {profile.layers[start].name} "
-                           "(a range is FIRST..LAST in execution order)")
-    layers = profile.layers[start:stop + 1]
+        raise CnnCostError(
+            f"{profile.name}: {profile.layers[stop].name} comes before {profile.layers[start].name} "
+            "(a range is FIRST..LAST in execution order)"
+        )
+    layers = profile.layers[start : stop + 1]
     shape = layers[0].input_shape
     input_bytes = shape.numel * profile.batch * profile.bytes_per_element
-    return replace(profile, input_shape=shape, layers=layers,
-                   total=Totals.of(layers, input_bytes, profile.bytes_per_element))
+    return replace(
+        profile, input_shape=shape, layers=layers, total=Totals.of(layers, input_bytes, profile.bytes_per_element)
+    )

@@ -68,22 +68,27 @@ def record(profile: Any, where: str = "") -> dict:
     prefix = f"{where}: " if where else ""
     problem = _problem(profile)
     if problem:
-        raise CnnCostError(f"{prefix}not a profile as cnncost writes one (cnncost table NAME --format json): "
-                           f"{problem}")
+        raise CnnCostError(f"{prefix}not a profile as cnncost writes one (cnncost table NAME --format json): {problem}")
     return profile
 
 
 def _problem(data: Any) -> str:
     """What is missing or malformed in a profile record, or ''."""
-    if not isinstance(data, dict) or not isinstance(data.get("layers"), list) or \
-            not isinstance(data.get("total"), dict):
+    if (
+        not isinstance(data, dict)
+        or not isinstance(data.get("layers"), list)
+        or not isinstance(data.get("total"), dict)
+    ):
         return "it needs 'total' (a table) and 'layers' (a list)"
     for key in KEYS:
         if type(data["total"].get(key)) is not int:
             return f"total.{key} must be a whole number, got {data['total'].get(key)!r}"
     for index, layer in enumerate(data["layers"]):
-        if not isinstance(layer, dict) or not isinstance(layer.get("name"), str) or \
-                not isinstance(layer.get("op"), str):
+        if (
+            not isinstance(layer, dict)
+            or not isinstance(layer.get("name"), str)
+            or not isinstance(layer.get("op"), str)
+        ):
             return f"layers[{index}] needs a name and an op"
         for key in LAYER_KEYS:
             if type(layer.get(key)) is not int:
@@ -92,8 +97,11 @@ def _problem(data: Any) -> str:
 
 
 def _differs(a: dict, b: dict) -> bool:
-    return a.get("op") != b.get("op") or a.get("output_shape") != b.get("output_shape") or \
-        any(a.get(q, 0) != b.get(q, 0) for q in LAYER_KEYS)
+    return (
+        a.get("op") != b.get("op")
+        or a.get("output_shape") != b.get("output_shape")
+        or any(a.get(q, 0) != b.get(q, 0) for q in LAYER_KEYS)
+    )
 
 
 def diff_profiles(before: Any, after: Any) -> ProfileDiff:
@@ -121,8 +129,9 @@ def diff_profiles(before: Any, after: Any) -> ProfileDiff:
     order = _order(a, b)
     changes.sort(key=lambda change: order[change.name])
     totals = {q: (a["total"][q], b["total"][q]) for q in KEYS}
-    return ProfileDiff(a.get("name", "before"), b.get("name", "after"), totals, tuple(changes),
-                       (settings(a), settings(b)))
+    return ProfileDiff(
+        a.get("name", "before"), b.get("name", "after"), totals, tuple(changes), (settings(a), settings(b))
+    )
 
 
 def settings(data: dict) -> str:

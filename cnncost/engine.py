@@ -9,8 +9,9 @@ from .results import LayerCost, Profile, Totals
 from .shapes import Shape, canonical_dtype, dtype_bytes
 
 
-def propagate(graph: Graph, input: Shape | tuple[int, ...] | str | None = None, batch: int | None = None,
-              dtype: str = "fp32") -> Profile:
+def propagate(
+    graph: Graph, input: Shape | tuple[int, ...] | str | None = None, batch: int | None = None, dtype: str = "fp32"
+) -> Profile:
     """Profile graph at the input shape (one sample, C×H×W), for a batch and dtype.
 
     A traced graph's shapes include its batch: it is profiled at the input and batch it was traced with.
@@ -40,14 +41,17 @@ def propagate(graph: Graph, input: Shape | tuple[int, ...] | str | None = None, 
             cost = formula(*inputs, **node.attributes)
         except InputMismatch as mismatch:
             a, b = node.inputs[mismatch.first], node.inputs[mismatch.second]
-            raise ShapeError(f"{node.name}: cannot {node.op} {a!r} ({env[a]}) with {b!r} ({env[b]}): "
-                             f"{mismatch.reason}") from None
+            raise ShapeError(
+                f"{node.name}: cannot {node.op} {a!r} ({env[a]}) with {b!r} ({env[b]}): {mismatch.reason}"
+            ) from None
         except CnnCostError as error:
             raise error.prefixed(f"{node.name}: ") from None
         except (TypeError, ValueError, ArithmeticError) as error:  # an attribute of the wrong type or value
             attributes = ", ".join(f"{key}={value!r}" for key, value in node.attrs)
-            raise GraphError(f"{node.name}: an attribute of {node.op} has the wrong type or value ({error}); "
-                             f"its attributes: {attributes}") from None
+            raise GraphError(
+                f"{node.name}: an attribute of {node.op} has the wrong type or value ({error}); "
+                f"its attributes: {attributes}"
+            ) from None
         env[node.name] = output = cost.output
         scale = per_sample if grows[node.name] else 1
         if is_input:
@@ -56,14 +60,36 @@ def propagate(graph: Graph, input: Shape | tuple[int, ...] | str | None = None, 
             params, buffers = node.counts
         else:
             params, buffers = (0, 0) if node.shares else (cost.params, cost.buffers)
-        layers.append(LayerCost(  # positional: the fields in their order, name to scale
-            node.name, node.op, node.inputs, node.attrs, inputs, output, params, buffers,
-            cost.macs * scale, cost.flops * scale,
-            0 if cost.in_place else output.total_numel * scale * width, cost.in_place, cost.counted, scale,
-            node.frozen if params else 0, node.shares,
-        ))
-    return Profile(graph.name, shape, batch, canonical_dtype(dtype), width, tuple(layers),
-                   Totals.of(layers, input_bytes, width), shapes_include_batch=graph.batch is not None)
+        layers.append(
+            LayerCost(  # positional: the fields in their order, name to scale
+                node.name,
+                node.op,
+                node.inputs,
+                node.attrs,
+                inputs,
+                output,
+                params,
+                buffers,
+                cost.macs * scale,
+                cost.flops * scale,
+                0 if cost.in_place else output.total_numel * scale * width,
+                cost.in_place,
+                cost.counted,
+                scale,
+                node.frozen if params else 0,
+                node.shares,
+            )
+        )
+    return Profile(
+        graph.name,
+        shape,
+        batch,
+        canonical_dtype(dtype),
+        width,
+        tuple(layers),
+        Totals.of(layers, input_bytes, width),
+        shapes_include_batch=graph.batch is not None,
+    )
 
 
 def _one_sample(graph: Graph, shape: Shape) -> Shape:
@@ -74,21 +100,38 @@ def _one_sample(graph: Graph, shape: Shape) -> Shape:
         if looks_channels_last(sample, expected.dims[0]):
             sample = (sample[-1], *sample[:-1])
         if shape[0] == 1:
-            raise worded(ShapeError, f"{graph.name} takes one sample of {len(expected)} dimension(s), such as "
-                         f"{expected}; got {shape}: the batch is given apart ({{}}), did you mean {{}}?",
-                         batch_fix(), size_fix(sample))
-        raise worded(ShapeError, f"{graph.name} takes one sample of {len(expected)} dimension(s), such as "
-                     f"{expected}; got {shape}: the batch is given apart, did you mean {{}} with {{}}?",
-                     size_fix(sample), batch_fix(shape[0]))
+            raise worded(
+                ShapeError,
+                f"{graph.name} takes one sample of {len(expected)} dimension(s), such as "
+                f"{expected}; got {shape}: the batch is given apart ({{}}), did you mean {{}}?",
+                batch_fix(),
+                size_fix(sample),
+            )
+        raise worded(
+            ShapeError,
+            f"{graph.name} takes one sample of {len(expected)} dimension(s), such as "
+            f"{expected}; got {shape}: the batch is given apart, did you mean {{}} with {{}}?",
+            size_fix(sample),
+            batch_fix(shape[0]),
+        )
     if len(shape) == len(expected) - 1 and len(expected) >= 3 and shape[0] != expected[0]:  # 224x224: no channels
-        raise worded(ShapeError, f"{graph.name} takes one sample of {len(expected)} dimension(s), such as "
-                     f"{expected}; got {shape}: channels first, did you mean {{}}?", size_fix((expected[0], *shape)))
+        raise worded(
+            ShapeError,
+            f"{graph.name} takes one sample of {len(expected)} dimension(s), such as "
+            f"{expected}; got {shape}: channels first, did you mean {{}}?",
+            size_fix((expected[0], *shape)),
+        )
     if len(shape) != len(expected):
-        raise ShapeError(f"{graph.name} takes one sample of {len(expected)} dimension(s), such as {expected}; "
-                         f"got {shape}")
+        raise ShapeError(
+            f"{graph.name} takes one sample of {len(expected)} dimension(s), such as {expected}; got {shape}"
+        )
     if looks_channels_last(shape.dims, expected.dims[0]):
-        raise worded(ShapeError, f"{graph.name} reads its input channels first ({expected}); {shape} looks "
-                     "channels last: did you mean {}?", size_fix((shape[-1], *shape.dims[:-1])))
+        raise worded(
+            ShapeError,
+            f"{graph.name} reads its input channels first ({expected}); {shape} looks "
+            "channels last: did you mean {}?",
+            size_fix((shape[-1], *shape.dims[:-1])),
+        )
     return shape
 
 

@@ -54,8 +54,10 @@ def batch_fix(batch: int | None = None) -> Fix:
 
 def worded(kind: type, template: str, *fixes: Fix) -> CnnCostError:
     """An error of that kind whose message names each fix in the caller's words: template holds one {} per fix."""
-    return kind(template.format(*(fix.python for fix in fixes)),
-                command_line=template.format(*(fix.command_line for fix in fixes)))
+    return kind(
+        template.format(*(fix.python for fix in fixes)),
+        command_line=template.format(*(fix.command_line for fix in fixes)),
+    )
 
 
 class UnknownNameError(CnnCostError, KeyError):

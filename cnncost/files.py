@@ -20,8 +20,9 @@ def write_atomic(path: str | os.PathLike, text: str | bytes) -> None:
     except OSError as error:
         raise CnnCostError(f"cannot write {str(path)!r}: {error.strerror or error}") from None
     try:
-        with (os.fdopen(handle, "wb") if isinstance(text, bytes)
-              else os.fdopen(handle, "w", encoding="utf-8", newline="")) as stream:
+        with (
+            os.fdopen(handle, "wb") if isinstance(text, bytes) else os.fdopen(handle, "w", encoding="utf-8", newline="")
+        ) as stream:
             stream.write(text)
         os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600; a written file should read as any other
         os.replace(temporary, target)

@@ -26,7 +26,6 @@ class Node:
     counts: tuple[int, int] | None = None  # (params, buffers) first used here, where a traced node reuses only some
     frozen: int = 0  # of those parameters, the elements a recorded module does not train (requires_grad False)
 
-
     @cached_property
     def attributes(self) -> dict[str, Any]:
         """The attributes as keyword arguments of the layer's formula (made once per node)."""
@@ -71,8 +70,9 @@ class Graph:
     batch: int | None = None
 
     @classmethod
-    def build(cls, name: str, layers: Layers, input: Shape | tuple[int, ...], description: str = "",
-              batch: int | None = None) -> Graph:
+    def build(
+        cls, name: str, layers: Layers, input: Shape | tuple[int, ...], description: str = "", batch: int | None = None
+    ) -> Graph:
         """Resolve default inputs (the node before, except for a type that takes none), then validate; blocks may be
         nested lists of nodes."""
         resolved: list[Node] = []
@@ -100,17 +100,22 @@ class Graph:
             for source in node.inputs:
                 if source not in defined:
                     if source in all_names:
-                        raise GraphError(f"{node.name}: input {source!r} comes after it (layers must be in "
-                                         "execution order, so a cycle cannot be expressed)")
-                    raise GraphError(f"{node.name}: input {source!r} is not a layer of {self.name}"
-                                     f"{close_matches(source, defined)}")
+                        raise GraphError(
+                            f"{node.name}: input {source!r} comes after it (layers must be in "
+                            "execution order, so a cycle cannot be expressed)"
+                        )
+                    raise GraphError(
+                        f"{node.name}: input {source!r} is not a layer of {self.name}{close_matches(source, defined)}"
+                    )
             try:
                 spec = layer_type(node.op)
             except UnknownNameError as error:
                 raise GraphError(f"{node.name}: {error}") from None
             spec.check(node.name, len(node.inputs), node.attributes)
             if node.shares is not None and node.shares not in defined:
-                raise GraphError(f"{node.name}: shares the parameters of {node.shares!r}, which is not a layer before it")
+                raise GraphError(
+                    f"{node.name}: shares the parameters of {node.shares!r}, which is not a layer before it"
+                )
             defined.add(node.name)
 
     @property
@@ -127,8 +132,11 @@ class Graph:
         batch; a parameter or constant, and what is computed from them alone, does not."""
         grows = {INPUT: True}
         for node in self.nodes:
-            grows[node.name] = (layer_type(node.op).source == "input" if not node.inputs
-                                else any(grows[source] for source in node.inputs))
+            grows[node.name] = (
+                layer_type(node.op).source == "input"
+                if not node.inputs
+                else any(grows[source] for source in node.inputs)
+            )
         return grows
 
     def consumers(self) -> dict[str, list[str]]:

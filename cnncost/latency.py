@@ -1,6 +1,6 @@
 """A network's whole forward pass timed on a device, with torch: what a latency budget is checked against.
 
-    assert_budget(cnncost.time_forward(Net(), input=(3, 224, 224)), max_latency="20ms")
+assert_budget(cnncost.time_forward(Net(), input=(3, 224, 224)), max_latency="20ms")
 """
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ from .sources import module_from
 from .trace import require_torch
 
 
-def time_forward(model, input=None, batch: int = 1, dtype: str = "fp32", device: str = "cpu",
-                 min_run_time: float = 0.5):
+def time_forward(
+    model, input=None, batch: int = 1, dtype: str = "fp32", device: str = "cpu", min_run_time: float = 0.5
+):
     """Profile model and time its whole forward pass with torch.utils.benchmark: what a latency budget is checked
     against, as in assert_budget(cnncost.time_forward(Net(), input=(3, 224, 224)), max_latency="20ms").
 

@@ -19,8 +19,9 @@ from .results import LayerCost, Note, Profile
 from .sources import SPEC_SUFFIXES, load_source
 
 
-def profile(model, input=None, batch: int = 1, dtype: str = "fp32", strict: bool = False,
-            convention: str = "cnncost") -> Profile:
+def profile(
+    model, input=None, batch: int = 1, dtype: str = "fp32", strict: bool = False, convention: str = "cnncost"
+) -> Profile:
     """Profile a network at input C×H×W (default: the network's own) for a batch and dtype.
 
     model: a built-in name ('alexnet'), a spec file ('net.toml'), a module path ('pkg.mod:Net', 'net.py:Net'),
@@ -30,8 +31,9 @@ def profile(model, input=None, batch: int = 1, dtype: str = "fp32", strict: bool
     """
     source = load_source(model, input, batch)
     if source.trace is None and isinstance(input, list) and input and not isinstance(input[0], int):
-        raise CnnCostError(f"{source.graph.name} takes one input; several input sizes are for a torch module that "
-                           "takes several inputs")
+        raise CnnCostError(
+            f"{source.graph.name} takes one input; several input sizes are for a torch module that takes several inputs"
+        )
     try:
         if source.trace is not None:  # recorded at this input and batch: its shapes include the batch
             result = propagate(source.graph, dtype=dtype)
@@ -63,8 +65,10 @@ def uncounted_summary(result: Profile) -> str:
     by_source: dict[str, list[str]] = {}
     for cost in result.uncounted:
         by_source.setdefault(str(cost.attributes.get("source")), []).append(cost.name)
-    return ", ".join(f"{names[0]} ({source})" if len(names) == 1 else
-                     f"{source}: {len(names)} layers, {names[0]} to {names[-1]}" for source, names in by_source.items())
+    return ", ".join(
+        f"{names[0]} ({source})" if len(names) == 1 else f"{source}: {len(names)} layers, {names[0]} to {names[-1]}"
+        for source, names in by_source.items()
+    )
 
 
 def check_trace(result: Profile, trace) -> Profile:
@@ -74,28 +78,44 @@ def check_trace(result: Profile, trace) -> Profile:
         expected = trace.expected_shapes.get(cost.name)
         got = tuple(shape.dims for shape in cost.output_shape.outputs)
         if expected is not None and tuple(map(tuple, expected)) != got:
-            raise CnnCostError(f"{cost.name}: cnncost computes {cost.output_shape} where torch gives "
-                               f"{', '.join('x'.join(map(str, e)) for e in expected)}; please report this layer")
+            raise CnnCostError(
+                f"{cost.name}: cnncost computes {cost.output_shape} where torch gives "
+                f"{', '.join('x'.join(map(str, e)) for e in expected)}; please report this layer"
+            )
     warnings = list(trace.notes)
     if result.uncounted:
-        warnings.append(f"{len(result.uncounted)} layer(s) have no cost formula; their MACs and FLOPs are unknown, "
-                        f"not zero: {uncounted_summary(result)}")
+        warnings.append(
+            f"{len(result.uncounted)} layer(s) have no cost formula; their MACs and FLOPs are unknown, "
+            f"not zero: {uncounted_summary(result)}"
+        )
     unused = [c for c in result.layers if c.op == "unused"]
     if unused:
-        warnings.append("counted in the totals, though the forward did not use them: " + ", ".join(
-            f"{c.name} ({_tensor_counts(c)}, {c.attributes.get('reason', 'not called in this forward')})"
-            for c in unused))
-    for what, ours, theirs in (("parameters", result.total.params, trace.module_params),
-                               ("buffers", result.total.buffers, trace.module_buffers)):
+        warnings.append(
+            "counted in the totals, though the forward did not use them: "
+            + ", ".join(
+                f"{c.name} ({_tensor_counts(c)}, {c.attributes.get('reason', 'not called in this forward')})"
+                for c in unused
+            )
+        )
+    for what, ours, theirs in (
+        ("parameters", result.total.params, trace.module_params),
+        ("buffers", result.total.buffers, trace.module_buffers),
+    ):
         if ours != theirs:
-            warnings.append(f"cnncost counts {ours:,} {what} where the module has {theirs:,}; please report this "
-                            "model")
+            warnings.append(f"cnncost counts {ours:,} {what} where the module has {theirs:,}; please report this model")
     notes = (Note(f"{trace.method}, in eval mode", "method"), *(Note(text) for text in warnings))
     return dataclasses.replace(result, notes=notes)
 
 
-def side(operand: Operand, *, input=None, batch: int = 1, dtype: str = "fp32",
-         until: tuple[int, int] | None = None, convention: str = "cnncost") -> Side:
+def side(
+    operand: Operand,
+    *,
+    input=None,
+    batch: int = 1,
+    dtype: str = "fp32",
+    until: tuple[int, int] | None = None,
+    convention: str = "cnncost",
+) -> Side:
     """Profile an operand (its MACs as the convention counts them) and cut it: by its own range if it has one, else
     at until, else not at all."""
     whole = profile(operand.name, input=input, batch=batch, dtype=dtype, convention=convention)

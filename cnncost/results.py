@@ -108,9 +108,13 @@ class Totals:
         """The totals of layers: each quantity summed, weights and buffers in bytes at width bytes per element, and
         the parameters a recorded module does not train."""
         sums = {key: sum(getattr(cost, key) for cost in layers) for key in KEYS}
-        return cls(**sums, input_bytes=input_bytes, param_bytes=sums["params"] * width,
-                   buffer_bytes=sums["buffers"] * width,
-                   frozen_params=sum(cost.frozen_params for cost in layers))
+        return cls(
+            **sums,
+            input_bytes=input_bytes,
+            param_bytes=sums["params"] * width,
+            buffer_bytes=sums["buffers"] * width,
+            frozen_params=sum(cost.frozen_params for cost in layers),
+        )
 
     @property
     def trainable_params(self) -> int:
@@ -144,8 +148,10 @@ class Profile:
         params, 1,814,073,344 MACs)."""
         total = self.total
         unknown = " +?" if self.uncounted else ""
-        return (f"Profile({self.name!r}, {self.sample_input_shape}, batch {self.batch}, {self.dtype}: "
-                f"{len(self.layers)} layers, {total.params:,} params, {total.macs:,}{unknown} MACs)")
+        return (
+            f"Profile({self.name!r}, {self.sample_input_shape}, batch {self.batch}, {self.dtype}: "
+            f"{len(self.layers)} layers, {total.params:,} params, {total.macs:,}{unknown} MACs)"
+        )
 
     def layer(self, name: str) -> LayerCost:
         """The layer of that name."""
@@ -251,20 +257,31 @@ def profile_dict(profile: Profile) -> dict[str, Any]:
         "bytes_per_element": profile.bytes_per_element,
         "convention": profile.convention,
         "conventions": COUNTING_RULES,
-        "notes": [note.text for note in profile.notes],  # how it was recorded; another tool's convention, where one was asked for
+        "notes": [
+            note.text for note in profile.notes
+        ],  # how it was recorded; another tool's convention, where one was asked for
         "total": {
-            "params": total.params, "trainable_params": total.trainable_params,
-            **{key: getattr(total, key) for key in KEYS if key != "params"}, "input_bytes": total.input_bytes, "param_bytes": total.param_bytes, "buffer_bytes": total.buffer_bytes,
+            "params": total.params,
+            "trainable_params": total.trainable_params,
+            **{key: getattr(total, key) for key in KEYS if key != "params"},
+            "input_bytes": total.input_bytes,
+            "param_bytes": total.param_bytes,
+            "buffer_bytes": total.buffer_bytes,
             "total_bytes": total.total_bytes,
             "complete": not profile.uncounted,  # False: layers without a formula leave MACs and FLOPs unknown
             "uncounted": [cost.name for cost in profile.uncounted],
         },
         "layers": [
             {
-                "name": cost.name, "op": cost.op, "inputs": list(cost.inputs),
+                "name": cost.name,
+                "op": cost.op,
+                "inputs": list(cost.inputs),
                 "input_shapes": [list(shape.dims) for shape in cost.input_shapes],
-                "output_shape": list(cost.output_shape.dims), "attributes": cost.attributes,
-                **{key: getattr(cost, key) for key in KEYS}, "in_place": cost.in_place, "counted": cost.counted,
+                "output_shape": list(cost.output_shape.dims),
+                "attributes": cost.attributes,
+                **{key: getattr(cost, key) for key in KEYS},
+                "in_place": cost.in_place,
+                "counted": cost.counted,
             }
             for cost in profile.layers
         ],

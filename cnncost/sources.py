@@ -63,9 +63,11 @@ def load_source(model: Any, input: Any = None, batch: int = 1) -> Loaded:
     if callable(model) and _is_torch_loaded():
         name = getattr(model, "__qualname__", type(model).__name__)
         return _traced(module_from(model, name), name, input, batch)
-    raise CnnCostError(f"cannot profile a {type(model).__name__}: give an architecture name, a spec file, "
-                       "a module path (pkg.mod:Net), an nn.Module (or its class or a function that makes one) "
-                       "or a Graph")
+    raise CnnCostError(
+        f"cannot profile a {type(model).__name__}: give an architecture name, a spec file, "
+        "a module path (pkg.mod:Net), an nn.Module (or its class or a function that makes one) "
+        "or a Graph"
+    )
 
 
 def _is_torch_loaded() -> bool:
@@ -86,27 +88,43 @@ def _built_in(name: str) -> Graph:
         if path.suffix.lower() == ".py" and not path.is_file():
             raise CnnCostError(f"no such file: {name}") from None
         if path.suffix.lower() == ".py":
-            raise CnnCostError(f"{name}: a Python file needs the name of the module, class or function in it, "
-                               f"such as {name}:{_module_names(path) or 'Net'}") from None
+            raise CnnCostError(
+                f"{name}: a Python file needs the name of the module, class or function in it, "
+                f"such as {name}:{_module_names(path) or 'Net'}"
+            ) from None
         if path.suffix.lower() in (".yaml", ".yml"):
-            raise CnnCostError(f"{name}: spec files are .toml or .json (cnncost reads no YAML): write it as "
-                               f"{path.with_suffix('.toml').name} (`cnncost spec` shows the format)") from None
+            raise CnnCostError(
+                f"{name}: spec files are .toml or .json (cnncost reads no YAML): write it as "
+                f"{path.with_suffix('.toml').name} (`cnncost spec` shows the format)"
+            ) from None
         colon = _colon_path(name)
         if colon:
-            raise worded(CnnCostError, f"{name} is not a built-in architecture; a module path names the object "
-                         "after a colon: did you mean {}?", Fix(repr(colon), colon)) from None
+            raise worded(
+                CnnCostError,
+                f"{name} is not a built-in architecture; a module path names the object "
+                "after a colon: did you mean {}?",
+                Fix(repr(colon), colon),
+            ) from None
         if path.suffix or path.is_file():
-            raise CnnCostError(f"{name} is not a built-in architecture; a spec file is .toml or .json, a Python "
-                               f"file is given with the object in it, as net.py:Net") from None
+            raise CnnCostError(
+                f"{name} is not a built-in architecture; a spec file is .toml or .json, a Python "
+                f"file is given with the object in it, as net.py:Net"
+            ) from None
         torchvision = torchvision_path(name)
         if torchvision:
             path, size, downloads = torchvision
-            weights = ("; called with no arguments it downloads its backbone's weights, so give a function of your "
-                       "own that builds it with weights_backbone=None" if downloads else "")
-            raise worded(UnknownNameError, f"{name} is not built in; torchvision's is {{}} (with torchvision "
-                         f"installed){weights}; 'cnncost list' shows the built-in ones",
-                         Fix(f"profile({path!r}, input={size})",
-                             f"{path} --input {'x'.join(map(str, size))}")) from None
+            weights = (
+                "; called with no arguments it downloads its backbone's weights, so give a function of your "
+                "own that builds it with weights_backbone=None"
+                if downloads
+                else ""
+            )
+            raise worded(
+                UnknownNameError,
+                f"{name} is not built in; torchvision's is {{}} (with torchvision "
+                f"installed){weights}; 'cnncost list' shows the built-in ones",
+                Fix(f"profile({path!r}, input={size})", f"{path} --input {'x'.join(map(str, size))}"),
+            ) from None
         raise
 
 
@@ -135,15 +153,17 @@ def _module_names(path: Path) -> str:
         tree = ast.parse(path.read_text(encoding="utf-8"))
     except (OSError, SyntaxError, ValueError):
         return ""
-    names = [node.name for node in tree.body if isinstance(node, (ast.ClassDef, ast.FunctionDef))
-             and not node.name.startswith("_")]
+    names = [
+        node.name
+        for node in tree.body
+        if isinstance(node, (ast.ClassDef, ast.FunctionDef)) and not node.name.startswith("_")
+    ]
     return names[0] + (f" (or {', '.join(names[1:4])})" if len(names) > 1 else "") if names else ""
 
 
 def _traced(module: Any, name: str, input: Any, batch: int) -> Loaded:
     if input is None:
-        raise worded(CnnCostError, f"{name}: a torch module needs an input size, such as {{}}",
-                     size_fix((3, 224, 224)))
+        raise worded(CnnCostError, f"{name}: a torch module needs an input size, such as {{}}", size_fix((3, 224, 224)))
     from .trace.module_graph import graph_from_module
 
     result = graph_from_module(module, input, name, batch)
@@ -175,8 +195,10 @@ def module_from(value: Any, text: str):
     try:
         built = value()
     except Exception as error:  # noqa: BLE001  user code: any failure is reported in one line
-        raise CnnCostError(f"{text}() failed: {type(error).__name__}: {first_line(error)} (a class or function "
-                           "is called with no arguments: give an instance for any other)") from None
+        raise CnnCostError(
+            f"{text}() failed: {type(error).__name__}: {first_line(error)} (a class or function "
+            "is called with no arguments: give an instance for any other)"
+        ) from None
     if not isinstance(built, torch.nn.Module):
         raise CnnCostError(f"{text}() returned a {type(built).__name__}, not an nn.Module")
     return built

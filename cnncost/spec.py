@@ -103,8 +103,9 @@ def _known_keys(table: dict, known: tuple[str, ...], where: str, what: str) -> N
     """Refuse a key the table does not take, with the keys it takes."""
     for key in table:
         if key not in known:
-            raise SpecError(f"{where}: {what} has no key {key!r}{close_matches(key, known)}; its keys: "
-                            f"{', '.join(known)}")
+            raise SpecError(
+                f"{where}: {what} has no key {key!r}{close_matches(key, known)}; its keys: {', '.join(known)}"
+            )
 
 
 def _parse(path: Path) -> Any:
@@ -146,8 +147,10 @@ def _node(entry: dict, name: str, where: str, prefix: str, block_input: str | No
     for key in attributes:
         if key not in spec.attributes:  # a misspelt 'inputs' is offered too
             known = ", ".join(spec.attributes) or "none"
-            raise SpecError(f"{where}: {op} has no attribute {key!r}{close_matches(key, (*spec.attributes, *RESERVED))}"
-                            f"; its attributes: {known}")
+            raise SpecError(
+                f"{where}: {op} has no attribute {key!r}{close_matches(key, (*spec.attributes, *RESERVED))}"
+                f"; its attributes: {known}"
+            )
     inputs = entry.get("inputs", [])
     if isinstance(inputs, str):
         inputs = [inputs]
@@ -159,8 +162,9 @@ def _node(entry: dict, name: str, where: str, prefix: str, block_input: str | No
     except GraphError as error:
         raise SpecError(f"{where}: {str(error).split(': ', 1)[-1]}") from None
     shares = entry.get("shares")
-    return Node(prefix + name, op, resolved, tuple(attributes.items()),
-                _local(shares, prefix, block_input) if shares else None)
+    return Node(
+        prefix + name, op, resolved, tuple(attributes.items()), _local(shares, prefix, block_input) if shares else None
+    )
 
 
 def _local(source: str, prefix: str, block_input: str | None) -> str:
@@ -183,11 +187,12 @@ def _block_nodes(entry: dict, name: str, where: str, blocks: dict, file: str, pr
     for key in arguments:
         if key not in parameters:
             offered = close_matches(key, sorted(parameters | {"inputs"}))
-            raise SpecError(f"{where}: block {block_name!r} has no parameter {key!r}{offered}; its parameters: "
-                            f"{', '.join(sorted(parameters)) or 'none'}")
+            raise SpecError(
+                f"{where}: block {block_name!r} has no parameter {key!r}{offered}; its parameters: "
+                f"{', '.join(sorted(parameters)) or 'none'}"
+            )
     inputs = entry.get("inputs", [])
-    block_input = (inputs[0] if isinstance(inputs, list) and inputs
-                   else inputs if isinstance(inputs, str) else previous)
+    block_input = inputs[0] if isinstance(inputs, list) and inputs else inputs if isinstance(inputs, str) else previous
     nodes = []
     for index, item in enumerate(body):
         item_where = f"{file}: blocks.{block_name}.layers[{index}] (in {name})"
@@ -202,16 +207,24 @@ def _block_nodes(entry: dict, name: str, where: str, blocks: dict, file: str, pr
 
 def _block_parameters(body: list) -> set[str]:
     """The "$name" values a block's layers use: the keys a use of the block may give."""
-    return {value[1:] for item in body if isinstance(item, dict) for value in item.values()
-            if isinstance(value, str) and value.startswith("$") and value != "$input"}
+    return {
+        value[1:]
+        for item in body
+        if isinstance(item, dict)
+        for value in item.values()
+        if isinstance(value, str) and value.startswith("$") and value != "$input"
+    }
 
 
 def unread_layers(graph: Graph, outputs: set[str] = frozenset()) -> list[str]:
     """The layers whose output no other layer reads: not the last layer, not an output the file declares, not an
     in-place layer (its readers read the tensor it changed). Most often a branch left out of an 'inputs' list."""
     readers = graph.consumers()
-    return [node.name for node in graph.nodes[:-1] if not readers[node.name] and node.name not in outputs
-            and not node.attributes.get("inplace")]
+    return [
+        node.name
+        for node in graph.nodes[:-1]
+        if not readers[node.name] and node.name not in outputs and not node.attributes.get("inplace")
+    ]
 
 
 def spec_notes(graph: Graph, outputs: set[str] = frozenset()) -> tuple[str, ...]:
@@ -220,8 +233,10 @@ def spec_notes(graph: Graph, outputs: set[str] = frozenset()) -> tuple[str, ...]
     if not unread:
         return ()
     shown = ", ".join(unread[:5]) + (f" and {len(unread) - 5} more" if len(unread) > 5 else "")
-    return (f"{shown}: read by no layer, so not part of the network's output (a name missing from an 'inputs' "
-            "list? a further output is declared in 'outputs'); still counted in the totals",)
+    return (
+        f"{shown}: read by no layer, so not part of the network's output (a name missing from an 'inputs' "
+        "list? a further output is declared in 'outputs'); still counted in the totals",
+    )
 
 
 def _bind(item: Any, arguments: dict, where: str) -> dict:

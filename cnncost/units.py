@@ -16,7 +16,7 @@ def fixed(value: float, decimals: int = 1) -> str:
     """value with thousands separators and exactly `decimals` decimals; 0 as '0', a tiny non-zero as '<0.1'."""
     if value == 0:
         return "0"
-    smallest = 10.0 ** -decimals
+    smallest = 10.0**-decimals
     if abs(value) < smallest / 2:
         return f"<{smallest:.{decimals}f}" if value > 0 else f">-{smallest:.{decimals}f}"
     rounded = Decimal(value).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)  # 182.25 -> 182.3

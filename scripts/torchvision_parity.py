@@ -74,8 +74,11 @@ def builtins() -> int:
 def model_input(group: str, name: str):
     """The input each model is profiled at: what its documentation gives, one sample."""
     if group == "video":
-        return torch.randn(1, 3, 16, 112, 112) if name in ("r3d_18", "mc3_18", "r2plus1d_18") else \
-            torch.randn(1, 3, 16, 224, 224)
+        return (
+            torch.randn(1, 3, 16, 112, 112)
+            if name in ("r3d_18", "mc3_18", "r2plus1d_18")
+            else torch.randn(1, 3, 16, 224, 224)
+        )
     if group == "detection":
         return [torch.rand(3, 320, 320)]
     size = 299 if name == "inception_v3" else 224
@@ -109,8 +112,11 @@ def modules(groups: list[str], only: set[str]) -> int:
                 continue
             buffers = sum(b.numel() for b in model.buffers())
             ours = (profile.total.params, profile.total.buffers, profile.total.macs)
-            problems = [f"{what} {a:,} vs torch {b:,}" for what, a, b in
-                        zip(("params", "buffers", "MACs"), ours, (params, buffers, macs)) if a != b]
+            problems = [
+                f"{what} {a:,} vs torch {b:,}"
+                for what, a, b in zip(("params", "buffers", "MACs"), ours, (params, buffers, macs))
+                if a != b
+            ]
             uncounted = sorted({c.attributes.get("source") for c in profile.uncounted})
             verdict = "equal" if not problems else "DIFFERENT: " + "; ".join(problems)
             if uncounted:

@@ -22,9 +22,18 @@ EXACT = {
 
 # the lecture's printed cells: memory KB, params k, "flop" M (multiply-adds)
 PRINTED = {
-    "conv1": (784, 23, 73), "pool1": (182, 0, 0), "conv2": (547, 307, 224), "pool2": (127, 0, 0),
-    "conv3": (254, 664, 112), "conv4": (169, 885, 145), "conv5": (169, 590, 100), "pool5": (36, 0, 0),
-    "flatten": (36, 0, 0), "fc6": (16, 37_749, 38), "fc7": (16, 16_777, 17), "fc8": (4, 4_096, 4),
+    "conv1": (784, 23, 73),
+    "pool1": (182, 0, 0),
+    "conv2": (547, 307, 224),
+    "pool2": (127, 0, 0),
+    "conv3": (254, 664, 112),
+    "conv4": (169, 885, 145),
+    "conv5": (169, 590, 100),
+    "pool5": (36, 0, 0),
+    "flatten": (36, 0, 0),
+    "fc6": (16, 37_749, 38),
+    "fc7": (16, 16_777, 17),
+    "fc8": (4, 4_096, 4),
 }
 
 # cells where the printed value is not the exact value rounded, and why
@@ -55,8 +64,11 @@ def half_up(value: float) -> int:
 @pytest.mark.parametrize("name", PRINTED)
 def test_printed_cells_are_the_exact_values_rounded(alexnet, name):
     row = alexnet.layer(name)
-    computed = {"memory": half_up(row.activation_bytes / 1024), "params": half_up(row.params / 1e3),
-                "MACs": half_up(row.macs / 1e6)}
+    computed = {
+        "memory": half_up(row.activation_bytes / 1024),
+        "params": half_up(row.params / 1e3),
+        "MACs": half_up(row.macs / 1e6),
+    }
     for (column, value), printed in zip(computed.items(), PRINTED[name]):
         if (name, column) in DIFFERENT:
             assert value != printed

@@ -21,8 +21,13 @@ def test_units():
     assert parse_seconds(0.5) == Fraction(1, 2)  # a Python number is seconds
     with pytest.raises(CnnCostError, match="give a unit"):
         parse_seconds("20")  # 20 s or 20 ms? refused
-    for bad, parse in (("5X", parse_count), ("MB", parse_bytes), ("1.5.2G", parse_count), ("-3M", parse_count),
-                       ("10 parsecs", parse_seconds)):
+    for bad, parse in (
+        ("5X", parse_count),
+        ("MB", parse_bytes),
+        ("1.5.2G", parse_count),
+        ("-3M", parse_count),
+        ("10 parsecs", parse_seconds),
+    ):
         with pytest.raises(CnnCostError, match="malformed"):
             parse(bad)
 
@@ -46,14 +51,17 @@ def test_latency_needs_a_timed_run():
         assert_budget(profile("alexnet"))
 
 
-@pytest.mark.parametrize("argv, code", [
-    (["check", "resnet50", "--max-params", "30M", "--max-macs", "5G", "--max-memory", "120MB"], 0),
-    (["check", "resnet50", "--max-params", "20M"], 1),
-    (["check", "resnet50", "--max-macs", "4G", "--batch", "2"], 1),
-    (["check", "resnet50", "--max-params", "lots"], 2),
-    (["check", "resnet50"], 2),
-    (["check", "resnet51", "--max-params", "30M"], 2),
-])
+@pytest.mark.parametrize(
+    "argv, code",
+    [
+        (["check", "resnet50", "--max-params", "30M", "--max-macs", "5G", "--max-memory", "120MB"], 0),
+        (["check", "resnet50", "--max-params", "20M"], 1),
+        (["check", "resnet50", "--max-macs", "4G", "--batch", "2"], 1),
+        (["check", "resnet50", "--max-params", "lots"], 2),
+        (["check", "resnet50"], 2),
+        (["check", "resnet51", "--max-params", "30M"], 2),
+    ],
+)
 def test_check_exit_codes(capsys, argv, code):
     assert main(argv) == code
     out, err = capsys.readouterr()
@@ -84,11 +92,21 @@ def test_no_budget_can_pass_on_uncounted_layers():
     import user_nets
 
     unknown = profile(user_nets.Unknown(), input=(3, 8, 8))
-    for budget in ({"max_flops": "1G"}, {"max_macs": "1G"}, {"max_params": "1k"}, {"max_memory": "1GB"},
-                   {"max_activations": "1GB"}, {"max_peak_memory": "1GB"}, {"max_weights": "1GB"},
-                   {"max_training_memory": "1GB"}):
-        with pytest.raises(CnnCostError, match="budget cannot be checked: .* leaves out 2 layer\\(s\\) without a "
-                                               "cost formula \\(special_i0, kthvalue\\)"):
+    for budget in (
+        {"max_flops": "1G"},
+        {"max_macs": "1G"},
+        {"max_params": "1k"},
+        {"max_memory": "1GB"},
+        {"max_activations": "1GB"},
+        {"max_peak_memory": "1GB"},
+        {"max_weights": "1GB"},
+        {"max_training_memory": "1GB"},
+    ):
+        with pytest.raises(
+            CnnCostError,
+            match="budget cannot be checked: .* leaves out 2 layer\\(s\\) without a "
+            "cost formula \\(special_i0, kthvalue\\)",
+        ):
             assert_budget(unknown, **budget)
     with pytest.raises(BudgetExceeded):  # already over on the layers it can count: over, whatever the rest costs
         assert_budget(unknown, max_macs="1k")
@@ -96,8 +114,11 @@ def test_no_budget_can_pass_on_uncounted_layers():
 
 def tiny_chain():
     """input 1x4x4 -> conv2d to 2 channels, 1x1 with bias -> relu: every memory figure by hand (fp32)."""
-    return cnncost.propagate(Graph.build("tiny", [layer("conv2d", "conv", out_channels=2, kernel_size=1),
-                                                  layer("relu", "relu")], input=(1, 4, 4)))
+    return cnncost.propagate(
+        Graph.build(
+            "tiny", [layer("conv2d", "conv", out_channels=2, kernel_size=1), layer("relu", "relu")], input=(1, 4, 4)
+        )
+    )
 
 
 @pytest.mark.parametrize("optimizer, training", [("sgd", 224), ("momentum", 240), ("adam", 264)])
@@ -107,11 +128,20 @@ def test_memory_budgets_name_what_a_device_holds(optimizer, training):
     # the conv's output and its own = 320; weights: 2 weights + 2 biases = 4 params = 16 B
     # training, SGD: weights 16 + gradients 16 + kept for backward: the conv's input 64 and relu's output 128 = 224;
     # momentum: + one buffer per weight, 16 = 240; Adam: + two (32) + a 4-byte step per parameter tensor (2) = 264
-    checks = check_budget(tiny_chain(), max_activations="256B", max_peak_memory=320, max_weights="16B",
-                          max_training_memory=training, optimizer=optimizer)
+    checks = check_budget(
+        tiny_chain(),
+        max_activations="256B",
+        max_peak_memory=320,
+        max_weights="16B",
+        max_training_memory=training,
+        optimizer=optimizer,
+    )
     assert [(c.quantity.split(" (")[0], c.value, c.ok) for c in checks] == [
-        ("activations", 256, True), ("weights", 16, True), ("peak memory", 320, True),
-        ("training memory", training, True)]
+        ("activations", 256, True),
+        ("weights", 16, True),
+        ("peak memory", 320, True),
+        ("training memory", training, True),
+    ]
     with pytest.raises(BudgetExceeded, match="peak memory 320 bytes > limit 319 bytes"):
         assert_budget(tiny_chain(), max_peak_memory=319)
     with pytest.raises(BudgetExceeded, match=f"training memory .* {training:,} bytes > limit {training - 1:,} bytes"):
@@ -125,9 +155,20 @@ def test_memory_budgets_on_the_command_line(capsys):
     from cnncost.analysis.memory import inference_memory
 
     peak = inference_memory(graph_of(result), result).peak_bytes
-    code = main(["check", "resnet50", "--batch", "32", "--max-peak-memory", str(peak), "--max-weights",
-                 str(result.total.param_bytes + result.total.buffer_bytes), "--max-activations",
-                 str(result.total.activation_bytes)])
+    code = main(
+        [
+            "check",
+            "resnet50",
+            "--batch",
+            "32",
+            "--max-peak-memory",
+            str(peak),
+            "--max-weights",
+            str(result.total.param_bytes + result.total.buffer_bytes),
+            "--max-activations",
+            str(result.total.activation_bytes),
+        ]
+    )
     assert code == 0 and capsys.readouterr().out.count("within ") == 3
     assert main(["check", "resnet50", "--batch", "32", "--max-peak-memory", str(peak - 1)]) == 1
     assert main(["check", "resnet50", "--max-training-memory", "1GB", "--optimizer", "lamb"]) == 2

@@ -36,8 +36,9 @@ def test_table_every_architecture(capsys, name):
 
 
 def test_table_options(capsys):
-    code, out, _ = run(capsys, "table", "vgg16", "--input", "3x224x224", "--batch", "8", "--dtype", "fp16",
-                       "--format", "json")
+    code, out, _ = run(
+        capsys, "table", "vgg16", "--input", "3x224x224", "--batch", "8", "--dtype", "fp16", "--format", "json"
+    )
     data = json.loads(out)
     assert code == 0 and data["batch"] == 8 and data["dtype"] == "fp16"
     assert data["total"]["macs"] == 8 * 15_470_264_320
@@ -80,21 +81,24 @@ def test_formulas_lists_every_layer_type(capsys):
     assert code == 0 and "conv2d" in out and "MACs = C_out·H_out·W_out" in out
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["table", "alexnett"], "unknown architecture 'alexnett' (did you mean: alexnet"),
-    (["table", "alexnet", "--input", "3x"], "malformed size '3x'"),
-    (["table", "alexnet", "--input", "abc"], "malformed size 'abc'"),
-    (["table", "alexnet", "--input", "-1"], "malformed size '-1'"),
-    (["table", "alexnet", "--input", "0x224x224"], "every size must be at least 1"),
-    (["table", "alexnet", "--input", "3x6x6"], "conv1: output would be 0x0 from 3x6x6"),
-    (["table", "alexnet", "--batch", "0"], "--batch must be a whole number"),
-    (["table", "alexnet", "--depth", "0"], "--depth must be a whole number of at least 1"),
-    (["table", "alexnet", "--dtype", "fp64"], "unknown dtype 'fp64'"),
-    (["table", "alexnet", "--format", "xml"], "invalid choice: 'xml'"),
-    (["table"], "the following arguments are required: name"),
-    (["frobnicate"], "invalid choice: 'frobnicate'"),
-    (["list", "nothing*"], "no architecture matches 'nothing*'"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["table", "alexnett"], "unknown architecture 'alexnett' (did you mean: alexnet"),
+        (["table", "alexnet", "--input", "3x"], "malformed size '3x'"),
+        (["table", "alexnet", "--input", "abc"], "malformed size 'abc'"),
+        (["table", "alexnet", "--input", "-1"], "malformed size '-1'"),
+        (["table", "alexnet", "--input", "0x224x224"], "every size must be at least 1"),
+        (["table", "alexnet", "--input", "3x6x6"], "conv1: output would be 0x0 from 3x6x6"),
+        (["table", "alexnet", "--batch", "0"], "--batch must be a whole number"),
+        (["table", "alexnet", "--depth", "0"], "--depth must be a whole number of at least 1"),
+        (["table", "alexnet", "--dtype", "fp64"], "unknown dtype 'fp64'"),
+        (["table", "alexnet", "--format", "xml"], "invalid choice: 'xml'"),
+        (["table"], "the following arguments are required: name"),
+        (["frobnicate"], "invalid choice: 'frobnicate'"),
+        (["list", "nothing*"], "no architecture matches 'nothing*'"),
+    ],
+)
 def test_bad_input_is_one_line_and_exit_2(capsys, argv, message):
     code, out, err = run(capsys, *argv)
     assert code == 2 and out == ""

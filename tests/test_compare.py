@@ -12,8 +12,15 @@ from cnncost.errors import CnnCostError
 from cnncost.profiler import side
 
 # VGG-16 from 224x224 to 28x28: conv1_1, conv1_2, conv2_1, conv2_2, conv3_1, conv3_2, conv3_3 (MACs each)
-VGG16_TO_28 = [64 * 224 * 224 * 27, 64 * 224 * 224 * 576, 128 * 112 * 112 * 576, 128 * 112 * 112 * 1152,
-               256 * 56 * 56 * 1152, 256 * 56 * 56 * 2304, 256 * 56 * 56 * 2304]
+VGG16_TO_28 = [
+    64 * 224 * 224 * 27,
+    64 * 224 * 224 * 576,
+    128 * 112 * 112 * 576,
+    128 * 112 * 112 * 1152,
+    256 * 56 * 56 * 1152,
+    256 * 56 * 56 * 2304,
+    256 * 56 * 56 * 2304,
+]
 
 
 def run(capsys, *argv):
@@ -34,8 +41,10 @@ def test_until_cuts_after_the_first_layer_that_reaches_the_size():
 
 def test_a_cut_keeps_the_parameters_a_module_does_not_train():
     # conv a: 8 x 3 x 3 x 3 weights + 8 biases = 224, of which a recorded module froze all; conv b: 8 x 8 x 3 x 3 + 8 = 584
-    a, b = cnncost.layer("conv2d", "a", out_channels=8, kernel_size=3), cnncost.layer("conv2d", "b", out_channels=8,
-                                                                                      kernel_size=3)
+    a, b = (
+        cnncost.layer("conv2d", "a", out_channels=8, kernel_size=3),
+        cnncost.layer("conv2d", "b", out_channels=8, kernel_size=3),
+    )
     graph = cnncost.Graph.build("frozen", [dataclasses.replace(a, frozen=224), b], (3, 16, 16))
     whole = cnncost.profile(graph)
     assert (whole.total.params, whole.total.trainable_params) == (224 + 584, 584)
@@ -99,12 +108,15 @@ def test_compare_json_and_csv_carry_raw_integers(capsys, tmp_path):
     assert lines[0].startswith("name,first,last,layers") and lines[2].startswith("conv3x3-x2,conv1,conv2.relu,4,")
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("vgg16", Operand("vgg16")),
-    ("vgg16:conv1_1..pool3", Operand("vgg16", "conv1_1", "pool3")),
-    ("googlenet:..maxpool2", Operand("googlenet", None, "maxpool2")),
-    ("resnet50:layer1.0.conv1..", Operand("resnet50", "layer1.0.conv1", None)),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("vgg16", Operand("vgg16")),
+        ("vgg16:conv1_1..pool3", Operand("vgg16", "conv1_1", "pool3")),
+        ("googlenet:..maxpool2", Operand("googlenet", None, "maxpool2")),
+        ("resnet50:layer1.0.conv1..", Operand("resnet50", "layer1.0.conv1", None)),
+    ],
+)
 def test_operands(text, expected):
     assert parse_operand(text) == expected
 
@@ -113,17 +125,22 @@ def test_sizes():
     assert parse_size("28x28") == (28, 28) and parse_size("28") == (28, 28) and parse_size("14x7") == (14, 7)
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["compare", "vgg16"], "compare needs at least two architectures or blocks"),
-    (["compare", "vgg16", "alexnet", "--until", "28xx"], "malformed size '28xx'"),
-    (["compare", "vgg16:conv1_1", "alexnet"], "malformed operand 'vgg16:conv1_1'"),
-    (["compare", "vgg16:conv9..", "alexnet"], "vgg16 has no layer 'conv9'"),
-    (["compare", "vgg16:pool3..conv1_1", "alexnet"], "vgg16: conv1_1 comes before pool3"),
-    (["compare", "vgg16", "alexnet", "--until", "2x2"], "vgg16 has no layer whose output is 2x2 or smaller; "
-                                                        "its smallest feature map is 512x7x7"),
-    (["compare", "inception-naive", "vgg16", "--until", "28x28"], "its input 256x28x28 is already 28x28"),
-    (["compare", "vgg17", "vgg16"], "unknown architecture 'vgg17'"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["compare", "vgg16"], "compare needs at least two architectures or blocks"),
+        (["compare", "vgg16", "alexnet", "--until", "28xx"], "malformed size '28xx'"),
+        (["compare", "vgg16:conv1_1", "alexnet"], "malformed operand 'vgg16:conv1_1'"),
+        (["compare", "vgg16:conv9..", "alexnet"], "vgg16 has no layer 'conv9'"),
+        (["compare", "vgg16:pool3..conv1_1", "alexnet"], "vgg16: conv1_1 comes before pool3"),
+        (
+            ["compare", "vgg16", "alexnet", "--until", "2x2"],
+            "vgg16 has no layer whose output is 2x2 or smaller; its smallest feature map is 512x7x7",
+        ),
+        (["compare", "inception-naive", "vgg16", "--until", "28x28"], "its input 256x28x28 is already 28x28"),
+        (["compare", "vgg17", "vgg16"], "unknown architecture 'vgg17'"),
+    ],
+)
 def test_bad_input_is_one_line_and_exit_2(capsys, argv, message):
     code, out, err = run(capsys, *argv)
     assert code == 2 and out == ""

@@ -91,25 +91,40 @@ def test_a_tightened_limit_names_the_model_quantity_value_and_limit(project, cap
     assert main(["check", "pair"]) == 0  # one model by its name
 
 
-@pytest.mark.parametrize("change, words", [
-    (('max-macs = "100k"', 'max-mac = "100k"'),
-     "pyproject.toml: [tool.cnncost.models.tiny]: unknown key 'max-mac' (did you mean: max-macs"),
-    (('max-macs = "100k"', 'max-macs = "100q"'),
-     "pyproject.toml: [tool.cnncost.models.tiny]: max-macs: malformed count '100q'"),
-    (('max-weights = 16', 'max-weights = "16 bytes"'),
-     "pyproject.toml: [tool.cnncost.models.pair]: max-weights: malformed memory size '16 bytes'"),
-    (('source = "nets/pair.toml"', 'source = "nets/pear.toml"'),
-     "pyproject.toml: [tool.cnncost.models.pair]: cannot read"),
-    (('source = "demo_nets:TinyNet"', 'source = "demo_nets:TinyNett"'),
-     "pyproject.toml: [tool.cnncost.models.tiny]: demo_nets has no attribute 'TinyNett' (did you mean: TinyNet?)"),
-    (('source = "demo_nets:TinyNet"\n', ''), "pyproject.toml: [tool.cnncost.models.tiny]: source: give the model"),
-    (('input = "3x32x32"', 'input = 3'), "[tool.cnncost.models.tiny]: input: a size such as \"3x224x224\""),
-    (('optimizer = "sgd"', 'optimizer = "lamb"'), "[tool.cnncost.models.pair]: optimizer: 'lamb' is not one of"),
-    (('optimizer = "sgd"', 'dtype = "fp64"'), "[tool.cnncost.models.pair]: dtype: unknown dtype 'fp64'"),
-    (('optimizer = "sgd"', 'tolerance = { mac = "1%" }'),
-     "[tool.cnncost.models.pair]: no total 'mac' to hold to a baseline (did you mean: macs?)"),
-    (('max-params = "1k"\nmax-macs = "100k"\n', ''), "pyproject.toml: [tool.cnncost.models.tiny]: no limit"),
-])
+@pytest.mark.parametrize(
+    "change, words",
+    [
+        (
+            ('max-macs = "100k"', 'max-mac = "100k"'),
+            "pyproject.toml: [tool.cnncost.models.tiny]: unknown key 'max-mac' (did you mean: max-macs",
+        ),
+        (
+            ('max-macs = "100k"', 'max-macs = "100q"'),
+            "pyproject.toml: [tool.cnncost.models.tiny]: max-macs: malformed count '100q'",
+        ),
+        (
+            ("max-weights = 16", 'max-weights = "16 bytes"'),
+            "pyproject.toml: [tool.cnncost.models.pair]: max-weights: malformed memory size '16 bytes'",
+        ),
+        (
+            ('source = "nets/pair.toml"', 'source = "nets/pear.toml"'),
+            "pyproject.toml: [tool.cnncost.models.pair]: cannot read",
+        ),
+        (
+            ('source = "demo_nets:TinyNet"', 'source = "demo_nets:TinyNett"'),
+            "pyproject.toml: [tool.cnncost.models.tiny]: demo_nets has no attribute 'TinyNett' (did you mean: TinyNet?)",
+        ),
+        (('source = "demo_nets:TinyNet"\n', ""), "pyproject.toml: [tool.cnncost.models.tiny]: source: give the model"),
+        (('input = "3x32x32"', "input = 3"), '[tool.cnncost.models.tiny]: input: a size such as "3x224x224"'),
+        (('optimizer = "sgd"', 'optimizer = "lamb"'), "[tool.cnncost.models.pair]: optimizer: 'lamb' is not one of"),
+        (('optimizer = "sgd"', 'dtype = "fp64"'), "[tool.cnncost.models.pair]: dtype: unknown dtype 'fp64'"),
+        (
+            ('optimizer = "sgd"', 'tolerance = { mac = "1%" }'),
+            "[tool.cnncost.models.pair]: no total 'mac' to hold to a baseline (did you mean: macs?)",
+        ),
+        (('max-params = "1k"\nmax-macs = "100k"\n', ""), "pyproject.toml: [tool.cnncost.models.tiny]: no limit"),
+    ],
+)
 def test_a_malformed_entry_names_the_file_table_and_key(project, capsys, change, words):
     text = PYPROJECT.format(params="1k").replace(*change)
     (project / "pyproject.toml").write_text(text)
@@ -129,11 +144,13 @@ def test_a_model_not_configured_and_no_configuration(project, tmp_path_factory, 
 
 
 def test_cnncost_toml_for_a_project_without_pyproject(tmp_path, monkeypatch, capsys):
-    (tmp_path / "cnncost.toml").write_text(textwrap.dedent("""
+    (tmp_path / "cnncost.toml").write_text(
+        textwrap.dedent("""
         [models.alexnet]
         source = "alexnet"
         max-params = "61.1M"
-    """))
+    """)
+    )
     monkeypatch.chdir(tmp_path)
     assert main(["check"]) == 1  # AlexNet has 61,100,840 params
     assert "alexnet (alexnet) is over budget: params 61,100,840 > limit 61,100,000 (61.1M)" in capsys.readouterr().err
@@ -143,8 +160,9 @@ def test_cnncost_toml_for_a_project_without_pyproject(tmp_path, monkeypatch, cap
 
 
 def test_a_latency_limit_times_the_model(project, capsys):
-    (project / "pyproject.toml").write_text(PYPROJECT.format(params="1k").replace(
-        'max-macs = "100k"', 'max-macs = "100k"\nmax-latency = "10s"'))
+    (project / "pyproject.toml").write_text(
+        PYPROJECT.format(params="1k").replace('max-macs = "100k"', 'max-macs = "100k"\nmax-latency = "10s"')
+    )
     configs = read_config(project / "pyproject.toml")
     assert configs[0].limits == {"max_params": "1k", "max_macs": "100k", "max_latency": "10s"}
     assert main(["check", "tiny"]) == 0
@@ -239,9 +257,14 @@ def test_machine_output_one_record_per_model_and_budget(example, capsys):
     assert main(["check", "--baseline", "cnncost-baseline.json", "--format", "json"]) == 0
     records = json.loads(capsys.readouterr().out)
     limits = [(r["model"], r["budget"], r["verdict"]) for r in records if not r["budget"].startswith("baseline")]
-    assert limits == [("classifier", "params", "within"), ("classifier", "MACs", "within"),
-                      ("classifier", "peak memory", "within"), ("classifier", "training memory (Adam)", "within"),
-                      ("resnet18", "params", "within"), ("resnet18", "weights", "within")]
+    assert limits == [
+        ("classifier", "params", "within"),
+        ("classifier", "MACs", "within"),
+        ("classifier", "peak memory", "within"),
+        ("classifier", "training memory (Adam)", "within"),
+        ("resnet18", "params", "within"),
+        ("resnet18", "weights", "within"),
+    ]
     params = next(r for r in records if r["model"] == "classifier" and r["budget"] == "params")
     assert (params["value"], params["limit"], params["given"]) == (57_130, 120_000, "120k")
     assert len([r for r in records if r["budget"].startswith("baseline ")]) == 2 * 5  # five totals per model
@@ -259,20 +282,28 @@ def test_two_projects_with_a_models_module_each_in_one_process(tmp_path, monkeyp
         folder = tmp_path / name
         folder.mkdir()
         (folder / "models.py").write_text(MODELS.replace("nn.Conv2d(3, 4, 3)", f"nn.Conv2d(3, {width}, 3)"))
-        (folder / "pyproject.toml").write_text('[tool.cnncost.models.net]\nsource = "models:TinyNet"\n'
-                                               'input = "3x8x8"\nmax-params = "1M"\n')
+        (folder / "pyproject.toml").write_text(
+            '[tool.cnncost.models.net]\nsource = "models:TinyNet"\ninput = "3x8x8"\nmax-params = "1M"\n'
+        )
     monkeypatch.chdir(tmp_path / "a")
     params = [cnncost.check_config(tmp_path / name / "pyproject.toml")[0].profile.total.params for name in "ab"]
     assert params == [4 * 27 + 4, 8 * 27 + 8]  # 112 and 224
 
 
-@pytest.mark.parametrize("edit, words", [
-    (lambda b: b["models"]["classifier"].pop("total"), "models.classifier: not a profile"),
-    (lambda b: b["models"]["classifier"]["total"].update(macs="lots"), "total.macs must be a whole number"),
-    (lambda b: b["models"]["classifier"]["layers"][0].pop("name"), "layers[0] needs a name and an op"),
-    (lambda b: b["models"]["classifier"].update(batch=16, input_shape=[16, 3, 64, 64]),  # a traced module's shapes
-     "the baseline was taken at 16x3x64x64, batch 16, fp32, the model is profiled now at 8x3x64x64, batch 8, fp32"),
-])
+@pytest.mark.parametrize(
+    "edit, words",
+    [
+        (lambda b: b["models"]["classifier"].pop("total"), "models.classifier: not a profile"),
+        (lambda b: b["models"]["classifier"]["total"].update(macs="lots"), "total.macs must be a whole number"),
+        (lambda b: b["models"]["classifier"]["layers"][0].pop("name"), "layers[0] needs a name and an op"),
+        (
+            lambda b: b["models"]["classifier"].update(
+                batch=16, input_shape=[16, 3, 64, 64]
+            ),  # a traced module's shapes
+            "the baseline was taken at 16x3x64x64, batch 16, fp32, the model is profiled now at 8x3x64x64, batch 8, fp32",
+        ),
+    ],
+)
 def test_a_baseline_edited_by_hand_or_taken_elsewhere_is_refused(example, capsys, edit, words):
     path = example / "cnncost-baseline.json"
     baseline = json.loads(path.read_text())

@@ -24,21 +24,42 @@ LAYERS = {
 }
 # what each tool reports for each one-layer network (benchmarks/README.md, "What each tool counts")
 EXPECTED = {
-    "conv with bias": dict(cnncost=589_824, paper=589_824, flopcounter=1_179_648, torchinfo=593_920,
-                           fvcore=589_824, ptflops=593_920, **{"ptflops-aten": 593_920}, thop=589_824),
-    "linear with bias": dict(cnncost=2_560, paper=2_560, flopcounter=5_120, torchinfo=2_570, fvcore=2_560,
-                             ptflops=2_570, **{"ptflops-aten": 2_570}, thop=2_560),
+    "conv with bias": dict(
+        cnncost=589_824,
+        paper=589_824,
+        flopcounter=1_179_648,
+        torchinfo=593_920,
+        fvcore=589_824,
+        ptflops=593_920,
+        **{"ptflops-aten": 593_920},
+        thop=589_824,
+    ),
+    "linear with bias": dict(
+        cnncost=2_560,
+        paper=2_560,
+        flopcounter=5_120,
+        torchinfo=2_570,
+        fvcore=2_560,
+        ptflops=2_570,
+        **{"ptflops-aten": 2_570},
+        thop=2_560,
+    ),
     # torchinfo: its 2·16 parameters; fvcore and ptflops 2 per element (affine); thop 4 per element
-    "batch norm": dict(cnncost=0, paper=0, flopcounter=0, torchinfo=32, fvcore=8_192, ptflops=8_192,
-                       **{"ptflops-aten": 0}, thop=16_384),
-    "relu": dict(cnncost=0, paper=0, flopcounter=0, torchinfo=0, fvcore=0, ptflops=8_192, **{"ptflops-aten": 0},
-                 thop=0),  # ptflops: the module and the F.relu inside it, 4,096 each
-    "max pool 2x2": dict(cnncost=0, paper=0, flopcounter=0, torchinfo=0, fvcore=0, ptflops=8_192,
-                         **{"ptflops-aten": 0}, thop=0),
-    "avg pool 2x2": dict(cnncost=0, paper=0, flopcounter=0, torchinfo=0, fvcore=0, ptflops=8_192,
-                         **{"ptflops-aten": 0}, thop=1_024),  # thop: 1 per output
-    "adaptive avg pool to 1": dict(cnncost=0, paper=0, flopcounter=0, torchinfo=0, fvcore=4_096, ptflops=8_192,
-                                   **{"ptflops-aten": 0}, thop=4_112),  # thop: (256 + 1) · 16
+    "batch norm": dict(
+        cnncost=0, paper=0, flopcounter=0, torchinfo=32, fvcore=8_192, ptflops=8_192, **{"ptflops-aten": 0}, thop=16_384
+    ),
+    "relu": dict(
+        cnncost=0, paper=0, flopcounter=0, torchinfo=0, fvcore=0, ptflops=8_192, **{"ptflops-aten": 0}, thop=0
+    ),  # ptflops: the module and the F.relu inside it, 4,096 each
+    "max pool 2x2": dict(
+        cnncost=0, paper=0, flopcounter=0, torchinfo=0, fvcore=0, ptflops=8_192, **{"ptflops-aten": 0}, thop=0
+    ),
+    "avg pool 2x2": dict(
+        cnncost=0, paper=0, flopcounter=0, torchinfo=0, fvcore=0, ptflops=8_192, **{"ptflops-aten": 0}, thop=1_024
+    ),  # thop: 1 per output
+    "adaptive avg pool to 1": dict(
+        cnncost=0, paper=0, flopcounter=0, torchinfo=0, fvcore=4_096, ptflops=8_192, **{"ptflops-aten": 0}, thop=4_112
+    ),  # thop: (256 + 1) · 16
 }
 
 
@@ -51,8 +72,14 @@ def test_each_rule_on_one_layer_by_hand(case, name):
 
 
 NETWORKS = ("alexnet", "vgg16", "resnet50", "mobilenet_v2", "googlenet", "efficientnet_b0", "mobilenet_v3_large")
-TOOLS = {"torchinfo": "torchinfo_count", "fvcore": "fvcore_count", "ptflops": "ptflops_count",
-         "ptflops-aten": "ptflops_aten_count", "thop": "thop_count", "flopcounter": "flop_counter_count"}
+TOOLS = {
+    "torchinfo": "torchinfo_count",
+    "fvcore": "fvcore_count",
+    "ptflops": "ptflops_count",
+    "ptflops-aten": "ptflops_aten_count",
+    "thop": "thop_count",
+    "flopcounter": "flop_counter_count",
+}
 
 
 @pytest.mark.parametrize("network", NETWORKS)

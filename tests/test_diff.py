@@ -51,7 +51,10 @@ def test_a_widened_conv_lists_it_and_the_layers_whose_input_grew(tmp_path):
     # conv: 4·3·9 + 4 = 112 -> 8·3·9 + 8 = 224 params; relu: output 4x8x8 -> 8x8x8;
     # head: 2·4 + 2 = 10 -> 2·8 + 2 = 18
     assert [(c.name, c.status, c.figures("params")) for c in result.layers] == [
-        ("conv", "changed", (112, 224)), ("relu", "changed", (0, 0)), ("head", "changed", (10, 18))]
+        ("conv", "changed", (112, 224)),
+        ("relu", "changed", (0, 0)),
+        ("head", "changed", (10, 18)),
+    ]
     assert result.layers[1].figures("activation_bytes") == (4 * 64 * 4, 8 * 64 * 4)
     assert [c.name for c in result.grown("params")] == ["conv", "head"]
 
@@ -88,5 +91,4 @@ def test_renamed_layers_are_shown_and_a_baseline_is_not_a_profile(tmp_path, caps
     assert [(c.name, c.status, c.before["name"]) for c in result.layers] == [("act", "renamed", "relu")]
     (tmp_path / "baseline.json").write_text(json.dumps({"models": {"x": {}}}))
     assert main(["diff", str(tmp_path / "baseline.json"), "alexnet"]) == 2
-    assert "is a baseline of 1 model(s) (x); diff takes one profile" in \
-        capsys.readouterr().err
+    assert "is a baseline of 1 model(s) (x); diff takes one profile" in capsys.readouterr().err

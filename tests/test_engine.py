@@ -65,19 +65,28 @@ def test_input_too_small_names_the_layer():
 
 
 def test_merge_mismatch_names_both_inputs():
-    g = Graph.build("net", [layer("conv2d", "a", out_channels=8, kernel_size=1),
-                            layer("conv2d", "b", "input", out_channels=8, kernel_size=3),
-                            layer("add", "sum", "a", "b")], (3, 8, 8))
+    g = Graph.build(
+        "net",
+        [
+            layer("conv2d", "a", out_channels=8, kernel_size=1),
+            layer("conv2d", "b", "input", out_channels=8, kernel_size=3),
+            layer("add", "sum", "a", "b"),
+        ],
+        (3, 8, 8),
+    )
     with pytest.raises(ShapeError, match=r"^sum: cannot add 'a' \(8x8x8\) with 'b' \(8x6x6\)"):
         cnncost.propagate(g)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"batch": 0}, "batch must be a whole number of at least 1"),
-    ({"dtype": "fp64"}, "unknown dtype 'fp64'; known: fp32, fp16, bf16, int8"),
-    ({"input": "3x"}, "malformed size '3x'"),
-    ({"input": "0x224x224"}, "every size must be at least 1"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"batch": 0}, "batch must be a whole number of at least 1"),
+        ({"dtype": "fp64"}, "unknown dtype 'fp64'; known: fp32, fp16, bf16, int8"),
+        ({"input": "3x"}, "malformed size '3x'"),
+        ({"input": "0x224x224"}, "every size must be at least 1"),
+    ],
+)
 def test_bad_arguments(kwargs, message):
     with pytest.raises(CnnCostError, match=message):
         cnncost.profile("alexnet", **kwargs)
@@ -95,14 +104,16 @@ def test_huge_inputs_stay_exact():
 
 
 def test_profiling_and_the_default_table_import_nothing_heavy():
-    code = ("import sys, io, contextlib, cnncost; cnncost.profile('resnet152')\n"
-            "from cnncost.report.render import render; from cnncost.report.profile_table import profile_document\n"
-            "render(profile_document(cnncost.profile('alexnet')), 'table')\n"
-            "from cnncost.cli import main\n"
-            "with contextlib.redirect_stdout(io.StringIO()): main(['table', 'alexnet'])\n"
-            "heavy = ('torch', 'pandas', 'rich', 'numpy', 'matplotlib', 'cnncost.analysis.memory', "
-            "'cnncost.analysis.receptive')\n"
-            "print(sorted(m for m in heavy if m in sys.modules))")
+    code = (
+        "import sys, io, contextlib, cnncost; cnncost.profile('resnet152')\n"
+        "from cnncost.report.render import render; from cnncost.report.profile_table import profile_document\n"
+        "render(profile_document(cnncost.profile('alexnet')), 'table')\n"
+        "from cnncost.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()): main(['table', 'alexnet'])\n"
+        "heavy = ('torch', 'pandas', 'rich', 'numpy', 'matplotlib', 'cnncost.analysis.memory', "
+        "'cnncost.analysis.receptive')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 
@@ -122,6 +133,7 @@ def test_a_node_that_shares_parameters_counts_none():
 def test_a_profile_reads_in_one_line():
     # ResNet-18: 11,689,512 params, 1,814,073,344 MACs at 3x224x224 (torchvision's figures)
     result = cnncost.profile("resnet18", batch=2)
-    assert repr(result) == ("Profile('resnet18', 3x224x224, batch 2, fp32: 69 layers, 11,689,512 params, "
-                            "3,628,146,688 MACs)")
+    assert repr(result) == (
+        "Profile('resnet18', 3x224x224, batch 2, fp32: 69 layers, 11,689,512 params, 3,628,146,688 MACs)"
+    )
     assert tuple(result.layers[0].output_shape) == (64, 112, 112)

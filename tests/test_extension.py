@@ -50,15 +50,31 @@ class Block(nn.Module):
 def new_types():
     """tanhshrink and gated_attention, registered for this test only."""
     with scratch():
-        @register("tanhshrink", category="activation", example=Example(((2, 3, 4),)), keeps="input",
-                  field="pointwise", torch_module="Tanhshrink", torch_functions=("tanhshrink",), family="activation",
-                  same_shape=True)
+
+        @register(
+            "tanhshrink",
+            category="activation",
+            example=Example(((2, 3, 4),)),
+            keeps="input",
+            field="pointwise",
+            torch_module="Tanhshrink",
+            torch_functions=("tanhshrink",),
+            family="activation",
+            same_shape=True,
+        )
         def tanhshrink(x: Shape) -> OpCost:
             """x − tanh(x): FLOPs = 2 per output element."""
             return OpCost(x, flops=2 * x.numel)
 
-        @register("gated_attention", category="attention", example=Example(((2, 5, 4), (2, 6, 4), (2, 6, 4))),
-                  keeps="every_input", field="anywhere", torch_functions=("gated_attention",), backward="attention")
+        @register(
+            "gated_attention",
+            category="attention",
+            example=Example(((2, 5, 4), (2, 6, 4), (2, 6, 4))),
+            keeps="every_input",
+            field="anywhere",
+            torch_functions=("gated_attention",),
+            backward="attention",
+        )
         def gated(query: Shape, key: Shape, value: Shape) -> OpCost:
             """softmax(Q·Kᵀ)·V ⊗ sigmoid(Q) over (…, L, E) queries and (…, S, E) keys and values:
             MACs = (…)·L·S·2E; FLOPs = 2·MACs + 3 per score + 2 per output element."""
@@ -85,16 +101,25 @@ X = (6, 8)  # six tokens of eight features, a batch of two: 2 x 6 x 8 = 96 eleme
 def test_table_rows_and_torchs_counts(new_types):
     module = Block()
     profile = cnncost.profile(module, input=X, batch=2)
-    assert [(c.name, c.op) for c in profile.layers] == [("proj", "linear"), ("act", "tanhshrink"),
-                                                       ("gated_attention", "gated_attention")]
+    assert [(c.name, c.op) for c in profile.layers] == [
+        ("proj", "linear"),
+        ("act", "tanhshrink"),
+        ("gated_attention", "gated_attention"),
+    ]
     params, macs = torch_counts(module, torch.randn(2, *X))
     # linear 2·6 rows x 8 x 8 = 768; gated 2 x 6 x 6 scores x 2 x 8 = 1,152
     assert (profile.total.params, profile.total.macs) == (params, macs) == (8 * 8 + 8, 768 + 1_152)
     assert not profile.uncounted
-    rows = [line.split("|")[1:3] for line in render(profile_document(profile), "md").splitlines()
-            if line.startswith("| ") and "**total**" not in line][1:]
-    assert [[cell.strip() for cell in row] for row in rows] == [["proj", "linear"], ["act", "tanhshrink"],
-                                                               ["gated_attention", "gated_attention"]]
+    rows = [
+        line.split("|")[1:3]
+        for line in render(profile_document(profile), "md").splitlines()
+        if line.startswith("| ") and "**total**" not in line
+    ][1:]
+    assert [[cell.strip() for cell in row] for row in rows] == [
+        ["proj", "linear"],
+        ["act", "tanhshrink"],
+        ["gated_attention", "gated_attention"],
+    ]
 
 
 def test_a_training_step_as_torchs_backward(new_types):

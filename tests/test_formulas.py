@@ -32,8 +32,17 @@ def test_conv_lecture_conv1():
 
 
 def test_conv_groups_dilation_rectangular_no_bias():
-    c = cost("conv2d", (4, 10, 12), out_channels=6, kernel_size=(3, 1), stride=(2, 1), padding=(1, 0),
-             dilation=2, groups=2, bias=False)
+    c = cost(
+        "conv2d",
+        (4, 10, 12),
+        out_channels=6,
+        kernel_size=(3, 1),
+        stride=(2, 1),
+        padding=(1, 0),
+        dilation=2,
+        groups=2,
+        bias=False,
+    )
     # H: (10 + 2 - 2*(3-1) - 1) // 2 + 1 = 7 // 2 + 1 = 4; W: (12 + 0 - 0 - 1) // 1 + 1 = 12
     assert c.output == S((6, 4, 12))
     assert c.params == 6 * 2 * 3 * 1  # C_out * C_in/groups * kh * kw = 36

@@ -39,11 +39,15 @@ def test_data_movement_costs_nothing_but_memory():
 
 
 def test_sources_scale_not_with_the_batch():
-    graph = Graph.build("token", [
-        layer("parameter", "class_token", shape=(1, 8)),
-        layer("linear", "embed", "input", out_features=8),
-        layer("concat", "tokens", "class_token", "embed", dim=0),
-    ], input=(3, 4))  # one sample: 3 tokens of 4 features
+    graph = Graph.build(
+        "token",
+        [
+            layer("parameter", "class_token", shape=(1, 8)),
+            layer("linear", "embed", "input", out_features=8),
+            layer("concat", "tokens", "class_token", "embed", dim=0),
+        ],
+        input=(3, 4),
+    )  # one sample: 3 tokens of 4 features
     p = cnncost.propagate(graph, batch=5)
     assert p.layer("class_token").params == 8 and p.layer("class_token").activation_bytes == 0  # weights
     assert p.layer("embed").macs == 5 * 3 * 4 * 8  # the batch multiplies what depends on the input
@@ -56,14 +60,21 @@ def test_unused_tensors_count_and_cost_nothing():
 
 
 def test_several_outputs_are_picked_by_item():
-    graph = Graph.build("rnn", [
-        layer("lstm", "lstm", input_size=4, hidden_size=6),
-        layer("item", "h_n", "lstm", index=1),
-        layer("linear", "fc", out_features=2),
-    ], input=(5, 4))
+    graph = Graph.build(
+        "rnn",
+        [
+            layer("lstm", "lstm", input_size=4, hidden_size=6),
+            layer("item", "h_n", "lstm", index=1),
+            layer("linear", "fc", out_features=2),
+        ],
+        input=(5, 4),
+    )
     p = cnncost.propagate(graph)
     assert p.layer("h_n").output_shape == S((1, 6))  # one sample's T x I: torch's unbatched states
     assert p.layer("lstm").activation_bytes == (5 * 6 + 6 + 6) * 4  # every output's memory
     with pytest.raises(cnncost.CnnCostError, match="item index 3 is not one of the 3 output"):
-        cnncost.propagate(Graph.build("bad", [layer("lstm", "lstm", input_size=4, hidden_size=6),
-                                              layer("item", "x", index=3)], input=(5, 4)))
+        cnncost.propagate(
+            Graph.build(
+                "bad", [layer("lstm", "lstm", input_size=4, hidden_size=6), layer("item", "x", index=3)], input=(5, 4)
+            )
+        )

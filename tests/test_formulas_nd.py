@@ -20,8 +20,15 @@ def test_conv1d_on_a_waveform():
 
 
 def test_conv3d_on_a_clip():
-    c = cost("conv3d", (3, 16, 112, 112), out_channels=64, kernel_size=(3, 7, 7), stride=(1, 2, 2),
-             padding=(1, 3, 3), bias=False)
+    c = cost(
+        "conv3d",
+        (3, 16, 112, 112),
+        out_channels=64,
+        kernel_size=(3, 7, 7),
+        stride=(1, 2, 2),
+        padding=(1, 3, 3),
+        bias=False,
+    )
     assert c.output == S((64, 16, 56, 56))  # T: (16 + 2 - 3) + 1; H: (112 + 6 - 7) // 2 + 1 = 56
     assert c.params == 64 * 3 * 3 * 7 * 7  # 28,224: r3d_18's stem
     assert c.macs == 64 * 16 * 56 * 56 * (3 * 3 * 7 * 7)  # 3,211,264 outputs x 441 weights = 1,416,167,424
@@ -49,8 +56,9 @@ def test_transposed_conv_doubles_the_map():
 
 
 def test_transposed_conv_output_padding_groups_dilation():
-    c = cost("conv_transpose1d", (4, 5), out_channels=6, kernel_size=3, stride=2, output_padding=1, groups=2,
-             dilation=2)
+    c = cost(
+        "conv_transpose1d", (4, 5), out_channels=6, kernel_size=3, stride=2, output_padding=1, groups=2, dilation=2
+    )
     assert c.output == S((6, 14))  # (5 - 1) * 2 - 0 + 2 * (3 - 1) + 1 + 1 = 14
     assert c.macs == 4 * 5 * (6 // 2) * 3  # 20 inputs x 3 outputs per group x 3 taps = 180
     with pytest.raises(ShapeError, match="output_padding"):

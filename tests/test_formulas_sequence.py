@@ -59,11 +59,20 @@ def test_multihead_attention_counts_its_projections():
     assert m.macs == 2 * (10 * 16 * 48 + 2 * 10 * 10 * 16 + 10 * 16 * 16) == 26_880
     assert m.params == 16 * 48 + 48 + 16 * 16 + 16  # in_proj weight and bias, out_proj weight and bias: 1,088
     assert [s.dims for s in m.output.outputs] == [(10, 2, 16), (2, 10, 10)]  # the output, the averaged weights
-    batch_first = cost("multihead_attention", (2, 10, 16), (2, 10, 16), (2, 10, 16), embed_dim=16, num_heads=4,
-                       batch_first=True, need_weights=False)
+    batch_first = cost(
+        "multihead_attention",
+        (2, 10, 16),
+        (2, 10, 16),
+        (2, 10, 16),
+        embed_dim=16,
+        num_heads=4,
+        batch_first=True,
+        need_weights=False,
+    )
     assert batch_first.macs == m.macs and not batch_first.output.also
-    cross = cost("multihead_attention", (5, 16), (7, 8), (7, 12), embed_dim=16, num_heads=2, kdim=8, vdim=12,
-                 add_bias_kv=True)
+    cross = cost(
+        "multihead_attention", (5, 16), (7, 8), (7, 12), embed_dim=16, num_heads=2, kdim=8, vdim=12, add_bias_kv=True
+    )
     # q 5*16*16, k 7*8*16, v 7*12*16; 7 keys + 1 bias: 2*5*8*16; out 5*16*16
     assert cross.macs == 5 * 16 * 16 + 7 * 8 * 16 + 7 * 12 * 16 + 2 * 5 * 8 * 16 + 5 * 16 * 16
     assert cross.params == 16 * (16 + 8 + 12) + 16 * 16 + 4 * 16 + 2 * 16

@@ -69,8 +69,10 @@ def own(target: str) -> str | None:
     return target or None
 
 
-GRAPH = {name: sorted({own(t) for t, _ in imports(name) if t.startswith("cnncost") and own(t) not in (None, name)})
-         for name in MODULES}
+GRAPH = {
+    name: sorted({own(t) for t, _ in imports(name) if t.startswith("cnncost") and own(t) not in (None, name)})
+    for name in MODULES
+}
 
 
 def floor(name: str) -> int:
@@ -85,11 +87,15 @@ def test_every_module_has_a_floor():
 
 @pytest.mark.parametrize("name", sorted(name for name in MODULES if name != "cnncost"))
 def test_imports_point_down(name):
-    upward = [(target, line) for target, line in imports(name) if own(target) not in (None, "cnncost")
-              and target.startswith("cnncost") and floor(own(target)) > floor(name)]
+    upward = [
+        (target, line)
+        for target, line in imports(name)
+        if own(target) not in (None, "cnncost") and target.startswith("cnncost") and floor(own(target)) > floor(name)
+    ]
     assert not upward, f"{name} imports from a higher floor: {upward}"
-    assert "cnncost" not in {own(t) for t, _ in imports(name) if t.startswith("cnncost")}, \
+    assert "cnncost" not in {own(t) for t, _ in imports(name) if t.startswith("cnncost")}, (
         f"{name} imports from cnncost/__init__.py, the top"
+    )
 
 
 def test_no_module_imports_itself_back():
@@ -99,7 +105,7 @@ def test_no_module_imports_itself_back():
         state[name] = 1
         for target in GRAPH[name]:
             if state.get(target) == 1:
-                cycle = path[path.index(target):] + [target]
+                cycle = path[path.index(target) :] + [target]
                 raise AssertionError("a circle of imports: " + " -> ".join(cycle))
             if target not in state:
                 visit(target, path + [target])
@@ -123,6 +129,9 @@ def test_the_package_root_only_reexports():
     tree = ast.parse(MODULES["cnncost"].read_text(encoding="utf-8"))
     for node in tree.body:
         docstring = isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
-        all_names = isinstance(node, ast.Assign) and [t.id for t in node.targets if isinstance(t, ast.Name)] == ["__all__"]
-        assert docstring or all_names or isinstance(node, (ast.Import, ast.ImportFrom)), \
+        all_names = isinstance(node, ast.Assign) and [t.id for t in node.targets if isinstance(t, ast.Name)] == [
+            "__all__"
+        ]
+        assert docstring or all_names or isinstance(node, (ast.Import, ast.ImportFrom)), (
             f"cnncost/__init__.py line {node.lineno} defines something: {ast.unparse(node)[:60]}"
+        )

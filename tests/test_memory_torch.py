@@ -21,16 +21,24 @@ from cnncost.zoo import create  # noqa: E402
 
 TOLERANCE = 0  # bytes, on the CPU
 
-SMALL = Graph.build("small", [
-    layer("conv2d", "conv", out_channels=8, kernel_size=3, padding=1),
-    layer("batch_norm2d", "bn"), layer("relu", "relu", inplace=True),
-    layer("max_pool2d", "pool", kernel_size=2),
-    layer("conv2d", "branch", out_channels=8, kernel_size=3, padding=1), layer("relu", "branch.relu"),
-    layer("add", "sum", "branch.relu", "pool"),
-    layer("hardswish", "act", inplace=True),
-    layer("adaptive_avg_pool2d", "gap", output_size=2), layer("flatten", "flat"),
-    layer("dropout", "drop"), layer("linear", "fc", out_features=10),
-], input=(3, 16, 16))
+SMALL = Graph.build(
+    "small",
+    [
+        layer("conv2d", "conv", out_channels=8, kernel_size=3, padding=1),
+        layer("batch_norm2d", "bn"),
+        layer("relu", "relu", inplace=True),
+        layer("max_pool2d", "pool", kernel_size=2),
+        layer("conv2d", "branch", out_channels=8, kernel_size=3, padding=1),
+        layer("relu", "branch.relu"),
+        layer("add", "sum", "branch.relu", "pool"),
+        layer("hardswish", "act", inplace=True),
+        layer("adaptive_avg_pool2d", "gap", output_size=2),
+        layer("flatten", "flat"),
+        layer("dropout", "drop"),
+        layer("linear", "fc", out_features=10),
+    ],
+    input=(3, 16, 16),
+)
 
 
 def module_of(graph, input=None, batch=2):
@@ -55,16 +63,19 @@ def kept_by_torch(module, x) -> int:
     return sum(saved.values())
 
 
-@pytest.mark.parametrize("name, input", [
-    ("small", None),
-    ("alexnet", None),                      # max pooling, in-place ReLU, dropout, flatten
-    ("alexnet-paper", None),                # local response norm
-    ("resnet18", "3x64x64"),                # batch norm, shortcuts
-    ("googlenet", "3x64x64"),               # branches, concat, ceil-mode pooling
-    ("densenet121", "3x64x64"),             # a concat per layer
-    ("mobilenet_v3_large", "3x64x64"),      # hard-swish in place, SE gates (multiply)
-    ("shufflenet_v2_x1_0", "3x64x64"),      # slices (views), channel shuffle
-])
+@pytest.mark.parametrize(
+    "name, input",
+    [
+        ("small", None),
+        ("alexnet", None),  # max pooling, in-place ReLU, dropout, flatten
+        ("alexnet-paper", None),  # local response norm
+        ("resnet18", "3x64x64"),  # batch norm, shortcuts
+        ("googlenet", "3x64x64"),  # branches, concat, ceil-mode pooling
+        ("densenet121", "3x64x64"),  # a concat per layer
+        ("mobilenet_v3_large", "3x64x64"),  # hard-swish in place, SE gates (multiply)
+        ("shufflenet_v2_x1_0", "3x64x64"),  # slices (views), channel shuffle
+    ],
+)
 def test_activations_kept_for_backward_match_torch(name, input):
     graph = SMALL if name == "small" else create(name)
     profile, module = module_of(graph, input)
@@ -76,8 +87,12 @@ def test_activations_kept_for_backward_match_torch(name, input):
 @pytest.mark.parametrize("optimizer", OPTIMIZERS, ids=lambda o: o.name)
 def test_gradients_and_optimizer_state_match_torch(optimizer):
     profile, module = module_of(SMALL)
-    make = {"sgd": lambda p: torch.optim.SGD(p, lr=0.1), "momentum": lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9),
-            "adam": lambda p: torch.optim.Adam(p), "adamw": lambda p: torch.optim.AdamW(p)}[optimizer.name]
+    make = {
+        "sgd": lambda p: torch.optim.SGD(p, lr=0.1),
+        "momentum": lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9),
+        "adam": lambda p: torch.optim.Adam(p),
+        "adamw": lambda p: torch.optim.AdamW(p),
+    }[optimizer.name]
     step = make(module.parameters())
     module(torch.rand(profile.batch, *profile.input_shape.dims)).sum().backward()
     step.step()
@@ -109,8 +124,10 @@ def test_cuda_peak_of_a_training_step():
     assert 0.8 <= ratio <= 1.6
 
 
-@pytest.mark.parametrize("model, shape", [("UNet", (3, 32, 32)), ("Staged", (3, 16, 16)), ("ConvNeXt", (3, 32, 32)),
-                                          ("Video", (3, 4, 16, 16))])
+@pytest.mark.parametrize(
+    "model, shape",
+    [("UNet", (3, 32, 32)), ("Staged", (3, 16, 16)), ("ConvNeXt", (3, 32, 32)), ("Video", (3, 4, 16, 16))],
+)
 def test_a_recorded_modules_kept_activations_equal_torch(model, shape):
     """Recorded from a user's module (transposed and 3-d convs, channels-last layer norms, GELU, layer scale): the
     activations kept for backward equal what torch keeps, to the byte."""
@@ -145,8 +162,18 @@ def allocated_at_peak(module, x) -> int:
     return peak + x.numel() * x.element_size()
 
 
-@pytest.mark.parametrize("name, batch", [("alexnet", 1), ("alexnet-paper", 1), ("vgg11", 1), ("resnet18", 2),
-                                         ("googlenet", 1), ("mobilenet_v2", 1), ("squeezenet1_0", 1)])
+@pytest.mark.parametrize(
+    "name, batch",
+    [
+        ("alexnet", 1),
+        ("alexnet-paper", 1),
+        ("vgg11", 1),
+        ("resnet18", 2),
+        ("googlenet", 1),
+        ("mobilenet_v2", 1),
+        ("squeezenet1_0", 1),
+    ],
+)
 def test_the_inference_peak_is_what_torchs_allocator_reaches(name, batch):
     from cnncost.analysis.memory import inference_memory
 

@@ -57,7 +57,7 @@ FILES = {
     "outputs_typo.toml": 'outputs = ["brunch"]\n' + RESIDUAL.format(width="width", inputs='["stem.relu", "branch"]'),
     "aux_output.toml": 'outputs = ["branch"]\n' + RESIDUAL.format(width="width", inputs='"stem.relu"'),
     "warns.py": 'import warnings, torch\nwarnings.warn("a warning of its own")\n'
-                'class Net(torch.nn.Module):\n    def forward(self, x):\n        return x * 2\n',
+    "class Net(torch.nn.Module):\n    def forward(self, x):\n        return x * 2\n",
 }
 
 
@@ -71,33 +71,50 @@ def tiny_net():
 COMMAND_LINE = [
     (["table", "resnet18", "--input", "224x224x3"], "looks channels last: did you mean --input 3x224x224?"),
     (["table", "alexnet", "--input", "227x227x3"], "did you mean --input 3x227x227?"),
-    (["table", "resnet18", "--input", "1x3x224x224"],
-     "the batch is given apart (--batch), did you mean --input 3x224x224?"),
-    (["table", "resnet18", "--input", "8x3x224x224"],
-     "the batch is given apart, did you mean --input 3x224x224 with --batch 8?"),
+    (
+        ["table", "resnet18", "--input", "1x3x224x224"],
+        "the batch is given apart (--batch), did you mean --input 3x224x224?",
+    ),
+    (
+        ["table", "resnet18", "--input", "8x3x224x224"],
+        "the batch is given apart, did you mean --input 3x224x224 with --batch 8?",
+    ),
     (["table", "resnet18", "--input", "1x224x224x3"], "did you mean --input 3x224x224?"),
-    (["table", "resnet18", "--input", "3x224"], "resnet18 takes one sample of 3 dimension(s), such as 3x224x224; got "
-                                                "3x224"),
-    (["table", "resnet18", "--input", "160x160"], "resnet18 takes one sample of 3 dimension(s), such as 3x224x224; got "
-                                                  "160x160: channels first, did you mean --input 3x160x160?"),
+    (
+        ["table", "resnet18", "--input", "3x224"],
+        "resnet18 takes one sample of 3 dimension(s), such as 3x224x224; got 3x224",
+    ),
+    (
+        ["table", "resnet18", "--input", "160x160"],
+        "resnet18 takes one sample of 3 dimension(s), such as 3x224x224; got "
+        "160x160: channels first, did you mean --input 3x160x160?",
+    ),
     (["table", "resnet18", "--input", "3"], "resnet18 takes one sample of 3 dimension(s), such as 3x224x224; got 3"),
-    (["table", "tiny.py:TinyNet", "--input", "1x3x32x32"],
-     "did you mean --input 3x32x32? the batch size goes in --batch"),
+    (
+        ["table", "tiny.py:TinyNet", "--input", "1x3x32x32"],
+        "did you mean --input 3x32x32? the batch size goes in --batch",
+    ),
     (["table", "tiny.py:TinyNet", "--input", "8x3x32x32"], "did you mean --input 3x32x32 with --batch 8?"),
-    (["table", "tiny.py:TinyNet", "--input", "1x32x32x3"],
-     "did you mean --input 3x32x32? the batch size goes in --batch"),
+    (
+        ["table", "tiny.py:TinyNet", "--input", "1x32x32x3"],
+        "did you mean --input 3x32x32? the batch size goes in --batch",
+    ),
     (["table", "tiny.py:TinyNet", "--input", "32x32x3"], "sizes are channels first: did you mean --input 3x32x32?"),
     (["verify", "tiny.py:TinyNet", "--input", "1x3x32x32"], "did you mean --input 3x32x32?"),
     (["table", "tiny.TinyNet"], "a module path names the object after a colon: did you mean tiny:TinyNet?"),
     (["table", "torchvision.models.resnext101_64x4d"], "did you mean torchvision.models:resnext101_64x4d?"),
     (["table", "tiny.py:TinyNet"], "a torch module needs an input size, such as --input 3x224x224"),
-    (["table", "tiny.py"], "a Python file needs the name of the module, class or function in it, such as "
-                           "tiny.py:TinyNet (or build)"),
+    (
+        ["table", "tiny.py"],
+        "a Python file needs the name of the module, class or function in it, such as tiny.py:TinyNet (or build)",
+    ),
     (["table", "missing.py"], "no such file: missing.py"),
     (["table", "tiny.py:TinyNett", "--input", "3x32x32"], "has no attribute 'TinyNett' (did you mean: TinyNet?)"),
     (["table", "tiny.yaml"], "spec files are .toml or .json (cnncost reads no YAML): write it as tiny.toml"),
-    (["table", "mobilenet_v3_small"],
-     "mobilenet_v3_small is not built in; torchvision's is torchvision.models:mobilenet_v3_small --input 3x224x224"),
+    (
+        ["table", "mobilenet_v3_small"],
+        "mobilenet_v3_small is not built in; torchvision's is torchvision.models:mobilenet_v3_small --input 3x224x224",
+    ),
     (["table", "r3d_18"], "torchvision's is torchvision.models.video:r3d_18 --input 3x16x112x112"),
     (["table", "mvit_v2_s"], "torchvision's is torchvision.models.video:mvit_v2_s --input 3x16x224x224"),
     (["table", "fcn_resnet50"], "builds it with weights_backbone=None"),
@@ -113,17 +130,25 @@ COMMAND_LINE = [
 # (what is tried, from Python; the words its error must hold)
 PYTHON = [
     (lambda: cnncost.profile("resnet18", input=(224, 224, 3)), "did you mean input=(3, 224, 224)?"),
-    (lambda: cnncost.profile("resnet18", input=(1, 3, 224, 224)),
-     "the batch is given apart (batch=), did you mean input=(3, 224, 224)?"),
+    (
+        lambda: cnncost.profile("resnet18", input=(1, 3, 224, 224)),
+        "the batch is given apart (batch=), did you mean input=(3, 224, 224)?",
+    ),
     (lambda: cnncost.profile("resnet18", input=(4, 3, 224, 224)), "did you mean input=(3, 224, 224) with batch=4?"),
-    (lambda: cnncost.profile(tiny_net(), input=(1, 3, 32, 32)),
-     "did you mean input=(3, 32, 32)? the batch size goes in batch="),
+    (
+        lambda: cnncost.profile(tiny_net(), input=(1, 3, 32, 32)),
+        "did you mean input=(3, 32, 32)? the batch size goes in batch=",
+    ),
     (lambda: cnncost.profile(tiny_net()), "a torch module needs an input size, such as input=(3, 224, 224)"),
     (lambda: cnncost.profile("tiny.py"), "such as tiny.py:TinyNet"),
-    (lambda: cnncost.profile("mobilenet_v3_small"),
-     "torchvision's is profile('torchvision.models:mobilenet_v3_small', input=(3, 224, 224))"),
-    (lambda: cnncost.assert_budget(cnncost.profile("alexnet"), max_latency="20ms"),
-     "a latency budget needs a timed run: pass cnncost.time_forward(model, input=...)"),
+    (
+        lambda: cnncost.profile("mobilenet_v3_small"),
+        "torchvision's is profile('torchvision.models:mobilenet_v3_small', input=(3, 224, 224))",
+    ),
+    (
+        lambda: cnncost.assert_budget(cnncost.profile("alexnet"), max_latency="20ms"),
+        "a latency budget needs a timed run: pass cnncost.time_forward(model, input=...)",
+    ),
     (lambda: cnncost.assert_budget(cnncost.profile("alexnet"), max_params="15 million"), "malformed count"),
     (lambda: cnncost.assert_budget(cnncost.profile("alexnet"), max_params=float("nan")), "a finite number"),
     (lambda: cnncost.profile("tiny.TinyNet"), "did you mean 'tiny:TinyNet'?"),
@@ -131,7 +156,7 @@ PYTHON = [
 
 # (what is tried, from the command line; the warning it prints, the command going on)
 WARNINGS = [
-    (["table", "dead_branch.toml"], "dead_branch.toml: branch: read by no layer, so not part of the network's output"),
+    (["table", "dead_branch.toml"], "dead_branch.toml: branch: read by no layer, so not part of the network's output")
 ]
 
 

@@ -20,9 +20,9 @@ def run(capsys, *argv):
 
 
 def test_bar_by_hand():
-    assert bar(0.5) == "█████     "         # 0.5 · 10 characters
-    assert bar(1 / 16) == "▋         "       # 1/16 · 80 eighths = 5 eighths
-    assert bar(0.001) == "▏         "        # 0.08 eighths rounds to 0, but a nonzero share shows
+    assert bar(0.5) == "█████     "  # 0.5 · 10 characters
+    assert bar(1 / 16) == "▋         "  # 1/16 · 80 eighths = 5 eighths
+    assert bar(0.001) == "▏         "  # 0.08 eighths rounds to 0, but a nonzero share shows
     assert bar(0.0) == " " * 10 and bar(1.0) == "█" * 10
 
 
@@ -43,19 +43,37 @@ def test_bars_have_no_csv_form(capsys):
 
 def test_categories_and_stage_bars():
     assert [category(op) for op in ("conv2d", "linear", "relu", "max_pool2d", "add", "flatten")] == [
-        "convolution", "fully connected", "activation", "pooling", "merge", "other"]
+        "convolution",
+        "fully connected",
+        "activation",
+        "pooling",
+        "merge",
+        "other",
+    ]
     stages = bars(cnncost.profile("resnet50"), stages=True)
-    assert [b.label.split()[0] for b in stages] == ["conv1", "bn1", "maxpool", "layer1", "layer2", "layer3", "layer4",
-                                                     "avgpool", "flatten", "fc"]
+    assert [b.label.split()[0] for b in stages] == [
+        "conv1",
+        "bn1",
+        "maxpool",
+        "layer1",
+        "layer2",
+        "layer3",
+        "layer4",
+        "avgpool",
+        "flatten",
+        "fc",
+    ]
     layer1 = dict((part[0], part[1:]) for part in stages[3].parts)
-    assert layer1["convolution"][2] == sum(c.macs for c in cnncost.profile("resnet50").layers
-                                          if c.name.startswith("layer1.") and c.op == "conv2d")
+    assert layer1["convolution"][2] == sum(
+        c.macs for c in cnncost.profile("resnet50").layers if c.name.startswith("layer1.") and c.op == "conv2d"
+    )
 
 
 def test_takeaways_say_where_things_are():
     assert takeaways(cnncost.profile("alexnet")) == (
         "half the activation memory is in the first 3 of 13 layers; "  # 784 + 182.25 + 546.75 KB of 2,375.16 KB
-        "96% of the parameters are in fully connected layers; 92% of the MACs are in convolutions")
+        "96% of the parameters are in fully connected layers; 92% of the MACs are in convolutions"
+    )
 
 
 def test_missing_matplotlib_is_one_line(capsys, monkeypatch, tmp_path):
@@ -66,22 +84,32 @@ def test_missing_matplotlib_is_one_line(capsys, monkeypatch, tmp_path):
     assert not (tmp_path / "a.png").exists()
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["plot"], "give an architecture name, or --compare"),
-    (["plot", "alexnet", "--compare", "vgg16", "resnet50"], "give an architecture name, or --compare"),
-    (["plot", "--compare", "vgg16"], "--compare needs two or more names"),
-    (["plot", "alexnet", "-o", "alexnet.txt"], "name it .png, .svg or .pdf"),
-    (["plot", "alexnett", "-o", "x.png"], "unknown architecture 'alexnett'"),
-    (["plot", "alexnet", "--view", "rows"], "invalid choice: 'rows'"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["plot"], "give an architecture name, or --compare"),
+        (["plot", "alexnet", "--compare", "vgg16", "resnet50"], "give an architecture name, or --compare"),
+        (["plot", "--compare", "vgg16"], "--compare needs two or more names"),
+        (["plot", "alexnet", "-o", "alexnet.txt"], "name it .png, .svg or .pdf"),
+        (["plot", "alexnett", "-o", "x.png"], "unknown architecture 'alexnett'"),
+        (["plot", "alexnet", "--view", "rows"], "invalid choice: 'rows'"),
+    ],
+)
 def test_bad_plot_input_is_one_line_and_exit_2(capsys, argv, message):
     pytest.importorskip("matplotlib")
     code, out, err = run(capsys, *argv)
     assert code == 2 and out == "" and err.count("\n") == 1 and message in err
 
 
-@pytest.mark.parametrize("name, extra", [("alexnet", []), ("resnet50", []), ("vgg16", ["--view", "stages"]),
-                                         ("googlenet", ["--batch", "8", "--dtype", "fp16"])])
+@pytest.mark.parametrize(
+    "name, extra",
+    [
+        ("alexnet", []),
+        ("resnet50", []),
+        ("vgg16", ["--view", "stages"]),
+        ("googlenet", ["--batch", "8", "--dtype", "fp16"]),
+    ],
+)
 def test_layer_figure_png(capsys, tmp_path, name, extra):
     pytest.importorskip("matplotlib")
     path = tmp_path / f"{name}.png"
@@ -127,16 +155,24 @@ def test_roofline_from_a_bench_run(capsys, tmp_path, monkeypatch):
     pytest.importorskip("torch", reason="the roofline times layers with torch")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # the measured roof is cached there
     path = tmp_path / "roof.svg"
-    code, out, err = run(capsys, "plot", "conv3x3-x2", "--roofline", "--input", "8x16x16", "--min-time", "0.01",
-                         "-o", str(path))
+    code, out, err = run(
+        capsys, "plot", "conv3x3-x2", "--roofline", "--input", "8x16x16", "--min-time", "0.01", "-o", str(path)
+    )
     assert code == 0 and err == ""
     text = path.read_text()
     assert ElementTree.parse(path).getroot().tag.endswith("svg") and "conv2" in text and "ridge" in text
 
 
-@pytest.mark.parametrize("name, stem", [("resnet18", "resnet18"), ("sub/net.toml", "net"), ("net.json", "net"),
-                                        ("sub/net.py:TinyNet", "net-TinyNet"),
-                                        ("torchvision.models:resnet18", "torchvision.models-resnet18")])
+@pytest.mark.parametrize(
+    "name, stem",
+    [
+        ("resnet18", "resnet18"),
+        ("sub/net.toml", "net"),
+        ("net.json", "net"),
+        ("sub/net.py:TinyNet", "net-TinyNet"),
+        ("torchvision.models:resnet18", "torchvision.models-resnet18"),
+    ],
+)
 def test_the_default_file_is_named_for_the_model_and_written_here(name, stem):
     from cnncost.commands.plot import file_stem
 

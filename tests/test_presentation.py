@@ -62,12 +62,13 @@ def piped(argv: list[str]) -> str:
 
 # --- the terminal -------------------------------------------------------------------------------------------------
 
+
 def test_a_100_column_terminal_gets_a_table_that_fits_and_says_what_it_hid():
     out = in_terminal(["table", "alexnet"], columns=100)
     shown = visible(out)
     assert max(len(line) for line in shown) <= 100
     said = " ".join(" ".join(shown).split())
-    hidden = said[said.index("Hidden to fit 100 columns: "):]
+    hidden = said[said.index("Hidden to fit 100 columns: ") :]
     assert "% memory" in hidden.split(".")[0] and "--wide shows every column" in hidden
     assert "┃ layer" in "\n".join(shown) and "\x1b[1m" in out  # bold headers on a terminal
 
@@ -99,15 +100,28 @@ NUMBER = re.compile(r"^[<>≤~+-]?\d[\d,]*(\.\d+)?(x|%|\+\?)?$")
 
 def box_cells(lines: list[str]) -> list[list[str]]:
     """The cells of every body row of the box tables in lines."""
-    return [[cell.strip() for cell in line.strip().strip("│").split("│")] for line in lines
-            if line.startswith("│") and line.rstrip().endswith("│")]
+    return [
+        [cell.strip() for cell in line.strip().strip("│").split("│")]
+        for line in lines
+        if line.startswith("│") and line.rstrip().endswith("│")
+    ]
 
 
-@pytest.mark.parametrize("argv", [
-    ["list"], ["formulas"], ["compare", "googlenet", "vgg16", "--until", "28x28"], ["reproduce", "alexnet"],
-    ["reproduce", "networks"], ["conventions", "resnet18"], ["diff", "resnet18", "resnet34"],
-    ["table", "alexnet", "--rf", "--memory", "--bars"], ["table", "resnet152", "--all-layers", "--rf", "--memory"],
-], ids=lambda argv: " ".join(argv))
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["list"],
+        ["formulas"],
+        ["compare", "googlenet", "vgg16", "--until", "28x28"],
+        ["reproduce", "alexnet"],
+        ["reproduce", "networks"],
+        ["conventions", "resnet18"],
+        ["diff", "resnet18", "resnet34"],
+        ["table", "alexnet", "--rf", "--memory", "--bars"],
+        ["table", "resnet152", "--all-layers", "--rf", "--memory"],
+    ],
+    ids=lambda argv: " ".join(argv),
+)
 @pytest.mark.parametrize("columns", [80, 100])
 def test_every_command_fits_the_terminal_and_cuts_no_number_or_name(argv, columns):
     shown = visible(in_terminal(argv, columns=columns))
@@ -131,6 +145,7 @@ def test_the_heaviest_cells_are_marked_and_zero_cells_dimmed():
 
 # --- files say what the screen says -------------------------------------------------------------------------------
 
+
 def md_table(text: str) -> list[list[str]]:
     """The first pipe table of a Markdown text, as cells."""
     lines = [line for line in text.split("\n\n")[1].split("\n") if line.startswith("|")]
@@ -142,8 +157,8 @@ def test_markdown_is_the_same_with_and_without_rf_apart_from_the_added_columns(c
     plain = md_table(capsys.readouterr().out)
     assert main(["table", "alexnet", "--format", "md", "--rf"]) == 0
     with_rf = md_table(capsys.readouterr().out)
-    assert with_rf[0][len(plain[0]):] == ["RF", "jump", "start"]
-    assert [row[:len(plain[0])] for row in with_rf[2:]] == plain[2:]  # the rule row's widths may differ
+    assert with_rf[0][len(plain[0]) :] == ["RF", "jump", "start"]
+    assert [row[: len(plain[0])] for row in with_rf[2:]] == plain[2:]  # the rule row's widths may differ
     assert plain[-1][0] == with_rf[-1][0] == "**total**"
 
 
@@ -162,11 +177,14 @@ def test_csv_and_json_honour_depth_and_say_what_the_figures_are_of(tmp_path, cap
     assert len(data["layers"]) == len(p.layers) and data["convention"] == "cnncost"
 
 
-@pytest.mark.parametrize("argv, words", [
-    (["-o", "out.xlsx"], "cnncost does not write .xlsx files"),
-    (["--format", "md", "-o", "out.csv"], "--format md contradicts the file name out.csv"),
-    (["--format", "csv", "-o", "out.json"], "name it out.csv"),
-])
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        (["-o", "out.xlsx"], "cnncost does not write .xlsx files"),
+        (["--format", "md", "-o", "out.csv"], "--format md contradicts the file name out.csv"),
+        (["--format", "csv", "-o", "out.json"], "name it out.csv"),
+    ],
+)
 def test_a_file_of_another_format_is_refused(tmp_path, capsys, monkeypatch, argv, words):
     monkeypatch.chdir(tmp_path)
     assert main(["table", "alexnet", *argv]) == 2
@@ -176,6 +194,7 @@ def test_a_file_of_another_format_is_refused(tmp_path, capsys, monkeypatch, argv
 
 
 # --- numbers a person reads ---------------------------------------------------------------------------------------
+
 
 @given(st.floats(min_value=-1e12, max_value=1e12, allow_nan=False), st.integers(min_value=0, max_value=3))
 def test_a_value_that_is_not_zero_never_prints_as_zero(value, decimals):
@@ -200,8 +219,12 @@ def test_a_cell_shows_0_exactly_when_its_quantity_is_0(name):
     p = cnncost.profile(name)
     grid = profile_document(p).blocks[0]
     rows = table_rows(p)
-    for header, quantity in (("memory KB", "activation_bytes"), ("params k", "params"), ("MACs M", "macs"),
-                             ("FLOPs M", "flops")):
+    for header, quantity in (
+        ("memory KB", "activation_bytes"),
+        ("params k", "params"),
+        ("MACs M", "macs"),
+        ("FLOPs M", "flops"),
+    ):
         column = grid.headers.index(header)
         for row, cells in zip(rows, grid.rows):
             assert (cells[column].rstrip("+?") == "0") == (row.total(quantity) == 0), (name, row.name, header)
@@ -214,6 +237,7 @@ def test_the_summary_states_a_small_count_once():
 
 
 # --- notebooks and HTML -------------------------------------------------------------------------------------------
+
 
 class Page(HTMLParser):
     """The tags, table rows and text of an HTML page."""
@@ -297,9 +321,9 @@ def test_json_rows_are_the_layers_of_profile_dict_and_blocks_summed(capsys):
     assert layer1["kept_bytes"] == sum(layer["kept_bytes"] for layer in inside)
 
 
-@pytest.mark.parametrize("argv", [
-    ["check", "resnet18", "--max-params", "20M"], ["compare", "resnet18", "resnet34"], ["list", "vgg1*"],
-])
+@pytest.mark.parametrize(
+    "argv", [["check", "resnet18", "--max-params", "20M"], ["compare", "resnet18", "resnet34"], ["list", "vgg1*"]]
+)
 def test_other_commands_write_html_pages(tmp_path, argv):
     path = tmp_path / "out.html"
     assert main([*argv, "-o", str(path)]) == 0

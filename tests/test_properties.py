@@ -57,8 +57,10 @@ def smallest_input(kernel: int, padding: int, dilation: int) -> int:
 
 
 def sizes(draw, kernel, padding, dilation=(1, 1)) -> tuple[int, int]:
-    return tuple(draw(st.integers(smallest_input(k, p, d), smallest_input(k, p, d) + 9))
-                 for k, p, d in zip(kernel, padding, dilation))
+    return tuple(
+        draw(st.integers(smallest_input(k, p, d), smallest_input(k, p, d) + 9))
+        for k, p, d in zip(kernel, padding, dilation)
+    )
 
 
 # --- convolutions ------------------------------------------------------------------------------------------------
@@ -71,16 +73,30 @@ def conv_configs(draw):
     in_channels, out_channels = groups * draw(st.integers(1, 3)), groups * draw(st.integers(1, 3))
     kernel, stride, padding, dilation = draw(pairs(1, 5)), draw(pairs(1, 3)), draw(pairs(0, 3)), draw(pairs(1, 3))
     h, w = sizes(draw, kernel, padding, dilation)
-    attributes = dict(out_channels=out_channels, kernel_size=written(draw, kernel), stride=written(draw, stride),
-                      padding=written(draw, padding), dilation=written(draw, dilation), groups=groups,
-                      bias=draw(st.booleans()))
+    attributes = dict(
+        out_channels=out_channels,
+        kernel_size=written(draw, kernel),
+        stride=written(draw, stride),
+        padding=written(draw, padding),
+        dilation=written(draw, dilation),
+        groups=groups,
+        bias=draw(st.booleans()),
+    )
     return attributes, (in_channels, h, w), draw(st.integers(1, 3))
 
 
 def torch_conv(attributes: dict, in_channels: int) -> nn.Conv2d:
     a = attributes
-    return nn.Conv2d(in_channels, a["out_channels"], a["kernel_size"], a["stride"], a["padding"], a["dilation"],
-                     a["groups"], a["bias"])
+    return nn.Conv2d(
+        in_channels,
+        a["out_channels"],
+        a["kernel_size"],
+        a["stride"],
+        a["padding"],
+        a["dilation"],
+        a["groups"],
+        a["bias"],
+    )
 
 
 @given(conv_configs())
@@ -104,8 +120,12 @@ def pool_configs(draw):
     padding = tuple(draw(st.integers(0, k // 2)) for k in kernel)
     dilation = draw(pairs(1, 3)) if op == "max_pool2d" else (1, 1)
     h, w = sizes(draw, kernel, padding, dilation)
-    attributes = dict(kernel_size=written(draw, kernel), stride=None if stride is None else written(draw, stride),
-                      padding=written(draw, padding), ceil_mode=draw(st.booleans()))
+    attributes = dict(
+        kernel_size=written(draw, kernel),
+        stride=None if stride is None else written(draw, stride),
+        padding=written(draw, padding),
+        ceil_mode=draw(st.booleans()),
+    )
     if op == "max_pool2d":
         attributes["dilation"] = written(draw, dilation)
     else:
@@ -170,8 +190,17 @@ def small_graphs(draw):
         kind = draw(st.sampled_from(["conv", "relu", "batch_norm", "pool", "add", "concat"]))
         if kind == "conv":
             kernel, out = draw(st.sampled_from([1, 3])), draw(st.integers(1, 6))
-            nodes.append(layer("conv2d", name, source, out_channels=out, kernel_size=kernel, padding=kernel // 2,
-                               bias=draw(st.booleans())))
+            nodes.append(
+                layer(
+                    "conv2d",
+                    name,
+                    source,
+                    out_channels=out,
+                    kernel_size=kernel,
+                    padding=kernel // 2,
+                    bias=draw(st.booleans()),
+                )
+            )
             shapes[name] = (out, h, w)
         elif kind == "pool" and min(h, w) >= 2:
             nodes.append(layer("max_pool2d", name, source, kernel_size=2))
@@ -181,8 +210,11 @@ def small_graphs(draw):
             nodes.append(layer("add", name, source, other))
             shapes[name] = (c, h, w)
         elif kind == "concat":
-            others = draw(st.lists(st.sampled_from([n for n, s in sorted(shapes.items()) if s[1:] == (h, w)]),
-                                   min_size=1, max_size=2))
+            others = draw(
+                st.lists(
+                    st.sampled_from([n for n, s in sorted(shapes.items()) if s[1:] == (h, w)]), min_size=1, max_size=2
+                )
+            )
             nodes.append(layer("concat", name, source, *others))
             shapes[name] = (c + sum(shapes[o][0] for o in others), h, w)
         else:
@@ -191,8 +223,11 @@ def small_graphs(draw):
     head = draw(st.sampled_from(["none", "pooled", "on the map"]))
     last = nodes[-1].name
     if head == "pooled":  # global pool, flatten, linear: a classifier
-        nodes += [layer("global_avg_pool2d", "pool", last), layer("flatten", "flat"),
-                  layer("linear", "fc", out_features=draw(st.integers(1, 5)))]
+        nodes += [
+            layer("global_avg_pool2d", "pool", last),
+            layer("flatten", "flat"),
+            layer("linear", "fc", out_features=draw(st.integers(1, 5))),
+        ]
         shapes["fc"] = (nodes[-1].attributes["out_features"],)
     elif head == "on the map":  # a linear on the last dimension of the map
         nodes.append(layer("linear", "fc", last, out_features=draw(st.integers(1, 5))))
@@ -205,17 +240,25 @@ def test_random_graph_equals_torch_layer_by_layer(drawn, batch):
     graph, shapes = drawn
     note("\n".join(f"{n.name} = {n.op}({', '.join(n.inputs)}) {n.attributes}" for n in graph.nodes))
     result = cnncost.propagate(graph, batch=batch)
-    assert {c.name: c.output_shape.dims for c in result.layers if c.name in shapes} == \
-        {name: shape for name, shape in shapes.items() if name != "input"}
+    assert {c.name: c.output_shape.dims for c in result.layers if c.name in shapes} == {
+        name: shape for name, shape in shapes.items() if name != "input"
+    }
     checked = verify(graph, batch=batch, device="cpu")
-    assert checked.ok, [(c.name, c.mismatches) for c in checked.failures] or (checked.engine_totals,
-                                                                                checked.torch_totals)
+    assert checked.ok, [(c.name, c.mismatches) for c in checked.failures] or (
+        checked.engine_totals,
+        checked.torch_totals,
+    )
 
 
 # --- invalid configurations: cnncost's own error ------------------------------------------------------------------
 
-WRONG_TYPES = (st.text(max_size=3) | st.floats(allow_nan=True) | st.none() | st.lists(st.integers(), min_size=3,
-               max_size=3) | st.dictionaries(st.text(max_size=2), st.integers(), max_size=1))
+WRONG_TYPES = (
+    st.text(max_size=3)
+    | st.floats(allow_nan=True)
+    | st.none()
+    | st.lists(st.integers(), min_size=3, max_size=3)
+    | st.dictionaries(st.text(max_size=2), st.integers(), max_size=1)
+)
 SIZES = ("out_channels", "kernel_size", "stride", "padding", "dilation", "groups")
 
 
@@ -232,8 +275,9 @@ def invalid_convs(draw):
         attributes.update(kernel_size=draw(st.integers(2, 6)), padding=0, dilation=1)
         h = draw(st.integers(1, attributes["kernel_size"] - 1))
     elif fault == "zero or negative":
-        attributes[draw(st.sampled_from(["out_channels", "kernel_size", "stride", "dilation"]))] = \
-            draw(st.integers(-3, 0))
+        attributes[draw(st.sampled_from(["out_channels", "kernel_size", "stride", "dilation"]))] = draw(
+            st.integers(-3, 0)
+        )
     elif fault == "negative padding":
         attributes["padding"] = (draw(st.integers(0, 2)), draw(st.integers(-3, -1)))
     else:
@@ -275,8 +319,9 @@ def invalid_pools(draw):
     elif fault == "zero or negative":
         attributes[draw(st.sampled_from(["kernel_size", "stride"]))] = draw(st.integers(-3, 0))
     else:
-        attributes[draw(st.sampled_from(["kernel_size", "stride", "padding"]))] = draw(WRONG_TYPES.filter(
-            lambda value: value is not None))  # a stride of None is the kernel size
+        attributes[draw(st.sampled_from(["kernel_size", "stride", "padding"]))] = draw(
+            WRONG_TYPES.filter(lambda value: value is not None)
+        )  # a stride of None is the kernel size
     return op, attributes, (c, h, w), fault != "wrong type"
 
 
@@ -299,18 +344,24 @@ def test_invalid_linear_raises_cnncost_error(out_features, shape):
 def test_merging_shapes_that_do_not_fit_raises_cnncost_error(data):
     a = data.draw(st.tuples(st.integers(1, 4), st.integers(2, 6), st.integers(2, 6)))
     b = data.draw(st.tuples(st.integers(1, 4), st.integers(2, 6), st.integers(2, 6)).filter(lambda s: s[1:] != a[1:]))
-    graph = Graph.build("merge", [
-        layer("conv2d", "a", "input", out_channels=a[0], kernel_size=1),
-        layer("adaptive_avg_pool2d", "b", "input", output_size=b[1:]),
-        layer(data.draw(st.sampled_from(["add", "concat"])), "merge", "a", "b"),
-    ], input=a)
+    graph = Graph.build(
+        "merge",
+        [
+            layer("conv2d", "a", "input", out_channels=a[0], kernel_size=1),
+            layer("adaptive_avg_pool2d", "b", "input", output_size=b[1:]),
+            layer(data.draw(st.sampled_from(["add", "concat"])), "merge", "a", "b"),
+        ],
+        input=a,
+    )
     with pytest.raises(CnnCostError, match="merge: cannot"):
         cnncost.propagate(graph)
 
 
-ANY_VALUE = st.recursive(st.integers(-3, 12) | st.booleans() | st.floats(allow_nan=True) | st.text(max_size=3)
-                         | st.none(), lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
-                             st.text(max_size=2), inner, max_size=2), max_leaves=4)
+ANY_VALUE = st.recursive(
+    st.integers(-3, 12) | st.booleans() | st.floats(allow_nan=True) | st.text(max_size=3) | st.none(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=2), inner, max_size=2),
+    max_leaves=4,
+)
 
 
 @given(st.sampled_from(sorted(layer_types())), st.data())
@@ -318,8 +369,11 @@ def test_any_attribute_values_give_a_result_or_cnncost_error(op, data):
     """Whatever a spec file holds (strings, floats, lists, tables, nothing): the layer is costed, or refused in one
     line."""
     spec = layer_types()[op]
-    attributes = {name: data.draw(ANY_VALUE, label=name) for name in spec.attributes
-                  if name in spec.required or data.draw(st.booleans())}
+    attributes = {
+        name: data.draw(ANY_VALUE, label=name)
+        for name in spec.attributes
+        if name in spec.required or data.draw(st.booleans())
+    }
     shape = data.draw(st.sampled_from([(8, 9, 9), (12,), (4, 6), (6, 1, 1)]))
     inputs = ["input"] * (spec.arity if spec.arity is not None else data.draw(st.integers(1, 3)))
     try:
@@ -344,14 +398,23 @@ def nd_conv_configs(draw):
     stride = tuple(draw(st.integers(1, 3)) for _ in range(n))
     dilation = tuple(draw(st.integers(1, 2)) for _ in range(n))
     padding = tuple(draw(st.integers(0, 2)) for _ in range(n))
-    attributes = dict(out_channels=out_channels, kernel_size=kernel, stride=stride, padding=padding,
-                      dilation=dilation, groups=groups, bias=draw(st.booleans()))
+    attributes = dict(
+        out_channels=out_channels,
+        kernel_size=kernel,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        groups=groups,
+        bias=draw(st.booleans()),
+    )
     if transposed:  # output_padding below the stride or the dilation; an output of at least 1
         attributes["output_padding"] = tuple(draw(st.integers(0, max(s, d) - 1)) for s, d in zip(stride, dilation))
         spatial = tuple(draw(st.integers(1 + p, 5 + p)) for p in padding)
     else:
-        spatial = tuple(draw(st.integers(smallest_input(k, p, d), smallest_input(k, p, d) + 4))
-                        for k, p, d in zip(kernel, padding, dilation))
+        spatial = tuple(
+            draw(st.integers(smallest_input(k, p, d), smallest_input(k, p, d) + 4))
+            for k, p, d in zip(kernel, padding, dilation)
+        )
     op = f"conv{'_transpose' if transposed else ''}{n}d"
     return op, attributes, (in_channels, *spatial), draw(st.integers(1, 2))
 
@@ -379,8 +442,10 @@ def einsum_configs(draw):
     """An equation of two or three operands over labels a-e, some shared, some summed, with their sizes."""
     labels = "abcde"
     size = {label: draw(st.integers(1, 4)) for label in labels}
-    terms = [draw(st.lists(st.sampled_from(labels), min_size=1, max_size=3, unique=True))
-             for _ in range(draw(st.integers(2, 3)))]
+    terms = [
+        draw(st.lists(st.sampled_from(labels), min_size=1, max_size=3, unique=True))
+        for _ in range(draw(st.integers(2, 3)))
+    ]
     seen = sorted({label for term in terms for label in term})
     output = draw(st.lists(st.sampled_from(seen), max_size=len(seen), unique=True))
     equation = ",".join("".join(term) for term in terms) + "->" + "".join(output)
@@ -391,9 +456,12 @@ def einsum_configs(draw):
 def test_einsum_equals_torch(config):
     equation, shapes = config
     note(equation)
-    graph = Graph.build("e", [layer("input", f"in{i}", shape=s) for i, s in enumerate(shapes[1:], start=1)] +
-                        [layer("einsum", "e", "input", *(f"in{i}" for i in range(1, len(shapes))), equation=equation)],
-                        input=shapes[0])
+    graph = Graph.build(
+        "e",
+        [layer("input", f"in{i}", shape=s) for i, s in enumerate(shapes[1:], start=1)]
+        + [layer("einsum", "e", "input", *(f"in{i}" for i in range(1, len(shapes))), equation=equation)],
+        input=shapes[0],
+    )
     ours = cnncost.propagate(graph).layer("e")
     counter = FlopCounterMode(display=False)
     with counter:
@@ -402,18 +470,23 @@ def test_einsum_equals_torch(config):
     assert ours.macs == counter.get_total_flops() // 2
 
 
-@given(st.lists(st.integers(1, 3), min_size=1, max_size=4), st.lists(st.integers(1, 3), min_size=1, max_size=4),
-       st.integers(1, 4))
+@given(
+    st.lists(st.integers(1, 3), min_size=1, max_size=4),
+    st.lists(st.integers(1, 3), min_size=1, max_size=4),
+    st.integers(1, 4),
+)
 def test_matmul_of_any_rank_equals_torch(lead_a, lead_b, k):
     a, b = (*lead_a[:-1], k), (k, *lead_b[1:]) if len(lead_b) > 1 else (k,)
     try:
         out = torch.matmul(torch.randn(a), torch.randn(b))
     except RuntimeError:
         with pytest.raises(CnnCostError):
-            cnncost.propagate(Graph.build("m", [layer("input", "b", shape=b), layer("matmul", "m", "input", "b")],
-                                          input=a))
+            cnncost.propagate(
+                Graph.build("m", [layer("input", "b", shape=b), layer("matmul", "m", "input", "b")], input=a)
+            )
         return
-    ours = cnncost.propagate(Graph.build("m", [layer("input", "b", shape=b), layer("matmul", "m", "input", "b")],
-                                         input=a)).layer("m")
+    ours = cnncost.propagate(
+        Graph.build("m", [layer("input", "b", shape=b), layer("matmul", "m", "input", "b")], input=a)
+    ).layer("m")
     assert ours.output_shape.dims == tuple(out.shape)
     assert ours.macs == out.numel() * k  # every output element sums k products

@@ -12,14 +12,16 @@ def architecture_table() -> str:
     lines = ["| name | family | input | params | MACs (conv + linear) | reference |", "|:--|:--|:--|--:|--:|:--|"]
     for name in cnncost.list_models():
         p = cnncost.profile(name)
-        lines.append(f"| `{name}` | {architecture(name).family} | {p.input_shape} | {p.total.params:,} | "
-                     f"{p.total.macs:,} | {architecture(name).reference} |")
+        lines.append(
+            f"| `{name}` | {architecture(name).family} | {p.input_shape} | {p.total.params:,} | "
+            f"{p.total.macs:,} | {architecture(name).reference} |"
+        )
     return "\n".join(lines)
 
 
 def test_architecture_table_is_current():
     start = README.index("<!-- architectures")
-    block = README[README.index("\n", start) + 1:README.index("<!-- /architectures -->")].strip()
+    block = README[README.index("\n", start) + 1 : README.index("<!-- /architectures -->")].strip()
     assert block == architecture_table()
 
 
@@ -34,20 +36,26 @@ def test_alexnet_table_is_current():
 def test_the_custom_graph_example():
     from cnncost import Graph, layer
 
-    net = Graph.build("tiny", [
-        layer("conv2d", "conv", out_channels=16, kernel_size=3, padding=1),
-        layer("relu", "relu", inplace=True),
-        layer("conv2d", "branch", "input", out_channels=16, kernel_size=1),
-        layer("add", "sum", "relu", "branch"),
-        layer("global_avg_pool2d", "pool"), layer("flatten", "flat"), layer("linear", "fc", out_features=10),
-    ], input=(3, 32, 32))
+    net = Graph.build(
+        "tiny",
+        [
+            layer("conv2d", "conv", out_channels=16, kernel_size=3, padding=1),
+            layer("relu", "relu", inplace=True),
+            layer("conv2d", "branch", "input", out_channels=16, kernel_size=1),
+            layer("add", "sum", "relu", "branch"),
+            layer("global_avg_pool2d", "pool"),
+            layer("flatten", "flat"),
+            layer("linear", "fc", out_features=10),
+        ],
+        input=(3, 32, 32),
+    )
     assert cnncost.profile(net).total.macs == 16 * 32 * 32 * 27 + 16 * 32 * 32 * 3 + 16 * 10 == 491_680
 
 
 def test_the_spec_file_example(tmp_path):
     start = README.index("```toml\n") + len("```toml\n")
     path = tmp_path / "tiny.toml"
-    path.write_text(README[start:README.index("```", start)])
+    path.write_text(README[start : README.index("```", start)])
     p = cnncost.profile(str(path))
     assert [c.name for c in p.layers] == ["stem.conv", "stem.bn", "stem.relu", "pool", "flatten", "fc"]
     assert p.total.params == 16 * 27 + 2 * 16 + 16 * 10 + 10  # conv without bias, BN, FC: 634
@@ -57,6 +65,6 @@ def test_every_layer_type_is_listed():
     from cnncost.layers import layer_types
 
     start = README.index("**Which layer types have a formula**")
-    listing = README[start:README.index("**Which models**")]
+    listing = README[start : README.index("**Which models**")]
     missing = [name for name in layer_types() if f"`{name}`" not in listing]
     assert not missing, f"README does not list: {missing}"

@@ -27,26 +27,43 @@ def test_window_formula():
 
 def test_alexnet_by_hand():
     rf = fields("alexnet")
-    assert square(rf["conv1"]) == (11, 4, -2)          # 11x11 stride 4, padding 2
-    assert square(rf["relu1"]) == (11, 4, -2)          # in place, pointwise
-    assert square(rf["pool1"]) == (19, 8, -2)          # 11 + (3−1)·4
-    assert square(rf["conv2"]) == (51, 8, -18)         # 19 + 4·8; −2 − 2·8
-    assert square(rf["pool2"]) == (67, 16, -18)        # 51 + 2·8
-    assert square(rf["conv3"]) == (99, 16, -34)        # 67 + 2·16; −18 − 16
+    assert square(rf["conv1"]) == (11, 4, -2)  # 11x11 stride 4, padding 2
+    assert square(rf["relu1"]) == (11, 4, -2)  # in place, pointwise
+    assert square(rf["pool1"]) == (19, 8, -2)  # 11 + (3−1)·4
+    assert square(rf["conv2"]) == (51, 8, -18)  # 19 + 4·8; −2 − 2·8
+    assert square(rf["pool2"]) == (67, 16, -18)  # 51 + 2·8
+    assert square(rf["conv3"]) == (99, 16, -34)  # 67 + 2·16; −18 − 16
     assert square(rf["conv4"]) == (131, 16, -50)
     assert square(rf["conv5"]) == (163, 16, -66)
-    assert square(rf["pool5"]) == (195, 32, -66)       # 163 + 2·16: the 195 the literature gives
-    assert square(rf["avgpool"]) == (195, 32, -66)     # 6x6 to 6x6: a window of 1
-    assert square(rf["flatten"]) == (355, 192, -66)    # the whole 6x6 map: 195 + 5·32
+    assert square(rf["pool5"]) == (195, 32, -66)  # 163 + 2·16: the 195 the literature gives
+    assert square(rf["avgpool"]) == (195, 32, -66)  # 6x6 to 6x6: a window of 1
+    assert square(rf["flatten"]) == (355, 192, -66)  # the whole 6x6 map: 195 + 5·32
     assert square(rf["fc8"]) == (355, 192, -66)
 
 
 def test_vgg16_by_hand():
     rf = fields("vgg16")
     # each 3x3 conv adds 2·jump; each 2x2 pool adds 1·jump and doubles it
-    expected = {"conv1_1": 3, "conv1_2": 5, "pool1": 6, "conv2_1": 10, "conv2_2": 14, "pool2": 16,
-                "conv3_1": 24, "conv3_2": 32, "conv3_3": 40, "pool3": 44, "conv4_1": 60, "conv4_2": 76,
-                "conv4_3": 92, "pool4": 100, "conv5_1": 132, "conv5_2": 164, "conv5_3": 196, "pool5": 212}
+    expected = {
+        "conv1_1": 3,
+        "conv1_2": 5,
+        "pool1": 6,
+        "conv2_1": 10,
+        "conv2_2": 14,
+        "pool2": 16,
+        "conv3_1": 24,
+        "conv3_2": 32,
+        "conv3_3": 40,
+        "pool3": 44,
+        "conv4_1": 60,
+        "conv4_2": 76,
+        "conv4_3": 92,
+        "pool4": 100,
+        "conv5_1": 132,
+        "conv5_2": 164,
+        "conv5_3": 196,
+        "pool5": 212,
+    }
     assert {name: rf[name].height.size for name in expected} == expected
     # start: each conv's padding 1 times its input jump, 2 convs at jump 1 and 2, 3 at jump 4, 8 and 16
     assert square(rf["pool5"]) == (212, 32, -(1 + 1) - 2 * 2 - 4 * 3 - 8 * 3 - 16 * 3)
@@ -62,15 +79,19 @@ def test_two_3x3_see_what_one_5x5_sees():
 def test_resnet50_last_stage():
     rf = fields("resnet50")
     assert square(rf["layer4.2.relu"]) == (427, 32, -213)  # the theoretical 427 of ResNet-50
-    assert square(rf["maxpool"]) == (11, 4, -5)            # 7/2 pad 3, then 3/2 pad 1: 7 + 2·2; −3 − 2
+    assert square(rf["maxpool"]) == (11, 4, -5)  # 7/2 pad 3, then 3/2 pad 1: 7 + 2·2; −3 − 2
 
 
 def test_rectangular_and_dilated_kernels_keep_h_and_w_apart():
-    net = Graph.build("rect", [
-        layer("conv2d", "c17", out_channels=4, kernel_size=(1, 7), padding=(0, 3)),
-        layer("conv2d", "c71", out_channels=4, kernel_size=(7, 1), padding=(3, 0)),
-        layer("conv2d", "dil", out_channels=4, kernel_size=3, dilation=(2, 1), padding=(2, 1), stride=(1, 2)),
-    ], input=(3, 32, 32))
+    net = Graph.build(
+        "rect",
+        [
+            layer("conv2d", "c17", out_channels=4, kernel_size=(1, 7), padding=(0, 3)),
+            layer("conv2d", "c71", out_channels=4, kernel_size=(7, 1), padding=(3, 0)),
+            layer("conv2d", "dil", out_channels=4, kernel_size=3, dilation=(2, 1), padding=(2, 1), stride=(1, 2)),
+        ],
+        input=(3, 32, 32),
+    )
     rf = fields(net)
     assert (rf["c17"].height, rf["c17"].width) == (Field(1, 1, 0), Field(7, 1, -3))
     assert (rf["c71"].height, rf["c71"].width) == (Field(7, 1, -3), Field(7, 1, -3))
@@ -79,14 +100,18 @@ def test_rectangular_and_dilated_kernels_keep_h_and_w_apart():
 
 
 def test_merge_takes_the_union_of_its_inputs():
-    net = Graph.build("branches", [
-        layer("conv2d", "small", out_channels=4, kernel_size=1),
-        layer("conv2d", "big", "input", out_channels=4, kernel_size=5, padding=2),
-        layer("conv2d", "shifted", "input", out_channels=4, kernel_size=3),  # no padding: output 0 sees 0..2
-        layer("add", "sum", "small", "big"),
-        layer("concat", "cat", "small", "big"),
-        layer("slice", "rows", "shifted", start=1, end=4, dim=1),
-    ], input=(3, 8, 8))
+    net = Graph.build(
+        "branches",
+        [
+            layer("conv2d", "small", out_channels=4, kernel_size=1),
+            layer("conv2d", "big", "input", out_channels=4, kernel_size=5, padding=2),
+            layer("conv2d", "shifted", "input", out_channels=4, kernel_size=3),  # no padding: output 0 sees 0..2
+            layer("add", "sum", "small", "big"),
+            layer("concat", "cat", "small", "big"),
+            layer("slice", "rows", "shifted", start=1, end=4, dim=1),
+        ],
+        input=(3, 8, 8),
+    )
     rf = fields(net)
     assert square(rf["sum"]) == square(rf["cat"]) == square(rf["big"]) == (5, 1, -2)  # 1x1 nested in 5x5
     assert rf["rows"].height == Field(3, 1, 1) and rf["rows"].width == Field(3, 1, 0)  # row 0 of the slice is row 1
@@ -121,13 +146,17 @@ def test_flat_input_is_refused():
 
 
 def test_mean_linear_on_a_map_and_ops_without_a_formula():
-    net = Graph.build("mixed", [
-        layer("conv2d", "conv", out_channels=4, kernel_size=3, padding=1),
-        layer("mean", "rows", dim=1, keepdim=True),                       # averages H: every row
-        layer("linear", "mix", "conv", out_features=8),                    # torch's linear acts on W
-        layer("reshape", "same", "conv", shape=(4, 8, 8)),
-        layer("uncounted", "odd", "conv", output_shape=(4, 8, 8), source="torch.roll"),
-    ], input=(3, 8, 8))
+    net = Graph.build(
+        "mixed",
+        [
+            layer("conv2d", "conv", out_channels=4, kernel_size=3, padding=1),
+            layer("mean", "rows", dim=1, keepdim=True),  # averages H: every row
+            layer("linear", "mix", "conv", out_features=8),  # torch's linear acts on W
+            layer("reshape", "same", "conv", shape=(4, 8, 8)),
+            layer("uncounted", "odd", "conv", output_shape=(4, 8, 8), source="torch.roll"),
+        ],
+        input=(3, 8, 8),
+    )
     rf = fields(net)
     # conv: 3, start −1; a whole axis of 8 positions of jump 1 adds 7: size 10, jump 8
     assert (rf["rows"].height, rf["rows"].width) == (Field(10, 8, -1), Field(3, 1, -1))
@@ -155,11 +184,21 @@ def test_table_rf_columns(capsys):
 
 
 def test_one_and_three_dimensional_fields():
-    audio = fields(Graph.build("audio", [layer("conv1d", "c", out_channels=4, kernel_size=9, stride=4),
-                                         layer("max_pool1d", "p", kernel_size=2)], input=(1, 400)))
+    audio = fields(
+        Graph.build(
+            "audio",
+            [layer("conv1d", "c", out_channels=4, kernel_size=9, stride=4), layer("max_pool1d", "p", kernel_size=2)],
+            input=(1, 400),
+        )
+    )
     assert audio["c"].axes == (Field(9, 4, 0),) and audio["p"].axes == (Field(13, 8, 0),)  # 9 + (2-1)*4
-    video = fields(Graph.build("video", [layer("conv3d", "c", out_channels=4, kernel_size=(3, 7, 7), stride=(1, 2, 2),
-                                               padding=(1, 3, 3))], input=(3, 8, 32, 32)))
+    video = fields(
+        Graph.build(
+            "video",
+            [layer("conv3d", "c", out_channels=4, kernel_size=(3, 7, 7), stride=(1, 2, 2), padding=(1, 3, 3))],
+            input=(3, 8, 32, 32),
+        )
+    )
     assert video["c"].axes == (Field(3, 1, -1), Field(7, 2, -3), Field(7, 2, -3))  # T, H, W
 
 

@@ -87,8 +87,9 @@ def check(graph: Graph, names: list[str]) -> None:
             assert all(m[0] == p[0] and m[1] <= p[1] for m, p in zip(measured, predicted)), f"{graph.name} {name}"
             continue
         for index in [(0, 0), (shape.dims[1] // 2, shape.dims[2] // 2)]:
-            assert measured_span(x, outputs, name, index) == predicted_span(rf, profile, name, index), \
+            assert measured_span(x, outputs, name, index) == predicted_span(rf, profile, name, index), (
                 f"{graph.name} {name} at {index}"
+            )
 
 
 def test_two_3x3_and_one_5x5_measure_the_same_field():
@@ -101,39 +102,61 @@ def test_alexnet():
 
 
 def test_rectangular_dilated_strided_and_ceil_mode():
-    check(Graph.build("rect", [
-        layer("conv2d", "c17", out_channels=4, kernel_size=(1, 7), padding=(0, 3)),
-        layer("conv2d", "c71", out_channels=4, kernel_size=(7, 1), padding=(3, 0)),
-        layer("conv2d", "dil", out_channels=4, kernel_size=3, dilation=(2, 3), padding=(2, 1), stride=(1, 2)),
-        layer("max_pool2d", "pool", kernel_size=3, stride=2, padding=1, ceil_mode=True),
-        layer("conv2d", "wide", out_channels=4, kernel_size=(3, 5), stride=(2, 1)),
-    ], input=(2, 41, 37)), ["c17", "c71", "dil", "pool", "wide"])
+    check(
+        Graph.build(
+            "rect",
+            [
+                layer("conv2d", "c17", out_channels=4, kernel_size=(1, 7), padding=(0, 3)),
+                layer("conv2d", "c71", out_channels=4, kernel_size=(7, 1), padding=(3, 0)),
+                layer("conv2d", "dil", out_channels=4, kernel_size=3, dilation=(2, 3), padding=(2, 1), stride=(1, 2)),
+                layer("max_pool2d", "pool", kernel_size=3, stride=2, padding=1, ceil_mode=True),
+                layer("conv2d", "wide", out_channels=4, kernel_size=(3, 5), stride=(2, 1)),
+            ],
+            input=(2, 41, 37),
+        ),
+        ["c17", "c71", "dil", "pool", "wide"],
+    )
 
 
 def test_branches_resnet_inception_and_squeeze_excitation():
     check(create("resnet-bottleneck"), [node.name for node in create("resnet-bottleneck").nodes][-3:])
     check(create("inception-bottleneck"), ["inception.concat"])
-    check(Graph.build("se", [layer("conv2d", "conv", out_channels=8, kernel_size=3, padding=1),
-                             *squeeze_excitation("se", "conv", 8, 2)], input=(3, 12, 12)), ["se.scale"])
+    check(
+        Graph.build(
+            "se",
+            [
+                layer("conv2d", "conv", out_channels=8, kernel_size=3, padding=1),
+                *squeeze_excitation("se", "conv", 8, 2),
+            ],
+            input=(3, 12, 12),
+        ),
+        ["se.scale"],
+    )
 
 
 def test_resnet18_downsampling_block():
     graph = create("resnet18")
-    cut = Graph.build("resnet18-head", [n for n in graph.nodes if not n.name.startswith(("layer3", "layer4",
-                                                                                          "avgpool", "flatten", "fc"))],
-                      (3, 96, 96))
+    cut = Graph.build(
+        "resnet18-head",
+        [n for n in graph.nodes if not n.name.startswith(("layer3", "layer4", "avgpool", "flatten", "fc"))],
+        (3, 96, 96),
+    )
     check(cut, ["maxpool", "layer1.1.relu", "layer2.0.add", "layer2.1.relu"])
 
 
 def test_transposed_conv_and_upsampling_fields_bound_what_torch_measures():
     """A stride-1 transposed conv is a conv with padding d(k-1) - p: exact. Strided ones and upsampling make the jump
     a fraction, and the field a bound: every pixel torch measures lies inside it."""
-    graph = Graph.build("decoder", [
-        layer("conv2d", "down", out_channels=4, kernel_size=3, stride=2, padding=1),
-        layer("conv_transpose2d", "same", out_channels=4, kernel_size=3, padding=1),
-        layer("conv_transpose2d", "up", out_channels=4, kernel_size=4, stride=2, padding=1),
-        layer("interpolate", "resize", scale_factor=2, mode="bilinear"),
-    ], input=(2, 24, 24))
+    graph = Graph.build(
+        "decoder",
+        [
+            layer("conv2d", "down", out_channels=4, kernel_size=3, stride=2, padding=1),
+            layer("conv_transpose2d", "same", out_channels=4, kernel_size=3, padding=1),
+            layer("conv_transpose2d", "up", out_channels=4, kernel_size=4, stride=2, padding=1),
+            layer("interpolate", "resize", scale_factor=2, mode="bilinear"),
+        ],
+        input=(2, 24, 24),
+    )
     profile = cnncost.profile(graph)
     rf = {r.name: r for r in receptive_fields(graph_of(profile), profile)}
     assert rf["same"].exact and not rf["up"].exact and not rf["resize"].exact

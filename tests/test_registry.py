@@ -35,8 +35,9 @@ def test_a_torch_function_lowers_to_one_family():
     for name, spec in layer_types().items():
         for function in spec.torch_functions:
             if function in owners:
-                assert layer_type(owners[function]).family == spec.family, \
+                assert layer_type(owners[function]).family == spec.family, (
                     f"{function} is listed by {owners[function]} and {name}"
+                )
             owners[function] = name
 
 

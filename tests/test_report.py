@@ -47,8 +47,21 @@ def test_markdown_has_the_table_totals_and_conventions():
 def test_folding_puts_in_place_layers_in_the_row_before():
     p = cnncost.profile("alexnet")
     rows = table_rows(p)
-    assert [r.name for r in rows] == ["conv1", "pool1", "conv2", "pool2", "conv3", "conv4", "conv5", "pool5",
-                                      "avgpool", "flatten", "fc6", "fc7", "fc8"]
+    assert [r.name for r in rows] == [
+        "conv1",
+        "pool1",
+        "conv2",
+        "pool2",
+        "conv3",
+        "conv4",
+        "conv5",
+        "pool5",
+        "avgpool",
+        "flatten",
+        "fc6",
+        "fc7",
+        "fc8",
+    ]
     assert rows[0].kind == "conv2d+relu" and rows[0].total("flops") == 2 * 72_855_552 + 64 * 56 * 56
     assert len(table_rows(p, fold=False)) == len(p.layers)
     # a ReLU after an add in a residual block folds into the add
@@ -86,8 +99,18 @@ def test_atomic_write_to_a_missing_folder_is_a_clear_error(tmp_path):
 def test_depth_folds_blocks_into_rows():
     p = cnncost.profile("resnet50")
     stages = table_rows(p, depth=1)
-    assert [r.name for r in stages] == ["conv1", "bn1", "maxpool", "layer1", "layer2", "layer3", "layer4",
-                                        "avgpool", "flatten", "fc"]
+    assert [r.name for r in stages] == [
+        "conv1",
+        "bn1",
+        "maxpool",
+        "layer1",
+        "layer2",
+        "layer3",
+        "layer4",
+        "avgpool",
+        "flatten",
+        "fc",
+    ]
     layer3 = stages[5]
     assert layer3.is_block and layer3.kind == "block of 62 layers"  # 6 blocks of 10 layers, 2 for the projection
     assert layer3.total("params") == sum(c.params for c in p.layers if c.name.startswith("layer3."))

@@ -21,13 +21,17 @@ def reports():
 
 def find(report, item, quantity, shown=None):
     """The one check of report on item and quantity (and printed as shown, when several are)."""
-    found = [c for c in report.checks if c.item == item and c.quantity == quantity
-             and (shown is None or c.printed.shown() == shown)]
+    found = [
+        c
+        for c in report.checks
+        if c.item == item and c.quantity == quantity and (shown is None or c.printed.shown() == shown)
+    ]
     assert len(found) == 1, [c.printed.shown() for c in found]
     return found[0]
 
 
 # --- printed values ------------------------------------------------------------------------------------------------
+
 
 def test_a_printed_value_stands_for_what_rounds_to_it():
     printed = Printed("73", "M")
@@ -55,6 +59,7 @@ def test_malformed_arithmetic_is_refused():
 
 
 # --- verdicts ------------------------------------------------------------------------------------------------------
+
 
 def test_verdict_kinds():
     assert judge(Printed("784", "KB"), 784 * 1024).kind == EXACT
@@ -90,12 +95,16 @@ def test_no_report_calls_a_value_outside_the_printed_interval_exact_or_rounding(
 
 # --- the findings, by hand -----------------------------------------------------------------------------------------
 
+
 def test_alexnet_lecture_table(reports):
     alexnet = reports["alexnet"]
     conv4 = find(alexnet, "conv4", "macs", "145 M")
     assert conv4.computed == 13 * 13 * 256 * 3 * 3 * 384 == 149_520_384 and conv4.verdict.kind == NO_CONVENTION
-    for layer, shown, weights in (("fc6", "37,749 k", 9216 * 4096), ("fc7", "16,777 k", 4096 * 4096),
-                                  ("fc8", "4,096 k", 4096 * 1000)):
+    for layer, shown, weights in (
+        ("fc6", "37,749 k", 9216 * 4096),
+        ("fc7", "16,777 k", 4096 * 4096),
+        ("fc8", "4,096 k", 4096 * 1000),
+    ):
         check = find(alexnet, layer, "params", shown)
         assert check.verdict.convention == "biases left out" and check.verdict.value == weights
     assert find(alexnet, "conv1", "params", "23 k").verdict.kind == ROUNDING  # 64*3*11*11 + 64 = 23,296: biases in
@@ -170,12 +179,14 @@ def test_network_figures(reports):
 
 # --- reports/ and the command line ---------------------------------------------------------------------------------
 
+
 def test_reports_are_regenerated_byte_for_byte(tmp_path):
     written = write_all(tmp_path)
     assert [p.name for p in written] == [f"{t}.{suffix}" for t in TOPICS for suffix in ("md", "csv")] + ["README.md"]
     for path in written:
-        assert path.read_bytes() == (REPORTS / path.name).read_bytes(), \
+        assert path.read_bytes() == (REPORTS / path.name).read_bytes(), (
             f"reports/{path.name} is stale: run 'cnncost reproduce all' and commit reports/"
+        )
 
 
 def test_reproduce_prints_a_report(capsys):
@@ -197,12 +208,15 @@ def test_reproduce_all_writes_a_folder(capsys, tmp_path):
     assert "wrote" in capsys.readouterr().out and (tmp_path / "out" / "README.md").exists()
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["reproduce", "all", "-o", "x.md"], "reproduce all writes a folder"),
-    (["reproduce", "lenet"], "invalid choice: 'lenet'"),
-    (["reproduce", "alexnet", "-o", "alexnet.xlsx"], "cnncost does not write .xlsx files"),
-    (["reproduce", "alexnet", "--format", "md", "-o", "alexnet.csv"], "--format md contradicts the file name"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["reproduce", "all", "-o", "x.md"], "reproduce all writes a folder"),
+        (["reproduce", "lenet"], "invalid choice: 'lenet'"),
+        (["reproduce", "alexnet", "-o", "alexnet.xlsx"], "cnncost does not write .xlsx files"),
+        (["reproduce", "alexnet", "--format", "md", "-o", "alexnet.csv"], "--format md contradicts the file name"),
+    ],
+)
 def test_bad_input_is_one_line_and_exit_2(capsys, argv, message):
     code = main(argv)
     out, err = capsys.readouterr()

@@ -18,8 +18,11 @@ BLOCKS = list_blocks()
 
 def weights(profile) -> int:
     """Parameters without the conv biases (the symbolic claims count weights only)."""
-    return sum(c.params - (c.output_shape.channels if c.attributes.get("bias") else 0)
-               for c in profile.layers if c.op == "conv2d")
+    return sum(
+        c.params - (c.output_shape.channels if c.attributes.get("bias") else 0)
+        for c in profile.layers
+        if c.op == "conv2d"
+    )
 
 
 def test_blocks_and_networks_are_listed_apart():
@@ -55,7 +58,7 @@ def test_stride_one_blocks_cost_four_times_as_much_at_twice_the_size(name):
 def test_two_3x3_against_one_5x5(channels, size):
     one = cnncost.profile(same_width_stack("a", 5, 1, channels, size))
     two = cnncost.profile(same_width_stack("b", 3, 2, channels, size))
-    c2, hw = channels ** 2, size * size
+    c2, hw = channels**2, size * size
     assert (weights(one), weights(two)) == (25 * c2, 18 * c2)
     assert (one.total.macs, two.total.macs) == (25 * c2 * hw, 18 * c2 * hw)
 
@@ -64,14 +67,14 @@ def test_two_3x3_against_one_5x5(channels, size):
 def test_three_3x3_against_one_7x7(channels, size):
     one = cnncost.profile(same_width_stack("a", 7, 1, channels, size))
     three = cnncost.profile(same_width_stack("b", 3, 3, channels, size))
-    assert (weights(one), weights(three)) == (49 * channels ** 2, 27 * channels ** 2)
+    assert (weights(one), weights(three)) == (49 * channels**2, 27 * channels**2)
 
 
 @pytest.mark.parametrize("channels, size", [(64, 56), (128, 28), (256, 14), (512, 7), (3, 5)])
 def test_bottleneck_block_against_basic_block(channels, size):
     basic = cnncost.profile(resnet_basic_graph("basic", channels, size))
     bottleneck = cnncost.profile(resnet_bottleneck_graph("bottleneck", channels, size))
-    hw_c2 = size * size * channels ** 2
+    hw_c2 = size * size * channels**2
     assert (basic.total.macs, bottleneck.total.macs) == (18 * hw_c2, 17 * hw_c2)  # 9+9 against 4+9+4
     assert bottleneck.output_shape.dims == (4 * channels, size, size)
 

@@ -28,11 +28,11 @@ SPECS = {  # spec files written into the test's folder
     "unknown_type.toml": HEADER + '[[layers]]\nname = "a"\ntype = "convolution"\n',
     "misspelt_attribute.toml": HEADER + '[[layers]]\nname = "a"\ntype = "conv2d"\nout_channels = 4\nkernal_size = 3\n',
     "cycle.toml": HEADER + '[[layers]]\nname = "a"\ntype = "relu"\ninputs = ["b"]\n'
-                           '[[layers]]\nname = "b"\ntype = "relu"\ninputs = ["a"]\n',
+    '[[layers]]\nname = "b"\ntype = "relu"\ninputs = ["a"]\n',
     "dangling.toml": HEADER + '[[layers]]\nname = "a"\ntype = "relu"\ninputs = ["ghost"]\n',
     "text_size.toml": HEADER + '[[layers]]\nname = "a"\ntype = "conv2d"\nout_channels = "16"\nkernel_size = 3\n',
     "float_groups.toml": HEADER + '[[layers]]\nname = "a"\ntype = "conv2d"\nout_channels = 4\nkernel_size = 3\n'
-                                  'groups = 1.0\n',
+    "groups = 1.0\n",
     "table_size.toml": HEADER + '[[layers]]\nname = "a"\ntype = "linear"\nout_features = {n = 3}\n',
     "bad_dim.toml": HEADER + '[[layers]]\nname = "a"\ntype = "concat"\ninputs = ["input", "input"]\ndim = "x"\n',
     "too_small.toml": HEADER + '[[layers]]\nname = "a"\ntype = "conv2d"\nout_channels = 4\nkernel_size = 9\n',
@@ -65,7 +65,10 @@ CASES = [
     (["table", "alexnet", "--input", "3x224x"], "malformed size '3x224x'"),
     (["table", "alexnet", "--input", "3.5x224x224"], "malformed size '3.5x224x224'"),
     (["table", "alexnet", "--input", ""], "malformed size ''"),
-    (["table", "resnet50", "--input", "3x224"], "resnet50 takes one sample of 3 dimension(s), such as 3x224x224; got 3x224"),
+    (
+        ["table", "resnet50", "--input", "3x224"],
+        "resnet50 takes one sample of 3 dimension(s), such as 3x224x224; got 3x224",
+    ),
     (["table", "alexnet", "--input", "3x6x6"], "conv1: output would be 0x0 from 3x6x6"),
     (["table", "vgg16", "--input", "3x16x16"], "pool5: output would be 0x0 from 512x1x1"),
     (["table", "googlenet", "--input", "3x1x1"], "output would be 0x0"),
@@ -99,8 +102,10 @@ CASES = [
     (["table", "{dir}/not_json.json"], "not_json.json: not valid JSON"),
     (["table", "{dir}/nowhere.toml"], "cannot read"),
     # module paths
-    (["table", "nosuchpkg.models:Net", "--input", "3x32x32"],
-     "cannot import nosuchpkg.models: ModuleNotFoundError: No module named 'nosuchpkg'"),
+    (
+        ["table", "nosuchpkg.models:Net", "--input", "3x32x32"],
+        "cannot import nosuchpkg.models: ModuleNotFoundError: No module named 'nosuchpkg'",
+    ),
     (["table", "{dir}/missing.py:Net", "--input", "3x32x32"], "no such file: "),
     (["table", "{dir}/raises.py:Net", "--input", "3x32x32"], "raises.py: RuntimeError: boom"),
     (["table", "{dir}/syntax.py:Net", "--input", "3x32x32"], "syntax.py: SyntaxError"),
@@ -163,22 +168,26 @@ def test_bad_input_is_one_line_exit_2_and_no_file(tmp_path, capsys, monkeypatch,
 def test_huge_sizes_give_exact_integers_at_once(capsys):
     """3x100000x100000 at batch 100000 and beyond: Python integers, no overflow, no float, in well under a second."""
     start = time.perf_counter()
-    code, out, err = run(capsys, ["table", "alexnet", "--input", "3x1000000x1000000", "--batch", "1000000",
-                                  "--format", "json"])
+    code, out, err = run(
+        capsys, ["table", "alexnet", "--input", "3x1000000x1000000", "--batch", "1000000", "--format", "json"]
+    )
     assert code == 0 and err == ""
     conv1 = json.loads(out)["layers"][0]
     side = (1_000_000 + 2 * 2 - 11) // 4 + 1  # 11x11 stride 4 padding 2
     assert conv1["macs"] == 64 * side * side * 3 * 11 * 11 * 1_000_000  # 1,451,988,384,023,232,000,000 > 2**63
     for fmt in ("csv", "table", "md"):
-        code, out, err = run(capsys, ["table", "resnet152", "--input", "3x100000x100000", "--batch", "100000",
-                                      "--format", fmt])
+        code, out, err = run(
+            capsys, ["table", "resnet152", "--input", "3x100000x100000", "--batch", "100000", "--format", fmt]
+        )
         assert code == 0 and err == ""
     assert "229,424,000,204,800,000,000" in out  # the MACs total, exact
-    code, out, _ = run(capsys, ["table", "alexnet", "--input", "3x1000000x1000000", "--batch", "1000000",
-                                "--format", "csv"])
+    code, out, _ = run(
+        capsys, ["table", "alexnet", "--input", "3x1000000x1000000", "--batch", "1000000", "--format", "csv"]
+    )
     assert f",{conv1['macs']}," in out  # CSV keeps the exact integer too
-    graph = cnncost.Graph.build("wide", [cnncost.layer("adaptive_avg_pool2d", "pool", output_size=10**12)],
-                                input=(1, 7, 7))
+    graph = cnncost.Graph.build(
+        "wide", [cnncost.layer("adaptive_avg_pool2d", "pool", output_size=10**12)], input=(1, 7, 7)
+    )
     # windows overlap at every boundary j*7/10**12 that is not a whole number: 7 + 10**12 - 1 per axis
     assert cnncost.propagate(graph).total.flops == (7 + 10**12 - 1) ** 2
     assert time.perf_counter() - start < 10  # seconds; it takes well under one
@@ -216,8 +225,12 @@ def fail_on_replace(monkeypatch, error: BaseException) -> None:
 
 
 FAILURES = {
-    "disk full while writing": (fail_while_writing, OSError(errno.ENOSPC, "No space left on device"), 2,
-                                "cannot write"),
+    "disk full while writing": (
+        fail_while_writing,
+        OSError(errno.ENOSPC, "No space left on device"),
+        2,
+        "cannot write",
+    ),
     "interrupted while writing": (fail_while_writing, KeyboardInterrupt(), 130, "cnncost: interrupted"),
     "rename refused": (fail_on_replace, OSError(errno.EACCES, "Permission denied"), 2, "cannot write"),
     "interrupted before the rename": (fail_on_replace, KeyboardInterrupt(), 130, "cnncost: interrupted"),
@@ -225,10 +238,16 @@ FAILURES = {
 
 
 @pytest.mark.parametrize("failure", FAILURES)
-@pytest.mark.parametrize("argv, suffix", [
-    (["table", "alexnet"], ".csv"), (["table", "alexnet", "--format", "md"], ".md"), (["table", "resnet18"], ".txt"),
-    (["spec", "alexnet"], ".toml"), (["list", "vgg*"], ".json"),
-])
+@pytest.mark.parametrize(
+    "argv, suffix",
+    [
+        (["table", "alexnet"], ".csv"),
+        (["table", "alexnet", "--format", "md"], ".md"),
+        (["table", "resnet18"], ".txt"),
+        (["spec", "alexnet"], ".toml"),
+        (["list", "vgg*"], ".json"),
+    ],
+)
 def test_a_failed_write_keeps_the_previous_file(tmp_path, capsys, monkeypatch, failure, argv, suffix):
     make_fail, error, code, message = FAILURES[failure]
     target = tmp_path / f"result{suffix}"

@@ -26,8 +26,17 @@ def test_round_trip_gives_the_same_profile(tmp_path, name, fmt):
     assert back.name == graph.name and back.default_input == graph.default_input
     assert len(read.layers) == len(original.layers)
     for a, b in zip(original.layers, read.layers):
-        assert (a.name, a.op, a.inputs, a.output_shape, a.params, a.buffers, a.macs, a.flops, a.activation_bytes) == \
-               (b.name, b.op, b.inputs, b.output_shape, b.params, b.buffers, b.macs, b.flops, b.activation_bytes)
+        assert (a.name, a.op, a.inputs, a.output_shape, a.params, a.buffers, a.macs, a.flops, a.activation_bytes) == (
+            b.name,
+            b.op,
+            b.inputs,
+            b.output_shape,
+            b.params,
+            b.buffers,
+            b.macs,
+            b.flops,
+            b.activation_bytes,
+        )
         assert without_none(a.attrs) == without_none(b.attrs)
     assert read.total == original.total
 
@@ -36,7 +45,7 @@ def test_the_documented_example(tmp_path):
     import cnncost.spec as spec_module
 
     doc = spec_module.__doc__
-    example = doc[doc.index('    name = "tiny"'):doc.index("Each layer has")]
+    example = doc[doc.index('    name = "tiny"') : doc.index("Each layer has")]
     path = tmp_path / "tiny.toml"
     path.write_text(textwrap.dedent(example))
     p = cnncost.profile(str(path))
@@ -56,21 +65,39 @@ def write(tmp_path, text, name="net.toml"):
 HEADER = 'name = "net"\ninput = [3, 8, 8]\n'
 
 
-@pytest.mark.parametrize("body, message", [
-    ('[[layers]]\ntype = "relu"\n', "net.toml: layers[0]: missing field 'name'"),
-    ('[[layers]]\nname = "a"\n', "net.toml: layers[0] (a): missing field 'type'"),
-    ('[[layers]]\nname = "a"\ntype = "convolution"\n', "net.toml: layers[0] (a): field 'type': unknown layer type"),
-    ('[[layers]]\nname = "a"\ntype = "conv2d"\nout_channels = 4\nkernal_size = 3\n',
-     "net.toml: layers[0] (a): conv2d has no attribute 'kernal_size' (did you mean: kernel_size?)"),
-    ('[[layers]]\nname = "a"\ntype = "conv2d"\nout_channels = 4\n', "net.toml: layers[0] (a): conv2d needs kernel_size"),
-    ('[[layers]]\nname = "a"\ntype = "relu"\ninputs = ["ghost"]\n', "net.toml: a: input 'ghost' is not a layer of net"),
-    ('[[layers]]\nname = "a"\ntype = "relu"\ninputs = ["b"]\n[[layers]]\nname = "b"\ntype = "relu"\ninputs = ["a"]\n',
-     "net.toml: a: input 'b' comes after it"),
-    ('[[layers]]\nname = "a"\nblock = "missing"\n', "net.toml: layers[0] (a): field 'block': no block named 'missing'"),
-    ('[blocks.b]\nlayers = [{name = "c", type = "conv2d", out_channels = "$width", kernel_size = 1}]\n'
-     '[[layers]]\nname = "a"\nblock = "b"\n',
-     "net.toml: blocks.b.layers[0] (in a): field 'out_channels' needs the block parameter 'width'"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ('[[layers]]\ntype = "relu"\n', "net.toml: layers[0]: missing field 'name'"),
+        ('[[layers]]\nname = "a"\n', "net.toml: layers[0] (a): missing field 'type'"),
+        ('[[layers]]\nname = "a"\ntype = "convolution"\n', "net.toml: layers[0] (a): field 'type': unknown layer type"),
+        (
+            '[[layers]]\nname = "a"\ntype = "conv2d"\nout_channels = 4\nkernal_size = 3\n',
+            "net.toml: layers[0] (a): conv2d has no attribute 'kernal_size' (did you mean: kernel_size?)",
+        ),
+        (
+            '[[layers]]\nname = "a"\ntype = "conv2d"\nout_channels = 4\n',
+            "net.toml: layers[0] (a): conv2d needs kernel_size",
+        ),
+        (
+            '[[layers]]\nname = "a"\ntype = "relu"\ninputs = ["ghost"]\n',
+            "net.toml: a: input 'ghost' is not a layer of net",
+        ),
+        (
+            '[[layers]]\nname = "a"\ntype = "relu"\ninputs = ["b"]\n[[layers]]\nname = "b"\ntype = "relu"\ninputs = ["a"]\n',
+            "net.toml: a: input 'b' comes after it",
+        ),
+        (
+            '[[layers]]\nname = "a"\nblock = "missing"\n',
+            "net.toml: layers[0] (a): field 'block': no block named 'missing'",
+        ),
+        (
+            '[blocks.b]\nlayers = [{name = "c", type = "conv2d", out_channels = "$width", kernel_size = 1}]\n'
+            '[[layers]]\nname = "a"\nblock = "b"\n',
+            "net.toml: blocks.b.layers[0] (in a): field 'out_channels' needs the block parameter 'width'",
+        ),
+    ],
+)
 def test_errors_point_at_file_layer_and_field(tmp_path, body, message):
     with pytest.raises(SpecError) as raised:
         read_spec(write(tmp_path, HEADER + body))
@@ -118,22 +145,26 @@ def test_the_new_layer_types_round_trip(tmp_path):
     back, in TOML and JSON, to the same profile."""
     from cnncost import Graph, layer
 
-    graph = Graph.build("zoo", [
-        layer("conv_transpose2d", "up", out_channels=4, kernel_size=4, stride=2, padding=1),
-        layer("group_norm", "gn", num_groups=2),
-        layer("interpolate", "resize", scale_factor=2, mode="bilinear"),
-        layer("flatten", "tokens", start_dim=1),  # 4 x 1024: 4 tokens of 1024 features
-        layer("parameter", "scale", shape=(1, 1024)),
-        layer("multiply", "scaled", "tokens", "scale"),
-        layer("layer_norm", "ln", normalized_shape=1024),
-        layer("linear", "proj", out_features=16),
-        layer("multihead_attention", "attn", "proj", "proj", "proj", embed_dim=16, num_heads=2),
-        layer("item", "attn.out", "attn", index=0),
-        layer("lstm", "lstm", input_size=16, hidden_size=8),
-        layer("item", "h", "lstm", index=1),
-        layer("getitem", "last", "h", index=(0, "new", "...")),
-        layer("einsum", "mix", "last", "last", equation="ij,ik->jk"),
-    ], input=(8, 8, 8))
+    graph = Graph.build(
+        "zoo",
+        [
+            layer("conv_transpose2d", "up", out_channels=4, kernel_size=4, stride=2, padding=1),
+            layer("group_norm", "gn", num_groups=2),
+            layer("interpolate", "resize", scale_factor=2, mode="bilinear"),
+            layer("flatten", "tokens", start_dim=1),  # 4 x 1024: 4 tokens of 1024 features
+            layer("parameter", "scale", shape=(1, 1024)),
+            layer("multiply", "scaled", "tokens", "scale"),
+            layer("layer_norm", "ln", normalized_shape=1024),
+            layer("linear", "proj", out_features=16),
+            layer("multihead_attention", "attn", "proj", "proj", "proj", embed_dim=16, num_heads=2),
+            layer("item", "attn.out", "attn", index=0),
+            layer("lstm", "lstm", input_size=16, hidden_size=8),
+            layer("item", "h", "lstm", index=1),
+            layer("getitem", "last", "h", index=(0, "new", "...")),
+            layer("einsum", "mix", "last", "last", equation="ij,ik->jk"),
+        ],
+        input=(8, 8, 8),
+    )
     expected = cnncost.propagate(graph)
     for suffix in (".toml", ".json"):
         path = tmp_path / f"zoo{suffix}"

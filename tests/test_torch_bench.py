@@ -17,10 +17,17 @@ from cnncost.torch import clock as clock_module  # noqa: E402
 from cnncost.torch.bench import bench, bytes_moved  # noqa: E402
 from cnncost.torch.statistics import ranks, spearman  # noqa: E402
 
-TINY = Graph.build("tiny", [
-    layer("conv2d", "conv", out_channels=8, kernel_size=3, padding=1), layer("relu", "relu", inplace=True),
-    layer("max_pool2d", "pool", kernel_size=2), layer("flatten", "flat"), layer("linear", "fc", out_features=10),
-], (3, 16, 16))
+TINY = Graph.build(
+    "tiny",
+    [
+        layer("conv2d", "conv", out_channels=8, kernel_size=3, padding=1),
+        layer("relu", "relu", inplace=True),
+        layer("max_pool2d", "pool", kernel_size=2),
+        layer("flatten", "flat"),
+        layer("linear", "fc", out_features=10),
+    ],
+    (3, 16, 16),
+)
 
 
 @pytest.fixture(scope="module")
@@ -58,8 +65,9 @@ def test_units_are_consistent(result):
     # bytes: input 2*3*16*16 + weights 8*27+8 + output 2*8*16*16, 4 bytes each
     assert conv.bytes_moved == (2 * 3 * 16 * 16 + 224 + 2 * 8 * 16 * 16) * 4
     assert conv.flops_per_second == pytest.approx(conv.cost.flops / conv.median)
-    assert conv.predicted == pytest.approx(max(conv.cost.flops / result.roof.peak_flops,
-                                               conv.bytes_moved / result.roof.bandwidth))
+    assert conv.predicted == pytest.approx(
+        max(conv.cost.flops / result.roof.peak_flops, conv.bytes_moved / result.roof.bandwidth)
+    )
     assert conv.ratio == pytest.approx(conv.median / conv.predicted)
     assert sum(result.share(t) for t in result.layers) == pytest.approx(1)
     assert result.rank_correlations(in_context=True)[0] is not None
@@ -88,10 +96,15 @@ def test_a_stale_roof_is_measured_again(cache_dir):
     assert roof.origin.startswith("measured now: the cached roof was") and "days old" in roof.origin
 
 
-@pytest.mark.parametrize("entry", [{"bandwidth": 1e9, "measured_at": "2026-01-01T00:00:00+00:00"},
-                                   {"peak_flops": 1e9, "bandwidth": 0, "measured_at": "2026-01-01T00:00:00+00:00"},
-                                   {"peak_flops": 1e9, "bandwidth": 1e9, "measured_at": "2999-01-01T00:00:00+00:00"},
-                                   "not a roof"])
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {"bandwidth": 1e9, "measured_at": "2026-01-01T00:00:00+00:00"},
+        {"peak_flops": 1e9, "bandwidth": 0, "measured_at": "2026-01-01T00:00:00+00:00"},
+        {"peak_flops": 1e9, "bandwidth": 1e9, "measured_at": "2999-01-01T00:00:00+00:00"},
+        "not a roof",
+    ],
+)
 def test_a_broken_cache_entry_is_measured_again(cache_dir, entry):
     from cnncost.torch.roofline import cache_path, device_roof, roof_key
 
@@ -109,16 +122,29 @@ def test_a_disturbed_run_says_so_with_its_figures(result):
     slowed = replace(result, forward_after=result.forward_median * 1.5)
     reasons = run_checks(slowed, load=5.0, cores=2)
     assert any("before the layers" in r and "+50%" in r for r in reasons)
-    assert any(f"load was 5.0 as the run began, with {result.device.threads} threads of ours on 2 usable cores" in r
-               for r in reasons)
+    assert any(
+        f"load was 5.0 as the run began, with {result.device.threads} threads of ours on 2 usable cores" in r
+        for r in reasons
+    )
     text = render(bench_document(replace(result, disturbed=reasons), cache=None), "table")
     assert "DISTURBED, treat the ratios with care" in text
 
 
 def test_reports_have_every_layer_and_the_summary(result):
     text = render(bench_document(result, cache=None), "table")
-    for name in ("conv", "relu", "pool", "flat", "fc", "Rank correlation in context", "Whole forward",
-                 "in context ms", "alone ms", "Between the layers", "Threads"):
+    for name in (
+        "conv",
+        "relu",
+        "pool",
+        "flat",
+        "fc",
+        "Rank correlation in context",
+        "Whole forward",
+        "in context ms",
+        "alone ms",
+        "Between the layers",
+        "Threads",
+    ):
         assert name in text
     assert "| conv " in render(bench_document(result, cache=None), "md")
     records = bench_records(result)
@@ -131,8 +157,10 @@ def test_a_failing_layer_is_reported_and_the_rest_still_run(cache_dir, monkeypat
 
     def broken(op, one_sample=True):
         if op == "max_pool2d":
+
             def build(*shapes, **attrs):
                 raise RuntimeError("no kernel for this layer")
+
             return build
         return real(op, one_sample)
 
@@ -210,13 +238,30 @@ def test_bench_takes_a_torch_module_and_a_spec_file_with_batch_and_dtype(cache_d
     from pathlib import Path
 
     fixtures = Path(__file__).parent / "fixtures"
-    assert main(["bench", f"{fixtures / 'unet.py'}:UNet", "--input", "3x32x32", "--batch", "2", "--min-time", "0.01",
-                 "--format", "json"]) == 0
+    assert (
+        main(
+            [
+                "bench",
+                f"{fixtures / 'unet.py'}:UNet",
+                "--input",
+                "3x32x32",
+                "--batch",
+                "2",
+                "--min-time",
+                "0.01",
+                "--format",
+                "json",
+            ]
+        )
+        == 0
+    )
     records = json.loads(capsys.readouterr().out)
     assert records[0]["batch"] == 2 and all(r["in_context_s"] and r["in_context_s"] > 0 for r in records)
     spec = tmp_path / "net.toml"
     assert main(["spec", "alexnet", "-o", str(spec)]) == 0
-    assert main(["bench", str(spec), "--input", "3x67x67", "--dtype", "bf16", "--min-time", "0.01",
-                 "--format", "json"]) == 0
+    assert (
+        main(["bench", str(spec), "--input", "3x67x67", "--dtype", "bf16", "--min-time", "0.01", "--format", "json"])
+        == 0
+    )
     records = json.loads(capsys.readouterr().out)
     assert {r["dtype"] for r in records} == {"bf16"} and records[0]["layer"] == "conv1"

@@ -239,10 +239,13 @@ def test_wrong_weights_fail_as_torch_fails_on_the_meta_device():
         cnncost.profile(model, input=(3, 4, 4))
 
 
-@pytest.mark.parametrize("forward, message", [
-    (lambda self, x: (_ for _ in ()).throw(SystemExit(3)), "SystemExit"),
-    (lambda self, x: x, "its forward runs no torch function"),
-])
+@pytest.mark.parametrize(
+    "forward, message",
+    [
+        (lambda self, x: (_ for _ in ()).throw(SystemExit(3)), "SystemExit"),
+        (lambda self, x: x, "its forward runs no torch function"),
+    ],
+)
 def test_odd_forwards_fail_in_one_line(forward, message):
     odd = type("Odd", (nn.Module,), {"forward": forward})()
     with pytest.raises(cnncost.CnnCostError, match=message) as raised:

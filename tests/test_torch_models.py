@@ -34,18 +34,22 @@ def equals_torch(module, *inputs, **kwargs):
     return profile
 
 
-@pytest.mark.parametrize("make, shape", [
-    (lambda: unet.UNet(), (1, 3, 64, 64)),
-    (lambda: models.Video(), (2, 3, 4, 32, 32)),  # C x T x H x W
-    (lambda: models.Audio(), (2, 1, 400)),  # C x L
-    (lambda: models.ConvNeXt(), (2, 3, 32, 32)),
-    (lambda: models.ViT(), (2, 3, 32, 32)),
-    (lambda: models.Swin(), (2, 3, 32, 32)),
-    (lambda: models.Recurrent(), (2, 7, 6)),  # N x T x features
-    (lambda: models.Tied(), (3, 32)),
-    (lambda: models.Resampling(), (2, 3, 16, 16)),
-    (lambda: models.Staged(), (2, 3, 16, 16)),
-], ids=["unet", "video", "audio", "convnext", "vit", "swin", "recurrent", "tied", "resampling", "staged"])
+@pytest.mark.parametrize(
+    "make, shape",
+    [
+        (lambda: unet.UNet(), (1, 3, 64, 64)),
+        (lambda: models.Video(), (2, 3, 4, 32, 32)),  # C x T x H x W
+        (lambda: models.Audio(), (2, 1, 400)),  # C x L
+        (lambda: models.ConvNeXt(), (2, 3, 32, 32)),
+        (lambda: models.ViT(), (2, 3, 32, 32)),
+        (lambda: models.Swin(), (2, 3, 32, 32)),
+        (lambda: models.Recurrent(), (2, 7, 6)),  # N x T x features
+        (lambda: models.Tied(), (3, 32)),
+        (lambda: models.Resampling(), (2, 3, 16, 16)),
+        (lambda: models.Staged(), (2, 3, 16, 16)),
+    ],
+    ids=["unet", "video", "audio", "convnext", "vit", "swin", "recurrent", "tied", "resampling", "staged"],
+)
 def test_totals_equal_torch_and_every_op_has_a_formula(make, shape):
     torch.manual_seed(0)
     profile = equals_torch(make(), torch.randn(*shape))
@@ -249,8 +253,9 @@ def test_verify_checks_a_module_against_itself_module_by_module(capsys, monkeypa
 
 def test_several_inputs_from_the_command_line(capsys, monkeypatch):
     monkeypatch.chdir(FIXTURES)
-    assert main(["table", "models:TwoInputs", "--input", "3x8x8", "--input", "5", "--batch", "2",
-                 "--format", "json"]) == 0
+    assert (
+        main(["table", "models:TwoInputs", "--input", "3x8x8", "--input", "5", "--batch", "2", "--format", "json"]) == 0
+    )
     import json
 
     data = json.loads(capsys.readouterr().out)

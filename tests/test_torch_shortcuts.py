@@ -48,11 +48,19 @@ CASES = [
     ("stack", torch.stack, ([seq, seq], 1), {}),
     ("stack", torch.stack, ([seq, seq],), {"dim": -1}),
     ("stack", torch.stack, ([seq, meta(2, 10, 31)], 0), {}),  # refused: shapes differ
-    ("scaled_dot_product_attention", F.scaled_dot_product_attention, (meta(2, 4, 10, 8), meta(2, 4, 7, 8),
-                                                                      meta(2, 4, 7, 5)), {}),
+    (
+        "scaled_dot_product_attention",
+        F.scaled_dot_product_attention,
+        (meta(2, 4, 10, 8), meta(2, 4, 7, 8), meta(2, 4, 7, 5)),
+        {},
+    ),
     ("scaled_dot_product_attention", F.scaled_dot_product_attention, (meta(2, 4, 10, 8),) * 3, {"is_causal": True}),
-    ("scaled_dot_product_attention", F.scaled_dot_product_attention, (meta(2, 4, 10, 8), meta(2, 4, 7, 9),
-                                                                      meta(2, 4, 7, 5)), {}),  # refused: 8 vs 9
+    (
+        "scaled_dot_product_attention",
+        F.scaled_dot_product_attention,
+        (meta(2, 4, 10, 8), meta(2, 4, 7, 9), meta(2, 4, 7, 5)),
+        {},
+    ),  # refused: 8 vs 9
     ("adaptive_avg_pool2d", F.adaptive_avg_pool2d, (x4, 1), {}),
     ("adaptive_avg_pool2d", F.adaptive_avg_pool2d, (x4, (3, None)), {}),
     ("adaptive_avg_pool2d", F.adaptive_avg_pool2d, (meta(16, 8, 8), (7, 7)), {}),
@@ -97,8 +105,7 @@ def shortcut(name, args, kwargs):
     return meta_shapes.shortcut(name, False, args, kwargs)
 
 
-@pytest.mark.parametrize("name, function, args, kwargs", CASES,
-                         ids=[f"{case[0]}-{i}" for i, case in enumerate(CASES)])
+@pytest.mark.parametrize("name, function, args, kwargs", CASES, ids=[f"{case[0]}-{i}" for i, case in enumerate(CASES)])
 def test_a_shortcut_gives_torchs_shape_or_declines(name, function, args, kwargs):
     made = shortcut(name, args, kwargs)
     try:
@@ -119,16 +126,26 @@ def test_every_shortcut_has_a_case():
 
 
 @settings(max_examples=150, deadline=None)
-@given(n=st.integers(1, 3), size=st.integers(1, 12), kernel=st.integers(1, 5), stride=st.integers(1, 3),
-       padding=st.integers(0, 3), dilation=st.integers(1, 3), groups=st.sampled_from([1, 2]),
-       ceil_mode=st.booleans(), pool=st.sampled_from(["conv", "max", "avg"]))
+@given(
+    n=st.integers(1, 3),
+    size=st.integers(1, 12),
+    kernel=st.integers(1, 5),
+    stride=st.integers(1, 3),
+    padding=st.integers(0, 3),
+    dilation=st.integers(1, 3),
+    groups=st.sampled_from([1, 2]),
+    ceil_mode=st.booleans(),
+    pool=st.sampled_from(["conv", "max", "avg"]),
+)
 def test_windows_agree_with_torch(n, size, kernel, stride, padding, dilation, groups, ceil_mode, pool):
     """Any conv or pool over 1-3 dims: the shortcut gives torch's shape, or declines where torch refuses."""
     x = meta(1, 4, *(size,) * n)
     if pool == "conv":
         name, function = f"conv{n}d", getattr(F, f"conv{n}d")
-        args, kwargs = (x, meta(6, 4 // groups, *(kernel,) * n)), dict(stride=stride, padding=padding,
-                                                                      dilation=dilation, groups=groups)
+        args, kwargs = (
+            (x, meta(6, 4 // groups, *(kernel,) * n)),
+            dict(stride=stride, padding=padding, dilation=dilation, groups=groups),
+        )
     elif pool == "max":
         name, function = f"max_pool{n}d", getattr(F, f"max_pool{n}d")
         args, kwargs = (x, kernel), dict(stride=stride, padding=padding, dilation=dilation, ceil_mode=ceil_mode)

@@ -33,14 +33,24 @@ def test_modules_built_from_cnncost_graphs_trace_back_to_the_same_costs(name):
     module = build_module(graph, expected, "cpu")
     traced = cnncost.profile(module, input=(3, 64, 64))
     assert traced.notes[0] == "recorded on the meta device, in eval mode"
-    assert (traced.total.params, traced.total.buffers, traced.total.macs) == \
-        (expected.total.params, expected.total.buffers, expected.total.macs)
+    assert (traced.total.params, traced.total.buffers, traced.total.macs) == (
+        expected.total.params,
+        expected.total.buffers,
+        expected.total.macs,
+    )
     assert traced.output_shape.dims == (1, *expected.output_shape.dims)  # a traced shape includes the batch
     assert not traced.uncounted
 
 
-@pytest.mark.parametrize("cls, shape", [(user_nets.Residual, (3, 16, 16)), (user_nets.Shared, (3, 16, 16)),
-                                        (user_nets.Dynamic, (3, 16, 16)), (user_nets.Split, (3, 8, 8))])
+@pytest.mark.parametrize(
+    "cls, shape",
+    [
+        (user_nets.Residual, (3, 16, 16)),
+        (user_nets.Shared, (3, 16, 16)),
+        (user_nets.Dynamic, (3, 16, 16)),
+        (user_nets.Split, (3, 8, 8)),
+    ],
+)
 def test_hand_written_modules_equal_torch(cls, shape):
     module = cls()
     profile = cnncost.profile(module, input=shape, batch=2)
@@ -52,8 +62,22 @@ def test_hand_written_modules_equal_torch(cls, shape):
 def test_functional_calls_become_nodes():
     p = cnncost.profile(user_nets.Residual(), input=(3, 16, 16))
     ops = [c.op for c in p.layers]
-    assert ops == ["conv2d", "batch_norm2d", "relu", "conv2d", "conv2d", "add", "relu", "concat",
-                   "adaptive_avg_pool2d", "flatten", "linear", "mean", "linear", "add"]
+    assert ops == [
+        "conv2d",
+        "batch_norm2d",
+        "relu",
+        "conv2d",
+        "conv2d",
+        "add",
+        "relu",
+        "concat",
+        "adaptive_avg_pool2d",
+        "flatten",
+        "linear",
+        "mean",
+        "linear",
+        "add",
+    ]
     assert p.layer("add").flops == 16 * 16 * 16  # conv2 + proj: one add per element
     assert p.layer("fc#2").params == 0  # the second call of fc reuses its weights
 
@@ -78,7 +102,9 @@ def test_ops_without_a_formula_are_uncounted_not_zero(capsys):
     assert [s.dims for s in kth.output_shape.outputs] == [(1,), (1,)]  # the value and its index, as torch's
     assert p.layer("conv").params == 4 * 3 * 9 + 4 and p.total.params == 112
     assert any("no cost formula" in note for note in p.notes)
-    with pytest.raises(cnncost.CnnCostError, match="2 layer\\(s\\) have no cost formula: special_i0 \\(special_i0\\), kthvalue"):
+    with pytest.raises(
+        cnncost.CnnCostError, match="2 layer\\(s\\) have no cost formula: special_i0 \\(special_i0\\), kthvalue"
+    ):
         cnncost.profile(user_nets.Unknown(), input=(3, 8, 8), strict=True)
     assert main(["table", f"{FIXTURES / 'user_nets.py'}:Unknown", "--input", "3x8x8"]) == 0
     out, err = capsys.readouterr()
@@ -96,18 +122,27 @@ def test_table_on_a_module_path_and_a_factory(capsys, monkeypatch):
     assert main(["table", "user_nets.py:Shared", "--input", "3x16x16", "--batch", "16"]) == 0
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["table", "missing_dir/net.py:Net", "--input", "3x8x8"], "no such file: missing_dir/net.py"),
-    (["table", "no_such_package.models:Net", "--input", "3x8x8"],
-     "cannot import no_such_package.models: ModuleNotFoundError: No module named 'no_such_package'"),
-    (["table", "user_nets:Nothing", "--input", "3x8x8"], "user_nets has no attribute 'Nothing'"),
-    (["table", "user_nets:NOT_A_MODULE", "--input", "3x8x8"], "is neither an nn.Module nor a class"),
-    (["table", "user_nets:Broken", "--input", "3x8x8"],
-     "Broken failed on input 3x8x8 (batch 1) in the forward (Broken): ValueError: this module always fails"),
-    (["table", "user_nets:Residual"], "a torch module needs an input size"),
-    (["table", "user_nets:Residual", "--input", "16"],
-     "user_nets:Residual failed on input 16 (batch 1) in conv1 (Conv2d) at conv2d: RuntimeError"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["table", "missing_dir/net.py:Net", "--input", "3x8x8"], "no such file: missing_dir/net.py"),
+        (
+            ["table", "no_such_package.models:Net", "--input", "3x8x8"],
+            "cannot import no_such_package.models: ModuleNotFoundError: No module named 'no_such_package'",
+        ),
+        (["table", "user_nets:Nothing", "--input", "3x8x8"], "user_nets has no attribute 'Nothing'"),
+        (["table", "user_nets:NOT_A_MODULE", "--input", "3x8x8"], "is neither an nn.Module nor a class"),
+        (
+            ["table", "user_nets:Broken", "--input", "3x8x8"],
+            "Broken failed on input 3x8x8 (batch 1) in the forward (Broken): ValueError: this module always fails",
+        ),
+        (["table", "user_nets:Residual"], "a torch module needs an input size"),
+        (
+            ["table", "user_nets:Residual", "--input", "16"],
+            "user_nets:Residual failed on input 16 (batch 1) in conv1 (Conv2d) at conv2d: RuntimeError",
+        ),
+    ],
+)
 def test_bad_module_input_is_one_line(capsys, monkeypatch, argv, message):
     monkeypatch.chdir(FIXTURES)
     assert main(argv) == 2

@@ -34,8 +34,9 @@ def single_layer_graph(op):
 @pytest.mark.parametrize("op", sorted(set(layer_types()) - UNBUILDABLE))
 def test_every_layer_type_equals_torch_on_the_cpu(op):
     result = verify(single_layer_graph(op), batch=2, device="cpu")
-    assert result.ok, [(c.name, c.mismatches, c.engine_shape, c.torch_shape, c.engine_macs, c.torch_macs)
-                       for c in result.layers] + [result.engine_totals, result.torch_totals]
+    assert result.ok, [
+        (c.name, c.mismatches, c.engine_shape, c.torch_shape, c.engine_macs, c.torch_macs) for c in result.layers
+    ] + [result.engine_totals, result.torch_totals]
 
 
 @pytest.mark.parametrize("name", list_models())
@@ -45,12 +46,24 @@ def test_every_architecture_equals_torch(name):
     assert len(result.layers) == len(cnncost.profile(name).layers)
 
 
-@pytest.mark.parametrize("name, size", [
-    ("alexnet-paper", (3, 227, 227)), ("zfnet-paper", (3, 224, 224)), ("resnet18", (3, 96, 80)),
-    ("googlenet", (3, 64, 64)), ("vgg11_bn", (3, 48, 48)), ("se_resnet50", (3, 64, 64)),
-    ("resnext50_32x4d", (3, 64, 64)), ("inception_v3-aux", (3, 299, 299)), ("densenet121", (3, 64, 64)),
-    ("squeezenet1_1", (3, 96, 96)), ("mobilenet_v3_large", (3, 96, 96)), ("shufflenet_v2_x1_0", (3, 96, 96)),
-    ("efficientnet_b0", (3, 96, 96))])
+@pytest.mark.parametrize(
+    "name, size",
+    [
+        ("alexnet-paper", (3, 227, 227)),
+        ("zfnet-paper", (3, 224, 224)),
+        ("resnet18", (3, 96, 80)),
+        ("googlenet", (3, 64, 64)),
+        ("vgg11_bn", (3, 48, 48)),
+        ("se_resnet50", (3, 64, 64)),
+        ("resnext50_32x4d", (3, 64, 64)),
+        ("inception_v3-aux", (3, 299, 299)),
+        ("densenet121", (3, 64, 64)),
+        ("squeezenet1_1", (3, 96, 96)),
+        ("mobilenet_v3_large", (3, 96, 96)),
+        ("shufflenet_v2_x1_0", (3, 96, 96)),
+        ("efficientnet_b0", (3, 96, 96)),
+    ],
+)
 def test_real_forward_pass_on_the_cpu(name, size):
     assert verify(cnncost.create(name), input=size, batch=1, device="cpu").ok
 

@@ -28,11 +28,16 @@ def backward_macs(module, *inputs) -> int:
 
 def tiny():
     # conv 3->4, 3x3 on 3x8x8 (out 4x6x6); relu; flatten 144; linear 144->5
-    return cnncost.Graph.build("tiny", [
-        cnncost.layer("conv2d", "conv", out_channels=4, kernel_size=3),
-        cnncost.layer("relu", "relu"), cnncost.layer("flatten", "flat"),
-        cnncost.layer("linear", "fc", out_features=5),
-    ], input=(3, 8, 8))
+    return cnncost.Graph.build(
+        "tiny",
+        [
+            cnncost.layer("conv2d", "conv", out_channels=4, kernel_size=3),
+            cnncost.layer("relu", "relu"),
+            cnncost.layer("flatten", "flat"),
+            cnncost.layer("linear", "fc", out_features=5),
+        ],
+        input=(3, 8, 8),
+    )
 
 
 def test_a_small_network_by_hand():
@@ -57,13 +62,16 @@ def test_freezing_the_first_layer_stops_its_weight_gradient_and_every_input_grad
     assert step.trained_params == 725 and step.optimizer_flops == 13 * 725
 
 
-@pytest.mark.parametrize("name, size, freeze", [
-    ("resnet18", (3, 64, 64), None),
-    ("resnet18", (3, 64, 64), "conv1..layer2"),
-    ("alexnet", (3, 227, 227), "conv1..conv3"),
-    ("vgg11", (3, 64, 64), "fc6"),
-    ("googlenet", (3, 96, 96), "conv1,conv2,inception3a"),
-])
+@pytest.mark.parametrize(
+    "name, size, freeze",
+    [
+        ("resnet18", (3, 64, 64), None),
+        ("resnet18", (3, 64, 64), "conv1..layer2"),
+        ("alexnet", (3, 227, 227), "conv1..conv3"),
+        ("vgg11", (3, 64, 64), "fc6"),
+        ("googlenet", (3, 96, 96), "conv1,conv2,inception3a"),
+    ],
+)
 def test_backward_macs_equal_flopcountermode_on_a_real_backward(name, size, freeze):
     step = training_step(cnncost.profile(name, input=size, batch=2), "adam", freeze)
     module = build_module(cnncost.create(name), cnncost.profile(name, input=size)).train()
@@ -154,8 +162,22 @@ def test_freeze_names_layers_blocks_and_ranges():
 
 
 def test_table_training_prints_forward_backward_and_optimizer_costs(capsys):
-    assert main(["table", "resnet50", "--training", "--optimizer", "adam", "--freeze", "conv1..layer3",
-                 "--exact", "--all-layers"]) == 0
+    assert (
+        main(
+            [
+                "table",
+                "resnet50",
+                "--training",
+                "--optimizer",
+                "adam",
+                "--freeze",
+                "conv1..layer3",
+                "--exact",
+                "--all-layers",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     step = cnncost.profile("resnet50").training("adam", "conv1..layer3")
     for header in ("in-grad MACs", "w-grad MACs", "bwd FLOPs", "opt FLOPs"):

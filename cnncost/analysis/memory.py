@@ -46,8 +46,12 @@ def storage_bytes(profile: Profile) -> dict[str, int]:
     width = profile.bytes_per_element
     input_scale = 1 if profile.shapes_include_batch else profile.batch
     sizes = {INPUT: profile.input_shape.numel * input_scale * width}
-    sizes.update({cost.name: 0 if holds_weights(cost) else cost.output_shape.total_numel * cost.scale * width
-                  for cost in profile.layers})
+    sizes.update(
+        {
+            cost.name: 0 if holds_weights(cost) else cost.output_shape.total_numel * cost.scale * width
+            for cost in profile.layers
+        }
+    )
     return sizes
 
 
@@ -118,12 +122,21 @@ def inference_memory(graph: Graph, profile: Profile) -> InferenceMemory:
         last[INPUT] = len(profile.layers)  # the caller holds its input while the network runs
     born = {INPUT: -1, **{cost.name: i for i, cost in enumerate(profile.layers)}}
     width = profile.bytes_per_element
-    live = tuple(sum(sizes[s] for s in last if born[s] <= i <= last[s]) + transient_bytes(cost, width)
-                 for i, cost in enumerate(profile.layers))
+    live = tuple(
+        sum(sizes[s] for s in last if born[s] <= i <= last[s]) + transient_bytes(cost, width)
+        for i, cost in enumerate(profile.layers)
+    )
     peak = max(range(len(live)), key=live.__getitem__)
     total = profile.total
-    return InferenceMemory(live, live[peak], profile.layers[peak].name, total.activation_bytes, total.input_bytes,
-                           total.param_bytes, total.buffer_bytes)
+    return InferenceMemory(
+        live,
+        live[peak],
+        profile.layers[peak].name,
+        total.activation_bytes,
+        total.input_bytes,
+        total.param_bytes,
+        total.buffer_bytes,
+    )
 
 
 @dataclass(frozen=True)
@@ -239,9 +252,12 @@ def keeps_lrn(cost: LayerCost, profile: Profile) -> tuple[Kept, ...]:
     channels, h, w = dims[-3:]
     planes = cost.input_shape.numel // (channels * h * w)
     padded = planes * (channels + cost.attributes["size"] - 1) * h * w * cost.scale
-    return (_input(cost), Kept("padded square", elements=padded),
-            Kept("denominator", elements=_elements(cost, cost.input_shape)),
-            Kept("scaled input", elements=_elements(cost, cost.input_shape)))
+    return (
+        _input(cost),
+        Kept("padded square", elements=padded),
+        Kept("denominator", elements=_elements(cost, cost.input_shape)),
+        Kept("scaled input", elements=_elements(cost, cost.input_shape)),
+    )
 
 
 @keeps("input_and_output")
@@ -329,8 +345,13 @@ class TrainingMemory:
 
     def total_bytes(self, optimizer: Optimizer) -> int:
         """Weights + buffers + gradients + optimizer state + activations kept for backward."""
-        return (self.weight_bytes + self.buffer_bytes + self.gradient_bytes + self.optimizer_bytes(optimizer)
-                + self.activation_bytes)
+        return (
+            self.weight_bytes
+            + self.buffer_bytes
+            + self.gradient_bytes
+            + self.optimizer_bytes(optimizer)
+            + self.activation_bytes
+        )
 
     def kept_by_layer(self) -> dict[str, int]:
         """Bytes kept for backward, by the layer (or input) whose output or extra tensor it is."""
@@ -361,9 +382,14 @@ def training_memory(graph: Graph, profile: Profile) -> TrainingMemory:
     """Activations kept for backward (unique storages), gradients as large as the weights, and the tensor count."""
     total = profile.total
     trained = total.trainable_params * profile.bytes_per_element  # a module's frozen parameters have no gradient
-    return TrainingMemory(saved_tensors(graph, profile), total.param_bytes, total.buffer_bytes, trained,
-                          sum(parameter_tensors(cost) for cost in profile.layers),
-                          tuple(cost.name for cost in profile.layers if not cost.counted))
+    return TrainingMemory(
+        saved_tensors(graph, profile),
+        total.param_bytes,
+        total.buffer_bytes,
+        trained,
+        sum(parameter_tensors(cost) for cost in profile.layers),
+        tuple(cost.name for cost in profile.layers if not cost.counted),
+    )
 
 
 TRAINING_ASSUMPTIONS = (

@@ -34,8 +34,9 @@ def optimizer(name: str) -> Optimizer:
     for found in OPTIMIZERS:
         if found.name == name:
             return found
-    raise CnnCostError(f"unknown optimizer {name!r}{close_matches(name, optimizer_names())}; known: "
-                       f"{', '.join(optimizer_names())}")
+    raise CnnCostError(
+        f"unknown optimizer {name!r}{close_matches(name, optimizer_names())}; known: {', '.join(optimizer_names())}"
+    )
 
 
 def optimizer_names() -> list[str]:

@@ -70,8 +70,11 @@ def _whole_number(value: Number) -> Number:
 
 def window(field: Field, kernel: int, stride: int, padding: int, dilation: int = 1) -> Field:
     """size + d·(k−1)·jump; jump·s; start − p·jump."""
-    return Field(_whole_number(field.size + dilation * (kernel - 1) * field.jump), _whole_number(field.jump * stride),
-                 _whole_number(field.start - padding * field.jump))
+    return Field(
+        _whole_number(field.size + dilation * (kernel - 1) * field.jump),
+        _whole_number(field.jump * stride),
+        _whole_number(field.start - padding * field.jump),
+    )
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,7 @@ def rule(name: str, on_first: bool = False) -> Callable[[Callable], Callable]:
 
     def decorate(function: Callable) -> Callable:
         if on_first:
+
             def first_only(cost: LayerCost, inputs: Inputs) -> tuple[Tracked | None, bool]:
                 tracked = _first(inputs)
                 return (None, True) if tracked is None else function(cost, tracked)
@@ -193,8 +197,11 @@ def transposed_window(cost: LayerCost, tracked: Tracked) -> tuple[Tracked | None
         else:
             exact = False
             reach = Fraction(d * (k - 1), s)
-            new = Field(_whole_number(f.size + ceil(reach) * f.jump), _whole_number(Fraction(f.jump) / s),
-                        _whole_number(f.start + f.jump * (Fraction(p, s) - reach)))
+            new = Field(
+                _whole_number(f.size + ceil(reach) * f.jump),
+                _whole_number(Fraction(f.jump) / s),
+                _whole_number(f.start + f.jump * (Fraction(p, s) - reach)),
+            )
         tracked = _replace(tracked, axis, new)
     return tracked, exact
 
@@ -220,7 +227,9 @@ def adaptive_window(cost: LayerCost, tracked: Tracked) -> tuple[Tracked | None, 
 def whole_map(cost: LayerCost, tracked: Tracked) -> tuple[Tracked | None, bool]:
     """Global pooling: every output sees the whole extent of every axis it pools."""
     for axis, _ in _windowed(cost, tracked):
-        tracked = _replace(tracked, axis, _whole_axis(tracked.fields[axis], cost.input_shape.dims[tracked.positions[axis]]))
+        tracked = _replace(
+            tracked, axis, _whole_axis(tracked.fields[axis], cost.input_shape.dims[tracked.positions[axis]])
+        )
     return tracked, True
 
 
@@ -295,8 +304,9 @@ def reshape_field(cost: LayerCost, tracked: Tracked) -> tuple[Tracked | None, bo
     for axis, p in enumerate(tracked.positions):
         if p is None:
             continue
-        match = next((q for q, (s, d) in enumerate(zip(starts_out, after)) if s == starts_in[p] and d == before[p]),
-                     None)
+        match = next(
+            (q for q, (s, d) in enumerate(zip(starts_out, after)) if s == starts_in[p] and d == before[p]), None
+        )
         if match is None and before[p] > 1:
             exact = False
             tracked = _replace(tracked, axis, _whole_axis(tracked.fields[axis], before[p]), None)
@@ -345,12 +355,15 @@ def getitem_field(cost: LayerCost, tracked: Tracked) -> tuple[Tracked | None, bo
     """Each index entry along a dim: an int fixes it (jump 0), a slice moves its start and multiplies its jump by the
     step, None inserts a dim."""
     sizes = cost.input_shape.dims
-    items = list(cost.attributes["index"]) if isinstance(cost.attributes["index"], (tuple, list)) \
+    items = (
+        list(cost.attributes["index"])
+        if isinstance(cost.attributes["index"], (tuple, list))
         else [cost.attributes["index"]]
+    )
     if "..." in items:
         at = items.index("...")
         consumed = sum(1 for item in items if item not in ("new", "..."))
-        items[at:at + 1] = [[0, size, 1] for size in sizes[at:at + len(sizes) - consumed]]
+        items[at : at + 1] = [[0, size, 1] for size in sizes[at : at + len(sizes) - consumed]]
     where: dict[int, int | None] = {}
     dim = out = 0
     fields = list(tracked.fields)
@@ -426,8 +439,9 @@ def anywhere(cost: LayerCost, inputs: Inputs) -> tuple[Tracked | None, bool]:
         return None, True
     wholes = []
     for tracked, shape in present:
-        wholes.append([_whole_axis(f, shape.dims[p]) if p is not None else f
-                       for f, p in zip(tracked.fields, tracked.positions)])
+        wholes.append(
+            [_whole_axis(f, shape.dims[p]) if p is not None else f for f, p in zip(tracked.fields, tracked.positions)]
+        )
     fields = []
     for axis in zip(*wholes):
         first, last = _union(list(axis))
@@ -444,8 +458,15 @@ def resample_field(cost: LayerCost, tracked: Tracked) -> tuple[Tracked | None, b
     for axis, p in enumerate(tracked.positions):
         if p in changed:
             f = tracked.fields[axis]
-            tracked = _replace(tracked, axis, Field(f.size + f.jump, _whole_number(Fraction(f.jump) * sizes[p] / outs[p]),
-                                                    _whole_number(f.start - Fraction(f.jump, 2))))
+            tracked = _replace(
+                tracked,
+                axis,
+                Field(
+                    f.size + f.jump,
+                    _whole_number(Fraction(f.jump) * sizes[p] / outs[p]),
+                    _whole_number(f.start - Fraction(f.jump, 2)),
+                ),
+            )
     return tracked, not changed
 
 
@@ -494,8 +515,10 @@ def receptive_fields(graph: Graph, profile: Profile) -> tuple[ReceptiveField, ..
     dims = profile.input_shape.dims
     first_spatial = 2 if profile.shapes_include_batch else 1
     if len(dims) <= first_spatial:
-        raise CnnCostError(f"{profile.name}: receptive fields need an input with spatial dimensions (C×L, C×H×W, "
-                           f"C×T×H×W), not {profile.input_shape}")
+        raise CnnCostError(
+            f"{profile.name}: receptive fields need an input with spatial dimensions (C×L, C×H×W, "
+            f"C×T×H×W), not {profile.input_shape}"
+        )
     axes = len(dims) - first_spatial
     values: dict[str, Tracked | None] = {INPUT: Tracked((PIXEL,) * axes, tuple(range(first_spatial, len(dims))))}
     approximate: dict[str, bool] = {INPUT: False}
@@ -507,6 +530,7 @@ def receptive_fields(graph: Graph, profile: Profile) -> tuple[ReceptiveField, ..
             raise CnnCostError(f"{node.name}: {error}") from None
         values[node.name] = tracked
         approximate[node.name] = not exact or any(approximate[source] for source in node.inputs)
-        result.append(ReceptiveField(node.name, () if tracked is None else tracked.fields,
-                                     exact=not approximate[node.name]))
+        result.append(
+            ReceptiveField(node.name, () if tracked is None else tracked.fields, exact=not approximate[node.name])
+        )
     return tuple(result)

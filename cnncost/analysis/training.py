@@ -127,26 +127,39 @@ def frozen_layers(profile: Profile, spec: str | Iterable[str] | None) -> tuple[s
             start = _matches(profile, first)[0] if first else 0
             stop = _matches(profile, last)[-1] if last else len(names) - 1
             if stop < start:
-                raise CnnCostError(f"--freeze {item}: {names[stop]} comes before {names[start]} (a range is "
-                                   "FIRST..LAST in execution order)")
+                raise CnnCostError(
+                    f"--freeze {item}: {names[stop]} comes before {names[start]} (a range is "
+                    "FIRST..LAST in execution order)"
+                )
             chosen.update(range(start, stop + 1))
         else:
             found = _matches(profile, item)
             if not any(profile.layers[i].params or profile.layers[i].shares for i in found):
-                warnings.warn(f"--freeze {item}: {item} has no parameters, so freezing it changes nothing",
-                              CnnCostWarning, stacklevel=3)
+                warnings.warn(
+                    f"--freeze {item}: {item} has no parameters, so freezing it changes nothing",
+                    CnnCostWarning,
+                    stacklevel=3,
+                )
             chosen.update(found)
     return tuple(names[i] for i in sorted(chosen))
 
 
 def _matches(profile: Profile, name: str) -> list[int]:
     """Indices of the layer of that name and of the layers inside the block of that name."""
-    found = [i for i, cost in enumerate(profile.layers)
-             if cost.name == name or cost.name.startswith((name + ".", name + "#"))]  # c#2: c called again
+    found = [
+        i
+        for i, cost in enumerate(profile.layers)
+        if cost.name == name or cost.name.startswith((name + ".", name + "#"))
+    ]  # c#2: c called again
     if not found:
-        blocks = {".".join(parts[:i]) for parts in (cost.name.split(".") for cost in profile.layers)
-                  for i in range(1, len(parts) + 1)}
-        raise CnnCostError(f"--freeze: {profile.name} has no layer or block {name!r}{close_matches(name, sorted(blocks))}")
+        blocks = {
+            ".".join(parts[:i])
+            for parts in (cost.name.split(".") for cost in profile.layers)
+            for i in range(1, len(parts) + 1)
+        }
+        raise CnnCostError(
+            f"--freeze: {profile.name} has no layer or block {name!r}{close_matches(name, sorted(blocks))}"
+        )
     return found
 
 
@@ -187,6 +200,14 @@ def training_step(profile: Profile, optimizer_name: str = "adam", freeze=None) -
         weight_macs = cost.macs if trains[cost.name] else 0
         passes_on = any(needs) or trains[cost.name]
         elementwise = cost.flops - 2 * cost.macs if passes_on and cost.counted else 0
-        layers.append(LayerTraining(cost.name, input_macs, weight_macs, 2 * (input_macs + weight_macs)
-                                    + max(elementwise, 0), trained, trained * chosen.step_flops))
+        layers.append(
+            LayerTraining(
+                cost.name,
+                input_macs,
+                weight_macs,
+                2 * (input_macs + weight_macs) + max(elementwise, 0),
+                trained,
+                trained * chosen.step_flops,
+            )
+        )
     return TrainingStep(chosen, frozen, tuple(layers), profile.total.macs, profile.total.flops)

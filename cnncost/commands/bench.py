@@ -25,14 +25,20 @@ def register(commands) -> None:
     parser.add_argument("--device", default="cpu", help="cpu (default), cuda or cuda:N")
     parser.add_argument("--threads", help="CPU threads (default: torch's, one per core)")
     parser.add_argument("--min-time", default="0.2", help="seconds of repeats per layer (default 0.2)")
-    parser.add_argument("--forward-time", help="seconds of repeats of the whole forward pass, before and after the "
-                        "layers (default: --min-time, and at least 1; less is quicker and noisier)")
+    parser.add_argument(
+        "--forward-time",
+        help="seconds of repeats of the whole forward pass, before and after the "
+        "layers (default: --min-time, and at least 1; less is quicker and noisier)",
+    )
     parser.add_argument("--remeasure-roof", action="store_true", help="measure the roof again, ignoring the cache")
-    parser.add_argument("--check", action="store_true",
-                        help="check the run itself: every time finite and positive, the in-context layers summing to "
-                        "the whole forward within 10%%, settings recorded; on CUDA also the events synchronised and "
-                        "the peak memory against cnncost's; prints PASS or FAIL for each, exit 1 on a FAIL (on a "
-                        "machine without CUDA, --device cuda --check says SKIP)")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="check the run itself: every time finite and positive, the in-context layers summing to "
+        "the whole forward within 10%%, settings recorded; on CUDA also the events synchronised and "
+        "the peak memory against cnncost's; prints PASS or FAIL for each, exit 1 on a FAIL (on a "
+        "machine without CUDA, --device cuda --check says SKIP)",
+    )
     add_output_options(parser)
     parser.set_defaults(run=run)
 
@@ -53,9 +59,18 @@ def run(args) -> int:
     forward_time = parse_positive(args.forward_time, "--forward-time") if args.forward_time else None
     check_device(args.device, args.dtype)
     with _progress(len(graph.nodes) + 2) as advance:
-        result = bench(graph, input=args.input, batch=batch, device=args.device, dtype=args.dtype, threads=threads,
-                       min_run_time=min_time, remeasure_roof=args.remeasure_roof, progress=advance,
-                       forward_min_time=forward_time)
+        result = bench(
+            graph,
+            input=args.input,
+            batch=batch,
+            device=args.device,
+            dtype=args.dtype,
+            threads=threads,
+            min_run_time=min_time,
+            remeasure_roof=args.remeasure_roof,
+            progress=advance,
+            forward_min_time=forward_time,
+        )
     cache, cache_name = device_cache(args.device)
     fmt = emit(args, lambda: bench_document(result, cache, cache_name), lambda: bench_records(result))
     if not args.check:

@@ -33,34 +33,59 @@ from .common import (
 
 def register(commands) -> None:
     parser = commands.add_parser("check", help="check a network against budgets (exit 1 when over)")
-    parser.add_argument("name", nargs="?", help=MODEL_HELP + "; or a model configured in pyproject.toml or "
-                        "cnncost.toml ([tool.cnncost.models.NAME]); none: every configured model")
-    parser.add_argument("--config", help="the configuration file (default: the nearest cnncost.toml, or "
-                        "pyproject.toml with a [tool.cnncost] table, from this folder up)")
+    parser.add_argument(
+        "name",
+        nargs="?",
+        help=MODEL_HELP + "; or a model configured in pyproject.toml or "
+        "cnncost.toml ([tool.cnncost.models.NAME]); none: every configured model",
+    )
+    parser.add_argument(
+        "--config",
+        help="the configuration file (default: the nearest cnncost.toml, or "
+        "pyproject.toml with a [tool.cnncost] table, from this folder up)",
+    )
     add_profile_options(parser)
     parser.add_argument("--max-params", help="e.g. 30M, 3e7 or 30_000_000")
     parser.add_argument("--max-macs", help="multiply-accumulates of conv and linear layers, e.g. 5G")
     parser.add_argument("--max-flops", help="FLOPs of all layers, e.g. 10G")
-    parser.add_argument("--max-activations", help="activation size, the sum of every layer's output, e.g. 120MB "
-                        "(MB = 1024 KB)")
+    parser.add_argument(
+        "--max-activations", help="activation size, the sum of every layer's output, e.g. 120MB (MB = 1024 KB)"
+    )
     parser.add_argument("--max-memory", help="the same as --max-activations (its older name)")
-    parser.add_argument("--max-peak-memory", help="activations live at once in an inference forward pass (input "
-                        "included, weights apart), e.g. 300MB")
+    parser.add_argument(
+        "--max-peak-memory",
+        help="activations live at once in an inference forward pass (input included, weights apart), e.g. 300MB",
+    )
     parser.add_argument("--max-weights", help="bytes of parameters and buffers, e.g. 100MB")
-    parser.add_argument("--max-training-memory", help="one training step: weights, buffers, gradients, optimizer "
-                        "state and activations kept for backward, e.g. 3GB")
+    parser.add_argument(
+        "--max-training-memory",
+        help="one training step: weights, buffers, gradients, optimizer "
+        "state and activations kept for backward, e.g. 3GB",
+    )
     add_optimizer_option(parser, "adam", "the optimizer --max-training-memory counts the state of (default adam)")
     parser.add_argument("--max-latency", help="median forward time, e.g. 20ms: times the network with torch")
     parser.add_argument("--device", default="cpu", help="where --max-latency times the network: cpu or cuda")
     parser.add_argument("--strict", action="store_true", help="an op without a cost formula is an error")
     add_convention_option(parser, "--max-macs as another tool counts MACs", SHOWN_ALL)
-    parser.add_argument("--baseline", metavar="FILE", help="configured models: fail when a total has grown since "
-                        "this baseline (cnncost snapshot writes one), naming the layers that changed")
-    parser.add_argument("--tolerance", action="append", metavar="TOTAL=AMOUNT", default=[],
-                        help="how much a total may grow over the baseline: macs=1%%, params=1000 (default 0); "
-                        f"totals: {', '.join(TOTALS)}")
-    parser.add_argument("--update", action="store_true", help="with --baseline: write the profiles of now as the "
-                        "baseline, after showing what changed")
+    parser.add_argument(
+        "--baseline",
+        metavar="FILE",
+        help="configured models: fail when a total has grown since "
+        "this baseline (cnncost snapshot writes one), naming the layers that changed",
+    )
+    parser.add_argument(
+        "--tolerance",
+        action="append",
+        metavar="TOTAL=AMOUNT",
+        default=[],
+        help="how much a total may grow over the baseline: macs=1%%, params=1000 (default 0); "
+        f"totals: {', '.join(TOTALS)}",
+    )
+    parser.add_argument(
+        "--update",
+        action="store_true",
+        help="with --baseline: write the profiles of now as the baseline, after showing what changed",
+    )
     add_output_options(parser)
     parser.set_defaults(run=run)
 
@@ -73,30 +98,49 @@ def run(args) -> int:
         raise UsageError("--update rewrites the file of --baseline: give both")
     if args.name is None or args.baseline or (no_limits and (args.config or _has_config())):
         if not no_limits:
-            raise UsageError("limits on the command line are for one model checked alone (cnncost check NAME "
-                             "--max-params ...); configured models, and --baseline, take theirs from the configuration")
-        given = (("--input", args.input), ("--batch", args.batch != "1"), ("--dtype", args.dtype != "fp32"),
-                 ("--optimizer", args.optimizer != "adam"), ("--strict", args.strict),
-                 ("--device", args.device != "cpu"))
+            raise UsageError(
+                "limits on the command line are for one model checked alone (cnncost check NAME "
+                "--max-params ...); configured models, and --baseline, take theirs from the configuration"
+            )
+        given = (
+            ("--input", args.input),
+            ("--batch", args.batch != "1"),
+            ("--dtype", args.dtype != "fp32"),
+            ("--optimizer", args.optimizer != "adam"),
+            ("--strict", args.strict),
+            ("--device", args.device != "cpu"),
+        )
         ignored = [flag for flag, set_ in given if set_]
         if ignored:
-            raise UsageError(f"{', '.join(ignored)}: a configured model takes these from its table in the "
-                             "configuration (input, batch, dtype, optimizer, strict, device)")
+            raise UsageError(
+                f"{', '.join(ignored)}: a configured model takes these from its table in the "
+                "configuration (input, batch, dtype, optimizer, strict, device)"
+            )
         return _check_configured(args)
     if args.tolerance:
         raise UsageError("--tolerance is how much a total may grow over --baseline: give the baseline too")
     if no_limits:
-        raise UsageError("give at least one budget: --max-params, --max-macs, --max-flops, --max-activations, "
-                         "--max-peak-memory, --max-weights, --max-training-memory, --max-latency (or configure "
-                         "the model in pyproject.toml: [tool.cnncost.models.NAME])")
+        raise UsageError(
+            "give at least one budget: --max-params, --max-macs, --max-flops, --max-activations, "
+            "--max-peak-memory, --max-weights, --max-training-memory, --max-latency (or configure "
+            "the model in pyproject.toml: [tool.cnncost.models.NAME])"
+        )
     try:
-        result = profile(args.name, input=args.input, batch=parse_batch(args.batch), dtype=args.dtype,
-                         strict=args.strict, convention=args.convention)
+        result = profile(
+            args.name,
+            input=args.input,
+            batch=parse_batch(args.batch),
+            dtype=args.dtype,
+            strict=args.strict,
+            convention=args.convention,
+        )
     except UnknownNameError as error:
         if (args.config or _has_config()) and args.name in _configured_names(args.config):
-            raise UsageError(f"{args.name} is a configured model: `cnncost check {args.name}` checks it against the "
-                             "limits of its table; limits on the command line are for a model given as cnncost "
-                             "table takes it") from None
+            raise UsageError(
+                f"{args.name} is a configured model: `cnncost check {args.name}` checks it against the "
+                "limits of its table; limits on the command line are for a model given as cnncost "
+                "table takes it"
+            ) from None
         raise error
     warn(result)
     subject = result
@@ -106,8 +150,12 @@ def run(args) -> int:
     checks = check_budget(subject, **limits, optimizer=args.optimizer)
     outcomes = [Outcome(result.name, args.name, tuple(checks))]
     counted = [note + "\n" for note in result.notes if note.kind == "convention"]
-    emit(args, lambda: budget_document(outcomes), lambda: budget_records(outcomes),
-         text=lambda: "".join(counted) + "".join(f"{_verdict(check.ok)}{check.describe()}\n" for check in checks))
+    emit(
+        args,
+        lambda: budget_document(outcomes),
+        lambda: budget_records(outcomes),
+        text=lambda: "".join(counted) + "".join(f"{_verdict(check.ok)}{check.describe()}\n" for check in checks),
+    )
     broken = [c for c in checks if not c.ok]
     if broken:
         print(f"cnncost: {result.name} is over budget: " + "; ".join(c.describe() for c in broken), file=sys.stderr)
@@ -133,8 +181,10 @@ def _check_configured(args) -> int:
 
     results = [check_model(config) for config in select(read_config(args.config), [args.name] if args.name else None)]
     records, baseline = _baseline_checks(args, results) if args.baseline else ({}, {})
-    outcomes = [Outcome(result.config.name, result.config.source, result.checks, baseline.get(result.config.name))
-                for result in results]
+    outcomes = [
+        Outcome(result.config.name, result.config.source, result.checks, baseline.get(result.config.name))
+        for result in results
+    ]
 
     def text() -> str:
         lines = []
@@ -157,8 +207,11 @@ def _check_configured(args) -> int:
         return 1 if broken else 0
     grown = [check for check in baseline.values() if check is not None and check.broken]
     for check in grown:
-        print(f"cnncost: {check.model} has grown since the baseline: "
-              + "; ".join(growth.describe() for growth in check.broken), file=sys.stderr)
+        print(
+            f"cnncost: {check.model} has grown since the baseline: "
+            + "; ".join(growth.describe() for growth in check.broken),
+            file=sys.stderr,
+        )
     missing = [name for name, check in baseline.items() if check is None]
     for name in missing:
         print(f"cnncost: {name} is not in the baseline {args.baseline}: --update adds it", file=sys.stderr)
@@ -167,8 +220,10 @@ def _check_configured(args) -> int:
 
 def _tolerances(given: dict) -> dict:
     """{'macs': (1/100, True)} from {'macs': '1%'}, each checked."""
-    return {quantity: (amount, relative) for quantity, amount, relative in
-            (parse_tolerance(text, value) for text, value in given.items())}
+    return {
+        quantity: (amount, relative)
+        for quantity, amount, relative in (parse_tolerance(text, value) for text, value in given.items())
+    }
 
 
 def _baseline_checks(args, results) -> tuple[dict, dict]:
@@ -189,8 +244,9 @@ def _baseline_checks(args, results) -> tuple[dict, dict]:
         before = records.get(result.config.name)
         if before is not None and args.update and settings(before) != settings(record(result.profile)):
             before = None  # taken again at the settings of now
-        checks[result.config.name] = (None if before is None else
-                                      against_baseline(result.config.name, before, result.profile, parsed))
+        checks[result.config.name] = (
+            None if before is None else against_baseline(result.config.name, before, result.profile, parsed)
+        )
     return records, checks
 
 
@@ -203,13 +259,18 @@ def _baseline_lines(check) -> list[str]:
         smaller = ": smaller, passes" if growth.after < growth.before else ""
         lines.append(f"  {_verdict(growth.ok)}baseline: {growth.describe()}{smaller}")
     for change in check.diff.layers:
-        moved = [f"{label} {before:,} -> {after:,}" + (f" ({after / before:.3g}x)" if before and after else "")
-                 for quantity in PER_LAYER for label in [quantity.label + " bytes" * quantity.bytes]
-                 for before, after in [change.figures(quantity.key)]
-                 if before != after]
+        moved = [
+            f"{label} {before:,} -> {after:,}" + (f" ({after / before:.3g}x)" if before and after else "")
+            for quantity in PER_LAYER
+            for label in [quantity.label + " bytes" * quantity.bytes]
+            for before, after in [change.figures(quantity.key)]
+            if before != after
+        ]
         if change.before and change.after and change.before["output_shape"] != change.after["output_shape"]:
-            moved.append("output " + " -> ".join("x".join(map(str, side["output_shape"]))
-                                                 for side in (change.before, change.after)))
+            moved.append(
+                "output "
+                + " -> ".join("x".join(map(str, side["output_shape"])) for side in (change.before, change.after))
+            )
         if change.before and change.after and change.before["op"] != change.after["op"]:
             moved.append(f"type {change.before['op']} -> {change.after['op']}")
         if change.status == "renamed":

@@ -19,8 +19,15 @@ from ..report.export import records_csv
 from ..report.render import render
 
 FORMATS = ("table", "csv", "md", "json", "html")
-SUFFIX_FORMATS = {".txt": "table", ".csv": "csv", ".md": "md", ".markdown": "md", ".json": "json", ".html": "html",
-                  ".htm": "html"}
+SUFFIX_FORMATS = {
+    ".txt": "table",
+    ".csv": "csv",
+    ".md": "md",
+    ".markdown": "md",
+    ".json": "json",
+    ".html": "html",
+    ".htm": "html",
+}
 
 
 class UsageError(CnnCostError):
@@ -37,29 +44,39 @@ class Parser(argparse.ArgumentParser):
 def add_output_options(parser: argparse.ArgumentParser) -> None:
     """--format, -o and --wide."""
     parser.add_argument("--format", choices=FORMATS, help="output format (default: from -o's suffix, else table)")
-    parser.add_argument("-o", "--output", help="write to this file (atomically) instead of standard output; its "
-                        "suffix says the format: .txt, .csv, .md, .json or .html")
+    parser.add_argument(
+        "-o",
+        "--output",
+        help="write to this file (atomically) instead of standard output; its "
+        "suffix says the format: .txt, .csv, .md, .json or .html",
+    )
     add_wide_option(parser)
 
 
 def add_wide_option(parser: argparse.ArgumentParser) -> None:
     """--wide: every column on a terminal, however wide."""
-    parser.add_argument("--wide", action="store_true",
-                        help="on a terminal, show every column instead of hiding some to fit its width")
+    parser.add_argument(
+        "--wide", action="store_true", help="on a terminal, show every column instead of hiding some to fit its width"
+    )
 
 
 SHOWN_ALL = "; `cnncost conventions NAME` shows them all"
-MODEL_HELP = ("a built-in architecture (cnncost list), a spec file (net.toml, net.json) or a torch module "
-              "(pkg.mod:Net, path/net.py:build_net: a class, a function or an instance; needs --input)")
-INPUT_HELP = ("input size of one sample, CxHxW (default: the network's own); give it once per input for a torch "
-              "module that takes several")
+MODEL_HELP = (
+    "a built-in architecture (cnncost list), a spec file (net.toml, net.json) or a torch module "
+    "(pkg.mod:Net, path/net.py:build_net: a class, a function or an instance; needs --input)"
+)
+INPUT_HELP = (
+    "input size of one sample, CxHxW (default: the network's own); give it once per input for a torch "
+    "module that takes several"
+)
 
 
 def add_convention_option(parser: argparse.ArgumentParser, what: str, more: str = "") -> None:
     """--convention TOOL, its help naming every convention cnncost.conventions holds."""
     others = ", ".join(name for name in CONVENTIONS if name != "cnncost")
-    parser.add_argument("--convention", default="cnncost", metavar="TOOL",
-                        help=f"{what}: {others} (default cnncost{more})")
+    parser.add_argument(
+        "--convention", default="cnncost", metavar="TOOL", help=f"{what}: {others} (default cnncost{more})"
+    )
 
 
 def add_optimizer_option(parser: argparse.ArgumentParser, default: str | None, what: str) -> None:
@@ -86,12 +103,15 @@ def output_format(args) -> str:
     that contradicts --format, is a usage error rather than a file of another format."""
     suffix = _suffix(args.output) if args.output else ""
     if suffix and suffix not in SUFFIX_FORMATS:
-        raise UsageError(f"cnncost does not write {suffix} files ({args.output}): name the file .txt, .csv, .md, "
-                         ".json or .html")
+        raise UsageError(
+            f"cnncost does not write {suffix} files ({args.output}): name the file .txt, .csv, .md, .json or .html"
+        )
     implied = SUFFIX_FORMATS.get(suffix)
     if args.format and implied and implied != args.format:
-        raise UsageError(f"--format {args.format} contradicts the file name {args.output}, which says "
-                         f"{implied}: name it {Path(args.output).stem}{_suffix_of(args.format)} or drop --format")
+        raise UsageError(
+            f"--format {args.format} contradicts the file name {args.output}, which says "
+            f"{implied}: name it {Path(args.output).stem}{_suffix_of(args.format)} or drop --format"
+        )
     return args.format or implied or "table"
 
 
@@ -118,9 +138,15 @@ def screen(args):
 RECORD_FORMATS = ("csv", "json")
 
 
-def emit(args, document: Callable[[], Any], records: Callable[[], list[dict]] | None = None, *,
-         columns: Sequence[str] | None = None, data: Callable[[], Any] | None = None,
-         text: Callable[[], str] | None = None) -> str:
+def emit(
+    args,
+    document: Callable[[], Any],
+    records: Callable[[], list[dict]] | None = None,
+    *,
+    columns: Sequence[str] | None = None,
+    data: Callable[[], Any] | None = None,
+    text: Callable[[], str] | None = None,
+) -> str:
     """A command's result in the format it is asked for (output_format), to standard output or atomically to -o; only
     what that format needs is made: CSV of records() (in columns' order), JSON of data() (default records()), the
     terminal table of text() where a command prints lines, else document() rendered for the terminal, Markdown or

@@ -15,14 +15,23 @@ from .common import UsageError, add_convention_option, add_output_options, add_p
 
 def register(commands) -> None:
     parser = commands.add_parser(
-        "compare", help="architectures or blocks side by side, with ratio columns",
+        "compare",
+        help="architectures or blocks side by side, with ratio columns",
         description="Totals side by side, each divided by the first operand's. An operand is NAME or "
-                    "NAME:FIRST..LAST (a range of its layers, both included, in execution order).")
-    parser.add_argument("operands", nargs="+", metavar="NAME[:FIRST..LAST]",
-                        help="two or more built-in architectures or blocks (cnncost list) or spec files, each "
-                             "optionally cut to a layer range")
-    parser.add_argument("--until", metavar="HxW",
-                        help="cut each operand without a range after the first layer whose output is at most HxW")
+        "NAME:FIRST..LAST (a range of its layers, both included, in execution order).",
+    )
+    parser.add_argument(
+        "operands",
+        nargs="+",
+        metavar="NAME[:FIRST..LAST]",
+        help="two or more built-in architectures or blocks (cnncost list) or spec files, each "
+        "optionally cut to a layer range",
+    )
+    parser.add_argument(
+        "--until",
+        metavar="HxW",
+        help="cut each operand without a range after the first layer whose output is at most HxW",
+    )
     parser.add_argument("--per-layer", action="store_true", help="also print each operand's per-layer table")
     add_convention_option(parser, "MACs as another tool counts them")
     add_profile_options(parser)
@@ -42,8 +51,17 @@ def run(args) -> int:
         raise UsageError("compare needs at least two architectures or blocks")
     until = parse_size(args.until) if args.until else None
     batch = parse_batch(args.batch)
-    sides = [side(parse_operand(text), input=args.input, batch=batch, dtype=args.dtype, until=until,
-                  convention=args.convention) for text in args.operands]
+    sides = [
+        side(
+            parse_operand(text),
+            input=args.input,
+            batch=batch,
+            dtype=args.dtype,
+            until=until,
+            convention=args.convention,
+        )
+        for text in args.operands
+    ]
 
     def document() -> Document:
         blocks = [summary_table(sides), Text(f"{RATIO_RULE} {CUT_RULE}")]

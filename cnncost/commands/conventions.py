@@ -9,8 +9,11 @@ from .common import MODEL_HELP, add_output_options, add_profile_options, emit, p
 
 
 def register(commands) -> None:
-    parser = commands.add_parser("conventions", help="the total as torchinfo, fvcore, ptflops, thop, FlopCounterMode "
-                                 "and papers count it, and where each differs, by layer type")
+    parser = commands.add_parser(
+        "conventions",
+        help="the total as torchinfo, fvcore, ptflops, thop, FlopCounterMode "
+        "and papers count it, and where each differs, by layer type",
+    )
     parser.add_argument("name", help=MODEL_HELP)
     add_profile_options(parser)
     add_output_options(parser)
@@ -32,8 +35,15 @@ def run(args) -> int:
     for convention in CONVENTIONS.values():
         theirs = by_type(result, convention.rule)
         differences = {op: theirs[op] - ours[op] for op in theirs if theirs[op] != ours[op]}
-        found.append({"convention": convention.name, "tool": convention.tool, "unit": convention.unit,
-                      "total": sum(theirs.values()), "differences": differences})
+        found.append(
+            {
+                "convention": convention.name,
+                "tool": convention.tool,
+                "unit": convention.unit,
+                "total": sum(theirs.values()),
+                "differences": differences,
+            }
+        )
 
     def flat() -> list[dict]:
         """The records with their differences as one cell of text, for CSV."""
@@ -41,15 +51,33 @@ def run(args) -> int:
 
     def document() -> Document:
         base = found[0]["total"]
-        rows = [[r["convention"], r["tool"], r["unit"], f"{r['total']:,}",
-                 f"{r['total'] / base:.4f}x" if base else "-", _differences(r) or "-"] for r in found]
-        return Document(f"{result.name}: multiply-adds as each tool counts them ({result.input_shape}, batch "
-                        f"{result.batch})", (
-            table(["convention", "tool", "unit", "total", "/ cnncost", "differs from cnncost's count, by layer type"],
-                  rows, [False, False, False, True, True, False], hide=("tool", "unit")),
-            Text("Each total is the tool's own on the same network, layer by layer (cnncost.conventions); "
-                 "`cnncost table NAME --convention TOOL` shows a tool's count per layer. FLOPs are 2 per "
-                 "multiply-add.")))
+        rows = [
+            [
+                r["convention"],
+                r["tool"],
+                r["unit"],
+                f"{r['total']:,}",
+                f"{r['total'] / base:.4f}x" if base else "-",
+                _differences(r) or "-",
+            ]
+            for r in found
+        ]
+        return Document(
+            f"{result.name}: multiply-adds as each tool counts them ({result.input_shape}, batch {result.batch})",
+            (
+                table(
+                    ["convention", "tool", "unit", "total", "/ cnncost", "differs from cnncost's count, by layer type"],
+                    rows,
+                    [False, False, False, True, True, False],
+                    hide=("tool", "unit"),
+                ),
+                Text(
+                    "Each total is the tool's own on the same network, layer by layer (cnncost.conventions); "
+                    "`cnncost table NAME --convention TOOL` shows a tool's count per layer. FLOPs are 2 per "
+                    "multiply-add."
+                ),
+            ),
+        )
 
     emit(args, document, flat, data=lambda: found)
     return 0

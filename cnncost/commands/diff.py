@@ -13,8 +13,9 @@ from .common import MODEL_HELP, add_output_options, add_profile_options, emit, p
 
 
 def register(commands) -> None:
-    parser = commands.add_parser("diff", help="two networks layer by layer: added, removed and changed layers, "
-                                 "and the totals' ratios")
+    parser = commands.add_parser(
+        "diff", help="two networks layer by layer: added, removed and changed layers, and the totals' ratios"
+    )
     parser.add_argument("before", help=MODEL_HELP + "; or a profile exported with --format json")
     parser.add_argument("after", help="the same kinds, compared with the first")
     add_profile_options(parser)
@@ -33,8 +34,10 @@ def side(text: str, args):
         if isinstance(data, dict) and "total" in data and "layers" in data:
             return data
         if isinstance(data, dict) and isinstance(data.get("models"), dict):
-            raise CnnCostError(f"{text} is a baseline of {len(data['models'])} model(s) ({', '.join(data['models'])});"
-                               " diff takes one profile: cnncost table NAME --format json -o NAME.json writes one")
+            raise CnnCostError(
+                f"{text} is a baseline of {len(data['models'])} model(s) ({', '.join(data['models'])});"
+                " diff takes one profile: cnncost table NAME --format json -o NAME.json writes one"
+            )
     return profile(text, input=args.input, batch=parse_batch(args.batch), dtype=args.dtype)
 
 

@@ -21,15 +21,24 @@ _VALUE = re.compile(r"^\s*(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$")
 
 
 def register(commands) -> None:
-    parser = commands.add_parser("explain", help="which counting convention gives a printed figure (4.1G MACs, "
-                                 "138M params), with its arithmetic")
+    parser = commands.add_parser(
+        "explain", help="which counting convention gives a printed figure (4.1G MACs, 138M params), with its arithmetic"
+    )
     parser.add_argument("name", help=MODEL_HELP)
-    parser.add_argument("value", help="the figure as printed: 4.1G, 138M, 233MB, 61,100,840 (its digits say how "
-                          "precise it is: 4.1G stands for [4.05 G, 4.15 G))")
+    parser.add_argument(
+        "value",
+        help="the figure as printed: 4.1G, 138M, 233MB, 61,100,840 (its digits say how "
+        "precise it is: 4.1G stands for [4.05 G, 4.15 G))",
+    )
     kind = parser.add_mutually_exclusive_group()
     for quantity in QUANTITIES:
-        kind.add_argument(f"--{quantity}", dest="quantity", action="store_const", const=quantity,
-                          help=f"the figure is {quantity}" + (" (the default)" if quantity == "macs" else ""))
+        kind.add_argument(
+            f"--{quantity}",
+            dest="quantity",
+            action="store_const",
+            const=quantity,
+            help=f"the figure is {quantity}" + (" (the default)" if quantity == "macs" else ""),
+        )
     add_profile_options(parser)
     parser.set_defaults(run=run, quantity="macs")
 
@@ -69,12 +78,15 @@ def run(args) -> int:
     result = profile(args.name, input=args.input, batch=parse_batch(args.batch), dtype=args.dtype)
 
     def judged(layers):
-        return check_layers("explain", result.name, args.quantity, printed, Publication("the figure given", ""),
-                            result.name, layers)
+        return check_layers(
+            "explain", result.name, args.quantity, printed, Publication("the figure given", ""), result.name, layers
+        )
 
     check = judged(result.layers)
-    print(f"{result.name}, {QUANTITY_NAMES.get(args.quantity, args.quantity)}: printed {printed.shown()} "
-          f"({printed.stands_for()}); cnncost counts {number_text(check.computed, 4)} at {result.input_shape}")
+    print(
+        f"{result.name}, {QUANTITY_NAMES.get(args.quantity, args.quantity)}: printed {printed.shown()} "
+        f"({printed.stands_for()}); cnncost counts {number_text(check.computed, 4)} at {result.input_shape}"
+    )
     verdict = check.verdict
     if verdict.kind == NO_CONVENTION and args.quantity in ("macs", "flops"):
         tools = tool_matches(result, printed, args.quantity)
@@ -89,8 +101,9 @@ def run(args) -> int:
             if found.kind != NO_CONVENTION:
                 print(f"verdict: {found.kind} at input {size} (not {result.input_shape}): {found.text}")
                 return 0
-    print("verdict: exact, cnncost's own count" if verdict.kind == EXACT else
-          f"verdict: {verdict.kind}: {verdict.text}")
+    print(
+        "verdict: exact, cnncost's own count" if verdict.kind == EXACT else f"verdict: {verdict.kind}: {verdict.text}"
+    )
     for other in verdict.also:
         print(f"also: {other}")
     if verdict.kind == NO_CONVENTION:
@@ -102,9 +115,13 @@ def tool_matches(result, printed, quantity: str) -> list[str]:
     """The tools (cnncost.conventions) whose total on the network the printed figure stands for, with the total: a
     FLOPs figure against the tools that count FLOPs, a MACs figure against those that count multiply-adds."""
     wanted = ("FLOPs",) if quantity == "flops" else ("MACs", "mult-adds")
-    return [f"{convention.tool} counts it ({convention.unit}): {number_text(total)} is in {printed.stands_for()}"
-            for convention in CONVENTIONS.values() if convention.name not in ("cnncost", "paper")
-            and convention.unit in wanted for total in [convention.total(result)] if printed.contains(total)]
+    return [
+        f"{convention.tool} counts it ({convention.unit}): {number_text(total)} is in {printed.stands_for()}"
+        for convention in CONVENTIONS.values()
+        if convention.name not in ("cnncost", "paper") and convention.unit in wanted
+        for total in [convention.total(result)]
+        if printed.contains(total)
+    ]
 
 
 def nearest_text(layers, quantity: str, printed) -> str:
@@ -114,5 +131,7 @@ def nearest_text(layers, quantity: str, printed) -> str:
 
     gap = float(100 * (nearest.value - printed.value) / printed.value)
     sign = "+" if gap > 0 else "-" if gap < 0 else ""
-    return (f"nearest: {nearest.name or 'cnncost' + chr(39) + 's own count'}, {number_text(nearest.value, 4)}, "
-            f"{sign}{fixed(abs(gap))}% from the printed value")
+    return (
+        f"nearest: {nearest.name or 'cnncost' + chr(39) + 's own count'}, {number_text(nearest.value, 4)}, "
+        f"{sign}{fixed(abs(gap))}% from the printed value"
+    )

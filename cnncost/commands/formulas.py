@@ -17,9 +17,15 @@ def register(commands) -> None:
 
 def records() -> list[dict]:
     """One record per registered layer type: its name, arity, attributes and the first paragraph of its formula."""
-    return [{"type": name, "inputs": "any" if spec.arity is None else str(spec.arity),
-             "attributes": ", ".join(spec.attributes), "formula": " ".join(spec.doc.split("\n\n")[0].split())}
-            for name, spec in sorted(layer_types().items())]
+    return [
+        {
+            "type": name,
+            "inputs": "any" if spec.arity is None else str(spec.arity),
+            "attributes": ", ".join(spec.attributes),
+            "formula": " ".join(spec.doc.split("\n\n")[0].split()),
+        }
+        for name, spec in sorted(layer_types().items())
+    ]
 
 
 def run(args) -> int:
@@ -27,8 +33,10 @@ def run(args) -> int:
 
     def document() -> Document:
         rows = [list(record.values()) for record in found]
-        return Document("Layer types and their cost formulas", (
-            table(HEADERS, rows, (False, True, False, False), hide=("inputs", "attributes")),))
+        return Document(
+            "Layer types and their cost formulas",
+            (table(HEADERS, rows, (False, True, False, False), hide=("inputs", "attributes")),),
+        )
 
     emit(args, document, lambda: found)
     return 0

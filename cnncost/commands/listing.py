@@ -13,8 +13,10 @@ from .common import add_output_options, emit
 COLUMNS = ("name", "family", "input", "layers", "params", "MACs", "FLOPs", "activation MB", "reference")
 NUMERIC = (False, False, False, True, True, True, True, True, False)
 HIDE = ("reference", "FLOPs", "family", "layers", "input")  # hidden first on a narrow terminal
-TITLES = {"network": "Built-in architectures, batch 1, fp32, at their default input",
-          "block": "Blocks (parts of networks, profiled alone), batch 1, fp32, at their default input"}
+TITLES = {
+    "network": "Built-in architectures, batch 1, fp32, at their default input",
+    "block": "Blocks (parts of networks, profiled alone), batch 1, fp32, at their default input",
+}
 
 
 def register(commands) -> None:
@@ -29,13 +31,20 @@ def records(pattern: str) -> list[dict]:
     found = []
     for name in list_models(pattern) + list_blocks(pattern):
         result = profile(name)
-        found.append({
-            "name": name, "kind": architecture(name).kind, "family": architecture(name).family,
-            "input": str(result.input_shape),
-            "layers": len(result.layers), "params": result.total.params, "macs": result.total.macs,
-            "flops": result.total.flops, "activation_bytes": result.total.activation_bytes,
-            "reference": architecture(name).reference,
-        })
+        found.append(
+            {
+                "name": name,
+                "kind": architecture(name).kind,
+                "family": architecture(name).family,
+                "input": str(result.input_shape),
+                "layers": len(result.layers),
+                "params": result.total.params,
+                "macs": result.total.macs,
+                "flops": result.total.flops,
+                "activation_bytes": result.total.activation_bytes,
+                "reference": architecture(name).reference,
+            }
+        )
     if not found:
         raise CnnCostError(f"no architecture matches {pattern!r}")
     return found
@@ -45,8 +54,11 @@ def run(args) -> int:
     found = records(args.pattern)
 
     def document() -> Document:
-        tables = [table(COLUMNS, [human_row(r) for r in found if r["kind"] == kind], NUMERIC, title=title, hide=HIDE)
-                  for kind, title in TITLES.items() if any(r["kind"] == kind for r in found)]
+        tables = [
+            table(COLUMNS, [human_row(r) for r in found if r["kind"] == kind], NUMERIC, title=title, hide=HIDE)
+            for kind, title in TITLES.items()
+            if any(r["kind"] == kind for r in found)
+        ]
         return Document("cnncost list: built-in architectures and blocks", (*tables, Text(COUNTING_RULES)))
 
     emit(args, document, lambda: found)
@@ -55,6 +67,14 @@ def run(args) -> int:
 
 def human_row(record: dict) -> list[str]:
     """The cells of one record in the human table."""
-    return [record["name"], record["family"], record["input"], str(record["layers"]), units.human(record["params"]),
-            units.human(record["macs"]), units.human(record["flops"]),
-            units.megabytes_value(record["activation_bytes"]), record["reference"]]
+    return [
+        record["name"],
+        record["family"],
+        record["input"],
+        str(record["layers"]),
+        units.human(record["params"]),
+        units.human(record["macs"]),
+        units.human(record["flops"]),
+        units.megabytes_value(record["activation_bytes"]),
+        record["reference"],
+    ]

@@ -16,17 +16,27 @@ VIEWS = ("auto", "layers", "stages")
 
 def register(commands) -> None:
     parser = commands.add_parser(
-        "plot", help="figures: per-layer memory, params and MACs; a roofline from a bench run; networks compared",
-        description="Writes a PNG, SVG or PDF (from the suffix of -o). Needs matplotlib: pip install 'cnncost[plot]'.")
+        "plot",
+        help="figures: per-layer memory, params and MACs; a roofline from a bench run; networks compared",
+        description="Writes a PNG, SVG or PDF (from the suffix of -o). Needs matplotlib: pip install 'cnncost[plot]'.",
+    )
     parser.add_argument("name", nargs="?", help=MODEL_HELP)
     parser.add_argument("-o", "--output", help="image file, .png, .svg or .pdf (default: NAME.png in this folder)")
     add_profile_options(parser)
-    parser.add_argument("--view", choices=VIEWS, default="auto",
-                        help="one bar per layer or per stage (layer1, layer2, ...); auto: stages above 40 layers")
-    parser.add_argument("--compare", nargs="+", metavar="NAME",
-                        help="parameters against MACs for these networks (each as NAME above)")
-    parser.add_argument("--roofline", action="store_true",
-                        help="time every layer (cnncost bench, needs torch) and place it under the measured roof")
+    parser.add_argument(
+        "--view",
+        choices=VIEWS,
+        default="auto",
+        help="one bar per layer or per stage (layer1, layer2, ...); auto: stages above 40 layers",
+    )
+    parser.add_argument(
+        "--compare", nargs="+", metavar="NAME", help="parameters against MACs for these networks (each as NAME above)"
+    )
+    parser.add_argument(
+        "--roofline",
+        action="store_true",
+        help="time every layer (cnncost bench, needs torch) and place it under the measured roof",
+    )
     parser.add_argument("--device", default="cpu", help="--roofline: cpu (default) or cuda")
     parser.add_argument("--min-time", default="0.05", help="--roofline: seconds of repeats per layer (default 0.05)")
     parser.add_argument("--threads", help="--roofline: CPU threads (default: torch's)")
@@ -75,5 +85,12 @@ def _bench(args, batch: int):
     graph = load_source(args.name, args.input, batch).graph  # a torch module is recorded at the batch
     check_device(args.device, args.dtype)
     threads = parse_positive(args.threads, "--threads", int) if args.threads else None
-    return bench(graph, input=args.input, batch=batch, device=args.device, dtype=args.dtype, threads=threads,
-                 min_run_time=parse_positive(args.min_time, "--min-time"))
+    return bench(
+        graph,
+        input=args.input,
+        batch=batch,
+        device=args.device,
+        dtype=args.dtype,
+        threads=threads,
+        min_run_time=parse_positive(args.min_time, "--min-time"),
+    )

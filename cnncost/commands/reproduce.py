@@ -15,10 +15,12 @@ TOPICS = ("alexnet", "stem", "bottleneck", "networks", "all")
 
 def register(commands) -> None:
     parser = commands.add_parser(
-        "reproduce", help="published tables beside cnncost's, with a verdict for every number",
+        "reproduce",
+        help="published tables beside cnncost's, with a verdict for every number",
         description="alexnet: the lecture's AlexNet table; stem: GoogLeNet's stem against VGG-16 to 28x28; "
-                    "bottleneck: the block comparisons; networks: whole-network totals; all: every report, written "
-                    "to --dir as Markdown and CSV with an index.")
+        "bottleneck: the block comparisons; networks: whole-network totals; all: every report, written "
+        "to --dir as Markdown and CSV with an index.",
+    )
     parser.add_argument("topic", choices=TOPICS)
     parser.add_argument("--dir", default="reports", help="where 'all' writes its files (default: reports)")
     add_output_options(parser)

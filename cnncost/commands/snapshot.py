@@ -9,11 +9,16 @@ from ..config import profile_model, read_config, select
 
 
 def register(commands) -> None:
-    parser = commands.add_parser("snapshot", help="write the configured models' profiles as a baseline for "
-                                 "cnncost check --baseline")
+    parser = commands.add_parser(
+        "snapshot", help="write the configured models' profiles as a baseline for cnncost check --baseline"
+    )
     parser.add_argument("names", nargs="*", help="configured models (default: all of them)")
-    parser.add_argument("-o", "--output", default="cnncost-baseline.json",
-                        help="the baseline file (default cnncost-baseline.json), written atomically")
+    parser.add_argument(
+        "-o",
+        "--output",
+        default="cnncost-baseline.json",
+        help="the baseline file (default cnncost-baseline.json), written atomically",
+    )
     parser.add_argument("--config", help="the configuration file (default: the nearest one, as cnncost check)")
     parser.set_defaults(run=run)
 

@@ -17,8 +17,12 @@ def register(commands) -> None:
     parser.add_argument("--all", action="store_true", help="every built-in architecture and block")
     parser.add_argument("--input", action="append", help=INPUT_HELP)
     parser.add_argument("--batch", default="1", help="batch size (default 1)")
-    parser.add_argument("--device", default="meta", choices=DEVICES,
-                        help="meta (default: shapes and counts, no arithmetic), cpu or cuda (a real forward pass)")
+    parser.add_argument(
+        "--device",
+        default="meta",
+        choices=DEVICES,
+        help="meta (default: shapes and counts, no arithmetic), cpu or cuda (a real forward pass)",
+    )
     parser.add_argument("--all-layers", action="store_true", help="list every layer, not only those that differ")
     add_output_options(parser)
     parser.set_defaults(run=run)
@@ -34,7 +38,6 @@ def run(args) -> int:
 
     batch = parse_batch(args.batch)
     if args.name and is_module_path(args.name):  # a torch module is checked against itself, module by module
-
         if args.input is None:
             raise UsageError(f"{args.name}: a torch module needs an input size, such as --input 3x224x224")
         if args.device == "cuda":
@@ -44,6 +47,9 @@ def run(args) -> int:
         names = list_models() + list_blocks() if args.all else [args.name]
         graphs = [create(name) if args.all else load_source(name, args.input).graph for name in names]  # fail early
         results = [verify(graph, input=args.input, batch=batch, device=args.device) for graph in graphs]
-    emit(args, lambda: verification_document(results, args.all_layers),
-         lambda: [record for result in results for record in verification_records(result)])
+    emit(
+        args,
+        lambda: verification_document(results, args.all_layers),
+        lambda: [record for result in results for record in verification_records(result)],
+    )
     return 0 if all(result.ok for result in results) else 1

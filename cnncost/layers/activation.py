@@ -22,15 +22,30 @@ def _activation(name: str, module: str, keeps: str, functions: tuple[str, ...] =
         """FLOPs = 1 per output element; with inplace the output reuses the input's memory."""
         return OpCost(x, flops=x.numel, in_place=inplace)
 
-    register(name, category="activation", example=_EXAMPLE, keeps=keeps, field="pointwise", torch_module=module,
-             torch_functions=functions or (name,), family="activation", same_shape=True)(activation)
+    register(
+        name,
+        category="activation",
+        example=_EXAMPLE,
+        keeps=keeps,
+        field="pointwise",
+        torch_module=module,
+        torch_functions=functions or (name,),
+        family="activation",
+        same_shape=True,
+    )(activation)
 
 
-for _name, _module, _keeps in (("relu", "ReLU", "output"), ("relu6", "ReLU6", "input_or_copy"),
-                               ("tanh", "Tanh", "output"), ("sigmoid", "Sigmoid", "output"),
-                               ("silu", "SiLU", "input_or_copy"), ("hardswish", "Hardswish", "input_or_copy"),
-                               ("hardsigmoid", "Hardsigmoid", "input_or_copy"), ("mish", "Mish", "input_or_copy"),
-                               ("selu", "SELU", "input_or_copy")):
+for _name, _module, _keeps in (
+    ("relu", "ReLU", "output"),
+    ("relu6", "ReLU6", "input_or_copy"),
+    ("tanh", "Tanh", "output"),
+    ("sigmoid", "Sigmoid", "output"),
+    ("silu", "SiLU", "input_or_copy"),
+    ("hardswish", "Hardswish", "input_or_copy"),
+    ("hardsigmoid", "Hardsigmoid", "input_or_copy"),
+    ("mish", "Mish", "input_or_copy"),
+    ("selu", "SELU", "input_or_copy"),
+):
     _activation(_name, _module, _keeps)
 
 _ACTIVATION = dict(category="activation", example=_EXAMPLE, field="pointwise", family="activation", same_shape=True)
@@ -56,8 +71,7 @@ def celu(x: Shape, *, alpha: float = 1.0, inplace: bool = False) -> OpCost:
     return OpCost(x, flops=x.numel, in_place=inplace)
 
 
-@register("leaky_relu", keeps="input_or_copy", torch_module="LeakyReLU", torch_functions=("leaky_relu",),
-          **_ACTIVATION)
+@register("leaky_relu", keeps="input_or_copy", torch_module="LeakyReLU", torch_functions=("leaky_relu",), **_ACTIVATION)
 def leaky_relu(x: Shape, *, negative_slope: float = 0.01, inplace: bool = False) -> OpCost:
     """FLOPs = 1 per output element; with inplace the output reuses the input's memory."""
     return OpCost(x, flops=x.numel, in_place=inplace)
@@ -87,8 +101,15 @@ def softsign(x: Shape) -> OpCost:
     return OpCost(x, flops=x.numel)
 
 
-@register("prelu", category="activation", example=Example(((3, 4, 4),), {"num_parameters": 3}), keeps="input",
-          field="pointwise", torch_module="PReLU", torch_functions=("prelu",))
+@register(
+    "prelu",
+    category="activation",
+    example=Example(((3, 4, 4),), {"num_parameters": 3}),
+    keeps="input",
+    field="pointwise",
+    torch_module="PReLU",
+    torch_functions=("prelu",),
+)
 def prelu(x: Shape, *, num_parameters: int = 1) -> OpCost:
     """A learned slope per channel (or one for all): params = num_parameters; FLOPs = 1 per output element."""
     if type(num_parameters) is not int or num_parameters < 1:
@@ -98,8 +119,15 @@ def prelu(x: Shape, *, num_parameters: int = 1) -> OpCost:
     return OpCost(x, params=num_parameters, flops=x.numel)
 
 
-@register("glu", category="activation", example=Example(((4, 6),), {"dim": 1}), keeps="input", field="pointwise",
-          torch_module="GLU", torch_functions=("glu",))
+@register(
+    "glu",
+    category="activation",
+    example=Example(((4, 6),), {"dim": 1}),
+    keeps="input",
+    field="pointwise",
+    torch_module="GLU",
+    torch_functions=("glu",),
+)
 def glu(x: Shape, *, dim: int = -1) -> OpCost:
     """a ⊗ sigmoid(b) of the two halves along dim: the output is half as long; FLOPs = 2 per output element."""
     axis = dim_index(dim, len(x.dims), "glu")
@@ -118,24 +146,48 @@ def _softmax(x: Shape, op: str, dim) -> OpCost:
     return OpCost(x, flops=3 * x.numel)
 
 
-@register("softmax", category="activation", example=Example(((10,),)), keeps="output", field="pointwise",
-          torch_module="Softmax", torch_functions=("softmax",), family="softmax", same_shape=True)
+@register(
+    "softmax",
+    category="activation",
+    example=Example(((10,),)),
+    keeps="output",
+    field="pointwise",
+    torch_module="Softmax",
+    torch_functions=("softmax",),
+    family="softmax",
+    same_shape=True,
+)
 def softmax(x: Shape, *, dim: int = 0) -> OpCost:
     """FLOPs = 3 per element: exponential, sum, divide."""
     return _softmax(x, "softmax", dim)
 
 
-@register("log_softmax", category="activation", example=Example(((4, 10),), {"dim": 1}), keeps="output",
-          field="pointwise", torch_module="LogSoftmax", torch_functions=("log_softmax",), family="softmax",
-          same_shape=True)
+@register(
+    "log_softmax",
+    category="activation",
+    example=Example(((4, 10),), {"dim": 1}),
+    keeps="output",
+    field="pointwise",
+    torch_module="LogSoftmax",
+    torch_functions=("log_softmax",),
+    family="softmax",
+    same_shape=True,
+)
 def log_softmax(x: Shape, *, dim: int = 0) -> OpCost:
     """FLOPs = 3 per element: exponential, sum, subtract (the logarithm of each row's sum is not counted)."""
     return _softmax(x, "log_softmax", dim)
 
 
-@register("dropout", category="activation", example=_EXAMPLE, keeps="mask", field="pointwise", torch_module="Dropout",
-          torch_functions=("dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout",
-                           "feature_alpha_dropout"), same_shape=True)
+@register(
+    "dropout",
+    category="activation",
+    example=_EXAMPLE,
+    keeps="mask",
+    field="pointwise",
+    torch_module="Dropout",
+    torch_functions=("dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"),
+    same_shape=True,
+)
 def dropout(x: Shape, *, p: float = 0.5) -> OpCost:
     """No FLOPs and no new memory: dropout is the identity at inference."""
     if not 0 <= p <= 1:

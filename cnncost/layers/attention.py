@@ -18,12 +18,25 @@ from .registry import Example, OpCost, register
 SCORE_FLOPS = 4  # scale 1, softmax 3
 
 
-@register("scaled_dot_product_attention", category="attention",
-          example=Example(((2, 5, 4), (2, 6, 4), (2, 6, 3))), keeps="every_input", field="anywhere",
-          torch_functions=("scaled_dot_product_attention",), backward="attention")
-def scaled_dot_product_attention(query: Shape, key: Shape, value: Shape, *mask: Shape, is_causal: bool = False,
-                                 scale: float | None = None, enable_gqa: bool = False,
-                                 dropout_p: float = 0.0) -> OpCost:
+@register(
+    "scaled_dot_product_attention",
+    category="attention",
+    example=Example(((2, 5, 4), (2, 6, 4), (2, 6, 3))),
+    keeps="every_input",
+    field="anywhere",
+    torch_functions=("scaled_dot_product_attention",),
+    backward="attention",
+)
+def scaled_dot_product_attention(
+    query: Shape,
+    key: Shape,
+    value: Shape,
+    *mask: Shape,
+    is_causal: bool = False,
+    scale: float | None = None,
+    enable_gqa: bool = False,
+    dropout_p: float = 0.0,
+) -> OpCost:
     """softmax(Q·Kᵀ·scale)·V over (…, L, E) queries and (…, S, E) keys: MACs = (…)·L·S·(E + Ev);
     FLOPs = 2·MACs + 4 per score (+1 with a mask or is_causal)."""
     if len(mask) > 1:
@@ -51,8 +64,9 @@ def _sequence(x: Shape, what: str, batch_first: bool) -> tuple[int, int, int]:
     if len(x.dims) == 3:
         n, length = (x.dims[0], x.dims[1]) if batch_first else (x.dims[1], x.dims[0])
         return n, length, x.dims[2]
-    raise ShapeError(f"multihead_attention expects {what} of L×E or, with a batch, "
-                     f"{'N×L×E' if batch_first else 'L×N×E'}, got {x}")
+    raise ShapeError(
+        f"multihead_attention expects {what} of L×E or, with a batch, {'N×L×E' if batch_first else 'L×N×E'}, got {x}"
+    )
 
 
 def multihead_tensors(attrs: dict) -> int:
@@ -63,14 +77,32 @@ def multihead_tensors(attrs: dict) -> int:
     return (1 if packed else 3) + 1 + (2 if attrs.get("bias", True) else 0) + (2 if attrs.get("add_bias_kv") else 0)
 
 
-@register("multihead_attention", category="attention",
-          example=Example(((5, 8), (6, 8), (6, 8)), {"embed_dim": 8, "num_heads": 2}), keeps="every_input",
-          field="anywhere", torch_module="MultiheadAttention",
-          torch_functions=("multi_head_attention_forward",), parameter_tensors=multihead_tensors)
-def multihead_attention(query: Shape, key: Shape, value: Shape, *masks: Shape, embed_dim: int, num_heads: int,
-                        kdim: int | None = None, vdim: int | None = None, bias: bool = True,
-                        add_bias_kv: bool = False, add_zero_attn: bool = False, batch_first: bool = False,
-                        need_weights: bool = True, average_attn_weights: bool = True) -> OpCost:
+@register(
+    "multihead_attention",
+    category="attention",
+    example=Example(((5, 8), (6, 8), (6, 8)), {"embed_dim": 8, "num_heads": 2}),
+    keeps="every_input",
+    field="anywhere",
+    torch_module="MultiheadAttention",
+    torch_functions=("multi_head_attention_forward",),
+    parameter_tensors=multihead_tensors,
+)
+def multihead_attention(
+    query: Shape,
+    key: Shape,
+    value: Shape,
+    *masks: Shape,
+    embed_dim: int,
+    num_heads: int,
+    kdim: int | None = None,
+    vdim: int | None = None,
+    bias: bool = True,
+    add_bias_kv: bool = False,
+    add_zero_attn: bool = False,
+    batch_first: bool = False,
+    need_weights: bool = True,
+    average_attn_weights: bool = True,
+) -> OpCost:
     """torch.nn.MultiheadAttention: MACs = N·(L·E·E + S·kdim·E + S·vdim·E) for the input projections
     + N·L·S·E·2 for the heads' two products + N·L·E·E for the output projection; FLOPs = 2·MACs + 4 per score
     (+1 per mask); params = the projections' weights and biases."""
@@ -83,8 +115,10 @@ def multihead_attention(query: Shape, key: Shape, value: Shape, *masks: Shape, e
     nk, source, k_features = _sequence(key, "keys", batch_first)
     nv, source_v, v_features = _sequence(value, "values", batch_first)
     if (e, k_features, v_features) != (embed_dim, kdim, vdim):
-        raise ShapeError(f"multihead_attention expects {embed_dim}, {kdim} and {vdim} query, key and value features, "
-                         f"got {e}, {k_features} and {v_features}")
+        raise ShapeError(
+            f"multihead_attention expects {embed_dim}, {kdim} and {vdim} query, key and value features, "
+            f"got {e}, {k_features} and {v_features}"
+        )
     if (n, source) != (nk, source_v) or nv != n:
         raise InputMismatch(0, 1, "queries, keys and values differ in batch or keys and values in length")
     keys = source + add_bias_kv + add_zero_attn

@@ -65,8 +65,16 @@ def window_output(size: int, kernel: int, stride: int, padding: int, dilation: i
     return out
 
 
-def sliding_sizes(x: Shape, sizes: tuple[int, ...], op: str, kernel: tuple[int, ...], stride: tuple[int, ...],
-                  padding: tuple[int, ...], dilation: tuple[int, ...], ceil_mode: bool = False) -> tuple[int, ...]:
+def sliding_sizes(
+    x: Shape,
+    sizes: tuple[int, ...],
+    op: str,
+    kernel: tuple[int, ...],
+    stride: tuple[int, ...],
+    padding: tuple[int, ...],
+    dilation: tuple[int, ...],
+    ceil_mode: bool = False,
+) -> tuple[int, ...]:
     """The output sizes of a sliding window over the spatial sizes; refuses an empty output, naming the sizes."""
     for value in (*kernel, *stride, *dilation):  # one quick pass; the named checks say which one failed
         if type(value) is not int or value < 1:
@@ -76,11 +84,13 @@ def sliding_sizes(x: Shape, sizes: tuple[int, ...], op: str, kernel: tuple[int, 
     if min(padding) < 0:
         raise ShapeError(f"{op} padding must not be negative, got {padding}")
     if ceil_mode:
-        out = tuple([window_output(n, k, s, p, d, True) for n, k, s, p, d in zip(sizes, kernel, stride, padding,
-                                                                                  dilation)])
+        out = tuple(
+            [window_output(n, k, s, p, d, True) for n, k, s, p, d in zip(sizes, kernel, stride, padding, dilation)]
+        )
     else:  # window_output without ceil_mode, inline: this runs once per convolution
-        out = tuple([(n + 2 * p - d * (k - 1) - 1) // s + 1 for n, k, s, p, d in zip(sizes, kernel, stride, padding,
-                                                                                     dilation)])
+        out = tuple(
+            [(n + 2 * p - d * (k - 1) - 1) // s + 1 for n, k, s, p, d in zip(sizes, kernel, stride, padding, dilation)]
+        )
     if min(out) < 1:
         raise ShapeError(f"output would be {'x'.join(str(max(o, 0)) for o in out)} from {x}")
     return out

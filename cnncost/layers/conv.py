@@ -21,8 +21,10 @@ def _groups_divide(op: str, groups: int, in_channels: int, out_channels: int) ->
         require_positive(f"{op} out_channels", out_channels)
         require_positive(f"{op} groups", groups)
     if in_channels % groups or out_channels % groups:
-        raise ShapeError(f"{op} groups={groups} must divide both the input channels ({in_channels}) "
-                         f"and out_channels ({out_channels})")
+        raise ShapeError(
+            f"{op} groups={groups} must divide both the input channels ({in_channels}) "
+            f"and out_channels ({out_channels})"
+        )
 
 
 def same_padding(kernel: tuple[int, ...], dilation: tuple[int, ...]) -> tuple[tuple[int, int], ...]:
@@ -30,8 +32,9 @@ def same_padding(kernel: tuple[int, ...], dilation: tuple[int, ...]) -> tuple[tu
     return tuple((d * (k - 1) // 2, d * (k - 1) - d * (k - 1) // 2) for k, d in zip(kernel, dilation))
 
 
-def conv_cost(x: Shape, n: int, op: str, out_channels: int, kernel_size, stride, padding, dilation, groups: int,
-              bias: bool) -> OpCost:
+def conv_cost(
+    x: Shape, n: int, op: str, out_channels: int, kernel_size, stride, padding, dilation, groups: int, bias: bool
+) -> OpCost:
     """MACs = N·C_out·prod(out) · (C_in/groups)·prod(k); params = C_out·(C_in/groups)·prod(k) (+ C_out)."""
     batch, in_channels, sizes = channels_first(x, n, op)
     kernel, step = ntuple(kernel_size, n, f"{op} kernel_size"), ntuple(stride, n, f"{op} stride")
@@ -53,8 +56,19 @@ def conv_cost(x: Shape, n: int, op: str, out_channels: int, kernel_size, stride,
     return OpCost(Shape((*batch, out_channels, *out)), params=params, macs=macs, flops=2 * macs)
 
 
-def transposed_conv_cost(x: Shape, n: int, op: str, out_channels: int, kernel_size, stride, padding,
-                         output_padding, dilation, groups: int, bias: bool) -> OpCost:
+def transposed_conv_cost(
+    x: Shape,
+    n: int,
+    op: str,
+    out_channels: int,
+    kernel_size,
+    stride,
+    padding,
+    output_padding,
+    dilation,
+    groups: int,
+    bias: bool,
+) -> OpCost:
     """out = (in−1)·s − 2p + d·(k−1) + output_padding + 1; MACs = N·C_in·prod(in) · (C_out/groups)·prod(k)."""
     batch, in_channels, sizes = channels_first(x, n, op)
     kernel, step = ntuple(kernel_size, n, f"{op} kernel_size"), ntuple(stride, n, f"{op} stride")
@@ -68,8 +82,10 @@ def transposed_conv_cost(x: Shape, n: int, op: str, out_channels: int, kernel_si
         raise ShapeError(f"{op} padding and output_padding must not be negative, got {pad} and {extra}")
     if any(e >= max(s, d) for e, s, d in zip(extra, step, dil)):
         raise ShapeError(f"{op} output_padding {extra} must be smaller than the stride {step} or the dilation {dil}")
-    out = tuple((size - 1) * s - 2 * p + d * (k - 1) + e + 1
-                for size, s, p, d, k, e in zip(sizes, step, pad, dil, kernel, extra))
+    out = tuple(
+        (size - 1) * s - 2 * p + d * (k - 1) + e + 1
+        for size, s, p, d, k, e in zip(sizes, step, pad, dil, kernel, extra)
+    )
     if min(out) < 1:
         raise ShapeError(f"output would be {'x'.join(str(max(o, 0)) for o in out)} from {x}")
     weights_per_input = out_channels // groups * prod(kernel)
@@ -82,53 +98,118 @@ _CONV = dict(category="convolution", keeps="input", field="window", family="conv
 _TRANSPOSED = dict(category="convolution", keeps="input", field="transposed_window", family="conv_transpose")
 
 
-@register("conv1d", example=Example(((3, 9),), {"out_channels": 4, "kernel_size": 3, "stride": 2}),
-          torch_module="Conv1d", torch_functions=("conv1d",), **_CONV)
-def conv1d(x: Shape, *, out_channels: int, kernel_size, stride=1, padding=0, dilation=1, groups: int = 1,
-           bias: bool = True) -> OpCost:
+@register(
+    "conv1d",
+    example=Example(((3, 9),), {"out_channels": 4, "kernel_size": 3, "stride": 2}),
+    torch_module="Conv1d",
+    torch_functions=("conv1d",),
+    **_CONV,
+)
+def conv1d(
+    x: Shape, *, out_channels: int, kernel_size, stride=1, padding=0, dilation=1, groups: int = 1, bias: bool = True
+) -> OpCost:
     """MACs = C_out·L_out · (C_in/groups)·k; FLOPs = 2·MACs; params = C_out·(C_in/groups)·k (+ C_out bias)."""
     return conv_cost(x, 1, "conv1d", out_channels, kernel_size, stride, padding, dilation, groups, bias)
 
 
-@register("conv2d", example=Example(((3, 8, 8),), {"out_channels": 4, "kernel_size": 3}),
-          torch_module="Conv2d", torch_functions=("conv2d",), **_CONV)
-def conv2d(x: Shape, *, out_channels: int, kernel_size, stride=1, padding=0, dilation=1, groups: int = 1,
-           bias: bool = True) -> OpCost:
+@register(
+    "conv2d",
+    example=Example(((3, 8, 8),), {"out_channels": 4, "kernel_size": 3}),
+    torch_module="Conv2d",
+    torch_functions=("conv2d",),
+    **_CONV,
+)
+def conv2d(
+    x: Shape, *, out_channels: int, kernel_size, stride=1, padding=0, dilation=1, groups: int = 1, bias: bool = True
+) -> OpCost:
     """MACs = C_out·H_out·W_out · (C_in/groups)·kh·kw; FLOPs = 2·MACs; params = C_out·(C_in/groups)·kh·kw (+ C_out bias)."""
     return conv_cost(x, 2, "conv2d", out_channels, kernel_size, stride, padding, dilation, groups, bias)
 
 
-@register("conv3d", example=Example(((2, 4, 6, 6),), {"out_channels": 3, "kernel_size": (2, 3, 3), "padding": 1}),
-          torch_module="Conv3d", torch_functions=("conv3d",), **_CONV)
-def conv3d(x: Shape, *, out_channels: int, kernel_size, stride=1, padding=0, dilation=1, groups: int = 1,
-           bias: bool = True) -> OpCost:
+@register(
+    "conv3d",
+    example=Example(((2, 4, 6, 6),), {"out_channels": 3, "kernel_size": (2, 3, 3), "padding": 1}),
+    torch_module="Conv3d",
+    torch_functions=("conv3d",),
+    **_CONV,
+)
+def conv3d(
+    x: Shape, *, out_channels: int, kernel_size, stride=1, padding=0, dilation=1, groups: int = 1, bias: bool = True
+) -> OpCost:
     """MACs = C_out·T_out·H_out·W_out · (C_in/groups)·kt·kh·kw; FLOPs = 2·MACs; params = C_out·(C_in/groups)·kt·kh·kw (+ C_out)."""
     return conv_cost(x, 3, "conv3d", out_channels, kernel_size, stride, padding, dilation, groups, bias)
 
 
-@register("conv_transpose1d", example=Example(((4, 5),), {"out_channels": 2, "kernel_size": 3, "stride": 2}),
-          torch_module="ConvTranspose1d", torch_functions=("conv_transpose1d",), **_TRANSPOSED)
-def conv_transpose1d(x: Shape, *, out_channels: int, kernel_size, stride=1, padding=0, output_padding=0,
-                     dilation=1, groups: int = 1, bias: bool = True) -> OpCost:
+@register(
+    "conv_transpose1d",
+    example=Example(((4, 5),), {"out_channels": 2, "kernel_size": 3, "stride": 2}),
+    torch_module="ConvTranspose1d",
+    torch_functions=("conv_transpose1d",),
+    **_TRANSPOSED,
+)
+def conv_transpose1d(
+    x: Shape,
+    *,
+    out_channels: int,
+    kernel_size,
+    stride=1,
+    padding=0,
+    output_padding=0,
+    dilation=1,
+    groups: int = 1,
+    bias: bool = True,
+) -> OpCost:
     """L_out = (L−1)·s − 2p + d(k−1) + output_padding + 1; MACs = C_in·L · (C_out/groups)·k; FLOPs = 2·MACs."""
-    return transposed_conv_cost(x, 1, "conv_transpose1d", out_channels, kernel_size, stride, padding, output_padding,
-                                dilation, groups, bias)
+    return transposed_conv_cost(
+        x, 1, "conv_transpose1d", out_channels, kernel_size, stride, padding, output_padding, dilation, groups, bias
+    )
 
 
-@register("conv_transpose2d", example=Example(((4, 5, 5),), {"out_channels": 2, "kernel_size": 4, "stride": 2,
-                                                              "padding": 1}),
-          torch_module="ConvTranspose2d", torch_functions=("conv_transpose2d",), **_TRANSPOSED)
-def conv_transpose2d(x: Shape, *, out_channels: int, kernel_size, stride=1, padding=0, output_padding=0,
-                     dilation=1, groups: int = 1, bias: bool = True) -> OpCost:
+@register(
+    "conv_transpose2d",
+    example=Example(((4, 5, 5),), {"out_channels": 2, "kernel_size": 4, "stride": 2, "padding": 1}),
+    torch_module="ConvTranspose2d",
+    torch_functions=("conv_transpose2d",),
+    **_TRANSPOSED,
+)
+def conv_transpose2d(
+    x: Shape,
+    *,
+    out_channels: int,
+    kernel_size,
+    stride=1,
+    padding=0,
+    output_padding=0,
+    dilation=1,
+    groups: int = 1,
+    bias: bool = True,
+) -> OpCost:
     """H_out = (H−1)·s − 2p + d(k−1) + output_padding + 1; MACs = C_in·H·W · (C_out/groups)·kh·kw; FLOPs = 2·MACs."""
-    return transposed_conv_cost(x, 2, "conv_transpose2d", out_channels, kernel_size, stride, padding, output_padding,
-                                dilation, groups, bias)
+    return transposed_conv_cost(
+        x, 2, "conv_transpose2d", out_channels, kernel_size, stride, padding, output_padding, dilation, groups, bias
+    )
 
 
-@register("conv_transpose3d", example=Example(((4, 3, 4, 4),), {"out_channels": 2, "kernel_size": 2, "stride": 2}),
-          torch_module="ConvTranspose3d", torch_functions=("conv_transpose3d",), **_TRANSPOSED)
-def conv_transpose3d(x: Shape, *, out_channels: int, kernel_size, stride=1, padding=0, output_padding=0,
-                     dilation=1, groups: int = 1, bias: bool = True) -> OpCost:
+@register(
+    "conv_transpose3d",
+    example=Example(((4, 3, 4, 4),), {"out_channels": 2, "kernel_size": 2, "stride": 2}),
+    torch_module="ConvTranspose3d",
+    torch_functions=("conv_transpose3d",),
+    **_TRANSPOSED,
+)
+def conv_transpose3d(
+    x: Shape,
+    *,
+    out_channels: int,
+    kernel_size,
+    stride=1,
+    padding=0,
+    output_padding=0,
+    dilation=1,
+    groups: int = 1,
+    bias: bool = True,
+) -> OpCost:
     """T_out = (T−1)·s − 2p + d(k−1) + output_padding + 1, and so H, W; MACs = C_in·T·H·W · (C_out/groups)·prod(k)."""
-    return transposed_conv_cost(x, 3, "conv_transpose3d", out_channels, kernel_size, stride, padding, output_padding,
-                                dilation, groups, bias)
+    return transposed_conv_cost(
+        x, 3, "conv_transpose3d", out_channels, kernel_size, stride, padding, output_padding, dilation, groups, bias
+    )

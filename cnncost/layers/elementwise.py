@@ -34,21 +34,101 @@ def broadcast(xs: tuple[Shape, ...]) -> Shape:
 _ELEMENTWISE = dict(category="elementwise", field="merge")
 # The torch functions cnncost counts as one operation per element (add and mul: when they are not a sum or product of
 # two tensors, which are `add` and `multiply`)
-FUNCTIONS = ("sub", "div", "pow", "maximum", "minimum", "remainder", "fmod", "floor_divide", "atan2", "eq", "ne", "lt",
-             "le", "gt", "ge", "logical_and", "logical_or", "logical_xor", "logical_not", "bitwise_and", "bitwise_or",
-             "bitwise_xor", "bitwise_not", "and", "or", "xor", "invert", "exp", "exp2", "expm1", "log", "log2", "log10",
-             "log1p", "sqrt", "rsqrt", "abs", "neg", "sign", "sgn", "sin", "cos", "tan", "asin", "acos", "atan", "sinh",
-             "cosh", "erf", "erfc", "erfinv", "reciprocal", "square", "floor", "ceil", "round", "trunc", "frac",
-             "clamp", "clamp_min", "clamp_max", "where", "masked_fill", "lerp", "addcmul", "addcdiv", "isnan", "isinf",
-             "isfinite", "nan_to_num", "positive", "negative", "xlogy", "hypot", "copysign", "heaviside", "logaddexp",
-             "float_power", "triu", "tril")
+FUNCTIONS = (
+    "sub",
+    "div",
+    "pow",
+    "maximum",
+    "minimum",
+    "remainder",
+    "fmod",
+    "floor_divide",
+    "atan2",
+    "eq",
+    "ne",
+    "lt",
+    "le",
+    "gt",
+    "ge",
+    "logical_and",
+    "logical_or",
+    "logical_xor",
+    "logical_not",
+    "bitwise_and",
+    "bitwise_or",
+    "bitwise_xor",
+    "bitwise_not",
+    "and",
+    "or",
+    "xor",
+    "invert",
+    "exp",
+    "exp2",
+    "expm1",
+    "log",
+    "log2",
+    "log10",
+    "log1p",
+    "sqrt",
+    "rsqrt",
+    "abs",
+    "neg",
+    "sign",
+    "sgn",
+    "sin",
+    "cos",
+    "tan",
+    "asin",
+    "acos",
+    "atan",
+    "sinh",
+    "cosh",
+    "erf",
+    "erfc",
+    "erfinv",
+    "reciprocal",
+    "square",
+    "floor",
+    "ceil",
+    "round",
+    "trunc",
+    "frac",
+    "clamp",
+    "clamp_min",
+    "clamp_max",
+    "where",
+    "masked_fill",
+    "lerp",
+    "addcmul",
+    "addcdiv",
+    "isnan",
+    "isinf",
+    "isfinite",
+    "nan_to_num",
+    "positive",
+    "negative",
+    "xlogy",
+    "hypot",
+    "copysign",
+    "heaviside",
+    "logaddexp",
+    "float_power",
+    "triu",
+    "tril",
+)
 # Those whose output has their one input's shape and strides (the trace makes their result on the meta device
 # without running them)
 SAME_SHAPE = ("exp", "log", "sqrt", "rsqrt", "neg", "abs", "erf", "reciprocal", "square", "sin", "cos")
 
 
-@register("add", example=Example(((2, 3, 3), (2, 3, 3))), keeps="nothing", torch_functions=("add",),
-          family="arithmetic", **_ELEMENTWISE)
+@register(
+    "add",
+    example=Example(((2, 3, 3), (2, 3, 3))),
+    keeps="nothing",
+    torch_functions=("add",),
+    family="arithmetic",
+    **_ELEMENTWISE,
+)
 def add(*xs: Shape, inplace: bool = False) -> OpCost:
     """FLOPs = (inputs − 1) per output element; inputs broadcast as in torch; with inplace (x += y) the output is
     the first input's storage."""
@@ -62,16 +142,29 @@ def _chain(xs: tuple[Shape, ...], op: str, inplace: bool) -> OpCost:
     return OpCost(out, flops=(len(xs) - 1) * out.numel, in_place=inplace)
 
 
-@register("multiply", example=Example(((2, 3, 3), (2, 1, 1))), keeps="every_input", torch_functions=("mul",),
-          family="arithmetic", **_ELEMENTWISE)
+@register(
+    "multiply",
+    example=Example(((2, 3, 3), (2, 1, 1))),
+    keeps="every_input",
+    torch_functions=("mul",),
+    family="arithmetic",
+    **_ELEMENTWISE,
+)
 def multiply(*xs: Shape, inplace: bool = False) -> OpCost:
     """FLOPs = (inputs − 1) per output element; inputs broadcast as in torch (a C×1×1 gate scales a C×H×W map);
     with inplace the output is the first input's storage."""
     return _chain(xs, "multiply", inplace)
 
 
-@register("elementwise", example=Example(((2, 3, 4), (2, 3, 4)), {"operation": "sub"}), keeps="operands",
-          family="arithmetic", torch_functions=FUNCTIONS, same_shape=SAME_SHAPE, **_ELEMENTWISE)
+@register(
+    "elementwise",
+    example=Example(((2, 3, 4), (2, 3, 4)), {"operation": "sub"}),
+    keeps="operands",
+    family="arithmetic",
+    torch_functions=FUNCTIONS,
+    same_shape=SAME_SHAPE,
+    **_ELEMENTWISE,
+)
 def elementwise(*xs: Shape, operation: str, constant: float | None = None, inplace: bool = False) -> OpCost:
     """Any op on each element of broadcast inputs (sub, div, exp, where, eq, ...), or of one input and a constant:
     FLOPs = 1 per output element per operation (inputs − 1 for a chain, 1 for one input or a selection such as

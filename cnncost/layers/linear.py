@@ -17,8 +17,15 @@ from .elementwise import broadcast
 from .registry import Example, OpCost, register
 
 
-@register("linear", category="linear", example=Example(((10,),), {"out_features": 5}), keeps="input", field="linear",
-          torch_module="Linear", torch_functions=("linear",))
+@register(
+    "linear",
+    category="linear",
+    example=Example(((10,),), {"out_features": 5}),
+    keeps="input",
+    field="linear",
+    torch_module="Linear",
+    torch_functions=("linear",),
+)
 def linear(x: Shape, *, out_features: int, bias: bool = True) -> OpCost:
     """MACs = (elements / in)·in·out, applied to the last dimension as torch does; FLOPs = 2·MACs; params = in·out (+ out)."""
     require_positive("linear out_features", out_features)
@@ -26,8 +33,12 @@ def linear(x: Shape, *, out_features: int, bias: bool = True) -> OpCost:
         raise ShapeError("linear needs at least one dimension, got a scalar")
     in_features = x.dims[-1]
     macs = x.numel * out_features
-    return OpCost(Shape((*x.dims[:-1], out_features)), params=in_features * out_features + (out_features if bias else 0),
-                  macs=macs, flops=2 * macs)
+    return OpCost(
+        Shape((*x.dims[:-1], out_features)),
+        params=in_features * out_features + (out_features if bias else 0),
+        macs=macs,
+        flops=2 * macs,
+    )
 
 
 def product_shape(a: Shape, b: Shape, op: str) -> tuple[Shape, int]:
@@ -44,8 +55,14 @@ def product_shape(a: Shape, b: Shape, op: str) -> tuple[Shape, int]:
     return Shape((*lead, *rows, *cols)), k
 
 
-@register("matmul", category="linear", example=Example(((2, 3, 4), (2, 4, 5))), keeps="every_input",
-          field="anywhere", torch_functions=("matmul", "mm", "bmm"))
+@register(
+    "matmul",
+    category="linear",
+    example=Example(((2, 3, 4), (2, 4, 5))),
+    keeps="every_input",
+    field="anywhere",
+    torch_functions=("matmul", "mm", "bmm"),
+)
 def matmul(a: Shape, b: Shape) -> OpCost:
     """(…, n, k) @ (…, k, m), as torch.matmul (a 1-D operand is a vector): MACs = output elements · k; FLOPs = 2·MACs."""
     out, k = product_shape(a, b, "matmul")
@@ -53,8 +70,14 @@ def matmul(a: Shape, b: Shape) -> OpCost:
     return OpCost(out, macs=macs, flops=2 * macs)
 
 
-@register("addmm", category="linear", example=Example(((3, 5), (3, 4), (4, 5))), keeps="every_input", field="anywhere",
-          torch_functions=("addmm", "baddbmm"))
+@register(
+    "addmm",
+    category="linear",
+    example=Example(((3, 5), (3, 4), (4, 5))),
+    keeps="every_input",
+    field="anywhere",
+    torch_functions=("addmm", "baddbmm"),
+)
 def addmm(bias: Shape, a: Shape, b: Shape) -> OpCost:
     """bias + a @ b (torch.addmm, baddbmm): MACs = output elements · k; FLOPs = 2·MACs + one addition per output element."""
     out, k = product_shape(a, b, "addmm")
@@ -120,8 +143,14 @@ def _pair(a: dict, b: dict, sum_keys: list, order: list) -> tuple[dict, int, int
     return kept, macs, 2 * macs
 
 
-@register("einsum", category="linear", example=Example(((3, 4), (4, 5)), {"equation": "ij,jk->ik"}),
-          keeps="every_input", field="anywhere", torch_functions=("einsum",))
+@register(
+    "einsum",
+    category="linear",
+    example=Example(((3, 4), (4, 5)), {"equation": "ij,jk->ik"}),
+    keeps="every_input",
+    field="anywhere",
+    torch_functions=("einsum",),
+)
 def einsum(*xs: Shape, equation: str, path=None) -> OpCost:
     """Pairwise contractions as torch runs them: MACs = Σ over pairs of (kept sizes · summed sizes) where a pair sums
     over a shared dimension; FLOPs = 2·MACs + one per element of a pair's product with nothing to sum, and one per
@@ -154,14 +183,16 @@ def einsum(*xs: Shape, equation: str, path=None) -> OpCost:
             if size != 1 and sizes.get(key, 1) not in (1, size):
                 raise InputMismatch(0, i, f"subscript {key} has sizes {sizes[key]} and {size}")
             sizes[key] = size if size != 1 else sizes.get(key, 1)
-    contracted = [key for key in ellipsis if key not in output] + \
-        sorted({lb for lb in letters if lb not in output}, key=_subscript_order)
+    contracted = [key for key in ellipsis if key not in output] + sorted(
+        {lb for lb in letters if lb not in output}, key=_subscript_order
+    )
     order = output + contracted
     counts = {key: sum(operand.get(key, 1) != 1 for operand in operands) for key in contracted}
     ops = [_nontrivial(operand) for operand in operands]
     steps = list(path) if path is not None else None
-    if steps is not None and (len(steps) != (1 if len(xs) == 1 else 2 * (len(xs) - 1))
-                              or any(type(s) is not int for s in steps)):
+    if steps is not None and (
+        len(steps) != (1 if len(xs) == 1 else 2 * (len(xs) - 1)) or any(type(s) is not int for s in steps)
+    ):
         raise ShapeError(f"{op} path must list {2 * (len(xs) - 1)} operand indices, got {path!r}")
     macs = flops = 0
     while len(ops) > 1:
@@ -194,8 +225,15 @@ def einsum(*xs: Shape, equation: str, path=None) -> OpCost:
     return OpCost(Shape(tuple(sizes.get(key, 1) for key in output)), macs=macs, flops=flops)
 
 
-@register("embedding", category="linear", example=Example(((7,),), {"num_embeddings": 10, "embedding_dim": 4}),
-          keeps="nothing", field="anywhere", torch_module="Embedding", torch_functions=("embedding",))
+@register(
+    "embedding",
+    category="linear",
+    example=Example(((7,),), {"num_embeddings": 10, "embedding_dim": 4}),
+    keeps="nothing",
+    field="anywhere",
+    torch_module="Embedding",
+    torch_functions=("embedding",),
+)
 def embedding(x: Shape, *, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None) -> OpCost:
     """A lookup of one row of a num_embeddings×embedding_dim table per index: output (…, embedding_dim);
     params = num_embeddings·embedding_dim; no FLOPs."""

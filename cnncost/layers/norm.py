@@ -28,8 +28,9 @@ def _channels(x: Shape, op: str, spatial: tuple[int, ...], num_features: int | N
     candidates += [x.dims[1] for n in spatial if len(x.dims) == n + 2]
     if not candidates:
         ranks = " or ".join(str(n + 1) for n in spatial)
-        raise ShapeError(f"{op} expects {ranks} dimensions for one sample (channels first) or one more with a "
-                         f"batch, got {x}")
+        raise ShapeError(
+            f"{op} expects {ranks} dimensions for one sample (channels first) or one more with a batch, got {x}"
+        )
     if num_features is None:
         return candidates[0]
     require_positive(f"{op} num_features", num_features)
@@ -38,35 +39,62 @@ def _channels(x: Shape, op: str, spatial: tuple[int, ...], num_features: int | N
     return num_features
 
 
-def batch_norm(x: Shape, op: str, spatial: tuple[int, ...], num_features, affine: bool,
-               track_running_stats: bool) -> OpCost:
+def batch_norm(
+    x: Shape, op: str, spatial: tuple[int, ...], num_features, affine: bool, track_running_stats: bool
+) -> OpCost:
     """Params = 2·C (γ, β); buffers = 2·C + 1 (running mean, variance, batch count); FLOPs = 2 per element."""
     channels = _channels(x, op, spatial, num_features)
-    return OpCost(x, params=2 * channels if affine else 0,
-                  buffers=2 * channels + 1 if track_running_stats else 0, flops=2 * x.numel)
+    return OpCost(
+        x,
+        params=2 * channels if affine else 0,
+        buffers=2 * channels + 1 if track_running_stats else 0,
+        flops=2 * x.numel,
+    )
 
 
-_BATCH_NORM = dict(keeps="input_and_statistics", family="batch_norm", torch_functions=("batch_norm",),
-                   same_shape=True, **_NORM)
+_BATCH_NORM = dict(
+    keeps="input_and_statistics", family="batch_norm", torch_functions=("batch_norm",), same_shape=True, **_NORM
+)
 
 
 @register("batch_norm1d", example=Example(((3, 5),)), torch_module="BatchNorm1d", **_BATCH_NORM)
-def batch_norm1d(x: Shape, *, num_features: int | None = None, eps: float = 1e-5, momentum: float = 0.1,
-                 affine: bool = True, track_running_stats: bool = True) -> OpCost:
+def batch_norm1d(
+    x: Shape,
+    *,
+    num_features: int | None = None,
+    eps: float = 1e-5,
+    momentum: float = 0.1,
+    affine: bool = True,
+    track_running_stats: bool = True,
+) -> OpCost:
     """C or C×L (N×C or N×C×L with a batch); params = 2·C; buffers = 2·C + 1; FLOPs = 2 per element (inference)."""
     return batch_norm(x, "batch_norm1d", (0, 1), num_features, affine, track_running_stats)
 
 
 @register("batch_norm2d", example=Example(((2, 3, 4),)), torch_module="BatchNorm2d", **_BATCH_NORM)
-def batch_norm2d(x: Shape, *, num_features: int | None = None, eps: float = 1e-5, momentum: float = 0.1,
-                 affine: bool = True, track_running_stats: bool = True) -> OpCost:
+def batch_norm2d(
+    x: Shape,
+    *,
+    num_features: int | None = None,
+    eps: float = 1e-5,
+    momentum: float = 0.1,
+    affine: bool = True,
+    track_running_stats: bool = True,
+) -> OpCost:
     """Params = 2·C (γ, β); buffers = 2·C + 1 (running mean, variance, batch count); FLOPs = 2 per element."""
     return batch_norm(x, "batch_norm2d", (2,), num_features, affine, track_running_stats)
 
 
 @register("batch_norm3d", example=Example(((2, 3, 4, 4),)), torch_module="BatchNorm3d", **_BATCH_NORM)
-def batch_norm3d(x: Shape, *, num_features: int | None = None, eps: float = 1e-5, momentum: float = 0.1,
-                 affine: bool = True, track_running_stats: bool = True) -> OpCost:
+def batch_norm3d(
+    x: Shape,
+    *,
+    num_features: int | None = None,
+    eps: float = 1e-5,
+    momentum: float = 0.1,
+    affine: bool = True,
+    track_running_stats: bool = True,
+) -> OpCost:
     """C×T×H×W; params = 2·C; buffers = 2·C + 1; FLOPs = 2 per element (inference)."""
     return batch_norm(x, "batch_norm3d", (3,), num_features, affine, track_running_stats)
 
@@ -82,60 +110,114 @@ def instance_norm(x: Shape, op: str, n: int, num_features, affine: bool, track_r
     if num_features is not None and num_features != channels:
         raise ShapeError(f"{op} num_features={num_features} is not the channel count of {x}")
     per_element = 2 if track_running_stats else STATISTICS_FLOPS + affine_flops(affine, affine)
-    return OpCost(x, params=2 * channels if affine else 0, buffers=2 * channels + 1 if track_running_stats else 0,
-                  flops=per_element * x.numel)
+    return OpCost(
+        x,
+        params=2 * channels if affine else 0,
+        buffers=2 * channels + 1 if track_running_stats else 0,
+        flops=per_element * x.numel,
+    )
 
 
-_INSTANCE_NORM = dict(keeps="input_and_row_statistics", family="instance_norm", torch_functions=("instance_norm",),
-                      same_shape=True, **_NORM)
+_INSTANCE_NORM = dict(
+    keeps="input_and_row_statistics",
+    family="instance_norm",
+    torch_functions=("instance_norm",),
+    same_shape=True,
+    **_NORM,
+)
 
 
-@register("instance_norm1d", example=Example(((3, 6),), {"affine": True}), torch_module="InstanceNorm1d",
-          **_INSTANCE_NORM)
-def instance_norm1d(x: Shape, *, num_features: int | None = None, eps: float = 1e-5, momentum: float = 0.1,
-                    affine: bool = False, track_running_stats: bool = False) -> OpCost:
+@register(
+    "instance_norm1d", example=Example(((3, 6),), {"affine": True}), torch_module="InstanceNorm1d", **_INSTANCE_NORM
+)
+def instance_norm1d(
+    x: Shape,
+    *,
+    num_features: int | None = None,
+    eps: float = 1e-5,
+    momentum: float = 0.1,
+    affine: bool = False,
+    track_running_stats: bool = False,
+) -> OpCost:
     """C×L; FLOPs = 5 per element (+2 affine), or 2 with running statistics; params = 2·C when affine."""
     return instance_norm(x, "instance_norm1d", 1, num_features, affine, track_running_stats)
 
 
 @register("instance_norm2d", example=Example(((3, 4, 4),)), torch_module="InstanceNorm2d", **_INSTANCE_NORM)
-def instance_norm2d(x: Shape, *, num_features: int | None = None, eps: float = 1e-5, momentum: float = 0.1,
-                    affine: bool = False, track_running_stats: bool = False) -> OpCost:
+def instance_norm2d(
+    x: Shape,
+    *,
+    num_features: int | None = None,
+    eps: float = 1e-5,
+    momentum: float = 0.1,
+    affine: bool = False,
+    track_running_stats: bool = False,
+) -> OpCost:
     """C×H×W; FLOPs = 5 per element (+2 affine), or 2 with running statistics; params = 2·C when affine."""
     return instance_norm(x, "instance_norm2d", 2, num_features, affine, track_running_stats)
 
 
-@register("instance_norm3d", example=Example(((3, 2, 4, 4),), {"track_running_stats": True}),
-          torch_module="InstanceNorm3d", **_INSTANCE_NORM)
-def instance_norm3d(x: Shape, *, num_features: int | None = None, eps: float = 1e-5, momentum: float = 0.1,
-                    affine: bool = False, track_running_stats: bool = False) -> OpCost:
+@register(
+    "instance_norm3d",
+    example=Example(((3, 2, 4, 4),), {"track_running_stats": True}),
+    torch_module="InstanceNorm3d",
+    **_INSTANCE_NORM,
+)
+def instance_norm3d(
+    x: Shape,
+    *,
+    num_features: int | None = None,
+    eps: float = 1e-5,
+    momentum: float = 0.1,
+    affine: bool = False,
+    track_running_stats: bool = False,
+) -> OpCost:
     """C×T×H×W; FLOPs = 5 per element (+2 affine), or 2 with running statistics; params = 2·C when affine."""
     return instance_norm(x, "instance_norm3d", 3, num_features, affine, track_running_stats)
 
 
 def _trailing(x: Shape, op: str, normalized_shape) -> tuple[int, ...]:
-    shape = (normalized_shape,) if type(normalized_shape) is int else tuple(normalized_shape) \
-        if isinstance(normalized_shape, (tuple, list)) else None
+    shape = (
+        (normalized_shape,)
+        if type(normalized_shape) is int
+        else tuple(normalized_shape)
+        if isinstance(normalized_shape, (tuple, list))
+        else None
+    )
     if not shape or any(type(d) is not int or d < 1 for d in shape):
         raise ShapeError(f"{op} normalized_shape must be a positive int or a list of them, got {normalized_shape!r}")
-    if x.dims[len(x.dims) - len(shape):] != shape:
+    if x.dims[len(x.dims) - len(shape) :] != shape:
         raise ShapeError(f"{op} normalized_shape {list(shape)} is not the last dimensions of {x}")
     return shape
 
 
-@register("layer_norm", example=Example(((5, 6),), {"normalized_shape": 6}), keeps="input_and_row_statistics",
-          torch_module="LayerNorm", torch_functions=("layer_norm",), same_shape=True, **_NORM)
-def layer_norm(x: Shape, *, normalized_shape, eps: float = 1e-5, elementwise_affine: bool = True,
-               bias: bool = True) -> OpCost:
+@register(
+    "layer_norm",
+    example=Example(((5, 6),), {"normalized_shape": 6}),
+    keeps="input_and_row_statistics",
+    torch_module="LayerNorm",
+    torch_functions=("layer_norm",),
+    same_shape=True,
+    **_NORM,
+)
+def layer_norm(
+    x: Shape, *, normalized_shape, eps: float = 1e-5, elementwise_affine: bool = True, bias: bool = True
+) -> OpCost:
     """Over the last dims: FLOPs = 5 per element (+1 weight, +1 bias); params = prod(normalized_shape)·(1 + bias)."""
     shape = _trailing(x, "layer_norm", normalized_shape)
     params = prod(shape) * (1 + bias) if elementwise_affine else 0
-    return OpCost(x, params=params,
-                  flops=(STATISTICS_FLOPS + affine_flops(elementwise_affine, bias)) * x.numel)
+    return OpCost(x, params=params, flops=(STATISTICS_FLOPS + affine_flops(elementwise_affine, bias)) * x.numel)
 
 
-@register("rms_norm", example=Example(((5, 6),), {"normalized_shape": 6}), keeps="input_and_row_statistics",
-          torch_module="RMSNorm", torch_functions=("rms_norm",), same_shape=True, **_NORM)
+@register(
+    "rms_norm",
+    example=Example(((5, 6),), {"normalized_shape": 6}),
+    keeps="input_and_row_statistics",
+    torch_module="RMSNorm",
+    torch_functions=("rms_norm",),
+    same_shape=True,
+    **_NORM,
+)
 def rms_norm(x: Shape, *, normalized_shape, eps: float | None = None, elementwise_affine: bool = True) -> OpCost:
     """x / √(mean(x²) + eps) over the last dims: FLOPs = 3 per element (square, add, scale) (+1 weight);
     params = prod(normalized_shape)."""
@@ -143,10 +225,18 @@ def rms_norm(x: Shape, *, normalized_shape, eps: float | None = None, elementwis
     return OpCost(x, params=prod(shape) if elementwise_affine else 0, flops=(3 + int(elementwise_affine)) * x.numel)
 
 
-@register("group_norm", example=Example(((6, 3, 3),), {"num_groups": 3}), keeps="input_and_row_statistics",
-          torch_module="GroupNorm", torch_functions=("group_norm",), same_shape=True, **_NORM)
-def group_norm(x: Shape, *, num_groups: int, num_channels: int | None = None, eps: float = 1e-5,
-               affine: bool = True) -> OpCost:
+@register(
+    "group_norm",
+    example=Example(((6, 3, 3),), {"num_groups": 3}),
+    keeps="input_and_row_statistics",
+    torch_module="GroupNorm",
+    torch_functions=("group_norm",),
+    same_shape=True,
+    **_NORM,
+)
+def group_norm(
+    x: Shape, *, num_groups: int, num_channels: int | None = None, eps: float = 1e-5, affine: bool = True
+) -> OpCost:
     """Statistics per group of channels: FLOPs = 5 per element (+2 affine); params = 2·C when affine."""
     if num_channels is None:
         channels = x.dims[0] if x.dims else 0  # one sample: channels first
@@ -157,13 +247,21 @@ def group_norm(x: Shape, *, num_groups: int, num_channels: int | None = None, ep
     require_positive("group_norm num_groups", num_groups)
     if channels % num_groups:
         raise ShapeError(f"group_norm num_groups={num_groups} must divide the channels ({channels})")
-    return OpCost(x, params=2 * channels if affine else 0,
-                  flops=(STATISTICS_FLOPS + affine_flops(affine, affine)) * x.numel)
+    return OpCost(
+        x, params=2 * channels if affine else 0, flops=(STATISTICS_FLOPS + affine_flops(affine, affine)) * x.numel
+    )
 
 
-@register("local_response_norm", example=Example(((6, 3, 3),), {"size": 3}), keeps="lrn",
-          torch_module="LocalResponseNorm", torch_functions=("local_response_norm",), same_shape=True,
-          transient="lrn_temporaries", **_NORM)
+@register(
+    "local_response_norm",
+    example=Example(((6, 3, 3),), {"size": 3}),
+    keeps="lrn",
+    torch_module="LocalResponseNorm",
+    torch_functions=("local_response_norm",),
+    same_shape=True,
+    transient="lrn_temporaries",
+    **_NORM,
+)
 def local_response_norm(x: Shape, *, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0) -> OpCost:
     """FLOPs = (size + 4) per element: a square, size−1 adds over the window, then scale, add k, power, divide."""
     channels_first(x, 2, "local_response_norm")

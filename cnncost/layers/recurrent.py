@@ -21,15 +21,25 @@ POINTWISE = {"lstm": 13, "gru": 11, "rnn": 2}
 def _steps(x: Shape, op: str, input_size: int, batch_first: bool) -> tuple[int, int]:
     """(batch, steps) of T×I (unbatched), N×T×I (batch_first) or T×N×I."""
     if len(x.dims) not in (2, 3) or x.dims[-1] != input_size:
-        raise ShapeError(f"{op} expects T×{input_size} or, with a batch, "
-                         f"{'N×T' if batch_first else 'T×N'}×{input_size}, got {x}")
+        raise ShapeError(
+            f"{op} expects T×{input_size} or, with a batch, {'N×T' if batch_first else 'T×N'}×{input_size}, got {x}"
+        )
     if len(x.dims) == 2:
         return 1, x.dims[0]
     return (x.dims[0], x.dims[1]) if batch_first else (x.dims[1], x.dims[0])
 
 
-def recurrent(x: Shape, op: str, input_size: int, hidden_size: int, num_layers: int, bias: bool, batch_first: bool,
-              bidirectional: bool, proj_size: int = 0) -> OpCost:
+def recurrent(
+    x: Shape,
+    op: str,
+    input_size: int,
+    hidden_size: int,
+    num_layers: int,
+    bias: bool,
+    batch_first: bool,
+    bidirectional: bool,
+    proj_size: int = 0,
+) -> OpCost:
     """Outputs (sequence, h_n[, c_n]); params and MACs summed over layers and directions."""
     for what, value in (("input_size", input_size), ("hidden_size", hidden_size), ("num_layers", num_layers)):
         require_positive(f"{op} {what}", value)
@@ -59,31 +69,60 @@ def recurrent_tensors(attrs: dict) -> int:
     return copies * ((4 if attrs.get("bias", True) else 2) + (1 if attrs.get("proj_size") else 0))
 
 
-_RECURRENT = dict(category="recurrent", keeps="every_input", field="anywhere", family="recurrent",
-                  parameter_tensors=recurrent_tensors)
+_RECURRENT = dict(
+    category="recurrent", keeps="every_input", field="anywhere", family="recurrent", parameter_tensors=recurrent_tensors
+)
 _EXAMPLE = Example(((5, 3),), {"input_size": 3, "hidden_size": 4})
 
 
 @register("lstm", example=_EXAMPLE, torch_module="LSTM", torch_functions=("lstm",), **_RECURRENT)
-def lstm(x: Shape, *states: Shape, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
-         batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, proj_size: int = 0) -> OpCost:
+def lstm(
+    x: Shape,
+    *states: Shape,
+    input_size: int,
+    hidden_size: int,
+    num_layers: int = 1,
+    bias: bool = True,
+    batch_first: bool = False,
+    dropout: float = 0.0,
+    bidirectional: bool = False,
+    proj_size: int = 0,
+) -> OpCost:
     """Outputs (sequence, h_n, c_n); MACs = T·4H·(I + H) per layer and direction (+ T·H·P with a projection);
     FLOPs = 2·MACs + 13 per hidden unit and step; params = 4H·(I + H) + 8H per layer and direction."""
     return recurrent(x, "lstm", input_size, hidden_size, num_layers, bias, batch_first, bidirectional, proj_size)
 
 
 @register("gru", example=_EXAMPLE, torch_module="GRU", torch_functions=("gru",), **_RECURRENT)
-def gru(x: Shape, *states: Shape, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
-        batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False) -> OpCost:
+def gru(
+    x: Shape,
+    *states: Shape,
+    input_size: int,
+    hidden_size: int,
+    num_layers: int = 1,
+    bias: bool = True,
+    batch_first: bool = False,
+    dropout: float = 0.0,
+    bidirectional: bool = False,
+) -> OpCost:
     """Outputs (sequence, h_n); MACs = T·3H·(I + H) per layer and direction; FLOPs = 2·MACs + 11 per hidden unit and
     step; params = 3H·(I + H) + 6H per layer and direction."""
     return recurrent(x, "gru", input_size, hidden_size, num_layers, bias, batch_first, bidirectional)
 
 
 @register("rnn", example=_EXAMPLE, torch_module="RNN", torch_functions=("rnn_tanh", "rnn_relu"), **_RECURRENT)
-def rnn(x: Shape, *states: Shape, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
-        batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
-        nonlinearity: str = "tanh") -> OpCost:
+def rnn(
+    x: Shape,
+    *states: Shape,
+    input_size: int,
+    hidden_size: int,
+    num_layers: int = 1,
+    bias: bool = True,
+    batch_first: bool = False,
+    dropout: float = 0.0,
+    bidirectional: bool = False,
+    nonlinearity: str = "tanh",
+) -> OpCost:
     """Outputs (sequence, h_n); MACs = T·H·(I + H) per layer and direction; FLOPs = 2·MACs + 2 per hidden unit and
     step; params = H·(I + H) + 2H per layer and direction."""
     if nonlinearity not in ("tanh", "relu"):
@@ -102,12 +141,21 @@ def cell(x: Shape, op: str, input_size: int, hidden_size: int, bias: bool) -> Op
     macs = batch * gates * hidden_size * (input_size + hidden_size)
     state = Shape((*x.dims[:-1], hidden_size))
     out = Shape(state.dims, also=(state,)) if op == "lstm" else state
-    return OpCost(out, params=gates * hidden_size * (input_size + hidden_size) + (2 * gates * hidden_size if bias else 0),
-                  macs=macs, flops=2 * macs + batch * hidden_size * POINTWISE[op])
+    return OpCost(
+        out,
+        params=gates * hidden_size * (input_size + hidden_size) + (2 * gates * hidden_size if bias else 0),
+        macs=macs,
+        flops=2 * macs + batch * hidden_size * POINTWISE[op],
+    )
 
 
-_CELL = dict(category="recurrent", keeps="every_input", field="anywhere", family="recurrent_cell",
-             parameter_tensors=recurrent_tensors)
+_CELL = dict(
+    category="recurrent",
+    keeps="every_input",
+    field="anywhere",
+    family="recurrent_cell",
+    parameter_tensors=recurrent_tensors,
+)
 _CELL_EXAMPLE = Example(((3,),), {"input_size": 3, "hidden_size": 4})
 
 
@@ -123,9 +171,15 @@ def gru_cell(x: Shape, *states: Shape, input_size: int, hidden_size: int, bias: 
     return cell(x, "gru", input_size, hidden_size, bias)
 
 
-@register("rnn_cell", example=_CELL_EXAMPLE, torch_module="RNNCell", torch_functions=("rnn_tanh_cell", "rnn_relu_cell"),
-          **_CELL)
-def rnn_cell(x: Shape, *states: Shape, input_size: int, hidden_size: int, bias: bool = True,
-             nonlinearity: str = "tanh") -> OpCost:
+@register(
+    "rnn_cell",
+    example=_CELL_EXAMPLE,
+    torch_module="RNNCell",
+    torch_functions=("rnn_tanh_cell", "rnn_relu_cell"),
+    **_CELL,
+)
+def rnn_cell(
+    x: Shape, *states: Shape, input_size: int, hidden_size: int, bias: bool = True, nonlinearity: str = "tanh"
+) -> OpCost:
     """Output h; MACs = H·(I + H); FLOPs = 2·MACs + 2H; params = H·(I + H) + 2H."""
     return cell(x, "rnn", input_size, hidden_size, bias)

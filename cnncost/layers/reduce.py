@@ -42,37 +42,58 @@ def mean(x: Shape, *, dim=None, keepdim: bool = False) -> OpCost:
     return reduction(x, "mean", dim, keepdim)
 
 
-@register("sum", example=Example(((2, 3, 4),), {"dim": 0, "keepdim": True}), keeps="nothing",
-          torch_functions=("sum",), **_REDUCE)
+@register(
+    "sum",
+    example=Example(((2, 3, 4),), {"dim": 0, "keepdim": True}),
+    keeps="nothing",
+    torch_functions=("sum",),
+    **_REDUCE,
+)
 def sum_(x: Shape, *, dim=None, keepdim: bool = False) -> OpCost:
     """The sum over the dimensions in dim; FLOPs = one addition per input element."""
     return reduction(x, "sum", dim, keepdim)
 
 
-@register("amax", example=Example(((2, 3, 4),), {"dim": (0, 2)}), keeps="input_and_output",
-          torch_functions=("amax",), **_REDUCE)
+@register(
+    "amax",
+    example=Example(((2, 3, 4),), {"dim": (0, 2)}),
+    keeps="input_and_output",
+    torch_functions=("amax",),
+    **_REDUCE,
+)
 def amax(x: Shape, *, dim=None, keepdim: bool = False) -> OpCost:
     """The maximum over the dimensions in dim; FLOPs = one comparison per input element."""
     return reduction(x, "amax", dim, keepdim)
 
 
-@register("amin", example=Example(((2, 3, 4),), {"dim": 1}), keeps="input_and_output",
-          torch_functions=("amin",), **_REDUCE)
+@register(
+    "amin", example=Example(((2, 3, 4),), {"dim": 1}), keeps="input_and_output", torch_functions=("amin",), **_REDUCE
+)
 def amin(x: Shape, *, dim=None, keepdim: bool = False) -> OpCost:
     """The minimum over the dimensions in dim; FLOPs = one comparison per input element."""
     return reduction(x, "amin", dim, keepdim)
 
 
-@register("max", example=Example(((2, 3, 4),), {"dim": 1}), keeps="input_and_output", torch_functions=("max", "min"),
-          **_REDUCE)
+@register(
+    "max",
+    example=Example(((2, 3, 4),), {"dim": 1}),
+    keeps="input_and_output",
+    torch_functions=("max", "min"),
+    **_REDUCE,
+)
 def max_(x: Shape, *, dim: int, keepdim: bool = False) -> OpCost:
     """torch.max (or min) along one dim: the values and their int64 indices; FLOPs = one comparison per input element."""
     values = reduced(x, "max", dim, keepdim)
     return OpCost(Shape(values.dims, also=(values,)), flops=x.numel)
 
 
-@register("argmax", example=Example(((2, 3, 4),), {"dim": 2}), keeps="nothing", torch_functions=("argmax", "argmin"),
-          **_REDUCE)
+@register(
+    "argmax",
+    example=Example(((2, 3, 4),), {"dim": 2}),
+    keeps="nothing",
+    torch_functions=("argmax", "argmin"),
+    **_REDUCE,
+)
 def argmax(x: Shape, *, dim=None, keepdim: bool = False) -> OpCost:
     """The index of the maximum (or minimum) along dim, or of all elements; FLOPs = one comparison per input element."""
     if dim is not None and type(dim) is not int:
@@ -87,29 +108,35 @@ def var(x: Shape, *, dim=None, correction: int = 1, keepdim: bool = False) -> Op
     return reduction(x, "var", dim, keepdim, per_element=4)
 
 
-@register("prod", example=Example(((2, 3, 4),), {"dim": 1}), keeps="input_and_output", torch_functions=("prod",),
-          **_REDUCE)
+@register(
+    "prod", example=Example(((2, 3, 4),), {"dim": 1}), keeps="input_and_output", torch_functions=("prod",), **_REDUCE
+)
 def prod_(x: Shape, *, dim=None, keepdim: bool = False) -> OpCost:
     """The product over dim; FLOPs = one multiplication per input element."""
     return reduction(x, "prod", dim, keepdim)
 
 
-@register("logsumexp", example=Example(((2, 3, 4),), {"dim": 2}), keeps="input_and_output",
-          torch_functions=("logsumexp",), **_REDUCE)
+@register(
+    "logsumexp",
+    example=Example(((2, 3, 4),), {"dim": 2}),
+    keeps="input_and_output",
+    torch_functions=("logsumexp",),
+    **_REDUCE,
+)
 def logsumexp(x: Shape, *, dim, keepdim: bool = False) -> OpCost:
     """log Σ exp over dim: FLOPs = 3 per input element (subtract the maximum, exponential, sum)."""
     return reduction(x, "logsumexp", dim, keepdim, per_element=3)
 
 
-@register("norm", example=Example(((2, 3, 4),), {"dim": 2}), keeps="input_and_output",
-          torch_functions=("norm",), **_REDUCE)
+@register(
+    "norm", example=Example(((2, 3, 4),), {"dim": 2}), keeps="input_and_output", torch_functions=("norm",), **_REDUCE
+)
 def norm(x: Shape, *, p=2, dim=None, keepdim: bool = False) -> OpCost:
     """A vector p-norm over dim: FLOPs = 2 per input element (a power, or absolute value, and a sum)."""
     return reduction(x, "norm", dim, keepdim, per_element=2)
 
 
-@register("all", example=Example(((2, 3, 4),), {"dim": 1}), keeps="nothing", torch_functions=("all", "any"),
-          **_REDUCE)
+@register("all", example=Example(((2, 3, 4),), {"dim": 1}), keeps="nothing", torch_functions=("all", "any"), **_REDUCE)
 def all_(x: Shape, *, dim=None, keepdim: bool = False) -> OpCost:
     """Whether all (or any) elements along dim are true; FLOPs = one operation per input element."""
     return reduction(x, "all", dim, keepdim)
@@ -134,8 +161,7 @@ def sort(x: Shape, *, dim: int = -1, descending: bool = False, stable: bool = Fa
     return OpCost(Shape(out.dims, also=(out,)), flops=depth * x.numel)
 
 
-@register("topk", example=Example(((4, 8),), {"k": 3, "dim": 1}), keeps="nothing", torch_functions=("topk",),
-          **_REDUCE)
+@register("topk", example=Example(((4, 8),), {"k": 3, "dim": 1}), keeps="nothing", torch_functions=("topk",), **_REDUCE)
 def topk(x: Shape, *, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> OpCost:
     """The k largest (or smallest) values along dim and their int64 indices: FLOPs = ⌈log2 k⌉ comparisons per input
     element (a heap of k), at least 1."""
@@ -143,16 +169,29 @@ def topk(x: Shape, *, k: int, dim: int = -1, largest: bool = True, sorted: bool 
     return OpCost(Shape(out.dims, also=(out,)), flops=depth * x.numel)
 
 
-@register("normalize", example=Example(((4, 5),), {"dim": 1}), category="normalization", keeps="input_and_output",
-          field="reduce", torch_functions=("normalize",), same_shape=True)
+@register(
+    "normalize",
+    example=Example(((4, 5),), {"dim": 1}),
+    category="normalization",
+    keeps="input_and_output",
+    field="reduce",
+    torch_functions=("normalize",),
+    same_shape=True,
+)
 def normalize(x: Shape, *, p=2.0, dim: int = 1, eps: float = 1e-12) -> OpCost:
     """x / max(‖x‖_p, eps) along dim, as torch.nn.functional.normalize: FLOPs = 3 per element (power, sum, divide)."""
     dim_index(dim, len(x.dims), "normalize")
     return OpCost(x, flops=3 * x.numel)
 
 
-@register("cumsum", example=Example(((2, 3, 4),), {"dim": 1}), category="reduction", keeps="nothing",
-          field="reduce", torch_functions=("cumsum", "cumprod"))
+@register(
+    "cumsum",
+    example=Example(((2, 3, 4),), {"dim": 1}),
+    category="reduction",
+    keeps="nothing",
+    field="reduce",
+    torch_functions=("cumsum", "cumprod"),
+)
 def cumsum(x: Shape, *, dim: int) -> OpCost:
     """Running sums (or products) along dim: FLOPs = one operation per element."""
     dim_index(dim, len(x.dims), "cumsum")

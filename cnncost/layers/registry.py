@@ -22,8 +22,22 @@ from ..errors import GraphError, UnknownNameError, close_matches
 from ..registries import Registry
 from ..shapes import Shape
 
-CATEGORIES = ("convolution", "linear", "attention", "recurrent", "normalization", "activation", "pooling",
-              "resampling", "elementwise", "reduction", "data movement", "view", "source", "unknown")
+CATEGORIES = (
+    "convolution",
+    "linear",
+    "attention",
+    "recurrent",
+    "normalization",
+    "activation",
+    "pooling",
+    "resampling",
+    "elementwise",
+    "reduction",
+    "data movement",
+    "view",
+    "source",
+    "unknown",
+)
 
 
 class OpCost(NamedTuple):
@@ -100,11 +114,24 @@ class LayerType:
 LAYER_TYPES: Registry[LayerType] = Registry("layer type")
 
 
-def register(name: str, *, category: str, example: Example, keeps: str, field: str, view: bool = False,
-             torch_module: str | None = None, torch_functions: tuple[str, ...] = (), family: str = "",
-             source: str | None = None, backward: str = "products", same_shape: bool | tuple[str, ...] = False,
-             parameter_tensors: Callable[[dict[str, Any]], int] | None = None, transient: str | None = None,
-             always_in_place: bool = False) -> Callable[[Callable[..., OpCost]], Callable[..., OpCost]]:
+def register(
+    name: str,
+    *,
+    category: str,
+    example: Example,
+    keeps: str,
+    field: str,
+    view: bool = False,
+    torch_module: str | None = None,
+    torch_functions: tuple[str, ...] = (),
+    family: str = "",
+    source: str | None = None,
+    backward: str = "products",
+    same_shape: bool | tuple[str, ...] = False,
+    parameter_tensors: Callable[[dict[str, Any]], int] | None = None,
+    transient: str | None = None,
+    always_in_place: bool = False,
+) -> Callable[[Callable[..., OpCost]], Callable[..., OpCost]]:
     """Register a formula and its facts under a layer type name; a second registration of the name is refused.
     same_shape True stands for every one of its torch functions."""
     if category not in CATEGORIES:
@@ -113,12 +140,31 @@ def register(name: str, *, category: str, example: Example, keeps: str, field: s
     def decorate(formula: Callable[..., OpCost]) -> Callable[..., OpCost]:
         arity, attributes, required = _schema(formula)
         functions = tuple(torch_functions)
-        LAYER_TYPES.add(name, LayerType(
-            name=name, formula=formula, arity=arity, attributes=attributes, required=required,
-            doc=inspect.getdoc(formula) or "", category=category, example=example, keeps=keeps, field=field,
-            view=view, torch_module=torch_module, torch_functions=functions, family=family or name, source=source,
-            backward=backward, same_shape=functions if same_shape is True else tuple(same_shape or ()),
-            parameter_tensors=parameter_tensors, transient=transient, always_in_place=always_in_place))
+        LAYER_TYPES.add(
+            name,
+            LayerType(
+                name=name,
+                formula=formula,
+                arity=arity,
+                attributes=attributes,
+                required=required,
+                doc=inspect.getdoc(formula) or "",
+                category=category,
+                example=example,
+                keeps=keeps,
+                field=field,
+                view=view,
+                torch_module=torch_module,
+                torch_functions=functions,
+                family=family or name,
+                source=source,
+                backward=backward,
+                same_shape=functions if same_shape is True else tuple(same_shape or ()),
+                parameter_tensors=parameter_tensors,
+                transient=transient,
+                always_in_place=always_in_place,
+            ),
+        )
         return formula
 
     return decorate
@@ -129,8 +175,11 @@ def _schema(formula: Callable[..., OpCost]) -> tuple[int | None, tuple[str, ...]
     positional = [p for p in parameters if p.kind is p.POSITIONAL_OR_KEYWORD or p.kind is p.POSITIONAL_ONLY]
     variadic = any(p.kind is p.VAR_POSITIONAL for p in parameters)
     keywords = [p for p in parameters if p.kind is p.KEYWORD_ONLY]
-    return (None if variadic else len(positional), tuple(p.name for p in keywords),
-            frozenset(p.name for p in keywords if p.default is p.empty))
+    return (
+        None if variadic else len(positional),
+        tuple(p.name for p in keywords),
+        frozenset(p.name for p in keywords if p.default is p.empty),
+    )
 
 
 def layer_type(name: str) -> LayerType:

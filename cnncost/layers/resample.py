@@ -27,8 +27,9 @@ def interpolated_dims(x: Shape, size, scale_factor, mode: str) -> int:
     return MODE_RANKS.get(mode, len(x.dims) - 1)
 
 
-def interpolation_flops(mode: str, k: int, sizes: tuple[int, ...], out: tuple[int, ...], elements: int,
-                        planes: int) -> int:
+def interpolation_flops(
+    mode: str, k: int, sizes: tuple[int, ...], out: tuple[int, ...], elements: int, planes: int
+) -> int:
     """FLOPs of one resize: per output element by mode; area resizing sums each output's window."""
     if mode in ("nearest", "nearest-exact"):
         return 0
@@ -39,12 +40,32 @@ def interpolation_flops(mode: str, k: int, sizes: tuple[int, ...], out: tuple[in
     return (2 ** (k + 1) - 1) * elements
 
 
-@register("interpolate", category="resampling",
-          example=Example(((3, 4, 4),), {"scale_factor": 2, "mode": "bilinear"}), keeps="nothing", field="resample",
-          torch_module="Upsample", torch_functions=("interpolate", "upsample", "upsample_nearest", "upsample_bilinear",
-                                                    "upsample_nearest2d", "upsample_bilinear2d"))
-def interpolate(x: Shape, *, size=None, scale_factor=None, mode: str = "nearest", align_corners: bool | None = None,
-                recompute_scale_factor: bool | None = None, antialias: bool = False) -> OpCost:
+@register(
+    "interpolate",
+    category="resampling",
+    example=Example(((3, 4, 4),), {"scale_factor": 2, "mode": "bilinear"}),
+    keeps="nothing",
+    field="resample",
+    torch_module="Upsample",
+    torch_functions=(
+        "interpolate",
+        "upsample",
+        "upsample_nearest",
+        "upsample_bilinear",
+        "upsample_nearest2d",
+        "upsample_bilinear2d",
+    ),
+)
+def interpolate(
+    x: Shape,
+    *,
+    size=None,
+    scale_factor=None,
+    mode: str = "nearest",
+    align_corners: bool | None = None,
+    recompute_scale_factor: bool | None = None,
+    antialias: bool = False,
+) -> OpCost:
     """Resize the trailing dims to size, or to floor(size × scale_factor): FLOPs per output element by mode (nearest 0,
     linear 3, bilinear 7, trilinear 15, bicubic 31; area: its windows' additions)."""
     if mode not in MODES:

@@ -26,8 +26,14 @@ def _dims(value, rank: int, op: str) -> tuple[int, ...]:
     return tuple(dim_index(d, rank, op) for d in listed)
 
 
-@register("flatten", example=Example(((2, 3, 4),)), field="flatten", torch_module="Flatten",
-          torch_functions=("flatten",), **_VIEW)
+@register(
+    "flatten",
+    example=Example(((2, 3, 4),)),
+    field="flatten",
+    torch_module="Flatten",
+    torch_functions=("flatten",),
+    **_VIEW,
+)
 def flatten(x: Shape, *, start_dim: int = 0, end_dim: int = -1) -> OpCost:
     """Dims start_dim..end_dim become one (C×H×W -> C·H·W by default); no arithmetic. Counted as a layer output, as
     the lecture tables do."""
@@ -36,11 +42,16 @@ def flatten(x: Shape, *, start_dim: int = 0, end_dim: int = -1) -> OpCost:
     start, end = dim_index(start_dim, rank, "flatten"), dim_index(end_dim, rank, "flatten")
     if start > end:
         raise ShapeError(f"flatten start_dim {start_dim} comes after end_dim {end_dim} in {x}")
-    return OpCost(Shape((*dims[:start], prod(dims[start:end + 1]), *dims[end + 1:])))
+    return OpCost(Shape((*dims[:start], prod(dims[start : end + 1]), *dims[end + 1 :])))
 
 
-@register("reshape", example=Example(((2, 3, 4),), {"shape": (6, 4)}), field="reshape",
-          torch_functions=("reshape", "view", "view_as", "reshape_as", "squeeze", "unsqueeze", "unflatten"), **_VIEW)
+@register(
+    "reshape",
+    example=Example(((2, 3, 4),), {"shape": (6, 4)}),
+    field="reshape",
+    torch_functions=("reshape", "view", "view_as", "reshape_as", "squeeze", "unsqueeze", "unflatten"),
+    **_VIEW,
+)
 def reshape(x: Shape, *, shape) -> OpCost:
     """The same elements in another shape (a view); no arithmetic."""
     if not isinstance(shape, (tuple, list)) or any(type(d) is not int or d < 0 for d in shape):
@@ -51,8 +62,13 @@ def reshape(x: Shape, *, shape) -> OpCost:
     return OpCost(out)
 
 
-@register("permute", example=Example(((2, 3, 4),), {"dims": (2, 0, 1)}), field="permute",
-          torch_functions=("permute", "transpose", "t", "mT", "T", "movedim", "numpy_T"), **_VIEW)
+@register(
+    "permute",
+    example=Example(((2, 3, 4),), {"dims": (2, 0, 1)}),
+    field="permute",
+    torch_functions=("permute", "transpose", "t", "mT", "T", "movedim", "numpy_T"),
+    **_VIEW,
+)
 def permute(x: Shape, *, dims) -> OpCost:
     """The dimensions in a new order (a view: torch.permute, transpose); no arithmetic."""
     order = _dims(dims, len(x.dims), "permute")
@@ -61,12 +77,20 @@ def permute(x: Shape, *, dims) -> OpCost:
     return OpCost(Shape(tuple(x.dims[d] for d in order)))
 
 
-@register("expand", example=Example(((1, 4),), {"shape": (3, 4)}), field="pointwise",
-          torch_functions=("expand", "expand_as", "broadcast_to"), **_VIEW)
+@register(
+    "expand",
+    example=Example(((1, 4),), {"shape": (3, 4)}),
+    field="pointwise",
+    torch_functions=("expand", "expand_as", "broadcast_to"),
+    **_VIEW,
+)
 def expand(x: Shape, *, shape) -> OpCost:
     """Size-1 dimensions repeated to shape without copying (a view, as torch.expand); no arithmetic."""
-    if not isinstance(shape, (tuple, list)) or len(shape) < len(x.dims) or \
-            any(type(d) is not int or d < 0 for d in shape):
+    if (
+        not isinstance(shape, (tuple, list))
+        or len(shape) < len(x.dims)
+        or any(type(d) is not int or d < 0 for d in shape)
+    ):
         raise ShapeError(f"expand shape must list at least {len(x.dims)} sizes, got {shape!r}")
     for size, target in zip(reversed(x.dims), reversed(shape)):
         if size not in (1, target):
@@ -83,8 +107,13 @@ def item(x: Shape, *, index: int) -> OpCost:
     return OpCost(outputs[index])
 
 
-@register("slice", example=Example(((6, 3, 3),), {"start": 2, "end": 5}), field="slice",
-          torch_functions=("narrow", "chunk", "split", "split_with_sizes", "tensor_split"), **_VIEW)
+@register(
+    "slice",
+    example=Example(((6, 3, 3),), {"start": 2, "end": 5}),
+    field="slice",
+    torch_functions=("narrow", "chunk", "split", "split_with_sizes", "tensor_split"),
+    **_VIEW,
+)
 def slice_(x: Shape, *, start: int, end: int, dim: int = 0, step: int = 1) -> OpCost:
     """Elements start, start+step, … before end along dim (0 = channels); no arithmetic. Two slices make ShuffleNet's
     channel split."""
@@ -97,14 +126,19 @@ def slice_(x: Shape, *, start: int, end: int, dim: int = 0, step: int = 1) -> Op
     return OpCost(Shape(tuple(dims)))
 
 
-@register("select", example=Example(((5, 4),), {"dim": 0, "index": 0}), field="select",
-          torch_functions=("select", "unbind"), **_VIEW)
+@register(
+    "select",
+    example=Example(((5, 4),), {"dim": 0, "index": 0}),
+    field="select",
+    torch_functions=("select", "unbind"),
+    **_VIEW,
+)
 def select(x: Shape, *, dim: int, index: int) -> OpCost:
     """One position along dim, which disappears (x[:, 0] takes ViT's class token); no arithmetic."""
     axis = dim_index(dim, len(x.dims), "select")
     if type(index) is not int or not -x.dims[axis] <= index < x.dims[axis]:
         raise ShapeError(f"select index {index!r} is out of range for size {x.dims[axis]} of {x}")
-    return OpCost(Shape(x.dims[:axis] + x.dims[axis + 1:]))
+    return OpCost(Shape(x.dims[:axis] + x.dims[axis + 1 :]))
 
 
 def _index_output(x: Shape, index) -> tuple[int, ...]:
@@ -115,7 +149,7 @@ def _index_output(x: Shape, index) -> tuple[int, ...]:
         raise ShapeError(f"getitem index {index!r} has more entries than {x} has dimensions")
     if "..." in items:
         at = items.index("...")
-        items[at:at + 1] = [[0, size, 1] for size in x.dims[at:at + len(x.dims) - consumed]]
+        items[at : at + 1] = [[0, size, 1] for size in x.dims[at : at + len(x.dims) - consumed]]
     out, dims = [], iter(x.dims)
     for item in items:
         if item == "new":
@@ -132,8 +166,13 @@ def _index_output(x: Shape, index) -> tuple[int, ...]:
     return (*out, *dims)
 
 
-@register("getitem", example=Example(((4, 6, 6),), {"index": [[0, 4, 1], 2, [1, 5, 2]]}), field="getitem",
-          torch_functions=("getitem",), **_VIEW)
+@register(
+    "getitem",
+    example=Example(((4, 6, 6),), {"index": [[0, 4, 1], 2, [1, 5, 2]]}),
+    field="getitem",
+    torch_functions=("getitem",),
+    **_VIEW,
+)
 def getitem(x: Shape, *, index) -> OpCost:
     """Basic indexing x[...] (ints, slices with a step, None and ...): a view; no arithmetic."""
     return OpCost(Shape(_index_output(x, index)))
@@ -148,7 +187,9 @@ def concat(*xs: Shape, dim: int = 0) -> OpCost:
     except ShapeError as error:
         raise InputMismatch(0, 0, str(error)) from None
     for i, x in enumerate(xs[1:], start=1):
-        if len(x.dims) != len(first.dims) or any(a != b for d, (a, b) in enumerate(zip(first.dims, x.dims)) if d != axis):
+        if len(x.dims) != len(first.dims) or any(
+            a != b for d, (a, b) in enumerate(zip(first.dims, x.dims)) if d != axis
+        ):
             raise InputMismatch(0, i, f"sizes differ outside dim {dim}")
     dims = list(first.dims)
     dims[axis] = sum(x.dims[axis] for x in xs)
@@ -167,8 +208,14 @@ def stack(*xs: Shape, dim: int = 0) -> OpCost:
     return OpCost(Shape(tuple(dims)))
 
 
-@register("channel_shuffle", example=Example(((6, 3, 3),), {"groups": 3}), field="pointwise",
-          torch_module="ChannelShuffle", torch_functions=("channel_shuffle", "native_channel_shuffle"), **_MOVE)
+@register(
+    "channel_shuffle",
+    example=Example(((6, 3, 3),), {"groups": 3}),
+    field="pointwise",
+    torch_module="ChannelShuffle",
+    torch_functions=("channel_shuffle", "native_channel_shuffle"),
+    **_MOVE,
+)
 def channel_shuffle(x: Shape, *, groups: int) -> OpCost:
     """Interleaves the channels of `groups` groups (ShuffleNet); moves every element, no arithmetic."""
     _, channels, _ = channels_first(x, 2, "channel_shuffle")
@@ -178,8 +225,13 @@ def channel_shuffle(x: Shape, *, groups: int) -> OpCost:
     return OpCost(x)
 
 
-@register("roll", example=Example(((2, 5, 5),), {"shifts": (2, 2), "dims": (1, 2)}), field="roll",
-          torch_functions=("roll",), **_MOVE)
+@register(
+    "roll",
+    example=Example(((2, 5, 5),), {"shifts": (2, 2), "dims": (1, 2)}),
+    field="roll",
+    torch_functions=("roll",),
+    **_MOVE,
+)
 def roll(x: Shape, *, shifts, dims=None) -> OpCost:
     """Elements shifted cyclically along dims (Swin's shifted windows); moves every element, no arithmetic."""
     if dims is not None:
@@ -194,23 +246,41 @@ def flip(x: Shape, *, dims) -> OpCost:
     return OpCost(x)
 
 
-@register("repeat", example=Example(((2, 3),), {"sizes": (1, 2, 2)}), field="anywhere",
-          torch_functions=("repeat", "tile"), **_MOVE)
+@register(
+    "repeat",
+    example=Example(((2, 3),), {"sizes": (1, 2, 2)}),
+    field="anywhere",
+    torch_functions=("repeat", "tile"),
+    **_MOVE,
+)
 def repeat(x: Shape, *, sizes) -> OpCost:
     """The input tiled sizes[i] times along each dim (new leading dims allowed), as torch.repeat; no arithmetic."""
-    if not isinstance(sizes, (tuple, list)) or len(sizes) < len(x.dims) or \
-            any(type(s) is not int or s < 0 for s in sizes):
+    if (
+        not isinstance(sizes, (tuple, list))
+        or len(sizes) < len(x.dims)
+        or any(type(s) is not int or s < 0 for s in sizes)
+    ):
         raise ShapeError(f"repeat sizes must list at least {len(x.dims)} counts, got {sizes!r}")
     dims = (1,) * (len(sizes) - len(x.dims)) + x.dims
     return OpCost(Shape(tuple(d * s for d, s in zip(dims, sizes))))
 
 
-@register("pad", example=Example(((2, 4, 4),), {"pad": (1, 1, 2, 0)}), field="pad", torch_module="ZeroPad2d",
-          torch_functions=("pad",), **_MOVE)
+@register(
+    "pad",
+    example=Example(((2, 4, 4),), {"pad": (1, 1, 2, 0)}),
+    field="pad",
+    torch_module="ZeroPad2d",
+    torch_functions=("pad",),
+    **_MOVE,
+)
 def pad(x: Shape, *, pad, mode: str = "constant", value: float | None = None) -> OpCost:
     """pad = (before, after) pairs from the last dimension backwards, as torch.nn.functional.pad; no arithmetic."""
-    if not isinstance(pad, (tuple, list)) or len(pad) % 2 or len(pad) // 2 > len(x.dims) or \
-            any(type(p) is not int for p in pad):
+    if (
+        not isinstance(pad, (tuple, list))
+        or len(pad) % 2
+        or len(pad) // 2 > len(x.dims)
+        or any(type(p) is not int for p in pad)
+    ):
         raise ShapeError(f"pad must be (before, after) pairs of ints for at most {len(x.dims)} dims, got {pad!r}")
     if mode not in ("constant", "reflect", "replicate", "circular"):
         raise ShapeError(f"pad mode must be constant, reflect, replicate or circular, got {mode!r}")
@@ -230,21 +300,33 @@ def _shuffle(x: Shape, op: str, factor: int, up: bool) -> OpCost:
     if up:
         if c % (factor * factor):
             raise ShapeError(f"{op} needs channels divisible by {factor * factor}, got {x}")
-        return OpCost(Shape((*lead, c // factor ** 2, h * factor, w * factor)))
+        return OpCost(Shape((*lead, c // factor**2, h * factor, w * factor)))
     if h % factor or w % factor:
         raise ShapeError(f"{op} needs H and W divisible by {factor}, got {x}")
-    return OpCost(Shape((*lead, c * factor ** 2, h // factor, w // factor)))
+    return OpCost(Shape((*lead, c * factor**2, h // factor, w // factor)))
 
 
-@register("pixel_shuffle", example=Example(((8, 3, 3),), {"upscale_factor": 2}), field="pixel_shuffle",
-          torch_module="PixelShuffle", torch_functions=("pixel_shuffle",), **_MOVE)
+@register(
+    "pixel_shuffle",
+    example=Example(((8, 3, 3),), {"upscale_factor": 2}),
+    field="pixel_shuffle",
+    torch_module="PixelShuffle",
+    torch_functions=("pixel_shuffle",),
+    **_MOVE,
+)
 def pixel_shuffle(x: Shape, *, upscale_factor: int) -> OpCost:
     """C·r²×H×W -> C×rH×rW: moves every element, no arithmetic."""
     return _shuffle(x, "pixel_shuffle", upscale_factor, True)
 
 
-@register("pixel_unshuffle", example=Example(((2, 4, 6),), {"downscale_factor": 2}), field="pixel_shuffle",
-          torch_module="PixelUnshuffle", torch_functions=("pixel_unshuffle",), **_MOVE)
+@register(
+    "pixel_unshuffle",
+    example=Example(((2, 4, 6),), {"downscale_factor": 2}),
+    field="pixel_shuffle",
+    torch_module="PixelUnshuffle",
+    torch_functions=("pixel_unshuffle",),
+    **_MOVE,
+)
 def pixel_unshuffle(x: Shape, *, downscale_factor: int) -> OpCost:
     """C×rH×rW -> C·r²×H×W: moves every element, no arithmetic."""
     return _shuffle(x, "pixel_unshuffle", downscale_factor, False)
@@ -260,27 +342,68 @@ def given_shape(shape, op: str) -> Shape:
     return Shape(tuple(shape))
 
 
-@register("gather", example=Example(((10, 4), (3,)), {"output_shape": (3, 4)}), field="anywhere",
-          torch_functions=("index_select", "gather", "take_along_dim", "index", "repeat_interleave", "masked_select",
-                           "nonzero", "argwhere", "unique", "unique_consecutive"),
-          **_MOVE)
+@register(
+    "gather",
+    example=Example(((10, 4), (3,)), {"output_shape": (3, 4)}),
+    field="anywhere",
+    torch_functions=(
+        "index_select",
+        "gather",
+        "take_along_dim",
+        "index",
+        "repeat_interleave",
+        "masked_select",
+        "nonzero",
+        "argwhere",
+        "unique",
+        "unique_consecutive",
+    ),
+    **_MOVE,
+)
 def gather(*xs: Shape, output_shape) -> OpCost:
     """Elements picked by index tensors (x[idx], index_select, gather, repeat_interleave) or found by their values
     (nonzero, unique): the output shape (or shapes) is torch's; no arithmetic."""
     return OpCost(given_shape(output_shape, "gather"))
 
 
-@register("setitem", example=Example(((4, 4), (2, 4))), field="merge",
-          torch_functions=("setitem", "index_put", "masked_scatter", "fill", "zero", "copy", "index_fill"),
-          always_in_place=True, **_MOVE)
+@register(
+    "setitem",
+    example=Example(((4, 4), (2, 4))),
+    field="merge",
+    torch_functions=("setitem", "index_put", "masked_scatter", "fill", "zero", "copy", "index_fill"),
+    always_in_place=True,
+    **_MOVE,
+)
 def setitem(*xs: Shape) -> OpCost:
     """x[...] = value, in place: writes into the first input's storage; no arithmetic."""
     return OpCost(xs[0], in_place=True)
 
 
-@register("copy", example=Example(((2, 3),)), field="pointwise",
-          torch_functions=("clone", "contiguous", "to", "detach", "float", "half", "double", "bfloat16", "type",
-                           "type_as", "cpu", "cuda", "long", "int", "bool", "requires_grad", "retain_grad"), **_MOVE)
+@register(
+    "copy",
+    example=Example(((2, 3),)),
+    field="pointwise",
+    torch_functions=(
+        "clone",
+        "contiguous",
+        "to",
+        "detach",
+        "float",
+        "half",
+        "double",
+        "bfloat16",
+        "type",
+        "type_as",
+        "cpu",
+        "cuda",
+        "long",
+        "int",
+        "bool",
+        "requires_grad",
+        "retain_grad",
+    ),
+    **_MOVE,
+)
 def copy(x: Shape) -> OpCost:
     """A copy of the input (clone, contiguous of a strided view, a dtype change); no arithmetic."""
     return OpCost(x)

@@ -41,30 +41,75 @@ def parameter(*, shape, buffer: bool = False) -> OpCost:
     return OpCost(out, params=0 if buffer else out.numel, buffers=out.numel if buffer else 0, in_place=True)
 
 
-@register("constant", example=Example((), {"shape": (7, 7)}), source="shared", **_SOURCE,
-          torch_functions=("zeros", "ones", "full", "empty", "arange", "range", "linspace", "logspace", "eye", "tensor",
-                           "as_tensor", "rand", "randn", "randint", "randperm", "zeros_like", "ones_like", "full_like",
-                           "empty_like", "rand_like", "randn_like", "new_zeros", "new_ones", "new_full", "new_empty",
-                           "new_tensor", "scalar_tensor", "empty_strided", "meshgrid"))
+@register(
+    "constant",
+    example=Example((), {"shape": (7, 7)}),
+    source="shared",
+    **_SOURCE,
+    torch_functions=(
+        "zeros",
+        "ones",
+        "full",
+        "empty",
+        "arange",
+        "range",
+        "linspace",
+        "logspace",
+        "eye",
+        "tensor",
+        "as_tensor",
+        "rand",
+        "randn",
+        "randint",
+        "randperm",
+        "zeros_like",
+        "ones_like",
+        "full_like",
+        "empty_like",
+        "rand_like",
+        "randn_like",
+        "new_zeros",
+        "new_ones",
+        "new_full",
+        "new_empty",
+        "new_tensor",
+        "scalar_tensor",
+        "empty_strided",
+        "meshgrid",
+    ),
+)
 def constant(*, shape) -> OpCost:
     """A tensor the forward makes from no input (torch.zeros, torch.arange): no arithmetic; its memory counts once."""
     return OpCost(_shape(shape, "constant"))
 
 
-@register("unused", example=Example((), {"params": 10, "buffers": 2, "reason": "not called in this forward"}),
-          source="shared", **_SOURCE)
+@register(
+    "unused",
+    example=Example((), {"params": 10, "buffers": 2, "reason": "not called in this forward"}),
+    source="shared",
+    **_SOURCE,
+)
 def unused(*, params: int = 0, buffers: int = 0, reason: str = "not called in this forward") -> OpCost:
     """Parameters and buffers of a module the forward never calls (an auxiliary head at inference) or never reads:
     counted in the totals, with no cost."""
-    return OpCost(Shape(()), params=_count(params, "unused params"), buffers=_count(buffers, "unused buffers"),
-                  in_place=True)
+    return OpCost(
+        Shape(()), params=_count(params, "unused params"), buffers=_count(buffers, "unused buffers"), in_place=True
+    )
 
 
-@register("uncounted", category="unknown", example=Example(((2, 3, 4),), {"output_shape": (7,),
-                                                                           "source": "torch.erf"}),
-          keeps="every_input", field="anywhere")
+@register(
+    "uncounted",
+    category="unknown",
+    example=Example(((2, 3, 4),), {"output_shape": (7,), "source": "torch.erf"}),
+    keeps="every_input",
+    field="anywhere",
+)
 def uncounted(*xs: Shape, output_shape, source: str, params: int = 0, buffers: int = 0) -> OpCost:
     """An op with no formula (source names it): output shape (a list of them for several outputs) and parameters
     known, MACs and FLOPs unknown (not zero)."""
-    return OpCost(given_shape(output_shape, "uncounted"), params=_count(params, "uncounted params"), buffers=_count(buffers, "uncounted buffers"),
-                  counted=False)
+    return OpCost(
+        given_shape(output_shape, "uncounted"),
+        params=_count(params, "uncounted params"),
+        buffers=_count(buffers, "uncounted buffers"),
+        counted=False,
+    )

@@ -46,12 +46,16 @@ def _field_cell(fields: dict[str, ReceptiveField], quantity: str):
 def field_columns(fields: Sequence[ReceptiveField]) -> list[Column]:
     """RF (size), jump and start of each row's output (the last layer of a folded row)."""
     by_name = {rf.name: rf for rf in fields}
-    return [Column("RF", _field_cell(by_name, "size")), Column("jump", _field_cell(by_name, "jump")),
-            Column("start", _field_cell(by_name, "start"))]
+    return [
+        Column("RF", _field_cell(by_name, "size")),
+        Column("jump", _field_cell(by_name, "jump")),
+        Column("start", _field_cell(by_name, "start")),
+    ]
 
 
-def memory_columns(profile: Profile, inference: InferenceMemory, training: TrainingMemory,
-                   exact: bool = False) -> list[Column]:
+def memory_columns(
+    profile: Profile, inference: InferenceMemory, training: TrainingMemory, exact: bool = False
+) -> list[Column]:
     """live: activation bytes live while the row runs (its largest, for a folded row; the total row: the peak);
     kept: bytes of the row's outputs and extra tensors that autograd keeps for backward."""
     live = dict(zip((cost.name for cost in profile.layers), inference.live_bytes))
@@ -59,10 +63,16 @@ def memory_columns(profile: Profile, inference: InferenceMemory, training: Train
     fmt = (lambda n: f"{n:,}") if exact else units.kilobytes
     unit = "B" if exact else "KB"
     return [
-        Column(f"live {unit}", lambda row, p: fmt(max(live[cost.name] for cost in row.layers)),
-               lambda p: fmt(inference.peak_bytes)),
-        Column(f"kept {unit}", lambda row, p: fmt(sum(kept.get(cost.name, 0) for cost in row.layers)),
-               lambda p: fmt(training.activation_bytes)),
+        Column(
+            f"live {unit}",
+            lambda row, p: fmt(max(live[cost.name] for cost in row.layers)),
+            lambda p: fmt(inference.peak_bytes),
+        ),
+        Column(
+            f"kept {unit}",
+            lambda row, p: fmt(sum(kept.get(cost.name, 0) for cost in row.layers)),
+            lambda p: fmt(training.activation_bytes),
+        ),
     ]
 
 
@@ -92,21 +102,24 @@ def _bytes(n: int, exact: bool) -> str:
     return f"{n:,}" if exact else units.megabytes_value(n)
 
 
-def memory_document(profile: Profile, inference: InferenceMemory, training: TrainingMemory,
-                    exact: bool = False) -> Document:
+def memory_document(
+    profile: Profile, inference: InferenceMemory, training: TrainingMemory, exact: bool = False
+) -> Document:
     """Inference and training memory as tables, then the assumptions."""
     unit = "bytes" if exact else "MB"
     weights = inference.weight_bytes + inference.buffer_bytes
     inference_rows = [
         ("activations: sum of layer outputs (the lecture tables' figure)", inference.sum_bytes),
-        (f"activations: peak live in a forward pass (at {inference.peak_layer}, input included)",
-         inference.peak_bytes),
+        (f"activations: peak live in a forward pass (at {inference.peak_layer}, input included)", inference.peak_bytes),
         ("weights (parameters)", inference.weight_bytes),
         ("buffers (batch-norm statistics)", inference.buffer_bytes),
     ]
-    inference_table = table(("inference", unit), [(label, _bytes(n, exact)) for label, n in inference_rows],
-                            (False, True), footer=("weights + buffers + peak live", _bytes(weights + inference.peak_bytes,
-                                                                                            exact)))
+    inference_table = table(
+        ("inference", unit),
+        [(label, _bytes(n, exact)) for label, n in inference_rows],
+        (False, True),
+        footer=("weights + buffers + peak live", _bytes(weights + inference.peak_bytes, exact)),
+    )
     parts = [
         ("weights", lambda o: training.weight_bytes),
         ("buffers", lambda o: training.buffer_bytes),
@@ -114,24 +127,31 @@ def memory_document(profile: Profile, inference: InferenceMemory, training: Trai
         ("optimizer state", training.optimizer_bytes),
         ("activations kept for backward", lambda o: training.activation_bytes),
     ]
-    training_table = table(("training step", *(f"{o.label} {unit}" for o in OPTIMIZERS)),
-                           [(label, *(_bytes(amount(o), exact) for o in OPTIMIZERS)) for label, amount in parts],
-                           (False, *(True for _ in OPTIMIZERS)),
-                           footer=("total", *(_bytes(training.total_bytes(o), exact) for o in OPTIMIZERS)))
+    training_table = table(
+        ("training step", *(f"{o.label} {unit}" for o in OPTIMIZERS)),
+        [(label, *(_bytes(amount(o), exact) for o in OPTIMIZERS)) for label, amount in parts],
+        (False, *(True for _ in OPTIMIZERS)),
+        footer=("total", *(_bytes(training.total_bytes(o), exact) for o in OPTIMIZERS)),
+    )
     from ..analysis.memory import TRAINING_ASSUMPTIONS
 
     assumptions = list(TRAINING_ASSUMPTIONS)
     if training.guessed:
-        assumptions.append("no formula, so their kept tensors are a guess (their inputs): " + ", ".join(training.guessed))
+        assumptions.append(
+            "no formula, so their kept tensors are a guess (their inputs): " + ", ".join(training.guessed)
+        )
     title = f"Memory of {profile.name}: {profile.sample_input_shape}, batch {profile.batch}, {profile.dtype}"
-    note = ("Peak live: the activations alive while each layer runs, a tensor freed after its last reader (in-place "
-            "layers and views share their input's storage), the input held by the caller throughout, and what a layer "
-            "allocates while it runs (max pooling's int64 indices, local response norm's temporaries): the layer "
-            "table's 'live' column. The 'kept' column: the "
-            "row's outputs and extra tensors (indices, masks, statistics) that autograd keeps for the backward pass; "
-            "its total also counts the input batch. MB = 1024 x 1024 bytes.")
-    return Document(title, (inference_table, Text(note), training_table,
-                            Text("Training assumptions:", tuple(assumptions))))
+    note = (
+        "Peak live: the activations alive while each layer runs, a tensor freed after its last reader (in-place "
+        "layers and views share their input's storage), the input held by the caller throughout, and what a layer "
+        "allocates while it runs (max pooling's int64 indices, local response norm's temporaries): the layer "
+        "table's 'live' column. The 'kept' column: the "
+        "row's outputs and extra tensors (indices, masks, statistics) that autograd keeps for the backward pass; "
+        "its total also counts the input batch. MB = 1024 x 1024 bytes."
+    )
+    return Document(
+        title, (inference_table, Text(note), training_table, Text("Training assumptions:", tuple(assumptions)))
+    )
 
 
 def _number(value):
@@ -145,9 +165,18 @@ def field_records(fields: Sequence[ReceptiveField]) -> list[dict[str, Any]]:
     records = []
     for rf in fields:
         h, w = rf.height, rf.width
-        records.append({"name": rf.name, "rf_h": _number(h and h.size), "rf_w": _number(w and w.size),
-                        "jump_h": _number(h and h.jump), "jump_w": _number(w and w.jump),
-                        "start_h": _number(h and h.start), "start_w": _number(w and w.start), "rf_exact": rf.exact})
+        records.append(
+            {
+                "name": rf.name,
+                "rf_h": _number(h and h.size),
+                "rf_w": _number(w and w.size),
+                "jump_h": _number(h and h.jump),
+                "jump_w": _number(w and w.jump),
+                "start_h": _number(h and h.start),
+                "start_w": _number(w and w.start),
+                "rf_exact": rf.exact,
+            }
+        )
     return records
 
 
@@ -156,15 +185,22 @@ def memory_dict(inference: InferenceMemory, training: TrainingMemory) -> dict[st
     from ..analysis.memory import TRAINING_ASSUMPTIONS
 
     return {
-        "inference": {"sum_of_outputs_bytes": inference.sum_bytes, "peak_live_bytes": inference.peak_bytes,
-                      "peak_layer": inference.peak_layer, "weight_bytes": inference.weight_bytes,
-                      "buffer_bytes": inference.buffer_bytes},
+        "inference": {
+            "sum_of_outputs_bytes": inference.sum_bytes,
+            "peak_live_bytes": inference.peak_bytes,
+            "peak_layer": inference.peak_layer,
+            "weight_bytes": inference.weight_bytes,
+            "buffer_bytes": inference.buffer_bytes,
+        },
         "training": {
-            "weight_bytes": training.weight_bytes, "buffer_bytes": training.buffer_bytes,
-            "gradient_bytes": training.gradient_bytes, "activations_kept_bytes": training.activation_bytes,
+            "weight_bytes": training.weight_bytes,
+            "buffer_bytes": training.buffer_bytes,
+            "gradient_bytes": training.gradient_bytes,
+            "activations_kept_bytes": training.activation_bytes,
             "optimizer_state_bytes": {o.name: training.optimizer_bytes(o) for o in OPTIMIZERS},
             "total_bytes": {o.name: training.total_bytes(o) for o in OPTIMIZERS},
-            "assumptions": list(TRAINING_ASSUMPTIONS), "guessed_layers": list(training.guessed),
+            "assumptions": list(TRAINING_ASSUMPTIONS),
+            "guessed_layers": list(training.guessed),
         },
     }
 
@@ -172,16 +208,20 @@ def memory_dict(inference: InferenceMemory, training: TrainingMemory) -> dict[st
 def memory_records(profile: Profile, inference: InferenceMemory, training: TrainingMemory) -> list[dict[str, int]]:
     """Per layer: live bytes while it runs and bytes of its tensors kept for backward."""
     kept = training.kept_by_layer()
-    return [{"live_bytes": live, "kept_bytes": kept.get(cost.name, 0)}
-            for cost, live in zip(profile.layers, inference.live_bytes)]
+    return [
+        {"live_bytes": live, "kept_bytes": kept.get(cost.name, 0)}
+        for cost, live in zip(profile.layers, inference.live_bytes)
+    ]
 
 
-TRAINING_NOTE = ("Training: backward MACs are the products the backward pass repeats, one input gradient (when an "
-                 "input needs a gradient) and one weight gradient (when the layer's parameters are trained) per layer "
-                 "that multiplies; no input gradient is computed before the first trained parameter, none for the "
-                 "weights of frozen layers. Backward FLOPs = 2 per backward MAC + the layer's other forward FLOPs "
-                 "once more; the optimizer's step costs a fixed number of FLOPs per trained parameter; bias "
-                 "gradients (sums) are not counted.")
+TRAINING_NOTE = (
+    "Training: backward MACs are the products the backward pass repeats, one input gradient (when an "
+    "input needs a gradient) and one weight gradient (when the layer's parameters are trained) per layer "
+    "that multiplies; no input gradient is computed before the first trained parameter, none for the "
+    "weights of frozen layers. Backward FLOPs = 2 per backward MAC + the layer's other forward FLOPs "
+    "once more; the optimizer's step costs a fixed number of FLOPs per trained parameter; bias "
+    "gradients (sums) are not counted."
+)
 
 
 def training_columns(step, exact: bool = False) -> list[Column]:
@@ -197,8 +237,12 @@ def training_columns(step, exact: bool = False) -> list[Column]:
 
         return Column(header + unit, cell, lambda p: fmt(getattr(step, field)))
 
-    return [column("in-grad MACs", "input_grad_macs"), column("w-grad MACs", "weight_grad_macs"),
-            column("bwd FLOPs", "backward_flops"), column("opt FLOPs", "optimizer_flops")]
+    return [
+        column("in-grad MACs", "input_grad_macs"),
+        column("w-grad MACs", "weight_grad_macs"),
+        column("bwd FLOPs", "backward_flops"),
+        column("opt FLOPs", "optimizer_flops"),
+    ]
 
 
 def training_facts(step, profile: Profile) -> list[tuple[str, str]]:
@@ -206,10 +250,14 @@ def training_facts(step, profile: Profile) -> list[tuple[str, str]]:
     frozen = profile.total.params - step.trained_params
     return [
         ("Optimizer", f"{step.optimizer.label}: {step.optimizer.step_flops} FLOPs per trained parameter"),
-        ("Trained params", f"{step.trained_params:,} of {profile.total.params:,}"
-                           + (f" ({frozen:,} frozen)" if frozen else "")),
-        ("Frozen layers (--freeze)", f"{len(step.frozen)}: {step.frozen[0]} .. {step.frozen[-1]}" if step.frozen
-         else "none"),
+        (
+            "Trained params",
+            f"{step.trained_params:,} of {profile.total.params:,}" + (f" ({frozen:,} frozen)" if frozen else ""),
+        ),
+        (
+            "Frozen layers (--freeze)",
+            f"{len(step.frozen)}: {step.frozen[0]} .. {step.frozen[-1]}" if step.frozen else "none",
+        ),
         ("Forward MACs", with_scale(step.forward_macs)),
         ("Backward MACs, input gradients", with_scale(step.input_grad_macs)),
         ("Backward MACs, weight gradients", with_scale(step.weight_grad_macs)),
@@ -222,19 +270,35 @@ def training_facts(step, profile: Profile) -> list[tuple[str, str]]:
 
 def training_records(step) -> list[dict[str, int]]:
     """Per layer, raw integers."""
-    return [{"input_grad_macs": layer.input_grad_macs, "weight_grad_macs": layer.weight_grad_macs,
-             "backward_flops": layer.backward_flops, "trained_params": layer.trained_params,
-             "optimizer_flops": layer.optimizer_flops} for layer in step.layers]
+    return [
+        {
+            "input_grad_macs": layer.input_grad_macs,
+            "weight_grad_macs": layer.weight_grad_macs,
+            "backward_flops": layer.backward_flops,
+            "trained_params": layer.trained_params,
+            "optimizer_flops": layer.optimizer_flops,
+        }
+        for layer in step.layers
+    ]
 
 
 def training_dict(step) -> dict[str, Any]:
     """The totals of a training step, raw integers."""
-    return {"optimizer": step.optimizer.name, "optimizer_step_flops_per_param": step.optimizer.step_flops,
-            "frozen_layers": list(step.frozen), "trained_params": step.trained_params,
-            "forward_macs": step.forward_macs, "forward_flops": step.forward_flops,
-            "input_grad_macs": step.input_grad_macs, "weight_grad_macs": step.weight_grad_macs,
-            "backward_macs": step.backward_macs, "backward_flops": step.backward_flops,
-            "optimizer_flops": step.optimizer_flops, "total_flops": step.total_flops, "notes": TRAINING_NOTE}
+    return {
+        "optimizer": step.optimizer.name,
+        "optimizer_step_flops_per_param": step.optimizer.step_flops,
+        "frozen_layers": list(step.frozen),
+        "trained_params": step.trained_params,
+        "forward_macs": step.forward_macs,
+        "forward_flops": step.forward_flops,
+        "input_grad_macs": step.input_grad_macs,
+        "weight_grad_macs": step.weight_grad_macs,
+        "backward_macs": step.backward_macs,
+        "backward_flops": step.backward_flops,
+        "optimizer_flops": step.optimizer_flops,
+        "total_flops": step.total_flops,
+        "notes": TRAINING_NOTE,
+    }
 
 
 # --- the analyses a profile's table can add, one row each -------------------------------------------------------
@@ -291,27 +355,55 @@ def _memory_section(found, profile: Profile, view: View) -> list[Block]:
 
 
 def _training_section(step: TrainingStep, profile: Profile, view: View) -> list[Block]:
-    return [Heading(f"One training step ({step.optimizer.label})"), Facts(tuple(training_facts(step, profile))),
-            Text(TRAINING_NOTE)]
+    return [
+        Heading(f"One training step ({step.optimizer.label})"),
+        Facts(tuple(training_facts(step, profile))),
+        Text(TRAINING_NOTE),
+    ]
 
 
 ANALYSES = (
-    Analysis("rf", _fields, lambda fields, profile, view: field_columns(fields),
-             records=lambda fields, profile: [{k: v for k, v in record.items() if k != "name"}
-                                              for record in field_records(fields)],
-             json_key="receptive_field_notes", json=_field_notes, note=_field_notes),
-    Analysis("memory", _memory, lambda found, profile, view: memory_columns(profile, *found, view.exact),
-             records=lambda found, profile: memory_records(profile, *found),
-             folds={"live_bytes": "max", "kept_bytes": "sum"}, section=_memory_section, after_chart=True,
-             json_key="memory", json=lambda found: memory_dict(*found)),
-    Analysis("training", _training, lambda step, profile, view: training_columns(step, view.exact),
-             records=lambda step, profile: training_records(step),
-             folds={key: "sum" for key in ("input_grad_macs", "weight_grad_macs", "backward_flops", "trained_params",
-                                           "optimizer_flops")},
-             section=_training_section, json_key="training", json=training_dict),
-    Analysis("bars", lambda profile, view: None,
-             lambda _, profile, view: bar_columns(profile, table_rows(profile, view.fold, view.depth)),
-             note=lambda _: BAR_NOTE),
+    Analysis(
+        "rf",
+        _fields,
+        lambda fields, profile, view: field_columns(fields),
+        records=lambda fields, profile: [
+            {k: v for k, v in record.items() if k != "name"} for record in field_records(fields)
+        ],
+        json_key="receptive_field_notes",
+        json=_field_notes,
+        note=_field_notes,
+    ),
+    Analysis(
+        "memory",
+        _memory,
+        lambda found, profile, view: memory_columns(profile, *found, view.exact),
+        records=lambda found, profile: memory_records(profile, *found),
+        folds={"live_bytes": "max", "kept_bytes": "sum"},
+        section=_memory_section,
+        after_chart=True,
+        json_key="memory",
+        json=lambda found: memory_dict(*found),
+    ),
+    Analysis(
+        "training",
+        _training,
+        lambda step, profile, view: training_columns(step, view.exact),
+        records=lambda step, profile: training_records(step),
+        folds={
+            key: "sum"
+            for key in ("input_grad_macs", "weight_grad_macs", "backward_flops", "trained_params", "optimizer_flops")
+        },
+        section=_training_section,
+        json_key="training",
+        json=training_dict,
+    ),
+    Analysis(
+        "bars",
+        lambda profile, view: None,
+        lambda _, profile, view: bar_columns(profile, table_rows(profile, view.fold, view.depth)),
+        note=lambda _: BAR_NOTE,
+    ),
 )
 
 

@@ -27,14 +27,29 @@ def budget_records(outcomes: list[Outcome]) -> list[dict]:
     rows = []
     for outcome in outcomes:
         for check in outcome.checks:
-            rows.append({"model": outcome.model, "source": outcome.source, "budget": check.quantity,
-                         "value": _plain(check.value), "limit": _plain(check.limit), "given": check.given,
-                         "verdict": "within" if check.ok else "over"})
+            rows.append(
+                {
+                    "model": outcome.model,
+                    "source": outcome.source,
+                    "budget": check.quantity,
+                    "value": _plain(check.value),
+                    "limit": _plain(check.limit),
+                    "given": check.given,
+                    "verdict": "within" if check.ok else "over",
+                }
+            )
         for growth in outcome.baseline.growths if outcome.baseline else ():
-            rows.append({"model": outcome.model, "source": outcome.source, "budget": f"baseline {growth.quantity}",
-                         "value": growth.after, "limit": _plain(growth.before + growth.allowed),
-                         "given": f"{growth.before} + {_plain(growth.allowed)}",
-                         "verdict": "within" if growth.ok else "over"})
+            rows.append(
+                {
+                    "model": outcome.model,
+                    "source": outcome.source,
+                    "budget": f"baseline {growth.quantity}",
+                    "value": growth.after,
+                    "limit": _plain(growth.before + growth.allowed),
+                    "given": f"{growth.before} + {_plain(growth.allowed)}",
+                    "verdict": "within" if growth.ok else "over",
+                }
+            )
     return rows
 
 
@@ -49,13 +64,35 @@ def budget_document(outcomes: list[Outcome]) -> Document:
     rows = []
     for outcome in outcomes:
         for check in outcome.checks:
-            rows.append([outcome.model, check.quantity, check.text(check.value), f"{check.text(check.limit)} "
-                         f"({check.given})", "within" if check.ok else "**over**"])
+            rows.append(
+                [
+                    outcome.model,
+                    check.quantity,
+                    check.text(check.value),
+                    f"{check.text(check.limit)} ({check.given})",
+                    "within" if check.ok else "**over**",
+                ]
+            )
         for growth in outcome.baseline.changed if outcome.baseline else ():
-            rows.append([outcome.model, f"baseline {growth.quantity}", f"{growth.before:,} -> {growth.after:,}",
-                         f"+{int(growth.allowed):,}", "within" if growth.ok else "**over**"])
-    verdict = (f"**Over budget or grown since the baseline: {', '.join(over)}.**" if over else
-               f"All {len(rows)} budgets of {len(outcomes)} model(s) hold"
-               + (", and no total has grown since the baseline." if any(o.baseline for o in outcomes) else "."))
-    return Document("cnncost budgets", (Text(verdict), table(
-        ["model", "budget", "value", "limit", "verdict"], rows, [False, False, True, True, False])))
+            rows.append(
+                [
+                    outcome.model,
+                    f"baseline {growth.quantity}",
+                    f"{growth.before:,} -> {growth.after:,}",
+                    f"+{int(growth.allowed):,}",
+                    "within" if growth.ok else "**over**",
+                ]
+            )
+    verdict = (
+        f"**Over budget or grown since the baseline: {', '.join(over)}.**"
+        if over
+        else f"All {len(rows)} budgets of {len(outcomes)} model(s) hold"
+        + (", and no total has grown since the baseline." if any(o.baseline for o in outcomes) else ".")
+    )
+    return Document(
+        "cnncost budgets",
+        (
+            Text(verdict),
+            table(["model", "budget", "value", "limit", "verdict"], rows, [False, False, True, True, False]),
+        ),
+    )

@@ -67,8 +67,10 @@ def columns(exact: bool = False) -> list[Column]:
         Column("layer", lambda row, p: row.name, lambda p: "total", numeric=False),
         Column("type", lambda row, p: row.kind, numeric=False),
         Column("in C", lambda row, p: channels_text(row.head.input_shapes, p.shapes_include_batch)),
-        Column("in H/W", lambda row, p: size_text(row.head.input_shape, p.shapes_include_batch)
-               if row.head.input_shapes else ""),
+        Column(
+            "in H/W",
+            lambda row, p: size_text(row.head.input_shape, p.shapes_include_batch) if row.head.input_shapes else "",
+        ),
         Column("filters, k, s, p", lambda row, p: row_spec_text(row), numeric=False),
         Column("out C", lambda row, p: channels_text((row.output_shape,), p.shapes_include_batch)),
         Column("out H/W", lambda row, p: size_text(row.output_shape, p.shapes_include_batch)),
@@ -87,8 +89,11 @@ def summary_lines(profile: Profile) -> list[tuple[str, str]]:
     total = profile.total
     unknown = f" + ? ({len(profile.uncounted)} layer(s) without a formula)" if profile.uncounted else ""
     return [
-        ("Input", f"{profile.sample_input_shape}, batch {profile.batch}, {profile.dtype} "
-                  f"({profile.bytes_per_element} bytes per element)"),
+        (
+            "Input",
+            f"{profile.sample_input_shape}, batch {profile.batch}, {profile.dtype} "
+            f"({profile.bytes_per_element} bytes per element)",
+        ),
         ("Total params", with_scale(total.params)),
         ("Trainable params", f"{total.trainable_params:,}"),
         ("Non-trainable buffers", f"{total.buffers:,}"),

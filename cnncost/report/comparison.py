@@ -9,9 +9,11 @@ from .. import units
 from ..cuts import Side
 from .document import Table, table
 
-CUT_RULE = ("--until HxW keeps each graph's layers, in execution order, up to and including the first layer whose "
-            "output is a feature map no larger than HxW (height at most H, width at most W), with the in-place "
-            "layers that directly follow it; NAME:FIRST..LAST keeps the layers FIRST to LAST, both included.")
+CUT_RULE = (
+    "--until HxW keeps each graph's layers, in execution order, up to and including the first layer whose "
+    "output is a feature map no larger than HxW (height at most H, width at most W), with the in-place "
+    "layers that directly follow it; NAME:FIRST..LAST keeps the layers FIRST to LAST, both included."
+)
 RATIO_RULE = "Each x column divides a total by the first row's."
 QUANTITY_HEADERS = (("activation_bytes", "memory MB"), ("params", "params"), ("macs", "MACs"), ("flops", "FLOPs"))
 
@@ -49,8 +51,13 @@ def summary_table(sides: list[Side], title: str = "") -> Table:
     for _, header in QUANTITY_HEADERS:
         headers += [header, f"x {header.split()[0]}"]
     numeric = [False, False, True, True] + [True] * 2 * len(QUANTITY_HEADERS)
-    return table(headers, summary_rows(sides), numeric, title=title,
-                 hide=("layers", "input", "x FLOPs", "FLOPs", "x memory", "memory MB", "output"))
+    return table(
+        headers,
+        summary_rows(sides),
+        numeric,
+        title=title,
+        hide=("layers", "input", "x FLOPs", "FLOPs", "x memory", "memory MB", "output"),
+    )
 
 
 def records(sides: list[Side]) -> list[dict]:
@@ -59,10 +66,17 @@ def records(sides: list[Side]) -> list[dict]:
     found = []
     for item in sides:
         total = item.profile.total
-        record = {"name": item.name, "first": item.profile.layers[0].name, "last": item.profile.layers[-1].name,
-                  "layers": len(item.profile.layers), "input_shape": str(item.profile.input_shape),
-                  "output_shape": str(item.profile.output_shape), "batch": item.profile.batch,
-                  "dtype": item.profile.dtype, "convention": item.profile.convention}
+        record = {
+            "name": item.name,
+            "first": item.profile.layers[0].name,
+            "last": item.profile.layers[-1].name,
+            "layers": len(item.profile.layers),
+            "input_shape": str(item.profile.input_shape),
+            "output_shape": str(item.profile.output_shape),
+            "batch": item.profile.batch,
+            "dtype": item.profile.dtype,
+            "convention": item.profile.convention,
+        }
         for quantity, _ in QUANTITY_HEADERS:
             value = ratio(getattr(total, quantity), getattr(base, quantity))
             record[quantity] = getattr(total, quantity)
@@ -71,5 +85,15 @@ def records(sides: list[Side]) -> list[dict]:
     return found
 
 
-RECORD_COLUMNS = ("name", "first", "last", "layers", "input_shape", "output_shape", "batch", "dtype", "convention",
-                  *(f"{q}{suffix}" for q, _ in QUANTITY_HEADERS for suffix in ("", "_ratio")))
+RECORD_COLUMNS = (
+    "name",
+    "first",
+    "last",
+    "layers",
+    "input_shape",
+    "output_shape",
+    "batch",
+    "dtype",
+    "convention",
+    *(f"{q}{suffix}" for q, _ in QUANTITY_HEADERS for suffix in ("", "_ratio")),
+)

@@ -33,8 +33,13 @@ def layer_table(result: ProfileDiff) -> Table:
     for quantity in PER_LAYER:
         headers += [f"{quantity.label} before", f"{quantity.label} after"]
     hidden = [f"{quantity.label} {when}" for quantity in reversed(PER_LAYER[2:]) for when in ("before", "after")]
-    return table(headers, rows, [False, False, False] + [True] * (2 * len(PER_LAYER)),
-                 title=f"{len(result.layers)} layer(s) differ", hide=("type", *hidden))
+    return table(
+        headers,
+        rows,
+        [False, False, False] + [True] * (2 * len(PER_LAYER)),
+        title=f"{len(result.layers)} layer(s) differ",
+        hide=("type", *hidden),
+    )
 
 
 def totals_table(result: ProfileDiff) -> Table:
@@ -42,20 +47,35 @@ def totals_table(result: ProfileDiff) -> Table:
     rows = []
     for quantity in QUANTITIES:
         before, after = result.totals[quantity.key]
-        rows.append([quantity.label, _figure(before, quantity), _figure(after, quantity),
-                     f"{after - before:+,}" if not quantity.bytes
-                     else ("+" if after >= before else "-") + units.kilobytes(abs(after - before)) + " KB",
-                     _ratio(before, after)])
-    return table(["total", result.before, result.after, "change", "after / before"], rows,
-                 [False, True, True, True, True], title="totals")
+        rows.append(
+            [
+                quantity.label,
+                _figure(before, quantity),
+                _figure(after, quantity),
+                f"{after - before:+,}"
+                if not quantity.bytes
+                else ("+" if after >= before else "-") + units.kilobytes(abs(after - before)) + " KB",
+                _ratio(before, after),
+            ]
+        )
+    return table(
+        ["total", result.before, result.after, "change", "after / before"],
+        rows,
+        [False, True, True, True, True],
+        title="totals",
+    )
 
 
 def diff_document(result: ProfileDiff) -> Document:
     """The changed layers, then the totals, under a title naming both sides."""
     blocks = [totals_table(result)]
     if result.settings[0] != result.settings[1]:
-        blocks.append(Text(f"Computed at different settings: {result.before} at {result.settings[0]}, "
-                           f"{result.after} at {result.settings[1]}; the figures scale with them."))
+        blocks.append(
+            Text(
+                f"Computed at different settings: {result.before} at {result.settings[0]}, "
+                f"{result.after} at {result.settings[1]}; the figures scale with them."
+            )
+        )
     for status in ("added", "removed", "changed"):
         groups = result.groups(status)
         if groups:
@@ -66,6 +86,10 @@ def diff_document(result: ProfileDiff) -> Document:
         blocks.append(layer_table(result))
     else:
         blocks.append(Text("No layer differs: the same names, types, output shapes and counts."))
-    blocks.append(Text("Layers are matched by name (a run of renamed layers of the same types, by position). "
-                       "Memory is each layer's output, KB = 1024 bytes."))
+    blocks.append(
+        Text(
+            "Layers are matched by name (a run of renamed layers of the same types, by position). "
+            "Memory is each layer's output, KB = 1024 bytes."
+        )
+    )
     return Document(f"{result.before} -> {result.after}", tuple(blocks))

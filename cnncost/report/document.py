@@ -75,9 +75,17 @@ class Document:
     blocks: tuple[Block, ...]
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[str]], numeric: Sequence[bool], *,
-          footer: Sequence[str] | None = None, title: str = "", caption: str = "", hide: Sequence[str] = (),
-          marked: frozenset[tuple[int, int]] = frozenset()) -> Table:
+def table(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    numeric: Sequence[bool],
+    *,
+    footer: Sequence[str] | None = None,
+    title: str = "",
+    caption: str = "",
+    hide: Sequence[str] = (),
+    marked: frozenset[tuple[int, int]] = frozenset(),
+) -> Table:
     """A Table from any sequences; every row must have one cell per header; hide names the columns that may be
     hidden on a narrow terminal, the first hidden first."""
     for row in [*rows, *([footer] if footer else [])]:
@@ -85,8 +93,16 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], numeric: Sequen
             raise ValueError(f"a row has {len(row)} cells for {len(headers)} columns: {row!r}")
     headers = tuple(headers)
     order = tuple(headers.index(name) for name in hide if name in headers)
-    return Table(headers, tuple(tuple(row) for row in rows), tuple(numeric), tuple(footer) if footer else None,
-                 title, caption, order, marked)
+    return Table(
+        headers,
+        tuple(tuple(row) for row in rows),
+        tuple(numeric),
+        tuple(footer) if footer else None,
+        title,
+        caption,
+        order,
+        marked,
+    )
 
 
 @dataclass(frozen=True)

@@ -30,10 +30,15 @@ def layer_records(profile: Profile) -> list[dict[str, Any]]:
     """One plain dict per layer, in FRAME_COLUMNS: integers stay integers; shapes, inputs and attributes as text."""
     return [
         {
-            "name": cost.name, "op": cost.op, "inputs": ";".join(cost.inputs),
-            "input_shape": _shapes(cost.input_shapes), "output_shape": str(cost.output_shape),
+            "name": cost.name,
+            "op": cost.op,
+            "inputs": ";".join(cost.inputs),
+            "input_shape": _shapes(cost.input_shapes),
+            "output_shape": str(cost.output_shape),
             "attributes": json.dumps(cost.attributes, sort_keys=True),
-            **{key: getattr(cost, key) for key in KEYS}, "in_place": cost.in_place, "counted": cost.counted,
+            **{key: getattr(cost, key) for key in KEYS},
+            "in_place": cost.in_place,
+            "counted": cost.counted,
         }
         for cost in profile.layers
     ]
@@ -47,8 +52,13 @@ def _deliver(text: str, path) -> str:
 
 def context(profile: Profile) -> dict[str, Any]:
     """What every CSV row carries so that a file read alone says what its figures are of."""
-    return {"network": profile.name, "input": str(profile.sample_input_shape), "batch": profile.batch,
-            "dtype": profile.dtype, "convention": profile.convention}
+    return {
+        "network": profile.name,
+        "input": str(profile.sample_input_shape),
+        "batch": profile.batch,
+        "dtype": profile.dtype,
+        "convention": profile.convention,
+    }
 
 
 def _summed(row: Row) -> dict[str, int]:
@@ -59,18 +69,33 @@ def _summed(row: Row) -> dict[str, int]:
 def block_record(row: Row) -> dict[str, Any]:
     """A folded block as one CSV record: its layers' quantities summed, the first layer's input, the last one's output."""
     first, last = row.layers[0], row.layers[-1]
-    return {"name": row.name, "op": "block", "inputs": ";".join(first.inputs),
-            "input_shape": _shapes(first.input_shapes), "output_shape": str(last.output_shape),
-            "attributes": json.dumps({"layers": len(row.layers)}), **_summed(row), "in_place": False,
-            "counted": row.counted}
+    return {
+        "name": row.name,
+        "op": "block",
+        "inputs": ";".join(first.inputs),
+        "input_shape": _shapes(first.input_shapes),
+        "output_shape": str(last.output_shape),
+        "attributes": json.dumps({"layers": len(row.layers)}),
+        **_summed(row),
+        "in_place": False,
+        "counted": row.counted,
+    }
 
 
 def _json_block(row: Row) -> dict[str, Any]:
     """A folded block in JSON: as a layer of profile_dict, its quantities summed, op 'block' and its layer count."""
     first, last = row.layers[0], row.layers[-1]
-    return {"name": row.name, "op": "block", "layers": len(row.layers), "inputs": list(first.inputs),
-            "input_shapes": [list(shape.dims) for shape in first.input_shapes],
-            "output_shape": list(last.output_shape.dims), **_summed(row), "in_place": False, "counted": row.counted}
+    return {
+        "name": row.name,
+        "op": "block",
+        "layers": len(row.layers),
+        "inputs": list(first.inputs),
+        "input_shapes": [list(shape.dims) for shape in first.input_shapes],
+        "output_shape": list(last.output_shape.dims),
+        **_summed(row),
+        "in_place": False,
+        "counted": row.counted,
+    }
 
 
 def view_rows(profile: Profile, depth: int | None) -> list[Row]:
@@ -150,8 +175,10 @@ def json_data(profile: Profile, view: View = View()) -> dict[str, Any]:
         rows = view_rows(profile, view.depth)
         by_name = {layer["name"]: layer for layer in data["layers"]}
         data["depth"] = view.depth
-        data["rows"] = [{**(_json_block(row) if row.is_block else by_name[row.name]), **extra}
-                        for row, extra in zip(rows, row_analyses(per_layer, rows, found), strict=True)]
+        data["rows"] = [
+            {**(_json_block(row) if row.is_block else by_name[row.name]), **extra}
+            for row, extra in zip(rows, row_analyses(per_layer, rows, found), strict=True)
+        ]
     for analysis, result in found:
         if analysis.json_key and analysis.json:
             data[analysis.json_key] = analysis.json(result)

@@ -77,21 +77,27 @@ def _chart(block: Chart) -> str:
     """One horizontal bar per series for each label, scaled to the series' largest value."""
     group = BAR_HEIGHT * len(block.series) + 6
     height = group * len(block.labels) + 24
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{LABEL_WIDTH + PLOT_WIDTH + 60}" height="{height}" '
-             f'role="img" aria-label="{escape(block.title)}">']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{LABEL_WIDTH + PLOT_WIDTH + 60}" height="{height}" '
+        f'role="img" aria-label="{escape(block.title)}">'
+    ]
     for k, (name, _) in enumerate(block.series):
         x = LABEL_WIDTH + 140 * k
-        parts.append(f'<rect x="{x}" y="2" width="10" height="10" fill="{COLORS[k % len(COLORS)]}"/>'
-                     f'<text x="{x + 14}" y="11">{escape(name)}</text>')
+        parts.append(
+            f'<rect x="{x}" y="2" width="10" height="10" fill="{COLORS[k % len(COLORS)]}"/>'
+            f'<text x="{x + 14}" y="11">{escape(name)}</text>'
+        )
     for j, label in enumerate(block.labels):
         top = 20 + group * j
         parts.append(f'<text x="{LABEL_WIDTH - 6}" y="{top + group / 2}" text-anchor="end">{escape(label)}</text>')
         for k, (name, values) in enumerate(block.series):
             largest = max(values) or 1
             width = PLOT_WIDTH * values[j] / largest
-            parts.append(f'<rect x="{LABEL_WIDTH}" y="{top + BAR_HEIGHT * k}" width="{width:.1f}" '
-                         f'height="{BAR_HEIGHT - 2}" fill="{COLORS[k % len(COLORS)]}"><title>{escape(label)}: '
-                         f'{escape(name)} {values[j]:.3g}</title></rect>')
+            parts.append(
+                f'<rect x="{LABEL_WIDTH}" y="{top + BAR_HEIGHT * k}" width="{width:.1f}" '
+                f'height="{BAR_HEIGHT - 2}" fill="{COLORS[k % len(COLORS)]}"><title>{escape(label)}: '
+                f"{escape(name)} {values[j]:.3g}</title></rect>"
+            )
     parts.append("</svg>")
     return f"<figure><figcaption>{escape(block.title)}</figcaption>{''.join(parts)}</figure>"
 
@@ -101,11 +107,15 @@ def _block(block) -> str:
         return f"<h{block.level + 1}>{escape(block.text)}</h{block.level + 1}>"
     if isinstance(block, Text):
         items = "".join(f"<li>{escape(item)}</li>" for item in block.bullets)
-        return (f'<p class="note">{escape(block.text)}</p>' if block.text else "") + (f"<ul>{items}</ul>" if items
-                                                                                     else "")
+        return (f'<p class="note">{escape(block.text)}</p>' if block.text else "") + (
+            f"<ul>{items}</ul>" if items else ""
+        )
     if isinstance(block, Facts):
-        return "<dl>" + "".join(f"<dt>{escape(label)}</dt><dd>{escape(value)}</dd>"
-                                for label, value in block.items) + "</dl>"
+        return (
+            "<dl>"
+            + "".join(f"<dt>{escape(label)}</dt><dd>{escape(value)}</dd>" for label, value in block.items)
+            + "</dl>"
+        )
     if isinstance(block, Chart):
         return _chart(block)
     return _table(block)
@@ -114,9 +124,11 @@ def _block(block) -> str:
 def to_html(document: Document) -> str:
     """The whole page."""
     body = "\n".join(_block(block) for block in document.blocks)
-    return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-            f"<title>{escape(document.title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
-            f"<h1>{escape(document.title)}</h1>\n{body}\n<script>{SCRIPT}</script>\n</body>\n</html>\n")
+    return (
+        f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{escape(document.title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
+        f"<h1>{escape(document.title)}</h1>\n{body}\n<script>{SCRIPT}</script>\n</body>\n</html>\n"
+    )
 
 
 def fragment(document: Document) -> str:

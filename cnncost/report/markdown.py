@@ -24,8 +24,11 @@ def markdown_table(block: Table) -> str:
         padded = (cell.rjust(w) if right else cell.ljust(w) for cell, w, right in zip(cells, widths, block.numeric))
         return "| " + " | ".join(padded) + " |"
 
-    rule = "|" + "|".join(("-" * (w + 1) + ":") if right else (":" + "-" * (w + 1))
-                          for w, right in zip(widths, block.numeric)) + "|"
+    rule = (
+        "|"
+        + "|".join(("-" * (w + 1) + ":") if right else (":" + "-" * (w + 1)) for w, right in zip(widths, block.numeric))
+        + "|"
+    )
     title = [f"**{block.title}**", ""] if block.title else []
     caption = ["", block.caption] if block.caption else []
     return "\n".join([*title, line(headers), rule, *(line(row) for row in body), *caption])

@@ -26,13 +26,28 @@ REPORT_NETWORKS = ("alexnet", "vgg16", "resnet50")
 COMPARED_NETWORKS = ("alexnet", "vgg16", "googlenet", "resnet50", "densenet121", "mobilenet_v2", "efficientnet_b0")
 
 # (legend entry, colour): colour-blind-safe, in the order the legend lists them
-CATEGORIES = (("convolution", "#0072B2"), ("fully connected", "#E69F00"), ("attention, recurrent", "#F0E442"),
-              ("normalization", "#56B4E9"), ("activation", "#009E73"), ("pooling", "#999999"), ("merge", "#CC79A7"),
-              ("other", "#D55E00"))
+CATEGORIES = (
+    ("convolution", "#0072B2"),
+    ("fully connected", "#E69F00"),
+    ("attention, recurrent", "#F0E442"),
+    ("normalization", "#56B4E9"),
+    ("activation", "#009E73"),
+    ("pooling", "#999999"),
+    ("merge", "#CC79A7"),
+    ("other", "#D55E00"),
+)
 COLOURS = dict(CATEGORIES)
-_LEGEND = {"convolution": "convolution", "linear": "fully connected", "attention": "attention, recurrent",
-           "recurrent": "attention, recurrent", "normalization": "normalization", "activation": "activation",
-           "pooling": "pooling", "reduction": "pooling", "elementwise": "merge"}
+_LEGEND = {
+    "convolution": "convolution",
+    "linear": "fully connected",
+    "attention": "attention, recurrent",
+    "recurrent": "attention, recurrent",
+    "normalization": "normalization",
+    "activation": "activation",
+    "pooling": "pooling",
+    "reduction": "pooling",
+    "elementwise": "merge",
+}
 
 
 def category(op: str) -> str:
@@ -145,8 +160,11 @@ def layer_figure(profile: Profile, view: str = "auto"):
     plt = require_matplotlib()
     stages = view == "stages" or (view == "auto" and len(table_rows(profile)) > STAGE_VIEW_ROWS)
     found = bars(profile, stages)
-    panels = [(1, "Activation memory", MEMORY_UNITS, profile.total.activation_bytes),
-              (2, "Parameters", COUNT_UNITS, profile.total.params), (3, "MACs", COUNT_UNITS, profile.total.macs)]
+    panels = [
+        (1, "Activation memory", MEMORY_UNITS, profile.total.activation_bytes),
+        (2, "Parameters", COUNT_UNITS, profile.total.params),
+        (3, "MACs", COUNT_UNITS, profile.total.macs),
+    ]
     height = max(4.8, 0.34 * len(found) + 2.2)
     figure, axes = plt.subplots(1, 3, figsize=(15, height), sharey=True)
     positions = list(range(len(found)))
@@ -172,10 +190,16 @@ def layer_figure(profile: Profile, view: str = "auto"):
     axes[0].invert_yaxis()
     kind = "stage" if stages else "layer"
     message = takeaways(profile)
-    _header(figure, height, f"{profile.name}: activation memory, parameters and MACs by {kind}",
-            [f"{message[0].upper()}{message[1:]}.",
-             f"{profile.sample_input_shape} input, batch {profile.batch}, {profile.dtype}; activation memory is each layer's "
-             "output (in-place layers add none); percentages are shares of the network's total."])
+    _header(
+        figure,
+        height,
+        f"{profile.name}: activation memory, parameters and MACs by {kind}",
+        [
+            f"{message[0].upper()}{message[1:]}.",
+            f"{profile.sample_input_shape} input, batch {profile.batch}, {profile.dtype}; activation memory is each layer's "
+            "output (in-place layers add none); percentages are shares of the network's total.",
+        ],
+    )
     handles, labels = _legend_entries(axes)
     figure.legend(handles, labels, loc="lower center", ncol=len(labels), frameon=False, fontsize=10.5)
     figure.tight_layout(rect=(0, 0.45 / height, 1, 1 - HEADER_INCHES / height))
@@ -222,11 +246,19 @@ def compare_figure(profiles: Sequence[Profile]):
         x, y = p.total.params / 1e6, p.total.macs / 1e9
         size = 60 + 1400 * p.total.activation_bytes / largest
         ax.scatter(x, y, s=size, alpha=0.55, color=COLOURS["convolution"], edgecolors="#003a5c", linewidths=1)
-        crowded = any(1 < q.total.params / p.total.params < 2.5 and 0.6 < q.total.macs / p.total.macs < 1.7
-                      for q in profiles)  # a neighbour on the right: label on the left
-        offset = (size ** 0.5 / 2 + 4) * (-1 if crowded else 1)
-        ax.annotate(f"{p.name}\n{p.total.activation_bytes / 1024**2:,.0f} MB", (x, y), xytext=(offset, 0),
-                    textcoords="offset points", fontsize=10.5, va="center", ha="right" if crowded else "left")
+        crowded = any(
+            1 < q.total.params / p.total.params < 2.5 and 0.6 < q.total.macs / p.total.macs < 1.7 for q in profiles
+        )  # a neighbour on the right: label on the left
+        offset = (size**0.5 / 2 + 4) * (-1 if crowded else 1)
+        ax.annotate(
+            f"{p.name}\n{p.total.activation_bytes / 1024**2:,.0f} MB",
+            (x, y),
+            xytext=(offset, 0),
+            textcoords="offset points",
+            fontsize=10.5,
+            va="center",
+            ha="right" if crowded else "left",
+        )
     _plain_log_axes(ax)
     ax.set_xlabel("Parameters (millions, log scale)", fontsize=12)
     ax.set_ylabel("MACs per image (billions, log scale)", fontsize=12)
@@ -235,8 +267,14 @@ def compare_figure(profiles: Sequence[Profile]):
     ax.margins(0.25)
     first = profiles[0]
     ax.set_title("Parameters against compute", fontsize=15, fontweight="bold", loc="left")
-    figure.text(0.01, 0.005, f"Each network at its default input, batch {first.batch}, {first.dtype}. Point area and "
-                "label: activation memory (sum of layer outputs).", fontsize=9.5, color="#444444")
+    figure.text(
+        0.01,
+        0.005,
+        f"Each network at its default input, batch {first.batch}, {first.dtype}. Point area and "
+        "label: activation memory (sum of layer outputs).",
+        fontsize=9.5,
+        color="#444444",
+    )
     figure.tight_layout(rect=(0, 0.03, 1, 1))
     return figure
 
@@ -247,22 +285,42 @@ def roofline_figure(result, label_count: int = 6):
     roof, p = result.roof, result.profile
     timed = [t for t in result.layers if t.median and t.intensity and t.cost.flops]
     if not timed:
-        raise CnnCostError(f"{p.name}: no layer both computes and moves data, so there is nothing to place on a roofline")
+        raise CnnCostError(
+            f"{p.name}: no layer both computes and moves data, so there is nothing to place on a roofline"
+        )
     figure, ax = plt.subplots(figsize=(11, 7))
     low = min(min(t.intensity for t in timed), roof.ridge) / 4
     high = max(max(t.intensity for t in timed), roof.ridge) * 4
     xs = [low * (high / low) ** (i / 200) for i in range(201)]
-    ax.plot(xs, [min(roof.peak_flops, roof.bandwidth * x) / 1e9 for x in xs], color="#222222", linewidth=2,
-            label=f"roof: {roof.peak_flops / 1e9:,.0f} GFLOP/s, {roof.bandwidth / 1e9:,.1f} GB/s")
+    ax.plot(
+        xs,
+        [min(roof.peak_flops, roof.bandwidth * x) / 1e9 for x in xs],
+        color="#222222",
+        linewidth=2,
+        label=f"roof: {roof.peak_flops / 1e9:,.0f} GFLOP/s, {roof.bandwidth / 1e9:,.1f} GB/s",
+    )
     ax.axvline(roof.ridge, color="#888888", linestyle=":", linewidth=1)
-    ax.annotate(f"ridge {roof.ridge:,.1f} FLOP/B", (roof.ridge, roof.peak_flops / 1e9), xytext=(5, -15),
-                textcoords="offset points", fontsize=9.5, color="#555555")
+    ax.annotate(
+        f"ridge {roof.ridge:,.1f} FLOP/B",
+        (roof.ridge, roof.peak_flops / 1e9),
+        xytext=(5, -15),
+        textcoords="offset points",
+        fontsize=9.5,
+        color="#555555",
+    )
     shares = {id(t): result.share(t) for t in timed}
     for name, colour in CATEGORIES:
         group = [t for t in timed if category(t.cost.op) == name]
         if group:
-            ax.scatter([t.intensity for t in group], [t.flops_per_second / 1e9 for t in group], color=colour,
-                       s=[30 + 900 * shares[id(t)] for t in group], alpha=0.75, edgecolors="white", label=name)
+            ax.scatter(
+                [t.intensity for t in group],
+                [t.flops_per_second / 1e9 for t in group],
+                color=colour,
+                s=[30 + 900 * shares[id(t)] for t in group],
+                alpha=0.75,
+                edgecolors="white",
+                label=name,
+            )
     _plain_log_axes(ax)
     top = sorted(timed, key=lambda t: -shares[id(t)])[:label_count]
     _place_labels(ax, [(t.cost.name, t.intensity, t.flops_per_second / 1e9) for t in top])
@@ -271,14 +329,17 @@ def roofline_figure(result, label_count: int = 6):
     ax.grid(True, which="both", color="#e8e8e8", linewidth=0.7)
     ax.set_axisbelow(True)
     d = result.device
-    ax.set_title(f"{p.name} on {d.device} ({d.name}): each layer under the roofline", fontsize=14, fontweight="bold",
-                 loc="left")
+    ax.set_title(
+        f"{p.name} on {d.device} ({d.name}): each layer under the roofline", fontsize=14, fontweight="bold", loc="left"
+    )
     legend = ax.legend(fontsize=9.5, loc="lower right", frameon=False)
     for handle in legend.legend_handles:
         if hasattr(handle, "set_sizes"):
             handle.set_sizes([45])
-    footer = (f"{p.sample_input_shape}, batch {p.batch}, {p.dtype}, {d.threads} threads, torch {d.torch_version}. Each layer "
-              f"is timed alone; point area: its share of the summed layer time. Roof: {roof.method}.")
+    footer = (
+        f"{p.sample_input_shape}, batch {p.batch}, {p.dtype}, {d.threads} threads, torch {d.torch_version}. Each layer "
+        f"is timed alone; point area: its share of the summed layer time. Roof: {roof.method}."
+    )
     figure.text(0.01, 0.008, "\n".join(textwrap.wrap(footer, 150)), fontsize=8.5, color="#444444", va="bottom")
     figure.tight_layout(rect=(0, 0.05, 1, 1))
     return figure
@@ -295,6 +356,14 @@ def _place_labels(ax, points: Sequence[tuple[str, float, float]], fontsize: floa
         while any(left < r and l < left + width and bottom < t and b < bottom + height for l, r, b, t in taken):
             bottom -= height / 2
         taken.append((left, left + width, bottom, bottom + height))
-        ax.annotate(name, (x, y), xytext=(7, bottom + height / 2 - py), textcoords="offset points", fontsize=fontsize,
-                    va="center", arrowprops=dict(arrowstyle="-", color="#aaaaaa", linewidth=0.6)
-                    if bottom + height / 2 < py - height else None)
+        ax.annotate(
+            name,
+            (x, y),
+            xytext=(7, bottom + height / 2 - py),
+            textcoords="offset points",
+            fontsize=fontsize,
+            va="center",
+            arrowprops=dict(arrowstyle="-", color="#aaaaaa", linewidth=0.6)
+            if bottom + height / 2 < py - height
+            else None,
+        )

@@ -50,15 +50,23 @@ def _heaviest(rows: list[Row], cols: list[Column]) -> frozenset[tuple[int, int]]
     return frozenset(marked)
 
 
-def layer_table(profile: Profile, view: View = View(), extra: list[Column] | None = None,
-                title_text: str = "") -> Table:
+def layer_table(
+    profile: Profile, view: View = View(), extra: list[Column] | None = None, title_text: str = ""
+) -> Table:
     """The per-layer table with its total row; the conventions as its caption."""
     rows = table_rows(profile, view.fold, view.depth)
     cols = columns(view.exact) + list(extra or ())
     body = [[column.cell(row, profile) for column in cols] for row in rows]
-    return table([c.header for c in cols], body, [c.numeric for c in cols],
-                 footer=[column.total(profile) for column in cols], title=title_text,
-                 caption=COUNTING_RULES, hide=HIDE_ORDER, marked=_heaviest(rows, cols))
+    return table(
+        [c.header for c in cols],
+        body,
+        [c.numeric for c in cols],
+        footer=[column.total(profile) for column in cols],
+        title=title_text,
+        caption=COUNTING_RULES,
+        hide=HIDE_ORDER,
+        marked=_heaviest(rows, cols),
+    )
 
 
 def profile_document(profile: Profile, view: View = View(), hint: str = "") -> Document:
@@ -83,7 +91,12 @@ def profile_document(profile: Profile, view: View = View(), hint: str = "") -> D
 def share_chart(profile: Profile, view: View) -> Chart:
     """Where activation memory, parameters and MACs go, row by row (the bars of `cnncost plot`)."""
     rows = table_rows(profile, view.fold, view.depth)
-    series = tuple((name, tuple(float(row.total(quantity.key)) for row in rows))
-                   for name, quantity in (("activation memory", MEMORY), ("params", PARAMS), ("MACs", MACS)))
-    return Chart("Per row: activation memory, params and MACs, each scaled to its largest row",
-                 tuple(row.name for row in rows), series)
+    series = tuple(
+        (name, tuple(float(row.total(quantity.key)) for row in rows))
+        for name, quantity in (("activation memory", MEMORY), ("params", PARAMS), ("MACs", MACS))
+    )
+    return Chart(
+        "Per row: activation memory, params and MACs, each scaled to its largest row",
+        tuple(row.name for row in rows),
+        series,
+    )

@@ -35,8 +35,9 @@ class Row:
         """The layer types of the row, 'conv2d+relu', or 'block of N layers'."""
         if self.is_block:
             return f"block of {len(self.layers)} layers"
-        return "+".join(cost.op if cost.counted else f"uncounted({cost.attributes.get('source')})"
-                        for cost in self.layers)
+        return "+".join(
+            cost.op if cost.counted else f"uncounted({cost.attributes.get('source')})" for cost in self.layers
+        )
 
     @property
     def counted(self) -> bool:
@@ -139,12 +140,16 @@ def spec_text(cost: LayerCost) -> str:
     if "kernel_size" in attrs:
         stride = attrs.get("stride", _default(cost.op, "stride"))
         stride = attrs["kernel_size"] if stride is None else stride  # pools: the stride defaults to the kernel
-        parts += [_kernel_text(attrs["kernel_size"]), _kernel_text(stride),
-                  _kernel_text(attrs.get("padding", _default(cost.op, "padding")))]
+        parts += [
+            _kernel_text(attrs["kernel_size"]),
+            _kernel_text(stride),
+            _kernel_text(attrs.get("padding", _default(cost.op, "padding"))),
+        ]
     if "output_size" in attrs:
         parts.append(f"to {_kernel_text(attrs['output_size'])}")
-    extras = [f"{key} {_kernel_text(attrs[key])}" for key in ("groups", "dilation")
-              if _kernel_text(attrs.get(key, 1)) != "1"]
+    extras = [
+        f"{key} {_kernel_text(attrs[key])}" for key in ("groups", "dilation") if _kernel_text(attrs.get(key, 1)) != "1"
+    ]
     if attrs.get("ceil_mode"):
         extras.append("ceil")
     return ", ".join(parts + extras)

@@ -41,8 +41,10 @@ def needed_widths(block: Table, wrap: bool) -> list[int]:
     widths = column_widths(block)
     if not wrap:
         return widths
-    return [w if i == 0 or block.numeric[i] else min(w, max(TEXT_WIDTH, len(block.headers[i])))
-            for i, w in enumerate(widths)]
+    return [
+        w if i == 0 or block.numeric[i] else min(w, max(TEXT_WIDTH, len(block.headers[i])))
+        for i, w in enumerate(widths)
+    ]
 
 
 def fitted_columns(block: Table, width: int | None, wrap: bool = True) -> list[int]:
@@ -79,11 +81,18 @@ def fitted_columns(block: Table, width: int | None, wrap: bool = True) -> list[i
 
 def _project(block: Table, shown: list[int], caption: str) -> Table:
     """The table with only the shown columns."""
+
     def pick(row):
         return tuple(row[i] for i in shown)
 
-    return Table(pick(block.headers), tuple(pick(row) for row in block.rows), pick(block.numeric),
-                 pick(block.footer) if block.footer else None, block.title, caption)
+    return Table(
+        pick(block.headers),
+        tuple(pick(row) for row in block.rows),
+        pick(block.numeric),
+        pick(block.footer) if block.footer else None,
+        block.title,
+        caption,
+    )
 
 
 def box_table(block: Table) -> str:
@@ -141,14 +150,24 @@ def _rich_table(block: Table, shown: list[int], color: bool):
     from rich.table import Table as RichTable
     from rich.text import Text as RichText
 
-    grid = RichTable(box=box.HEAVY_HEAD, title=block.title or None, show_footer=bool(block.footer),
-                     header_style="bold" if color else "", title_style="bold" if color else "",
-                     footer_style="bold" if color else "")
+    grid = RichTable(
+        box=box.HEAVY_HEAD,
+        title=block.title or None,
+        show_footer=bool(block.footer),
+        header_style="bold" if color else "",
+        title_style="bold" if color else "",
+        footer_style="bold" if color else "",
+    )
     needed = needed_widths(block, wrap=True)
     for i in shown:
-        grid.add_column(block.headers[i], justify="right" if block.numeric[i] else "left",
-                        footer=block.footer[i] if block.footer else "", no_wrap=block.numeric[i] or i == 0,
-                        overflow="fold", min_width=needed[i])
+        grid.add_column(
+            block.headers[i],
+            justify="right" if block.numeric[i] else "left",
+            footer=block.footer[i] if block.footer else "",
+            no_wrap=block.numeric[i] or i == 0,
+            overflow="fold",
+            min_width=needed[i],
+        )
     for r, row in enumerate(block.rows):
         cells = []
         for i in shown:
@@ -182,9 +201,17 @@ def _rich(document: Document, screen: Screen) -> str:
     widest = max((natural_width(column_widths(t)) for t in tables), default=0)
     terminal = screen.width or 80
     out = io.StringIO()
-    console = Console(file=out, width=max(terminal, widest) if screen.width is None else terminal,
-                      force_terminal=screen.color, color_system="standard" if screen.color else None,
-                      no_color=not screen.color, highlight=False, markup=False, emoji=False, soft_wrap=False)
+    console = Console(
+        file=out,
+        width=max(terminal, widest) if screen.width is None else terminal,
+        force_terminal=screen.color,
+        color_system="standard" if screen.color else None,
+        no_color=not screen.color,
+        highlight=False,
+        markup=False,
+        emoji=False,
+        soft_wrap=False,
+    )
 
     def paragraph(text: str, style: str = "") -> None:
         console.print(RichText(text, style=style), width=terminal)
@@ -207,8 +234,10 @@ def _rich(document: Document, screen: Screen) -> str:
                 console.print(_rich_table(block, shown, screen.color))
             hidden = [block.headers[i] for i in range(len(block.headers)) if i not in shown]
             if hidden:
-                paragraph(f"Hidden to fit {screen.width} columns: {'; '.join(hidden)}. --wide shows every column.",
-                          "dim" if screen.color else "")
+                paragraph(
+                    f"Hidden to fit {screen.width} columns: {'; '.join(hidden)}. --wide shows every column.",
+                    "dim" if screen.color else "",
+                )
             if block.caption:
                 paragraph(block.caption)
     return TRAILING_SPACE.sub(r"\1", out.getvalue())

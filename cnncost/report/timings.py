@@ -6,10 +6,48 @@ from .. import units
 from .document import Document, Facts, table
 from .rows import size_text
 
-HEADERS = ("layer", "type", "out C", "out H/W", "MACs M", "FLOPs M", "in context ms", "alone ms", "alone / context",
-           "IQR ms", "kernel ms", "GFLOP/s", "GB/s", "% time", "FLOP/B", "roof ms", "measured/roof", "bound", "note")
-NUMERIC = (False, False, True, True, True, True, True, True, True, True, True, True, True, True, True, True, True,
-           False, False)
+HEADERS = (
+    "layer",
+    "type",
+    "out C",
+    "out H/W",
+    "MACs M",
+    "FLOPs M",
+    "in context ms",
+    "alone ms",
+    "alone / context",
+    "IQR ms",
+    "kernel ms",
+    "GFLOP/s",
+    "GB/s",
+    "% time",
+    "FLOP/B",
+    "roof ms",
+    "measured/roof",
+    "bound",
+    "note",
+)
+NUMERIC = (
+    False,
+    False,
+    True,
+    True,
+    True,
+    True,
+    True,
+    True,
+    True,
+    True,
+    True,
+    True,
+    True,
+    True,
+    True,
+    True,
+    True,
+    False,
+    False,
+)
 HIDE = ("FLOPs M", "IQR ms", "GB/s", "GFLOP/s", "FLOP/B", "out C", "out H/W", "type", "% time", "kernel ms", "bound")
 FAR_FROM_ROOF = 10.0  # measured/predicted above this is called far from the roofline
 CALL_BOUND = 2.0  # a layer under this many empty calls in context is bound by the call, not by its arithmetic
@@ -56,14 +94,29 @@ def bench_rows(result, cache: int | None, cache_name: str = "the cache") -> list
     rows = []
     for t in result.layers:
         c = t.cost
-        rows.append([c.name, c.op, str(c.output_shape.channels) if c.output_shape.dims else "",
-                     size_text(c.output_shape), units.millions(c.macs), units.millions(c.flops), _ms(t.in_context),
-                     _ms(t.median), _maybe(t.alone_over_context, 2), _ms(t.iqr), _ms(t.kernel),
-                     _maybe(t.flops_per_second and t.flops_per_second / 1e9, 1),
-                     _maybe(t.bytes_per_second and t.bytes_per_second / 1e9, 1),
-                     units.percent(t.in_context / result.context_sum) if t.in_context and result.context_sum else "",
-                     _maybe(t.intensity, 1), _ms(t.predicted), _maybe(t.ratio, 2), bound(t, result.roof),
-                     note(t, result.roof, cache, result.empty_call, cache_name)])
+        rows.append(
+            [
+                c.name,
+                c.op,
+                str(c.output_shape.channels) if c.output_shape.dims else "",
+                size_text(c.output_shape),
+                units.millions(c.macs),
+                units.millions(c.flops),
+                _ms(t.in_context),
+                _ms(t.median),
+                _maybe(t.alone_over_context, 2),
+                _ms(t.iqr),
+                _ms(t.kernel),
+                _maybe(t.flops_per_second and t.flops_per_second / 1e9, 1),
+                _maybe(t.bytes_per_second and t.bytes_per_second / 1e9, 1),
+                units.percent(t.in_context / result.context_sum) if t.in_context and result.context_sum else "",
+                _maybe(t.intensity, 1),
+                _ms(t.predicted),
+                _maybe(t.ratio, 2),
+                bound(t, result.roof),
+                note(t, result.roof, cache, result.empty_call, cache_name),
+            ]
+        )
     return rows
 
 
@@ -78,65 +131,120 @@ def summary_lines(result) -> list[tuple[str, str]]:
     failed = [t for t in result.layers if t.error]
     load = f"; load {d.load:.1f} on {d.cores} cores as it began" if d.load is not None and d.cores else ""
     lines = [
-        ("Run", "DISTURBED, treat the ratios with care: " + "; ".join(result.disturbed) if result.disturbed else
-         f"steady: the whole forward drifted under {DRIFT:.0%} between before and after the layers, no heavy "
-         f"layer's IQR over {SPREAD:.0%} of its median{load}"),
+        (
+            "Run",
+            "DISTURBED, treat the ratios with care: " + "; ".join(result.disturbed)
+            if result.disturbed
+            else f"steady: the whole forward drifted under {DRIFT:.0%} between before and after the layers, no heavy "
+            f"layer's IQR over {SPREAD:.0%} of its median{load}",
+        ),
         ("Device", f"{d.device}: {d.name}, torch {d.torch_version}" + "".join(f", {k} {v}" for k, v in d.settings)),
         ("Threads", f"{d.threads} ({d.threads_chosen})"),
         ("Input", f"{p.sample_input_shape}, batch {p.batch}, {p.dtype}"),
-        ("Roof", f"{roof.peak_flops / 1e9:,.1f} GFLOP/s, {roof.bandwidth / 1e9:,.1f} GB/s, ridge at "
-                 f"{roof.ridge:,.1f} FLOP/B ({roof.method}); {roof.origin or 'measured now'}"),
-        ("Whole forward", f"{_ms(result.forward_median)} ms median (IQR {_ms(result.forward_iqr)} ms); "
-                          f"{_ms(result.forward_after)} ms again after the layers"
-                          if result.forward_median else f"failed: {result.forward_error}"),
-        ("Whole forward, layers timed in context", f"{_ms(result.context_forward)} ms median of {result.repeats} passes"
-         if result.context_forward else "not timed"),
-        ("Sum of in-context medians", f"{_ms(result.context_sum)} ms" + _times(result.context_sum,
-                                                                               result.context_forward)),
-        ("Between the layers", f"{_ms(result.between_layers)} ms: Python's loop over the graph and launches; an "
-                               f"empty call takes {_ms(result.empty_call)} ms"
-         if result.between_layers is not None else "n/a"),
+        (
+            "Roof",
+            f"{roof.peak_flops / 1e9:,.1f} GFLOP/s, {roof.bandwidth / 1e9:,.1f} GB/s, ridge at "
+            f"{roof.ridge:,.1f} FLOP/B ({roof.method}); {roof.origin or 'measured now'}",
+        ),
+        (
+            "Whole forward",
+            f"{_ms(result.forward_median)} ms median (IQR {_ms(result.forward_iqr)} ms); "
+            f"{_ms(result.forward_after)} ms again after the layers"
+            if result.forward_median
+            else f"failed: {result.forward_error}",
+        ),
+        (
+            "Whole forward, layers timed in context",
+            f"{_ms(result.context_forward)} ms median of {result.repeats} passes"
+            if result.context_forward
+            else "not timed",
+        ),
+        (
+            "Sum of in-context medians",
+            f"{_ms(result.context_sum)} ms" + _times(result.context_sum, result.context_forward),
+        ),
+        (
+            "Between the layers",
+            f"{_ms(result.between_layers)} ms: Python's loop over the graph and launches; an "
+            f"empty call takes {_ms(result.empty_call)} ms"
+            if result.between_layers is not None
+            else "n/a",
+        ),
         ("Sum of alone medians", f"{_ms(result.layer_sum)} ms" + _times(result.layer_sum, result.forward_median)),
     ]
     for label, in_context in (("in context", True), ("alone", False)):
         with_macs, with_roof = result.rank_correlations(in_context)
-        lines.append((f"Rank correlation {label}: MACs, roof prediction vs time",
-                      f"{_maybe(with_macs, 3) or 'n/a'}, {_maybe(with_roof, 3) or 'n/a'}"))
-    lines.append((f"Layers over {FAR_FROM_ROOF:g}x the roof (alone)",
-                  ", ".join(f"{t.cost.name} ({t.ratio:,.1f}x)" for t in far[:8])
-                  + (f" and {len(far) - 8} more" if len(far) > 8 else "") or "none"))
+        lines.append(
+            (
+                f"Rank correlation {label}: MACs, roof prediction vs time",
+                f"{_maybe(with_macs, 3) or 'n/a'}, {_maybe(with_roof, 3) or 'n/a'}",
+            )
+        )
+    lines.append(
+        (
+            f"Layers over {FAR_FROM_ROOF:g}x the roof (alone)",
+            ", ".join(f"{t.cost.name} ({t.ratio:,.1f}x)" for t in far[:8])
+            + (f" and {len(far) - 8} more" if len(far) > 8 else "")
+            or "none",
+        )
+    )
     if failed:
         lines.append(("Failed layers", ", ".join(f"{t.cost.name}: {t.error}" for t in failed)))
     return lines
 
 
-CAPTION = ("In context: each layer's call timed inside whole forward passes of the network, after its neighbours "
-           "(the call and the freeing of the tensors it read last; CPU: perf_counter around them; CUDA: CUDA events on the stream, and the layer's kernels from "
-           "torch.profiler in the kernel column); median of the passes. Alone: the layer on random inputs of its "
-           "computed shape (torch.utils.benchmark: warm-up, then repeats; median and IQR); alone / context below 1 "
-           "means warm caches and no neighbours flatter it. GFLOP/s and GB/s are the cnncost FLOPs and the bytes "
-           "moved (inputs, weights and buffers, output; views move none) over the alone median. FLOP/B is the "
-           "arithmetic intensity; roof ms = max(FLOPs / peak, bytes / bandwidth); measured/roof (alone) above 1 is "
-           "slower than the roofline allows, below 1 faster than the measured roof. % time is the share of the sum "
-           "of in-context medians.")
+CAPTION = (
+    "In context: each layer's call timed inside whole forward passes of the network, after its neighbours "
+    "(the call and the freeing of the tensors it read last; CPU: perf_counter around them; CUDA: CUDA events on the stream, and the layer's kernels from "
+    "torch.profiler in the kernel column); median of the passes. Alone: the layer on random inputs of its "
+    "computed shape (torch.utils.benchmark: warm-up, then repeats; median and IQR); alone / context below 1 "
+    "means warm caches and no neighbours flatter it. GFLOP/s and GB/s are the cnncost FLOPs and the bytes "
+    "moved (inputs, weights and buffers, output; views move none) over the alone median. FLOP/B is the "
+    "arithmetic intensity; roof ms = max(FLOPs / peak, bytes / bandwidth); measured/roof (alone) above 1 is "
+    "slower than the roofline allows, below 1 faster than the measured roof. % time is the share of the sum "
+    "of in-context medians."
+)
 
 
 def bench_document(result, cache: int | None, cache_name: str = "the cache") -> Document:
     """The bench table, then the summary, the run's steadiness first."""
     p = result.profile
-    return Document(f"{p.name}: measured on {result.device.device}, batch {p.batch}, {p.dtype}", (
-        table(HEADERS, bench_rows(result, cache, cache_name), NUMERIC, caption=CAPTION, hide=HIDE),
-        Facts(tuple(summary_lines(result)))))
+    return Document(
+        f"{p.name}: measured on {result.device.device}, batch {p.batch}, {p.dtype}",
+        (
+            table(HEADERS, bench_rows(result, cache, cache_name), NUMERIC, caption=CAPTION, hide=HIDE),
+            Facts(tuple(summary_lines(result))),
+        ),
+    )
 
 
 def bench_records(result) -> list[dict]:
     """One plain dict per layer: raw integers and seconds, for CSV and JSON; the run's context on every row."""
     d = result.device
-    return [{"layer": t.cost.name, "op": t.cost.op, "output_shape": str(t.cost.output_shape), "macs": t.cost.macs,
-             "flops": t.cost.flops, "bytes_moved": t.bytes_moved, "in_context_s": t.in_context,
-             "in_context_iqr_s": t.in_context_iqr, "kernel_s": t.kernel, "alone_s": t.median, "alone_iqr_s": t.iqr,
-             "predicted_s": t.predicted, "measured_over_predicted": t.ratio, "intensity_flop_per_byte": t.intensity,
-             "bound": bound(t, result.roof), "error": t.error or "", "device": d.device, "device_name": d.name,
-             "threads": d.threads, "batch": result.profile.batch, "dtype": result.profile.dtype,
-             "disturbed": "; ".join(result.disturbed)}
-            for t in result.layers]
+    return [
+        {
+            "layer": t.cost.name,
+            "op": t.cost.op,
+            "output_shape": str(t.cost.output_shape),
+            "macs": t.cost.macs,
+            "flops": t.cost.flops,
+            "bytes_moved": t.bytes_moved,
+            "in_context_s": t.in_context,
+            "in_context_iqr_s": t.in_context_iqr,
+            "kernel_s": t.kernel,
+            "alone_s": t.median,
+            "alone_iqr_s": t.iqr,
+            "predicted_s": t.predicted,
+            "measured_over_predicted": t.ratio,
+            "intensity_flop_per_byte": t.intensity,
+            "bound": bound(t, result.roof),
+            "error": t.error or "",
+            "device": d.device,
+            "device_name": d.name,
+            "threads": d.threads,
+            "batch": result.profile.batch,
+            "dtype": result.profile.dtype,
+            "disturbed": "; ".join(result.disturbed),
+        }
+        for t in result.layers
+    ]

@@ -4,8 +4,19 @@ from __future__ import annotations
 
 from .document import Document, Text, table
 
-HEADERS = ("layer", "type", "shape (cnncost)", "shape (torch)", "params (cnncost)", "params (torch)",
-           "buffers (cnncost)", "buffers (torch)", "MACs (cnncost)", "MACs (torch)", "verdict")
+HEADERS = (
+    "layer",
+    "type",
+    "shape (cnncost)",
+    "shape (torch)",
+    "params (cnncost)",
+    "params (torch)",
+    "buffers (cnncost)",
+    "buffers (torch)",
+    "MACs (cnncost)",
+    "MACs (torch)",
+    "verdict",
+)
 NUMERIC = (False, False, True, True, True, True, True, True, True, True, False)
 
 
@@ -16,10 +27,19 @@ def _shape(shapes) -> str:
 
 def check_cells(check) -> list[str]:
     """One row of the per-layer table."""
-    return [check.name, check.op, _shape(check.engine_shape), _shape(check.torch_shape),
-            f"{check.engine_params:,}", f"{check.torch_params:,}", f"{check.engine_buffers:,}",
-            f"{check.torch_buffers:,}", f"{check.engine_macs:,}", f"{check.torch_macs:,}",
-            "equal" if check.ok else "DIFFERENT: " + ", ".join(check.mismatches)]
+    return [
+        check.name,
+        check.op,
+        _shape(check.engine_shape),
+        _shape(check.torch_shape),
+        f"{check.engine_params:,}",
+        f"{check.torch_params:,}",
+        f"{check.engine_buffers:,}",
+        f"{check.torch_buffers:,}",
+        f"{check.engine_macs:,}",
+        f"{check.torch_macs:,}",
+        "equal" if check.ok else "DIFFERENT: " + ", ".join(check.mismatches),
+    ]
 
 
 def summary_line(result) -> str:
@@ -27,12 +47,16 @@ def summary_line(result) -> str:
     params, buffers, macs = result.engine_totals
     where = f"{result.name} {result.input_shape} batch {result.batch} on {result.device}"
     if result.ok:
-        return (f"{where}: all {len(result.layers)} layers equal torch's: shapes, params {params:,}, "
-                f"buffers {buffers:,}, MACs {macs:,}")
+        return (
+            f"{where}: all {len(result.layers)} layers equal torch's: shapes, params {params:,}, "
+            f"buffers {buffers:,}, MACs {macs:,}"
+        )
     t_params, t_buffers, t_macs = result.torch_totals
-    return (f"{where}: {len(result.failures)} of {len(result.layers)} layers DIFFER; totals cnncost "
-            f"{params:,} / {buffers:,} / {macs:,}, torch {t_params:,} / {t_buffers:,} / {t_macs:,} "
-            "(params / buffers / MACs)")
+    return (
+        f"{where}: {len(result.failures)} of {len(result.layers)} layers DIFFER; totals cnncost "
+        f"{params:,} / {buffers:,} / {macs:,}, torch {t_params:,} / {t_buffers:,} / {t_macs:,} "
+        "(params / buffers / MACs)"
+    )
 
 
 HIDE = ("buffers (cnncost)", "buffers (torch)", "type", "shape (cnncost)")
@@ -45,15 +69,35 @@ def verification_document(results, all_layers: bool = False) -> Document:
         blocks.append(Text(summary_line(result)))
         rows = [check_cells(check) for check in result.layers if all_layers or not check.ok]
         if rows:
-            blocks.append(table(HEADERS, rows, NUMERIC, title=f"{result.name}: cnncost against torch", hide=HIDE,
-                                caption="MACs (torch) = FlopCounterMode's FLOPs / 2 for the layer's module."))
+            blocks.append(
+                table(
+                    HEADERS,
+                    rows,
+                    NUMERIC,
+                    title=f"{result.name}: cnncost against torch",
+                    hide=HIDE,
+                    caption="MACs (torch) = FlopCounterMode's FLOPs / 2 for the layer's module.",
+                )
+            )
     return Document("cnncost against torch: shapes, parameters, buffers and MACs", tuple(blocks))
 
 
 def verification_records(result) -> list[dict]:
     """One plain dict per layer (raw integers) for CSV and JSON."""
-    return [{"network": result.name, "layer": c.name, "op": c.op, "engine_shape": _shape(c.engine_shape),
-             "torch_shape": _shape(c.torch_shape), "engine_params": c.engine_params, "torch_params": c.torch_params,
-             "engine_buffers": c.engine_buffers, "torch_buffers": c.torch_buffers, "engine_macs": c.engine_macs,
-             "torch_macs": c.torch_macs, "ok": c.ok}
-            for c in result.layers]
+    return [
+        {
+            "network": result.name,
+            "layer": c.name,
+            "op": c.op,
+            "engine_shape": _shape(c.engine_shape),
+            "torch_shape": _shape(c.torch_shape),
+            "engine_params": c.engine_params,
+            "torch_params": c.torch_params,
+            "engine_buffers": c.engine_buffers,
+            "torch_buffers": c.torch_buffers,
+            "engine_macs": c.engine_macs,
+            "torch_macs": c.torch_macs,
+            "ok": c.ok,
+        }
+        for c in result.layers
+    ]

@@ -32,8 +32,12 @@ from .report import COUNTING, Report, checks_table, sources_block, summary, verd
 from .search import bias_count
 from .verdict import Candidate
 
-PAIR, INCEPTION_SECTION, STACK, RESNET = ("a. 3x3 conv against 1x1 reduction + 3x3", "b. Inception module",
-                                          "c. stacked 3x3 convs", "d. ResNet blocks")
+PAIR, INCEPTION_SECTION, STACK, RESNET = (
+    "a. 3x3 conv against 1x1 reduction + 3x3",
+    "b. Inception module",
+    "c. stacked 3x3 convs",
+    "d. ResNet blocks",
+)
 PAIR_SIZES = (56, 28, 14)
 
 
@@ -63,22 +67,43 @@ def pair_section() -> tuple[list[Check], list[Block]]:
     """A 3x3 conv 256 -> 256 against a 1x1 conv 256 -> 64 then a 3x3 conv 64 -> 256."""
 
     profiles = {name: profile_of(name) for name, _ in PAIR_PARAMS}
-    checks = [check_layers(PAIR, name, "params", printed, COURSE, name, profiles[name].layers)
-              for name, printed in PAIR_PARAMS]
+    checks = [
+        check_layers(PAIR, name, "params", printed, COURSE, name, profiles[name].layers)
+        for name, printed in PAIR_PARAMS
+    ]
     old, new = (profiles[name] for name, _ in PAIR_PARAMS)
-    checks.append(check_value(
-        PAIR, "reduce-conv3x3-256 against conv3x3-256", "saving", PAIR_REDUCTION, COURSE, "reduce-conv3x3-256",
-        saving(new.total.params, old.total.params),
-        [Candidate("biases left out", saving(weights(new), weights(old)))],
-        f"1 - {new.total.params:,} / {old.total.params:,}", "biases left out"))
+    checks.append(
+        check_value(
+            PAIR,
+            "reduce-conv3x3-256 against conv3x3-256",
+            "saving",
+            PAIR_REDUCTION,
+            COURSE,
+            "reduce-conv3x3-256",
+            saving(new.total.params, old.total.params),
+            [Candidate("biases left out", saving(weights(new), weights(old)))],
+            f"1 - {new.total.params:,} / {old.total.params:,}",
+            "biases left out",
+        )
+    )
     rows = []
     for size in PAIR_SIZES:
         one = profile_of(conv_chain("3x3", ((3, 256),), (256, size, size)))
         two = profile_of(conv_chain("1x1+3x3", ((1, 64), (3, 256)), (256, size, size)))
-        rows.append([f"{size}x{size}", f"{one.total.macs:,}", f"{two.total.macs:,}",
-                     f"{float(100 * saving(two.total.macs, one.total.macs)):.1f}%"])
-    macs = table(("input 256 x", "3x3 conv 256 -> 256, MACs", "1x1 256 -> 64 + 3x3 64 -> 256, MACs", "saving"), rows,
-                 (False, True, True, True), title="Multiply-adds at three sizes (computed; nothing published)")
+        rows.append(
+            [
+                f"{size}x{size}",
+                f"{one.total.macs:,}",
+                f"{two.total.macs:,}",
+                f"{float(100 * saving(two.total.macs, one.total.macs)):.1f}%",
+            ]
+        )
+    macs = table(
+        ("input 256 x", "3x3 conv 256 -> 256, MACs", "1x1 256 -> 64 + 3x3 64 -> 256, MACs", "saving"),
+        rows,
+        (False, True, True, True),
+        title="Multiply-adds at three sizes (computed; nothing published)",
+    )
     return checks, [Heading(PAIR), checks_table(checks), macs]
 
 
@@ -89,8 +114,9 @@ def inception_section() -> tuple[list[Check], list[Block]]:
     for name, quantity, printed in INCEPTION:
         profile = profile_of(name)
         if quantity == "channels":
-            checks.append(check_value(INCEPTION_SECTION, name, quantity, printed, CS231N, name,
-                                      profile.output_shape.channels))
+            checks.append(
+                check_value(INCEPTION_SECTION, name, quantity, printed, CS231N, name, profile.output_shape.channels)
+            )
         else:
             checks.append(check_layers(INCEPTION_SECTION, name, quantity, printed, CS231N, name, profile.layers))
     sides = [side(Operand(name)) for name in ("inception-naive", "inception-bottleneck")]
@@ -113,14 +139,35 @@ def stage_stack_checks(channels: int, size: int) -> list[Check]:
         old, new = getattr(five.total, quantity), getattr(two.total, quantity)
         candidates = [Candidate("biases left out", saving(weights(two), weights(five)))] if quantity == "params" else []
         what = "params" if quantity == "params" else "MACs"
-        checks.append(check_value(STACK, f"conv3x3-x2 against conv5x5, {label}, {what}", "saving", STACK_SAVING,
-                                  COURSE, quantity, saving(new, old), candidates, f"1 - {new:,} / {old:,}",
-                                  "biases left out" if candidates else "none applies"))
+        checks.append(
+            check_value(
+                STACK,
+                f"conv3x3-x2 against conv5x5, {label}, {what}",
+                "saving",
+                STACK_SAVING,
+                COURSE,
+                quantity,
+                saving(new, old),
+                candidates,
+                f"1 - {new:,} / {old:,}",
+                "biases left out" if candidates else "none applies",
+            )
+        )
     more = Fraction(seven.total.params, three.total.params) - 1
-    checks.append(check_value(STACK, f"conv7x7 against conv3x3-x3, {label}, params", "extra", STACK_MORE, SIMONYAN_23,
-                              "params", more,
-                              [Candidate("biases left out", Fraction(weights(seven), weights(three)) - 1)],
-                              f"{seven.total.params:,} / {three.total.params:,} - 1", "biases left out"))
+    checks.append(
+        check_value(
+            STACK,
+            f"conv7x7 against conv3x3-x3, {label}, params",
+            "extra",
+            STACK_MORE,
+            SIMONYAN_23,
+            "params",
+            more,
+            [Candidate("biases left out", Fraction(weights(seven), weights(three)) - 1)],
+            f"{seven.total.params:,} / {three.total.params:,} - 1",
+            "biases left out",
+        )
+    )
     return checks
 
 
@@ -131,11 +178,24 @@ def stack_section() -> tuple[list[Check], list[Block]]:
     for name, printed in STACK_FIELDS:
         profile = profile_of(stack_graph(name, 64, 56))
         kernels = [c.attributes["kernel_size"] for c in profile.layers if c.op == "conv2d"]
-        checks.append(check_value(STACK, name, "field", printed, SIMONYAN_23, name, receptive_field(profile),
-                                  arithmetic=" + ".join(["1"] + [f"({k} - 1)" for k in kernels])
-                                  + f" = {receptive_field(profile)}"))
-    field_table = table(("stack", "receptive field"), fields, (False, True),
-                        title="Receptive fields (computed: 1 + the sum of kernel - 1 over the stack)")
+        checks.append(
+            check_value(
+                STACK,
+                name,
+                "field",
+                printed,
+                SIMONYAN_23,
+                name,
+                receptive_field(profile),
+                arithmetic=" + ".join(["1"] + [f"({k} - 1)" for k in kernels]) + f" = {receptive_field(profile)}",
+            )
+        )
+    field_table = table(
+        ("stack", "receptive field"),
+        fields,
+        (False, True),
+        title="Receptive fields (computed: 1 + the sum of kernel - 1 over the stack)",
+    )
     return checks, [Heading(STACK), checks_table(checks), field_table]
 
 
@@ -145,33 +205,60 @@ def resnet_section() -> tuple[list[Check], list[Block]]:
     rows = []
     for channels, size in RESNET_STAGES:
         sizes = {"C": channels, "H": size, "W": size}
-        profiles = {"resnet-basic": profile_of(resnet_basic_graph("resnet-basic", channels, size)),
-                    "resnet-bottleneck": profile_of(resnet_bottleneck_graph("resnet-bottleneck", channels, size))}
+        profiles = {
+            "resnet-basic": profile_of(resnet_basic_graph("resnet-basic", channels, size)),
+            "resnet-bottleneck": profile_of(resnet_bottleneck_graph("resnet-bottleneck", channels, size)),
+        }
         for name, convs, total in RESNET_BLOCKS:
             profile = profiles[name]
             item = f"{name}, C={channels}, {size}x{size}"
             for layer, formula in convs:
-                checks.append(check_layers(RESNET, f"{item}, {layer}", "macs", Printed(formula).at(**sizes), LECTURE8,
-                                           name, [profile.layer(layer)], whole=False))
-            checks.append(check_layers(RESNET, item, "macs", Printed(total).at(**sizes), LECTURE8, name,
-                                       profile.layers))
+                checks.append(
+                    check_layers(
+                        RESNET,
+                        f"{item}, {layer}",
+                        "macs",
+                        Printed(formula).at(**sizes),
+                        LECTURE8,
+                        name,
+                        [profile.layer(layer)],
+                        whole=False,
+                    )
+                )
+            checks.append(
+                check_layers(RESNET, item, "macs", Printed(total).at(**sizes), LECTURE8, name, profile.layers)
+            )
         basic, bottleneck = profiles["resnet-basic"], profiles["resnet-bottleneck"]
-        rows.append([f"C={channels}, {size}x{size}", f"{basic.total.params:,}", f"{basic.total.macs:,}",
-                     f"{bottleneck.total.params:,}", f"{bottleneck.total.macs:,}",
-                     number_text(Fraction(bottleneck.total.macs, basic.total.macs), 4)])
-    blocks_table = table(("stage", "basic params", "basic MACs", "bottleneck params", "bottleneck MACs",
-                          "MACs ratio"), rows, (False,) + (True,) * 5,
-                         title="Both blocks at each stage (computed; the bottleneck block takes 4C channels in "
-                               "and out)")
+        rows.append(
+            [
+                f"C={channels}, {size}x{size}",
+                f"{basic.total.params:,}",
+                f"{basic.total.macs:,}",
+                f"{bottleneck.total.params:,}",
+                f"{bottleneck.total.macs:,}",
+                number_text(Fraction(bottleneck.total.macs, basic.total.macs), 4),
+            ]
+        )
+    blocks_table = table(
+        ("stage", "basic params", "basic MACs", "bottleneck params", "bottleneck MACs", "MACs ratio"),
+        rows,
+        (False,) + (True,) * 5,
+        title="Both blocks at each stage (computed; the bottleneck block takes 4C channels in and out)",
+    )
     return checks, [Heading(RESNET), checks_table(checks), blocks_table]
 
 
 def heads_section() -> list[Block]:
     """GoogLeNet's global-average-pool head against VGG-16's fully connected head (nothing published)."""
     sides = [side(Operand(name)) for name in ("googlenet-head", "vgg16-head")]
-    return [Heading("e. Classifier heads"), summary_table(sides),
-            Text("GoogLeNet's head (global average pool, dropout, one FC 1024 -> 1000) against VGG-16's (flatten, "
-                 "FC 25088 -> 4096 -> 4096 -> 1000), each on its network's last feature map; computed only.")]
+    return [
+        Heading("e. Classifier heads"),
+        summary_table(sides),
+        Text(
+            "GoogLeNet's head (global average pool, dropout, one FC 1024 -> 1000) against VGG-16's (flatten, "
+            "FC 25088 -> 4096 -> 4096 -> 1000), each on its network's last feature map; computed only."
+        ),
+    ]
 
 
 def report() -> Report:
@@ -183,11 +270,13 @@ def report() -> Report:
         checks += found
         blocks += shown
     head = [
-        Text("Published: the lectures' comparisons of blocks. Computed: each block as a graph of its own "
-             "(`cnncost list` shows them under Blocks; `cnncost table NAME --input CxHxW` profiles one). A count "
-             "in C, H and W (25C²HW) is evaluated at ResNet's four stage sizes and compared exactly."),
-        summary(checks), Text(COUNTING),
+        Text(
+            "Published: the lectures' comparisons of blocks. Computed: each block as a graph of its own "
+            "(`cnncost list` shows them under Blocks; `cnncost table NAME --input CxHxW` profiles one). A count "
+            "in C, H and W (25C²HW) is evaluated at ResNet's four stage sizes and compared exactly."
+        ),
+        summary(checks),
+        Text(COUNTING),
     ]
     blocks = head + blocks + heads_section() + verdict_sections(checks) + [sources_block(checks)]
-    return Report("bottleneck", Document("Bottlenecks and small kernels: what they save", tuple(blocks)),
-                  tuple(checks))
+    return Report("bottleneck", Document("Bottlenecks and small kernels: what they save", tuple(blocks)), tuple(checks))

@@ -14,12 +14,24 @@ from .published import Publication
 from .search import candidates, default_count, terms, tried
 from .verdict import EXACT, KINDS, NO_CONVENTION, ROUNDING, Candidate, Verdict, judge
 
-QUANTITY_NAMES = {"memory": "memory", "params": "params", "macs": "MACs", "flops": "FLOPs",
-                  "channels": "output channels", "size": "output size", "param_bytes": "storage",
-                  "ratio": "ratio", "saving": "saving", "extra": "extra", "field": "receptive field"}
+QUANTITY_NAMES = {
+    "memory": "memory",
+    "params": "params",
+    "macs": "MACs",
+    "flops": "FLOPs",
+    "channels": "output channels",
+    "size": "output size",
+    "param_bytes": "storage",
+    "ratio": "ratio",
+    "saving": "saving",
+    "extra": "extra",
+    "field": "receptive field",
+}
 MARKS = {EXACT: "=", ROUNDING: "≈", "convention": "†", NO_CONVENTION: "✗"}
-LEGEND = ("= exact; ≈ equal within the printed rounding; † reproduced under another convention (named in the "
-          "list of cells); ✗ no convention reproduces it.")
+LEGEND = (
+    "= exact; ≈ equal within the printed rounding; † reproduced under another convention (named in the "
+    "list of cells); ✗ no convention reproduces it."
+)
 
 
 @dataclass(frozen=True)
@@ -42,18 +54,43 @@ class Check:
         return Fraction(self.computed) - self.printed.value
 
 
-def check_layers(section: str, item: str, quantity: str, printed: Printed, source: Publication, graph: str,
-                 layers: Sequence[LayerCost], *, whole: bool = True, arithmetic: str = "",
-                 named_elsewhere: frozenset[str] = frozenset()) -> Check:
+def check_layers(
+    section: str,
+    item: str,
+    quantity: str,
+    printed: Printed,
+    source: Publication,
+    graph: str,
+    layers: Sequence[LayerCost],
+    *,
+    whole: bool = True,
+    arithmetic: str = "",
+    named_elsewhere: frozenset[str] = frozenset(),
+) -> Check:
     """Judge printed against cnncost's count of quantity over layers, searching the conventions."""
     computed = default_count(layers, quantity).value
-    verdict = judge(printed, computed, candidates(layers, quantity, printed, whole, named_elsewhere),
-                    terms(layers, quantity) if whole else (), tried(layers, quantity, whole, printed.unit))
+    verdict = judge(
+        printed,
+        computed,
+        candidates(layers, quantity, printed, whole, named_elsewhere),
+        terms(layers, quantity) if whole else (),
+        tried(layers, quantity, whole, printed.unit),
+    )
     return Check(section, item, quantity, printed, source, graph, computed, verdict, arithmetic)
 
 
-def check_value(section: str, item: str, quantity: str, printed: Printed, source: Publication, graph: str,
-                computed, candidates: Sequence[Candidate] = (), arithmetic: str = "", tried_text: str = "") -> Check:
+def check_value(
+    section: str,
+    item: str,
+    quantity: str,
+    printed: Printed,
+    source: Publication,
+    graph: str,
+    computed,
+    candidates: Sequence[Candidate] = (),
+    arithmetic: str = "",
+    tried_text: str = "",
+) -> Check:
     """Judge printed against a computed value and the given candidates."""
     verdict = judge(printed, computed, tuple(candidates), (), tried_text)
     return Check(section, item, quantity, printed, source, graph, computed, verdict, arithmetic)
@@ -86,22 +123,41 @@ def verdict_text(verdict: Verdict) -> str:
     return f"{verdict.kind}: {verdict.convention}" if verdict.convention else verdict.kind
 
 
-CHECK_HEADERS = ("item", "quantity", "source", "printed", "stands for", "cnncost", "in the printed unit",
-                 "difference", "verdict")
+CHECK_HEADERS = (
+    "item",
+    "quantity",
+    "source",
+    "printed",
+    "stands for",
+    "cnncost",
+    "in the printed unit",
+    "difference",
+    "verdict",
+)
 CHECK_NUMERIC = (False, False, False, False, False, True, True, True, False)  # printed: words and digits, as printed
 
 
 def check_row(item: Check) -> list[str]:
     """The cells of one check in a report table."""
-    return [item.item, QUANTITY_NAMES.get(item.quantity, item.quantity), item.source.short, item.printed.shown(),
-            item.printed.stands_for(), number_text(item.computed, 4), in_unit(item.computed, item.printed),
-            difference_text(item), verdict_text(item.verdict)]
+    return [
+        item.item,
+        QUANTITY_NAMES.get(item.quantity, item.quantity),
+        item.source.short,
+        item.printed.shown(),
+        item.printed.stands_for(),
+        number_text(item.computed, 4),
+        in_unit(item.computed, item.printed),
+        difference_text(item),
+        verdict_text(item.verdict),
+    ]
 
 
 def explanation(item: Check) -> str:
     """A bullet: the check, its arithmetic and why the verdict."""
-    head = f"**{item.item}, {QUANTITY_NAMES.get(item.quantity, item.quantity)}** ({item.source.short}): printed " \
-           f"{item.printed.shown()}, cnncost {number_text(item.computed, 4)}"
+    head = (
+        f"**{item.item}, {QUANTITY_NAMES.get(item.quantity, item.quantity)}** ({item.source.short}): printed "
+        f"{item.printed.shown()}, cnncost {number_text(item.computed, 4)}"
+    )
     parts = [head] + ([f"arithmetic: {item.arithmetic}"] if item.arithmetic else []) + [item.verdict.text]
     also = f" Also reproduced by: {'; '.join(item.verdict.also)}." if item.verdict.also else ""
     return ". ".join(part.rstrip(".") for part in parts) + "." + also
@@ -114,8 +170,24 @@ def tally(checks: Sequence[Check]) -> str:
     return f"{len(checks)} published numbers: {', '.join(parts)}"
 
 
-RECORD_COLUMNS = ("report", "section", "item", "quantity", "source", "printed", "unit", "printed_value", "low",
-                  "high", "graph", "computed", "difference", "verdict", "convention", "why")
+RECORD_COLUMNS = (
+    "report",
+    "section",
+    "item",
+    "quantity",
+    "source",
+    "printed",
+    "unit",
+    "printed_value",
+    "low",
+    "high",
+    "graph",
+    "computed",
+    "difference",
+    "verdict",
+    "convention",
+    "why",
+)
 
 
 def record(report: str, item: Check) -> dict:
@@ -125,11 +197,24 @@ def record(report: str, item: Check) -> dict:
     def plain(value) -> str:
         return number_text(value).replace(",", "")
 
-    return {"report": report, "section": item.section, "item": item.item, "quantity": item.quantity,
-            "source": item.source.citation, "printed": item.printed.shown(), "unit": item.printed.unit,
-            "printed_value": plain(item.printed.value), "low": plain(low), "high": plain(high), "graph": item.graph,
-            "computed": plain(item.computed), "difference": plain(item.difference), "verdict": item.verdict.kind,
-            "convention": item.verdict.convention, "why": item.verdict.text}
+    return {
+        "report": report,
+        "section": item.section,
+        "item": item.item,
+        "quantity": item.quantity,
+        "source": item.source.citation,
+        "printed": item.printed.shown(),
+        "unit": item.printed.unit,
+        "printed_value": plain(item.printed.value),
+        "low": plain(low),
+        "high": plain(high),
+        "graph": item.graph,
+        "computed": plain(item.computed),
+        "difference": plain(item.difference),
+        "verdict": item.verdict.kind,
+        "convention": item.verdict.convention,
+        "why": item.verdict.text,
+    }
 
 
 def layer_arithmetic(cost: LayerCost, quantity: str, bytes_per_element: int = 4) -> str:
@@ -137,8 +222,10 @@ def layer_arithmetic(cost: LayerCost, quantity: str, bytes_per_element: int = 4)
     attrs, out = cost.attributes, cost.output_shape
     if quantity == "memory":
         dims = "·".join(str(d) for d in out.dims)
-        return f"{dims} × {bytes_per_element} bytes = {cost.activation_bytes:,} bytes = " \
-               f"{number_text(Fraction(cost.activation_bytes, 1024), 2)} KB"
+        return (
+            f"{dims} × {bytes_per_element} bytes = {cost.activation_bytes:,} bytes = "
+            f"{number_text(Fraction(cost.activation_bytes, 1024), 2)} KB"
+        )
     if cost.op == "conv2d":
         c_in = cost.input_shape.channels // attrs.get("groups", 1)
         k = attrs["kernel_size"]
@@ -174,8 +261,9 @@ def conventions_found(checks: Sequence[Check]) -> list[str]:
             name = prefix + QUANTITY_NAMES.get(quantity, quantity)
             plain = list(dict.fromkeys(item.item for item in group if item.verdict.kind in (EXACT, ROUNDING)))
             if plain:
-                bullets.append(f"{name}, as cnncost counts it (exact or within the printed rounding): "
-                               f"{'; '.join(plain)}")
+                bullets.append(
+                    f"{name}, as cnncost counts it (exact or within the printed rounding): {'; '.join(plain)}"
+                )
             by_convention: dict[str, list[str]] = {}
             for item in group:
                 if item.verdict.convention:

@@ -16,10 +16,16 @@ from ..errors import CnnCostError
 
 # base units per printed unit; cnncost's KB and MB are binary (1024 bytes, 1024 KB)
 UNITS: dict[str, Fraction] = {
-    "": Fraction(1), "k": Fraction(10**3), "M": Fraction(10**6), "G": Fraction(10**9),
-    "KB": Fraction(1024), "MB": Fraction(1024**2),
-    "kB (10^3 bytes)": Fraction(10**3), "MB (10^6 bytes)": Fraction(10**6),
-    "%": Fraction(1, 100), "x": Fraction(1),
+    "": Fraction(1),
+    "k": Fraction(10**3),
+    "M": Fraction(10**6),
+    "G": Fraction(10**9),
+    "KB": Fraction(1024),
+    "MB": Fraction(1024**2),
+    "kB (10^3 bytes)": Fraction(10**3),
+    "MB (10^6 bytes)": Fraction(10**6),
+    "%": Fraction(1, 100),
+    "x": Fraction(1),
 }
 
 _NUMBER = re.compile(r"^-?\d{1,3}(,\d{3})*(\.\d+)?$|^-?\d+(\.\d+)?$")
@@ -154,8 +160,13 @@ def evaluate(text: str) -> int:
             return node.value
         if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub, ast.Mult)):
             left, right = walk(node.left), walk(node.right)
-            return left + right if isinstance(node.op, ast.Add) else left - right if isinstance(node.op, ast.Sub) \
+            return (
+                left + right
+                if isinstance(node.op, ast.Add)
+                else left - right
+                if isinstance(node.op, ast.Sub)
                 else left * right
+            )
         raise CnnCostError(f"malformed arithmetic {text!r}: only whole numbers, +, - and × are read")
 
     return walk(tree)

@@ -19,23 +19,42 @@ class Publication:
     citation: str
 
 
-LECTURE8 = Publication("EECS 498-007 L8", "Justin Johnson, EECS 498-007 / 598-005 Deep Learning for Computer Vision, "
-                  "University of Michigan, fall 2019, lecture 8 'CNN Architectures'")
-TRANSCRIPTION = Publication("L8 transcription", "a widely read transcription of EECS 498-007 lecture 8 (its worked "
-                       "examples for AlexNet)")
-CS231N = Publication("CS231n 2017 L9", "CS231n Convolutional Neural Networks for Visual Recognition, Stanford, "
-                "spring 2017, lecture 9 'CNN Architectures'")
-KRIZHEVSKY = Publication("Krizhevsky 2012", "Krizhevsky, Sutskever, Hinton 2012, 'ImageNet classification with deep "
-                    "convolutional neural networks', §4")
-SIMONYAN_23 = Publication("Simonyan 2014 §2.3", "Simonyan & Zisserman 2014, 'Very deep convolutional networks for "
-                     "large-scale image recognition', §2.3")
-SIMONYAN_T2 = Publication("Simonyan 2014 t2", "Simonyan & Zisserman 2014, 'Very deep convolutional networks for "
-                     "large-scale image recognition', table 2 (parameters, millions)")
+LECTURE8 = Publication(
+    "EECS 498-007 L8",
+    "Justin Johnson, EECS 498-007 / 598-005 Deep Learning for Computer Vision, "
+    "University of Michigan, fall 2019, lecture 8 'CNN Architectures'",
+)
+TRANSCRIPTION = Publication(
+    "L8 transcription", "a widely read transcription of EECS 498-007 lecture 8 (its worked examples for AlexNet)"
+)
+CS231N = Publication(
+    "CS231n 2017 L9",
+    "CS231n Convolutional Neural Networks for Visual Recognition, Stanford, spring 2017, lecture 9 'CNN Architectures'",
+)
+KRIZHEVSKY = Publication(
+    "Krizhevsky 2012",
+    "Krizhevsky, Sutskever, Hinton 2012, 'ImageNet classification with deep convolutional neural networks', §4",
+)
+SIMONYAN_23 = Publication(
+    "Simonyan 2014 §2.3",
+    "Simonyan & Zisserman 2014, 'Very deep convolutional networks for large-scale image recognition', §2.3",
+)
+SIMONYAN_T2 = Publication(
+    "Simonyan 2014 t2",
+    "Simonyan & Zisserman 2014, 'Very deep convolutional networks for "
+    "large-scale image recognition', table 2 (parameters, millions)",
+)
 SZEGEDY = Publication("Szegedy 2014 §1", "Szegedy et al. 2014, 'Going deeper with convolutions', §1")
-HE_T1 = Publication("He 2015 t1", "He, Zhang, Ren, Sun 2015, 'Deep residual learning for image recognition', table 1 "
-               "(FLOPs, which the paper defines as multiply-adds)")
-HE_33 = Publication("He 2015 §3.3", "He, Zhang, Ren, Sun 2015, 'Deep residual learning for image recognition', §3.3 "
-               "and figure 3 ('VGG-19 (19.6 billion FLOPs)', multiply-adds)")
+HE_T1 = Publication(
+    "He 2015 t1",
+    "He, Zhang, Ren, Sun 2015, 'Deep residual learning for image recognition', table 1 "
+    "(FLOPs, which the paper defines as multiply-adds)",
+)
+HE_33 = Publication(
+    "He 2015 §3.3",
+    "He, Zhang, Ren, Sun 2015, 'Deep residual learning for image recognition', §3.3 "
+    "and figure 3 ('VGG-19 (19.6 billion FLOPs)', multiply-adds)",
+)
 COURSE = Publication("course notes", "course material that quotes the figure; its original source is not identified")
 
 SOURCES = (LECTURE8, TRANSCRIPTION, CS231N, KRIZHEVSKY, SIMONYAN_23, SIMONYAN_T2, SZEGEDY, HE_T1, HE_33, COURSE)
@@ -132,6 +151,7 @@ RESNET_STAGES = ((64, 56), (128, 28), (256, 14), (512, 7))  # (C, H = W) of ResN
 
 # --- Whole networks ------------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Figure:
     """A network's published total: which quantity, as printed, where, and the registered variants to check."""
@@ -145,17 +165,29 @@ class Figure:
 
 NETWORKS = (
     Figure("AlexNet", "macs", Printed("0.7", "G", quote="0.7 GFLOP"), LECTURE8, ("alexnet", "alexnet-paper")),
-    Figure("AlexNet", "params", Printed("60", "M", quote="60 million parameters"), KRIZHEVSKY,
-           ("alexnet-paper", "alexnet")),
+    Figure(
+        "AlexNet", "params", Printed("60", "M", quote="60 million parameters"), KRIZHEVSKY, ("alexnet-paper", "alexnet")
+    ),
     Figure("VGG-16", "macs", Printed("13.6", "G", quote="13.6 GFLOP"), LECTURE8, ("vgg16",)),
     Figure("VGG-16", "params", Printed("138", "M", quote="138 (millions)"), SIMONYAN_T2, ("vgg16",)),
-    Figure("VGG-16", "param_bytes", Printed("500", "MB", quote="about 500MB of storage", step="100"), COURSE,
-           ("vgg16",)),
+    Figure(
+        "VGG-16", "param_bytes", Printed("500", "MB", quote="about 500MB of storage", step="100"), COURSE, ("vgg16",)
+    ),
     Figure("VGG-19", "macs", Printed("19.6", "G", quote="19.6 billion FLOPs"), HE_33, ("vgg19",)),
-    Figure("GoogLeNet", "macs", Printed("1.5", "G", quote="a computational budget of 1.5 billion multiply-adds"),
-           SZEGEDY, ("googlenet-paper", "googlenet")),
-    Figure("GoogLeNet", "params", Printed("5", "M", quote="Only 5 million parameters!"), CS231N,
-           ("googlenet-paper", "googlenet")),
+    Figure(
+        "GoogLeNet",
+        "macs",
+        Printed("1.5", "G", quote="a computational budget of 1.5 billion multiply-adds"),
+        SZEGEDY,
+        ("googlenet-paper", "googlenet"),
+    ),
+    Figure(
+        "GoogLeNet",
+        "params",
+        Printed("5", "M", quote="Only 5 million parameters!"),
+        CS231N,
+        ("googlenet-paper", "googlenet"),
+    ),
     Figure("ResNet-18", "macs", Printed("1.8", "G", quote="1.8×10⁹"), HE_T1, ("resnet18",)),
     Figure("ResNet-34", "macs", Printed("3.6", "G", quote="3.6×10⁹"), HE_T1, ("resnet34",)),
     Figure("ResNet-50", "macs", Printed("3.8", "G", quote="3.8×10⁹"), HE_T1, ("resnet50-paper", "resnet50")),

@@ -22,10 +22,12 @@ from .checks import (
 )
 from .verdict import CONVENTION, NO_CONVENTION
 
-COUNTING = ("cnncost's counts: memory is each layer's output (fp32, 4 bytes per element; KB = 1024 bytes, MB = "
-            "1024 KB); params are weights and biases; MACs are the multiply-accumulates of conv and linear layers, "
-            "which is what the lectures' \"flop\" and the papers' \"FLOPs\" and \"multiply-adds\" count. A printed "
-            "value stands for every exact value that rounds (half up) to it: 73 M stands for [72.5 M, 73.5 M).")
+COUNTING = (
+    "cnncost's counts: memory is each layer's output (fp32, 4 bytes per element; KB = 1024 bytes, MB = "
+    "1024 KB); params are weights and biases; MACs are the multiply-accumulates of conv and linear layers, "
+    'which is what the lectures\' "flop" and the papers\' "FLOPs" and "multiply-adds" count. A printed '
+    "value stands for every exact value that rounds (half up) to it: 73 M stands for [72.5 M, 73.5 M)."
+)
 
 
 @dataclass(frozen=True)
@@ -43,8 +45,13 @@ class Report:
 
 def checks_table(checks: Sequence[Check], title: str = "") -> Table:
     """Every check in a table: printed, the interval it stands for, cnncost's value, difference, verdict."""
-    return table(CHECK_HEADERS, [check_row(item) for item in checks], CHECK_NUMERIC, title=title,
-                 hide=("stands for", "in the printed unit", "source", "difference", "quantity"))
+    return table(
+        CHECK_HEADERS,
+        [check_row(item) for item in checks],
+        CHECK_NUMERIC,
+        title=title,
+        hide=("stands for", "in the printed unit", "source", "difference", "quantity"),
+    )
 
 
 def verdict_sections(checks: Sequence[Check]) -> list[Block]:
@@ -52,8 +59,10 @@ def verdict_sections(checks: Sequence[Check]) -> list[Block]:
     blocks: list[Block] = [Heading("Conventions found by computing"), Text(bullets=tuple(conventions_found(checks)))]
     different = [item for item in checks if item.verdict.kind in (CONVENTION, NO_CONVENTION)]
     if different:
-        blocks += [Heading("Numbers that differ from cnncost's count"),
-                   Text(bullets=tuple(explanation(item) for item in different))]
+        blocks += [
+            Heading("Numbers that differ from cnncost's count"),
+            Text(bullets=tuple(explanation(item) for item in different)),
+        ]
     return blocks
 
 
@@ -75,5 +84,13 @@ def summary(checks: Sequence[Check]) -> Text:
     return Text(f"{tally(checks)}.")
 
 
-__all__ = ["COUNTING", "RECORD_COLUMNS", "Report", "checks_table", "layer_table", "sources_block", "summary",
-           "verdict_sections"]
+__all__ = [
+    "COUNTING",
+    "RECORD_COLUMNS",
+    "Report",
+    "checks_table",
+    "layer_table",
+    "sources_block",
+    "summary",
+    "verdict_sections",
+]

@@ -67,24 +67,32 @@ def _pool_flops(cost: LayerCost) -> int:
 PRECISE = Fraction(1, 100)  # a figure whose rounding step is at most 1% of it can single out a layer
 
 FC = Group("the FC layers left out", lambda c: c.op == "linear")
-SHORTCUTS = Group("projection shortcuts left out (identity shortcuts only, option A)",
-                  lambda c: ".downsample." in c.name)
+SHORTCUTS = Group(
+    "projection shortcuts left out (identity shortcuts only, option A)", lambda c: ".downsample." in c.name
+)
 
 SEARCHES = {
     "memory": Search(
         (Measure("", lambda c: c.activation_bytes),),
-        (Group("pooling outputs left out", lambda c: c.op in POOLS),
-         Group("normalization outputs left out (batch norm, local response norm)", lambda c: c.op in NORMS)),
-        decimal_units=True),
+        (
+            Group("pooling outputs left out", lambda c: c.op in POOLS),
+            Group("normalization outputs left out (batch norm, local response norm)", lambda c: c.op in NORMS),
+        ),
+        decimal_units=True,
+    ),
     "flops": Search((Measure("", lambda c: c.flops),)),
     "params": Search(
         (Measure("", lambda c: c.params), Measure("biases left out", lambda c: c.params - bias_count(c))),
-        (Group("batch-norm parameters left out", lambda c: c.op in NORMS), FC, SHORTCUTS)),
+        (Group("batch-norm parameters left out", lambda c: c.op in NORMS), FC, SHORTCUTS),
+    ),
     "macs": Search(
-        (Measure("", lambda c: c.macs),
-         Measure("pooling FLOPs added to the multiply-adds", lambda c: c.macs + _pool_flops(c)),
-         Measure("1 MAC counted as 2 FLOPs", lambda c: 2 * c.macs)),
-        (FC, SHORTCUTS)),
+        (
+            Measure("", lambda c: c.macs),
+            Measure("pooling FLOPs added to the multiply-adds", lambda c: c.macs + _pool_flops(c)),
+            Measure("1 MAC counted as 2 FLOPs", lambda c: 2 * c.macs),
+        ),
+        (FC, SHORTCUTS),
+    ),
 }
 
 
@@ -115,8 +123,13 @@ class Count:
 
     def candidate(self, name: str | None = None, value=None, left_out: tuple[str, ...] = ()) -> Candidate:
         """This count as a Candidate; with left_out, the same count less one of those layers."""
-        return Candidate(name or self.name, self.value if value is None else value,
-                         self.unit[0] if self.unit else None, self.level + bool(left_out), left_out)
+        return Candidate(
+            name or self.name,
+            self.value if value is None else value,
+            self.unit[0] if self.unit else None,
+            self.level + bool(left_out),
+            left_out,
+        )
 
 
 def _units(search: Search, printed_unit: str) -> tuple[tuple[str, str], ...]:
@@ -124,8 +137,9 @@ def _units(search: Search, printed_unit: str) -> tuple[tuple[str, str], ...]:
     return (DECIMAL[printed_unit],) if search.decimal_units and printed_unit in DECIMAL else ()
 
 
-def counts(layers: Sequence[LayerCost], quantity: str, max_level: int = 2, whole: bool = True,
-           printed_unit: str = "") -> list[Count]:
+def counts(
+    layers: Sequence[LayerCost], quantity: str, max_level: int = 2, whole: bool = True, printed_unit: str = ""
+) -> list[Count]:
     """Every way of counting quantity over layers that differs from cnncost's in 1..max_level things, by level.
 
     whole is False for one layer's cell: then no group of layers is left out.
@@ -158,8 +172,13 @@ def terms(layers: Sequence[LayerCost], quantity: str) -> list[Term]:
     return [Term(c.name, measure.of(c)) for c in layers if measure.of(c)]
 
 
-def candidates(layers: Sequence[LayerCost], quantity: str, printed: Printed, whole: bool = True,
-               named_elsewhere: frozenset[str] = frozenset()) -> list[Candidate]:
+def candidates(
+    layers: Sequence[LayerCost],
+    quantity: str,
+    printed: Printed,
+    whole: bool = True,
+    named_elsewhere: frozenset[str] = frozenset(),
+) -> list[Candidate]:
     """Named conventions in order of level; then, if none fits, one layer left out (from a count of level 0 or 1).
 
     whole is False for one layer's cell (no layer is left out of it); named_elsewhere holds the layers that a
@@ -192,7 +211,14 @@ def one_left_out(count: Count, printed: Printed, named_elsewhere: frozenset[str]
         return None
     share = shares.pop()
     names = ", ".join(c.name for c in fits[:-1]) + (" or " if len(fits) > 1 else "") + fits[-1].name
-    label = "; ".join(part for part in (count.name, f"one layer left out: {names} ({number_text(share)} each)"
-                                        if len(fits) > 1 else f"one layer left out: {names} ({number_text(share)})")
-                      if part)
+    label = "; ".join(
+        part
+        for part in (
+            count.name,
+            f"one layer left out: {names} ({number_text(share)} each)"
+            if len(fits) > 1
+            else f"one layer left out: {names} ({number_text(share)})",
+        )
+        if part
+    )
     return count.candidate(label, total - share, tuple(c.name for c in fits))

@@ -64,8 +64,13 @@ def _fits(printed: Printed, candidate: Candidate) -> bool:
     return _reading(printed, candidate).contains(candidate.value)
 
 
-def judge(printed: Printed, computed, candidates: tuple[Candidate, ...] | list[Candidate] = (),
-          terms: tuple[Term, ...] | list[Term] = (), tried: str = "") -> Verdict:
+def judge(
+    printed: Printed,
+    computed,
+    candidates: tuple[Candidate, ...] | list[Candidate] = (),
+    terms: tuple[Term, ...] | list[Term] = (),
+    tried: str = "",
+) -> Verdict:
     """The verdict on one printed value against the exact computed one; tried names the conventions searched."""
     if computed == printed.value:
         return Verdict(EXACT, value=computed)
@@ -76,20 +81,30 @@ def judge(printed: Printed, computed, candidates: tuple[Candidate, ...] | list[C
         best = fitting[0]
         reading = _reading(printed, best)
         how = "equals it" if best.value == reading.value else f"is in {reading.stands_for()}"
-        return Verdict(CONVENTION, best.convention, f"{best.convention}: {number_text(best.value)} {how}",
-                       tuple(c.convention for c in fitting[1:] if c.level == best.level), best.value, best.left_out)
+        return Verdict(
+            CONVENTION,
+            best.convention,
+            f"{best.convention}: {number_text(best.value)} {how}",
+            tuple(c.convention for c in fitting[1:] if c.level == best.level),
+            best.value,
+            best.left_out,
+        )
     tried = tried or "; ".join(dict.fromkeys(c.convention for c in candidates)) or "none applies"
     cause = likely_cause(printed, computed, candidates, terms)
     low, high = printed.interval()
-    where = (f"is not {number_text(printed.value)}" if low == high else
-             f"is outside {printed.stands_for()} (it rounds to {rounded_text(computed, printed)})")
+    where = (
+        f"is not {number_text(printed.value)}"
+        if low == high
+        else f"is outside {printed.stands_for()} (it rounds to {rounded_text(computed, printed)})"
+    )
     return Verdict(NO_CONVENTION, why=f"{number_text(computed)} {where}; conventions tried: {tried}.", cause=cause)
 
 
 def likely_cause(printed: Printed, computed, candidates=(), terms=()) -> str:
     """The first cause the numbers point to, or a sentence saying they point to none."""
-    values = [("the exact value", computed)] + [(c.convention, c.value) for c in candidates
-                                                 if not c.unit and c.level == 1]
+    values = [("the exact value", computed)] + [
+        (c.convention, c.value) for c in candidates if not c.unit and c.level == 1
+    ]
     for finder in (_counted_twice, _transposed, _truncated, _slip):
         cause = finder(printed, computed, values, terms)
         if cause:
@@ -103,9 +118,11 @@ def _counted_twice(printed: Printed, computed, values, terms) -> str:
         return ""
     names = " or ".join(t.name for t in twice)
     total = computed + twice[0].value
-    return (f"Most likely a term counted twice: {names} ({number_text(twice[0].value)}); "
-            f"{number_text(computed)} + {number_text(twice[0].value)} = {number_text(total)}, "
-            f"which rounds to {rounded_text(total, printed)}.")
+    return (
+        f"Most likely a term counted twice: {names} ({number_text(twice[0].value)}); "
+        f"{number_text(computed)} + {number_text(twice[0].value)} = {number_text(total)}, "
+        f"which rounds to {rounded_text(total, printed)}."
+    )
 
 
 def _digits(text: str) -> str:
@@ -119,11 +136,17 @@ def _transposed(printed: Printed, computed, values, terms) -> str:
         if len(expected) != len(shown) or expected == shown:
             continue
         differ = [i for i, (a, b) in enumerate(zip(expected, shown)) if a != b]
-        if len(differ) == 2 and differ[1] == differ[0] + 1 and expected[differ[0]] == shown[differ[1]] \
-                and expected[differ[1]] == shown[differ[0]]:
-            pair = expected[differ[0]:differ[1] + 1]
-            return (f"Most likely transposed digits: {_named(value, label, printed)} printed as {printed.text}, "
-                    f"'{pair}' as '{pair[::-1]}'.")
+        if (
+            len(differ) == 2
+            and differ[1] == differ[0] + 1
+            and expected[differ[0]] == shown[differ[1]]
+            and expected[differ[1]] == shown[differ[0]]
+        ):
+            pair = expected[differ[0] : differ[1] + 1]
+            return (
+                f"Most likely transposed digits: {_named(value, label, printed)} printed as {printed.text}, "
+                f"'{pair}' as '{pair[::-1]}'."
+            )
     return ""
 
 
@@ -133,9 +156,11 @@ def _truncated(printed: Printed, computed, values, terms) -> str:
         return ""
     for label, value in values[:1]:  # the exact value alone: a convention and a truncation would be two moves
         if Fraction(value) > printed.value and (Fraction(value) / step).__floor__() * step == printed.value:
-            return (f"Most likely truncated, not rounded: {label} {number_text(value)} = "
-                    f"{number_text(Fraction(value) / printed.scale, printed.decimals + 2)} {printed.unit}".rstrip()
-                    + f" rounds to {rounded_text(value, printed)} but truncates to {printed.text}.")
+            return (
+                f"Most likely truncated, not rounded: {label} {number_text(value)} = "
+                f"{number_text(Fraction(value) / printed.scale, printed.decimals + 2)} {printed.unit}".rstrip()
+                + f" rounds to {rounded_text(value, printed)} but truncates to {printed.text}."
+            )
     return ""
 
 
@@ -144,10 +169,16 @@ def _slip(printed: Printed, computed, values, terms) -> str:
     for label, value in values:
         expected = _digits(rounded_text(value, printed))
         differ = [i for i, (a, b) in enumerate(zip(expected, shown)) if a != b]
-        if len(expected) == len(shown) >= 2 and len(differ) == 1 and expected[differ[0]] != "." \
-                and abs(int(expected[differ[0]]) - int(shown[differ[0]])) >= 2:
-            return (f"Possibly a one-digit slip: {_named(value, label, printed)}, and the printed {printed.text} "
-                    "differs from it in one digit.")
+        if (
+            len(expected) == len(shown) >= 2
+            and len(differ) == 1
+            and expected[differ[0]] != "."
+            and abs(int(expected[differ[0]]) - int(shown[differ[0]])) >= 2
+        ):
+            return (
+                f"Possibly a one-digit slip: {_named(value, label, printed)}, and the printed {printed.text} "
+                "differs from it in one digit."
+            )
     return ""
 
 

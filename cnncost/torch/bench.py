@@ -101,6 +101,7 @@ class BenchResult:
     def rank_correlations(self, in_context: bool = False) -> tuple[float | None, float | None]:
         """Spearman's rank correlation of measured time (alone, or in context) with MACs, and with the roofline's
         prediction."""
+
         def measured(t: LayerTiming) -> float | None:
             return t.in_context if in_context else t.median
 
@@ -129,37 +130,64 @@ def run_checks(result: BenchResult, load: float | None, cores: int | None) -> tu
     if result.forward_median and result.forward_after:
         drift = result.forward_after / result.forward_median - 1
         if abs(drift) > DRIFT:
-            found.append(f"the whole forward took {result.forward_median * 1e3:,.3f} ms before the layers and "
-                         f"{result.forward_after * 1e3:,.3f} ms after ({drift:+.0%})")
+            found.append(
+                f"the whole forward took {result.forward_median * 1e3:,.3f} ms before the layers and "
+                f"{result.forward_after * 1e3:,.3f} ms after ({drift:+.0%})"
+            )
     if load is not None and cores and load + result.device.threads > cores + 0.5:
-        found.append(f"the machine's load was {load:.1f} as the run began, with {result.device.threads} threads of "
-                     f"ours on {cores} usable cores")
+        found.append(
+            f"the machine's load was {load:.1f} as the run began, with {result.device.threads} threads of "
+            f"ours on {cores} usable cores"
+        )
     for t in result.layers:
         for label, median, iqr in (("alone", t.median, t.iqr), ("in context", t.in_context, t.in_context_iqr)):
-            if median and iqr and result.forward_median and median >= HEAVY * result.forward_median \
-                    and iqr > SPREAD * median:
+            if (
+                median
+                and iqr
+                and result.forward_median
+                and median >= HEAVY * result.forward_median
+                and iqr > SPREAD * median
+            ):
                 found.append(f"{t.cost.name} {label}: IQR {iqr * 1e3:,.3f} ms on a median of {median * 1e3:,.3f} ms")
     return tuple(found)
 
 
-def bench(graph: Graph, input=None, batch: int = 1, device: str = "cpu", dtype: str = "fp32",
-          threads: int | None = None, min_run_time: float = 0.2, remeasure_roof: bool = False,
-          progress: Callable[[str], None] | None = None, forward_min_time: float | None = None) -> BenchResult:
+def bench(
+    graph: Graph,
+    input=None,
+    batch: int = 1,
+    device: str = "cpu",
+    dtype: str = "fp32",
+    threads: int | None = None,
+    min_run_time: float = 0.2,
+    remeasure_roof: bool = False,
+    progress: Callable[[str], None] | None = None,
+    forward_min_time: float | None = None,
+) -> BenchResult:
     """Time the whole network, each layer in context, each layer alone, and the whole network again (see _bench);
     on cuda:N everything runs with N as the current device, so that events, synchronisation and
     torch.utils.benchmark's clock all act on it."""
     check_device(device, dtype)
     if is_cuda(device):
         with torch.cuda.device(torch.device(device)):
-            return _bench(graph, input, batch, device, dtype, threads, min_run_time, remeasure_roof, progress,
-                          forward_min_time)
-    return _bench(graph, input, batch, device, dtype, threads, min_run_time, remeasure_roof, progress,
-                  forward_min_time)
+            return _bench(
+                graph, input, batch, device, dtype, threads, min_run_time, remeasure_roof, progress, forward_min_time
+            )
+    return _bench(graph, input, batch, device, dtype, threads, min_run_time, remeasure_roof, progress, forward_min_time)
 
 
-def _bench(graph: Graph, input, batch: int, device: str, dtype: str, threads: int | None, min_run_time: float,
-           remeasure_roof: bool, progress: Callable[[str], None] | None,
-           forward_min_time: float | None) -> BenchResult:
+def _bench(
+    graph: Graph,
+    input,
+    batch: int,
+    device: str,
+    dtype: str,
+    threads: int | None,
+    min_run_time: float,
+    remeasure_roof: bool,
+    progress: Callable[[str], None] | None,
+    forward_min_time: float | None,
+) -> BenchResult:
     """Time the whole network, each layer in context, each layer alone, and the whole network again; a layer that
     fails is reported and the rest still run.
 
@@ -167,8 +195,13 @@ def _bench(graph: Graph, input, batch: int, device: str, dtype: str, threads: in
     forward takes tens of milliseconds, and a median of a handful of runs moves with every other job on the machine.
     """
     torch_dtype = check_device(device, dtype)
-    chosen = ("given with --threads" if threads else f"torch's default under OMP_NUM_THREADS={os.environ['OMP_NUM_THREADS']}"
-              if os.environ.get("OMP_NUM_THREADS") else "torch's default, one per core")
+    chosen = (
+        "given with --threads"
+        if threads
+        else f"torch's default under OMP_NUM_THREADS={os.environ['OMP_NUM_THREADS']}"
+        if os.environ.get("OMP_NUM_THREADS")
+        else "torch's default, one per core"
+    )
     threads = threads or torch.get_num_threads()
     traced = graph.batch is not None  # a recorded module: its shapes include the batch it was recorded at
     profile = propagate(graph, input=None if traced else input, batch=None if traced else batch, dtype=dtype)
@@ -197,8 +230,15 @@ def _bench(graph: Graph, input, batch: int, device: str, dtype: str, threads: in
             progress(cost.name)
         moved = bytes_moved(cost, batch, profile.bytes_per_element)
         predicted = roof.predict(cost.flops, moved) if moved or cost.flops else None
-        found = dict(in_context=context.medians.get(cost.name), in_context_iqr=context.iqrs.get(cost.name),
-                     kernel=context.kernels.get(cost.name) if context.kernels else None) if context else {}
+        found = (
+            dict(
+                in_context=context.medians.get(cost.name),
+                in_context_iqr=context.iqrs.get(cost.name),
+                kernel=context.kernels.get(cost.name) if context.kernels else None,
+            )
+            if context
+            else {}
+        )
         try:
             median, iqr = time_layer(cost, node.attributes, per_sample, device, torch_dtype, threads, min_run_time)
             timings.append(LayerTiming(cost, median, iqr, moved, predicted, **found))
@@ -210,9 +250,18 @@ def _bench(graph: Graph, input, batch: int, device: str, dtype: str, threads: in
     if progress:
         progress("whole forward, again")
     after = _time_module(module, inputs, threads, forward_time)[0] if module is not None else None
-    result = BenchResult(profile, info, roof, tuple(timings), *forward, context_forward=context and context.forward,
-                         forward_after=after, empty_call=context and context.empty_call,
-                         repeats=context.repeats if context else 0, roof_origin=roof.origin)
+    result = BenchResult(
+        profile,
+        info,
+        roof,
+        tuple(timings),
+        *forward,
+        context_forward=context and context.forward,
+        forward_after=after,
+        empty_call=context and context.empty_call,
+        repeats=context.repeats if context else 0,
+        roof_origin=roof.origin,
+    )
     result = _check_roof(result, device, torch_dtype, threads, min_run_time, info.settings)
     return replace(result, disturbed=run_checks(result, info.load, info.cores))
 
@@ -226,15 +275,22 @@ def _check_roof(result: BenchResult, device: str, dtype, threads: int, min_run_t
     if not result.roof.origin.startswith("cached") or result.roof.confirmed:
         return result
     roof = result.roof
-    beaten = [t for t in result.layers if t.ratio is not None and t.ratio < BEATS_FAR and t.intensity
-              and t.intensity >= roof.ridge]
+    beaten = [
+        t
+        for t in result.layers
+        if t.ratio is not None and t.ratio < BEATS_FAR and t.intensity and t.intensity >= roof.ridge
+    ]
     if not beaten:
         return result
     fresh = device_roof(device, result.device.name, dtype, threads, True, min_run_time, settings, confirmed=True)
-    fresh = replace(fresh, origin=f"{fresh.origin}: the cached roof was beaten by far ({beaten[0].cost.name} at "
-                                  f"{beaten[0].ratio:.2f}x of it)")
-    layers = tuple(replace(t, predicted=fresh.predict(t.cost.flops, t.bytes_moved) if t.predicted else None)
-                   for t in result.layers)
+    fresh = replace(
+        fresh,
+        origin=f"{fresh.origin}: the cached roof was beaten by far ({beaten[0].cost.name} at "
+        f"{beaten[0].ratio:.2f}x of it)",
+    )
+    layers = tuple(
+        replace(t, predicted=fresh.predict(t.cost.flops, t.bytes_moved) if t.predicted else None) for t in result.layers
+    )
     return replace(result, roof=fresh, layers=layers, roof_origin=fresh.origin)
 
 
@@ -251,8 +307,9 @@ def _forward(graph, profile, batch, device, dtype, threads, min_run_time):
     try:
         module = build_module(graph, profile, device, dtype)
         inputs = [random_input(profile.input_shape.dims, batch, device, dtype)]
-        inputs += [random_input(profile.layer(name).output_shape.dims, batch, device, dtype)
-                   for name in module.extra_inputs]
+        inputs += [
+            random_input(profile.layer(name).output_shape.dims, batch, device, dtype) for name in module.extra_inputs
+        ]
         with torch.no_grad():
             median, iqr = time_statement("module(*inputs)", {"module": module, "inputs": inputs}, threads, min_run_time)
         return module, inputs, (median, iqr, None)
@@ -270,22 +327,38 @@ def self_check(result: BenchResult) -> list[tuple[str, str, str]]:
     def check(ok: bool, what: str, figures: str) -> None:
         checks.append(("PASS" if ok else "FAIL", what, figures))
 
-    times = [(t.cost.name, label, value) for t in result.layers
-             for label, value in (("in context", t.in_context), ("alone", t.median)) if not t.error]
-    bad = [f"{name} {label} {value!r}" for name, label, value in times
-           if value is None or not (0 < value < float("inf"))]
-    check(not bad and not any(t.error for t in result.layers), "every time finite and positive",
-          "; ".join(bad + [f"{t.cost.name} failed: {t.error}" for t in result.layers if t.error])
-          or f"{len(times)} times")
+    times = [
+        (t.cost.name, label, value)
+        for t in result.layers
+        for label, value in (("in context", t.in_context), ("alone", t.median))
+        if not t.error
+    ]
+    bad = [
+        f"{name} {label} {value!r}" for name, label, value in times if value is None or not (0 < value < float("inf"))
+    ]
+    check(
+        not bad and not any(t.error for t in result.layers),
+        "every time finite and positive",
+        "; ".join(bad + [f"{t.cost.name} failed: {t.error}" for t in result.layers if t.error])
+        or f"{len(times)} times",
+    )
     whole, parts = result.context_forward, result.context_sum
-    check(bool(whole) and abs(parts / whole - 1) <= CONTEXT_TOLERANCE, "in-context layers sum to the whole forward "
-          f"within {CONTEXT_TOLERANCE:.0%}", f"{parts * 1e3:,.3f} ms of {whole * 1e3:,.3f} ms" if whole else
-          "the forward was not timed")
+    check(
+        bool(whole) and abs(parts / whole - 1) <= CONTEXT_TOLERANCE,
+        f"in-context layers sum to the whole forward within {CONTEXT_TOLERANCE:.0%}",
+        f"{parts * 1e3:,.3f} ms of {whole * 1e3:,.3f} ms" if whole else "the forward was not timed",
+    )
     if is_cuda(result.device.device):
-        check(bool(whole) and whole >= 0.9 * parts, "CUDA events read after synchronising",
-              f"wall {whole * 1e3:,.3f} ms >= 0.9 x events {parts * 1e3:,.3f} ms" if whole else "no forward")
-        check(len(result.device.settings) >= 3, "TF32 and cuDNN settings recorded",
-              ", ".join(f"{k} {v}" for k, v in result.device.settings))
+        check(
+            bool(whole) and whole >= 0.9 * parts,
+            "CUDA events read after synchronising",
+            f"wall {whole * 1e3:,.3f} ms >= 0.9 x events {parts * 1e3:,.3f} ms" if whole else "no forward",
+        )
+        check(
+            len(result.device.settings) >= 3,
+            "TF32 and cuDNN settings recorded",
+            ", ".join(f"{k} {v}" for k, v in result.device.settings),
+        )
     check(bool(result.device.name), "device name recorded", result.device.name or "none")
     check(bool(result.roof.origin), "roof's origin recorded", result.roof.origin or "none")
     for reason in result.disturbed:
@@ -311,5 +384,8 @@ def cuda_memory_check(graph: Graph, profile: Profile, device: str, dtype: str) -
     predicted = inference_memory(graph_of(profile), profile).peak_bytes
     ratio = measured / predicted if predicted else float("inf")
     status = "PASS" if 0.8 <= ratio <= 2.0 else "FAIL"
-    return (status, "peak memory: torch.cuda.max_memory_allocated against cnncost's predicted peak (0.8x to 2x)",
-            f"{measured:,} B measured (workspaces included), {predicted:,} B predicted, {ratio:.2f}x")
+    return (
+        status,
+        "peak memory: torch.cuda.max_memory_allocated against cnncost's predicted peak (0.8x to 2x)",
+        f"{measured:,} B measured (workspaces included), {predicted:,} B predicted, {ratio:.2f}x",
+    )

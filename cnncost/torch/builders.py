@@ -44,8 +44,9 @@ def torch_builder(name: str, one_sample: bool = True) -> Callable[..., nn.Module
 
 def torch_builders() -> dict[str, Callable[..., nn.Module]]:
     """Every layer type that has a builder, by name."""
-    return {name: torch_builder(name) for name, spec in layer_types().items()
-            if name in BUILDERS or spec.family in BUILDERS}
+    return {
+        name: torch_builder(name) for name, spec in layer_types().items() if name in BUILDERS or spec.family in BUILDERS
+    }
 
 
 def _nn_class(spec) -> type:
@@ -190,16 +191,27 @@ class MultiheadAttention(nn.Module):
         self.need_weights, self.average = need_weights, average_attn_weights
 
     def forward(self, query, key, value, *masks):
-        out, weights = self.attention(query, key, value, need_weights=self.need_weights,
-                                      average_attn_weights=self.average, attn_mask=masks[0] if masks else None)
+        out, weights = self.attention(
+            query,
+            key,
+            value,
+            need_weights=self.need_weights,
+            average_attn_weights=self.average,
+            attn_mask=masks[0] if masks else None,
+        )
         return (out, weights) if self.need_weights else out
 
 
 @builder("multihead_attention")
-def multihead_attention(spec, *xs: Shape, one_sample: bool, need_weights=True, average_attn_weights=True,
-                        batch_first=False, **attrs):
-    return MultiheadAttention(need_weights=need_weights, average_attn_weights=average_attn_weights,
-                              batch_first=batch_first or one_sample, **attrs)
+def multihead_attention(
+    spec, *xs: Shape, one_sample: bool, need_weights=True, average_attn_weights=True, batch_first=False, **attrs
+):
+    return MultiheadAttention(
+        need_weights=need_weights,
+        average_attn_weights=average_attn_weights,
+        batch_first=batch_first or one_sample,
+        **attrs,
+    )
 
 
 class Recurrent(nn.Module):
@@ -290,8 +302,9 @@ def arithmetic_chain(spec, *xs: Shape, one_sample: bool, inplace=False):
 
     def chain(first, *rest):
         for x in rest:
-            first = first.add_(x) if inplace and spec.name == "add" else \
-                first.mul_(x) if inplace else operation(first, x)
+            first = (
+                first.add_(x) if inplace and spec.name == "add" else first.mul_(x) if inplace else operation(first, x)
+            )
         return first
 
     return Lambda(chain, spec.name)
@@ -341,7 +354,7 @@ def reshape(spec, x: Shape, one_sample: bool, shape):
 
 @builder("permute")
 def permute(spec, x: Shape, one_sample: bool, dims):
-    order = ((0, *_shift(tuple(dims), one_sample)) if one_sample else tuple(dims))
+    order = (0, *_shift(tuple(dims), one_sample)) if one_sample else tuple(dims)
     return Lambda(lambda t: t.permute(order), f"permute {order}")
 
 
@@ -380,8 +393,16 @@ def select(spec, x: Shape, one_sample: bool, dim, index):
 def python_index(index) -> tuple:
     """cnncost's index entries as Python's: [start, stop, step] a slice, 'new' None, '...' Ellipsis."""
     items = index if isinstance(index, (tuple, list)) else [index]
-    return tuple(slice(*item) if isinstance(item, (tuple, list)) else None if item == "new" else
-                 Ellipsis if item == "..." else item for item in items)
+    return tuple(
+        slice(*item)
+        if isinstance(item, (tuple, list))
+        else None
+        if item == "new"
+        else Ellipsis
+        if item == "..."
+        else item
+        for item in items
+    )
 
 
 @builder("getitem")

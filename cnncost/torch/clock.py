@@ -34,8 +34,15 @@ def time_statement(stmt: str, env: dict, threads: int, min_run_time: float) -> t
     return measurement.median, measurement.iqr
 
 
-def time_layer(cost: LayerCost, attributes: dict, batch: int | None, device: str, dtype: torch.dtype, threads: int,
-               min_run_time: float) -> tuple[float, float]:
+def time_layer(
+    cost: LayerCost,
+    attributes: dict,
+    batch: int | None,
+    device: str,
+    dtype: torch.dtype,
+    threads: int,
+    min_run_time: float,
+) -> tuple[float, float]:
     """Median and IQR of one layer alone on random inputs of its computed shapes (batch None: a traced network's
     shapes, which include the batch)."""
     with torch.device(device):
@@ -122,8 +129,14 @@ def time_in_context(module, inputs: list, device: str, threads: int, repeats: in
         module.__dict__.pop("_step", None)
         torch.set_num_threads(before)
     stats = {name: quartiles(values) for name, values in clock.times.items()}
-    return InContext({name: m for name, (m, _) in stats.items()}, {name: q for name, (_, q) in stats.items()},
-                     statistics.median(forwards), statistics.median(empties), repeats, kernels)
+    return InContext(
+        {name: m for name, (m, _) in stats.items()},
+        {name: q for name, (_, q) in stats.items()},
+        statistics.median(forwards),
+        statistics.median(empties),
+        repeats,
+        kernels,
+    )
 
 
 def kernel_times(module, inputs: list) -> dict[str, float]:
@@ -146,5 +159,8 @@ def kernel_times(module, inputs: list) -> dict[str, float]:
     from torch.autograd import DeviceType
 
     names = {node.name for node in module.graph.nodes}
-    return {event.name: event.device_time_total / 1e6 for event in prof.events()  # the CPU-side range holds the
-            if event.name in names and event.device_type == DeviceType.CPU}  # kernels it launched, GPU-side a span
+    return {
+        event.name: event.device_time_total / 1e6
+        for event in prof.events()  # the CPU-side range holds the
+        if event.name in names and event.device_type == DeviceType.CPU
+    }  # kernels it launched, GPU-side a span

@@ -36,10 +36,12 @@ def is_cuda(device: str) -> bool:
 
 def cuda_settings() -> tuple[tuple[str, str], ...]:
     """The flags that change what a CUDA kernel computes and how fast: the roof is measured under the same ones."""
-    return (("TF32 matmul", str(torch.backends.cuda.matmul.allow_tf32)),
-            ("TF32 cuDNN", str(torch.backends.cudnn.allow_tf32)),
-            ("cuDNN benchmark", str(torch.backends.cudnn.benchmark)),
-            ("matmul precision", torch.get_float32_matmul_precision()))
+    return (
+        ("TF32 matmul", str(torch.backends.cuda.matmul.allow_tf32)),
+        ("TF32 cuDNN", str(torch.backends.cudnn.allow_tf32)),
+        ("cuDNN benchmark", str(torch.backends.cudnn.benchmark)),
+        ("matmul precision", torch.get_float32_matmul_precision()),
+    )
 
 
 def device_info(device: str, dtype: str, threads: int, threads_chosen: str = "") -> DeviceInfo:
@@ -48,8 +50,17 @@ def device_info(device: str, dtype: str, threads: int, threads_chosen: str = "")
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     chosen = threads_chosen or "torch's default, one per core"
     if is_cuda(device):
-        return DeviceInfo(device, torch.cuda.get_device_name(torch.device(device)), threads, torch.__version__, dtype,
-                          cuda_settings(), chosen, load, cores)
+        return DeviceInfo(
+            device,
+            torch.cuda.get_device_name(torch.device(device)),
+            threads,
+            torch.__version__,
+            dtype,
+            cuda_settings(),
+            chosen,
+            load,
+            cores,
+        )
     return DeviceInfo(device, cpu_name(), threads, torch.__version__, dtype, (), chosen, load, cores)
 
 
@@ -70,11 +81,15 @@ def check_device(device: str, dtype: str) -> torch.dtype:
     if device not in ("cpu", "cuda") and not (device.startswith("cuda:") and device[5:].isdigit()):
         raise CnnCostError(f"bench runs on cpu, cuda or cuda:N, not {device!r}")
     if is_cuda(device) and not torch.cuda.is_available():
-        raise worded(CnnCostError, "{}: no CUDA device is available here (torch.cuda.is_available() is False)",
-                     Fix(f"device={device!r}", f"--device {device}"))
+        raise worded(
+            CnnCostError,
+            "{}: no CUDA device is available here (torch.cuda.is_available() is False)",
+            Fix(f"device={device!r}", f"--device {device}"),
+        )
     if device.startswith("cuda:") and int(device[5:]) >= torch.cuda.device_count():
-        raise CnnCostError(f"--device {device}: this machine has {torch.cuda.device_count()} CUDA device(s), "
-                           f"numbered from 0")
+        raise CnnCostError(
+            f"--device {device}: this machine has {torch.cuda.device_count()} CUDA device(s), numbered from 0"
+        )
     if dtype not in BENCH_DTYPES:
         raise CnnCostError(f"bench times {', '.join(BENCH_DTYPES)}, not {dtype!r}")
     return BENCH_DTYPES[dtype]

@@ -41,12 +41,15 @@ def time_whole_forward(profile: Profile, model, device: str = "cpu", min_run_tim
             warnings.simplefilter("ignore", CnnCostWarning)
             graph = load_source(model).graph
         module = build_module(graph, profile, device, torch_dtype)
-    x = random_input(profile.input_shape.dims, None if profile.shapes_include_batch else profile.batch, device,
-                     torch_dtype)
+    x = random_input(
+        profile.input_shape.dims, None if profile.shapes_include_batch else profile.batch, device, torch_dtype
+    )
     try:
         with torch.no_grad():
             median, iqr = time_statement("module(x)", {"module": module, "x": x}, torch.get_num_threads(), min_run_time)
     except (RuntimeError, TypeError) as error:  # a module of several inputs, or one that fails on this input
-        raise CnnCostError(f"{profile.name} cannot be timed on one random input of {profile.input_shape}: "
-                           f"{type(error).__name__}: {first_line(error)}") from None
+        raise CnnCostError(
+            f"{profile.name} cannot be timed on one random input of {profile.input_shape}: "
+            f"{type(error).__name__}: {first_line(error)}"
+        ) from None
     return ForwardTiming(profile, median, iqr)

@@ -37,8 +37,9 @@ class GraphModule(nn.Module):
             if node.op == "input":  # fed by the caller, as the network's input is
                 self.nodes[key] = nn.Identity()
             else:
-                self.nodes[key] = torch_builder(node.op, one_sample=graph.batch is None)(*cost.input_shapes,
-                                                                                         **node.attributes)
+                self.nodes[key] = torch_builder(node.op, one_sample=graph.batch is None)(
+                    *cost.input_shapes, **node.attributes
+                )
             if node.shares:  # a module called again: a module of its own (so each call is counted apart) on the
                 _share_tensors(self.nodes[key], self.nodes[self.keys[node.shares]])  # earlier node's tensors
             self.keys[node.name] = key
@@ -97,7 +98,9 @@ def _release_points(graph: Graph) -> list[tuple[str, ...]]:
     return [tuple(names) for names in done]
 
 
-def build_module(graph: Graph, profile: Profile, device: str = "cpu", dtype: torch.dtype = torch.float32) -> GraphModule:
+def build_module(
+    graph: Graph, profile: Profile, device: str = "cpu", dtype: torch.dtype = torch.float32
+) -> GraphModule:
     """The graph as an nn.Module in eval mode, its tensors on device (meta: shapes only, nothing allocated)."""
     with torch.device(device):
         module = GraphModule(graph, profile)

@@ -31,8 +31,10 @@ class Roof:
     peak_flops: float
     bandwidth: float
     key: str
-    method: str = (f"fastest square matmul of sizes {', '.join(map(str, MATMUL_SIZES))}; "
-                   f"copy of {COPY_BYTES // 2**20} MiB (read + write)")
+    method: str = (
+        f"fastest square matmul of sizes {', '.join(map(str, MATMUL_SIZES))}; "
+        f"copy of {COPY_BYTES // 2**20} MiB (read + write)"
+    )
     measured_at: str = ""  # UTC, ISO 8601
     origin: str = ""  # 'measured now', or 'cached, measured <when>'
     confirmed: bool = False  # measured again because layers beat the cached one: layers that beat it now are real
@@ -56,8 +58,10 @@ def cache_path() -> Path:
 def roof_key(device_name: str, dtype: torch.dtype, threads: int, settings=()) -> str:
     """What a measurement depends on, the method and the CUDA settings included."""
     flags = "".join(f" | {name} {value}" for name, value in settings)
-    return (f"{device_name} | {str(dtype).removeprefix('torch.')} | {threads} threads | torch {torch.__version__} | "
-            f"{Roof.method}{flags}")
+    return (
+        f"{device_name} | {str(dtype).removeprefix('torch.')} | {threads} threads | torch {torch.__version__} | "
+        f"{Roof.method}{flags}"
+    )
 
 
 def _median_seconds(stmt: str, env: dict, threads: int, min_run_time: float) -> float:
@@ -81,10 +85,17 @@ def measure_roof(device: str, dtype: torch.dtype, threads: int, key: str, min_ru
     dst = torch.empty_like(src)
     copy_s = _median_seconds("dst.copy_(src)", {"dst": dst, "src": src}, threads, min_run_time)
     now = datetime.now(UTC).isoformat(timespec="seconds")
-    method = (f"fastest square matmul of sizes {', '.join(map(str, sizes))}; copy of {COPY_BYTES // 2**20} MiB "
-              "(read + write)")
-    return Roof(peak_flops=peak, bandwidth=2 * src.numel() * src.element_size() / copy_s, key=key, method=method,
-                measured_at=now, origin="measured now")
+    method = (
+        f"fastest square matmul of sizes {', '.join(map(str, sizes))}; copy of {COPY_BYTES // 2**20} MiB (read + write)"
+    )
+    return Roof(
+        peak_flops=peak,
+        bandwidth=2 * src.numel() * src.element_size() / copy_s,
+        key=key,
+        method=method,
+        measured_at=now,
+        origin="measured now",
+    )
 
 
 def _age_days(measured_at: str) -> float | None:
@@ -107,8 +118,16 @@ def _cached_roof(found) -> Roof | None:
     return roof if ok else None
 
 
-def device_roof(device: str, device_name: str, dtype: torch.dtype, threads: int, remeasure: bool = False,
-                min_run_time: float = 0.5, settings=(), confirmed: bool = False) -> Roof:
+def device_roof(
+    device: str,
+    device_name: str,
+    dtype: torch.dtype,
+    threads: int,
+    remeasure: bool = False,
+    min_run_time: float = 0.5,
+    settings=(),
+    confirmed: bool = False,
+) -> Roof:
     """The cached roof for this device, dtype, thread count and settings; measured (and cached) when missing, when
     older than MAX_AGE_DAYS, when its date is unknown, or when asked."""
     key = roof_key(device_name, dtype, threads, settings)
@@ -124,8 +143,11 @@ def device_roof(device: str, device_name: str, dtype: torch.dtype, threads: int,
         return replace(usable, origin=f"cached, measured {usable.measured_at} ({age:.0f} days ago) in {path}")
     roof = replace(measure_roof(device, dtype, threads, key, min_run_time), confirmed=confirmed)
     if found and not remeasure:
-        roof = replace(roof, origin="measured now: the cached roof was " + (
-            f"{age:.0f} days old" if age is not None else "of unknown date"))
+        roof = replace(
+            roof,
+            origin="measured now: the cached roof was "
+            + (f"{age:.0f} days old" if age is not None else "of unknown date"),
+        )
     cached = cached if isinstance(cached, dict) else {}
     cached[key] = {k: v for k, v in asdict(roof).items() if k != "origin"}
     try:

@@ -40,8 +40,12 @@ class LayerCheck:
     @property
     def mismatches(self) -> tuple[str, ...]:
         """The quantities that differ: 'shape', 'params', 'buffers', 'MACs'."""
-        pairs = {"shape": (self.engine_shape, self.torch_shape), "params": (self.engine_params, self.torch_params),
-                 "buffers": (self.engine_buffers, self.torch_buffers), "MACs": (self.engine_macs, self.torch_macs)}
+        pairs = {
+            "shape": (self.engine_shape, self.torch_shape),
+            "params": (self.engine_params, self.torch_params),
+            "buffers": (self.engine_buffers, self.torch_buffers),
+            "MACs": (self.engine_macs, self.torch_macs),
+        }
         return tuple(what for what, (ours, theirs) in pairs.items() if ours != theirs)
 
     @property
@@ -106,17 +110,26 @@ def verify(graph: Graph, input=None, batch: int = 1, device: str = "meta") -> Ve
     for cost in profile.layers:
         sub = module.node_module(cost.name)
         lead = (batch,) if per_sample is not None and grows[cost.name] else ()
-        checks.append(LayerCheck(
-            name=cost.name, op=cost.op,
-            engine_shape=tuple((*lead, *shape.dims) for shape in cost.output_shape.outputs),
-            torch_shape=_shapes(outputs[cost.name]),
-            engine_params=cost.params, torch_params=fresh(sub.parameters()),
-            engine_buffers=cost.buffers, torch_buffers=fresh(sub.buffers()),
-            engine_macs=cost.macs, torch_macs=sum(counts.get(prefix + module.keys[cost.name], {}).values()) // 2,
-        ))
+        checks.append(
+            LayerCheck(
+                name=cost.name,
+                op=cost.op,
+                engine_shape=tuple((*lead, *shape.dims) for shape in cost.output_shape.outputs),
+                torch_shape=_shapes(outputs[cost.name]),
+                engine_params=cost.params,
+                torch_params=fresh(sub.parameters()),
+                engine_buffers=cost.buffers,
+                torch_buffers=fresh(sub.buffers()),
+                engine_macs=cost.macs,
+                torch_macs=sum(counts.get(prefix + module.keys[cost.name], {}).values()) // 2,
+            )
+        )
     engine_totals = (profile.total.params, profile.total.buffers, profile.total.macs)
-    torch_totals = (sum(p.numel() for p in module.parameters()), sum(b.numel() for b in module.buffers()),
-                    counter.get_total_flops() // 2)
+    torch_totals = (
+        sum(p.numel() for p in module.parameters()),
+        sum(b.numel() for b in module.buffers()),
+        counter.get_total_flops() // 2,
+    )
     return Verification(graph.name, profile.input_shape, batch, device, tuple(checks), engine_totals, torch_totals)
 
 
@@ -137,39 +150,60 @@ def verify_module(module: torch.nn.Module, input, batch: int = 1, name: str | No
     with torch.random.fork_rng(devices=[]):
         inputs = example_inputs(input, batch, "cpu")  # the same tensors for both: a module's cost may depend on them
     try:
-        profile = dataclasses.replace(profile_of(module, input=inputs.args if inputs.args else inputs.kwargs),
-                                      name=name)
+        profile = dataclasses.replace(
+            profile_of(module, input=inputs.args if inputs.args else inputs.kwargs), name=name
+        )
     except CnnCostError:
         profile_of(module, input=input, batch=batch)  # the failure said of the input as given, with its likely fix
         raise
     try:
         counter = counted_run(module, *inputs.args, **inputs.kwargs)
     except Exception as error:  # noqa: BLE001  the module's own failure, in one line
-        raise CnnCostError(f"{name} failed in torch on input {input}: {type(error).__name__}: {first_line(error)}") \
-            from None
+        raise CnnCostError(
+            f"{name} failed in torch on input {input}: {type(error).__name__}: {first_line(error)}"
+        ) from None
     root = type(module).__name__
-    theirs = {("" if key == root else key[len(root) + 1:]): sum(count.values()) // 2
-              for key, count in counter.get_flop_counts().items() if key != "Global"}
+    theirs = {
+        ("" if key == root else key[len(root) + 1 :]): sum(count.values()) // 2
+        for key, count in counter.get_flop_counts().items()
+        if key != "Global"
+    }
     paths = {path: sub for path, sub in module.named_modules()}
     ours: dict[str, list[int]] = {}
     for cost in profile.layers:
         for path in _module_of(cost.name):
             if path in paths:
                 totals = ours.setdefault(path, [0, 0, 0])
-                totals[0], totals[1], totals[2] = totals[0] + cost.params, totals[1] + cost.buffers, \
-                    totals[2] + cost.macs
+                totals[0], totals[1], totals[2] = (
+                    totals[0] + cost.params,
+                    totals[1] + cost.buffers,
+                    totals[2] + cost.macs,
+                )
     checks = []
     for path, sub in paths.items():
         if (path not in ours and path not in theirs) or isinstance(sub, (torch.nn.ModuleList, torch.nn.ModuleDict)):
             continue  # no layer of it, or a container torch never calls
         params, buffers, macs = ours.get(path, (0, 0, 0))
-        checks.append(LayerCheck(
-            name=path or name, op=type(sub).__name__, engine_shape=(), torch_shape=(),
-            engine_params=params, torch_params=sum(p.numel() for p in sub.parameters()),
-            engine_buffers=buffers, torch_buffers=sum(b.numel() for b in sub.buffers()),
-            engine_macs=macs, torch_macs=theirs.get(path, 0)))
+        checks.append(
+            LayerCheck(
+                name=path or name,
+                op=type(sub).__name__,
+                engine_shape=(),
+                torch_shape=(),
+                engine_params=params,
+                torch_params=sum(p.numel() for p in sub.parameters()),
+                engine_buffers=buffers,
+                torch_buffers=sum(b.numel() for b in sub.buffers()),
+                engine_macs=macs,
+                torch_macs=theirs.get(path, 0),
+            )
+        )
     engine_totals = (profile.total.params, profile.total.buffers, profile.total.macs)
-    torch_totals = (sum(p.numel() for p in module.parameters()), sum(b.numel() for b in module.buffers()),
-                    counter.get_total_flops() // 2)
-    return Verification(name, profile.sample_input_shape, profile.batch, "cpu", tuple(checks), engine_totals,
-                        torch_totals)
+    torch_totals = (
+        sum(p.numel() for p in module.parameters()),
+        sum(b.numel() for b in module.buffers()),
+        counter.get_total_flops() // 2,
+    )
+    return Verification(
+        name, profile.sample_input_shape, profile.batch, "cpu", tuple(checks), engine_totals, torch_totals
+    )

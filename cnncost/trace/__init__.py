@@ -16,5 +16,7 @@ def require_torch():
     try:
         import torch
     except ImportError:
-        raise CnnCostError("this command needs torch: pip install 'cnncost[torch]' (torch==2.13.0, a CPU build)") from None
+        raise CnnCostError(
+            "this command needs torch: pip install 'cnncost[torch]' (torch==2.13.0, a CPU build)"
+        ) from None
     return torch

@@ -28,6 +28,7 @@ from .rules import Alias, Lowered, constant_nodes, handler_of, output_shapes, te
 
 # --- the graph -------------------------------------------------------------------------------------------
 
+
 @dataclass
 class Lowering:
     """Lowering state: the nodes so far, the names of values, which module tensors are counted where."""
@@ -95,8 +96,11 @@ class Lowering:
         else:
             attrs = (("shape", weight.shape),) + ((("buffer", True),) if weight.kind == "buffer" else ())
             counts = None if key not in self.counted else (0, 0)
-            frozen = prod(weight.shape) if counts is None and weight.kind == "parameter" and \
-                not weight.tensor.requires_grad else 0
+            frozen = (
+                prod(weight.shape)
+                if counts is None and weight.kind == "parameter" and not weight.tensor.requires_grad
+                else 0
+            )
             self.counted.setdefault(key, name)
             self.add(Node(name, "parameter", (), attrs, counts=counts, frozen=frozen), Shape(weight.shape))
         self.sources[key] = name
@@ -134,8 +138,11 @@ def lower_recording(recording: Recording, module: nn.Module) -> tuple[list[Node]
     _leftover_tensors(build, module, recording)
     notes = []
     if build.disagreements:
-        notes.append("cnncost's formula disagrees with torch for " + "; ".join(build.disagreements) +
-                     ": these are counted as unknown; please report them")
+        notes.append(
+            "cnncost's formula disagrees with torch for "
+            + "; ".join(build.disagreements)
+            + ": these are counted as unknown; please report them"
+        )
     return build.nodes, build.expected, notes
 
 
@@ -159,8 +166,11 @@ def _lower_call(build: Lowering, index: int, call: Call) -> None:
                 _add_node(build, index, call, constant, base + constant.suffix)
             continue
         if piece is None:
-            piece = Lowered("uncounted", {"output_shape": output_shapes(call.outputs), "source": call.function},
-                            tensors(call.args) + tensors(call.kwargs.values()))
+            piece = Lowered(
+                "uncounted",
+                {"output_shape": output_shapes(call.outputs), "source": call.function},
+                tensors(call.args) + tensors(call.kwargs.values()),
+            )
         _add_node(build, index, call, piece, base + piece.suffix)
 
 
@@ -202,8 +212,9 @@ def _add_node(build: Lowering, index: int, call: Call, piece: Lowered, base: str
         build.multi[index] = name
 
 
-def _check(build: Lowering, op: str, attrs: dict, inputs: tuple[str, ...], outputs, weights, derived) \
-        -> tuple[Shape | None, str | None]:
+def _check(
+    build: Lowering, op: str, attrs: dict, inputs: tuple[str, ...], outputs, weights, derived
+) -> tuple[Shape | None, str | None]:
     """The formula's output for the recorded input shapes; a problem where it differs from torch's, or where the
     tensors the call uses are not the parameters (and at most the buffers) the formula counts."""
     spec = layer_type(op)
@@ -214,8 +225,11 @@ def _check(build: Lowering, op: str, attrs: dict, inputs: tuple[str, ...], outpu
         return None, str(error)
     got = tuple(s.dims for s in cost.output.outputs)
     if got != tuple(tuple(o) for o in outputs):
-        return None, f"output {' and '.join('x'.join(map(str, g)) or 'scalar' for g in got)} where torch gives " + \
-            " and ".join("x".join(map(str, o)) or "scalar" for o in outputs)
+        return (
+            None,
+            f"output {' and '.join('x'.join(map(str, g)) or 'scalar' for g in got)} where torch gives "
+            + " and ".join("x".join(map(str, o)) or "scalar" for o in outputs),
+        )
     used = sum(prod(w.shape) for w in weights)  # a weight may be a buffer or a plain tensor, as a fixed blur is
     if weights and not derived and not cost.params <= used <= cost.params + cost.buffers:
         # NB: a batch norm's batch counter is a buffer its function never reads: it joins the node afterwards
@@ -254,12 +268,19 @@ def _leftover_tensors(build: Lowering, module: nn.Module, recording: Recording) 
             uncalled_roots.setdefault(_uncalled_root(path, paths, recording.called), []).append((params, buffers))
             continue
         name = build.unique(f"{path}.unused" if path else "unused")
-        build.add(Node(name, "unused", (), (("params", params), ("buffers", buffers),
-                                            ("reason", "not used in this forward"))), Shape(()))
+        build.add(
+            Node(
+                name, "unused", (), (("params", params), ("buffers", buffers), ("reason", "not used in this forward"))
+            ),
+            Shape(()),
+        )
     for root, counts in uncalled_roots.items():
         name = build.unique(root or "unused")
-        attrs = (("params", sum(p for p, _ in counts)), ("buffers", sum(b for _, b in counts)),
-                 ("reason", "not called in this forward"))
+        attrs = (
+            ("params", sum(p for p, _ in counts)),
+            ("buffers", sum(b for _, b in counts)),
+            ("reason", "not called in this forward"),
+        )
         build.add(Node(name, "unused", (), attrs), Shape(()))
 
 
@@ -281,12 +302,20 @@ def _add_counts(build: Lowering, name: str, params: int, buffers: int, frozen: i
         attrs = dict(node.attrs)
         attrs["params"] += params
         attrs["buffers"] += buffers
-        build.nodes[i] = Node(node.name, node.op, node.inputs, tuple(attrs.items()), node.shares, node.counts,
-                              node.frozen + frozen)
+        build.nodes[i] = Node(
+            node.name, node.op, node.inputs, tuple(attrs.items()), node.shares, node.counts, node.frozen + frozen
+        )
         return
     before = node.counts if node.counts is not None else _formula_counts(build, node)
-    build.nodes[i] = Node(node.name, node.op, node.inputs, node.attrs, node.shares,
-                          (before[0] + params, before[1] + buffers), node.frozen + frozen)
+    build.nodes[i] = Node(
+        node.name,
+        node.op,
+        node.inputs,
+        node.attrs,
+        node.shares,
+        (before[0] + params, before[1] + buffers),
+        node.frozen + frozen,
+    )
 
 
 def _formula_counts(build: Lowering, node: Node) -> tuple[int, int]:

@@ -65,13 +65,21 @@ def shortcut_is_safe(name: str, x: torch.Tensor, args: tuple, kwargs: dict) -> b
         normalized = args[1] if len(args) > 1 else kwargs.get("normalized_shape")
         normalized = (normalized,) if isinstance(normalized, int) else tuple(normalized or ())
         sizes = _features((*args[2:4], kwargs.get("weight"), kwargs.get("bias")))
-        return bool(normalized) and tuple(x.shape[x.dim() - len(normalized):]) == normalized and \
-            all(size == prod(normalized) for size in sizes)
+        return (
+            bool(normalized)
+            and tuple(x.shape[x.dim() - len(normalized) :]) == normalized
+            and all(size == prod(normalized) for size in sizes)
+        )
     if name == "group_norm":
         groups = args[1] if len(args) > 1 else kwargs.get("num_groups")
         sizes = _features((*args[2:4], kwargs.get("weight"), kwargs.get("bias")))
-        return channels is not None and isinstance(groups, int) and groups > 0 and channels % groups == 0 and \
-            all(size == channels for size in sizes)
+        return (
+            channels is not None
+            and isinstance(groups, int)
+            and groups > 0
+            and channels % groups == 0
+            and all(size == channels for size in sizes)
+        )
     if name in ("softmax", "log_softmax", "normalize"):
         dim = args[1] if len(args) > 1 and name != "normalize" else kwargs.get("dim", args[2] if len(args) > 2 else 1)
         return dim is None or (isinstance(dim, int) and -max(x.dim(), 1) <= dim < max(x.dim(), 1))
@@ -85,8 +93,14 @@ def joined(name: str, args: tuple, kwargs: dict) -> torch.Tensor | None:
     tensors or the dim are anything else (torch is then run, and checks them)."""
     dim = args[1] if len(args) > 1 else kwargs.get("dim", 0)
     tensors = args[0]
-    if len(args) > 2 or set(kwargs) - {"dim"} or type(dim) is not int or not isinstance(tensors, (tuple, list)) or \
-            not tensors or not all(isinstance(t, torch.Tensor) and t.is_contiguous() for t in tensors):
+    if (
+        len(args) > 2
+        or set(kwargs) - {"dim"}
+        or type(dim) is not int
+        or not isinstance(tensors, (tuple, list))
+        or not tensors
+        or not all(isinstance(t, torch.Tensor) and t.is_contiguous() for t in tensors)
+    ):
         return None
     first = tensors[0]
     if not first.is_floating_point() or any(t.dtype != first.dtype or t.dim() != first.dim() for t in tensors):
@@ -100,9 +114,9 @@ def joined(name: str, args: tuple, kwargs: dict) -> torch.Tensor | None:
             return None
         shape = (*first.shape[:dim], len(tensors), *first.shape[dim:])
     else:
-        if any(t.shape[:dim] != first.shape[:dim] or t.shape[dim + 1:] != first.shape[dim + 1:] for t in tensors):
+        if any(t.shape[:dim] != first.shape[:dim] or t.shape[dim + 1 :] != first.shape[dim + 1 :] for t in tensors):
             return None
-        shape = (*first.shape[:dim], sum(t.shape[dim] for t in tensors), *first.shape[dim + 1:])
+        shape = (*first.shape[:dim], sum(t.shape[dim] for t in tensors), *first.shape[dim + 1 :])
     return torch.empty(shape, dtype=first.dtype, device="meta")
 
 
@@ -120,8 +134,14 @@ def linear_output(x: torch.Tensor, args: tuple, kwargs: dict) -> tuple[int, ...]
     """F.linear(x, weight, bias): (..., out_features), where weight is out x in and bias has out elements."""
     weight = args[1] if len(args) > 1 else kwargs.get("weight")
     bias = args[2] if len(args) > 2 else kwargs.get("bias")
-    if not isinstance(weight, torch.Tensor) or weight.dim() != 2 or x.dim() < 1 or weight.dtype != x.dtype or \
-            x.shape[-1] != weight.shape[1] or set(kwargs) - {"weight", "bias"}:
+    if (
+        not isinstance(weight, torch.Tensor)
+        or weight.dim() != 2
+        or x.dim() < 1
+        or weight.dtype != x.dtype
+        or x.shape[-1] != weight.shape[1]
+        or set(kwargs) - {"weight", "bias"}
+    ):
         return None
     if bias is not None and (not isinstance(bias, torch.Tensor) or tuple(bias.shape) != (weight.shape[0],)):
         return None
@@ -133,8 +153,13 @@ def mean_output(x: torch.Tensor, args: tuple, kwargs: dict) -> tuple[int, ...] |
     dim = args[1] if len(args) > 1 else kwargs.get("dim")
     keepdim = args[2] if len(args) > 2 else kwargs.get("keepdim", False)
     dims = (dim,) if type(dim) is int else tuple(dim) if isinstance(dim, (tuple, list)) else None
-    if not dims or len(args) > 3 or set(kwargs) - {"dim", "keepdim"} or type(keepdim) is not bool or \
-            not all(type(d) is int and -x.dim() <= d < x.dim() for d in dims):
+    if (
+        not dims
+        or len(args) > 3
+        or set(kwargs) - {"dim", "keepdim"}
+        or type(keepdim) is not bool
+        or not all(type(d) is int and -x.dim() <= d < x.dim() for d in dims)
+    ):
         return None
     reduced = {d % x.dim() for d in dims}
     if len(reduced) != len(dims):
@@ -150,8 +175,12 @@ def attention_output(q: torch.Tensor, args: tuple, kwargs: dict) -> tuple[int, .
     k, v = args[1], args[2]
     if not all(isinstance(t, torch.Tensor) and t.dtype == q.dtype and t.dim() == q.dim() >= 2 for t in (k, v)):
         return None
-    if q.shape[:-2] != k.shape[:-2] or k.shape[:-2] != v.shape[:-2] or q.shape[-1] != k.shape[-1] or \
-            k.shape[-2] != v.shape[-2]:
+    if (
+        q.shape[:-2] != k.shape[:-2]
+        or k.shape[:-2] != v.shape[:-2]
+        or q.shape[-1] != k.shape[-1]
+        or k.shape[-2] != v.shape[-2]
+    ):
         return None
     return (*q.shape[:-1], v.shape[-1])
 
@@ -165,8 +194,8 @@ def adaptive_output(x: torch.Tensor, args: tuple, kwargs: dict, n: int) -> tuple
     size = (size,) * n if isinstance(size, int) else tuple(size) if isinstance(size, (tuple, list)) else ()
     if len(size) != n or not all(s is None or (type(s) is int and s > 0) for s in size):
         return None
-    spatial = x.shape[x.dim() - n:]
-    return (*x.shape[:x.dim() - n], *(old if new is None else new for old, new in zip(spatial, size)))
+    spatial = x.shape[x.dim() - n :]
+    return (*x.shape[: x.dim() - n], *(old if new is None else new for old, new in zip(spatial, size)))
 
 
 def _ints(value, n: int) -> tuple[int, ...] | None:
@@ -181,8 +210,10 @@ def _windows(spatial, kernel, stride, padding, dilation, ceil_mode: bool, pool: 
         return None
     if pool and any(2 * p > k for k, p in zip(kernel, padding)):
         return None  # torch: pad should be at most half of the kernel size
-    out = tuple(window_output(size, k, s, p, d, ceil_mode)
-                for size, k, s, p, d in zip(spatial, kernel, stride, padding, dilation))
+    out = tuple(
+        window_output(size, k, s, p, d, ceil_mode)
+        for size, k, s, p, d in zip(spatial, kernel, stride, padding, dilation)
+    )
     return out if min(out) >= 1 else None
 
 
@@ -192,42 +223,82 @@ def conv_output(x: torch.Tensor, args: tuple, kwargs: dict, n: int) -> tuple[int
     given = {**dict(zip(names, args)), **kwargs}
     weight, bias, groups = given.get("weight"), given.get("bias"), given.get("groups", 1)
     padding = given.get("padding", 0)
-    if len(args) > 7 or set(kwargs) - set(names[1:]) or x.dim() not in (n + 1, n + 2) or not x.is_contiguous() or \
-            not isinstance(weight, torch.Tensor) or weight.dim() != n + 2 or not weight.is_contiguous() or \
-            weight.dtype != x.dtype or type(groups) is not int or groups < 1 or isinstance(padding, str):
+    if (
+        len(args) > 7
+        or set(kwargs) - set(names[1:])
+        or x.dim() not in (n + 1, n + 2)
+        or not x.is_contiguous()
+        or not isinstance(weight, torch.Tensor)
+        or weight.dim() != n + 2
+        or not weight.is_contiguous()
+        or weight.dtype != x.dtype
+        or type(groups) is not int
+        or groups < 1
+        or isinstance(padding, str)
+    ):
         return None
     out_channels = weight.shape[0]
-    if x.shape[-n - 1] != weight.shape[1] * groups or out_channels % groups or \
-            (bias is not None and (not isinstance(bias, torch.Tensor) or tuple(bias.shape) != (out_channels,))):
+    if (
+        x.shape[-n - 1] != weight.shape[1] * groups
+        or out_channels % groups
+        or (bias is not None and (not isinstance(bias, torch.Tensor) or tuple(bias.shape) != (out_channels,)))
+    ):
         return None
     kernel = tuple(weight.shape[2:])
-    sizes = _windows(x.shape[-n:], kernel, _ints(given.get("stride", 1), n), _ints(padding, n),
-                     _ints(given.get("dilation", 1), n), False, pool=False)
-    return None if sizes is None else (*x.shape[:-n - 1], out_channels, *sizes)
+    sizes = _windows(
+        x.shape[-n:],
+        kernel,
+        _ints(given.get("stride", 1), n),
+        _ints(padding, n),
+        _ints(given.get("dilation", 1), n),
+        False,
+        pool=False,
+    )
+    return None if sizes is None else (*x.shape[: -n - 1], out_channels, *sizes)
 
 
 def pool_output(x: torch.Tensor, args: tuple, kwargs: dict, n: int, kind: str) -> tuple[int, ...] | None:
     """F.max_pool{n}d or F.avg_pool{n}d without indices: the input's leading dims, then the windows."""
-    names = (("input", "kernel_size", "stride", "padding", "dilation", "ceil_mode", "return_indices") if kind == "max"
-             else ("input", "kernel_size", "stride", "padding", "ceil_mode", "count_include_pad", "divisor_override"))
+    names = (
+        ("input", "kernel_size", "stride", "padding", "dilation", "ceil_mode", "return_indices")
+        if kind == "max"
+        else ("input", "kernel_size", "stride", "padding", "ceil_mode", "count_include_pad", "divisor_override")
+    )
     given = {**dict(zip(names, args)), **kwargs}
-    if len(args) > len(names) or set(kwargs) - set(names[1:]) or given.get("return_indices") or \
-            x.dim() not in (n + 1, n + 2) or not x.is_contiguous() or type(given.get("ceil_mode", False)) is not bool:
+    if (
+        len(args) > len(names)
+        or set(kwargs) - set(names[1:])
+        or given.get("return_indices")
+        or x.dim() not in (n + 1, n + 2)
+        or not x.is_contiguous()
+        or type(given.get("ceil_mode", False)) is not bool
+    ):
         return None
     kernel = _ints(given.get("kernel_size"), n)
     stride = given.get("stride")
     stride = kernel if stride is None or stride == [] or stride == () else _ints(stride, n)
-    sizes = _windows(x.shape[-n:], kernel, stride, _ints(given.get("padding", 0), n),
-                     _ints(given.get("dilation", 1), n), given.get("ceil_mode", False), pool=True)
+    sizes = _windows(
+        x.shape[-n:],
+        kernel,
+        stride,
+        _ints(given.get("padding", 0), n),
+        _ints(given.get("dilation", 1), n),
+        given.get("ceil_mode", False),
+        pool=True,
+    )
     return None if sizes is None else (*x.shape[:-n], *sizes)
 
 
-SHAPES = {"linear": linear_output, "mean": mean_output, "scaled_dot_product_attention": attention_output,
-          **{name: partial(adaptive_output, n=n) for name, n in ADAPTIVE_AVERAGE.items()},
-          **{f"conv{n}d": partial(conv_output, n=n) for n in (1, 2, 3)},
-          **{f"max_pool{n}d": partial(pool_output, n=n, kind="max") for n in (1, 2, 3)},
-          # avg_pool3d is left to torch: it refuses an input smaller than the kernel even where padding covers it
-          **{f"avg_pool{n}d": partial(pool_output, n=n, kind="avg") for n in (1, 2)}}
+SHAPES = {
+    "linear": linear_output,
+    "mean": mean_output,
+    "scaled_dot_product_attention": attention_output,
+    **{name: partial(adaptive_output, n=n) for name, n in ADAPTIVE_AVERAGE.items()},
+    **{f"conv{n}d": partial(conv_output, n=n) for n in (1, 2, 3)},
+    **{f"max_pool{n}d": partial(pool_output, n=n, kind="max") for n in (1, 2, 3)},
+    # avg_pool3d is left to torch: it refuses an input smaller than the kernel even where padding covers it
+    **{f"avg_pool{n}d": partial(pool_output, n=n, kind="avg") for n in (1, 2)},
+}
 
 
 def shortcut(name: str, in_place: bool, args: tuple, kwargs: dict) -> torch.Tensor | None:

@@ -62,8 +62,9 @@ def unwrap(module: nn.Module) -> tuple[nn.Module, list[str]]:
 
 
 def _is_shape(value) -> bool:
-    return isinstance(value, (str, Shape)) or (isinstance(value, (tuple, list)) and bool(value)
-                                                 and all(type(d) is int for d in value))
+    return isinstance(value, (str, Shape)) or (
+        isinstance(value, (tuple, list)) and bool(value) and all(type(d) is int for d in value)
+    )
 
 
 def example_inputs(spec: Any, batch: int, device: str) -> Inputs:
@@ -100,8 +101,10 @@ def example_inputs(spec: Any, batch: int, device: str) -> Inputs:
         args = tuple(make(v, "input" if i == 0 else f"input.{i}") for i, v in enumerate(spec))
         kwargs = {}
     else:
-        raise CnnCostError(f"cannot make an input from {spec!r}: give a size such as (3, 224, 224), a tensor, or a "
-                           "list or dict of them")
+        raise CnnCostError(
+            f"cannot make an input from {spec!r}: give a size such as (3, 224, 224), a tensor, or a "
+            "list or dict of them"
+        )
     if not names:
         raise CnnCostError(f"the input {spec!r} holds no tensor")
     names[0] = "input"
@@ -111,8 +114,9 @@ def example_inputs(spec: Any, batch: int, device: str) -> Inputs:
 def _initialise_lazy(module: nn.Module, spec: Any, batch: int) -> tuple[nn.Module, list[str]]:
     """A module with lazy layers (nn.LazyLinear): a copy, initialised by one forward pass on the CPU; the caller's
     module stays uninitialised."""
-    lazy = [m for m in module.modules() if isinstance(m, nn.modules.lazy.LazyModuleMixin)
-            and m.has_uninitialized_params()]
+    lazy = [
+        m for m in module.modules() if isinstance(m, nn.modules.lazy.LazyModuleMixin) and m.has_uninitialized_params()
+    ]
     if not lazy:
         return module, []
     try:
@@ -121,8 +125,10 @@ def _initialise_lazy(module: nn.Module, spec: Any, batch: int) -> tuple[nn.Modul
             inputs = example_inputs(spec, batch, "cpu")
             twin.eval()(*inputs.args, **inputs.kwargs)
     except Exception as error:  # noqa: BLE001  user code
-        raise CnnCostError(f"its lazy modules ({type(lazy[0]).__name__}) could not be initialised by a forward pass: "
-                           f"{type(error).__name__}: {first_line(error)}") from None
+        raise CnnCostError(
+            f"its lazy modules ({type(lazy[0]).__name__}) could not be initialised by a forward pass: "
+            f"{type(error).__name__}: {first_line(error)}"
+        ) from None
     return twin, [f"{len(lazy)} lazy module(s) initialised on a copy by one forward pass"]
 
 
@@ -181,24 +187,31 @@ def _graph_from_module(module: nn.Module, input: Any, name: str, batch: int) -> 
     module, lazy_notes = _initialise_lazy(module, input, batch)
     notes += lazy_notes
     if batch != 1 and _holds_tensors(input):
-        raise CnnCostError(f"{name}: a tensor is used as it is, batch included: give batch=1 (or a size, which "
-                           f"batch={batch} would be put in front of)")
+        raise CnnCostError(
+            f"{name}: a tensor is used as it is, batch included: give batch=1 (or a size, which "
+            f"batch={batch} would be put in front of)"
+        )
     try:
         recording = _record(module, input, batch)
     except CnnCostError as error:
         hint, fixes = _likely_fix(input, str(error))
-        raise worded(CnnCostError, f"{name} failed on input {describe(input)} (batch {batch}) {error}"
-                     .replace("{", "{{").replace("}", "}}") + hint, *fixes) from None
+        raise worded(
+            CnnCostError,
+            f"{name} failed on input {describe(input)} (batch {batch}) {error}".replace("{", "{{").replace("}", "}}")
+            + hint,
+            *fixes,
+        ) from None
     except Exception as error:  # noqa: BLE001  never a traceback, even for cnncost's own mistake
-        raise CnnCostError(f"{name}: cnncost could not record its forward pass ({type(error).__name__}: "
-                           f"{first_line(error)}); please report this model") from None
+        raise CnnCostError(
+            f"{name}: cnncost could not record its forward pass ({type(error).__name__}: "
+            f"{first_line(error)}); please report this model"
+        ) from None
     nodes, expected, lowering_notes = lower_recording(recording, module)
     first = recording.inputs[0][1]
     graph_batch = batch if not _holds_tensors(input) else (first[0] if len(first) > 1 else 1)
     graph = Graph.build(name, nodes, first, f"{name}, {METHODS[recording.device]}", batch=graph_batch)
     params, buffers = sum(p.numel() for p in module.parameters()), sum(b.numel() for b in module.buffers())
-    return TraceResult(graph, METHODS[recording.device], expected, params, buffers,
-                       tuple(notes + lowering_notes))
+    return TraceResult(graph, METHODS[recording.device], expected, params, buffers, tuple(notes + lowering_notes))
 
 
 def _holds_tensors(spec: Any) -> bool:
@@ -229,14 +242,14 @@ def _likely_fix(spec: Any, failure: str) -> tuple[str, tuple[Fix, ...]]:
     if len(dims) == 4 and (dims[1] in (1, 3, 4) or looks_channels_last(dims[1:], dims[-1])):
         sample = dims[1:] if dims[1] in (1, 3, 4) else (dims[-1], *dims[1:-1])
         if dims[0] == 1:
-            return (" (an input size is one sample, without the batch: did you mean {}? the batch size goes in {})",
-                    (size_fix(sample), batch_fix()))
-        return " (an input size is one sample, without the batch: did you mean {} with {}?)", \
-            (size_fix(sample), batch_fix(dims[0]))
+            return (
+                " (an input size is one sample, without the batch: did you mean {}? the batch size goes in {})",
+                (size_fix(sample), batch_fix()),
+            )
+        return " (an input size is one sample, without the batch: did you mean {} with {}?)", (
+            size_fix(sample),
+            batch_fix(dims[0]),
+        )
     if len(dims) == 3 and looks_channels_last(dims, dims[-1]) and " at conv" in failure:
         return " (sizes are channels first: did you mean {}?)", (size_fix((dims[-1], *dims[:-1])),)
     return "", ()
-
-
-
-

@@ -96,19 +96,74 @@ class Recording:
     called: set[int]  # ids of the modules whose forward ran
 
 
-NAMES = {"truediv": "div", "true_divide": "div", "divide": "div", "concat": "cat", "concatenate": "cat",
-         "multiply": "mul", "subtract": "sub", "absolute": "abs", "clip": "clamp", "swapaxes": "transpose",
-         "swapdims": "transpose", "moveaxis": "movedim", "greater": "gt", "less": "lt", "greater_equal": "ge",
-         "less_equal": "le", "not_equal": "ne", "floordiv": "floor_divide", "rsub": "sub", "mod": "remainder",
-         "linalg_vector_norm": "norm", "vector_norm": "norm"}
+NAMES = {
+    "truediv": "div",
+    "true_divide": "div",
+    "divide": "div",
+    "concat": "cat",
+    "concatenate": "cat",
+    "multiply": "mul",
+    "subtract": "sub",
+    "absolute": "abs",
+    "clip": "clamp",
+    "swapaxes": "transpose",
+    "swapdims": "transpose",
+    "moveaxis": "movedim",
+    "greater": "gt",
+    "less": "lt",
+    "greater_equal": "ge",
+    "less_equal": "le",
+    "not_equal": "ne",
+    "floordiv": "floor_divide",
+    "rsub": "sub",
+    "mod": "remainder",
+    "linalg_vector_norm": "norm",
+    "vector_norm": "norm",
+}
 INPLACE_DUNDERS = {"iadd", "isub", "imul", "itruediv", "ifloordiv", "imatmul", "ipow", "iand", "ior", "ixor", "imod"}
 REFLECTED = {"radd", "rsub", "rmul", "rtruediv", "rmatmul", "rfloordiv", "rpow", "rand", "ror", "rxor", "rmod"}
 # Calls that return facts about a tensor rather than a tensor: run as they are, never recorded.
-INFORMATIONAL = {"size", "dim", "ndimension", "numel", "shape", "dtype", "device", "is_contiguous", "stride",
-                 "storage_offset", "element_size", "nelement", "is_floating_point", "is_complex", "data_ptr",
-                 "is_cuda", "is_meta", "layout", "names", "ndim", "len", "format", "repr", "grad_fn", "is_leaf",
-                 "output_nr", "has_names", "get_device", "is_sparse", "is_quantized", "is_nested", "_version",
-                 "item", "tolist", "hash", "is_inference", "is_set_to"}
+INFORMATIONAL = {
+    "size",
+    "dim",
+    "ndimension",
+    "numel",
+    "shape",
+    "dtype",
+    "device",
+    "is_contiguous",
+    "stride",
+    "storage_offset",
+    "element_size",
+    "nelement",
+    "is_floating_point",
+    "is_complex",
+    "data_ptr",
+    "is_cuda",
+    "is_meta",
+    "layout",
+    "names",
+    "ndim",
+    "len",
+    "format",
+    "repr",
+    "grad_fn",
+    "is_leaf",
+    "output_nr",
+    "has_names",
+    "get_device",
+    "is_sparse",
+    "is_quantized",
+    "is_nested",
+    "_version",
+    "item",
+    "tolist",
+    "hash",
+    "is_inference",
+    "is_set_to",
+}
+
+
 def canonical(func) -> tuple[str, bool, bool]:
     """(the op's name, whether the call is in place, whether its operands come reflected): '__iadd__' is ('add', True,
     False), 'relu_' ('relu', True, False), '__rsub__' ('sub', False, True)."""
@@ -222,7 +277,7 @@ class Recorder(TorchFunctionMode):
             return
         for depth in range(len(self.stack) - 1, 0, -1):  # the module's scope, closing any a raised error left open
             if self.scopes[self.stack[depth]].module is module:
-                del self.stack[depth + 1:]
+                del self.stack[depth + 1 :]
                 if output is None and self.raised_in is None:  # always_call: the forward raised
                     self.raised_in = self._where()
                 if self.opaque:
@@ -253,15 +308,22 @@ class Recorder(TorchFunctionMode):
     def _arguments(self, value):
         """(value to run with, value to record): module tensors converted, seen tensors as Values or Weights."""
         if isinstance(value, torch.Tensor):
-            if id(value) not in self.values and id(value) not in self.weights and \
-                    (value.device.type != self.device or id(value) in self.names or self.device == "cpu"):
+            if (
+                id(value) not in self.values
+                and id(value) not in self.weights
+                and (value.device.type != self.device or id(value) in self.names or self.device == "cpu")
+            ):
                 value = self._convert(value)
             seen = self.values.get(id(value))  # first: a module tensor an in-place op has written is a new value
             if seen is not None:
                 return value, seen
             weight = self.weights.get(id(value))
             return value, weight if weight is not None else self._outside(value)
-        if isinstance(value, (list, tuple)) and value and any(isinstance(v, (torch.Tensor, list, tuple)) for v in value):
+        if (
+            isinstance(value, (list, tuple))
+            and value
+            and any(isinstance(v, (torch.Tensor, list, tuple)) for v in value)
+        ):
             pairs = [self._arguments(v) for v in value]
             kind = list if isinstance(value, list) else tuple
             return kind(p[0] for p in pairs), kind(p[1] for p in pairs)
@@ -322,8 +384,18 @@ class Recorder(TorchFunctionMode):
         index = len(self.calls)
         scope = self.stack[-1]
         self.raised_in = None  # the forward went on: an error before was caught
-        self.calls.append(Call(name, scope, args, kwargs, tuple(tuple(t.shape) for t in outputs), in_place,
-                               self.scopes[scope].module, spelling))
+        self.calls.append(
+            Call(
+                name,
+                scope,
+                args,
+                kwargs,
+                tuple(tuple(t.shape) for t in outputs),
+                in_place,
+                self.scopes[scope].module,
+                spelling,
+            )
+        )
         self.scopes[scope].calls.append(index)
         for i, tensor in enumerate(outputs):
             self.values[id(tensor)] = Value(index, i, tuple(tensor.shape), tensor.is_contiguous())
@@ -349,6 +421,7 @@ def _tensors(result) -> list[torch.Tensor]:
 
 
 # --- the pass, and everything it may change, put back ----------------------------------------------------------
+
 
 def _containers(attributes: dict) -> list[tuple[Any, Any]]:
     """(container, a copy of its contents) of each dict, list or set a module holds (its caches, hook tables)."""
@@ -398,8 +471,10 @@ def record(module: nn.Module, args: tuple, kwargs: dict, input_names: list[str],
         recorder.add_input(tensor, position)
         inputs.append((name, tuple(tensor.shape)))
     saved = snapshot(module)
-    handles = [nn.modules.module.register_module_forward_pre_hook(recorder.enter),
-               nn.modules.module.register_module_forward_hook(recorder.leave, always_call=True)]
+    handles = [
+        nn.modules.module.register_module_forward_pre_hook(recorder.enter),
+        nn.modules.module.register_module_forward_hook(recorder.leave, always_call=True),
+    ]
     try:
         for m, *_ in saved:
             m.training = False  # eval mode, without a module's own train(), which may do more (freeze a stage)

@@ -97,11 +97,15 @@ def _python(value):
 
 # --- handlers, one per family ----------------------------------------------------------------------------
 
+
 def _conv(call: Call, op: str) -> Result:
     weight, bias = arg(call, 1, "weight"), arg(call, 2, "bias")
     transposed = op.startswith("conv_transpose")
-    names = ("stride", "padding", "output_padding", "groups", "dilation") if transposed else \
-        ("stride", "padding", "dilation", "groups")
+    names = (
+        ("stride", "padding", "output_padding", "groups", "dilation")
+        if transposed
+        else ("stride", "padding", "dilation", "groups")
+    )
     attrs = {key: _tuple(arg(call, i + 3, key)) for i, key in enumerate(names) if arg(call, i + 3, key) is not None}
     groups = attrs.get("groups", 1)
     attrs["out_channels"] = weight.shape[1] * groups if transposed else weight.shape[0]
@@ -116,9 +120,15 @@ def _convolution(call: Call, op: str) -> Result:
     stride, padding, dilation, transposed, output_padding, groups = call.args[3:9]
     n = len(shape_of(weight)) - 2
     op = f"conv{'_transpose' if transposed else ''}{n}d"
-    attrs = dict(out_channels=weight.shape[1] * groups if transposed else weight.shape[0],
-                 kernel_size=tuple(weight.shape[2:]), stride=_tuple(stride), padding=_tuple(padding),
-                 dilation=_tuple(dilation), groups=groups, bias=bias is not None)
+    attrs = dict(
+        out_channels=weight.shape[1] * groups if transposed else weight.shape[0],
+        kernel_size=tuple(weight.shape[2:]),
+        stride=_tuple(stride),
+        padding=_tuple(padding),
+        dilation=_tuple(dilation),
+        groups=groups,
+        bias=bias is not None,
+    )
     if transposed:
         attrs["output_padding"] = _tuple(output_padding)
     return Lowered(op, attrs, (x,), tuple(w for w in (weight, bias) if w is not None))
@@ -132,8 +142,10 @@ def _tensordot(call: Call, op: str) -> Result:
     if isinstance(dims, int):
         first, second = list(range(rank_a - dims, rank_a)), list(range(dims))
     else:
-        first, second = ([dims[0]] if isinstance(dims[0], int) else list(dims[0]),
-                         [dims[1]] if isinstance(dims[1], int) else list(dims[1]))
+        first, second = (
+            [dims[0]] if isinstance(dims[0], int) else list(dims[0]),
+            [dims[1]] if isinstance(dims[1], int) else list(dims[1]),
+        )
     letters = iter("abcdefghijklmnopqrstuvwxyz")
     left = [next(letters) for _ in range(rank_a)]
     right = [next(letters) for _ in range(rank_b)]
@@ -146,8 +158,9 @@ def _tensordot(call: Call, op: str) -> Result:
 
 def _batch_norm(call: Call, op: str) -> Result:
     x = call.args[0]
-    mean, var, weight, bias = (arg(call, i, key) for i, key in ((1, "running_mean"), (2, "running_var"),
-                                                                 (3, "weight"), (4, "bias")))
+    mean, var, weight, bias = (
+        arg(call, i, key) for i, key in ((1, "running_mean"), (2, "running_var"), (3, "weight"), (4, "bias"))
+    )
     features = next((t.shape[0] for t in (weight, mean) if t is not None), None)
     kind = "batch_norm" if op.startswith("batch_norm") else "instance_norm"
     rank = len(shape_of(x))
@@ -165,8 +178,12 @@ def _layer_norm(call: Call, op: str) -> Result:
     shape = _tuple(_python(arg(call, 1, "normalized_shape")))
     if op == "rms_norm":
         weight = arg(call, 2, "weight")
-        return Lowered(op, dict(normalized_shape=shape, elementwise_affine=weight is not None), (call.args[0],),
-                       tuple(t for t in (weight,) if t is not None))
+        return Lowered(
+            op,
+            dict(normalized_shape=shape, elementwise_affine=weight is not None),
+            (call.args[0],),
+            tuple(t for t in (weight,) if t is not None),
+        )
     weight, bias = arg(call, 2, "weight"), arg(call, 3, "bias")
     attrs = dict(normalized_shape=shape, elementwise_affine=weight is not None, bias=bias is not None)
     return Lowered(op, attrs, (call.args[0],), tuple(t for t in (weight, bias) if t is not None))
@@ -238,8 +255,12 @@ def _adaptive_pool(call: Call, op: str) -> Result:
     return Lowered(op, {"output_size": tuple(call.outputs[0][-n:])}, (call.args[0],))
 
 
-UPSAMPLE_MODES = {"upsample_nearest": "nearest", "upsample_bilinear": "bilinear", "upsample_nearest2d": "nearest",
-                  "upsample_bilinear2d": "bilinear"}
+UPSAMPLE_MODES = {
+    "upsample_nearest": "nearest",
+    "upsample_bilinear": "bilinear",
+    "upsample_nearest2d": "nearest",
+    "upsample_bilinear2d": "bilinear",
+}
 
 
 def _interpolate(call: Call, op: str) -> Result:
@@ -269,8 +290,12 @@ def _pad(call: Call, op: str) -> Result:
 
 def _linear(call: Call, op: str) -> Result:
     x, weight, bias = call.args[0], arg(call, 1, "weight"), arg(call, 2, "bias")
-    return Lowered(op, dict(out_features=weight.shape[0], bias=bias is not None), (x,),
-                   tuple(t for t in (weight, bias) if t is not None))
+    return Lowered(
+        op,
+        dict(out_features=weight.shape[0], bias=bias is not None),
+        (x,),
+        tuple(t for t in (weight, bias) if t is not None),
+    )
 
 
 def _embedding(call: Call, op: str) -> Result:
@@ -283,8 +308,11 @@ def _embedding(call: Call, op: str) -> Result:
 def _matmul(call: Call, op: str) -> Result:
     operands = tensors(call.args)
     if op == "addmm":
-        bias, a, b = arg(call, 0, "input"), arg(call, 1, "mat1", arg(call, 1, "batch1")), \
-            arg(call, 2, "mat2", arg(call, 2, "batch2"))
+        bias, a, b = (
+            arg(call, 0, "input"),
+            arg(call, 1, "mat1", arg(call, 1, "batch1")),
+            arg(call, 2, "mat2", arg(call, 2, "batch2")),
+        )
         return Lowered(op, {}, (bias, a, b))
     return Lowered(op, {}, operands[:2])
 
@@ -296,8 +324,11 @@ def _einsum(call: Call, op: str) -> Result:
     if len(operands) >= 3 and torch.backends.opt_einsum.enabled and torch.backends.opt_einsum.is_available():
         import opt_einsum  # torch then contracts along opt_einsum's path: so does the formula
 
-        path = opt_einsum.contract_path(equation, *(torch.empty(shape_of(t), device="meta") for t in operands),
-                                        optimize=torch.backends.opt_einsum.strategy)[0]
+        path = opt_einsum.contract_path(
+            equation,
+            *(torch.empty(shape_of(t), device="meta") for t in operands),
+            optimize=torch.backends.opt_einsum.strategy,
+        )[0]
         attrs["path"] = [i for pair in path for i in pair]
     return Lowered(op, attrs, operands)
 
@@ -305,13 +336,25 @@ def _einsum(call: Call, op: str) -> Result:
 def _attention(call: Call, op: str) -> Result:
     q, k, v = (arg(call, i, key) for i, key in enumerate(("query", "key", "value")))
     mask = arg(call, 3, "attn_mask")
-    attrs = {key: arg(call, i, key) for i, key in ((5, "is_causal"), (6, "scale"), (7, "enable_gqa"))
-             if arg(call, i, key) not in (None, False)}
+    attrs = {
+        key: arg(call, i, key)
+        for i, key in ((5, "is_causal"), (6, "scale"), (7, "enable_gqa"))
+        if arg(call, i, key) not in (None, False)
+    }
     return Lowered(op, attrs, tuple(t for t in (q, k, v, mask) if is_tensor(t)))
 
 
-_MHA_WEIGHTS = ((5, "in_proj_weight"), (6, "in_proj_bias"), (7, "bias_k"), (8, "bias_v"), (11, "out_proj_weight"),
-                (12, "out_proj_bias"), (18, "q_proj_weight"), (19, "k_proj_weight"), (20, "v_proj_weight"))
+_MHA_WEIGHTS = (
+    (5, "in_proj_weight"),
+    (6, "in_proj_bias"),
+    (7, "bias_k"),
+    (8, "bias_v"),
+    (11, "out_proj_weight"),
+    (12, "out_proj_bias"),
+    (18, "q_proj_weight"),
+    (19, "k_proj_weight"),
+    (20, "v_proj_weight"),
+)
 
 
 def _multihead_attention(call: Call, op: str) -> Result:
@@ -321,11 +364,18 @@ def _multihead_attention(call: Call, op: str) -> Result:
     weights = {key: arg(call, i, key) for i, key in _MHA_WEIGHTS}
     if arg(call, 21, "static_k") is not None or arg(call, 22, "static_v") is not None:
         return None
-    attrs = dict(embed_dim=embed_dim, num_heads=heads, kdim=shape_of(k)[-1], vdim=shape_of(v)[-1],
-                 bias=weights["in_proj_bias"] is not None, add_bias_kv=weights["bias_k"] is not None,
-                 add_zero_attn=bool(arg(call, 9, "add_zero_attn", False)), batch_first=False,
-                 need_weights=bool(arg(call, 15, "need_weights", True)),
-                 average_attn_weights=bool(arg(call, 23, "average_attn_weights", True)))
+    attrs = dict(
+        embed_dim=embed_dim,
+        num_heads=heads,
+        kdim=shape_of(k)[-1],
+        vdim=shape_of(v)[-1],
+        bias=weights["in_proj_bias"] is not None,
+        add_bias_kv=weights["bias_k"] is not None,
+        add_zero_attn=bool(arg(call, 9, "add_zero_attn", False)),
+        batch_first=False,
+        need_weights=bool(arg(call, 15, "need_weights", True)),
+        average_attn_weights=bool(arg(call, 23, "average_attn_weights", True)),
+    )
     return Lowered(op, attrs, (q, k, v, *masks), tuple(w for w in weights.values() if is_tensor(w)))
 
 
@@ -336,8 +386,14 @@ def _recurrent(call: Call, op: str) -> Result:
     x, hx, params = call.args[0], call.args[1], call.args[2]
     if not isinstance(module, nn.RNNBase):
         return None
-    attrs = dict(input_size=module.input_size, hidden_size=module.hidden_size, num_layers=module.num_layers,
-                 bias=module.bias, batch_first=module.batch_first, bidirectional=module.bidirectional)
+    attrs = dict(
+        input_size=module.input_size,
+        hidden_size=module.hidden_size,
+        num_layers=module.num_layers,
+        bias=module.bias,
+        batch_first=module.batch_first,
+        bidirectional=module.bidirectional,
+    )
     if op == "lstm" and module.proj_size:
         attrs["proj_size"] = module.proj_size
     if op == "rnn":
@@ -374,8 +430,9 @@ def _elementwise(call: Call, op: str) -> Result:
 def _reduce(call: Call, op: str) -> Result:
     x = call.args[0]
     name = call.function
-    dim = arg(call, 1, "dim", call.kwargs.get("axis")) if name != "norm" else \
-        call.kwargs.get("dim", arg(call, 2, "dim"))
+    dim = (
+        arg(call, 1, "dim", call.kwargs.get("axis")) if name != "norm" else call.kwargs.get("dim", arg(call, 2, "dim"))
+    )
     if isinstance(dim, str) or (dim is not None and not isinstance(dim, (int, list, tuple))):
         return None
     # keepdim: x.sum(dim, keepdim); x.var(dim, unbiased, keepdim); torch.norm(x, p, dim, keepdim)
@@ -410,12 +467,16 @@ def _normalize(call: Call, op: str) -> Result:
 def _view(call: Call, op: str) -> Result:
     x, out = call.args[0], call.outputs[0]
     name = call.function
-    if name in ("view", "reshape", "view_as", "squeeze", "unsqueeze", "unflatten", "reshape_as", "flatten") and \
-            out == shape_of(x) and not call.in_place:
+    if (
+        name in ("view", "reshape", "view_as", "squeeze", "unsqueeze", "unflatten", "reshape_as", "flatten")
+        and out == shape_of(x)
+        and not call.in_place
+    ):
         return Alias(x)
     if name == "flatten":
-        return Lowered("flatten", dict(start_dim=arg(call, 1, "start_dim", 0), end_dim=arg(call, 2, "end_dim", -1)),
-                       (x,))
+        return Lowered(
+            "flatten", dict(start_dim=arg(call, 1, "start_dim", 0), end_dim=arg(call, 2, "end_dim", -1)), (x,)
+        )
     if name in ("permute", "transpose", "t", "T", "mT", "movedim", "numpy_T"):
         return Lowered("permute", {"dims": _permutation(call, len(shape_of(x)))}, (x,))
     if name in ("expand", "expand_as", "broadcast_to"):
@@ -481,14 +542,17 @@ def _split(call: Call, op: str) -> Result:
     rank = len(shape)
     if call.function == "unbind":
         dim = arg(call, 1, "dim", 0) % rank
-        return [Lowered("select", {"dim": dim, "index": i}, (x,), output=i, suffix=f".{i}")
-                for i in range(len(call.outputs))]
+        return [
+            Lowered("select", {"dim": dim, "index": i}, (x,), output=i, suffix=f".{i}")
+            for i in range(len(call.outputs))
+        ]
     dim = arg(call, 2, "dim", 0) % rank
     pieces, start = [], 0
     for i, out in enumerate(call.outputs):
         length = out[dim]
-        pieces.append(Lowered("slice", {"start": start, "end": start + length, "dim": dim}, (x,), output=i,
-                              suffix=f".{i}"))
+        pieces.append(
+            Lowered("slice", {"start": start, "end": start + length, "dim": dim}, (x,), output=i, suffix=f".{i}")
+        )
         start += length
     return pieces
 
@@ -532,8 +596,9 @@ def _movement(call: Call, op: str) -> Result:
 
 
 def _gather(call: Call, op: str) -> Result:
-    return Lowered("gather", {"output_shape": output_shapes(call.outputs)},
-                   tensors(call.args) + tensors(call.kwargs.values()))
+    return Lowered(
+        "gather", {"output_shape": output_shapes(call.outputs)}, tensors(call.args) + tensors(call.kwargs.values())
+    )
 
 
 def _sort(call: Call, op: str) -> Result:
@@ -564,7 +629,9 @@ def constant_nodes(call: Call) -> list[Lowered]:
     """A tensor made from no input: one constant node per tensor made (torch.meshgrid makes several)."""
     if len(call.outputs) == 1:
         return [Lowered("constant", {"shape": tuple(call.outputs[0])})]
-    return [Lowered("constant", {"shape": tuple(shape)}, output=i, suffix=f".{i}") for i, shape in enumerate(call.outputs)]
+    return [
+        Lowered("constant", {"shape": tuple(shape)}, output=i, suffix=f".{i}") for i, shape in enumerate(call.outputs)
+    ]
 
 
 def _constant(call: Call, op: str) -> Result:
@@ -580,22 +647,65 @@ def handles(*names: str) -> Callable[[Handler], Handler]:
 
 
 for _name, _handler in {
-    "conv": _conv, "conv_transpose": _conv, "batch_norm": _batch_norm, "instance_norm": _batch_norm,
-    "layer_norm": _layer_norm, "rms_norm": _layer_norm, "group_norm": _group_norm,
-    "local_response_norm": _with_attributes, "activation": _activation, "prelu": _prelu, "glu": _along_dim,
-    "softmax": _along_dim, "dropout": _dropout, "pool": _pool, "adaptive_pool": _adaptive_pool,
-    "interpolate": _interpolate, "pixel_shuffle": _with_attributes, "pixel_unshuffle": _with_attributes,
-    "channel_shuffle": _with_attributes, "pad": _pad, "linear": _linear, "embedding": _embedding, "matmul": _matmul,
-    "addmm": _matmul, "einsum": _einsum, "scaled_dot_product_attention": _attention,
-    "multihead_attention": _multihead_attention, "recurrent": _recurrent, "recurrent_cell": _cell,
-    "arithmetic": _elementwise, "reduce": _reduce, "normalize": _normalize, "cumsum": _reduce, "view": _view,
-    "flatten": _view, "reshape": _view, "permute": _view, "expand": _view, "getitem": _getitem, "slice": _narrow,
-    "select": _select, "concat": _join, "stack": _join, "roll": _movement, "flip": _movement, "repeat": _movement,
-    "gather": _gather, "setitem": _setitem, "copy": _copy, "sort": _sort, "topk": _sort, "constant": _constant,
+    "conv": _conv,
+    "conv_transpose": _conv,
+    "batch_norm": _batch_norm,
+    "instance_norm": _batch_norm,
+    "layer_norm": _layer_norm,
+    "rms_norm": _layer_norm,
+    "group_norm": _group_norm,
+    "local_response_norm": _with_attributes,
+    "activation": _activation,
+    "prelu": _prelu,
+    "glu": _along_dim,
+    "softmax": _along_dim,
+    "dropout": _dropout,
+    "pool": _pool,
+    "adaptive_pool": _adaptive_pool,
+    "interpolate": _interpolate,
+    "pixel_shuffle": _with_attributes,
+    "pixel_unshuffle": _with_attributes,
+    "channel_shuffle": _with_attributes,
+    "pad": _pad,
+    "linear": _linear,
+    "embedding": _embedding,
+    "matmul": _matmul,
+    "addmm": _matmul,
+    "einsum": _einsum,
+    "scaled_dot_product_attention": _attention,
+    "multihead_attention": _multihead_attention,
+    "recurrent": _recurrent,
+    "recurrent_cell": _cell,
+    "arithmetic": _elementwise,
+    "reduce": _reduce,
+    "normalize": _normalize,
+    "cumsum": _reduce,
+    "view": _view,
+    "flatten": _view,
+    "reshape": _view,
+    "permute": _view,
+    "expand": _view,
+    "getitem": _getitem,
+    "slice": _narrow,
+    "select": _select,
+    "concat": _join,
+    "stack": _join,
+    "roll": _movement,
+    "flip": _movement,
+    "repeat": _movement,
+    "gather": _gather,
+    "setitem": _setitem,
+    "copy": _copy,
+    "sort": _sort,
+    "topk": _sort,
+    "constant": _constant,
 }.items():
     HANDLERS.add(_name, _handler)
 # Functions no layer type lists, as they are another's spelling: lowered by their own handler
-SPELLINGS: dict[str, tuple[str, Handler]] = {"convolution": ("conv2d", _convolution), "tensordot": ("einsum", _tensordot)}
+SPELLINGS: dict[str, tuple[str, Handler]] = {
+    "convolution": ("conv2d", _convolution),
+    "tensordot": ("einsum", _tensordot),
+}
 
 
 @lru_cache(maxsize=4)

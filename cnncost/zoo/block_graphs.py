@@ -18,8 +18,9 @@ CS231N = "CS231n 2017 lecture 9"
 STACKS = {"conv5x5": (5, 1), "conv3x3-x2": (3, 2), "conv7x7": (7, 1), "conv3x3-x3": (3, 3)}  # name: (kernel, depth)
 
 
-def conv_chain(name: str, convs: tuple[tuple[int, int], ...], input: tuple[int, int, int],
-               description: str = "") -> Graph:
+def conv_chain(
+    name: str, convs: tuple[tuple[int, int], ...], input: tuple[int, int, int], description: str = ""
+) -> Graph:
     """Convs given as (kernel, out channels), each padded to keep the size and followed by a ReLU: conv1, conv2, ..."""
     nodes: list[Node] = []
     for i, (kernel, out) in enumerate(convs, start=1):
@@ -29,8 +30,12 @@ def conv_chain(name: str, convs: tuple[tuple[int, int], ...], input: tuple[int, 
 
 def same_width_stack(name: str, kernel: int, depth: int, channels: int, size: int) -> Graph:
     """depth convs kernel x kernel, C -> C, at size x size: one 5x5, two 3x3, one 7x7, three 3x3."""
-    return conv_chain(name, ((kernel, channels),) * depth, (channels, size, size),
-                      f"{depth} x conv {kernel}x{kernel}, {channels} -> {channels}")
+    return conv_chain(
+        name,
+        ((kernel, channels),) * depth,
+        (channels, size, size),
+        f"{depth} x conv {kernel}x{kernel}, {channels} -> {channels}",
+    )
 
 
 def stack_graph(name: str, channels: int, size: int) -> Graph:
@@ -54,8 +59,9 @@ def inception_naive_graph(name: str, input: tuple[int, int, int], widths=(128, 1
 
 def inception_bottleneck_graph(name: str, input: tuple[int, int, int], widths=(128, 64, 192, 64, 96, 64)) -> Graph:
     """GoogLeNet's Inception module (1x1 reductions before the 3x3 and 5x5 convs and after the pool), with biases."""
-    return Graph.build(name, inception("inception", INPUT, widths, paper_unit, five=5), input,
-                       "Inception module with 1x1 bottlenecks")
+    return Graph.build(
+        name, inception("inception", INPUT, widths, paper_unit, five=5), input, "Inception module with 1x1 bottlenecks"
+    )
 
 
 def resnet_basic_graph(name: str, channels: int, size: int) -> Graph:
@@ -73,9 +79,13 @@ def resnet_bottleneck_graph(name: str, channels: int, size: int) -> Graph:
 def stem_graph(name: str = "googlenet-stem") -> Graph:
     """GoogLeNet's stem as the lecture tabulates it: conv 64 7x7/2, max pool 3x3/2, conv 64 1x1, conv 192 3x3,
     max pool 3x3/2; biased convs with ReLU, pools rounding up (112 -> 56 -> 28), no local response norm."""
-    nodes = [*paper_unit("conv1", 64, 7, 2, 3), max_pool("maxpool1", 3, 2, ceil_mode=True),
-             *paper_unit("conv2", 64, 1), *paper_unit("conv3", 192, 3, padding=1),
-             max_pool("maxpool2", 3, 2, ceil_mode=True)]
+    nodes = [
+        *paper_unit("conv1", 64, 7, 2, 3),
+        max_pool("maxpool1", 3, 2, ceil_mode=True),
+        *paper_unit("conv2", 64, 1),
+        *paper_unit("conv3", 192, 3, padding=1),
+        max_pool("maxpool2", 3, 2, ceil_mode=True),
+    ]
     return Graph.build(name, nodes, (3, 224, 224), "GoogLeNet's stem, 224x224 -> 28x28")
 
 
@@ -101,8 +111,9 @@ def conv3x3_256() -> Graph:
 
 @register_block("reduce-conv3x3-256", "bottleneck", "a 1x1 conv 256 -> 64, then a 3x3 conv 64 -> 256")
 def reduce_conv3x3_256() -> Graph:
-    return conv_chain("reduce-conv3x3-256", ((1, 64), (3, 256)), (256, 56, 56),
-                      "conv 1x1 256 -> 64, conv 3x3 64 -> 256")
+    return conv_chain(
+        "reduce-conv3x3-256", ((1, 64), (3, 256)), (256, 56, 56), "conv 1x1 256 -> 64, conv 3x3 64 -> 256"
+    )
 
 
 @register_block("conv5x5", "VGG", f"{EECS498}: one 5x5 conv C -> C (C = 64)")
@@ -137,13 +148,16 @@ def resnet_bottleneck() -> Graph:
 
 @register_block("googlenet-head", "GoogLeNet", "torchvision.models.googlenet: global average pool, dropout, FC 1000")
 def googlenet_head() -> Graph:
-    nodes = [layer("adaptive_avg_pool2d", "avgpool", output_size=1), flatten(), dropout("dropout", 0.2),
-             linear("fc", 1000)]
+    nodes = [
+        layer("adaptive_avg_pool2d", "avgpool", output_size=1),
+        flatten(),
+        dropout("dropout", 0.2),
+        linear("fc", 1000),
+    ]
     return Graph.build("googlenet-head", nodes, (1024, 7, 7), "GoogLeNet's head on its 1024x7x7 features")
 
 
 @register_block("vgg16-head", "VGG", "torchvision.models.vgg16: flatten, FC 4096, FC 4096, FC 1000")
 def vgg16_head() -> Graph:
-    nodes = [flatten(), *classifier_head(("fc6", "fc7", "fc8"), (4096, 4096, 1000), dropout_p=0.5,
-                                         dropout_first=False)]
+    nodes = [flatten(), *classifier_head(("fc6", "fc7", "fc8"), (4096, 4096, 1000), dropout_p=0.5, dropout_first=False)]
     return Graph.build("vgg16-head", nodes, (512, 7, 7), "VGG-16's head on its 512x7x7 features")

@@ -12,11 +12,21 @@ def _src(src: str | None) -> tuple[str, ...]:
     return () if src is None else (src,)
 
 
-def conv(name: str, out: int, kernel, stride=1, padding=0, *, src: str | None = None, groups: int = 1,
-         bias: bool = True) -> Node:
+def conv(
+    name: str, out: int, kernel, stride=1, padding=0, *, src: str | None = None, groups: int = 1, bias: bool = True
+) -> Node:
     """A conv2d node."""
-    return layer("conv2d", name, *_src(src), out_channels=out, kernel_size=kernel, stride=stride, padding=padding,
-                 groups=groups, bias=bias)
+    return layer(
+        "conv2d",
+        name,
+        *_src(src),
+        out_channels=out,
+        kernel_size=kernel,
+        stride=stride,
+        padding=padding,
+        groups=groups,
+        bias=bias,
+    )
 
 
 def bn(name: str, *, src: str | None = None, eps: float = 1e-5) -> Node:
@@ -31,8 +41,9 @@ def relu(name: str, *, src: str | None = None, inplace: bool = True) -> Node:
 
 def max_pool(name: str, kernel, stride=None, padding=0, *, src: str | None = None, ceil_mode: bool = False) -> Node:
     """A max_pool2d node."""
-    return layer("max_pool2d", name, *_src(src), kernel_size=kernel, stride=stride, padding=padding,
-                 ceil_mode=ceil_mode)
+    return layer(
+        "max_pool2d", name, *_src(src), kernel_size=kernel, stride=stride, padding=padding, ceil_mode=ceil_mode
+    )
 
 
 def linear(name: str, out: int, *, src: str | None = None, bias: bool = True) -> Node:
@@ -50,11 +61,23 @@ def flatten(name: str = "flatten", *, src: str | None = None) -> Node:
     return layer("flatten", name, *_src(src))
 
 
-def conv_bn_relu(name: str, out: int, kernel, stride=1, padding=0, *, src: str | None = None, groups: int = 1,
-                 eps: float = 1e-5, activation: str | None = "relu") -> list[Node]:
+def conv_bn_relu(
+    name: str,
+    out: int,
+    kernel,
+    stride=1,
+    padding=0,
+    *,
+    src: str | None = None,
+    groups: int = 1,
+    eps: float = 1e-5,
+    activation: str | None = "relu",
+) -> list[Node]:
     """conv (no bias) -> batch norm -> activation (in place), named name.conv, name.bn, name.<activation>."""
-    nodes = [conv(f"{name}.conv", out, kernel, stride, padding, src=src, groups=groups, bias=False),
-             bn(f"{name}.bn", eps=eps)]
+    nodes = [
+        conv(f"{name}.conv", out, kernel, stride, padding, src=src, groups=groups, bias=False),
+        bn(f"{name}.bn", eps=eps),
+    ]
     if activation:
         nodes.append(layer(activation, f"{name}.{activation}", inplace=True))
     return nodes
@@ -73,8 +96,9 @@ def make_divisible(value: float, divisor: int = 8) -> int:
     return rounded + divisor if rounded < 0.9 * value else rounded
 
 
-def classifier_head(names: tuple[str, ...], widths: tuple[int, ...], *, dropout_p: float,
-                    dropout_first: bool) -> list[Node]:
+def classifier_head(
+    names: tuple[str, ...], widths: tuple[int, ...], *, dropout_p: float, dropout_first: bool
+) -> list[Node]:
     """Fully connected layers with ReLU and dropout between them; the last one has neither.
 
     dropout_first puts the dropout before each hidden linear (torchvision), else after its ReLU (the papers, Caffe).
@@ -92,13 +116,18 @@ def classifier_head(names: tuple[str, ...], widths: tuple[int, ...], *, dropout_
     return nodes
 
 
-def squeeze_excitation(name: str, src: str, channels: int, squeeze: int, *, activation: str = "relu",
-                       gate: str = "sigmoid") -> list[Node]:
+def squeeze_excitation(
+    name: str, src: str, channels: int, squeeze: int, *, activation: str = "relu", gate: str = "sigmoid"
+) -> list[Node]:
     """Squeeze-and-excitation: global average pool, 1x1 conv to squeeze, activation, 1x1 conv back, gate; scales src.
 
     1x1 convs on the pooled 1x1 map cost what the paper's fully connected layers cost (C·C/r weights and MACs).
     """
-    return [layer("adaptive_avg_pool2d", f"{name}.avgpool", src, output_size=1),
-            conv(f"{name}.fc1", squeeze, 1), layer(activation, f"{name}.act"),
-            conv(f"{name}.fc2", channels, 1), layer(gate, f"{name}.gate"),
-            layer("multiply", f"{name}.scale", src, f"{name}.gate")]
+    return [
+        layer("adaptive_avg_pool2d", f"{name}.avgpool", src, output_size=1),
+        conv(f"{name}.fc1", squeeze, 1),
+        layer(activation, f"{name}.act"),
+        conv(f"{name}.fc2", channels, 1),
+        layer(gate, f"{name}.gate"),
+        layer("multiply", f"{name}.scale", src, f"{name}.gate"),
+    ]

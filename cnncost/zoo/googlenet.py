@@ -12,10 +12,14 @@ Unit = Callable[..., list[Node]]  # (name, out, kernel, stride=1, padding=0, *, 
 
 # (name, 1x1, 3x3 reduce, 3x3, 5x5 reduce, 5x5, pool proj): Szegedy et al. 2014, table 1
 INCEPTIONS = {
-    "inception3a": (64, 96, 128, 16, 32, 32), "inception3b": (128, 128, 192, 32, 96, 64),
-    "inception4a": (192, 96, 208, 16, 48, 64), "inception4b": (160, 112, 224, 24, 64, 64),
-    "inception4c": (128, 128, 256, 24, 64, 64), "inception4d": (112, 144, 288, 32, 64, 64),
-    "inception4e": (256, 160, 320, 32, 128, 128), "inception5a": (256, 160, 320, 32, 128, 128),
+    "inception3a": (64, 96, 128, 16, 32, 32),
+    "inception3b": (128, 128, 192, 32, 96, 64),
+    "inception4a": (192, 96, 208, 16, 48, 64),
+    "inception4b": (160, 112, 224, 24, 64, 64),
+    "inception4c": (128, 128, 256, 24, 64, 64),
+    "inception4d": (112, 144, 288, 32, 64, 64),
+    "inception4e": (256, 160, 320, 32, 128, 128),
+    "inception5a": (256, 160, 320, 32, 128, 128),
     "inception5b": (384, 192, 384, 48, 128, 128),
 }
 
@@ -40,7 +44,8 @@ def inception(name: str, src: str, widths: tuple[int, ...], unit: Unit, *, five:
         unit(f"{name}.branch1", c1, 1, src=src),
         unit(f"{name}.branch2.0", c3_reduce, 1, src=src) + unit(f"{name}.branch2.1", c3, 3, padding=1),
         unit(f"{name}.branch3.0", c5_reduce, 1, src=src) + unit(f"{name}.branch3.1", c5, five, padding=five // 2),
-        [max_pool(f"{name}.branch4.pool", 3, 1, 1, src=src, ceil_mode=True)] + unit(f"{name}.branch4.proj", pool_proj, 1),
+        [max_pool(f"{name}.branch4.pool", 3, 1, 1, src=src, ceil_mode=True)]
+        + unit(f"{name}.branch4.proj", pool_proj, 1),
     ]
     concat = layer("concat", f"{name}.concat", *(branch[-1].name for branch in branches), dim=0)
     return [node for branch in branches for node in branch] + [concat]
@@ -48,10 +53,20 @@ def inception(name: str, src: str, widths: tuple[int, ...], unit: Unit, *, five:
 
 def aux_classifier(name: str, src: str, unit: Unit, *, paper: bool) -> list[Node]:
     """Auxiliary head: pool to 4x4, 1x1 conv 128, FC 1024, dropout 0.7, FC 1000 (a side output)."""
-    pool = (layer("avg_pool2d", f"{name}.pool", src, kernel_size=5, stride=3) if paper
-            else layer("adaptive_avg_pool2d", f"{name}.pool", src, output_size=4))
-    return [pool, *unit(f"{name}.conv", 128, 1), flatten(f"{name}.flatten"), linear(f"{name}.fc1", 1024),
-            relu(f"{name}.fc1.relu"), dropout(f"{name}.drop", 0.7), linear(f"{name}.fc2", 1000)]
+    pool = (
+        layer("avg_pool2d", f"{name}.pool", src, kernel_size=5, stride=3)
+        if paper
+        else layer("adaptive_avg_pool2d", f"{name}.pool", src, output_size=4)
+    )
+    return [
+        pool,
+        *unit(f"{name}.conv", 128, 1),
+        flatten(f"{name}.flatten"),
+        linear(f"{name}.fc1", 1024),
+        relu(f"{name}.fc1.relu"),
+        dropout(f"{name}.drop", 0.7),
+        linear(f"{name}.fc2", 1000),
+    ]
 
 
 def googlenet_family(name: str, *, paper: bool, aux: bool, description: str) -> Graph:
@@ -75,8 +90,11 @@ def googlenet_family(name: str, *, paper: bool, aux: bool, description: str) -> 
             kernel = 3 if paper or pool == "maxpool3" else 2
             nodes.append(max_pool(pool, kernel, 2, src=previous, ceil_mode=True))
             previous = pool
-    head = (layer("avg_pool2d", "avgpool", previous, kernel_size=7, stride=1) if paper
-            else layer("adaptive_avg_pool2d", "avgpool", previous, output_size=1))
+    head = (
+        layer("avg_pool2d", "avgpool", previous, kernel_size=7, stride=1)
+        if paper
+        else layer("adaptive_avg_pool2d", "avgpool", previous, output_size=1)
+    )
     nodes += [head, flatten(), dropout("dropout", 0.4 if paper else 0.2), linear("fc", 1000)]
     return Graph.build(name, nodes, (3, 224, 224), description)
 
@@ -88,19 +106,28 @@ PAPER = "Szegedy et al. 2014, 'Going deeper with convolutions', §5 and table 1"
 @register_model("GoogLeNet", TORCHVISION)
 def googlenet() -> Graph:
     """torchvision's GoogLeNet: batch norm, convs without bias, a 3x3 where the paper has its 5x5; no aux heads."""
-    return googlenet_family("googlenet", paper=False, aux=False,
-                            description="GoogLeNet as torchvision defines it, at inference (no auxiliary heads)")
+    return googlenet_family(
+        "googlenet",
+        paper=False,
+        aux=False,
+        description="GoogLeNet as torchvision defines it, at inference (no auxiliary heads)",
+    )
 
 
 @register_model("GoogLeNet", TORCHVISION)
 def googlenet_aux() -> Graph:
     """torchvision's GoogLeNet with its two auxiliary classifiers, as in training."""
-    return googlenet_family("googlenet-aux", paper=False, aux=True,
-                            description="GoogLeNet as torchvision defines it, with the auxiliary heads")
+    return googlenet_family(
+        "googlenet-aux",
+        paper=False,
+        aux=True,
+        description="GoogLeNet as torchvision defines it, with the auxiliary heads",
+    )
 
 
 @register_model("GoogLeNet", PAPER)
 def googlenet_paper() -> Graph:
     """The paper's GoogLeNet: biased convs, no batch norm, LRN in the stem, 5x5 convs, 7x7 average pool."""
-    return googlenet_family("googlenet-paper", paper=True, aux=False,
-                            description="GoogLeNet as Szegedy et al. 2014 define it, at inference")
+    return googlenet_family(
+        "googlenet-paper", paper=True, aux=False, description="GoogLeNet as Szegedy et al. 2014 define it, at inference"
+    )

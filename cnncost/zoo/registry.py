@@ -32,8 +32,9 @@ class Architecture:
 ARCHITECTURES: Registry[Architecture] = Registry("architecture")
 
 
-def register_model(family: str, reference: str, *, kind: str = "network",
-                   name: str | None = None) -> Callable[[Callable[[], Graph]], Callable[[], Graph]]:
+def register_model(
+    family: str, reference: str, *, kind: str = "network", name: str | None = None
+) -> Callable[[Callable[[], Graph]], Callable[[], Graph]]:
     """Register a zero-argument graph function under name, else its own ('_' kept, '-' for a trailing '_paper')."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
@@ -63,8 +64,9 @@ def architecture(name: str) -> Architecture:
     """The registered architecture; an unknown name suggests close matches."""
     key = name.strip().lower()
     if key not in ARCHITECTURES:
-        raise UnknownNameError(f"unknown architecture {name!r}{close_matches(key, ARCHITECTURES)}; "
-                               "'cnncost list' shows them all")
+        raise UnknownNameError(
+            f"unknown architecture {name!r}{close_matches(key, ARCHITECTURES)}; 'cnncost list' shows them all"
+        )
     return ARCHITECTURES[key]
 
 
@@ -80,8 +82,11 @@ def _built(name: str, generation: int) -> Graph:
 
 def list_models(pattern: str = "*", kind: str | None = "network") -> list[str]:
     """Registered names of a kind (networks by default; None for every kind) matching a shell pattern, in order."""
-    return [name for name, entry in ARCHITECTURES.items()
-            if (kind is None or entry.kind == kind) and fnmatch.fnmatch(name, pattern)]
+    return [
+        name
+        for name, entry in ARCHITECTURES.items()
+        if (kind is None or entry.kind == kind) and fnmatch.fnmatch(name, pattern)
+    ]
 
 
 def list_blocks(pattern: str = "*") -> list[str]:

@@ -21,15 +21,18 @@ def shuffle_unit(name: str, src: str, in_channels: int, out: int, stride: int) -
         nodes += [left, right_in]
         left_name, right_src = left.name, right_in.name
     else:
-        nodes += conv_bn_relu(f"{name}.branch1.depthwise", in_channels, 3, stride, 1, src=src, groups=in_channels,
-                              activation=None)
+        nodes += conv_bn_relu(
+            f"{name}.branch1.depthwise", in_channels, 3, stride, 1, src=src, groups=in_channels, activation=None
+        )
         nodes += conv_bn_relu(f"{name}.branch1.pointwise", half, 1)
         left_name, right_src = nodes[-1].name, src
     nodes += conv_bn_relu(f"{name}.branch2.pointwise1", half, 1, src=right_src)
     nodes += conv_bn_relu(f"{name}.branch2.depthwise", half, 3, stride, 1, groups=half, activation=None)
     nodes += conv_bn_relu(f"{name}.branch2.pointwise2", half, 1)
-    nodes += [layer("concat", f"{name}.concat", left_name, nodes[-1].name),
-              layer("channel_shuffle", f"{name}.shuffle", groups=2)]
+    nodes += [
+        layer("concat", f"{name}.concat", left_name, nodes[-1].name),
+        layer("channel_shuffle", f"{name}.shuffle", groups=2),
+    ]
     return nodes
 
 
@@ -41,8 +44,7 @@ def shufflenet_v2(name: str, repeats: tuple[int, int, int], widths: tuple[int, i
         for index in range(n):
             nodes += shuffle_unit(f"stage{stage}.{index}", nodes[-1].name, channels, out, 2 if index == 0 else 1)
             channels = out
-    nodes += [*conv_bn_relu("conv5", widths[4], 1), layer("global_avg_pool2d", "pool"), flatten(),
-              linear("fc", 1000)]
+    nodes += [*conv_bn_relu("conv5", widths[4], 1), layer("global_avg_pool2d", "pool"), flatten(), linear("fc", 1000)]
     return Graph.build(name, nodes, (3, 224, 224), "ShuffleNet v2 x1.0")
 
 

@@ -9,10 +9,15 @@ from .registry import register_model
 
 def fire(name: str, squeeze: int, expand: int) -> list[Node]:
     """1x1 squeeze conv, then parallel 1x1 and 3x3 expand convs (each with ReLU), concatenated."""
-    return [conv(f"{name}.squeeze", squeeze, 1), relu(f"{name}.squeeze.relu"),
-            conv(f"{name}.expand1x1", expand, 1, src=f"{name}.squeeze"), relu(f"{name}.expand1x1.relu"),
-            conv(f"{name}.expand3x3", expand, 3, 1, 1, src=f"{name}.squeeze"), relu(f"{name}.expand3x3.relu"),
-            layer("concat", f"{name}.concat", f"{name}.expand1x1", f"{name}.expand3x3")]
+    return [
+        conv(f"{name}.squeeze", squeeze, 1),
+        relu(f"{name}.squeeze.relu"),
+        conv(f"{name}.expand1x1", expand, 1, src=f"{name}.squeeze"),
+        relu(f"{name}.expand1x1.relu"),
+        conv(f"{name}.expand3x3", expand, 3, 1, 1, src=f"{name}.squeeze"),
+        relu(f"{name}.expand3x3.relu"),
+        layer("concat", f"{name}.concat", f"{name}.expand1x1", f"{name}.expand3x3"),
+    ]
 
 
 def squeezenet_family(name: str, stem: tuple[int, int], fires: tuple, pools_after: tuple[str, ...]) -> Graph:
@@ -23,8 +28,13 @@ def squeezenet_family(name: str, stem: tuple[int, int], fires: tuple, pools_afte
         nodes += fire(f"fire{index}", squeeze, expand)
         if f"fire{index}" in pools_after:
             nodes.append(max_pool(f"pool{index}", 3, 2, ceil_mode=True))
-    nodes += [dropout("dropout", 0.5), conv("conv10", 1000, 1), relu("conv10.relu"),
-              layer("adaptive_avg_pool2d", "avgpool", output_size=1), flatten()]
+    nodes += [
+        dropout("dropout", 0.5),
+        conv("conv10", 1000, 1),
+        relu("conv10.relu"),
+        layer("adaptive_avg_pool2d", "avgpool", output_size=1),
+        flatten(),
+    ]
     return Graph.build(name, nodes, (3, 224, 224), f"SqueezeNet {name[-3:].replace('_', '.')}")
 
 

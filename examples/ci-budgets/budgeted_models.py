@@ -5,8 +5,12 @@ from torch import nn
 
 def block(in_channels: int, out_channels: int) -> nn.Sequential:
     """3x3 conv, batch norm, ReLU, then 2x2 max pooling: half the size, out_channels deep."""
-    return nn.Sequential(nn.Conv2d(in_channels, out_channels, 3, padding=1, bias=False), nn.BatchNorm2d(out_channels),
-                         nn.ReLU(inplace=True), nn.MaxPool2d(2))
+    return nn.Sequential(
+        nn.Conv2d(in_channels, out_channels, 3, padding=1, bias=False),
+        nn.BatchNorm2d(out_channels),
+        nn.ReLU(inplace=True),
+        nn.MaxPool2d(2),
+    )
 
 
 class SmallClassifier(nn.Module):
