@@ -52,7 +52,7 @@ def rounds(
 
 def ratio(times: dict[str, list[float]], slow: str, fast: str) -> float:
     """Median over rounds of slow / fast measured in the same round."""
-    return statistics.median(a / b for a, b in zip(times[slow], times[fast]))
+    return statistics.median(a / b for a, b in zip(times[slow], times[fast], strict=True))
 
 
 def markdown(header: Sequence[str], rows: Sequence[Sequence[object]], align: str | None = None) -> str:

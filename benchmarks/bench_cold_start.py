@@ -109,7 +109,7 @@ def main() -> None:
         rows.append(row)
     print(markdown(["command", "median s", "min s", "max s", f"ratio to {ours}"], rows))
     kind, firsts, seconds_ = first_and_second(args.model, args.rounds)
-    ratios = [a / b for a, b in zip(firsts, seconds_)]
+    ratios = [a / b for a, b in zip(firsts, seconds_, strict=True)]
     print(
         f"\n`cnncost.profile(module, input=(3, 224, 224))` of {args.model} ({kind}'s nn.Module), the first and the "
         f"second call in a fresh process, {args.rounds} processes:\n"

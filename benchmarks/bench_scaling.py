@@ -5,7 +5,8 @@ branching: blocks of five layers reading an earlier layer, not just the one befo
            block's input, their add, the concat of the add with the block's input, and a 1x1 conv back to 16 channels.
 
 For each size: Graph.build (resolving inputs and validating), propagate (the engine), and the terminal table
-(render of the profile document, piped); medians of several runs, and the time per layer, which stays flat when the cost grows linearly.
+(render of the profile document, piped); medians of several runs, and the time per layer, which stays flat when
+the cost grows linearly.
 
     python benchmarks/bench_scaling.py [--sizes 10 100 1000 10000]
 """

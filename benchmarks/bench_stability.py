@@ -27,7 +27,7 @@ from cnncost.torch.device import cpu_name
 def compare_runs(first, second, field: str) -> tuple[int, float | None, float | None, str]:
     """(layers above 1 ms, median and worst relative change of their medians, the worst layer)."""
     changes = []
-    for a, b in zip(first.layers, second.layers):
+    for a, b in zip(first.layers, second.layers, strict=True):
         x, y = getattr(a, field), getattr(b, field)
         if x and y and min(x, y) > 1e-3:
             changes.append((abs(x - y) / min(x, y), a.cost.name))

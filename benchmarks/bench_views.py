@@ -87,7 +87,7 @@ def main() -> None:
     base = times['python -c "pass"']
     rows = []
     for name, found in times.items():
-        over = statistics.median(t - b for t, b in zip(found, base))
+        over = statistics.median(t - b for t, b in zip(found, base, strict=True))
         rows.append([f"`{name}`", f"{statistics.median(found):.3f}", "" if found is base else f"{over:.3f}"])
     print(f"{machine(with_torch=False)}; {args.rounds} rounds\n")
     print(markdown(["command", "seconds (median)", "over python -c pass"], rows))

@@ -113,7 +113,7 @@ def diff_profiles(before: Any, after: Any) -> ProfileDiff:
     added = [layer for layer in b["layers"] if layer["name"] not in old]
     renamed = {}
     if removed and len(removed) == len(added) and [x["op"] for x in removed] == [x["op"] for x in added]:
-        renamed = {new["name"]: gone for new, gone in zip(added, removed)}
+        renamed = {new["name"]: gone for new, gone in zip(added, removed, strict=True)}
         removed, added = [], []
     changes = []
     for layer in b["layers"]:

@@ -16,8 +16,8 @@ _DTYPE_ALIASES = {"float32": "fp32", "float16": "fp16", "half": "fp16", "bfloat1
 class Shape:
     """A tensor's shape: (C, H, W) for one sample's feature map, (features,) after a flatten; a traced network's
     shapes include the batch, as torch gives them. It behaves as a tuple of its dims, as torch.Size does (iterate,
-    index, len, equal to the tuple) and prints as 3x224x224. An op that returns several tensors (an LSTM's output and its
-    states) has the first one's dims and the others in `also`."""
+    index, len, equal to the tuple) and prints as 3x224x224. An op that returns several tensors (an LSTM's output and
+    its states) has the first one's dims and the others in `also`."""
 
     dims: tuple[int, ...]
     also: tuple[Shape, ...] = ()

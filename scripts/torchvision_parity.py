@@ -114,7 +114,7 @@ def modules(groups: list[str], only: set[str]) -> int:
             ours = (profile.total.params, profile.total.buffers, profile.total.macs)
             problems = [
                 f"{what} {a:,} vs torch {b:,}"
-                for what, a, b in zip(("params", "buffers", "MACs"), ours, (params, buffers, macs))
+                for what, a, b in zip(("params", "buffers", "MACs"), ours, (params, buffers, macs), strict=True)
                 if a != b
             ]
             uncounted = sorted({c.attributes.get("source") for c in profile.uncounted})

@@ -69,7 +69,7 @@ def test_printed_cells_are_the_exact_values_rounded(alexnet, name):
         "params": half_up(row.params / 1e3),
         "MACs": half_up(row.macs / 1e6),
     }
-    for (column, value), printed in zip(computed.items(), PRINTED[name]):
+    for (column, value), printed in zip(computed.items(), PRINTED[name], strict=True):
         if (name, column) in DIFFERENT:
             assert value != printed
         else:

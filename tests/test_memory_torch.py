@@ -114,7 +114,7 @@ def test_cuda_peak_of_a_training_step():
     module = GraphModule(create("resnet18"), profile).cuda().train()
     adam = torch.optim.Adam(module.parameters())
     x = torch.rand(profile.batch, *profile.input_shape.dims, device="cuda")
-    for step in range(2):  # the first step creates Adam's state
+    for _ in range(2):  # the first step creates Adam's state
         torch.cuda.synchronize()
         torch.cuda.reset_peak_memory_stats()
         module(x).sum().backward()

@@ -226,7 +226,7 @@ def test_a_cell_shows_0_exactly_when_its_quantity_is_0(name):
         ("FLOPs M", "flops"),
     ):
         column = grid.headers.index(header)
-        for row, cells in zip(rows, grid.rows):
+        for row, cells in zip(rows, grid.rows, strict=True):
             assert (cells[column].rstrip("+?") == "0") == (row.total(quantity) == 0), (name, row.name, header)
 
 

@@ -59,7 +59,7 @@ def smallest_input(kernel: int, padding: int, dilation: int) -> int:
 def sizes(draw, kernel, padding, dilation=(1, 1)) -> tuple[int, int]:
     return tuple(
         draw(st.integers(smallest_input(k, p, d), smallest_input(k, p, d) + 9))
-        for k, p, d in zip(kernel, padding, dilation)
+        for k, p, d in zip(kernel, padding, dilation, strict=True)
     )
 
 
@@ -408,12 +408,14 @@ def nd_conv_configs(draw):
         bias=draw(st.booleans()),
     )
     if transposed:  # output_padding below the stride or the dilation; an output of at least 1
-        attributes["output_padding"] = tuple(draw(st.integers(0, max(s, d) - 1)) for s, d in zip(stride, dilation))
+        attributes["output_padding"] = tuple(
+            draw(st.integers(0, max(s, d) - 1)) for s, d in zip(stride, dilation, strict=True)
+        )
         spatial = tuple(draw(st.integers(1 + p, 5 + p)) for p in padding)
     else:
         spatial = tuple(
             draw(st.integers(smallest_input(k, p, d), smallest_input(k, p, d) + 4))
-            for k, p, d in zip(kernel, padding, dilation)
+            for k, p, d in zip(kernel, padding, dilation, strict=True)
         )
     op = f"conv{'_transpose' if transposed else ''}{n}d"
     return op, attributes, (in_channels, *spatial), draw(st.integers(1, 2))

@@ -62,7 +62,7 @@ def measured_span(x, outputs, name: str, index: tuple[int, int]) -> tuple[tuple[
 def predicted_span(rf, profile, name: str, index: tuple[int, int]):
     """The field of output `index`, clipped to the input (the padding has no pixels to measure)."""
     spans = []
-    for field, i, size in zip(rf[name].axes, index, profile.input_shape.dims[1:]):
+    for field, i, size in zip(rf[name].axes, index, profile.input_shape.dims[1:], strict=True):
         first, last = field.pixels(i)
         spans.append((max(first, 0), min(last, size - 1)))
     return tuple(spans)
@@ -84,7 +84,9 @@ def check(graph: Graph, names: list[str]) -> None:
         shape = profile.layer(name).output_shape
         if len(shape.dims) == 1:
             measured, predicted = measured_span(x, outputs, name, (0, 0)), predicted_span(rf, profile, name, (0, 0))
-            assert all(m[0] == p[0] and m[1] <= p[1] for m, p in zip(measured, predicted)), f"{graph.name} {name}"
+            assert all(m[0] == p[0] and m[1] <= p[1] for m, p in zip(measured, predicted, strict=True)), (
+                f"{graph.name} {name}"
+            )
             continue
         for index in [(0, 0), (shape.dims[1] // 2, shape.dims[2] // 2)]:
             assert measured_span(x, outputs, name, index) == predicted_span(rf, profile, name, index), (
@@ -169,4 +171,4 @@ def test_transposed_conv_and_upsampling_fields_bound_what_torch_measures():
         for index in [(0, 0), (shape.dims[1] // 2, shape.dims[2] // 2), (shape.dims[1] - 1, shape.dims[2] - 1)]:
             measured = measured_span(x, outputs, name, index)
             predicted = predicted_span(rf, profile, name, index)
-            assert all(p[0] <= m[0] and m[1] <= p[1] for m, p in zip(measured, predicted)), (name, index)
+            assert all(p[0] <= m[0] and m[1] <= p[1] for m, p in zip(measured, predicted, strict=True)), (name, index)

@@ -25,7 +25,7 @@ def test_round_trip_gives_the_same_profile(tmp_path, name, fmt):
     original, read = cnncost.propagate(graph), cnncost.propagate(back)
     assert back.name == graph.name and back.default_input == graph.default_input
     assert len(read.layers) == len(original.layers)
-    for a, b in zip(original.layers, read.layers):
+    for a, b in zip(original.layers, read.layers, strict=True):
         assert (a.name, a.op, a.inputs, a.output_shape, a.params, a.buffers, a.macs, a.flops, a.activation_bytes) == (
             b.name,
             b.op,

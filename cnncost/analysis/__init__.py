@@ -17,7 +17,8 @@ from ..results import Profile
 
 
 def graph_of(profile: Profile) -> Graph:
-    """The graph a profile was computed from, rebuilt from its layers (each records its name, type, inputs, attributes)."""
+    """The graph a profile was computed from, rebuilt from its layers (each records its name, type, inputs and
+    attributes)."""
     nodes = tuple(Node(cost.name, cost.op, cost.inputs, cost.attrs) for cost in profile.layers)
     return Graph(
         profile.name, nodes, profile.input_shape, batch=profile.batch if profile.shapes_include_batch else None

@@ -325,7 +325,8 @@ class Saved:
 
 @dataclass(frozen=True)
 class TrainingMemory:
-    """One training step's memory: weights, buffers, gradients, optimizer state and the activations kept for backward."""
+    """One training step's memory: weights, buffers, gradients, optimizer state and the activations kept for the
+    backward pass."""
 
     saved: tuple[Saved, ...]  # unique storages, in the order they are first kept
     weight_bytes: int
@@ -367,7 +368,7 @@ def saved_tensors(graph: Graph, profile: Profile) -> tuple[Saved, ...]:
     owner = storage_owners(profile, training_alias)
     sizes = storage_bytes(profile)
     found: dict[str, Saved] = {}
-    for node, cost in zip(graph.nodes, profile.layers):
+    for node, cost in zip(graph.nodes, profile.layers, strict=True):
         for kept in keep_rule(node.op)(cost, profile):
             if kept.tensor is not None:
                 storage, size = owner[kept.tensor], sizes[owner[kept.tensor]]

@@ -305,7 +305,8 @@ def reshape_field(cost: LayerCost, tracked: Tracked) -> tuple[Tracked | None, bo
         if p is None:
             continue
         match = next(
-            (q for q, (s, d) in enumerate(zip(starts_out, after)) if s == starts_in[p] and d == before[p]), None
+            (q for q, (s, d) in enumerate(zip(starts_out, after, strict=True)) if s == starts_in[p] and d == before[p]),
+            None,
         )
         if match is None and before[p] > 1:
             exact = False
@@ -406,7 +407,7 @@ def merge(cost: LayerCost, inputs: Inputs) -> tuple[Tracked | None, bool]:
     fields of every position of the other inputs, as a gate that pooled the whole map does, every output sees
     the same pixels: jump 0. Inputs that see no pixels (parameters) add nothing.
     """
-    present = [(t, shape) for t, shape in zip(inputs, cost.input_shapes) if t is not None]
+    present = [(t, shape) for t, shape in zip(inputs, cost.input_shapes, strict=True) if t is not None]
     if not present:
         return None, True
     lead, out_dims = present[0][0], cost.output_shape.dims
@@ -434,16 +435,19 @@ def merge(cost: LayerCost, inputs: Inputs) -> tuple[Tracked | None, bool]:
 def anywhere(cost: LayerCost, inputs: Inputs) -> tuple[Tracked | None, bool]:
     """Every output may see every position of every input (a matrix product, attention, a recurrent layer, an op
     without a formula): the union of their whole extents, marked a bound."""
-    present = [(t, shape) for t, shape in zip(inputs, cost.input_shapes) if t is not None]
+    present = [(t, shape) for t, shape in zip(inputs, cost.input_shapes, strict=True) if t is not None]
     if not present:
         return None, True
     wholes = []
     for tracked, shape in present:
         wholes.append(
-            [_whole_axis(f, shape.dims[p]) if p is not None else f for f, p in zip(tracked.fields, tracked.positions)]
+            [
+                _whole_axis(f, shape.dims[p]) if p is not None else f
+                for f, p in zip(tracked.fields, tracked.positions, strict=True)
+            ]
         )
     fields = []
-    for axis in zip(*wholes):
+    for axis in zip(*wholes, strict=True):
         first, last = _union(list(axis))
         fields.append(Field(last - first + 1, max(f.jump for f in axis), first))
     return Tracked(tuple(fields), (None,) * len(fields)), False
@@ -523,7 +527,7 @@ def receptive_fields(graph: Graph, profile: Profile) -> tuple[ReceptiveField, ..
     values: dict[str, Tracked | None] = {INPUT: Tracked((PIXEL,) * axes, tuple(range(first_spatial, len(dims))))}
     approximate: dict[str, bool] = {INPUT: False}
     result = []
-    for node, cost in zip(graph.nodes, profile.layers):
+    for node, cost in zip(graph.nodes, profile.layers, strict=True):
         try:
             tracked, exact = field_rule(node.op)(cost, tuple(values[source] for source in node.inputs))
         except CnnCostError as error:

@@ -14,11 +14,12 @@ FlopCounterMode counts it on CUDA (on the CPU it counts none). A module called t
 call: each call has its weight gradient, the parameters one update.
 
 Left approximate: attention and recurrent layers with weights (nn.MultiheadAttention, LSTM, GRU) also compute
-gradients inside themselves (the attention's products, the hidden state through time) that this count leaves out
-when their input needs no gradient; and the network's input never needs one. A conv's or linear layer's weight frozen
-while its bias trains computes no weight gradient (the bias's is a sum). Backward FLOPs are 2 per backward MAC, plus, for a layer that passes a gradient on, its
-forward FLOPs that are not multiply-adds (an activation's, a norm's) once more. Bias gradients are sums and, as in
-the forward, not counted. The optimizer's update costs step_flops per trained parameter (optimizers.OPTIMIZERS).
+gradients inside themselves (the attention's products, the hidden state through time) that this count leaves out when
+their input needs no gradient; and the network's input never needs one. A conv's or linear layer's weight frozen while
+its bias trains computes no weight gradient (the bias's is a sum). Backward FLOPs are 2 per backward MAC, plus, for a
+layer that passes a gradient on, its forward FLOPs that are not multiply-adds (an activation's, a norm's) once more.
+Bias gradients are sums and, as in the forward, not counted. The optimizer's update costs step_flops per trained
+parameter (optimizers.OPTIMIZERS).
 """
 
 from __future__ import annotations

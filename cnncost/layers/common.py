@@ -85,11 +85,17 @@ def sliding_sizes(
         raise ShapeError(f"{op} padding must not be negative, got {padding}")
     if ceil_mode:
         out = tuple(
-            [window_output(n, k, s, p, d, True) for n, k, s, p, d in zip(sizes, kernel, stride, padding, dilation)]
+            [
+                window_output(n, k, s, p, d, True)
+                for n, k, s, p, d in zip(sizes, kernel, stride, padding, dilation, strict=True)
+            ]
         )
     else:  # window_output without ceil_mode, inline: this runs once per convolution
         out = tuple(
-            [(n + 2 * p - d * (k - 1) - 1) // s + 1 for n, k, s, p, d in zip(sizes, kernel, stride, padding, dilation)]
+            [
+                (n + 2 * p - d * (k - 1) - 1) // s + 1
+                for n, k, s, p, d in zip(sizes, kernel, stride, padding, dilation, strict=True)
+            ]
         )
     if min(out) < 1:
         raise ShapeError(f"output would be {'x'.join(str(max(o, 0)) for o in out)} from {x}")

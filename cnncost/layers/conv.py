@@ -29,7 +29,7 @@ def _groups_divide(op: str, groups: int, in_channels: int, out_channels: int) ->
 
 def same_padding(kernel: tuple[int, ...], dilation: tuple[int, ...]) -> tuple[tuple[int, int], ...]:
     """padding='same' as torch pads it: d·(k−1) in all, the smaller half before (left), the rest after."""
-    return tuple((d * (k - 1) // 2, d * (k - 1) - d * (k - 1) // 2) for k, d in zip(kernel, dilation))
+    return tuple((d * (k - 1) // 2, d * (k - 1) - d * (k - 1) // 2) for k, d in zip(kernel, dilation, strict=True))
 
 
 def conv_cost(
@@ -45,7 +45,9 @@ def conv_cost(
     elif padding == "same":
         if any(s != 1 for s in step):
             raise ShapeError(f"{op} padding='same' needs stride 1, got {stride}")
-        sizes = tuple(size + before + after for size, (before, after) in zip(sizes, same_padding(kernel, dil)))
+        sizes = tuple(
+            size + before + after for size, (before, after) in zip(sizes, same_padding(kernel, dil), strict=True)
+        )
         pad = (0,) * n
     else:
         pad = ntuple(padding, n, f"{op} padding")
@@ -80,11 +82,11 @@ def transposed_conv_cost(
     require_positive(f"{op} dilation", *dil)
     if min(pad) < 0 or min(extra) < 0:
         raise ShapeError(f"{op} padding and output_padding must not be negative, got {pad} and {extra}")
-    if any(e >= max(s, d) for e, s, d in zip(extra, step, dil)):
+    if any(e >= max(s, d) for e, s, d in zip(extra, step, dil, strict=True)):
         raise ShapeError(f"{op} output_padding {extra} must be smaller than the stride {step} or the dilation {dil}")
     out = tuple(
         (size - 1) * s - 2 * p + d * (k - 1) + e + 1
-        for size, s, p, d, k, e in zip(sizes, step, pad, dil, kernel, extra)
+        for size, s, p, d, k, e in zip(sizes, step, pad, dil, kernel, extra, strict=True)
     )
     if min(out) < 1:
         raise ShapeError(f"output would be {'x'.join(str(max(o, 0)) for o in out)} from {x}")
@@ -122,7 +124,8 @@ def conv1d(
 def conv2d(
     x: Shape, *, out_channels: int, kernel_size, stride=1, padding=0, dilation=1, groups: int = 1, bias: bool = True
 ) -> OpCost:
-    """MACs = C_out·H_out·W_out · (C_in/groups)·kh·kw; FLOPs = 2·MACs; params = C_out·(C_in/groups)·kh·kw (+ C_out bias)."""
+    """MACs = C_out·H_out·W_out · (C_in/groups)·kh·kw; FLOPs = 2·MACs;
+    params = C_out·(C_in/groups)·kh·kw (+ C_out bias)."""
     return conv_cost(x, 2, "conv2d", out_channels, kernel_size, stride, padding, dilation, groups, bias)
 
 
@@ -136,7 +139,8 @@ def conv2d(
 def conv3d(
     x: Shape, *, out_channels: int, kernel_size, stride=1, padding=0, dilation=1, groups: int = 1, bias: bool = True
 ) -> OpCost:
-    """MACs = C_out·T_out·H_out·W_out · (C_in/groups)·kt·kh·kw; FLOPs = 2·MACs; params = C_out·(C_in/groups)·kt·kh·kw (+ C_out)."""
+    """MACs = C_out·T_out·H_out·W_out · (C_in/groups)·kt·kh·kw; FLOPs = 2·MACs;
+    params = C_out·(C_in/groups)·kt·kh·kw (+ C_out)."""
     return conv_cost(x, 3, "conv3d", out_channels, kernel_size, stride, padding, dilation, groups, bias)
 
 

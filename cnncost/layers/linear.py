@@ -27,7 +27,8 @@ from .registry import Example, OpCost, register
     torch_functions=("linear",),
 )
 def linear(x: Shape, *, out_features: int, bias: bool = True) -> OpCost:
-    """MACs = (elements / in)·in·out, applied to the last dimension as torch does; FLOPs = 2·MACs; params = in·out (+ out)."""
+    """MACs = (elements / in)·in·out, applied to the last dimension as torch does; FLOPs = 2·MACs;
+    params = in·out (+ out)."""
     require_positive("linear out_features", out_features)
     if not x.dims:
         raise ShapeError("linear needs at least one dimension, got a scalar")
@@ -64,7 +65,8 @@ def product_shape(a: Shape, b: Shape, op: str) -> tuple[Shape, int]:
     torch_functions=("matmul", "mm", "bmm"),
 )
 def matmul(a: Shape, b: Shape) -> OpCost:
-    """(…, n, k) @ (…, k, m), as torch.matmul (a 1-D operand is a vector): MACs = output elements · k; FLOPs = 2·MACs."""
+    """(…, n, k) @ (…, k, m), as torch.matmul (a 1-D operand is a vector): MACs = output elements · k;
+    FLOPs = 2·MACs."""
     out, k = product_shape(a, b, "matmul")
     macs = out.numel * k
     return OpCost(out, macs=macs, flops=2 * macs)
@@ -79,7 +81,8 @@ def matmul(a: Shape, b: Shape) -> OpCost:
     torch_functions=("addmm", "baddbmm"),
 )
 def addmm(bias: Shape, a: Shape, b: Shape) -> OpCost:
-    """bias + a @ b (torch.addmm, baddbmm): MACs = output elements · k; FLOPs = 2·MACs + one addition per output element."""
+    """bias + a @ b (torch.addmm, baddbmm): MACs = output elements · k; FLOPs = 2·MACs + one addition per output
+    element."""
     out, k = product_shape(a, b, "addmm")
     broadcast((bias, out))
     macs = out.numel * k
@@ -162,8 +165,8 @@ def einsum(*xs: Shape, equation: str, path=None) -> OpCost:
     terms = [_labels(term, op) for term in lhs.split(",")]
     if len(terms) != len(xs):
         raise ShapeError(f"{op}: the equation has {len(terms)} operand(s), given {len(xs)}")
-    ell_rank = max((len(x.dims) - len(t) + 1 for t, x in zip(terms, xs) if ELLIPSIS in t), default=0)
-    operands = [_operand_sizes(t, x, ell_rank, op, i) for i, (t, x) in enumerate(zip(terms, xs))]
+    ell_rank = max((len(x.dims) - len(t) + 1 for t, x in zip(terms, xs, strict=True) if ELLIPSIS in t), default=0)
+    operands = [_operand_sizes(t, x, ell_rank, op, i) for i, (t, x) in enumerate(zip(terms, xs, strict=True))]
     letters = [label for t in terms for label in t if label != ELLIPSIS]
     ellipsis = [(ELLIPSIS, j) for j in range(ell_rank)]
     if arrow:

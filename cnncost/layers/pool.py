@@ -23,7 +23,7 @@ def window_pool(x: Shape, n: int, op: str, kernel_size, stride, padding, dilatio
     step = kernel if stride is None or stride == () or stride == [] else ntuple(stride, n, f"{op} stride")
     pad, dil = ntuple(padding, n, f"{op} padding"), ntuple(dilation, n, f"{op} dilation")
     require_positive(f"{op} kernel size", *kernel)
-    if any(p > k // 2 for p, k in zip(pad, kernel)):
+    if any(p > k // 2 for p, k in zip(pad, kernel, strict=True)):
         raise ShapeError(f"{op} padding {pad} is more than half the kernel {kernel}")
     out = sliding_sizes(x, sizes, op, kernel, step, pad, dil, ceil_mode)
     return OpCost(Shape((*batch, channels, *out)), flops=batch_size(batch) * channels * prod(out) * prod(kernel))
@@ -143,10 +143,10 @@ def adaptive_pool(x: Shape, n: int, op: str, output_size) -> OpCost:
     """FLOPs = N·C · Π (sum of the window lengths along each axis): each output reads its whole window."""
     batch, channels, sizes = channels_first(x, n, op)
     if isinstance(output_size, (tuple, list)) and len(output_size) == n:  # None keeps that size, as in torch
-        output_size = tuple(size if o is None else o for o, size in zip(output_size, sizes))
+        output_size = tuple(size if o is None else o for o, size in zip(output_size, sizes, strict=True))
     out = ntuple(output_size, n, f"{op} output_size")
     require_positive(f"{op} output_size", *out)
-    windows = prod(adaptive_windows(size, o) for size, o in zip(sizes, out))
+    windows = prod(adaptive_windows(size, o) for size, o in zip(sizes, out, strict=True))
     return OpCost(Shape((*batch, channels, *out)), flops=batch_size(batch) * channels * windows)
 
 

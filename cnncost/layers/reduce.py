@@ -82,7 +82,8 @@ def amin(x: Shape, *, dim=None, keepdim: bool = False) -> OpCost:
     **_REDUCE,
 )
 def max_(x: Shape, *, dim: int, keepdim: bool = False) -> OpCost:
-    """torch.max (or min) along one dim: the values and their int64 indices; FLOPs = one comparison per input element."""
+    """torch.max (or min) along one dim: the values and their int64 indices; FLOPs = one comparison per input
+    element."""
     values = reduced(x, "max", dim, keepdim)
     return OpCost(Shape(values.dims, also=(values,)), flops=x.numel)
 

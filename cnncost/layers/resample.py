@@ -34,7 +34,7 @@ def interpolation_flops(
     if mode in ("nearest", "nearest-exact"):
         return 0
     if mode == "area":
-        return planes * prod(adaptive_windows(n, o) for n, o in zip(sizes, out))
+        return planes * prod(adaptive_windows(n, o) for n, o in zip(sizes, out, strict=True))
     if mode == "bicubic":
         return 31 * elements
     return (2 ** (k + 1) - 1) * elements
@@ -84,7 +84,7 @@ def interpolate(
         scales = tuple(scale_factor) if isinstance(scale_factor, (tuple, list)) else (scale_factor,) * k
         if len(scales) != k or any(not isinstance(s, (int, float)) or isinstance(s, bool) or s <= 0 for s in scales):
             raise ShapeError(f"interpolate scale_factor must be {k} positive number(s), got {scale_factor!r}")
-        out = tuple(floor(n * float(s)) for n, s in zip(sizes, scales))
+        out = tuple(floor(n * float(s)) for n, s in zip(sizes, scales, strict=True))
         if min(out) < 1:
             raise ShapeError(f"interpolate by {scale_factor} leaves nothing of {x}")
     result = Shape((*x.dims[:-k], *out))

@@ -92,7 +92,7 @@ def expand(x: Shape, *, shape) -> OpCost:
         or any(type(d) is not int or d < 0 for d in shape)
     ):
         raise ShapeError(f"expand shape must list at least {len(x.dims)} sizes, got {shape!r}")
-    for size, target in zip(reversed(x.dims), reversed(shape)):
+    for size, target in zip(reversed(x.dims), reversed(shape), strict=False):
         if size not in (1, target):
             raise ShapeError(f"cannot expand {x} to {list(shape)}")
     return OpCost(Shape(tuple(shape)))
@@ -188,7 +188,7 @@ def concat(*xs: Shape, dim: int = 0) -> OpCost:
         raise InputMismatch(0, 0, str(error)) from None
     for i, x in enumerate(xs[1:], start=1):
         if len(x.dims) != len(first.dims) or any(
-            a != b for d, (a, b) in enumerate(zip(first.dims, x.dims)) if d != axis
+            a != b for d, (a, b) in enumerate(zip(first.dims, x.dims, strict=True)) if d != axis
         ):
             raise InputMismatch(0, i, f"sizes differ outside dim {dim}")
     dims = list(first.dims)
@@ -262,7 +262,7 @@ def repeat(x: Shape, *, sizes) -> OpCost:
     ):
         raise ShapeError(f"repeat sizes must list at least {len(x.dims)} counts, got {sizes!r}")
     dims = (1,) * (len(sizes) - len(x.dims)) + x.dims
-    return OpCost(Shape(tuple(d * s for d, s in zip(dims, sizes))))
+    return OpCost(Shape(tuple(d * s for d, s in zip(dims, sizes, strict=True))))
 
 
 @register(

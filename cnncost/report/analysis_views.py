@@ -58,7 +58,7 @@ def memory_columns(
 ) -> list[Column]:
     """live: activation bytes live while the row runs (its largest, for a folded row; the total row: the peak);
     kept: bytes of the row's outputs and extra tensors that autograd keeps for backward."""
-    live = dict(zip((cost.name for cost in profile.layers), inference.live_bytes))
+    live = dict(zip((cost.name for cost in profile.layers), inference.live_bytes, strict=True))
     kept = training.kept_by_layer()
     fmt = (lambda n: f"{n:,}") if exact else units.kilobytes
     unit = "B" if exact else "KB"
@@ -210,7 +210,7 @@ def memory_records(profile: Profile, inference: InferenceMemory, training: Train
     kept = training.kept_by_layer()
     return [
         {"live_bytes": live, "kept_bytes": kept.get(cost.name, 0)}
-        for cost, live in zip(profile.layers, inference.live_bytes)
+        for cost, live in zip(profile.layers, inference.live_bytes, strict=True)
     ]
 
 

@@ -10,7 +10,6 @@ import os
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Union
 
 
 @dataclass(frozen=True)
@@ -64,7 +63,7 @@ class Chart:
     series: tuple[tuple[str, tuple[float, ...]], ...]
 
 
-Block = Union[Heading, Text, Facts, Table, Chart]
+Block = Heading | Text | Facts | Table | Chart
 
 
 @dataclass(frozen=True)

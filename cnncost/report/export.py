@@ -67,7 +67,8 @@ def _summed(row: Row) -> dict[str, int]:
 
 
 def block_record(row: Row) -> dict[str, Any]:
-    """A folded block as one CSV record: its layers' quantities summed, the first layer's input, the last one's output."""
+    """A folded block as one CSV record: its layers' quantities summed, the first layer's input, the last one's
+    output."""
     first, last = row.layers[0], row.layers[-1]
     return {
         "name": row.name,

@@ -21,12 +21,18 @@ def markdown_table(block: Table) -> str:
     widths = [max(3, len(headers[i]), *(len(row[i]) for row in body)) for i in range(len(headers))]
 
     def line(cells: Sequence[str]) -> str:
-        padded = (cell.rjust(w) if right else cell.ljust(w) for cell, w, right in zip(cells, widths, block.numeric))
+        padded = (
+            cell.rjust(w) if right else cell.ljust(w)
+            for cell, w, right in zip(cells, widths, block.numeric, strict=True)
+        )
         return "| " + " | ".join(padded) + " |"
 
     rule = (
         "|"
-        + "|".join(("-" * (w + 1) + ":") if right else (":" + "-" * (w + 1)) for w, right in zip(widths, block.numeric))
+        + "|".join(
+            ("-" * (w + 1) + ":") if right else (":" + "-" * (w + 1))
+            for w, right in zip(widths, block.numeric, strict=True)
+        )
         + "|"
     )
     title = [f"**{block.title}**", ""] if block.title else []

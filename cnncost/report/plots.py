@@ -168,15 +168,15 @@ def layer_figure(profile: Profile, view: str = "auto"):
     height = max(4.8, 0.34 * len(found) + 2.2)
     figure, axes = plt.subplots(1, 3, figsize=(15, height), sharey=True)
     positions = list(range(len(found)))
-    for ax, (index, title, units, whole) in zip(axes, panels):
+    for ax, (index, title, units, whole) in zip(axes, panels, strict=True):
         factor, unit = _scale(max(bar.total(index) for bar in found), units)
         left = [0.0] * len(found)
         for name, colour in CATEGORIES:
             values = [next((part[index] for part in bar.parts if part[0] == name), 0) / factor for bar in found]
             if any(values):
                 ax.barh(positions, values, left=left, color=colour, label=name, height=0.72)
-                left = [a + b for a, b in zip(left, values)]
-        for y, bar in zip(positions, found):
+                left = [a + b for a, b in zip(left, values, strict=True)]
+        for y, bar in zip(positions, found, strict=True):
             share = bar.total(index) / whole if whole else 0
             if share >= 0.01:
                 ax.text(left[y], y, f" {100 * share:.0f}%", va="center", fontsize=9, color="#333333")
@@ -196,8 +196,8 @@ def layer_figure(profile: Profile, view: str = "auto"):
         f"{profile.name}: activation memory, parameters and MACs by {kind}",
         [
             f"{message[0].upper()}{message[1:]}.",
-            f"{profile.sample_input_shape} input, batch {profile.batch}, {profile.dtype}; activation memory is each layer's "
-            "output (in-place layers add none); percentages are shares of the network's total.",
+            f"{profile.sample_input_shape} input, batch {profile.batch}, {profile.dtype}; activation memory is each "
+            "layer's output (in-place layers add none); percentages are shares of the network's total.",
         ],
     )
     handles, labels = _legend_entries(axes)
@@ -220,7 +220,7 @@ def _legend_entries(axes):
     """Each category once, in CATEGORIES order, from whichever panel drew it."""
     found = {}
     for ax in axes:
-        for handle, label in zip(*ax.get_legend_handles_labels()):
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
             found.setdefault(label, handle)
     labels = [name for name, _ in CATEGORIES if name in found]
     return [found[label] for label in labels], labels
@@ -353,7 +353,7 @@ def _place_labels(ax, points: Sequence[tuple[str, float, float]], fontsize: floa
         px, py = (value / scale for value in ax.transData.transform((x, y)))
         left, width, height = px + 7, 0.62 * fontsize * len(name), 1.25 * fontsize
         bottom = py - height / 2
-        while any(left < r and l < left + width and bottom < t and b < bottom + height for l, r, b, t in taken):
+        while any(left < r and lo < left + width and bottom < t and b < bottom + height for lo, r, b, t in taken):
             bottom -= height / 2
         taken.append((left, left + width, bottom, bottom + height))
         ax.annotate(

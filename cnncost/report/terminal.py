@@ -100,7 +100,10 @@ def box_table(block: Table) -> str:
     widths = column_widths(block)
 
     def line(cells: Sequence[str], edge: str = "│") -> str:
-        padded = (cell.rjust(w) if right else cell.ljust(w) for cell, w, right in zip(cells, widths, block.numeric))
+        padded = (
+            cell.rjust(w) if right else cell.ljust(w)
+            for cell, w, right in zip(cells, widths, block.numeric, strict=True)
+        )
         return f"{edge} " + f" {edge} ".join(padded) + f" {edge}"
 
     def rule(left: str, fill: str, middle: str, right: str) -> str:

@@ -194,15 +194,15 @@ def summary_lines(result) -> list[tuple[str, str]]:
 
 
 CAPTION = (
-    "In context: each layer's call timed inside whole forward passes of the network, after its neighbours "
-    "(the call and the freeing of the tensors it read last; CPU: perf_counter around them; CUDA: CUDA events on the stream, and the layer's kernels from "
-    "torch.profiler in the kernel column); median of the passes. Alone: the layer on random inputs of its "
-    "computed shape (torch.utils.benchmark: warm-up, then repeats; median and IQR); alone / context below 1 "
-    "means warm caches and no neighbours flatter it. GFLOP/s and GB/s are the cnncost FLOPs and the bytes "
-    "moved (inputs, weights and buffers, output; views move none) over the alone median. FLOP/B is the "
-    "arithmetic intensity; roof ms = max(FLOPs / peak, bytes / bandwidth); measured/roof (alone) above 1 is "
-    "slower than the roofline allows, below 1 faster than the measured roof. % time is the share of the sum "
-    "of in-context medians."
+    "In context: each layer's call timed inside whole forward passes of the network, after its neighbours (the "
+    "call and the freeing of the tensors it read last; CPU: perf_counter around them; CUDA: CUDA events on the "
+    "stream, and the layer's kernels from torch.profiler in the kernel column); median of the passes. Alone: the "
+    "layer on random inputs of its computed shape (torch.utils.benchmark: warm-up, then repeats; median and IQR); "
+    "alone / context below 1 means warm caches and no neighbours flatter it. GFLOP/s and GB/s are the cnncost "
+    "FLOPs and the bytes moved (inputs, weights and buffers, output; views move none) over the alone median. "
+    "FLOP/B is the arithmetic intensity; roof ms = max(FLOPs / peak, bytes / bandwidth); measured/roof (alone) "
+    "above 1 is slower than the roofline allows, below 1 faster than the measured roof. % time is the share of "
+    "the sum of in-context medians."
 )
 
 

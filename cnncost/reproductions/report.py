@@ -1,5 +1,5 @@
-"""A reproduction report: its document (rendered for the terminal, Markdown or HTML) and its checks (CSV, JSON), with the
-parts all share."""
+"""A reproduction report: its document (rendered for the terminal, Markdown or HTML) and its checks (CSV, JSON),
+with the parts all share."""
 
 from __future__ import annotations
 

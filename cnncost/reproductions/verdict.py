@@ -135,7 +135,7 @@ def _transposed(printed: Printed, computed, values, terms) -> str:
         expected = _digits(rounded_text(value, printed))
         if len(expected) != len(shown) or expected == shown:
             continue
-        differ = [i for i, (a, b) in enumerate(zip(expected, shown)) if a != b]
+        differ = [i for i, (a, b) in enumerate(zip(expected, shown, strict=True)) if a != b]
         if (
             len(differ) == 2
             and differ[1] == differ[0] + 1
@@ -168,7 +168,7 @@ def _slip(printed: Printed, computed, values, terms) -> str:
     shown = _digits(printed.text)
     for label, value in values:
         expected = _digits(rounded_text(value, printed))
-        differ = [i for i, (a, b) in enumerate(zip(expected, shown)) if a != b]
+        differ = [i for i, (a, b) in enumerate(zip(expected, shown, strict=False)) if a != b]
         if (
             len(expected) == len(shown) >= 2
             and len(differ) == 1

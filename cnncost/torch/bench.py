@@ -225,7 +225,7 @@ def _bench(
         except Exception as error:  # noqa: BLE001  the layers are still timed alone; the summary says why not here
             forward = (*forward[:2], f"timing the layers in context failed: {failure(error)}")
     timings = []
-    for node, cost in zip(graph.nodes, profile.layers):
+    for node, cost in zip(graph.nodes, profile.layers, strict=True):
         if progress:
             progress(cost.name)
         moved = bytes_moved(cost, batch, profile.bytes_per_element)

@@ -6,8 +6,9 @@ synchronised before the clock is read).
 
 In context: the network built from its graph runs whole, repeatedly, and each layer's call is timed where it runs,
 after its neighbours, with the freeing of the tensors it was the last to read (a model's own forward frees them
-there too): on the CPU with time.perf_counter_ns around the step, on CUDA with a pair of CUDA events around it (the time on the GPU's stream, read after one synchronisation per pass), and one pass under torch.profiler gives
-each layer's kernel time. NB: on the CPU, torch.profiler's record_function ranges were not used for the times: its
+there too): on the CPU with time.perf_counter_ns around the step, on CUDA with a pair of CUDA events around it (the
+time on the GPU's stream, read after one synchronisation per pass), and one pass under torch.profiler gives each
+layer's kernel time. NB: on the CPU, torch.profiler's record_function ranges were not used for the times: its
 recording of every op added 0.2% (AlexNet) to 29% (MobileNet-v2) to the forward pass in one interleaved run
 (benchmarks/README.md), so the small layers it would charge most.
 """

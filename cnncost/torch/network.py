@@ -30,7 +30,7 @@ class GraphModule(nn.Module):
         self.nodes = nn.ModuleDict()
         self.keys: dict[str, str] = {}
         self.extra_inputs = tuple(node.name for node in graph.nodes if node.op == "input")
-        for node, cost in zip(graph.nodes, profile.layers):
+        for node, cost in zip(graph.nodes, profile.layers, strict=True):
             key = module_key(node.name)
             if key in self.nodes:
                 raise GraphError(f"{node.name}: its torch module name {key!r} is taken by another layer")
@@ -52,7 +52,7 @@ class GraphModule(nn.Module):
 
     def forward_all(self, x: torch.Tensor, *extra_inputs: torch.Tensor) -> dict[str, torch.Tensor]:
         """Every node's output, by node name; further inputs in the order of the graph's input nodes."""
-        env, extra = {INPUT: x}, dict(zip(self.extra_inputs, extra_inputs))
+        env, extra = {INPUT: x}, dict(zip(self.extra_inputs, extra_inputs, strict=True))
         for node in self.graph.nodes:
             env[node.name] = self._run(node, env, extra)
         return env
@@ -60,8 +60,8 @@ class GraphModule(nn.Module):
     def forward(self, x: torch.Tensor, *extra_inputs: torch.Tensor):
         if self.collect_all:
             return self.forward_all(x, *extra_inputs)
-        env, extra = {INPUT: x}, dict(zip(self.extra_inputs, extra_inputs))
-        for node, done in zip(self.graph.nodes, self.release):
+        env, extra = {INPUT: x}, dict(zip(self.extra_inputs, extra_inputs, strict=True))
+        for node, done in zip(self.graph.nodes, self.release, strict=True):
             self._step(node, done, env, extra)
         return env[self.graph.output]
 

@@ -43,7 +43,7 @@ def _broadcast(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...] | None
     rank = max(len(a), len(b))
     a, b = (1,) * (rank - len(a)) + a, (1,) * (rank - len(b)) + b
     out = []
-    for x, y in zip(a, b):
+    for x, y in zip(a, b, strict=True):
         if x != y and 1 not in (x, y):
             return None
         out.append(y if x == 1 else x)
@@ -195,7 +195,7 @@ def adaptive_output(x: torch.Tensor, args: tuple, kwargs: dict, n: int) -> tuple
     if len(size) != n or not all(s is None or (type(s) is int and s > 0) for s in size):
         return None
     spatial = x.shape[x.dim() - n :]
-    return (*x.shape[: x.dim() - n], *(old if new is None else new for old, new in zip(spatial, size)))
+    return (*x.shape[: x.dim() - n], *(old if new is None else new for old, new in zip(spatial, size, strict=True)))
 
 
 def _ints(value, n: int) -> tuple[int, ...] | None:
@@ -208,11 +208,11 @@ def _windows(spatial, kernel, stride, padding, dilation, ceil_mode: bool, pool: 
     """The sizes a sliding window leaves (window_output, torch's rule), where every argument is one torch accepts."""
     if None in (kernel, stride, padding, dilation) or min(*kernel, *stride, *dilation) < 1 or min(padding) < 0:
         return None
-    if pool and any(2 * p > k for k, p in zip(kernel, padding)):
+    if pool and any(2 * p > k for k, p in zip(kernel, padding, strict=True)):
         return None  # torch: pad should be at most half of the kernel size
     out = tuple(
         window_output(size, k, s, p, d, ceil_mode)
-        for size, k, s, p, d in zip(spatial, kernel, stride, padding, dilation)
+        for size, k, s, p, d in zip(spatial, kernel, stride, padding, dilation, strict=True)
     )
     return out if min(out) >= 1 else None
 
@@ -220,7 +220,7 @@ def _windows(spatial, kernel, stride, padding, dilation, ceil_mode: bool, pool: 
 def conv_output(x: torch.Tensor, args: tuple, kwargs: dict, n: int) -> tuple[int, ...] | None:
     """F.conv{n}d(x, weight, bias, stride, padding, dilation, groups) on contiguous tensors: N x C_out x windows."""
     names = ("input", "weight", "bias", "stride", "padding", "dilation", "groups")
-    given = {**dict(zip(names, args)), **kwargs}
+    given = {**dict(zip(names, args, strict=False)), **kwargs}
     weight, bias, groups = given.get("weight"), given.get("bias"), given.get("groups", 1)
     padding = given.get("padding", 0)
     if (
@@ -264,7 +264,7 @@ def pool_output(x: torch.Tensor, args: tuple, kwargs: dict, n: int, kind: str) -
         if kind == "max"
         else ("input", "kernel_size", "stride", "padding", "ceil_mode", "count_include_pad", "divisor_override")
     )
-    given = {**dict(zip(names, args)), **kwargs}
+    given = {**dict(zip(names, args, strict=False)), **kwargs}
     if (
         len(args) > len(names)
         or set(kwargs) - set(names[1:])

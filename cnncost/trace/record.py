@@ -467,7 +467,7 @@ def record(module: nn.Module, args: tuple, kwargs: dict, input_names: list[str],
     mode, attributes and hooks are as before afterwards, and so is the global random state."""
     recorder = Recorder(module, device)
     inputs: list[tuple[str, tuple[int, ...]]] = []
-    for position, (tensor, name) in enumerate(zip(_tensors((args, kwargs)), input_names)):
+    for position, (tensor, name) in enumerate(zip(_tensors((args, kwargs)), input_names, strict=False)):
         recorder.add_input(tensor, position)
         inputs.append((name, tuple(tensor.shape)))
     saved = snapshot(module)

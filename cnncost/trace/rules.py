@@ -149,7 +149,7 @@ def _tensordot(call: Call, op: str) -> Result:
     letters = iter("abcdefghijklmnopqrstuvwxyz")
     left = [next(letters) for _ in range(rank_a)]
     right = [next(letters) for _ in range(rank_b)]
-    for i, j in zip(first, second):
+    for i, j in zip(first, second, strict=True):
         right[j % rank_b] = left[i % rank_a]
     summed = {left[i % rank_a] for i in first}
     output = [c for c in left if c not in summed] + [c for c in right if c not in summed]
@@ -200,7 +200,7 @@ def _same_names(call: Call, op: str, skip: tuple[str, ...] = ()) -> dict:
     attributes = layer_type(op).attributes
     found = {}
     positional = [a for a in call.args[1:] if not is_tensor(a)]
-    for key, value in zip(attributes, positional):
+    for key, value in zip(attributes, positional, strict=False):
         found[key] = value
     for key, value in call.kwargs.items():
         if key in attributes:
@@ -498,7 +498,7 @@ def _permutation(call: Call, rank: int) -> tuple[int, ...]:
         target = (target,) if isinstance(target, int) else target
         rest = [d for d in order if d not in [s % rank for s in source]]
         result: list[int | None] = [None] * rank
-        for s, t in zip(source, target):
+        for s, t in zip(source, target, strict=True):
             result[t % rank] = s % rank
         filler = iter(rest)
         return tuple(r if r is not None else next(filler) for r in result)

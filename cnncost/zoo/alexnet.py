@@ -29,7 +29,7 @@ def alexnet_family(
     as Zeiler & Fergus figure 3.
     """
     nodes: list[Node] = []
-    for i, (out, (k, s, p), g) in enumerate(zip(channels, convs, groups), start=1):
+    for i, (out, (k, s, p), g) in enumerate(zip(channels, convs, groups, strict=True), start=1):
         nodes += [conv(f"conv{i}", out, k, s, p, groups=g), relu(f"relu{i}")]
         norm = (
             layer("local_response_norm", f"norm{i}", size=5, alpha=1e-4, beta=0.75, k=2.0) if lrn and i <= 2 else None

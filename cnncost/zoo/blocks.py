@@ -104,7 +104,7 @@ def classifier_head(
     dropout_first puts the dropout before each hidden linear (torchvision), else after its ReLU (the papers, Caffe).
     """
     nodes: list[Node] = []
-    for i, (name, width) in enumerate(zip(names, widths)):
+    for i, (name, width) in enumerate(zip(names, widths, strict=True)):
         hidden = i < len(widths) - 1
         if hidden and dropout_first:
             nodes.append(dropout(f"{name}.drop", dropout_p))

@@ -78,7 +78,7 @@ def resnet_family(
     """7x7/2 stem with max pool, four stages of blocks (stride 2 from the second), global pool, FC 1000."""
     nodes: list[Node] = [conv("conv1", 64, 7, 2, 3, bias=False), bn("bn1"), relu("relu"), max_pool("maxpool", 3, 2, 1)]
     previous, channels = "maxpool", 64
-    for stage, (depth, planes) in enumerate(zip(depths, STAGE_PLANES), start=1):
+    for stage, (depth, planes) in enumerate(zip(depths, STAGE_PLANES, strict=True), start=1):
         for index in range(depth):
             stride = 2 if stage > 1 and index == 0 else 1
             block_nodes, channels = block(f"layer{stage}.{index}", previous, channels, planes, stride, **block_options)

@@ -40,7 +40,7 @@ def shufflenet_v2(name: str, repeats: tuple[int, int, int], widths: tuple[int, i
     """3x3/2 conv and 3x3/2 max pool, three stages (each opened at stride 2), 1x1 conv, global pool, FC."""
     nodes: list[Node] = [*conv_bn_relu("conv1", widths[0], 3, 2, 1), max_pool("maxpool", 3, 2, 1)]
     channels = widths[0]
-    for stage, (n, out) in enumerate(zip(repeats, widths[1:4]), start=2):
+    for stage, (n, out) in enumerate(zip(repeats, widths[1:4], strict=True), start=2):
         for index in range(n):
             nodes += shuffle_unit(f"stage{stage}.{index}", nodes[-1].name, channels, out, 2 if index == 0 else 1)
             channels = out

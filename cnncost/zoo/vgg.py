@@ -14,7 +14,7 @@ STAGE_WIDTHS = (64, 128, 256, 512, 512)
 def vgg_family(depth: int, batch_norm: bool = False) -> Graph:
     """3x3 convs (pad 1, with bias) in five stages, each closed by a 2x2 max pool; then 7x7 adaptive pool, 3 FCs."""
     nodes: list[Node] = []
-    for stage, (n_convs, width) in enumerate(zip(STAGE_DEPTHS[depth], STAGE_WIDTHS), start=1):
+    for stage, (n_convs, width) in enumerate(zip(STAGE_DEPTHS[depth], STAGE_WIDTHS, strict=True), start=1):
         for i in range(1, n_convs + 1):
             name = f"conv{stage}_{i}"
             nodes.append(conv(name, width, 3, 1, 1))
