@@ -7,6 +7,8 @@ Papers and model zoos leave them out of their totals; cnncost keeps them out of 
 
 from __future__ import annotations
 
+from functools import partial
+
 from ..errors import ShapeError
 from ..shapes import Shape
 from .common import dim_index
@@ -15,7 +17,7 @@ from .registry import Example, OpCost, register
 _EXAMPLE = Example(((2, 3, 4),))
 
 
-def _activation(name: str, module: str, keeps: str, functions: tuple[str, ...] = ()):
+def _register_activation(name: str, module: str, keeps: str, functions: tuple[str, ...] = ()):
     """Register an activation of 1 FLOP per element whose only attribute is inplace."""
 
     def activation(x: Shape, *, inplace: bool = False) -> OpCost:
@@ -46,12 +48,14 @@ for _name, _module, _keeps in (
     ("mish", "Mish", "input_or_copy"),
     ("selu", "SELU", "input_or_copy"),
 ):
-    _activation(_name, _module, _keeps)
+    _register_activation(_name, _module, _keeps)
 
-_ACTIVATION = dict(category="activation", example=_EXAMPLE, field="pointwise", family="activation", same_shape=True)
+_activation_type = partial(
+    register, category="activation", example=_EXAMPLE, field="pointwise", family="activation", same_shape=True
+)
 
 
-@register("gelu", keeps="input", torch_module="GELU", torch_functions=("gelu",), **_ACTIVATION)
+@_activation_type("gelu", keeps="input", torch_module="GELU", torch_functions=("gelu",))
 def gelu(x: Shape, *, approximate: str = "none") -> OpCost:
     """FLOPs = 1 per output element (the erf, or its tanh approximation, counts as one)."""
     if approximate not in ("none", "tanh"):
@@ -59,43 +63,43 @@ def gelu(x: Shape, *, approximate: str = "none") -> OpCost:
     return OpCost(x, flops=x.numel)
 
 
-@register("elu", keeps="input_or_copy", torch_module="ELU", torch_functions=("elu",), **_ACTIVATION)
+@_activation_type("elu", keeps="input_or_copy", torch_module="ELU", torch_functions=("elu",))
 def elu(x: Shape, *, alpha: float = 1.0, inplace: bool = False) -> OpCost:
     """FLOPs = 1 per output element; with inplace the output reuses the input's memory."""
     return OpCost(x, flops=x.numel, in_place=inplace)
 
 
-@register("celu", keeps="input_or_copy", torch_module="CELU", torch_functions=("celu",), **_ACTIVATION)
+@_activation_type("celu", keeps="input_or_copy", torch_module="CELU", torch_functions=("celu",))
 def celu(x: Shape, *, alpha: float = 1.0, inplace: bool = False) -> OpCost:
     """FLOPs = 1 per output element; with inplace the output reuses the input's memory."""
     return OpCost(x, flops=x.numel, in_place=inplace)
 
 
-@register("leaky_relu", keeps="input_or_copy", torch_module="LeakyReLU", torch_functions=("leaky_relu",), **_ACTIVATION)
+@_activation_type("leaky_relu", keeps="input_or_copy", torch_module="LeakyReLU", torch_functions=("leaky_relu",))
 def leaky_relu(x: Shape, *, negative_slope: float = 0.01, inplace: bool = False) -> OpCost:
     """FLOPs = 1 per output element; with inplace the output reuses the input's memory."""
     return OpCost(x, flops=x.numel, in_place=inplace)
 
 
-@register("hardtanh", keeps="input_or_copy", torch_module="Hardtanh", torch_functions=("hardtanh",), **_ACTIVATION)
+@_activation_type("hardtanh", keeps="input_or_copy", torch_module="Hardtanh", torch_functions=("hardtanh",))
 def hardtanh(x: Shape, *, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> OpCost:
     """Clamp to [min_val, max_val]: FLOPs = 1 per output element."""
     return OpCost(x, flops=x.numel, in_place=inplace)
 
 
-@register("softplus", keeps="input", torch_module="Softplus", torch_functions=("softplus",), **_ACTIVATION)
+@_activation_type("softplus", keeps="input", torch_module="Softplus", torch_functions=("softplus",))
 def softplus(x: Shape, *, beta: float = 1.0, threshold: float = 20.0) -> OpCost:
     """log(1 + exp(βx))/β: FLOPs = 1 per output element."""
     return OpCost(x, flops=x.numel)
 
 
-@register("logsigmoid", keeps="input", torch_module="LogSigmoid", torch_functions=("logsigmoid",), **_ACTIVATION)
+@_activation_type("logsigmoid", keeps="input", torch_module="LogSigmoid", torch_functions=("logsigmoid",))
 def logsigmoid(x: Shape) -> OpCost:
     """log(sigmoid(x)): FLOPs = 1 per output element."""
     return OpCost(x, flops=x.numel)
 
 
-@register("softsign", keeps="input", torch_module="Softsign", torch_functions=("softsign",), **_ACTIVATION)
+@_activation_type("softsign", keeps="input", torch_module="Softsign", torch_functions=("softsign",))
 def softsign(x: Shape) -> OpCost:
     """x / (1 + |x|): FLOPs = 1 per output element."""
     return OpCost(x, flops=x.numel)

@@ -8,6 +8,7 @@ counted in MACs or FLOPs.
 
 from __future__ import annotations
 
+from functools import partial
 from math import prod
 
 from ..errors import ShapeError
@@ -96,16 +97,17 @@ def transposed_conv_cost(
     return OpCost(Shape((*batch, out_channels, *out)), params=params, macs=macs, flops=2 * macs)
 
 
-_CONV = dict(category="convolution", keeps="input", field="window", family="conv")
-_TRANSPOSED = dict(category="convolution", keeps="input", field="transposed_window", family="conv_transpose")
+_conv = partial(register, category="convolution", keeps="input", field="window", family="conv")
+_transposed = partial(
+    register, category="convolution", keeps="input", field="transposed_window", family="conv_transpose"
+)
 
 
-@register(
+@_conv(
     "conv1d",
     example=Example(((3, 9),), {"out_channels": 4, "kernel_size": 3, "stride": 2}),
     torch_module="Conv1d",
     torch_functions=("conv1d",),
-    **_CONV,
 )
 def conv1d(
     x: Shape, *, out_channels: int, kernel_size, stride=1, padding=0, dilation=1, groups: int = 1, bias: bool = True
@@ -114,12 +116,11 @@ def conv1d(
     return conv_cost(x, 1, "conv1d", out_channels, kernel_size, stride, padding, dilation, groups, bias)
 
 
-@register(
+@_conv(
     "conv2d",
     example=Example(((3, 8, 8),), {"out_channels": 4, "kernel_size": 3}),
     torch_module="Conv2d",
     torch_functions=("conv2d",),
-    **_CONV,
 )
 def conv2d(
     x: Shape, *, out_channels: int, kernel_size, stride=1, padding=0, dilation=1, groups: int = 1, bias: bool = True
@@ -129,12 +130,11 @@ def conv2d(
     return conv_cost(x, 2, "conv2d", out_channels, kernel_size, stride, padding, dilation, groups, bias)
 
 
-@register(
+@_conv(
     "conv3d",
     example=Example(((2, 4, 6, 6),), {"out_channels": 3, "kernel_size": (2, 3, 3), "padding": 1}),
     torch_module="Conv3d",
     torch_functions=("conv3d",),
-    **_CONV,
 )
 def conv3d(
     x: Shape, *, out_channels: int, kernel_size, stride=1, padding=0, dilation=1, groups: int = 1, bias: bool = True
@@ -144,12 +144,11 @@ def conv3d(
     return conv_cost(x, 3, "conv3d", out_channels, kernel_size, stride, padding, dilation, groups, bias)
 
 
-@register(
+@_transposed(
     "conv_transpose1d",
     example=Example(((4, 5),), {"out_channels": 2, "kernel_size": 3, "stride": 2}),
     torch_module="ConvTranspose1d",
     torch_functions=("conv_transpose1d",),
-    **_TRANSPOSED,
 )
 def conv_transpose1d(
     x: Shape,
@@ -169,12 +168,11 @@ def conv_transpose1d(
     )
 
 
-@register(
+@_transposed(
     "conv_transpose2d",
     example=Example(((4, 5, 5),), {"out_channels": 2, "kernel_size": 4, "stride": 2, "padding": 1}),
     torch_module="ConvTranspose2d",
     torch_functions=("conv_transpose2d",),
-    **_TRANSPOSED,
 )
 def conv_transpose2d(
     x: Shape,
@@ -194,12 +192,11 @@ def conv_transpose2d(
     )
 
 
-@register(
+@_transposed(
     "conv_transpose3d",
     example=Example(((4, 3, 4, 4),), {"out_channels": 2, "kernel_size": 2, "stride": 2}),
     torch_module="ConvTranspose3d",
     torch_functions=("conv_transpose3d",),
-    **_TRANSPOSED,
 )
 def conv_transpose3d(
     x: Shape,

@@ -6,6 +6,8 @@ count alike); a chain over n inputs (x + y + z) is n − 1 operations.
 
 from __future__ import annotations
 
+from functools import partial
+
 from ..errors import InputMismatch, ShapeError
 from ..shapes import Shape
 from .registry import Example, OpCost, register
@@ -31,7 +33,7 @@ def broadcast(xs: tuple[Shape, ...]) -> Shape:
     return Shape(tuple(out))
 
 
-_ELEMENTWISE = dict(category="elementwise", field="merge")
+_elementwise = partial(register, category="elementwise", field="merge")
 # The torch functions cnncost counts as one operation per element (add and mul: when they are not a sum or product of
 # two tensors, which are `add` and `multiply`)
 FUNCTIONS = (
@@ -121,13 +123,8 @@ FUNCTIONS = (
 SAME_SHAPE = ("exp", "log", "sqrt", "rsqrt", "neg", "abs", "erf", "reciprocal", "square", "sin", "cos")
 
 
-@register(
-    "add",
-    example=Example(((2, 3, 3), (2, 3, 3))),
-    keeps="nothing",
-    torch_functions=("add",),
-    family="arithmetic",
-    **_ELEMENTWISE,
+@_elementwise(
+    "add", example=Example(((2, 3, 3), (2, 3, 3))), keeps="nothing", torch_functions=("add",), family="arithmetic"
 )
 def add(*xs: Shape, inplace: bool = False) -> OpCost:
     """FLOPs = (inputs − 1) per output element; inputs broadcast as in torch; with inplace (x += y) the output is
@@ -142,13 +139,12 @@ def _chain(xs: tuple[Shape, ...], op: str, inplace: bool) -> OpCost:
     return OpCost(out, flops=(len(xs) - 1) * out.numel, in_place=inplace)
 
 
-@register(
+@_elementwise(
     "multiply",
     example=Example(((2, 3, 3), (2, 1, 1))),
     keeps="every_input",
     torch_functions=("mul",),
     family="arithmetic",
-    **_ELEMENTWISE,
 )
 def multiply(*xs: Shape, inplace: bool = False) -> OpCost:
     """FLOPs = (inputs − 1) per output element; inputs broadcast as in torch (a C×1×1 gate scales a C×H×W map);
@@ -156,14 +152,13 @@ def multiply(*xs: Shape, inplace: bool = False) -> OpCost:
     return _chain(xs, "multiply", inplace)
 
 
-@register(
+@_elementwise(
     "elementwise",
     example=Example(((2, 3, 4), (2, 3, 4)), {"operation": "sub"}),
     keeps="operands",
     family="arithmetic",
     torch_functions=FUNCTIONS,
     same_shape=SAME_SHAPE,
-    **_ELEMENTWISE,
 )
 def elementwise(*xs: Shape, operation: str, constant: float | None = None, inplace: bool = False) -> OpCost:
     """Any op on each element of broadcast inputs (sub, div, exp, where, eq, ...), or of one input and a constant:

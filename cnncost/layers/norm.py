@@ -9,6 +9,7 @@ an affine bias.
 
 from __future__ import annotations
 
+from functools import partial
 from math import prod
 
 from ..errors import ShapeError
@@ -16,7 +17,7 @@ from ..shapes import Shape
 from .common import channels_first, require_positive
 from .registry import Example, OpCost, register
 
-_NORM = dict(category="normalization", field="pointwise")
+_norm = partial(register, category="normalization", field="pointwise")
 STATISTICS_FLOPS = 5
 
 
@@ -52,12 +53,12 @@ def batch_norm(
     )
 
 
-_BATCH_NORM = dict(
-    keeps="input_and_statistics", family="batch_norm", torch_functions=("batch_norm",), same_shape=True, **_NORM
+_batch_norm = partial(
+    _norm, keeps="input_and_statistics", family="batch_norm", torch_functions=("batch_norm",), same_shape=True
 )
 
 
-@register("batch_norm1d", example=Example(((3, 5),)), torch_module="BatchNorm1d", **_BATCH_NORM)
+@_batch_norm("batch_norm1d", example=Example(((3, 5),)), torch_module="BatchNorm1d")
 def batch_norm1d(
     x: Shape,
     *,
@@ -71,7 +72,7 @@ def batch_norm1d(
     return batch_norm(x, "batch_norm1d", (0, 1), num_features, affine, track_running_stats)
 
 
-@register("batch_norm2d", example=Example(((2, 3, 4),)), torch_module="BatchNorm2d", **_BATCH_NORM)
+@_batch_norm("batch_norm2d", example=Example(((2, 3, 4),)), torch_module="BatchNorm2d")
 def batch_norm2d(
     x: Shape,
     *,
@@ -85,7 +86,7 @@ def batch_norm2d(
     return batch_norm(x, "batch_norm2d", (2,), num_features, affine, track_running_stats)
 
 
-@register("batch_norm3d", example=Example(((2, 3, 4, 4),)), torch_module="BatchNorm3d", **_BATCH_NORM)
+@_batch_norm("batch_norm3d", example=Example(((2, 3, 4, 4),)), torch_module="BatchNorm3d")
 def batch_norm3d(
     x: Shape,
     *,
@@ -118,18 +119,12 @@ def instance_norm(x: Shape, op: str, n: int, num_features, affine: bool, track_r
     )
 
 
-_INSTANCE_NORM = dict(
-    keeps="input_and_row_statistics",
-    family="instance_norm",
-    torch_functions=("instance_norm",),
-    same_shape=True,
-    **_NORM,
+_instance_norm = partial(
+    _norm, keeps="input_and_row_statistics", family="instance_norm", torch_functions=("instance_norm",), same_shape=True
 )
 
 
-@register(
-    "instance_norm1d", example=Example(((3, 6),), {"affine": True}), torch_module="InstanceNorm1d", **_INSTANCE_NORM
-)
+@_instance_norm("instance_norm1d", example=Example(((3, 6),), {"affine": True}), torch_module="InstanceNorm1d")
 def instance_norm1d(
     x: Shape,
     *,
@@ -143,7 +138,7 @@ def instance_norm1d(
     return instance_norm(x, "instance_norm1d", 1, num_features, affine, track_running_stats)
 
 
-@register("instance_norm2d", example=Example(((3, 4, 4),)), torch_module="InstanceNorm2d", **_INSTANCE_NORM)
+@_instance_norm("instance_norm2d", example=Example(((3, 4, 4),)), torch_module="InstanceNorm2d")
 def instance_norm2d(
     x: Shape,
     *,
@@ -157,11 +152,8 @@ def instance_norm2d(
     return instance_norm(x, "instance_norm2d", 2, num_features, affine, track_running_stats)
 
 
-@register(
-    "instance_norm3d",
-    example=Example(((3, 2, 4, 4),), {"track_running_stats": True}),
-    torch_module="InstanceNorm3d",
-    **_INSTANCE_NORM,
+@_instance_norm(
+    "instance_norm3d", example=Example(((3, 2, 4, 4),), {"track_running_stats": True}), torch_module="InstanceNorm3d"
 )
 def instance_norm3d(
     x: Shape,
@@ -191,14 +183,13 @@ def _trailing(x: Shape, op: str, normalized_shape) -> tuple[int, ...]:
     return shape
 
 
-@register(
+@_norm(
     "layer_norm",
     example=Example(((5, 6),), {"normalized_shape": 6}),
     keeps="input_and_row_statistics",
     torch_module="LayerNorm",
     torch_functions=("layer_norm",),
     same_shape=True,
-    **_NORM,
 )
 def layer_norm(
     x: Shape, *, normalized_shape, eps: float = 1e-5, elementwise_affine: bool = True, bias: bool = True
@@ -209,14 +200,13 @@ def layer_norm(
     return OpCost(x, params=params, flops=(STATISTICS_FLOPS + affine_flops(elementwise_affine, bias)) * x.numel)
 
 
-@register(
+@_norm(
     "rms_norm",
     example=Example(((5, 6),), {"normalized_shape": 6}),
     keeps="input_and_row_statistics",
     torch_module="RMSNorm",
     torch_functions=("rms_norm",),
     same_shape=True,
-    **_NORM,
 )
 def rms_norm(x: Shape, *, normalized_shape, eps: float | None = None, elementwise_affine: bool = True) -> OpCost:
     """x / √(mean(x²) + eps) over the last dims: FLOPs = 3 per element (square, add, scale) (+1 weight);
@@ -225,14 +215,13 @@ def rms_norm(x: Shape, *, normalized_shape, eps: float | None = None, elementwis
     return OpCost(x, params=prod(shape) if elementwise_affine else 0, flops=(3 + int(elementwise_affine)) * x.numel)
 
 
-@register(
+@_norm(
     "group_norm",
     example=Example(((6, 3, 3),), {"num_groups": 3}),
     keeps="input_and_row_statistics",
     torch_module="GroupNorm",
     torch_functions=("group_norm",),
     same_shape=True,
-    **_NORM,
 )
 def group_norm(
     x: Shape, *, num_groups: int, num_channels: int | None = None, eps: float = 1e-5, affine: bool = True
@@ -252,7 +241,7 @@ def group_norm(
     )
 
 
-@register(
+@_norm(
     "local_response_norm",
     example=Example(((6, 3, 3),), {"size": 3}),
     keeps="lrn",
@@ -260,7 +249,6 @@ def group_norm(
     torch_functions=("local_response_norm",),
     same_shape=True,
     transient="lrn_temporaries",
-    **_NORM,
 )
 def local_response_norm(x: Shape, *, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0) -> OpCost:
     """FLOPs = (size + 4) per element: a square, size−1 adds over the window, then scale, add k, power, divide."""

@@ -6,6 +6,7 @@ pooling has no MACs and no parameters.
 
 from __future__ import annotations
 
+from functools import partial
 from math import gcd, prod
 
 from ..errors import ShapeError
@@ -13,7 +14,7 @@ from ..shapes import Shape
 from .common import batch_size, channels_first, ntuple, require_positive, sliding_sizes
 from .registry import Example, OpCost, register
 
-_POOL = dict(category="pooling", field="window", family="pool")
+_pool = partial(register, category="pooling", field="window", family="pool")
 
 
 def window_pool(x: Shape, n: int, op: str, kernel_size, stride, padding, dilation, ceil_mode: bool) -> OpCost:
@@ -29,54 +30,50 @@ def window_pool(x: Shape, n: int, op: str, kernel_size, stride, padding, dilatio
     return OpCost(Shape((*batch, channels, *out)), flops=batch_size(batch) * channels * prod(out) * prod(kernel))
 
 
-@register(
+@_pool(
     "max_pool1d",
     example=Example(((4, 9),), {"kernel_size": 3, "stride": 2}),
     keeps="input_and_indices",
     torch_module="MaxPool1d",
     torch_functions=("max_pool1d",),
-    **_POOL,
 )
 def max_pool1d(x: Shape, *, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False) -> OpCost:
     """FLOPs = C·L_out·k comparisons; stride defaults to the kernel size."""
     return window_pool(x, 1, "max_pool1d", kernel_size, stride, padding, dilation, ceil_mode)
 
 
-@register(
+@_pool(
     "max_pool2d",
     example=Example(((4, 8, 8),), {"kernel_size": 2}),
     keeps="input_and_indices",
     torch_module="MaxPool2d",
     torch_functions=("max_pool2d",),
     transient="indices",
-    **_POOL,
 )
 def max_pool2d(x: Shape, *, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False) -> OpCost:
     """FLOPs = C·H_out·W_out·kh·kw comparisons; stride defaults to the kernel size."""
     return window_pool(x, 2, "max_pool2d", kernel_size, stride, padding, dilation, ceil_mode)
 
 
-@register(
+@_pool(
     "max_pool3d",
     example=Example(((2, 4, 6, 6),), {"kernel_size": (1, 3, 3), "stride": (1, 2, 2), "padding": (0, 1, 1)}),
     keeps="input_and_indices",
     torch_module="MaxPool3d",
     torch_functions=("max_pool3d",),
     transient="indices",
-    **_POOL,
 )
 def max_pool3d(x: Shape, *, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False) -> OpCost:
     """FLOPs = C·T_out·H_out·W_out·kt·kh·kw comparisons; stride defaults to the kernel size."""
     return window_pool(x, 3, "max_pool3d", kernel_size, stride, padding, dilation, ceil_mode)
 
 
-@register(
+@_pool(
     "avg_pool1d",
     example=Example(((4, 9),), {"kernel_size": 3}),
     keeps="input",
     torch_module="AvgPool1d",
     torch_functions=("avg_pool1d",),
-    **_POOL,
 )
 def avg_pool1d(
     x: Shape, *, kernel_size, stride=None, padding=0, ceil_mode: bool = False, count_include_pad: bool = True
@@ -85,13 +82,12 @@ def avg_pool1d(
     return window_pool(x, 1, "avg_pool1d", kernel_size, stride, padding, 1, ceil_mode)
 
 
-@register(
+@_pool(
     "avg_pool2d",
     example=Example(((4, 8, 8),), {"kernel_size": 2}),
     keeps="input",
     torch_module="AvgPool2d",
     torch_functions=("avg_pool2d",),
-    **_POOL,
 )
 def avg_pool2d(
     x: Shape,
@@ -107,13 +103,12 @@ def avg_pool2d(
     return window_pool(x, 2, "avg_pool2d", kernel_size, stride, padding, 1, ceil_mode)
 
 
-@register(
+@_pool(
     "avg_pool3d",
     example=Example(((2, 4, 6, 6),), {"kernel_size": 2}),
     keeps="input",
     torch_module="AvgPool3d",
     torch_functions=("avg_pool3d",),
-    **_POOL,
 )
 def avg_pool3d(
     x: Shape,
@@ -150,84 +145,78 @@ def adaptive_pool(x: Shape, n: int, op: str, output_size) -> OpCost:
     return OpCost(Shape((*batch, channels, *out)), flops=batch_size(batch) * channels * windows)
 
 
-_ADAPTIVE = dict(category="pooling", field="adaptive_window", family="adaptive_pool")
+_adaptive = partial(register, category="pooling", field="adaptive_window", family="adaptive_pool")
 
 
-@register(
+@_adaptive(
     "adaptive_avg_pool1d",
     example=Example(((4, 7),), {"output_size": 3}),
     keeps="pooled_input",
     torch_module="AdaptiveAvgPool1d",
     torch_functions=("adaptive_avg_pool1d",),
-    **_ADAPTIVE,
 )
 def adaptive_avg_pool1d(x: Shape, *, output_size) -> OpCost:
     """Output C×o; FLOPs = C · Σ window lengths additions."""
     return adaptive_pool(x, 1, "adaptive_avg_pool1d", output_size)
 
 
-@register(
+@_adaptive(
     "adaptive_avg_pool2d",
     example=Example(((4, 7, 7),), {"output_size": 3}),
     keeps="pooled_input",
     torch_module="AdaptiveAvgPool2d",
     torch_functions=("adaptive_avg_pool2d",),
-    **_ADAPTIVE,
 )
 def adaptive_avg_pool2d(x: Shape, *, output_size) -> OpCost:
     """Output C×oh×ow; FLOPs = C · Σ window heights · Σ window widths additions."""
     return adaptive_pool(x, 2, "adaptive_avg_pool2d", output_size)
 
 
-@register(
+@_adaptive(
     "adaptive_avg_pool3d",
     example=Example(((2, 4, 5, 5),), {"output_size": 1}),
     keeps="pooled_input",
     torch_module="AdaptiveAvgPool3d",
     torch_functions=("adaptive_avg_pool3d",),
-    **_ADAPTIVE,
 )
 def adaptive_avg_pool3d(x: Shape, *, output_size) -> OpCost:
     """Output C×ot×oh×ow; FLOPs = C · Σ window lengths along T, H and W multiplied, additions."""
     return adaptive_pool(x, 3, "adaptive_avg_pool3d", output_size)
 
 
-@register(
+@_adaptive(
     "adaptive_max_pool1d",
     example=Example(((4, 7),), {"output_size": 3}),
     keeps="input_and_indices",
     torch_module="AdaptiveMaxPool1d",
     torch_functions=("adaptive_max_pool1d",),
     transient="indices",
-    **_ADAPTIVE,
 )
 def adaptive_max_pool1d(x: Shape, *, output_size) -> OpCost:
     """Output C×o; FLOPs = C · Σ window lengths comparisons."""
     return adaptive_pool(x, 1, "adaptive_max_pool1d", output_size)
 
 
-@register(
+@_adaptive(
     "adaptive_max_pool2d",
     example=Example(((4, 7, 7),), {"output_size": 3}),
     keeps="input_and_indices",
     torch_module="AdaptiveMaxPool2d",
     torch_functions=("adaptive_max_pool2d",),
     transient="indices",
-    **_ADAPTIVE,
 )
 def adaptive_max_pool2d(x: Shape, *, output_size) -> OpCost:
     """Output C×oh×ow; FLOPs = C · Σ window heights · Σ window widths comparisons."""
     return adaptive_pool(x, 2, "adaptive_max_pool2d", output_size)
 
 
-@register(
+@_adaptive(
     "adaptive_max_pool3d",
     example=Example(((2, 4, 5, 5),), {"output_size": 2}),
     keeps="input_and_indices",
     torch_module="AdaptiveMaxPool3d",
     torch_functions=("adaptive_max_pool3d",),
     transient="indices",
-    **_ADAPTIVE,
 )
 def adaptive_max_pool3d(x: Shape, *, output_size) -> OpCost:
     """Output C×ot×oh×ow; FLOPs = C · Σ window lengths along T, H and W multiplied, comparisons."""

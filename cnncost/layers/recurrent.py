@@ -9,6 +9,8 @@ nonlinearity). Biases are not counted.
 
 from __future__ import annotations
 
+from functools import partial
+
 from ..errors import ShapeError
 from ..shapes import Shape
 from .common import require_positive
@@ -69,13 +71,18 @@ def recurrent_tensors(attrs: dict) -> int:
     return copies * ((4 if attrs.get("bias", True) else 2) + (1 if attrs.get("proj_size") else 0))
 
 
-_RECURRENT = dict(
-    category="recurrent", keeps="every_input", field="anywhere", family="recurrent", parameter_tensors=recurrent_tensors
+_recurrent = partial(
+    register,
+    category="recurrent",
+    keeps="every_input",
+    field="anywhere",
+    family="recurrent",
+    parameter_tensors=recurrent_tensors,
 )
 _EXAMPLE = Example(((5, 3),), {"input_size": 3, "hidden_size": 4})
 
 
-@register("lstm", example=_EXAMPLE, torch_module="LSTM", torch_functions=("lstm",), **_RECURRENT)
+@_recurrent("lstm", example=_EXAMPLE, torch_module="LSTM", torch_functions=("lstm",))
 def lstm(
     x: Shape,
     *states: Shape,
@@ -93,7 +100,7 @@ def lstm(
     return recurrent(x, "lstm", input_size, hidden_size, num_layers, bias, batch_first, bidirectional, proj_size)
 
 
-@register("gru", example=_EXAMPLE, torch_module="GRU", torch_functions=("gru",), **_RECURRENT)
+@_recurrent("gru", example=_EXAMPLE, torch_module="GRU", torch_functions=("gru",))
 def gru(
     x: Shape,
     *states: Shape,
@@ -110,7 +117,7 @@ def gru(
     return recurrent(x, "gru", input_size, hidden_size, num_layers, bias, batch_first, bidirectional)
 
 
-@register("rnn", example=_EXAMPLE, torch_module="RNN", torch_functions=("rnn_tanh", "rnn_relu"), **_RECURRENT)
+@_recurrent("rnn", example=_EXAMPLE, torch_module="RNN", torch_functions=("rnn_tanh", "rnn_relu"))
 def rnn(
     x: Shape,
     *states: Shape,
@@ -149,7 +156,8 @@ def cell(x: Shape, op: str, input_size: int, hidden_size: int, bias: bool) -> Op
     )
 
 
-_CELL = dict(
+_cell = partial(
+    register,
     category="recurrent",
     keeps="every_input",
     field="anywhere",
@@ -159,25 +167,19 @@ _CELL = dict(
 _CELL_EXAMPLE = Example(((3,),), {"input_size": 3, "hidden_size": 4})
 
 
-@register("lstm_cell", example=_CELL_EXAMPLE, torch_module="LSTMCell", torch_functions=("lstm_cell",), **_CELL)
+@_cell("lstm_cell", example=_CELL_EXAMPLE, torch_module="LSTMCell", torch_functions=("lstm_cell",))
 def lstm_cell(x: Shape, *states: Shape, input_size: int, hidden_size: int, bias: bool = True) -> OpCost:
     """Outputs (h, c); MACs = 4H·(I + H); FLOPs = 2·MACs + 13H; params = 4H·(I + H) + 8H."""
     return cell(x, "lstm", input_size, hidden_size, bias)
 
 
-@register("gru_cell", example=_CELL_EXAMPLE, torch_module="GRUCell", torch_functions=("gru_cell",), **_CELL)
+@_cell("gru_cell", example=_CELL_EXAMPLE, torch_module="GRUCell", torch_functions=("gru_cell",))
 def gru_cell(x: Shape, *states: Shape, input_size: int, hidden_size: int, bias: bool = True) -> OpCost:
     """Output h; MACs = 3H·(I + H); FLOPs = 2·MACs + 11H; params = 3H·(I + H) + 6H."""
     return cell(x, "gru", input_size, hidden_size, bias)
 
 
-@register(
-    "rnn_cell",
-    example=_CELL_EXAMPLE,
-    torch_module="RNNCell",
-    torch_functions=("rnn_tanh_cell", "rnn_relu_cell"),
-    **_CELL,
-)
+@_cell("rnn_cell", example=_CELL_EXAMPLE, torch_module="RNNCell", torch_functions=("rnn_tanh_cell", "rnn_relu_cell"))
 def rnn_cell(
     x: Shape, *states: Shape, input_size: int, hidden_size: int, bias: bool = True, nonlinearity: str = "tanh"
 ) -> OpCost:

@@ -7,12 +7,14 @@ operation per input element, or as each docstring says.
 
 from __future__ import annotations
 
+from functools import partial
+
 from ..errors import ShapeError
 from ..shapes import Shape
 from .common import dim_index
 from .registry import Example, OpCost, register
 
-_REDUCE = dict(category="reduction", field="reduce", family="reduce")
+_reduce = partial(register, category="reduction", field="reduce", family="reduce")
 
 
 def reduced(x: Shape, op: str, dim, keepdim: bool) -> Shape:
@@ -36,51 +38,31 @@ def reduction(x: Shape, op: str, dim, keepdim: bool, per_element: int = 1) -> Op
     return OpCost(reduced(x, op, dim, keepdim), flops=per_element * x.numel)
 
 
-@register("mean", example=Example(((2, 3, 4),), {"dim": (1, 2)}), keeps="nothing", torch_functions=("mean",), **_REDUCE)
+@_reduce("mean", example=Example(((2, 3, 4),), {"dim": (1, 2)}), keeps="nothing", torch_functions=("mean",))
 def mean(x: Shape, *, dim=None, keepdim: bool = False) -> OpCost:
     """The mean over the dimensions in dim; FLOPs = one addition per input element."""
     return reduction(x, "mean", dim, keepdim)
 
 
-@register(
-    "sum",
-    example=Example(((2, 3, 4),), {"dim": 0, "keepdim": True}),
-    keeps="nothing",
-    torch_functions=("sum",),
-    **_REDUCE,
-)
+@_reduce("sum", example=Example(((2, 3, 4),), {"dim": 0, "keepdim": True}), keeps="nothing", torch_functions=("sum",))
 def sum_(x: Shape, *, dim=None, keepdim: bool = False) -> OpCost:
     """The sum over the dimensions in dim; FLOPs = one addition per input element."""
     return reduction(x, "sum", dim, keepdim)
 
 
-@register(
-    "amax",
-    example=Example(((2, 3, 4),), {"dim": (0, 2)}),
-    keeps="input_and_output",
-    torch_functions=("amax",),
-    **_REDUCE,
-)
+@_reduce("amax", example=Example(((2, 3, 4),), {"dim": (0, 2)}), keeps="input_and_output", torch_functions=("amax",))
 def amax(x: Shape, *, dim=None, keepdim: bool = False) -> OpCost:
     """The maximum over the dimensions in dim; FLOPs = one comparison per input element."""
     return reduction(x, "amax", dim, keepdim)
 
 
-@register(
-    "amin", example=Example(((2, 3, 4),), {"dim": 1}), keeps="input_and_output", torch_functions=("amin",), **_REDUCE
-)
+@_reduce("amin", example=Example(((2, 3, 4),), {"dim": 1}), keeps="input_and_output", torch_functions=("amin",))
 def amin(x: Shape, *, dim=None, keepdim: bool = False) -> OpCost:
     """The minimum over the dimensions in dim; FLOPs = one comparison per input element."""
     return reduction(x, "amin", dim, keepdim)
 
 
-@register(
-    "max",
-    example=Example(((2, 3, 4),), {"dim": 1}),
-    keeps="input_and_output",
-    torch_functions=("max", "min"),
-    **_REDUCE,
-)
+@_reduce("max", example=Example(((2, 3, 4),), {"dim": 1}), keeps="input_and_output", torch_functions=("max", "min"))
 def max_(x: Shape, *, dim: int, keepdim: bool = False) -> OpCost:
     """torch.max (or min) along one dim: the values and their int64 indices; FLOPs = one comparison per input
     element."""
@@ -88,13 +70,7 @@ def max_(x: Shape, *, dim: int, keepdim: bool = False) -> OpCost:
     return OpCost(Shape(values.dims, also=(values,)), flops=x.numel)
 
 
-@register(
-    "argmax",
-    example=Example(((2, 3, 4),), {"dim": 2}),
-    keeps="nothing",
-    torch_functions=("argmax", "argmin"),
-    **_REDUCE,
-)
+@_reduce("argmax", example=Example(((2, 3, 4),), {"dim": 2}), keeps="nothing", torch_functions=("argmax", "argmin"))
 def argmax(x: Shape, *, dim=None, keepdim: bool = False) -> OpCost:
     """The index of the maximum (or minimum) along dim, or of all elements; FLOPs = one comparison per input element."""
     if dim is not None and type(dim) is not int:
@@ -102,42 +78,34 @@ def argmax(x: Shape, *, dim=None, keepdim: bool = False) -> OpCost:
     return reduction(x, "argmax", dim, keepdim)
 
 
-@register("var", example=Example(((2, 3, 4),), {"dim": 2}), keeps="input", torch_functions=("var", "std"), **_REDUCE)
+@_reduce("var", example=Example(((2, 3, 4),), {"dim": 2}), keeps="input", torch_functions=("var", "std"))
 def var(x: Shape, *, dim=None, correction: int = 1, keepdim: bool = False) -> OpCost:
     """Variance (or standard deviation) over dim: FLOPs = 4 per input element (sum for the mean, subtract, square,
     sum)."""
     return reduction(x, "var", dim, keepdim, per_element=4)
 
 
-@register(
-    "prod", example=Example(((2, 3, 4),), {"dim": 1}), keeps="input_and_output", torch_functions=("prod",), **_REDUCE
-)
+@_reduce("prod", example=Example(((2, 3, 4),), {"dim": 1}), keeps="input_and_output", torch_functions=("prod",))
 def prod_(x: Shape, *, dim=None, keepdim: bool = False) -> OpCost:
     """The product over dim; FLOPs = one multiplication per input element."""
     return reduction(x, "prod", dim, keepdim)
 
 
-@register(
-    "logsumexp",
-    example=Example(((2, 3, 4),), {"dim": 2}),
-    keeps="input_and_output",
-    torch_functions=("logsumexp",),
-    **_REDUCE,
+@_reduce(
+    "logsumexp", example=Example(((2, 3, 4),), {"dim": 2}), keeps="input_and_output", torch_functions=("logsumexp",)
 )
 def logsumexp(x: Shape, *, dim, keepdim: bool = False) -> OpCost:
     """log Σ exp over dim: FLOPs = 3 per input element (subtract the maximum, exponential, sum)."""
     return reduction(x, "logsumexp", dim, keepdim, per_element=3)
 
 
-@register(
-    "norm", example=Example(((2, 3, 4),), {"dim": 2}), keeps="input_and_output", torch_functions=("norm",), **_REDUCE
-)
+@_reduce("norm", example=Example(((2, 3, 4),), {"dim": 2}), keeps="input_and_output", torch_functions=("norm",))
 def norm(x: Shape, *, p=2, dim=None, keepdim: bool = False) -> OpCost:
     """A vector p-norm over dim: FLOPs = 2 per input element (a power, or absolute value, and a sum)."""
     return reduction(x, "norm", dim, keepdim, per_element=2)
 
 
-@register("all", example=Example(((2, 3, 4),), {"dim": 1}), keeps="nothing", torch_functions=("all", "any"), **_REDUCE)
+@_reduce("all", example=Example(((2, 3, 4),), {"dim": 1}), keeps="nothing", torch_functions=("all", "any"))
 def all_(x: Shape, *, dim=None, keepdim: bool = False) -> OpCost:
     """Whether all (or any) elements along dim are true; FLOPs = one operation per input element."""
     return reduction(x, "all", dim, keepdim)
@@ -155,14 +123,14 @@ def _sorted(x: Shape, op: str, dim: int, k: int | None) -> tuple[Shape, int]:
     return x, max(1, (size - 1).bit_length())
 
 
-@register("sort", example=Example(((4, 8),), {"dim": 1}), keeps="nothing", torch_functions=("sort",), **_REDUCE)
+@_reduce("sort", example=Example(((4, 8),), {"dim": 1}), keeps="nothing", torch_functions=("sort",))
 def sort(x: Shape, *, dim: int = -1, descending: bool = False, stable: bool = False) -> OpCost:
     """Values and their int64 indices in order along dim: FLOPs = ⌈log2 n⌉ comparisons per element (n along dim)."""
     out, depth = _sorted(x, "sort", dim, None)
     return OpCost(Shape(out.dims, also=(out,)), flops=depth * x.numel)
 
 
-@register("topk", example=Example(((4, 8),), {"k": 3, "dim": 1}), keeps="nothing", torch_functions=("topk",), **_REDUCE)
+@_reduce("topk", example=Example(((4, 8),), {"k": 3, "dim": 1}), keeps="nothing", torch_functions=("topk",))
 def topk(x: Shape, *, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> OpCost:
     """The k largest (or smallest) values along dim and their int64 indices: FLOPs = ⌈log2 k⌉ comparisons per input
     element (a heap of k), at least 1."""

@@ -8,6 +8,7 @@ A dim is an index into the shape the layer receives (0 is the channels of one sa
 
 from __future__ import annotations
 
+from functools import partial
 from math import prod
 
 from ..errors import InputMismatch, ShapeError
@@ -15,8 +16,8 @@ from ..shapes import Shape
 from .common import channels_first, dim_index, require_positive
 from .registry import Example, OpCost, register
 
-_VIEW = dict(category="view", keeps="nothing", view=True, family="view")
-_MOVE = dict(category="data movement", keeps="nothing")
+_view = partial(register, category="view", keeps="nothing", view=True, family="view")
+_move = partial(register, category="data movement", keeps="nothing")
 
 
 def _dims(value, rank: int, op: str) -> tuple[int, ...]:
@@ -26,14 +27,7 @@ def _dims(value, rank: int, op: str) -> tuple[int, ...]:
     return tuple(dim_index(d, rank, op) for d in listed)
 
 
-@register(
-    "flatten",
-    example=Example(((2, 3, 4),)),
-    field="flatten",
-    torch_module="Flatten",
-    torch_functions=("flatten",),
-    **_VIEW,
-)
+@_view("flatten", example=Example(((2, 3, 4),)), field="flatten", torch_module="Flatten", torch_functions=("flatten",))
 def flatten(x: Shape, *, start_dim: int = 0, end_dim: int = -1) -> OpCost:
     """Dims start_dim..end_dim become one (C×H×W -> C·H·W by default); no arithmetic. Counted as a layer output, as
     the lecture tables do."""
@@ -45,12 +39,11 @@ def flatten(x: Shape, *, start_dim: int = 0, end_dim: int = -1) -> OpCost:
     return OpCost(Shape((*dims[:start], prod(dims[start : end + 1]), *dims[end + 1 :])))
 
 
-@register(
+@_view(
     "reshape",
     example=Example(((2, 3, 4),), {"shape": (6, 4)}),
     field="reshape",
     torch_functions=("reshape", "view", "view_as", "reshape_as", "squeeze", "unsqueeze", "unflatten"),
-    **_VIEW,
 )
 def reshape(x: Shape, *, shape) -> OpCost:
     """The same elements in another shape (a view); no arithmetic."""
@@ -62,12 +55,11 @@ def reshape(x: Shape, *, shape) -> OpCost:
     return OpCost(out)
 
 
-@register(
+@_view(
     "permute",
     example=Example(((2, 3, 4),), {"dims": (2, 0, 1)}),
     field="permute",
     torch_functions=("permute", "transpose", "t", "mT", "T", "movedim", "numpy_T"),
-    **_VIEW,
 )
 def permute(x: Shape, *, dims) -> OpCost:
     """The dimensions in a new order (a view: torch.permute, transpose); no arithmetic."""
@@ -77,12 +69,11 @@ def permute(x: Shape, *, dims) -> OpCost:
     return OpCost(Shape(tuple(x.dims[d] for d in order)))
 
 
-@register(
+@_view(
     "expand",
     example=Example(((1, 4),), {"shape": (3, 4)}),
     field="pointwise",
     torch_functions=("expand", "expand_as", "broadcast_to"),
-    **_VIEW,
 )
 def expand(x: Shape, *, shape) -> OpCost:
     """Size-1 dimensions repeated to shape without copying (a view, as torch.expand); no arithmetic."""
@@ -98,7 +89,7 @@ def expand(x: Shape, *, shape) -> OpCost:
     return OpCost(Shape(tuple(shape)))
 
 
-@register("item", example=Example(((2, 3),), {"index": 0}), field="pointwise", **_VIEW)
+@_view("item", example=Example(((2, 3),), {"index": 0}), field="pointwise")
 def item(x: Shape, *, index: int) -> OpCost:
     """Output `index` of an op that returns several tensors (an LSTM's states, a max's indices); no arithmetic."""
     outputs = x.outputs
@@ -107,12 +98,11 @@ def item(x: Shape, *, index: int) -> OpCost:
     return OpCost(outputs[index])
 
 
-@register(
+@_view(
     "slice",
     example=Example(((6, 3, 3),), {"start": 2, "end": 5}),
     field="slice",
     torch_functions=("narrow", "chunk", "split", "split_with_sizes", "tensor_split"),
-    **_VIEW,
 )
 def slice_(x: Shape, *, start: int, end: int, dim: int = 0, step: int = 1) -> OpCost:
     """Elements start, start+step, … before end along dim (0 = channels); no arithmetic. Two slices make ShuffleNet's
@@ -126,12 +116,8 @@ def slice_(x: Shape, *, start: int, end: int, dim: int = 0, step: int = 1) -> Op
     return OpCost(Shape(tuple(dims)))
 
 
-@register(
-    "select",
-    example=Example(((5, 4),), {"dim": 0, "index": 0}),
-    field="select",
-    torch_functions=("select", "unbind"),
-    **_VIEW,
+@_view(
+    "select", example=Example(((5, 4),), {"dim": 0, "index": 0}), field="select", torch_functions=("select", "unbind")
 )
 def select(x: Shape, *, dim: int, index: int) -> OpCost:
     """One position along dim, which disappears (x[:, 0] takes ViT's class token); no arithmetic."""
@@ -166,19 +152,18 @@ def _index_output(x: Shape, index) -> tuple[int, ...]:
     return (*out, *dims)
 
 
-@register(
+@_view(
     "getitem",
     example=Example(((4, 6, 6),), {"index": [[0, 4, 1], 2, [1, 5, 2]]}),
     field="getitem",
     torch_functions=("getitem",),
-    **_VIEW,
 )
 def getitem(x: Shape, *, index) -> OpCost:
     """Basic indexing x[...] (ints, slices with a step, None and ...): a view; no arithmetic."""
     return OpCost(Shape(_index_output(x, index)))
 
 
-@register("concat", example=Example(((2, 3, 3), (5, 3, 3))), field="merge", torch_functions=("cat",), **_MOVE)
+@_move("concat", example=Example(((2, 3, 3), (5, 3, 3))), field="merge", torch_functions=("cat",))
 def concat(*xs: Shape, dim: int = 0) -> OpCost:
     """Joins the inputs along dim (0 = channels); no arithmetic."""
     first = xs[0]
@@ -196,7 +181,7 @@ def concat(*xs: Shape, dim: int = 0) -> OpCost:
     return OpCost(Shape(tuple(dims)))
 
 
-@register("stack", example=Example(((2, 3), (2, 3))), field="merge", torch_functions=("stack",), **_MOVE)
+@_move("stack", example=Example(((2, 3), (2, 3))), field="merge", torch_functions=("stack",))
 def stack(*xs: Shape, dim: int = 0) -> OpCost:
     """Joins equal inputs along a new dim; no arithmetic."""
     for i, x in enumerate(xs[1:], start=1):
@@ -208,13 +193,12 @@ def stack(*xs: Shape, dim: int = 0) -> OpCost:
     return OpCost(Shape(tuple(dims)))
 
 
-@register(
+@_move(
     "channel_shuffle",
     example=Example(((6, 3, 3),), {"groups": 3}),
     field="pointwise",
     torch_module="ChannelShuffle",
     torch_functions=("channel_shuffle", "native_channel_shuffle"),
-    **_MOVE,
 )
 def channel_shuffle(x: Shape, *, groups: int) -> OpCost:
     """Interleaves the channels of `groups` groups (ShuffleNet); moves every element, no arithmetic."""
@@ -225,12 +209,8 @@ def channel_shuffle(x: Shape, *, groups: int) -> OpCost:
     return OpCost(x)
 
 
-@register(
-    "roll",
-    example=Example(((2, 5, 5),), {"shifts": (2, 2), "dims": (1, 2)}),
-    field="roll",
-    torch_functions=("roll",),
-    **_MOVE,
+@_move(
+    "roll", example=Example(((2, 5, 5),), {"shifts": (2, 2), "dims": (1, 2)}), field="roll", torch_functions=("roll",)
 )
 def roll(x: Shape, *, shifts, dims=None) -> OpCost:
     """Elements shifted cyclically along dims (Swin's shifted windows); moves every element, no arithmetic."""
@@ -239,20 +219,14 @@ def roll(x: Shape, *, shifts, dims=None) -> OpCost:
     return OpCost(x)
 
 
-@register("flip", example=Example(((2, 5),), {"dims": 1}), field="anywhere", torch_functions=("flip",), **_MOVE)
+@_move("flip", example=Example(((2, 5),), {"dims": 1}), field="anywhere", torch_functions=("flip",))
 def flip(x: Shape, *, dims) -> OpCost:
     """Elements in reverse order along dims; moves every element, no arithmetic."""
     _dims(dims, len(x.dims), "flip")
     return OpCost(x)
 
 
-@register(
-    "repeat",
-    example=Example(((2, 3),), {"sizes": (1, 2, 2)}),
-    field="anywhere",
-    torch_functions=("repeat", "tile"),
-    **_MOVE,
-)
+@_move("repeat", example=Example(((2, 3),), {"sizes": (1, 2, 2)}), field="anywhere", torch_functions=("repeat", "tile"))
 def repeat(x: Shape, *, sizes) -> OpCost:
     """The input tiled sizes[i] times along each dim (new leading dims allowed), as torch.repeat; no arithmetic."""
     if (
@@ -265,13 +239,12 @@ def repeat(x: Shape, *, sizes) -> OpCost:
     return OpCost(Shape(tuple(d * s for d, s in zip(dims, sizes, strict=True))))
 
 
-@register(
+@_move(
     "pad",
     example=Example(((2, 4, 4),), {"pad": (1, 1, 2, 0)}),
     field="pad",
     torch_module="ZeroPad2d",
     torch_functions=("pad",),
-    **_MOVE,
 )
 def pad(x: Shape, *, pad, mode: str = "constant", value: float | None = None) -> OpCost:
     """pad = (before, after) pairs from the last dimension backwards, as torch.nn.functional.pad; no arithmetic."""
@@ -306,26 +279,24 @@ def _shuffle(x: Shape, op: str, factor: int, up: bool) -> OpCost:
     return OpCost(Shape((*lead, c * factor**2, h // factor, w // factor)))
 
 
-@register(
+@_move(
     "pixel_shuffle",
     example=Example(((8, 3, 3),), {"upscale_factor": 2}),
     field="pixel_shuffle",
     torch_module="PixelShuffle",
     torch_functions=("pixel_shuffle",),
-    **_MOVE,
 )
 def pixel_shuffle(x: Shape, *, upscale_factor: int) -> OpCost:
     """C·r²×H×W -> C×rH×rW: moves every element, no arithmetic."""
     return _shuffle(x, "pixel_shuffle", upscale_factor, True)
 
 
-@register(
+@_move(
     "pixel_unshuffle",
     example=Example(((2, 4, 6),), {"downscale_factor": 2}),
     field="pixel_shuffle",
     torch_module="PixelUnshuffle",
     torch_functions=("pixel_unshuffle",),
-    **_MOVE,
 )
 def pixel_unshuffle(x: Shape, *, downscale_factor: int) -> OpCost:
     """C×rH×rW -> C·r²×H×W: moves every element, no arithmetic."""
@@ -342,7 +313,7 @@ def given_shape(shape, op: str) -> Shape:
     return Shape(tuple(shape))
 
 
-@register(
+@_move(
     "gather",
     example=Example(((10, 4), (3,)), {"output_shape": (3, 4)}),
     field="anywhere",
@@ -358,7 +329,6 @@ def given_shape(shape, op: str) -> Shape:
         "unique",
         "unique_consecutive",
     ),
-    **_MOVE,
 )
 def gather(*xs: Shape, output_shape) -> OpCost:
     """Elements picked by index tensors (x[idx], index_select, gather, repeat_interleave) or found by their values
@@ -366,20 +336,19 @@ def gather(*xs: Shape, output_shape) -> OpCost:
     return OpCost(given_shape(output_shape, "gather"))
 
 
-@register(
+@_move(
     "setitem",
     example=Example(((4, 4), (2, 4))),
     field="merge",
     torch_functions=("setitem", "index_put", "masked_scatter", "fill", "zero", "copy", "index_fill"),
     always_in_place=True,
-    **_MOVE,
 )
 def setitem(*xs: Shape) -> OpCost:
     """x[...] = value, in place: writes into the first input's storage; no arithmetic."""
     return OpCost(xs[0], in_place=True)
 
 
-@register(
+@_move(
     "copy",
     example=Example(((2, 3),)),
     field="pointwise",
@@ -402,7 +371,6 @@ def setitem(*xs: Shape) -> OpCost:
         "requires_grad",
         "retain_grad",
     ),
-    **_MOVE,
 )
 def copy(x: Shape) -> OpCost:
     """A copy of the input (clone, contiguous of a strided view, a dtype change); no arithmetic."""

@@ -7,12 +7,14 @@ A parameter or constant does not grow with the batch: its cost is counted once, 
 
 from __future__ import annotations
 
+from functools import partial
+
 from ..errors import ShapeError
 from ..shapes import Shape
 from .registry import Example, OpCost, register
 from .reshape import given_shape
 
-_SOURCE = dict(category="source", keeps="nothing", field="source")
+_source = partial(register, category="source", keeps="nothing", field="source")
 
 
 def _shape(shape, op: str) -> Shape:
@@ -27,13 +29,13 @@ def _count(value, what: str) -> int:
     return value
 
 
-@register("input", example=Example((), {"shape": (3, 4)}), source="input", **_SOURCE)
+@_source("input", example=Example((), {"shape": (3, 4)}), source="input")
 def input_(*, shape) -> OpCost:
     """A further input of the network (the first is 'input'), of the given shape; its memory is the input's."""
     return OpCost(_shape(shape, "input"), in_place=True)
 
 
-@register("parameter", example=Example((), {"shape": (1, 1, 8)}), source="shared", **_SOURCE)
+@_source("parameter", example=Example((), {"shape": (1, 1, 8)}), source="shared")
 def parameter(*, shape, buffer: bool = False) -> OpCost:
     """A parameter (or buffer) a forward uses directly, such as a class token: params (or buffers) = its elements;
     its memory is the weights', not an activation."""
@@ -41,11 +43,10 @@ def parameter(*, shape, buffer: bool = False) -> OpCost:
     return OpCost(out, params=0 if buffer else out.numel, buffers=out.numel if buffer else 0, in_place=True)
 
 
-@register(
+@_source(
     "constant",
     example=Example((), {"shape": (7, 7)}),
     source="shared",
-    **_SOURCE,
     torch_functions=(
         "zeros",
         "ones",
@@ -83,11 +84,8 @@ def constant(*, shape) -> OpCost:
     return OpCost(_shape(shape, "constant"))
 
 
-@register(
-    "unused",
-    example=Example((), {"params": 10, "buffers": 2, "reason": "not called in this forward"}),
-    source="shared",
-    **_SOURCE,
+@_source(
+    "unused", example=Example((), {"params": 10, "buffers": 2, "reason": "not called in this forward"}), source="shared"
 )
 def unused(*, params: int = 0, buffers: int = 0, reason: str = "not called in this forward") -> OpCost:
     """Parameters and buffers of a module the forward never calls (an auxiliary head at inference) or never reads:
