@@ -17,10 +17,14 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
+from pathlib import Path
 
 import torch
 from _common import log, machine, markdown, median_seconds, ms, ratio, rounds, seconds
-from peers import PEERS, flop_counter_count, quiet, versions
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the peers are called as the tests call them
+from tests.peers import PEERS, flop_counter_count, quiet, versions
 
 import cnncost
 from cnncost import Graph, layer

@@ -18,6 +18,7 @@ import math
 import re
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import cast
 
 from .analysis import graph_of
 from .analysis.optimizers import Optimizer
@@ -69,7 +70,8 @@ def parse_bytes(text) -> int:
 
 def parse_seconds(text) -> Fraction:
     """'20ms' -> 1/50 s; the unit is required in text (a bare 20 could be either), a Python number is seconds."""
-    if isinstance(text, str) and _NUMBER.match(text) and not _NUMBER.match(text).group(2):
+    match = _NUMBER.match(text) if isinstance(text, str) else None
+    if match and not match.group(2):
         raise CnnCostError(f"malformed latency {text!r}: give a unit (s, ms, us), such as 20ms")
     return _parse(text, TIME_UNITS, "latency", "S")
 
@@ -79,8 +81,8 @@ class Check:
     """One budget: what it limits, the measured value, the limit, and the text the user gave for it."""
 
     quantity: str
-    value: float
-    limit: float
+    value: float | Fraction  # a count, bytes, or seconds (a latency, exact)
+    limit: float | Fraction
     given: str
 
     @property
@@ -164,7 +166,7 @@ def check_budget(
         (
             f"training memory ({trainer and trainer.label})",
             max_training_memory,
-            lambda: _training_bytes(profile, trainer),
+            lambda: _training_bytes(profile, cast(Optimizer, trainer)),  # only called with a training budget: set
             parse_bytes,
         ),
     )

@@ -149,11 +149,14 @@ def under(profile: Profile, name: str) -> Profile:
     if chosen.name == "cnncost":
         return profile
     field = "flops" if chosen.unit == "FLOPs" else "macs"
-    layers = tuple(cost._replace(**{field: chosen.rule(cost)}) for cost in profile.layers)
+    layers = tuple(
+        cost._replace(flops=chosen.rule(cost)) if field == "flops" else cost._replace(macs=chosen.rule(cost))
+        for cost in profile.layers
+    )
     total = dataclasses.replace(profile.total, **{field: sum(getattr(cost, field) for cost in layers)})
     note = Note(
         f"{'FLOPs' if field == 'flops' else 'MACs'} as {chosen.tool} counts them ({chosen.unit}, the "
-        f"'{chosen.name}' convention): {' '.join(chosen.rule.__doc__.split())}",
+        f"'{chosen.name}' convention): {' '.join((chosen.rule.__doc__ or '').split())}",
         "convention",
     )
     return dataclasses.replace(

@@ -27,8 +27,15 @@ class LayerChange:
     after: dict | None
 
     @property
+    def layer(self) -> dict:
+        """The layer's record: the after side's, or the before side's for a removed layer."""
+        layer = self.after or self.before
+        assert layer is not None, "a change has the layer on at least one side"
+        return layer
+
+    @property
     def name(self) -> str:
-        return (self.after or self.before)["name"]
+        return self.layer["name"]
 
     def figures(self, quantity: str) -> tuple[int, int]:
         """(before, after) of a quantity; 0 on the side the layer is missing from."""

@@ -20,10 +20,12 @@ def write_atomic(path: str | os.PathLike, text: str | bytes) -> None:
     except OSError as error:
         raise CnnCostError(f"cannot write {str(path)!r}: {error.strerror or error}") from None
     try:
-        with (
-            os.fdopen(handle, "wb") if isinstance(text, bytes) else os.fdopen(handle, "w", encoding="utf-8", newline="")
-        ) as stream:
-            stream.write(text)
+        if isinstance(text, bytes):
+            with os.fdopen(handle, "wb") as binary:
+                binary.write(text)
+        else:
+            with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+                stream.write(text)
         os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600; a written file should read as any other
         os.replace(temporary, target)
     except BaseException as error:

@@ -30,6 +30,7 @@ class Note(str):
     """
 
     __slots__ = ("_kind",)
+    _kind: str
 
     def __new__(cls, text: str, kind: str = "warning") -> Note:
         if kind not in NOTE_KINDS:

@@ -112,7 +112,7 @@ def _built_in(name: str) -> Graph:
             ) from None
         torchvision = torchvision_path(name)
         if torchvision:
-            path, size, downloads = torchvision
+            module_path, size, downloads = torchvision
             weights = (
                 "; called with no arguments it downloads its backbone's weights, so give a function of your "
                 "own that builds it with weights_backbone=None"
@@ -123,7 +123,7 @@ def _built_in(name: str) -> Graph:
                 UnknownNameError,
                 f"{name} is not built in; torchvision's is {{}} (with torchvision "
                 f"installed){weights}; 'cnncost list' shows the built-in ones",
-                Fix(f"profile({path!r}, input={size})", f"{path} --input {'x'.join(map(str, size))}"),
+                Fix(f"profile({module_path!r}, input={size})", f"{module_path} --input {'x'.join(map(str, size))}"),
             ) from None
         raise
 
@@ -230,6 +230,8 @@ def _import(target: str, folder: Path | None = None):
             if not path.is_file():
                 raise CnnCostError(f"no such file: {target}")
             spec = importlib.util.spec_from_file_location(f"cnncost_user_{path.stem}", path)
+            if spec is None or spec.loader is None:  # a file Python cannot import: no .py suffix
+                raise CnnCostError(f"cannot import {target}: not a Python file (a module path names a .py file)")
             module = importlib.util.module_from_spec(spec)
             sys.modules[spec.name] = module
             spec.loader.exec_module(module)

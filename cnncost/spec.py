@@ -39,6 +39,7 @@ Errors name the file, the layer and the field.
 from __future__ import annotations
 
 import json
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 from typing import Any
 
@@ -216,7 +217,7 @@ def _block_parameters(body: list) -> set[str]:
     }
 
 
-def unread_layers(graph: Graph, outputs: set[str] = frozenset()) -> list[str]:
+def unread_layers(graph: Graph, outputs: AbstractSet[str] = frozenset()) -> list[str]:
     """The layers whose output no other layer reads: not the last layer, not an output the file declares, not an
     in-place layer (its readers read the tensor it changed). Most often a branch left out of an 'inputs' list."""
     readers = graph.consumers()
@@ -227,7 +228,7 @@ def unread_layers(graph: Graph, outputs: set[str] = frozenset()) -> list[str]:
     ]
 
 
-def spec_notes(graph: Graph, outputs: set[str] = frozenset()) -> tuple[str, ...]:
+def spec_notes(graph: Graph, outputs: AbstractSet[str] = frozenset()) -> tuple[str, ...]:
     """What a spec file's graph should be looked at for: its unread layers."""
     unread = unread_layers(graph, outputs)
     if not unread:

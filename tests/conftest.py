@@ -1,4 +1,5 @@
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -26,3 +27,32 @@ def golden():
         assert text == path.read_text(encoding="utf-8")
 
     return check
+
+
+@pytest.fixture(autouse=True, scope="session")
+def private_cache(tmp_path_factory):
+    """The roofline cache in a folder of the test session's own: the tests never read or write the user's."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+        yield
+
+
+@pytest.fixture
+def small_roof(tmp_path, monkeypatch):
+    """A roof measured on small products and copies, in a cache of the test's own: for tests of how a roof is measured,
+    cached and used rather than of this machine's speed (a full roof takes 1.3 s here, a bf16 one much longer)."""
+    torch = pytest.importorskip("torch", reason="the roof is measured with torch")
+    from cnncost.torch import roofline
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(roofline, "MATMUL_SIZES", (128, 256))
+    monkeypatch.setattr(roofline, "COPY_BYTES", 16 * 2**20)
+    return torch
+
+
+def pytest_collection_modifyitems(config, items):
+    """A test module that imports torch marks its tests `torch`, so `-m "not torch"` runs the analytic part alone."""
+    for item in items:
+        module = getattr(item, "module", None)
+        if module is not None and getattr(module, "torch", None) is sys.modules.get("torch") is not None:
+            item.add_marker(pytest.mark.torch)

@@ -71,6 +71,7 @@ def test_check_exit_codes(capsys, argv, code):
         assert err.startswith("cnncost: error: ") and err.count("\n") == 1
 
 
+@pytest.mark.slow
 def test_check_latency_times_the_network(capsys):
     pytest.importorskip("torch", reason="timing needs torch")
     assert main(["check", "resnet18", "--input", "3x32x32", "--max-latency", "100s"]) == 0

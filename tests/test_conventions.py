@@ -82,28 +82,40 @@ TOOLS = {
 }
 
 
-@pytest.mark.parametrize("network", NETWORKS)
-@pytest.mark.parametrize("name", list(TOOLS))
-def test_each_total_equals_the_tools_own_on_the_same_module(network, name):
+@pytest.fixture(scope="module")
+def built():
+    """Each network's profile and torch module, built once for every tool (the peers leave a module as they found it)."""
     torch = pytest.importorskip("torch")
     for package in ("torchinfo", "fvcore", "ptflops", "thop"):
         pytest.importorskip(package, reason="the peers are an extra: pip install -e '.[peers]'")
-    import sys
-    import warnings
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).parent.parent / "benchmarks"))
-    import peers
-
     from cnncost.torch.network import build_module
 
+    found = {}
+
+    def get(network: str):
+        if network not in found:
+            result = cnncost.propagate(cnncost.create(network))
+            module = build_module(cnncost.create(network), result, "cpu")
+            found[network] = result, module, torch.randn(1, *result.input_shape.dims)
+        return found[network]
+
+    return get
+
+
+@pytest.mark.slow
+@pytest.mark.peers
+@pytest.mark.parametrize("network", NETWORKS)
+@pytest.mark.parametrize("name", list(TOOLS))
+def test_each_total_equals_the_tools_own_on_the_same_module(built, network, name):
+    import warnings
+
+    from tests import peers
+
     peers.quiet()
-    graph = cnncost.create(network)
-    result = cnncost.propagate(graph)
-    module = build_module(graph, result, "cpu")
+    result, module, x = built(network)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        theirs = getattr(peers, TOOLS[name])(module, torch.randn(1, *result.input_shape.dims))[0]
+        theirs = getattr(peers, TOOLS[name])(module, x)[0]
     theirs *= 2 if name == "flopcounter" else 1  # peers.py halves FlopCounterMode's FLOPs
     assert CONVENTIONS[name].total(result) == theirs
 

@@ -76,6 +76,7 @@ def kept_by_torch(module, x) -> int:
         ("shufflenet_v2_x1_0", "3x64x64"),  # slices (views), channel shuffle
     ],
 )
+@pytest.mark.slow
 def test_activations_kept_for_backward_match_torch(name, input):
     graph = SMALL if name == "small" else create(name)
     profile, module = module_of(graph, input)
@@ -103,6 +104,7 @@ def test_gradients_and_optimizer_state_match_torch(optimizer):
     assert estimate.optimizer_bytes(optimizer) == state
 
 
+@pytest.mark.cuda
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device: torch.cuda.max_memory_allocated needs one")
 def test_cuda_peak_of_a_training_step():
     """The peak a CUDA step allocates, against the estimate with Adam, within 0.8x to 1.6x.
@@ -174,6 +176,7 @@ def allocated_at_peak(module, x) -> int:
         ("squeezenet1_0", 1),
     ],
 )
+@pytest.mark.slow
 def test_the_inference_peak_is_what_torchs_allocator_reaches(name, batch):
     from cnncost.analysis.memory import inference_memory
 

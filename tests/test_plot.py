@@ -110,6 +110,7 @@ def test_bad_plot_input_is_one_line_and_exit_2(capsys, argv, message):
         ("googlenet", ["--batch", "8", "--dtype", "fp16"]),
     ],
 )
+@pytest.mark.slow
 def test_layer_figure_png(capsys, tmp_path, name, extra):
     pytest.importorskip("matplotlib")
     path = tmp_path / f"{name}.png"
@@ -118,6 +119,7 @@ def test_layer_figure_png(capsys, tmp_path, name, extra):
     assert path.read_bytes()[:8] == PNG_SIGNATURE and path.stat().st_size > 20_000
 
 
+@pytest.mark.slow
 def test_layer_figure_svg_parses(capsys, tmp_path):
     pytest.importorskip("matplotlib")
     path = tmp_path / "alexnet.svg"
@@ -134,6 +136,7 @@ def test_compare_figure(capsys, tmp_path):
     assert code == 0 and path.read_bytes()[:8] == PNG_SIGNATURE
 
 
+@pytest.mark.slow
 def test_default_output_name(capsys, tmp_path, monkeypatch):
     pytest.importorskip("matplotlib")
     monkeypatch.chdir(tmp_path)
@@ -141,6 +144,7 @@ def test_default_output_name(capsys, tmp_path, monkeypatch):
     assert (tmp_path / "alexnet.png").read_bytes()[:8] == PNG_SIGNATURE
 
 
+@pytest.mark.slow
 def test_report_plots(tmp_path):
     pytest.importorskip("matplotlib")
     from cnncost.commands.reproduce import write_report_plots
@@ -150,13 +154,23 @@ def test_report_plots(tmp_path):
     assert all(p.read_bytes()[:8] == PNG_SIGNATURE for p in written)
 
 
-def test_roofline_from_a_bench_run(capsys, tmp_path, monkeypatch):
+@pytest.mark.slow
+def test_roofline_from_a_bench_run(capsys, tmp_path, small_roof):
     pytest.importorskip("matplotlib")
-    pytest.importorskip("torch", reason="the roofline times layers with torch")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # the measured roof is cached there
     path = tmp_path / "roof.svg"
     code, out, err = run(
-        capsys, "plot", "conv3x3-x2", "--roofline", "--input", "8x16x16", "--min-time", "0.01", "-o", str(path)
+        capsys,
+        "plot",
+        "conv3x3-x2",
+        "--roofline",
+        "--input",
+        "8x16x16",
+        "--min-time",
+        "0.01",
+        "--forward-time",
+        "0.01",
+        "-o",
+        str(path),
     )
     assert code == 0 and err == ""
     text = path.read_text()

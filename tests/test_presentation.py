@@ -63,6 +63,7 @@ def piped(argv: list[str]) -> str:
 # --- the terminal -------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_100_column_terminal_gets_a_table_that_fits_and_says_what_it_hid():
     out = in_terminal(["table", "alexnet"], columns=100)
     shown = visible(out)
@@ -73,6 +74,7 @@ def test_a_100_column_terminal_gets_a_table_that_fits_and_says_what_it_hid():
     assert "┃ layer" in "\n".join(shown) and "\x1b[1m" in out  # bold headers on a terminal
 
 
+@pytest.mark.slow
 def test_wide_and_a_pipe_show_every_column():
     headers = ("% params", "% MACs", "% memory", "in C", "FLOPs M", "type")
     wide = "\n".join(visible(in_terminal(["table", "alexnet", "--wide"], columns=100)))
@@ -81,11 +83,13 @@ def test_wide_and_a_pipe_show_every_column():
     assert all(header in out for header in headers) and "\x1b[" not in out
 
 
+@pytest.mark.slow
 def test_no_color_keeps_the_fit_and_drops_the_escape_codes():
     out = in_terminal(["table", "alexnet"], columns=100, env={"NO_COLOR": "1"})
     assert "\x1b[" not in out and max(len(line) for line in out.split("\n")) <= 100
 
 
+@pytest.mark.slow
 def test_a_long_network_folds_to_a_screenful_and_says_how_to_see_every_layer():
     out = "\n".join(visible(in_terminal(["table", "resnet152"], columns=120, lines=40)))
     body = [line for line in out.split("\n") if line.startswith("│") and "total" not in line]
@@ -123,6 +127,7 @@ def box_cells(lines: list[str]) -> list[list[str]]:
     ids=lambda argv: " ".join(argv),
 )
 @pytest.mark.parametrize("columns", [80, 100])
+@pytest.mark.slow
 def test_every_command_fits_the_terminal_and_cuts_no_number_or_name(argv, columns):
     shown = visible(in_terminal(argv, columns=columns))
     assert max(len(line) for line in shown) <= columns
@@ -197,6 +202,7 @@ def test_a_file_of_another_format_is_refused(tmp_path, capsys, monkeypatch, argv
 
 
 @given(st.floats(min_value=-1e12, max_value=1e12, allow_nan=False), st.integers(min_value=0, max_value=3))
+@pytest.mark.slow
 def test_a_value_that_is_not_zero_never_prints_as_zero(value, decimals):
     text = units.fixed(value, decimals)
     assert (text == "0") == (value == 0)
@@ -304,6 +310,7 @@ def test_html_report_is_one_self_contained_sortable_page(tmp_path, capsys):
     assert "11,689,512" in "".join(page.text)
 
 
+@pytest.mark.slow
 def test_files_get_every_row_even_from_a_terminal(tmp_path):
     out = in_terminal(["table", "resnet152", "--format", "md"], columns=100, lines=40)
     assert out.count("\n| ") == 1 + len(table_rows(cnncost.profile("resnet152"))) + 1  # header, rows, total
@@ -344,6 +351,7 @@ def test_a_folder_is_not_a_file_name(tmp_path, capsys):
     assert "is a folder" in capsys.readouterr().err and list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_the_benchmark_scripts_import():
     folder = os.path.join(os.path.dirname(__file__), "..", "benchmarks")
     for script in ("bench_scaling", "bench_views"):

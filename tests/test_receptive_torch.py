@@ -99,6 +99,7 @@ def test_two_3x3_and_one_5x5_measure_the_same_field():
     check(create("conv5x5"), ["conv1"])
 
 
+@pytest.mark.slow
 def test_alexnet():
     check(create("alexnet"), ["conv1", "pool1", "conv2", "pool2", "conv5", "pool5", "fc8"])
 

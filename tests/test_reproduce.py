@@ -203,6 +203,7 @@ def test_reproduce_formats(capsys, tmp_path):
     assert (tmp_path / "stem.md").read_text(encoding="utf-8") == (REPORTS / "stem.md").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_reproduce_all_writes_a_folder(capsys, tmp_path):
     assert main(["reproduce", "all", "--dir", str(tmp_path / "out")]) == 0
     assert "wrote" in capsys.readouterr().out and (tmp_path / "out" / "README.md").exists()

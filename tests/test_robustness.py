@@ -144,6 +144,7 @@ def assert_one_line_error(code, out, err, message):
 
 
 @pytest.mark.parametrize("argv, message", CASES, ids=[" ".join(argv) for argv, _ in CASES])
+@pytest.mark.slow
 def test_bad_input_is_one_line_exit_2_and_no_file(tmp_path, capsys, monkeypatch, argv, message):
     monkeypatch.chdir(tmp_path)  # a module path's folder joins sys.path; nothing lands in the repository
     monkeypatch.syspath_prepend(str(Path(__file__).parent.parent))  # tests.fixtures.user_nets

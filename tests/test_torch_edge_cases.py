@@ -253,6 +253,7 @@ def test_odd_forwards_fail_in_one_line(forward, message):
     assert "\n" not in str(raised.value)
 
 
+@pytest.mark.slow
 def test_bench_builds_every_op_of_a_recorded_module():
     from cnncost.torch.bench import bench
 

@@ -186,6 +186,7 @@ def test_buffers_written_by_the_forward_on_the_cpu_stay_as_they_were():
     assert model.seen.item() == 0 and not hasattr(model, "last")
 
 
+@pytest.mark.slow
 def test_a_compiled_module_is_profiled_as_the_module_it_wraps():
     model = models.Staged()
     profile = cnncost.profile(torch.compile(model), input=(3, 16, 16))

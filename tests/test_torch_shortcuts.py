@@ -155,6 +155,7 @@ def test_windows_agree_with_torch(n, size, kernel, stride, padding, dilation, gr
     test_a_shortcut_gives_torchs_shape_or_declines(name, function, args, kwargs)
 
 
+@pytest.mark.slow
 def test_a_plain_model_does_not_import_dynamo():
     """torch's Python references import torch._dynamo on their first call (about a second); the shortcuts keep
     the common ops of a CNN and of attention away from them, so a first profile costs little more than a second."""

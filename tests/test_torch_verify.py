@@ -40,6 +40,7 @@ def test_every_layer_type_equals_torch_on_the_cpu(op):
 
 
 @pytest.mark.parametrize("name", list_models())
+@pytest.mark.slow
 def test_every_architecture_equals_torch(name):
     result = verify(cnncost.create(name), batch=2, device="meta")
     assert result.ok, [(c.name, c.mismatches) for c in result.failures][:5]
@@ -64,6 +65,7 @@ def test_every_architecture_equals_torch(name):
         ("efficientnet_b0", (3, 96, 96)),
     ],
 )
+@pytest.mark.slow
 def test_real_forward_pass_on_the_cpu(name, size):
     assert verify(cnncost.create(name), input=size, batch=1, device="cpu").ok
 
@@ -107,6 +109,7 @@ def test_verify_cuda_without_a_gpu_is_a_clear_error(capsys):
     assert "no CUDA device is available" in capsys.readouterr().err
 
 
+@pytest.mark.cuda
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device on this machine")
 def test_verify_on_cuda():
     assert verify(cnncost.create("resnet18"), device="cuda").ok

@@ -72,6 +72,7 @@ def test_freezing_the_first_layer_stops_its_weight_gradient_and_every_input_grad
         ("googlenet", (3, 96, 96), "conv1,conv2,inception3a"),
     ],
 )
+@pytest.mark.slow
 def test_backward_macs_equal_flopcountermode_on_a_real_backward(name, size, freeze):
     step = training_step(cnncost.profile(name, input=size, batch=2), "adam", freeze)
     module = build_module(cnncost.create(name), cnncost.profile(name, input=size)).train()

@@ -156,10 +156,11 @@ def _spatial_rank(op: str) -> int:
     return int(op[-2]) if op[-1] == "d" and op[-2] in "123" else 2
 
 
-def _windowed(cost: LayerCost, tracked: Tracked) -> list[tuple[int, int]]:
-    """(axis, index among the op's n spatial dims) for each input axis lying in the op's last n dims."""
+def _windowed(cost: LayerCost, tracked: Tracked) -> list[tuple[int, int, int]]:
+    """(axis, the dimension it lies at, its index among the op's n spatial dims) for each input axis lying in the
+    op's last n dims."""
     n, rank = _spatial_rank(cost.op), len(cost.input_shape.dims)
-    return [(axis, p - (rank - n)) for axis, p in enumerate(tracked.positions) if p is not None and p >= rank - n]
+    return [(axis, p, p - (rank - n)) for axis, p in enumerate(tracked.positions) if p is not None and p >= rank - n]
 
 
 @rule("window", on_first=True)
@@ -177,7 +178,7 @@ def sliding_window(cost: LayerCost, tracked: Tracked) -> tuple[Tracked | None, b
     elif padding == "same":
         padding = tuple(before for before, _ in same_padding(kernel, dilation))
     padding = ntuple(padding, n, "padding")
-    for axis, i in _windowed(cost, tracked):
+    for axis, _, i in _windowed(cost, tracked):
         tracked = _replace(tracked, axis, window(tracked.fields[axis], kernel[i], stride[i], padding[i], dilation[i]))
     return tracked, True
 
@@ -190,7 +191,7 @@ def transposed_window(cost: LayerCost, tracked: Tracked) -> tuple[Tracked | None
     kernel, stride = ntuple(attrs["kernel_size"], n, "kernel_size"), ntuple(attrs.get("stride", 1), n, "stride")
     padding, dilation = ntuple(attrs.get("padding", 0), n, "padding"), ntuple(attrs.get("dilation", 1), n, "dilation")
     exact = True
-    for axis, i in _windowed(cost, tracked):
+    for axis, _, i in _windowed(cost, tracked):
         f, k, s, p, d = tracked.fields[axis], kernel[i], stride[i], padding[i], dilation[i]
         if s == 1:
             new = window(f, k, 1, d * (k - 1) - p, d)
@@ -210,8 +211,7 @@ def transposed_window(cost: LayerCost, tracked: Tracked) -> tuple[Tracked | None
 def adaptive_window(cost: LayerCost, tracked: Tracked) -> tuple[Tracked | None, bool]:
     """Window n/o with stride n/o when o divides n; else the longest of torch's windows with the shortest step."""
     sizes, outs, exact = cost.input_shape.dims, cost.output_shape.dims, True
-    for axis, _ in _windowed(cost, tracked):
-        p = tracked.positions[axis]
+    for axis, p, _ in _windowed(cost, tracked):
         size, out, f = sizes[p], outs[p], tracked.fields[axis]
         if size % out == 0:
             new = window(f, size // out, size // out, 0)
@@ -226,10 +226,8 @@ def adaptive_window(cost: LayerCost, tracked: Tracked) -> tuple[Tracked | None, 
 @rule("whole", on_first=True)
 def whole_map(cost: LayerCost, tracked: Tracked) -> tuple[Tracked | None, bool]:
     """Global pooling: every output sees the whole extent of every axis it pools."""
-    for axis, _ in _windowed(cost, tracked):
-        tracked = _replace(
-            tracked, axis, _whole_axis(tracked.fields[axis], cost.input_shape.dims[tracked.positions[axis]])
-        )
+    for axis, p, _ in _windowed(cost, tracked):
+        tracked = _replace(tracked, axis, _whole_axis(tracked.fields[axis], cost.input_shape.dims[p]))
     return tracked, True
 
 
@@ -416,7 +414,8 @@ def merge(cost: LayerCost, inputs: Inputs) -> tuple[Tracked | None, bool]:
     for axis in range(len(lead.fields)):
         p = lead.positions[axis]
         n = out_dims[p + shift] if p is not None and p + shift < len(out_dims) else 1
-        fixed, moving = [], []
+        fixed: list[Field] = []
+        moving: list[Field] = []
         for tracked, shape in present:
             q = tracked.positions[axis]
             size = shape.dims[q] if q is not None and q < len(shape.dims) else None
@@ -497,7 +496,8 @@ def pad_field(cost: LayerCost, tracked: Tracked) -> tuple[Tracked | None, bool]:
 def roll_field(cost: LayerCost, inputs: Inputs) -> tuple[Tracked | None, bool]:
     """A cyclic shift: the field moves and wraps at the edges: a bound."""
     tracked, exact = anywhere(cost, inputs)
-    return (None if tracked is None else Tracked(tracked.fields, _first(inputs).positions)), exact
+    first = _first(inputs)
+    return (None if tracked is None or first is None else Tracked(tracked.fields, first.positions)), exact
 
 
 @rule("source")

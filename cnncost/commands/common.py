@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from ..analysis.optimizers import optimizer_names
 from ..conventions import CONVENTIONS
@@ -37,7 +37,7 @@ class UsageError(CnnCostError):
 class Parser(argparse.ArgumentParser):
     """argparse that reports a usage problem as one line instead of printing usage and exiting."""
 
-    def error(self, message: str):  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         raise UsageError(message)
 
 
@@ -152,10 +152,11 @@ def emit(
     terminal table of text() where a command prints lines, else document() rendered for the terminal, Markdown or
     HTML. Returns the format."""
     fmt = output_format(args)
+    json_data = data or records
     if fmt == "csv" and records is not None:
         out = records_csv(records(), columns)
-    elif fmt == "json" and (data or records) is not None:
-        out = json.dumps((data or records)(), indent=2) + "\n"
+    elif fmt == "json" and json_data is not None:
+        out = json.dumps(json_data(), indent=2) + "\n"
     elif fmt in RECORD_FORMATS:
         raise UsageError(f"this command writes no {fmt}: its output is a document (--format table, md or html)")
     elif fmt == "table" and text is not None:

@@ -8,7 +8,7 @@ from ..counting import COUNTING_RULES
 from ..cuts import parse_operand, parse_size
 from ..profiler import side
 from ..report.comparison import CUT_RULE, RATIO_RULE, RECORD_COLUMNS, records, summary_table
-from ..report.document import Document, Text
+from ..report.document import Block, Document, Text
 from ..report.profile_table import layer_table
 from .common import UsageError, add_convention_option, add_output_options, add_profile_options, emit, parse_batch
 
@@ -64,7 +64,7 @@ def run(args) -> int:
     ]
 
     def document() -> Document:
-        blocks = [summary_table(sides), Text(f"{RATIO_RULE} {CUT_RULE}")]
+        blocks: list[Block] = [summary_table(sides), Text(f"{RATIO_RULE} {CUT_RULE}")]
         if args.per_layer:
             blocks += [_layer_table(item.profile) for item in sides]
         blocks.append(Text(COUNTING_RULES))

@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from ..conventions import CONVENTIONS
 from ..profiler import profile
 from ..report.document import Document, Text, table
 from .common import MODEL_HELP, add_output_options, add_profile_options, emit, parse_batch
+
+
+class ToolTotal(TypedDict):
+    """One convention's total on the network, and how much it differs from cnncost's count per layer type."""
+
+    convention: str
+    tool: str
+    unit: str
+    total: int
+    differences: dict[str, int]
 
 
 def register(commands) -> None:
@@ -31,7 +43,7 @@ def by_type(result, rule) -> dict[str, int]:
 def run(args) -> int:
     result = profile(args.name, input=args.input, batch=parse_batch(args.batch), dtype=args.dtype)
     ours = by_type(result, CONVENTIONS["cnncost"].rule)
-    found = []
+    found: list[ToolTotal] = []
     for convention in CONVENTIONS.values():
         theirs = by_type(result, convention.rule)
         differences = {op: theirs[op] - ours[op] for op in theirs if theirs[op] != ours[op]}
@@ -83,6 +95,6 @@ def run(args) -> int:
     return 0
 
 
-def _differences(record: dict) -> str:
+def _differences(record: ToolTotal) -> str:
     """'conv2d +1,000; linear -5' for a record's differences from cnncost's count."""
     return "; ".join(f"{op} {d:+,}" for op, d in record["differences"].items())

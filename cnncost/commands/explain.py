@@ -47,7 +47,7 @@ def printed_figure(text: str):
     """A Printed of '4.1G' (digits 4.1, unit G); the digits say the rounding."""
     match = _VALUE.match(text)
     unit = UNITS.get(match.group(2).upper()) if match else None
-    if unit is None:
+    if match is None or unit is None:
         raise UsageError(f"malformed figure {text!r}: digits and a unit (k, M, G, KB, MB), such as 4.1G or 138M")
     return Printed(match.group(1), unit)
 

@@ -40,6 +40,9 @@ def register(commands) -> None:
     parser.add_argument("--device", default="cpu", help="--roofline: cpu (default) or cuda")
     parser.add_argument("--min-time", default="0.05", help="--roofline: seconds of repeats per layer (default 0.05)")
     parser.add_argument("--threads", help="--roofline: CPU threads (default: torch's)")
+    parser.add_argument(
+        "--forward-time", help="--roofline: seconds of repeats of the whole forward pass (default: at least 1)"
+    )
     parser.set_defaults(run=run)
 
 
@@ -93,4 +96,5 @@ def _bench(args, batch: int):
         dtype=args.dtype,
         threads=threads,
         min_run_time=parse_positive(args.min_time, "--min-time"),
+        forward_min_time=parse_positive(args.forward_time, "--forward-time") if args.forward_time else None,
     )

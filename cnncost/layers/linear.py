@@ -90,6 +90,7 @@ def addmm(bias: Shape, a: Shape, b: Shape) -> OpCost:
 
 
 ELLIPSIS = "..."
+Subscript = str | tuple[str, int]  # a letter, or ('...', j): the j-th dimension the ellipsis covers
 
 
 def _labels(term: str, op: str) -> list[str]:
@@ -168,9 +169,9 @@ def einsum(*xs: Shape, equation: str, path=None) -> OpCost:
     ell_rank = max((len(x.dims) - len(t) + 1 for t, x in zip(terms, xs, strict=True) if ELLIPSIS in t), default=0)
     operands = [_operand_sizes(t, x, ell_rank, op, i) for i, (t, x) in enumerate(zip(terms, xs, strict=True))]
     letters = [label for t in terms for label in t if label != ELLIPSIS]
-    ellipsis = [(ELLIPSIS, j) for j in range(ell_rank)]
+    ellipsis: list[Subscript] = [(ELLIPSIS, j) for j in range(ell_rank)]
     if arrow:
-        output = []
+        output: list[Subscript] = []
         for label in _labels(rhs, op):
             if label == ELLIPSIS:
                 output += ellipsis
@@ -179,7 +180,7 @@ def einsum(*xs: Shape, equation: str, path=None) -> OpCost:
             else:
                 output.append(label)
     else:
-        output = ellipsis + sorted({lb for lb in letters if letters.count(lb) == 1}, key=_subscript_order)
+        output = [*ellipsis, *sorted({lb for lb in letters if letters.count(lb) == 1}, key=_subscript_order)]
     sizes: dict = {}
     for i, operand in enumerate(operands):
         for key, size in operand.items():

@@ -349,7 +349,12 @@ def _training(profile: Profile, view: View) -> TrainingStep:
     return training_step(profile, view.optimizer, view.freeze)
 
 
-def _memory_section(found, profile: Profile, view: View) -> list[Block]:
+def _memory_columns(found: tuple[InferenceMemory, TrainingMemory], profile: Profile, view: View) -> list[Column]:
+    """The live and kept columns, in bytes or MB as the view asks."""
+    return memory_columns(profile, *found, view.exact)
+
+
+def _memory_section(found: tuple[InferenceMemory, TrainingMemory], profile: Profile, view: View) -> list[Block]:
     memory = memory_document(profile, *found, view.exact)
     return [Heading(memory.title), *memory.blocks]
 
@@ -377,7 +382,7 @@ ANALYSES = (
     Analysis(
         "memory",
         _memory,
-        lambda found, profile, view: memory_columns(profile, *found, view.exact),
+        _memory_columns,
         records=lambda found, profile: memory_records(profile, *found),
         folds={"live_bytes": "max", "kept_bytes": "sum"},
         section=_memory_section,

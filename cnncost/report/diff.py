@@ -5,7 +5,7 @@ from __future__ import annotations
 from .. import units
 from ..diff import ProfileDiff, ratio
 from ..quantities import PER_LAYER, QUANTITIES, Quantity
-from .document import Document, Table, Text, table
+from .document import Block, Document, Table, Text, table
 
 
 def _figure(value: int, quantity: Quantity) -> str:
@@ -22,7 +22,7 @@ def layer_table(result: ProfileDiff) -> Table:
     """One row per layer that differs: its status, then each quantity before -> after."""
     rows = []
     for change in result.layers:
-        op = (change.after or change.before)["op"]
+        op = change.layer["op"]
         cells = [change.name, change.status, op]
         for quantity in PER_LAYER:
             before, after = change.figures(quantity.key)
@@ -68,7 +68,7 @@ def totals_table(result: ProfileDiff) -> Table:
 
 def diff_document(result: ProfileDiff) -> Document:
     """The changed layers, then the totals, under a title naming both sides."""
-    blocks = [totals_table(result)]
+    blocks: list[Block] = [totals_table(result)]
     if result.settings[0] != result.settings[1]:
         blocks.append(
             Text(

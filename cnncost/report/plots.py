@@ -13,6 +13,7 @@ import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from ..errors import CnnCostError
 from ..files import write_atomic
@@ -91,6 +92,9 @@ def save(figure, path: str | os.PathLike) -> Path:
     return Path(path)
 
 
+Amount = Literal[1, 2, 3]  # the index of a quantity in a Bar's part: memory, params or MACs
+
+
 @dataclass(frozen=True)
 class Bar:
     """One bar of the layer figure: its label and, per category, the memory, params and MACs of its layers."""
@@ -98,7 +102,7 @@ class Bar:
     label: str
     parts: tuple[tuple[str, int, int, int], ...]  # (category, activation bytes, params, MACs)
 
-    def total(self, index: int) -> int:
+    def total(self, index: Amount) -> int:
         """Sum over categories of quantity index 1 (memory), 2 (params) or 3 (MACs)."""
         return sum(part[index] for part in self.parts)
 
@@ -119,7 +123,8 @@ def bars(profile: Profile, stages: bool) -> list[Bar]:
             totals[1] += cost.params
             totals[2] += cost.macs
         label = f"{row.name}  {_shape_text(row.layers[-1])}"
-        result.append(Bar(label, tuple((name, *sums[name]) for name, _ in CATEGORIES if name in sums)))
+        parts = tuple((name, sums[name][0], sums[name][1], sums[name][2]) for name, _ in CATEGORIES if name in sums)
+        result.append(Bar(label, parts))
     return result
 
 
@@ -160,7 +165,7 @@ def layer_figure(profile: Profile, view: str = "auto"):
     plt = require_matplotlib()
     stages = view == "stages" or (view == "auto" and len(table_rows(profile)) > STAGE_VIEW_ROWS)
     found = bars(profile, stages)
-    panels = [
+    panels: list[tuple[Amount, str, Sequence[tuple[float, str]], int]] = [
         (1, "Activation memory", MEMORY_UNITS, profile.total.activation_bytes),
         (2, "Parameters", COUNT_UNITS, profile.total.params),
         (3, "MACs", COUNT_UNITS, profile.total.macs),

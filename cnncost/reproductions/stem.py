@@ -142,8 +142,8 @@ def findings(totals: list[Check], named: frozenset[str], vgg13: Side) -> list[st
             f"Every VGG-16 figure that needs a layer left out is reproduced with {' or '.join(sorted(named))} "
             "left out (each alone suffices; they cost the same)."
         )
-    vgg = [item for item in totals if item.item == NAMES["vgg16"] and item.verdict.kind == CONVENTION]
-    by_quantity = {item.quantity: item for item in vgg}
+    vgg_by_convention = [item for item in totals if item.item == NAMES["vgg16"] and item.verdict.kind == CONVENTION]
+    by_quantity = {item.quantity: item for item in vgg_by_convention}
     without_pools = sum(c.activation_bytes for c in vgg13.profile.layers if not c.op.endswith("pool2d"))
     values = {"memory": without_pools, "params": vgg13.profile.total.params, "macs": vgg13.profile.total.macs}
     same = [q for q in by_quantity if by_quantity[q].verdict.value == values[q]]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import TypedDict
 
 import torch
 
@@ -18,9 +19,19 @@ from ..report.timings import DRIFT, HEAVY, SPREAD
 from ..results import LayerCost, Profile
 from .clock import time_in_context, time_layer, time_statement
 from .device import BENCH_DTYPES, DeviceInfo, check_device, device_info, failure, is_cuda, random_input
-from .network import build_module
+from .network import GraphModule, build_module
 from .roofline import Roof, device_roof
 from .statistics import spearman
+
+WholeForward = tuple[float | None, float | None, str | None]  # median, IQR (seconds), or the error it raised
+
+
+class ContextTimes(TypedDict, total=False):
+    """A layer's figures from the whole forward passes that timed every layer in context."""
+
+    in_context: float | None
+    in_context_iqr: float | None
+    kernel: float | None
 
 
 @dataclass(frozen=True)
@@ -105,10 +116,10 @@ class BenchResult:
         def measured(t: LayerTiming) -> float | None:
             return t.in_context if in_context else t.median
 
-        timed = [t for t in self.layers if measured(t) is not None]
-        with_macs = spearman([t.cost.macs for t in timed], [measured(t) for t in timed])
-        predicted = [t for t in timed if t.predicted]
-        return with_macs, spearman([t.predicted for t in predicted], [measured(t) for t in predicted])
+        timed = [(t, seconds) for t in self.layers if (seconds := measured(t)) is not None]
+        with_macs = spearman([t.cost.macs for t, _ in timed], [seconds for _, seconds in timed])
+        predicted = [(t.predicted, seconds) for t, seconds in timed if t.predicted]
+        return with_macs, spearman([p for p, _ in predicted], [seconds for _, seconds in predicted])
 
 
 def moves_no_data(cost: LayerCost) -> bool:
@@ -216,7 +227,7 @@ def _bench(
         progress("whole forward")
     module, inputs, forward = _forward(graph, profile, per_sample, device, torch_dtype, threads, forward_time)
     context = None
-    if module is not None:
+    if module is not None and inputs is not None:  # built: both are, or neither
         if progress:
             progress("layers in context")
         repeats = max(5, min(50, round(forward_time / forward[0]))) if forward[0] else 5
@@ -230,8 +241,8 @@ def _bench(
             progress(cost.name)
         moved = bytes_moved(cost, batch, profile.bytes_per_element)
         predicted = roof.predict(cost.flops, moved) if moved or cost.flops else None
-        found = (
-            dict(
+        found: ContextTimes = (
+            ContextTimes(
                 in_context=context.medians.get(cost.name),
                 in_context_iqr=context.iqrs.get(cost.name),
                 kernel=context.kernels.get(cost.name) if context.kernels else None,
@@ -256,9 +267,9 @@ def _bench(
         roof,
         tuple(timings),
         *forward,
-        context_forward=context and context.forward,
+        context_forward=context.forward if context else None,
         forward_after=after,
-        empty_call=context and context.empty_call,
+        empty_call=context.empty_call if context else None,
         repeats=context.repeats if context else 0,
         roof_origin=roof.origin,
     )
@@ -302,7 +313,9 @@ def _time_module(module, inputs, threads: int, min_run_time: float) -> tuple[flo
         return None, None
 
 
-def _forward(graph, profile, batch, device, dtype, threads, min_run_time):
+def _forward(
+    graph, profile, batch, device, dtype, threads, min_run_time
+) -> tuple[GraphModule | None, list[torch.Tensor] | None, WholeForward]:
     """The network built from its graph, its inputs, and (median, IQR, error) of its whole forward pass."""
     try:
         module = build_module(graph, profile, device, dtype)
@@ -342,7 +355,7 @@ def self_check(result: BenchResult) -> list[tuple[str, str, str]]:
         "; ".join(bad + [f"{t.cost.name} failed: {t.error}" for t in result.layers if t.error])
         or f"{len(times)} times",
     )
-    whole, parts = result.context_forward, result.context_sum
+    whole, parts = result.context_forward or 0.0, result.context_sum  # 0.0: the forward was not timed
     check(
         bool(whole) and abs(parts / whole - 1) <= CONTEXT_TOLERANCE,
         f"in-context layers sum to the whole forward within {CONTEXT_TOLERANCE:.0%}",

@@ -452,7 +452,7 @@ class HeldTensor(nn.Module):
         super().__init__()
         value = torch.zeros(shape)
         if kind == "parameter":
-            self.value = nn.Parameter(value)
+            self.value: torch.Tensor = nn.Parameter(value)
         elif kind == "buffer":
             self.register_buffer("value", value)
         else:

@@ -73,7 +73,7 @@ class Clock:
 
     def __init__(self, module, cuda: bool) -> None:
         self.cuda, self.run = cuda, module._step
-        self.pending: list[tuple[str, object, object]] = []
+        self.pending: list[tuple[str, torch.cuda.Event, torch.cuda.Event]] = []  # (layer, start, end)
         self.times: dict[str, list[float]] = {}
 
     def __call__(self, node, done, env, extra) -> None:

@@ -187,7 +187,7 @@ def _add_node(build: Lowering, index: int, call: Call, piece: Lowered, base: str
     buffers = sum(prod(w.shape) for w in fresh if w.kind == "buffer")
     op = piece.op
     shape, problem = _check(build, op, attrs, inputs, outputs, weights, derived)
-    if problem:
+    if shape is None:
         build.disagreements.append(f"{base} ({op}: {problem})")
         op, attrs = "uncounted", {"output_shape": output_shapes(outputs), "source": call.function}
         shape = Shape(tuple(outputs[0]), also=tuple(Shape(tuple(o)) for o in outputs[1:]))
@@ -222,7 +222,7 @@ def _check(
         spec.check(op, len(inputs), attrs)
         cost = spec.formula(*(build.shape(name) for name in inputs), **attrs)
     except (CnnCostError, TypeError, ValueError, ArithmeticError) as error:
-        return None, str(error)
+        return None, str(error) or type(error).__name__
     got = tuple(s.dims for s in cost.output.outputs)
     if got != tuple(tuple(o) for o in outputs):
         return (
@@ -249,7 +249,7 @@ def _leftover_tensors(build: Lowering, module: nn.Module, recording: Recording) 
             if id(tensor) not in build.counted:
                 build.counted[id(tensor)] = ""  # claimed below
                 leftovers.setdefault(path, []).append((name, tensor))
-    single = {}
+    single: dict[int, int] = {}  # id(module) -> the one call its forward made
     for scope in recording.scopes:
         if scope.module is not None and len(scope.calls) == 1 and not scope.children:
             single.setdefault(id(scope.module), scope.calls[0])

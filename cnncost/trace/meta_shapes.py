@@ -10,6 +10,7 @@ anything else it returns None and torch is run, and says what is wrong.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache, partial
 from math import prod
 
@@ -289,7 +290,9 @@ def pool_output(x: torch.Tensor, args: tuple, kwargs: dict, n: int, kind: str) -
     return None if sizes is None else (*x.shape[:-n], *sizes)
 
 
-SHAPES = {
+ShapeRule = Callable[[torch.Tensor, tuple, dict], tuple[int, ...] | None]  # (first input, args, kwargs) -> shape
+
+SHAPES: dict[str, ShapeRule] = {
     "linear": linear_output,
     "mean": mean_output,
     "scaled_dot_product_attention": attention_output,

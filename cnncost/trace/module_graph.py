@@ -92,6 +92,7 @@ def example_inputs(spec: Any, batch: int, device: str) -> Inputs:
             return {key: make(v, f"{name}.{key}") for key, v in value.items()}
         return value
 
+    args: tuple[Any, ...]
     if _is_shape(spec) or isinstance(spec, torch.Tensor):
         args, kwargs = (make(spec, "input"),), {}
     elif isinstance(spec, dict):

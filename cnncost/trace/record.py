@@ -425,7 +425,7 @@ def _tensors(result) -> list[torch.Tensor]:
 
 def _containers(attributes: dict) -> list[tuple[Any, Any]]:
     """(container, a copy of its contents) of each dict, list or set a module holds (its caches, hook tables)."""
-    saved = []
+    saved: list[tuple[Any, Any]] = []
     for value in attributes.values():
         if isinstance(value, dict):
             saved.append((value, dict(value)))

@@ -24,7 +24,7 @@ from ..registries import Registry
 from .record import Call, Value, Weight
 
 
-def output_shapes(outputs) -> tuple:
+def output_shapes(outputs) -> tuple | list:
     """An output_shape attribute: the one shape, or the list of them for a call of several outputs."""
     return tuple(outputs[0]) if len(outputs) == 1 else [list(o) for o in outputs]
 
@@ -65,7 +65,7 @@ def is_tensor(value) -> bool:
 
 def tensors(values) -> tuple:
     """The Values and Weights among the arguments, in order, lists flattened."""
-    found = []
+    found: list[Value | Weight] = []
     for value in values:
         if isinstance(value, (list, tuple)):
             found += tensors(value)
@@ -165,7 +165,7 @@ def _batch_norm(call: Call, op: str) -> Result:
     kind = "batch_norm" if op.startswith("batch_norm") else "instance_norm"
     rank = len(shape_of(x))
     op = f"{kind}{ {2: 1, 3: 1, 4: 2, 5: 3}.get(rank, 2) }d"
-    attrs = dict(affine=weight is not None, track_running_stats=mean is not None)
+    attrs: dict[str, Any] = dict(affine=weight is not None, track_running_stats=mean is not None)
     if features is not None:
         attrs["num_features"] = features
     eps = arg(call, 7, "eps")
@@ -386,7 +386,7 @@ def _recurrent(call: Call, op: str) -> Result:
     x, hx, params = call.args[0], call.args[1], call.args[2]
     if not isinstance(module, nn.RNNBase):
         return None
-    attrs = dict(
+    attrs: dict[str, Any] = dict(
         input_size=module.input_size,
         hidden_size=module.hidden_size,
         num_layers=module.num_layers,

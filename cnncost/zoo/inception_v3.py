@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ..graph import Graph, Node, layer
 from .blocks import conv_bn_relu, dropout, flatten, linear, max_pool
 from .registry import register_model
@@ -164,7 +166,7 @@ def inception_v3_family(name: str, aux: bool) -> Graph:
         *unit("Conv2d_4a_3x3", 192, 3),
         max_pool("maxpool2", 3, 2),
     ]
-    modules = [
+    modules: list[tuple[str, Callable[..., list[Node]], tuple[int, ...]]] = [
         ("Mixed_5b", inception_a, (32,)),
         ("Mixed_5c", inception_a, (64,)),
         ("Mixed_5d", inception_a, (64,)),
