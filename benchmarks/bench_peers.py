@@ -24,11 +24,10 @@ import torch
 from _common import log, machine, markdown, median_seconds, ms, ratio, rounds, seconds
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the peers are called as the tests call them
-from tests.peers import PEERS, flop_counter_count, quiet, versions
-
 import cnncost
 from cnncost import Graph, layer
 from cnncost.torch.network import build_module
+from tests.peers import PEERS, flop_counter_count, quiet, versions
 
 MODELS = ("alexnet", "vgg16", "googlenet", "resnet50", "resnet152")
 CNNCOST = "cnncost profile(name)"
