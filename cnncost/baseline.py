@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .counting import COUNTING_RULES
-from .diff import ProfileDiff, diff_profiles, record, settings
+from .diff import ProfileDiff, diff_profiles, profile_record, settings
 from .errors import CnnCostError, close_matches
 from .files import write_atomic
 from .quantities import BY_TOTAL
@@ -85,7 +85,7 @@ def snapshot_document(profiles: dict[str, Any]) -> dict:
     return {
         "cnncost": __version__,
         "conventions": COUNTING_RULES,
-        "models": {name: record(profile) for name, profile in profiles.items()},
+        "models": {name: profile_record(profile) for name, profile in profiles.items()},
     }
 
 
@@ -106,14 +106,14 @@ def read_baseline(path: str | Path) -> dict[str, dict]:
         raise CnnCostError(f"{Path(path).name}: not valid JSON: {error}") from None
     if not isinstance(data, dict) or not isinstance(data.get("models"), dict):
         raise CnnCostError(f"{Path(path).name}: not a baseline (cnncost snapshot writes one)")
-    return {name: record(model, f"{Path(path).name}: models.{name}") for name, model in data["models"].items()}
+    return {name: profile_record(model, f"{Path(path).name}: models.{name}") for name, model in data["models"].items()}
 
 
 def against_baseline(
     model: str, before: dict, profile: Any, tolerances: dict[str, tuple[Fraction, bool]]
 ) -> BaselineCheck:
     """Every total of profile against the baseline record, each with its tolerance (0 where none is given)."""
-    after = record(profile)
+    after = profile_record(profile)
     if settings(before) != settings(after):
         raise CnnCostError(
             f"{model}: the baseline was taken at {settings(before)}, the model is profiled now at "

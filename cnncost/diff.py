@@ -67,7 +67,7 @@ class ProfileDiff:
         return tuple(change for change in self.layers if change.figures(quantity)[1] > change.figures(quantity)[0])
 
 
-def record(profile: Any, where: str = "") -> dict:
+def profile_record(profile: Any, where: str = "") -> dict:
     """The plain record of a Profile, or a record already (an exported profile read from JSON), checked: every total
     and every layer's name, type and figures present, as cnncost writes them."""
     if hasattr(profile, "to_dict"):
@@ -113,7 +113,7 @@ def _differs(a: dict, b: dict) -> bool:
 
 def diff_profiles(before: Any, after: Any) -> ProfileDiff:
     """What changed from before to after (Profiles or their records)."""
-    a, b = record(before), record(after)
+    a, b = profile_record(before), profile_record(after)
     old = {layer["name"]: layer for layer in a["layers"]}
     new_names = {layer["name"] for layer in b["layers"]}
     removed = [layer for layer in a["layers"] if layer["name"] not in new_names]

@@ -8,7 +8,7 @@ from functools import cached_property
 from typing import Any, Union
 
 from .errors import GraphError, UnknownNameError, close_matches
-from .layers import layer_type
+from .layers import computes, layer_type
 from .shapes import Shape
 
 INPUT = "input"  # the name by which a node refers to the network's input
@@ -121,10 +121,7 @@ class Graph:
     @property
     def output(self) -> str:
         """The name of the last node that computes something (not a parameter or a tensor left unused)."""
-        for node in reversed(self.nodes):
-            if node.inputs or layer_type(node.op).source is None:
-                return node.name
-        return self.nodes[-1].name
+        return next((node.name for node in reversed(self.nodes) if computes(node.op, node.inputs)), self.nodes[-1].name)
 
     @cached_property
     def depends_on_input(self) -> dict[str, bool]:

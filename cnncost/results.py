@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 from .counting import COUNTING_RULES
 from .files import write_atomic
-from .layers import layer_type
+from .layers import computes
 from .quantities import KEYS
 from .shapes import Shape
 
@@ -169,10 +169,8 @@ class Profile:
     @property
     def output_shape(self) -> Shape:
         """The output of the last layer that computes something (not a parameter or a tensor left unused)."""
-        for cost in reversed(self.layers):
-            if cost.inputs or layer_type(cost.op).source is None:
-                return cost.output_shape
-        return self.layers[-1].output_shape
+        last = next((cost for cost in reversed(self.layers) if computes(cost.op, cost.inputs)), self.layers[-1])
+        return last.output_shape
 
     @property
     def sample_input_shape(self) -> Shape:

@@ -11,7 +11,7 @@ from pathlib import Path
 from ..baseline import TOTALS, against_baseline, parse_tolerance, read_baseline, write_baseline
 from ..budget import PARSERS, check_budget, parse_seconds
 from ..config import check_model, find_config, read_config, select
-from ..diff import record, settings
+from ..diff import profile_record, settings
 from ..errors import UnknownNameError
 from ..profiler import profile
 from ..quantities import PER_LAYER
@@ -242,7 +242,7 @@ def _baseline_checks(args, results) -> tuple[dict, dict]:
     for result in results:
         parsed = {**_tolerances(result.config.tolerances), **command_line}
         before = records.get(result.config.name)
-        if before is not None and args.update and settings(before) != settings(record(result.profile)):
+        if before is not None and args.update and settings(before) != settings(profile_record(result.profile)):
             before = None  # taken again at the settings of now
         checks[result.config.name] = (
             None if before is None else against_baseline(result.config.name, before, result.profile, parsed)

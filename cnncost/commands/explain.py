@@ -15,7 +15,7 @@ from ..reproductions.verdict import EXACT, NO_CONVENTION
 from ..units import fixed
 from .common import MODEL_HELP, UsageError, add_profile_options, parse_batch
 
-QUANTITIES = ("macs", "flops", "params", "memory")
+EXPLAINED = ("macs", "flops", "params", "memory")  # the figures explain searches
 UNITS = {"": "", "K": "k", "M": "M", "G": "G", "KB": "KB", "MB": "MB"}
 _VALUE = re.compile(r"^\s*(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$")
 
@@ -31,7 +31,7 @@ def register(commands) -> None:
         "precise it is: 4.1G stands for [4.05 G, 4.15 G))",
     )
     kind = parser.add_mutually_exclusive_group()
-    for quantity in QUANTITIES:
+    for quantity in EXPLAINED:
         kind.add_argument(
             f"--{quantity}",
             dest="quantity",

@@ -192,6 +192,12 @@ def layer_type(name: str) -> LayerType:
         ) from None
 
 
+def computes(op: str, inputs: tuple[str, ...]) -> bool:
+    """Whether a layer computes something: it reads a tensor, or it is no source (a parameter, a module left unused);
+    a network's output is the last layer that does."""
+    return bool(inputs) or layer_type(op).source is None
+
+
 def layer_types() -> dict[str, LayerType]:
     """Every registered layer type, by name."""
     return LAYER_TYPES.as_dict()
