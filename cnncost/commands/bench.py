@@ -45,8 +45,8 @@ def register(commands) -> None:
 
 def run(args) -> int:
     require_torch()
-    from ..torch.bench import bench, cuda_memory_check, self_check  # torch: imported once the command needs it
-    from ..torch.device import check_device, device_cache, is_cuda
+    from ..torch.bench import cuda_memory_check, self_check  # torch: imported once the command needs it
+    from ..torch.device import device_cache, is_cuda
 
     if args.check and is_cuda(args.device) and not require_torch().cuda.is_available():
         print(f"SKIP  bench --check on {args.device}: no CUDA device here (torch.cuda.is_available() is False)")
@@ -54,23 +54,8 @@ def run(args) -> int:
 
     batch = parse_batch(args.batch)
     graph = load_source(args.name, args.input, batch).graph  # a torch module is recorded at the batch
-    threads = parse_positive(args.threads, "--threads", int) if args.threads else None
-    min_time = parse_positive(args.min_time, "--min-time")
-    forward_time = parse_positive(args.forward_time, "--forward-time") if args.forward_time else None
-    check_device(args.device, args.dtype)
     with _progress(len(graph.nodes) + 2) as advance:
-        result = bench(
-            graph,
-            input=args.input,
-            batch=batch,
-            device=args.device,
-            dtype=args.dtype,
-            threads=threads,
-            min_run_time=min_time,
-            remeasure_roof=args.remeasure_roof,
-            progress=advance,
-            forward_min_time=forward_time,
-        )
+        result = timed(args, graph, batch, advance)
     cache, cache_name = device_cache(args.device)
     fmt = emit(args, lambda: bench_document(result, cache, cache_name), lambda: bench_records(result))
     if not args.check:
@@ -82,6 +67,30 @@ def run(args) -> int:
     for status, what, figures in checks:
         print(f"{status:<5} {what}: {figures}", file=stream)
     return 1 if any(status == "FAIL" for status, _, _ in checks) else 0
+
+
+def timed(args, graph, batch: int, progress=None):
+    """The bench run the options ask for (--device, --dtype, --threads, --min-time, --forward-time, and bench's
+    --remeasure-roof), on a graph loaded at the batch."""
+    from ..torch.bench import bench
+    from ..torch.device import check_device
+
+    threads = parse_positive(args.threads, "--threads", int) if args.threads else None
+    min_time = parse_positive(args.min_time, "--min-time")
+    forward_time = parse_positive(args.forward_time, "--forward-time") if args.forward_time else None
+    check_device(args.device, args.dtype)
+    return bench(
+        graph,
+        input=args.input,
+        batch=batch,
+        device=args.device,
+        dtype=args.dtype,
+        threads=threads,
+        min_run_time=min_time,
+        remeasure_roof=getattr(args, "remeasure_roof", False),
+        progress=progress,
+        forward_min_time=forward_time,
+    )
 
 
 class _progress:

@@ -9,7 +9,8 @@ from ..report import plots
 from ..report.plots import require_matplotlib
 from ..sources import load_source
 from ..trace import require_torch
-from .common import MODEL_HELP, UsageError, add_profile_options, parse_batch, parse_positive
+from .bench import timed
+from .common import MODEL_HELP, UsageError, add_profile_options, parse_batch
 
 VIEWS = ("auto", "layers", "stages")
 
@@ -82,19 +83,4 @@ def _bench(args, batch: int):
     """A bench run of the network, for the roofline."""
     require_matplotlib()  # before minutes of timing
     require_torch()
-    from ..torch.bench import bench
-    from ..torch.device import check_device
-
-    graph = load_source(args.name, args.input, batch).graph  # a torch module is recorded at the batch
-    check_device(args.device, args.dtype)
-    threads = parse_positive(args.threads, "--threads", int) if args.threads else None
-    return bench(
-        graph,
-        input=args.input,
-        batch=batch,
-        device=args.device,
-        dtype=args.dtype,
-        threads=threads,
-        min_run_time=parse_positive(args.min_time, "--min-time"),
-        forward_min_time=parse_positive(args.forward_time, "--forward-time") if args.forward_time else None,
-    )
+    return timed(args, load_source(args.name, args.input, batch).graph, batch)  # a module is recorded at the batch

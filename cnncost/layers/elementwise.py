@@ -15,7 +15,7 @@ from .registry import Example, OpCost, register
 # Operations of more than one FLOP per element; every other operation counts 1.
 TWO_STEP = frozenset({"addcmul", "addcdiv", "lerp"})
 # Operations that pick among their inputs (a condition and two values, a tensor and a mask): one operation.
-SELECTIONS = frozenset({"where", "masked_fill", "clamp", "clip", "addcmul", "addcdiv", "lerp", "triu", "tril"})
+SELECTIONS = frozenset(set("where masked_fill clamp clip addcmul addcdiv lerp triu tril".split()))
 
 
 def broadcast(xs: tuple[Shape, ...]) -> Shape:
@@ -36,91 +36,17 @@ def broadcast(xs: tuple[Shape, ...]) -> Shape:
 _elementwise = partial(register, category="elementwise", field="merge")
 # The torch functions cnncost counts as one operation per element (add and mul: when they are not a sum or product of
 # two tensors, which are `add` and `multiply`)
-FUNCTIONS = (
-    "sub",
-    "div",
-    "pow",
-    "maximum",
-    "minimum",
-    "remainder",
-    "fmod",
-    "floor_divide",
-    "atan2",
-    "eq",
-    "ne",
-    "lt",
-    "le",
-    "gt",
-    "ge",
-    "logical_and",
-    "logical_or",
-    "logical_xor",
-    "logical_not",
-    "bitwise_and",
-    "bitwise_or",
-    "bitwise_xor",
-    "bitwise_not",
-    "and",
-    "or",
-    "xor",
-    "invert",
-    "exp",
-    "exp2",
-    "expm1",
-    "log",
-    "log2",
-    "log10",
-    "log1p",
-    "sqrt",
-    "rsqrt",
-    "abs",
-    "neg",
-    "sign",
-    "sgn",
-    "sin",
-    "cos",
-    "tan",
-    "asin",
-    "acos",
-    "atan",
-    "sinh",
-    "cosh",
-    "erf",
-    "erfc",
-    "erfinv",
-    "reciprocal",
-    "square",
-    "floor",
-    "ceil",
-    "round",
-    "trunc",
-    "frac",
-    "clamp",
-    "clamp_min",
-    "clamp_max",
-    "where",
-    "masked_fill",
-    "lerp",
-    "addcmul",
-    "addcdiv",
-    "isnan",
-    "isinf",
-    "isfinite",
-    "nan_to_num",
-    "positive",
-    "negative",
-    "xlogy",
-    "hypot",
-    "copysign",
-    "heaviside",
-    "logaddexp",
-    "float_power",
-    "triu",
-    "tril",
+FUNCTIONS = tuple(
+    "sub div pow maximum minimum remainder fmod floor_divide atan2 eq ne lt le gt ge logical_and logical_or "
+    "logical_xor logical_not bitwise_and bitwise_or bitwise_xor bitwise_not and or xor invert exp exp2 expm1 "
+    "log log2 log10 log1p sqrt rsqrt abs neg sign sgn sin cos tan asin acos atan sinh cosh erf erfc erfinv "
+    "reciprocal square floor ceil round trunc frac clamp clamp_min clamp_max where masked_fill lerp addcmul "
+    "addcdiv isnan isinf isfinite nan_to_num positive negative xlogy hypot copysign heaviside logaddexp "
+    "float_power triu tril".split()
 )
 # Those whose output has their one input's shape and strides (the trace makes their result on the meta device
 # without running them)
-SAME_SHAPE = ("exp", "log", "sqrt", "rsqrt", "neg", "abs", "erf", "reciprocal", "square", "sin", "cos")
+SAME_SHAPE = tuple("exp log sqrt rsqrt neg abs erf reciprocal square sin cos".split())
 
 
 @_elementwise(

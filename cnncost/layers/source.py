@@ -47,36 +47,10 @@ def parameter(*, shape, buffer: bool = False) -> OpCost:
     "constant",
     example=Example((), {"shape": (7, 7)}),
     source="shared",
-    torch_functions=(
-        "zeros",
-        "ones",
-        "full",
-        "empty",
-        "arange",
-        "range",
-        "linspace",
-        "logspace",
-        "eye",
-        "tensor",
-        "as_tensor",
-        "rand",
-        "randn",
-        "randint",
-        "randperm",
-        "zeros_like",
-        "ones_like",
-        "full_like",
-        "empty_like",
-        "rand_like",
-        "randn_like",
-        "new_zeros",
-        "new_ones",
-        "new_full",
-        "new_empty",
-        "new_tensor",
-        "scalar_tensor",
-        "empty_strided",
-        "meshgrid",
+    torch_functions=tuple(
+        "zeros ones full empty arange range linspace logspace eye tensor as_tensor rand randn randint randperm "
+        "zeros_like ones_like full_like empty_like rand_like randn_like new_zeros new_ones new_full new_empty "
+        "new_tensor scalar_tensor empty_strided meshgrid".split()
     ),
 )
 def constant(*, shape) -> OpCost:

@@ -27,27 +27,7 @@ HEADERS = (
     "bound",
     "note",
 )
-NUMERIC = (
-    False,
-    False,
-    True,
-    True,
-    True,
-    True,
-    True,
-    True,
-    True,
-    True,
-    True,
-    True,
-    True,
-    True,
-    True,
-    True,
-    True,
-    False,
-    False,
-)
+NUMERIC = (False, False, *[True] * 15, False, False)  # layer and type; the figures; bound and note
 HIDE = ("FLOPs M", "IQR ms", "GB/s", "GFLOP/s", "FLOP/B", "out C", "out H/W", "type", "% time", "kernel ms", "bound")
 FAR_FROM_ROOF = 10.0  # measured/predicted above this is called far from the roofline
 CALL_BOUND = 2.0  # a layer under this many empty calls in context is bound by the call, not by its arithmetic

@@ -120,48 +120,15 @@ NAMES = {
     "linalg_vector_norm": "norm",
     "vector_norm": "norm",
 }
-INPLACE_DUNDERS = {"iadd", "isub", "imul", "itruediv", "ifloordiv", "imatmul", "ipow", "iand", "ior", "ixor", "imod"}
-REFLECTED = {"radd", "rsub", "rmul", "rtruediv", "rmatmul", "rfloordiv", "rpow", "rand", "ror", "rxor", "rmod"}
+INPLACE_DUNDERS = set("iadd isub imul itruediv ifloordiv imatmul ipow iand ior ixor imod".split())
+REFLECTED = set("radd rsub rmul rtruediv rmatmul rfloordiv rpow rand ror rxor rmod".split())
 # Calls that return facts about a tensor rather than a tensor: run as they are, never recorded.
-INFORMATIONAL = {
-    "size",
-    "dim",
-    "ndimension",
-    "numel",
-    "shape",
-    "dtype",
-    "device",
-    "is_contiguous",
-    "stride",
-    "storage_offset",
-    "element_size",
-    "nelement",
-    "is_floating_point",
-    "is_complex",
-    "data_ptr",
-    "is_cuda",
-    "is_meta",
-    "layout",
-    "names",
-    "ndim",
-    "len",
-    "format",
-    "repr",
-    "grad_fn",
-    "is_leaf",
-    "output_nr",
-    "has_names",
-    "get_device",
-    "is_sparse",
-    "is_quantized",
-    "is_nested",
-    "_version",
-    "item",
-    "tolist",
-    "hash",
-    "is_inference",
-    "is_set_to",
-}
+INFORMATIONAL = set(
+    "size dim ndimension numel shape dtype device is_contiguous stride storage_offset element_size nelement "
+    "is_floating_point is_complex data_ptr is_cuda is_meta layout names ndim len format repr grad_fn is_leaf "
+    "output_nr has_names get_device is_sparse is_quantized is_nested _version item tolist hash is_inference "
+    "is_set_to".split()
+)
 
 
 def canonical(func) -> tuple[str, bool, bool]:
