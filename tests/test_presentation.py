@@ -51,6 +51,15 @@ def in_terminal(argv: list[str], columns: int = 100, lines: int = 40, env: dict 
     return out.decode().replace("\r\n", "\n")
 
 
+def on_screen(argv: list[str], columns: int, capsys, monkeypatch, lines: int = 40) -> str:
+    """What main(ARGV) prints to a terminal of columns x lines, in this process: standard output taken for a colour
+    terminal of that size (the tests above run the command in a real pseudo-terminal, for how it finds one)."""
+    monkeypatch.setattr(Screen, "of", classmethod(lambda cls, stream, wide=False: cls(columns, lines, True)))
+    assert main(argv) == 0
+    monkeypatch.undo()
+    return capsys.readouterr().out
+
+
 def visible(text: str) -> list[str]:
     """The lines as a person sees them: escape codes removed."""
     return ANSI.sub("", text).split("\n")
@@ -127,11 +136,11 @@ def box_cells(lines: list[str]) -> list[list[str]]:
     ids=lambda argv: " ".join(argv),
 )
 @pytest.mark.parametrize("columns", [80, 100])
-@pytest.mark.slow
-def test_every_command_fits_the_terminal_and_cuts_no_number_or_name(argv, columns):
-    shown = visible(in_terminal(argv, columns=columns))
+def test_every_command_fits_the_terminal_and_cuts_no_number_or_name(argv, columns, capsys, monkeypatch):
+    shown = visible(on_screen(argv, columns, capsys, monkeypatch))
     assert max(len(line) for line in shown) <= columns
-    full = box_cells(piped(argv).split("\n"))
+    assert main(argv) == 0
+    full = box_cells(capsys.readouterr().out.split("\n"))
     numbers = {cell for row in full for cell in row if NUMBER.match(cell)}
     names = {row[0] for row in full}
     for row in box_cells(shown):
