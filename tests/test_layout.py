@@ -5,6 +5,7 @@ only presentation imports rich and pandas, and cnncost/__init__.py defines nothi
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import pytest
@@ -41,6 +42,7 @@ def module_name(path: Path) -> str:
 MODULES = {module_name(path): path for path in sorted(PACKAGE.rglob("*.py"))}
 
 
+@functools.cache
 def imports(name: str) -> list[tuple[str, int]]:
     """(imported module, line) for every import in a module: cnncost's own resolved to the module imported, the rest
     by their top-level package."""

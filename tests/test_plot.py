@@ -145,16 +145,6 @@ def test_default_output_name(capsys, tmp_path, monkeypatch):
 
 
 @pytest.mark.slow
-def test_report_plots(tmp_path):
-    pytest.importorskip("matplotlib")
-    from cnncost.commands.reproduce import write_report_plots
-
-    written = write_report_plots(tmp_path / "reports")
-    assert [p.name for p in written] == ["alexnet.png", "vgg16.png", "resnet50.png", "compare.png"]
-    assert all(p.read_bytes()[:8] == PNG_SIGNATURE for p in written)
-
-
-@pytest.mark.slow
 def test_roofline_from_a_bench_run(capsys, tmp_path, small_roof):
     pytest.importorskip("matplotlib")
     path = tmp_path / "roof.svg"

@@ -205,8 +205,13 @@ def test_reproduce_formats(capsys, tmp_path):
 
 @pytest.mark.slow
 def test_reproduce_all_writes_a_folder(capsys, tmp_path):
+    pytest.importorskip("matplotlib")
     assert main(["reproduce", "all", "--dir", str(tmp_path / "out")]) == 0
-    assert "wrote" in capsys.readouterr().out and (tmp_path / "out" / "README.md").exists()
+    written = [line.removeprefix("wrote ") for line in capsys.readouterr().out.splitlines()]
+    assert (tmp_path / "out" / "README.md").exists() and str(tmp_path / "out" / "README.md") in written
+    figures = [Path(name) for name in written if name.endswith(".png")]
+    assert [p.name for p in figures] == ["alexnet.png", "vgg16.png", "resnet50.png", "compare.png"]
+    assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in figures)
 
 
 @pytest.mark.parametrize(

@@ -254,7 +254,7 @@ def test_odd_forwards_fail_in_one_line(forward, message):
 
 
 @pytest.mark.slow
-def test_bench_builds_every_op_of_a_recorded_module():
+def test_bench_builds_every_op_of_a_recorded_module(small_roof):
     from cnncost.torch.bench import bench
 
     class Ops(nn.Module):
