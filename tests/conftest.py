@@ -50,6 +50,15 @@ def small_roof(tmp_path, monkeypatch):
     return torch
 
 
+@pytest.fixture
+def short_latency(monkeypatch):
+    """A whole forward pass timed for 0.02 s rather than 0.5 s: for tests of how a latency budget is checked."""
+    pytest.importorskip("torch", reason="a latency is timed with torch")
+    from cnncost.torch import forward
+
+    monkeypatch.setattr(forward, "MIN_RUN_TIME", 0.02)
+
+
 def pytest_collection_modifyitems(config, items):
     """A test module that imports torch marks its tests `torch`, so `-m "not torch"` runs the analytic part alone."""
     for item in items:

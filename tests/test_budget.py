@@ -72,7 +72,7 @@ def test_check_exit_codes(capsys, argv, code):
 
 
 @pytest.mark.slow
-def test_check_latency_times_the_network(capsys):
+def test_check_latency_times_the_network(capsys, short_latency):
     pytest.importorskip("torch", reason="timing needs torch")
     assert main(["check", "resnet18", "--input", "3x32x32", "--max-latency", "100s"]) == 0
     assert "within latency" in capsys.readouterr().out

@@ -160,7 +160,7 @@ def test_cnncost_toml_for_a_project_without_pyproject(tmp_path, monkeypatch, cap
 
 
 @pytest.mark.slow
-def test_a_latency_limit_times_the_model(project, capsys):
+def test_a_latency_limit_times_the_model(project, capsys, short_latency):
     (project / "pyproject.toml").write_text(
         PYPROJECT.format(params="1k").replace('max-macs = "100k"', 'max-macs = "100k"\nmax-latency = "10s"')
     )

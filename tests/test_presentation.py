@@ -3,7 +3,9 @@ HTML, CSV and JSON; numbers a person reads; notebooks."""
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
+import io
 import json
 import os
 import pty
@@ -66,7 +68,11 @@ def visible(text: str) -> list[str]:
 
 
 def piped(argv: list[str]) -> str:
-    return subprocess.run([sys.executable, "-m", "cnncost", *argv], capture_output=True, text=True, check=True).stdout
+    """What main(ARGV) writes to a pipe: standard output is no terminal."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(argv) == 0
+    return out.getvalue()
 
 
 # --- the terminal -------------------------------------------------------------------------------------------------

@@ -25,7 +25,12 @@ class ForwardTiming:
     forward_iqr: float
 
 
-def time_whole_forward(profile: Profile, model, device: str = "cpu", min_run_time: float = 0.5) -> ForwardTiming:
+MIN_RUN_TIME = 0.5  # seconds of repeats a whole forward pass is timed for, where no other time is asked
+
+
+def time_whole_forward(
+    profile: Profile, model, device: str = "cpu", min_run_time: float | None = None
+) -> ForwardTiming:
     """Median time of the network's forward pass at the profile's input, batch and dtype.
 
     A torch module (an nn.Module, or a 'pkg.mod:Net' path) is timed itself; any other network is built from its
@@ -46,7 +51,8 @@ def time_whole_forward(profile: Profile, model, device: str = "cpu", min_run_tim
     )
     try:
         with torch.no_grad():
-            median, iqr = time_statement("module(x)", {"module": module, "x": x}, torch.get_num_threads(), min_run_time)
+            seconds = MIN_RUN_TIME if min_run_time is None else min_run_time
+            median, iqr = time_statement("module(x)", {"module": module, "x": x}, torch.get_num_threads(), seconds)
     except (RuntimeError, TypeError) as error:  # a module of several inputs, or one that fails on this input
         raise CnnCostError(
             f"{profile.name} cannot be timed on one random input of {profile.input_shape}: "
