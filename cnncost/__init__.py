@@ -7,9 +7,8 @@ p.total.params, p.total.macs, p.layers[0].output_shape
 
 from __future__ import annotations
 
-# Profile.training() and Profile's exports are provided from these floors (results.PROVIDED): imported with cnncost
-from . import report  # noqa: F401
-from .analysis import training  # noqa: F401
+# Profile's exports and training() are provided from these floors (results.PROVIDED): imported with cnncost
+from .analysis import training as _training  # noqa: F401
 from .budget import BudgetExceeded, assert_budget, check_budget
 from .config import check_config
 from .engine import propagate
@@ -17,6 +16,7 @@ from .errors import CnnCostError, CnnCostWarning, GraphError, ShapeError, Unknow
 from .graph import INPUT, Graph, Node, layer
 from .latency import time_forward
 from .profiler import check_trace, profile, uncounted_summary
+from .report import export as _export  # noqa: F401
 from .results import LayerCost, Profile, Totals
 from .shapes import Shape
 from .version import __version__

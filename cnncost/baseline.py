@@ -17,15 +17,15 @@ from .counting import COUNTING_RULES
 from .diff import ProfileDiff, diff_profiles, profile_record, settings
 from .errors import CnnCostError, close_matches
 from .files import write_atomic
-from .quantities import BY_TOTAL
+from .quantities import BY_TOLERANCE_KEY
 from .version import __version__
 
-TOTALS = tuple(BY_TOTAL)  # the totals a baseline holds, as a tolerance names them: params, ..., activations
+TOTALS = tuple(BY_TOLERANCE_KEY)  # the totals a baseline holds, as a tolerance names them: params, ..., activations
 
 
 def parse_tolerance(quantity: str, text: Any) -> tuple[str, Fraction, bool]:
     """('macs', 1/100, True) for macs = '1%'; ('params', 1000, False) for params = 1000 (an absolute amount)."""
-    if quantity not in BY_TOTAL:
+    if quantity not in BY_TOLERANCE_KEY:
         raise CnnCostError(
             f"no total {quantity!r} to hold to a baseline{close_matches(quantity, TOTALS)}; "
             f"the totals: {', '.join(TOTALS)}"
@@ -56,8 +56,8 @@ class Growth:
 
     def describe(self) -> str:
         """'MACs 97,200 -> 194,400 (2x), grown by more than 0'."""
-        total = BY_TOTAL[self.quantity]
-        label = f"{total.total} (bytes)" if total.bytes else total.label
+        quantity = BY_TOLERANCE_KEY[self.quantity]
+        label = f"{quantity.tolerance_key} (bytes)" if quantity.bytes else quantity.label
         ratio = f" ({self.after / self.before:.3g}x)" if self.before else ""
         verdict = "" if self.ok else f", grown by more than {int(self.allowed):,}"
         return f"{label} {self.before:,} -> {self.after:,}{ratio}{verdict}"
@@ -121,7 +121,7 @@ def against_baseline(
         )
     growths = []
     for quantity in TOTALS:
-        key = BY_TOTAL[quantity].key
+        key = BY_TOLERANCE_KEY[quantity].key
         old, new = int(before["total"].get(key, 0)), int(after["total"].get(key, 0))
         amount, relative = tolerances.get(quantity, (Fraction(0), False))
         growths.append(Growth(quantity, old, new, amount * old if relative else amount))

@@ -21,8 +21,7 @@ from fractions import Fraction
 from typing import cast
 
 from .analysis import graph_of
-from .analysis.optimizers import Optimizer
-from .analysis.optimizers import optimizer as optimizer_named
+from .analysis.optimizers import Optimizer, named_optimizer
 from .errors import CnnCostError
 
 COUNT_UNITS = {"": 1, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
@@ -154,7 +153,7 @@ def check_budget(
     the optimizer ('sgd', 'momentum' or 'adam'), as `cnncost table --memory` details it."""
     profile = getattr(result, "profile", result)
     total = profile.total
-    trainer = optimizer_named(optimizer) if max_training_memory is not None else None
+    trainer = named_optimizer(optimizer) if max_training_memory is not None else None
     limits = (
         ("params", max_params, lambda: total.params, parse_count),
         ("MACs", max_macs, lambda: total.macs, parse_count),

@@ -15,13 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .errors import UnknownNameError, close_matches
-from .results import LayerCost, Note, Profile
+from .results import LayerCost, Note, Profile, Totals
 
 CONVS = ("conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d")
 WEIGHTED = (*CONVS, "linear")
 BATCH_NORMS = ("batch_norm1d", "batch_norm2d", "batch_norm3d")
-POOLS = ("max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d")
-ADAPTIVE_AVERAGE = ("adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d", "global_avg_pool2d")
+WINDOW_POOLS = ("max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d")
+ADAPTIVE_AVERAGE_POOLS = ("adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d", "global_avg_pool2d")
 
 
 def _out(cost: LayerCost) -> int:
@@ -70,7 +70,7 @@ def fvcore_rule(cost: LayerCost) -> int:
     eval mode); adaptive average pooling 1 per input element; the rest skipped."""
     if cost.op in BATCH_NORMS:
         return _in(cost) * (2 if _affine(cost) else 1)
-    if cost.op in ADAPTIVE_AVERAGE:
+    if cost.op in ADAPTIVE_AVERAGE_POOLS:
         return _in(cost)
     return cost.macs if cost.op in WEIGHTED else 0
 
@@ -87,7 +87,7 @@ def ptflops_rule(cost: LayerCost) -> int:
         return 2 * _out(cost)
     if cost.op in ("relu6", "hardtanh", "silu"):  # once: the module hook or the patched functional, not both
         return _out(cost)
-    if cost.op in POOLS or cost.op in ADAPTIVE_AVERAGE[:3]:
+    if cost.op in WINDOW_POOLS or cost.op in ADAPTIVE_AVERAGE_POOLS[:3]:
         return 2 * _in(cost)
     return 0
 
@@ -107,7 +107,7 @@ def thop_rule(cost: LayerCost) -> int:
         return _in(cost) * (4 if _affine(cost) else 2)
     if cost.op in ("avg_pool1d", "avg_pool2d", "avg_pool3d"):
         return _out(cost)
-    if cost.op in ADAPTIVE_AVERAGE[:3]:
+    if cost.op in ADAPTIVE_AVERAGE_POOLS[:3]:
         window = max(1, _in(cost) // max(1, _out(cost)))
         return (window + 1) * _out(cost)
     return 0
@@ -153,7 +153,7 @@ def under(profile: Profile, name: str) -> Profile:
         cost._replace(flops=chosen.rule(cost)) if field == "flops" else cost._replace(macs=chosen.rule(cost))
         for cost in profile.layers
     )
-    total = dataclasses.replace(profile.total, **{field: sum(getattr(cost, field) for cost in layers)})
+    total = Totals.of(layers, profile.total.input_bytes, profile.bytes_per_element)
     note = Note(
         f"{'FLOPs' if field == 'flops' else 'MACs'} as {chosen.tool} counts them ({chosen.unit}, the "
         f"'{chosen.name}' convention): {' '.join((chosen.rule.__doc__ or '').split())}",

@@ -60,26 +60,14 @@ def propagate(
             params, buffers = node.counts
         else:
             params, buffers = (0, 0) if node.shares else (cost.params, cost.buffers)
-        layers.append(
-            LayerCost(  # positional: the fields in their order, name to scale
-                node.name,
-                node.op,
-                node.inputs,
-                node.attrs,
-                inputs,
-                output,
-                params,
-                buffers,
-                cost.macs * scale,
-                cost.flops * scale,
-                0 if cost.in_place else output.total_numel * scale * width,
-                cost.in_place,
-                cost.counted,
-                scale,
-                node.frozen if params else 0,
-                node.shares,
-            )
-        )
+        # positional, the fields in their order (name to shares): a LayerCost is made per layer
+        # fmt: off
+        layers.append(LayerCost(
+            node.name, node.op, node.inputs, node.attrs, inputs, output, params, buffers, cost.macs * scale,
+            cost.flops * scale, 0 if cost.in_place else output.total_numel * scale * width, cost.in_place,
+            cost.counted, scale, node.frozen if params else 0, node.shares,
+        ))
+        # fmt: on
     return Profile(
         graph.name,
         shape,

@@ -46,7 +46,7 @@ def profile(
     if source.trace is not None:
         result = check_trace(result, source.trace)
     if source.notes:
-        result = dataclasses.replace(result, notes=result.notes + tuple(Note(text) for text in source.notes))
+        result = dataclasses.replace(result, notes=result.notes + tuple(Note(text, "warning") for text in source.notes))
     if strict and result.uncounted:
         raise CnnCostError(f"{len(result.uncounted)} layer(s) have no cost formula: {uncounted_summary(result)}")
     if convention != "cnncost":
@@ -103,7 +103,7 @@ def check_trace(result: Profile, trace) -> Profile:
     ):
         if ours != theirs:
             warnings.append(f"cnncost counts {ours:,} {what} where the module has {theirs:,}; please report this model")
-    notes = (Note(f"{trace.method}, in eval mode", "method"), *(Note(text) for text in warnings))
+    notes = (Note(f"{trace.method}, in eval mode", "method"), *(Note(text, "warning") for text in warnings))
     return dataclasses.replace(result, notes=notes)
 
 

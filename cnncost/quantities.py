@@ -17,7 +17,7 @@ class Quantity:
 
     key: str  # 'activation_bytes'
     label: str  # in words, in table headers and diffs: 'memory'
-    total: str  # the total as a baseline's tolerance names it: 'activations'
+    tolerance_key: str  # the total as a baseline's tolerance names it: 'activations'
     scale: str  # the unit a table prints it in: 'KB'
     format: Callable[[int], str]  # a value in that unit, one decimal
     bytes: bool = False  # a number of bytes (KB = 1024 bytes), else a count
@@ -44,5 +44,4 @@ MEMORY = Quantity("activation_bytes", "memory", "activations", "KB", units.kilob
 QUANTITIES = (PARAMS, BUFFERS, MACS, FLOPS, MEMORY)
 KEYS = tuple(quantity.key for quantity in QUANTITIES)  # in the order of every record
 PER_LAYER = tuple(quantity for quantity in QUANTITIES if quantity.per_layer)
-BY_KEY = {quantity.key: quantity for quantity in QUANTITIES}
-BY_TOTAL = {quantity.total: quantity for quantity in QUANTITIES}
+BY_TOLERANCE_KEY = {quantity.tolerance_key: quantity for quantity in QUANTITIES}

@@ -69,9 +69,6 @@ class Registry(Generic[T]):
     def items(self):
         return self._entries.items()
 
-    def names(self) -> list[str]:
-        return list(self._entries)
-
     def as_dict(self) -> dict[str, T]:
         """A copy of the entries, by name."""
         return dict(self._entries)

@@ -5,14 +5,11 @@ Everything is an integer count (elements, bytes, MACs, FLOPs); units appear only
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, NamedTuple
 
-from .counting import COUNTING_RULES
-from .files import write_atomic
 from .layers import computes
 from .quantities import KEYS
 from .shapes import Shape
@@ -32,7 +29,7 @@ class Note(str):
     __slots__ = ("_kind",)
     _kind: str
 
-    def __new__(cls, text: str, kind: str = "warning") -> Note:
+    def __new__(cls, text: str, kind: str) -> Note:
         if kind not in NOTE_KINDS:
             raise ValueError(f"a note's kind is one of {', '.join(NOTE_KINDS)}, not {kind!r}")
         note = super().__new__(cls, text)
@@ -49,11 +46,6 @@ class Note(str):
 
     def __reduce__(self):
         return (Note, (self.text, self.kind))
-
-
-def note(text: str, kind: str = "warning") -> Note:
-    """A Note of that kind; a Note given as text keeps its own kind."""
-    return text if isinstance(text, Note) else Note(text, kind)
 
 
 class LayerCost(NamedTuple):
@@ -189,15 +181,12 @@ class Profile:
         return _provided("training")(self, optimizer, freeze)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data: raw integers, shapes as lists; what to_json writes."""
-        return profile_dict(self)
+        """Plain data: raw integers, shapes as lists; what to_json writes (cnncost.report.export)."""
+        return _provided("to_dict")(self)
 
     def to_json(self, path=None) -> str:
-        """JSON text of to_dict(); written atomically to path when one is given."""
-        text = json.dumps(self.to_dict(), indent=2) + "\n"
-        if path is not None:
-            write_atomic(path, text)
-        return text
+        """JSON text of to_dict(); written atomically to path when one is given (cnncost.report.export)."""
+        return _provided("to_json")(self, path)
 
     def to_frame(self):
         """A pandas DataFrame, one row per layer, raw integers (cnncost.report.export)."""
@@ -220,7 +209,7 @@ class Profile:
         return _provided("_repr_html_")(self)
 
 
-# What a Profile offers but a floor above works out: exports (cnncost.report.export) and the training step
+# What a Profile offers but a floor above works out: its exports (cnncost.report.export) and the training step
 # (cnncost.analysis.training). Those modules name their function here as they are imported, and importing cnncost
 # imports them, so every Profile has these methods while this module imports nothing above its floor.
 PROVIDED: dict[str, Callable[..., Any]] = {}
@@ -239,49 +228,4 @@ def provides(method: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
 
 
 def _provided(method: str) -> Callable[..., Any]:
-    try:
-        return PROVIDED[method]
-    except KeyError:
-        raise RuntimeError(f"Profile.{method} needs cnncost imported whole (import cnncost)") from None
-
-
-def profile_dict(profile: Profile) -> dict[str, Any]:
-    """Metadata, totals and layers as plain data."""
-    total = profile.total
-    return {
-        "name": profile.name,
-        "input_shape": list(profile.input_shape.dims),
-        "batch": profile.batch,
-        "dtype": profile.dtype,
-        "bytes_per_element": profile.bytes_per_element,
-        "convention": profile.convention,
-        "conventions": COUNTING_RULES,
-        "notes": [
-            note.text for note in profile.notes
-        ],  # how it was recorded; another tool's convention, where one was asked for
-        "total": {
-            "params": total.params,
-            "trainable_params": total.trainable_params,
-            **{key: getattr(total, key) for key in KEYS if key != "params"},
-            "input_bytes": total.input_bytes,
-            "param_bytes": total.param_bytes,
-            "buffer_bytes": total.buffer_bytes,
-            "total_bytes": total.total_bytes,
-            "complete": not profile.uncounted,  # False: layers without a formula leave MACs and FLOPs unknown
-            "uncounted": [cost.name for cost in profile.uncounted],
-        },
-        "layers": [
-            {
-                "name": cost.name,
-                "op": cost.op,
-                "inputs": list(cost.inputs),
-                "input_shapes": [list(shape.dims) for shape in cost.input_shapes],
-                "output_shape": list(cost.output_shape.dims),
-                "attributes": cost.attributes,
-                **{key: getattr(cost, key) for key in KEYS},
-                "in_place": cost.in_place,
-                "counted": cost.counted,
-            }
-            for cost in profile.layers
-        ],
-    }
+    return PROVIDED[method]

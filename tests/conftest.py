@@ -1,3 +1,4 @@
+import inspect
 import os
 import sys
 from pathlib import Path
@@ -45,7 +46,7 @@ def small_roof(tmp_path, monkeypatch):
     from cnncost.torch import roofline
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    monkeypatch.setattr(roofline, "MATMUL_SIZES", (128, 256))
+    monkeypatch.setattr(roofline, "MATMUL_SIZES", (256, 512))
     monkeypatch.setattr(roofline, "COPY_BYTES", 16 * 2**20)
     return torch
 
@@ -59,9 +60,16 @@ def short_latency(monkeypatch):
     monkeypatch.setattr(forward, "MIN_RUN_TIME", 0.02)
 
 
+TORCH_FIXTURES = {"small_roof", "short_latency"}
+
+
 def pytest_collection_modifyitems(config, items):
-    """A test module that imports torch marks its tests `torch`, so `-m "not torch"` runs the analytic part alone."""
+    """Mark `torch` the tests that use torch: their module imports it, they ask for it (pytest.importorskip), or they
+    take a fixture that needs it; `-m "not torch"` selects the others."""
     for item in items:
         module = getattr(item, "module", None)
-        if module is not None and getattr(module, "torch", None) is sys.modules.get("torch") is not None:
+        function = getattr(item, "function", None)
+        imports_torch = module is not None and getattr(module, "torch", None) is sys.modules.get("torch") is not None
+        asks = function is not None and 'importorskip("torch"' in inspect.getsource(function)
+        if imports_torch or asks or TORCH_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.torch)

@@ -108,6 +108,7 @@ def built():
 
 @pytest.mark.slow
 @pytest.mark.peers
+@pytest.mark.torch
 @pytest.mark.parametrize("network", NETWORKS)
 @pytest.mark.parametrize("name", list(TOOLS))
 def test_each_total_equals_the_tools_own_on_the_same_module(built, network, name):
@@ -128,7 +129,7 @@ def test_a_profile_under_a_convention_and_the_commands(capsys):
     fvcore = cnncost.profile("resnet50", convention="fvcore")
     assert fvcore.total.macs == 4_111_512_576 == sum(cost.macs for cost in fvcore.layers)
     assert fvcore.total.params == cnncost.profile("resnet50").total.params
-    assert "the 'fvcore' convention" in fvcore.notes[-1]
+    assert "the 'fvcore' convention" in fvcore.notes[-1] and fvcore.notes[-1].kind == "convention"
     assert under(fvcore, "cnncost") is fvcore
     flops = cnncost.profile("resnet50", convention="flopcounter")  # FlopCounterMode counts FLOPs: 2 per MAC
     assert (flops.total.macs, flops.total.flops) == (4_089_184_256, 8_178_368_512)

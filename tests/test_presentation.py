@@ -368,6 +368,7 @@ def test_a_folder_is_not_a_file_name(tmp_path, capsys):
 
 @pytest.mark.slow
 def test_the_benchmark_scripts_import():
+    pytest.importorskip("torch", reason="the benchmark scripts time with torch")
     folder = os.path.join(os.path.dirname(__file__), "..", "benchmarks")
     subprocess.run(
         [sys.executable, "-c", "import bench_scaling, bench_views"], cwd=folder, check=True, capture_output=True

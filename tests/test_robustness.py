@@ -7,6 +7,7 @@ fails halfway leaves the previous file intact and no temporary file behind.
 from __future__ import annotations
 
 import errno
+import importlib.util
 import io
 import json
 import os
@@ -19,6 +20,8 @@ import cnncost
 from cnncost import files
 from cnncost.cli import main
 from cnncost.errors import CnnCostError
+
+TORCH = importlib.util.find_spec("torch") is not None
 
 HEADER = 'name = "net"\ninput = [3, 8, 8]\n'
 SPECS = {  # spec files written into the test's folder
@@ -45,6 +48,7 @@ MODULES = {  # python files for the module paths
     "syntax.py": "def broken(:\n",
     "exits.py": "import sys\nsys.exit(3)\n",
     "not_a_module.py": "value = 42\n",
+    "net.txt": "import torch\nNet = torch.nn.Identity\n",  # Python, but not in a .py file
 }
 
 # (argv, what stderr says); {dir} is the test's folder
@@ -112,6 +116,7 @@ CASES = [
     (["table", "{dir}/exits.py:Net", "--input", "3x32x32"], "exits.py: SystemExit: 3"),
     (["table", "{dir}/not_a_module.py:value", "--input", "3x32x32"], "is neither an nn.Module"),
     (["table", "{dir}/not_a_module.py:missing", "--input", "3x32x32"], "has no attribute 'missing'"),
+    (["table", "{dir}/net.txt:Net", "--input", "3x32x32"], "net.txt: not a Python file (a module path names a .py"),
     (["table", "tests.fixtures.user_nets:Nope", "--input", "3x32x32"], "has no attribute 'Nope'"),
     (["table", "tests.fixtures.user_nets:Residual"], "a torch module needs an input size"),
     # output paths
@@ -143,8 +148,17 @@ def assert_one_line_error(code, out, err, message):
     assert message in err
 
 
-@pytest.mark.parametrize("argv, message", CASES, ids=[" ".join(argv) for argv, _ in CASES])
-@pytest.mark.slow
+def case(argv: list[str], message: str):
+    """A case as a parameter; one that names a torch module (pkg.mod:Net, path/net.py:Net) needs torch, as the
+    command does."""
+    module_path = len(argv) > 1 and ":" in argv[1] and not argv[1].endswith((".toml", ".json"))
+    marks = (
+        [pytest.mark.torch, pytest.mark.skipif(not TORCH, reason="a torch module needs torch")] if module_path else []
+    )
+    return pytest.param(argv, message, marks=marks, id=" ".join(argv))
+
+
+@pytest.mark.parametrize("argv, message", [case(argv, message) for argv, message in CASES])
 def test_bad_input_is_one_line_exit_2_and_no_file(tmp_path, capsys, monkeypatch, argv, message):
     monkeypatch.chdir(tmp_path)  # a module path's folder joins sys.path; nothing lands in the repository
     monkeypatch.syspath_prepend(str(Path(__file__).parent.parent))  # tests.fixtures.user_nets

@@ -13,6 +13,7 @@ from cnncost.cli import main  # noqa: E402
 from cnncost.errors import CnnCostError  # noqa: E402
 from cnncost.report.render import render  # noqa: E402
 from cnncost.report.timings import bench_document, bench_records  # noqa: E402
+from cnncost.torch import bench as bench_module  # noqa: E402
 from cnncost.torch import clock as clock_module  # noqa: E402
 from cnncost.torch import roofline  # noqa: E402
 from cnncost.torch.bench import bench, bytes_moved  # noqa: E402
@@ -39,7 +40,7 @@ def cache_dir(tmp_path_factory):
     path = tmp_path_factory.mktemp("cache")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("XDG_CACHE_HOME", str(path))
-        patch.setattr(roofline, "MATMUL_SIZES", (128, 256))
+        patch.setattr(roofline, "MATMUL_SIZES", (256, 512))
         patch.setattr(roofline, "COPY_BYTES", 16 * 2**20)
         yield path
 
@@ -79,12 +80,24 @@ def test_units_are_consistent(result):
     assert result.layers[3].bytes_moved == 0 and result.layers[3].predicted is None  # flatten is a view
 
 
-def test_roof_is_cached_and_says_where_it_came_from(result, cache_dir):
+def test_roof_is_cached_and_says_where_it_came_from(result, cache_dir, monkeypatch):
     cached = json.loads((cache_dir / "cnncost" / "roofline.json").read_text())
     assert result.roof.key in cached and cached[result.roof.key]["measured_at"]
     assert result.roof.origin == "measured now"
+    monkeypatch.setattr(bench_module, "BEATS_FAR", 0.0)  # a busy machine may have measured a low roof: kept here
     again = bench(TINY, min_run_time=0.01, forward_min_time=0.01)
     assert again.roof.origin.startswith("cached, measured " + cached[result.roof.key]["measured_at"])
+
+
+def test_a_cached_roof_beaten_by_far_is_measured_again(result, cache_dir):
+    path = cache_dir / "cnncost" / "roofline.json"
+    cached = json.loads(path.read_text())
+    cached[result.roof.key]["peak_flops"] = 1e3  # a thousand FLOP/s: every compute-bound layer beats it by far
+    path.write_text(json.dumps(cached))
+    again = bench(TINY, min_run_time=0.01, forward_min_time=0.01)
+    assert again.roof.origin.startswith("measured now") and "the cached roof was beaten by far" in again.roof.origin
+    assert again.roof.confirmed and again.roof.peak_flops > 1e3
+    assert json.loads(path.read_text())[result.roof.key]["peak_flops"] == again.roof.peak_flops  # cached anew
 
 
 def test_a_stale_roof_is_measured_again(cache_dir):

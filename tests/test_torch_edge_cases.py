@@ -265,3 +265,23 @@ def test_bench_builds_every_op_of_a_recorded_module(small_roof):
     graph = cnncost.sources.load_source(Ops(), (3, 4)).graph
     result = bench(graph, min_run_time=0.01, forward_min_time=0.01)
     assert [t.cost.name for t in result.layers if t.error] == []
+
+
+def test_a_formula_that_fails_without_a_message_leaves_its_layer_uncounted():
+    """A formula's exception without a message still marks its layer unknown (it had left the layer without a shape,
+    and the next layer failed), and the note names the exception."""
+    import dataclasses
+
+    from cnncost.layers import OpCost, layer_type
+    from cnncost.layers.registry import LAYER_TYPES
+    from cnncost.registries import scratch
+
+    def silent(x, *, inplace: bool = False) -> OpCost:
+        raise ValueError()
+
+    with scratch():
+        LAYER_TYPES.replace("relu", dataclasses.replace(layer_type("relu"), formula=silent))
+        profile = cnncost.profile(nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2)), input=(4,))
+    assert [(c.name, c.op) for c in profile.layers] == [("0", "linear"), ("1", "uncounted"), ("2", "linear")]
+    assert profile.layer("2").macs == 3 * 2  # the next layer read the shape torch gave
+    assert any("1 (relu: ValueError)" in note and note.kind == "warning" for note in profile.notes)

@@ -32,7 +32,7 @@ def test_modules_built_from_cnncost_graphs_trace_back_to_the_same_costs(name):
     expected = cnncost.profile(name, input=(3, 64, 64))
     module = build_module(graph, expected, "cpu")
     traced = cnncost.profile(module, input=(3, 64, 64))
-    assert traced.notes[0] == "recorded on the meta device, in eval mode"
+    assert traced.notes[0] == "recorded on the meta device, in eval mode" and traced.notes[0].kind == "method"
     assert (traced.total.params, traced.total.buffers, traced.total.macs) == (
         expected.total.params,
         expected.total.buffers,
@@ -101,7 +101,7 @@ def test_ops_without_a_formula_are_uncounted_not_zero(capsys):
     kth = p.layer("kthvalue")
     assert [s.dims for s in kth.output_shape.outputs] == [(1,), (1,)]  # the value and its index, as torch's
     assert p.layer("conv").params == 4 * 3 * 9 + 4 and p.total.params == 112
-    assert any("no cost formula" in note for note in p.notes)
+    assert any("no cost formula" in note and note.kind == "warning" for note in p.notes)
     with pytest.raises(
         cnncost.CnnCostError, match="2 layer\\(s\\) have no cost formula: special_i0 \\(special_i0\\), kthvalue"
     ):

@@ -29,7 +29,7 @@ OPTIMIZERS = (
 )
 
 
-def optimizer(name: str) -> Optimizer:
+def named_optimizer(name: str) -> Optimizer:
     """The optimizer of that name: sgd, momentum, adam or adamw."""
     for found in OPTIMIZERS:
         if found.name == name:

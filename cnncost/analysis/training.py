@@ -32,7 +32,7 @@ from ..errors import CnnCostError, CnnCostWarning, close_matches
 from ..layers import layer_type
 from ..registries import Registry
 from ..results import LayerCost, Profile, provides
-from .optimizers import Optimizer, optimizer
+from .optimizers import Optimizer, named_optimizer
 
 BackwardRule = Callable[[LayerCost, list[bool]], int]  # input-gradient MACs, given which inputs need a gradient
 BACKWARD_RULES: Registry[BackwardRule] = Registry("backward rule")
@@ -184,7 +184,7 @@ def _input_grad_macs(cost: LayerCost, needs: list[bool]) -> int:
 def training_step(profile: Profile, optimizer_name: str = "adam", freeze=None) -> TrainingStep:
     """The cost of one training step of the profiled network with the named optimizer, freeze naming layers whose
     parameters are not trained (see frozen_layers)."""
-    chosen = optimizer(optimizer_name)
+    chosen = named_optimizer(optimizer_name)
     frozen = frozen_layers(profile, freeze)
     frozen_set = set(frozen)
     needs_grad: dict[str, bool] = {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 from ..report.timings import bench_document, bench_records
 from ..sources import load_source
@@ -98,7 +99,7 @@ class _progress:
 
     def __init__(self, total: int) -> None:
         self.total = total
-        self.bar = None
+        self.bar: Any = None  # a rich Progress on a terminal
 
     def __enter__(self):
         if sys.stderr.isatty():

@@ -91,7 +91,6 @@ def register(commands) -> None:
 
 
 def run(args) -> int:
-
     limits = {key: getattr(args, key) for key in PARSERS}
     no_limits = all(value is None for value in limits.values())
     if args.update and not args.baseline:
@@ -178,7 +177,6 @@ def _has_config() -> bool:
 
 def _check_configured(args) -> int:
     """Every configured model (or the one named) against its limits: a block of lines per model."""
-
     results = [check_model(config) for config in select(read_config(args.config), [args.name] if args.name else None)]
     records, baseline = _baseline_checks(args, results) if args.baseline else ({}, {})
     outcomes = [
@@ -229,7 +227,6 @@ def _tolerances(given: dict) -> dict:
 def _baseline_checks(args, results) -> tuple[dict, dict]:
     """The baseline's records, and each checked model against its record (None for a model the baseline lacks, or,
     with --update, one taken at other settings)."""
-
     records = read_baseline(args.baseline) if not (args.update and not Path(args.baseline).is_file()) else {}
     given = {}
     for text in args.tolerance:

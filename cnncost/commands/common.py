@@ -141,7 +141,7 @@ RECORD_FORMATS = ("csv", "json")
 def emit(
     args,
     document: Callable[[], Any],
-    records: Callable[[], list[dict]] | None = None,
+    records: Callable[[], list[dict]],
     *,
     columns: Sequence[str] | None = None,
     data: Callable[[], Any] | None = None,
@@ -152,13 +152,10 @@ def emit(
     terminal table of text() where a command prints lines, else document() rendered for the terminal, Markdown or
     HTML. Returns the format."""
     fmt = output_format(args)
-    json_data = data or records
-    if fmt == "csv" and records is not None:
+    if fmt == "csv":
         out = records_csv(records(), columns)
-    elif fmt == "json" and json_data is not None:
-        out = json.dumps(json_data(), indent=2) + "\n"
-    elif fmt in RECORD_FORMATS:
-        raise UsageError(f"this command writes no {fmt}: its output is a document (--format table, md or html)")
+    elif fmt == "json":
+        out = json.dumps((data or records)(), indent=2) + "\n"
     elif fmt == "table" and text is not None:
         out = text()
     else:

@@ -21,10 +21,9 @@ class ToolTotal(TypedDict):
 
 
 def register(commands) -> None:
+    others = ", ".join(name for name in CONVENTIONS if name != "cnncost")
     parser = commands.add_parser(
-        "conventions",
-        help="the total as torchinfo, fvcore, ptflops, thop, FlopCounterMode "
-        "and papers count it, and where each differs, by layer type",
+        "conventions", help=f"the total as every other tool counts it ({others}), and where each differs, by layer type"
     )
     parser.add_argument("name", help=MODEL_HELP)
     add_profile_options(parser)

@@ -43,7 +43,6 @@ def run(args) -> int:
 
 def write_report_plots(folder: str) -> list[Path]:
     """The layer figures of AlexNet, VGG-16 and ResNet-50 and the comparison across networks, as PNG in folder."""
-
     target = Path(folder)
     target.mkdir(parents=True, exist_ok=True)
     written = [save(layer_figure(profile(name)), target / f"{name}.png") for name in REPORT_NETWORKS]

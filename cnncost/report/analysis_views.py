@@ -4,7 +4,7 @@ section under it, and their plain-data form for CSV and JSON.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -53,24 +53,42 @@ def field_columns(fields: Sequence[ReceptiveField]) -> list[Column]:
     ]
 
 
+FOLDS: dict[str, Callable[[Iterable[int]], int]] = {"max": max, "sum": sum}  # how a raw column folds into a block
+MEMORY_FOLDS = {"live_bytes": "max", "kept_bytes": "sum"}
+TRAINING_FIELDS = ("input_grad_macs", "weight_grad_macs", "backward_flops", "trained_params", "optimizer_flops")
+TRAINING_FOLDS = dict.fromkeys(TRAINING_FIELDS, "sum")
+TRAINING_HEADERS = (
+    ("in-grad MACs", "input_grad_macs"),
+    ("w-grad MACs", "weight_grad_macs"),
+    ("bwd FLOPs", "backward_flops"),
+    ("opt FLOPs", "optimizer_flops"),
+)
+
+
+def folded(records: dict[str, dict[str, Any]], row: Row, key: str, folds: dict[str, str]) -> int:
+    """A raw column of a row's layers, folded as the analysis says (a block's largest, or its sum)."""
+    return FOLDS[folds[key]](records[cost.name][key] for cost in row.layers)
+
+
 def memory_columns(
     profile: Profile, inference: InferenceMemory, training: TrainingMemory, exact: bool = False
 ) -> list[Column]:
     """live: activation bytes live while the row runs (its largest, for a folded row; the total row: the peak);
     kept: bytes of the row's outputs and extra tensors that autograd keeps for backward."""
-    live = dict(zip((cost.name for cost in profile.layers), inference.live_bytes, strict=True))
-    kept = training.kept_by_layer()
+    records = dict(
+        zip((cost.name for cost in profile.layers), memory_records(profile, inference, training), strict=True)
+    )
     fmt = (lambda n: f"{n:,}") if exact else units.kilobytes
     unit = "B" if exact else "KB"
     return [
         Column(
             f"live {unit}",
-            lambda row, p: fmt(max(live[cost.name] for cost in row.layers)),
+            lambda row, p: fmt(folded(records, row, "live_bytes", MEMORY_FOLDS)),
             lambda p: fmt(inference.peak_bytes),
         ),
         Column(
             f"kept {unit}",
-            lambda row, p: fmt(sum(kept.get(cost.name, 0) for cost in row.layers)),
+            lambda row, p: fmt(folded(records, row, "kept_bytes", MEMORY_FOLDS)),
             lambda p: fmt(training.activation_bytes),
         ),
     ]
@@ -227,22 +245,17 @@ TRAINING_NOTE = (
 def training_columns(step, exact: bool = False) -> list[Column]:
     """Per row: input-gradient and weight-gradient MACs, backward FLOPs and the optimizer's FLOPs, summed over the
     row's layers."""
-    by_name = {layer.name: layer for layer in step.layers}
+    records = dict(zip((layer.name for layer in step.layers), training_records(step), strict=True))
     fmt = (lambda n: f"{n:,}") if exact else units.millions
     unit = "" if exact else " M"
 
     def column(header: str, field: str) -> Column:
         def cell(row: Row, p: Profile) -> str:
-            return fmt(sum(getattr(by_name[cost.name], field) for cost in row.layers))
+            return fmt(folded(records, row, field, TRAINING_FOLDS))
 
         return Column(header + unit, cell, lambda p: fmt(getattr(step, field)))
 
-    return [
-        column("in-grad MACs", "input_grad_macs"),
-        column("w-grad MACs", "weight_grad_macs"),
-        column("bwd FLOPs", "backward_flops"),
-        column("opt FLOPs", "optimizer_flops"),
-    ]
+    return [column(header, field) for header, field in TRAINING_HEADERS]
 
 
 def training_facts(step, profile: Profile) -> list[tuple[str, str]]:
@@ -270,16 +283,7 @@ def training_facts(step, profile: Profile) -> list[tuple[str, str]]:
 
 def training_records(step) -> list[dict[str, int]]:
     """Per layer, raw integers."""
-    return [
-        {
-            "input_grad_macs": layer.input_grad_macs,
-            "weight_grad_macs": layer.weight_grad_macs,
-            "backward_flops": layer.backward_flops,
-            "trained_params": layer.trained_params,
-            "optimizer_flops": layer.optimizer_flops,
-        }
-        for layer in step.layers
-    ]
+    return [{field: getattr(layer, field) for field in TRAINING_FIELDS} for layer in step.layers]
 
 
 def training_dict(step) -> dict[str, Any]:
@@ -384,7 +388,7 @@ ANALYSES = (
         _memory,
         _memory_columns,
         records=lambda found, profile: memory_records(profile, *found),
-        folds={"live_bytes": "max", "kept_bytes": "sum"},
+        folds=MEMORY_FOLDS,
         section=_memory_section,
         after_chart=True,
         json_key="memory",
@@ -395,10 +399,7 @@ ANALYSES = (
         _training,
         lambda step, profile, view: training_columns(step, view.exact),
         records=lambda step, profile: training_records(step),
-        folds={
-            key: "sum"
-            for key in ("input_grad_macs", "weight_grad_macs", "backward_flops", "trained_params", "optimizer_flops")
-        },
+        folds=TRAINING_FOLDS,
         section=_training_section,
         json_key="training",
         json=training_dict,

@@ -19,6 +19,7 @@ class Column:
     cell: Callable[[Row, Profile], str]
     total: Callable[[Profile], str] = lambda profile: ""
     numeric: bool = True
+    quantity: Quantity | None = None  # the figure a quantity column shows, in its unit
 
 
 def quantity_column(quantity: Quantity, exact: bool = False) -> Column:
@@ -34,7 +35,12 @@ def quantity_column(quantity: Quantity, exact: bool = False) -> Column:
         text = quantity.cell(getattr(profile.total, quantity.key), exact)
         return text + "+?" if unknowable and profile.uncounted else text
 
-    return Column(quantity.header(exact), cell, total)
+    return Column(quantity.header(exact), cell, total, quantity=quantity)
+
+
+def share_header(quantity: Quantity) -> str:
+    """'% MACs'."""
+    return f"% {quantity.label}"
 
 
 def share_column(quantity: Quantity) -> Column:
@@ -54,7 +60,7 @@ def share_column(quantity: Quantity) -> Column:
             return "?"
         return "100.0" if getattr(profile.total, quantity.key) else "0"
 
-    return Column(f"% {quantity.label}", cell, total)
+    return Column(share_header(quantity), cell, total)
 
 
 TABLE_QUANTITIES = (MEMORY, PARAMS, MACS, FLOPS)  # the per-layer table's figures, in the lecture's order

@@ -7,6 +7,8 @@ from fractions import Fraction
 
 from .. import units
 from ..cuts import Side
+from ..quantities import Quantity
+from .columns import TABLE_QUANTITIES
 from .document import Table, table
 
 CUT_RULE = (
@@ -15,7 +17,17 @@ CUT_RULE = (
     "layers that directly follow it; NAME:FIRST..LAST keeps the layers FIRST to LAST, both included."
 )
 RATIO_RULE = "Each x column divides a total by the first row's."
-QUANTITY_HEADERS = (("activation_bytes", "memory MB"), ("params", "params"), ("macs", "MACs"), ("flops", "FLOPs"))
+COMPARED = TABLE_QUANTITIES  # memory, params, MACs and FLOPs, as the layer table shows them
+
+
+def total_header(quantity: Quantity) -> str:
+    """A network's total: 'memory MB', 'params'."""
+    return f"{quantity.label} MB" if quantity.bytes else quantity.label
+
+
+def total_cell(quantity: Quantity, value: int) -> str:
+    """A network's total: bytes in MB (two decimals), a count whole."""
+    return units.megabytes_value(value) if quantity.bytes else f"{value:,}"
 
 
 def ratio(value: int, base: int) -> Fraction | None:
@@ -37,10 +49,9 @@ def summary_rows(sides: list[Side]) -> list[list[str]]:
     for item in sides:
         total = item.profile.total
         row = [item.name, item.span, str(item.profile.input_shape), str(item.profile.output_shape)]
-        for quantity, _ in QUANTITY_HEADERS:
-            value = getattr(total, quantity)
-            cell = units.megabytes_value(value) if quantity == "activation_bytes" else f"{value:,}"
-            row += [cell, ratio_text(ratio(value, getattr(base, quantity)))]
+        for quantity in COMPARED:
+            value = getattr(total, quantity.key)
+            row += [total_cell(quantity, value), ratio_text(ratio(value, getattr(base, quantity.key)))]
         rows.append(row)
     return rows
 
@@ -48,9 +59,9 @@ def summary_rows(sides: list[Side]) -> list[list[str]]:
 def summary_table(sides: list[Side], title: str = "") -> Table:
     """The side-by-side totals with a ratio column after each."""
     headers = ["name", "layers", "input", "output"]
-    for _, header in QUANTITY_HEADERS:
-        headers += [header, f"x {header.split()[0]}"]
-    numeric = [False, False, True, True] + [True] * 2 * len(QUANTITY_HEADERS)
+    for quantity in COMPARED:
+        headers += [total_header(quantity), f"x {quantity.label}"]
+    numeric = [False, False, True, True] + [True] * 2 * len(COMPARED)
     return table(
         headers,
         summary_rows(sides),
@@ -77,10 +88,10 @@ def records(sides: list[Side]) -> list[dict]:
             "dtype": item.profile.dtype,
             "convention": item.profile.convention,
         }
-        for quantity, _ in QUANTITY_HEADERS:
-            value = ratio(getattr(total, quantity), getattr(base, quantity))
-            record[quantity] = getattr(total, quantity)
-            record[f"{quantity}_ratio"] = "" if value is None else f"{float(value):.6f}"
+        for quantity in COMPARED:
+            value = ratio(getattr(total, quantity.key), getattr(base, quantity.key))
+            record[quantity.key] = getattr(total, quantity.key)
+            record[f"{quantity.key}_ratio"] = "" if value is None else f"{float(value):.6f}"
         found.append(record)
     return found
 
@@ -95,5 +106,5 @@ RECORD_COLUMNS = (
     "batch",
     "dtype",
     "convention",
-    *(f"{q}{suffix}" for q, _ in QUANTITY_HEADERS for suffix in ("", "_ratio")),
+    *(f"{quantity.key}{suffix}" for quantity in COMPARED for suffix in ("", "_ratio")),
 )

@@ -7,10 +7,11 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from ..counting import COUNTING_RULES
 from ..files import write_atomic
 from ..quantities import KEYS
-from ..results import Profile, profile_dict, provides
-from .analysis_views import computed
+from ..results import Profile, provides
+from .analysis_views import FOLDS, computed
 from .html import fragment
 from .html import to_html as html
 from .markdown import to_markdown as markdown
@@ -20,6 +21,48 @@ from .view import View
 
 FRAME_COLUMNS = ("name", "op", "inputs", "input_shape", "output_shape", "attributes", *KEYS, "in_place", "counted")
 CONTEXT_COLUMNS = ("network", "input", "batch", "dtype", "convention")  # on every CSV row: what the figures are of
+
+
+@provides("to_dict")
+def profile_dict(profile: Profile) -> dict[str, Any]:
+    """Metadata, totals and layers as plain data."""
+    total = profile.total
+    return {
+        "name": profile.name,
+        "input_shape": list(profile.input_shape.dims),
+        "batch": profile.batch,
+        "dtype": profile.dtype,
+        "bytes_per_element": profile.bytes_per_element,
+        "convention": profile.convention,
+        "conventions": COUNTING_RULES,
+        # how it was recorded; another tool's convention, where one was asked for
+        "notes": [note.text for note in profile.notes],
+        "total": {
+            "params": total.params,
+            "trainable_params": total.trainable_params,
+            **{key: getattr(total, key) for key in KEYS if key != "params"},
+            "input_bytes": total.input_bytes,
+            "param_bytes": total.param_bytes,
+            "buffer_bytes": total.buffer_bytes,
+            "total_bytes": total.total_bytes,
+            "complete": not profile.uncounted,  # False: layers without a formula leave MACs and FLOPs unknown
+            "uncounted": [cost.name for cost in profile.uncounted],
+        },
+        "layers": [
+            {
+                "name": cost.name,
+                "op": cost.op,
+                "inputs": list(cost.inputs),
+                "input_shapes": [list(shape.dims) for shape in cost.input_shapes],
+                "output_shape": list(cost.output_shape.dims),
+                "attributes": cost.attributes,
+                **{key: getattr(cost, key) for key in KEYS},
+                "in_place": cost.in_place,
+                "counted": cost.counted,
+            }
+            for cost in profile.layers
+        ],
+    }
 
 
 def _shapes(shapes) -> str:
@@ -127,7 +170,7 @@ def row_analyses(per_layer: dict[str, dict[str, Any]], rows: Sequence[Row], foun
         merged = dict(records[-1])
         for key, how in folds.items():
             if key in merged:
-                merged[key] = (max if how == "max" else sum)(record[key] for record in records)
+                merged[key] = FOLDS[how](record[key] for record in records)
         result.append(merged)
     return result
 
@@ -186,6 +229,7 @@ def json_data(profile: Profile, view: View = View()) -> dict[str, Any]:
     return data
 
 
+@provides("to_json")
 def to_json(profile: Profile, path=None, view: View = View()) -> str:
     """JSON of json_data(), written atomically to path when one is given."""
     return _deliver(json.dumps(json_data(profile, view), indent=2) + "\n", path)

@@ -13,7 +13,7 @@ import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from ..errors import CnnCostError
 from ..files import write_atomic
@@ -223,7 +223,7 @@ def _header(figure, height: float, title: str, lines: Sequence[str]) -> None:
 
 def _legend_entries(axes):
     """Each category once, in CATEGORIES order, from whichever panel drew it."""
-    found = {}
+    found: dict[str, Any] = {}
     for ax in axes:
         for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
             found.setdefault(label, handle)

@@ -6,16 +6,24 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..counting import COUNTING_RULES
-from ..quantities import MACS, MEMORY, PARAMS
+from ..quantities import FLOPS, MACS, MEMORY, PARAMS
 from ..results import Profile
 from .analysis_views import computed
-from .columns import Column, columns, summary_lines
+from .columns import Column, columns, share_header, summary_lines
 from .document import Block, Chart, Document, Facts, Table, Text, table
 from .rows import Row, table_rows
 from .view import View
 
 # On a narrow terminal these columns are hidden first, in this order; the others always show.
-HIDE_ORDER = ("% memory", "% params", "% MACs", "in C", "in H/W", "FLOPs M", "FLOPs", "type", "filters, k, s, p")
+HIDE_ORDER = (
+    *(share_header(quantity) for quantity in (MEMORY, PARAMS, MACS)),
+    "in C",
+    "in H/W",
+    FLOPS.header(),
+    FLOPS.header(exact=True),
+    "type",
+    "filters, k, s, p",
+)
 MARKED = (MEMORY, PARAMS, MACS)  # the heaviest row of each is marked
 SCREEN_MARGIN = 8  # lines of a screenful that are not table rows: title, box rules, header, total
 
@@ -41,7 +49,7 @@ def _heaviest(rows: list[Row], cols: list[Column]) -> frozenset[tuple[int, int]]
     """(row, column) of the largest memory, params and MACs, where not zero."""
     marked = set()
     for quantity in MARKED:
-        index = next((i for i, column in enumerate(cols) if column.header.split()[0] == quantity.label), None)
+        index = next((i for i, column in enumerate(cols) if column.quantity is quantity), None)
         if index is None or not rows:
             continue
         best = max(range(len(rows)), key=lambda r: rows[r].total(quantity.key))

@@ -92,7 +92,6 @@ def beside(profile: Profile, checks: list[Check]):
 
 def report() -> Report:
     """The AlexNet report."""
-
     profile = profile_of("alexnet")
     checks = (
         table_checks(profile)

@@ -65,7 +65,6 @@ def receptive_field(profile: Profile) -> int:
 
 def pair_section() -> tuple[list[Check], list[Block]]:
     """A 3x3 conv 256 -> 256 against a 1x1 conv 256 -> 64 then a 3x3 conv 64 -> 256."""
-
     profiles = {name: profile_of(name) for name, _ in PAIR_PARAMS}
     checks = [
         check_layers(PAIR, name, "params", printed, COURSE, name, profiles[name].layers)
@@ -109,7 +108,6 @@ def pair_section() -> tuple[list[Check], list[Block]]:
 
 def inception_section() -> tuple[list[Check], list[Block]]:
     """The naive Inception module against the one with 1x1 bottlenecks, at 28x28x256."""
-
     checks = []
     for name, quantity, printed in INCEPTION:
         profile = profile_of(name)

@@ -19,7 +19,6 @@ SECTION = "whole networks"
 
 def figure_checks(figure: Figure) -> list[Check]:
     """The figure against each of its variants."""
-
     found = []
     for variant in figure.variants:
         profile = profile_of(variant)
@@ -96,7 +95,6 @@ def explained_by_variant(checks: list[Check]) -> list[Check]:
 
 def variant_notes(checks: list[Check]) -> list[str]:
     """The storage arithmetic, and where a variant other than the source's own network reproduces a figure."""
-
     notes = [
         f"{item.item}, {item.printed.shown()}: {item.arithmetic}; the printed value fits MB of "
         f"{'2^20' if item.verdict.kind in (EXACT, ROUNDING) else '10^6'} bytes ({verdict_text(item.verdict)})."

@@ -20,7 +20,7 @@ from ..results import LayerCost
 from .printed import Printed, number_text
 from .verdict import Candidate, Term
 
-POOLS = ("max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "adaptive_max_pool2d", "global_avg_pool2d")
+POOLING_LAYERS = ("max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "adaptive_max_pool2d", "global_avg_pool2d")
 NORMS = ("batch_norm2d", "local_response_norm")
 
 
@@ -61,7 +61,7 @@ DECIMAL = {"KB": ("kB (10^3 bytes)", "KB = 1000 bytes"), "MB": ("MB (10^6 bytes)
 
 
 def _pool_flops(cost: LayerCost) -> int:
-    return cost.flops if cost.op in POOLS else 0
+    return cost.flops if cost.op in POOLING_LAYERS else 0
 
 
 PRECISE = Fraction(1, 100)  # a figure whose rounding step is at most 1% of it can single out a layer
@@ -75,7 +75,7 @@ SEARCHES = {
     "memory": Search(
         (Measure("", lambda c: c.activation_bytes),),
         (
-            Group("pooling outputs left out", lambda c: c.op in POOLS),
+            Group("pooling outputs left out", lambda c: c.op in POOLING_LAYERS),
             Group("normalization outputs left out (batch norm, local response norm)", lambda c: c.op in NORMS),
         ),
         decimal_units=True,

@@ -34,7 +34,7 @@ def _same_shape(generation: int) -> frozenset[str]:
 
 BROADCAST = {"add", "sub", "mul", "div"}
 JOIN = {"cat", "concat", "concatenate", "stack"}
-ADAPTIVE_AVERAGE = {"adaptive_avg_pool1d": 1, "adaptive_avg_pool2d": 2, "adaptive_avg_pool3d": 3}
+ADAPTIVE_AVERAGE_RANK = {"adaptive_avg_pool1d": 1, "adaptive_avg_pool2d": 2, "adaptive_avg_pool3d": 3}
 
 
 def _broadcast(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...] | None:
@@ -296,7 +296,7 @@ SHAPES: dict[str, ShapeRule] = {
     "linear": linear_output,
     "mean": mean_output,
     "scaled_dot_product_attention": attention_output,
-    **{name: partial(adaptive_output, n=n) for name, n in ADAPTIVE_AVERAGE.items()},
+    **{name: partial(adaptive_output, n=n) for name, n in ADAPTIVE_AVERAGE_RANK.items()},
     **{f"conv{n}d": partial(conv_output, n=n) for n in (1, 2, 3)},
     **{f"max_pool{n}d": partial(pool_output, n=n, kind="max") for n in (1, 2, 3)},
     # avg_pool3d is left to torch: it refuses an input smaller than the kernel even where padding covers it
