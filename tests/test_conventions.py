@@ -99,7 +99,8 @@ def built():
     def get(network: str):
         if network not in found:
             result = cnncost.propagate(cnncost.create(network), input=SIZES.get(network))
-            module = build_module(cnncost.create(network), result, "cpu")
+            # built on the meta device and given memory unfilled: counts need shapes, not initialised weights
+            module = build_module(cnncost.create(network), result, "meta").to_empty(device="cpu")
             found[network] = result, module, torch.randn(1, *result.input_shape.dims)
         return found[network]
 
