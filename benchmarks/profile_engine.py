@@ -50,7 +50,7 @@ def split(name: str, repeat: int = 50) -> list[list[str]]:
         "create(name): the zoo's nodes, Graph.build, validate": lambda: cnncost.create(name),
         "the formulas alone (one call per layer)": formulas,
         "the LayerCost records alone (one per layer)": records,
-        "the totals": lambda: Totals.of(layers, 0, 4),
+        "the totals": lambda: Totals.of(layers, 0),
         "propagate(graph), all of it": lambda: cnncost.propagate(graph),
         "profile(name), all of it": lambda: cnncost.profile(name),
     }

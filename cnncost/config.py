@@ -48,7 +48,7 @@ class ModelConfig:
     where: str  # 'pyproject.toml: [tool.cnncost.models.classifier]', for messages
     input: Any = None
     batch: int = 1
-    dtype: str = "fp32"
+    dtype: str | None = None  # None: a torch module's own, fp32 for any other network
     optimizer: str = "adam"
     device: str = "cpu"
     strict: bool = False
@@ -164,7 +164,7 @@ def _model(path: Path, table: str, name: str, entry: Any) -> ModelConfig:
         where,
         entry.get("input"),
         batch,
-        entry.get("dtype", "fp32"),
+        entry.get("dtype"),
         entry.get("optimizer", "adam"),
         entry.get("device", "cpu"),
         entry.get("strict", False),
@@ -188,7 +188,8 @@ def _check_settings(entry: dict, where: str) -> None:
         except CnnCostError as error:
             raise ConfigError(f"{where}: input: {error}") from None
     try:
-        dtype_bytes(entry.get("dtype", "fp32"))
+        if "dtype" in entry:
+            dtype_bytes(entry["dtype"])
     except CnnCostError as error:
         raise ConfigError(f"{where}: dtype: {error}") from None
     optimizers = optimizer_names()

@@ -153,7 +153,7 @@ def under(profile: Profile, name: str) -> Profile:
         cost._replace(flops=chosen.rule(cost)) if field == "flops" else cost._replace(macs=chosen.rule(cost))
         for cost in profile.layers
     )
-    total = Totals.of(layers, profile.total.input_bytes, profile.bytes_per_element)
+    total = Totals.of(layers, profile.total.input_bytes)
     note = Note(
         f"{'FLOPs' if field == 'flops' else 'MACs'} as {chosen.tool} counts them ({chosen.unit}, the "
         f"'{chosen.name}' convention): {' '.join((chosen.rule.__doc__ or '').split())}",

@@ -115,6 +115,4 @@ def cut_profile(
     layers = profile.layers[start : stop + 1]
     shape = layers[0].input_shape
     input_bytes = shape.numel * profile.batch * profile.bytes_per_element
-    return replace(
-        profile, input_shape=shape, layers=layers, total=Totals.of(layers, input_bytes, profile.bytes_per_element)
-    )
+    return replace(profile, input_shape=shape, layers=layers, total=Totals.of(layers, input_bytes))

@@ -6,15 +6,18 @@ from .errors import CnnCostError, GraphError, InputMismatch, ShapeError, batch_f
 from .graph import INPUT, Graph
 from .layers import layer_type
 from .results import LayerCost, Profile, Totals
-from .shapes import Shape, canonical_dtype, dtype_bytes
+from .shapes import Shape, canonical_dtype, element_bytes
+
+COUNTER_BYTES = 8  # a 64-bit integer buffer, such as batch norm's num_batches_tracked, in any dtype
 
 
 def propagate(
-    graph: Graph, input: Shape | tuple[int, ...] | str | None = None, batch: int | None = None, dtype: str = "fp32"
+    graph: Graph, input: Shape | tuple[int, ...] | str | None = None, batch: int | None = None, dtype: str | None = None
 ) -> Profile:
     """Profile graph at the input shape (one sample, C×H×W), for a batch and dtype.
 
-    A traced graph's shapes include its batch: it is profiled at the input and batch it was traced with.
+    A traced graph's shapes include its batch: it is profiled at the input and batch it was traced with. Its tensors
+    are costed at the dtypes torch gave them unless a dtype is given; any other graph at dtype (default fp32).
     """
     if graph.batch is not None:
         if input is not None and Shape.of(input) != graph.default_input:
@@ -27,12 +30,15 @@ def propagate(
         batch = 1 if batch is None else batch
     if type(batch) is not int or batch < 1:
         raise CnnCostError(f"batch must be a whole number of at least 1, got {batch!r}")
-    width = dtype_bytes(dtype)
+    own = dtype is None and graph.dtype is not None  # each tensor at its own dtype, as recorded
+    name = canonical_dtype(dtype) if dtype is not None else graph.dtype or "fp32"
+    width = element_bytes(name)
     per_sample = batch if graph.batch is None else 1  # what a per-sample count is multiplied by
     env: dict[str, Shape] = {INPUT: shape}
     grows = graph.depends_on_input  # what scales with the batch
     layers = []
-    input_bytes = shape.numel * per_sample * width
+    input_width = element_bytes(graph.input_dtype) if own and graph.input_dtype else width
+    input_bytes = shape.numel * per_sample * input_width
     types: dict[str, tuple] = {}  # op -> (formula, whether it is an input of the network)
     for node in graph.nodes:
         inputs = tuple([env[source] for source in node.inputs])
@@ -54,29 +60,37 @@ def propagate(
             ) from None
         env[node.name] = output = cost.output
         scale = per_sample if grows[node.name] else 1
+        own_width = element_bytes(node.dtype) if own and node.dtype else width
         if is_input:
-            input_bytes += output.numel * scale * width
+            input_bytes += output.numel * scale * own_width
         if node.counts is not None:  # the parameters and buffers first used here (none where it shares them)
             params, buffers = node.counts
         else:
             params, buffers = (0, 0) if node.shares else (cost.params, cost.buffers)
-        # positional, the fields in their order (name to shares): a LayerCost is made per layer
+        param_bytes, buffer_bytes = (
+            node.tensor_bytes
+            if own and node.tensor_bytes is not None
+            else (params * width, buffers * width + (cost.counters * (COUNTER_BYTES - width) if buffers else 0))
+        )
+        # positional, the fields in their order: a LayerCost is made per layer
         # fmt: off
         layers.append(LayerCost(
             node.name, node.op, node.inputs, node.attrs, inputs, output, params, buffers, cost.macs * scale,
-            cost.flops * scale, 0 if cost.in_place else output.total_numel * scale * width, cost.in_place,
-            cost.counted, scale, node.frozen if params else 0, node.shares,
+            cost.flops * scale, 0 if cost.in_place else output.total_numel * scale * own_width, cost.in_place,
+            cost.counted, scale, node.frozen if params else 0, node.shares, own_width, param_bytes, buffer_bytes,
+            node.module,
         ))
         # fmt: on
     return Profile(
         graph.name,
         shape,
         batch,
-        canonical_dtype(dtype),
+        name,
         width,
         tuple(layers),
-        Totals.of(layers, input_bytes, width),
+        Totals.of(layers, input_bytes),
         shapes_include_batch=graph.batch is not None,
+        input_bytes_per_element=input_width if input_width != width else None,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
@@ -25,6 +26,9 @@ class Node:
     shares: str | None = None  # the earlier node whose parameters this one reuses (a module called twice)
     counts: tuple[int, int] | None = None  # (params, buffers) first used here, where a traced node reuses only some
     frozen: int = 0  # of those parameters, the elements a recorded module does not train (requires_grad False)
+    dtype: str | None = None  # a recorded module's: the output's dtype as torch gave it (None: the profile's)
+    module: str | None = None  # a recorded module's: the torch.nn class whose forward is this node alone (Conv2d)
+    tensor_bytes: tuple[int, int] | None = None  # (params, buffers) first used here, in bytes at their own dtypes
 
     @cached_property
     def attributes(self) -> dict[str, Any]:
@@ -68,6 +72,8 @@ class Graph:
     default_input: Shape
     description: str = ""
     batch: int | None = None
+    dtype: str | None = None  # a recorded module's own dtype (its parameters'), its tensors' each as recorded
+    input_dtype: str | None = None  # a recorded module's input's
 
     @classmethod
     def build(
@@ -79,7 +85,7 @@ class Graph:
         previous = INPUT
         for node in _flatten(layers):
             if not node.inputs and _takes_inputs(node.op):
-                node = Node(node.name, node.op, (previous,), node.attrs, node.shares, node.counts, node.frozen)
+                node = dataclasses.replace(node, inputs=(previous,))
             resolved.append(node)
             previous = node.name
         graph = cls(name, tuple(resolved), Shape.of(input), description, batch)

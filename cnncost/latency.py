@@ -12,7 +12,7 @@ from .trace import require_torch
 
 
 def time_forward(
-    model, input=None, batch: int = 1, dtype: str = "fp32", device: str = "cpu", min_run_time: float | None = None
+    model, input=None, batch: int = 1, dtype: str | None = None, device: str = "cpu", min_run_time: float | None = None
 ):
     """Profile model and time its whole forward pass with torch.utils.benchmark: what a latency budget is checked
     against, as in assert_budget(cnncost.time_forward(Net(), input=(3, 224, 224)), max_latency="20ms").

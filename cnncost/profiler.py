@@ -20,9 +20,12 @@ from .sources import SPEC_SUFFIXES, load_source
 
 
 def profile(
-    model, input=None, batch: int = 1, dtype: str = "fp32", strict: bool = False, convention: str = "cnncost"
+    model, input=None, batch: int = 1, dtype: str | None = None, strict: bool = False, convention: str = "cnncost"
 ) -> Profile:
     """Profile a network at input C×H×W (default: the network's own) for a batch and dtype.
+
+    dtype (fp32, fp16, bf16, int8) sizes every tensor; by default a torch module's tensors are each sized at the
+    dtype torch gives them (a .half() model at 2 bytes), any other network at fp32.
 
     model: a built-in name ('alexnet'), a spec file ('net.toml'), a module path ('pkg.mod:Net', 'net.py:Net'),
     an nn.Module, its class or a function that makes one (input required), or a Graph. strict makes an op without
@@ -112,7 +115,7 @@ def side(
     *,
     input=None,
     batch: int = 1,
-    dtype: str = "fp32",
+    dtype: str | None = None,
     until: tuple[int, int] | None = None,
     convention: str = "cnncost",
 ) -> Side:

@@ -71,6 +71,10 @@ class LayerCost(NamedTuple):
     scale: int = 1  # elements of the real tensors per element of output_shape: the batch for a one-sample shape
     frozen_params: int = 0  # of params, those not trained (a recorded module's parameters with requires_grad False)
     shares: str | None = None  # the earlier layer whose parameters this call reuses (a module called twice)
+    bytes_per_element: int = 4  # of its output: the profile's dtype, or the output's own in a recorded module
+    param_bytes: int = 0  # its params in bytes, each at its own dtype in a recorded module
+    buffer_bytes: int = 0
+    module: str | None = None  # a recorded module's: the torch.nn class whose forward is this layer alone (Conv2d)
 
     @property
     def input_shape(self) -> Shape:
@@ -97,15 +101,15 @@ class Totals:
     frozen_params: int = 0
 
     @classmethod
-    def of(cls, layers: tuple[LayerCost, ...] | list[LayerCost], input_bytes: int, width: int) -> Totals:
-        """The totals of layers: each quantity summed, weights and buffers in bytes at width bytes per element, and
-        the parameters a recorded module does not train."""
+    def of(cls, layers: tuple[LayerCost, ...] | list[LayerCost], input_bytes: int) -> Totals:
+        """The totals of layers: each quantity summed, the bytes of their weights and buffers, and the parameters a
+        recorded module does not train."""
         sums = {key: sum(getattr(cost, key) for cost in layers) for key in KEYS}
         return cls(
             **sums,
             input_bytes=input_bytes,
-            param_bytes=sums["params"] * width,
-            buffer_bytes=sums["buffers"] * width,
+            param_bytes=sum(cost.param_bytes for cost in layers),
+            buffer_bytes=sum(cost.buffer_bytes for cost in layers),
             frozen_params=sum(cost.frozen_params for cost in layers),
         )
 
@@ -135,6 +139,12 @@ class Profile:
     notes: tuple[Note, ...] = ()  # how the graph was found, whose convention, and what the user should look at
     shapes_include_batch: bool = False  # a traced network: shapes are torch's, batch included
     convention: str = "cnncost"  # whose way of counting MACs (or FLOPs) the figures follow: cnncost.conventions
+    input_bytes_per_element: int | None = None  # a recorded module's input's own (int64 token ids: 8); None: as above
+
+    @property
+    def input_width(self) -> int:
+        """Bytes per element of the (first) input."""
+        return self.input_bytes_per_element or self.bytes_per_element
 
     def __repr__(self) -> str:
         """One line, not the whole record: Profile('resnet18', 3x224x224, batch 1, fp32: 69 layers, 11,689,512

@@ -8,7 +8,25 @@ from math import prod
 
 from .errors import CnnCostError, UnknownNameError
 
-DTYPE_BYTES = {"fp32": 4, "fp16": 2, "bf16": 2, "int8": 1}
+DTYPE_BYTES = {"fp32": 4, "fp16": 2, "bf16": 2, "int8": 1}  # the dtypes a profile can be costed in (--dtype)
+# every dtype a recorded tensor may hold, by torch's name, as cnncost names it and its bytes per element
+TORCH_DTYPES = {
+    "float32": ("fp32", 4),
+    "float16": ("fp16", 2),
+    "bfloat16": ("bf16", 2),
+    "float64": ("fp64", 8),
+    "int8": ("int8", 1),
+    "uint8": ("uint8", 1),
+    "int16": ("int16", 2),
+    "int32": ("int32", 4),
+    "int64": ("int64", 8),
+    "bool": ("bool", 1),
+    "complex64": ("complex64", 8),
+    "complex128": ("complex128", 16),
+    "float8_e4m3fn": ("fp8_e4m3", 1),
+    "float8_e5m2": ("fp8_e5m2", 1),
+}
+ELEMENT_BYTES = {**DTYPE_BYTES, **dict(TORCH_DTYPES.values())}
 _DTYPE_ALIASES = {"float32": "fp32", "float16": "fp16", "half": "fp16", "bfloat16": "bf16", "float": "fp32"}
 
 
@@ -107,6 +125,17 @@ def dtype_bytes(dtype: str) -> int:
     if name not in DTYPE_BYTES:
         raise UnknownNameError(f"unknown dtype {dtype!r}; known: {', '.join(DTYPE_BYTES)}")
     return DTYPE_BYTES[name]
+
+
+def element_bytes(dtype: str) -> int:
+    """Bytes per element of any dtype a tensor may hold (fp32, int64, bool, ...)."""
+    return ELEMENT_BYTES[dtype] if dtype in ELEMENT_BYTES else dtype_bytes(dtype)
+
+
+def dtype_name(torch_dtype) -> str:
+    """cnncost's name of a torch dtype: fp32 for torch.float32, int64 for torch.int64."""
+    name = str(torch_dtype).removeprefix("torch.")
+    return TORCH_DTYPES.get(name, (name, 0))[0]
 
 
 def canonical_dtype(dtype: str) -> str:

@@ -116,7 +116,7 @@ def test_training_memory_by_hand():
     assert training.weight_bytes == training.gradient_bytes == 4 * params == 3080
     assert training.parameter_tensors == 6
     assert [training.optimizer_bytes(o) for o in OPTIMIZERS] == [0, 3080, 2 * 3080 + 6 * 4, 2 * 3080 + 6 * 4]
-    buffers = 4 * (2 * 4 + 1)
+    buffers = 4 * 2 * 4 + 8  # running mean and variance (fp32), and the int64 batch count
     assert training.total_bytes(ADAM) == 3080 + buffers + 3080 + 6184 + 7712
     assert training.kept_by_layer() == {"input": 1536, "conv": 2048, "bn": 32 + 2048, "pool": 1024, "drop": 1024}
 

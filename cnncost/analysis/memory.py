@@ -42,13 +42,13 @@ def storage_owners(profile: Profile, aliases: Callable[[LayerCost], bool]) -> di
 
 
 def storage_bytes(profile: Profile) -> dict[str, int]:
-    """Bytes of each tensor the graph makes, by name: elements × batch × bytes per element; the input too."""
-    width = profile.bytes_per_element
+    """Bytes of each tensor the graph makes, by name: elements × batch × bytes per element (each at its own dtype
+    in a recorded module); the input too."""
     input_scale = 1 if profile.shapes_include_batch else profile.batch
-    sizes = {INPUT: profile.input_shape.numel * input_scale * width}
+    sizes = {INPUT: profile.input_shape.numel * input_scale * profile.input_width}
     sizes.update(
         {
-            cost.name: 0 if holds_weights(cost) else cost.output_shape.total_numel * cost.scale * width
+            cost.name: 0 if holds_weights(cost) else cost.output_shape.total_numel * cost.scale * cost.bytes_per_element
             for cost in profile.layers
         }
     )
@@ -121,9 +121,8 @@ def inference_memory(graph: Graph, profile: Profile) -> InferenceMemory:
     if INPUT in last:
         last[INPUT] = len(profile.layers)  # the caller holds its input while the network runs
     born = {INPUT: -1, **{cost.name: i for i, cost in enumerate(profile.layers)}}
-    width = profile.bytes_per_element
     live = tuple(
-        sum(sizes[s] for s in last if born[s] <= i <= last[s]) + transient_bytes(cost, width)
+        sum(sizes[s] for s in last if born[s] <= i <= last[s]) + transient_bytes(cost, cost.bytes_per_element)
         for i, cost in enumerate(profile.layers)
     )
     peak = max(range(len(live)), key=live.__getitem__)
@@ -146,7 +145,7 @@ class Kept:
     what: str
     tensor: str | None = None  # the input's or the layer's own name; None for a tensor made only for backward
     elements: int = 0
-    width: int | None = None  # bytes per element of a new tensor; None for the profile's dtype
+    width: int | None = None  # bytes per element of a new tensor; None for its layer's dtype
 
 
 KeepRule = Callable[[LayerCost, Profile], tuple[Kept, ...]]
@@ -374,7 +373,7 @@ def saved_tensors(graph: Graph, profile: Profile) -> tuple[Saved, ...]:
                 storage, size = owner[kept.tensor], sizes[owner[kept.tensor]]
             else:
                 storage = f"{node.name}:{kept.what}"
-                size = kept.elements * (kept.width or profile.bytes_per_element)
+                size = kept.elements * (kept.width or cost.bytes_per_element)
             found.setdefault(storage, Saved(node.name, kept.what, storage, size))
     return tuple(found.values())
 

@@ -63,7 +63,7 @@ def run(args) -> int:
         return 0
     checks = self_check(result)
     if is_cuda(args.device):
-        checks.append(cuda_memory_check(graph, result.profile, args.device, args.dtype))
+        checks.append(cuda_memory_check(graph, result.profile, args.device, result.profile.dtype))
     stream = sys.stderr if args.output is None and fmt in RECORD_FORMATS else sys.stdout  # never inside the data
     for status, what, figures in checks:
         print(f"{status:<5} {what}: {figures}", file=stream)
@@ -79,13 +79,14 @@ def timed(args, graph, batch: int, progress=None):
     threads = parse_positive(args.threads, "--threads", int) if args.threads else None
     min_time = parse_positive(args.min_time, "--min-time")
     forward_time = parse_positive(args.forward_time, "--forward-time") if args.forward_time else None
-    check_device(args.device, args.dtype)
+    dtype = args.dtype or graph.dtype or "fp32"  # a torch module's own, unless asked
+    check_device(args.device, dtype)
     return bench(
         graph,
         input=args.input,
         batch=batch,
         device=args.device,
-        dtype=args.dtype,
+        dtype=dtype,
         threads=threads,
         min_run_time=min_time,
         remeasure_roof=getattr(args, "remeasure_roof", False),

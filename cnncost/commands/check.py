@@ -104,7 +104,7 @@ def run(args) -> int:
         given = (
             ("--input", args.input),
             ("--batch", args.batch != "1"),
-            ("--dtype", args.dtype != "fp32"),
+            ("--dtype", args.dtype is not None),
             ("--optimizer", args.optimizer != "adam"),
             ("--strict", args.strict),
             ("--device", args.device != "cpu"),

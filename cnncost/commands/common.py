@@ -88,7 +88,9 @@ def add_profile_options(parser: argparse.ArgumentParser) -> None:
     """--input, --batch, --dtype."""
     parser.add_argument("--input", action="append", help=INPUT_HELP)
     parser.add_argument("--batch", default="1", help="batch size (default 1)")
-    parser.add_argument("--dtype", default="fp32", help="fp32, fp16, bf16 or int8 (default fp32)")
+    parser.add_argument(
+        "--dtype", help="fp32, fp16, bf16 or int8 (default: a torch module's own dtypes, fp32 for any other network)"
+    )
 
 
 def input_sizes(values: list[str] | None):

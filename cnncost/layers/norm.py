@@ -50,6 +50,7 @@ def batch_norm(
         params=2 * channels if affine else 0,
         buffers=2 * channels + 1 if track_running_stats else 0,
         flops=2 * x.numel,
+        counters=1 if track_running_stats else 0,
     )
 
 
@@ -116,6 +117,7 @@ def instance_norm(x: Shape, op: str, n: int, num_features, affine: bool, track_r
         params=2 * channels if affine else 0,
         buffers=2 * channels + 1 if track_running_stats else 0,
         flops=per_element * x.numel,
+        counters=1 if track_running_stats else 0,
     )
 
 

@@ -53,6 +53,7 @@ class OpCost(NamedTuple):
     flops: int = 0
     in_place: bool = False  # the output is the input's own storage: no new activation memory
     counted: bool = True  # False for an op cnncost has no formula for: its cost is unknown, not zero
+    counters: int = 0  # of buffers, those torch holds as 64-bit integers in any dtype (batch norm's batch count)
 
 
 @dataclass(frozen=True)

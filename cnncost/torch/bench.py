@@ -168,7 +168,7 @@ def bench(
     input=None,
     batch: int = 1,
     device: str = "cpu",
-    dtype: str = "fp32",
+    dtype: str | None = None,
     threads: int | None = None,
     min_run_time: float = 0.2,
     remeasure_roof: bool = False,
@@ -177,7 +177,8 @@ def bench(
 ) -> BenchResult:
     """Time the whole network, each layer in context, each layer alone, and the whole network again (see _bench);
     on cuda:N everything runs with N as the current device, so that events, synchronisation and
-    torch.utils.benchmark's clock all act on it."""
+    torch.utils.benchmark's clock all act on it. dtype: a recorded module's own by default, else fp32."""
+    dtype = dtype or graph.dtype or "fp32"
     check_device(device, dtype)
     if is_cuda(device):
         with torch.cuda.device(torch.device(device)):

@@ -13,6 +13,7 @@ parameter; those of modules the forward never called are counted in `unused` row
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from math import prod
 
@@ -22,7 +23,7 @@ from torch import nn
 from ..errors import CnnCostError
 from ..graph import INPUT, Node
 from ..layers import layer_type
-from ..shapes import Shape
+from ..shapes import Shape, dtype_name
 from .record import Call, Recording, Weight
 from .rules import Alias, Lowered, constant_nodes, handler_of, output_shapes, tensors
 
@@ -92,7 +93,10 @@ class Lowering:
             return self.sources[key]
         name = self.unique(weight.name)
         if weight.kind == "tensor":  # a plain tensor the module holds: neither a parameter nor a buffer of torch's
-            self.add(Node(name, "constant", (), (("shape", weight.shape),)), Shape(weight.shape))
+            self.add(
+                Node(name, "constant", (), (("shape", weight.shape),), dtype=dtype_name(weight.tensor.dtype)),
+                Shape(weight.shape),
+            )
         else:
             attrs = (("shape", weight.shape),) + ((("buffer", True),) if weight.kind == "buffer" else ())
             counts = None if key not in self.counted else (0, 0)
@@ -102,7 +106,19 @@ class Lowering:
                 else 0
             )
             self.counted.setdefault(key, name)
-            self.add(Node(name, "parameter", (), attrs, counts=counts, frozen=frozen), Shape(weight.shape))
+            self.add(
+                Node(
+                    name,
+                    "parameter",
+                    (),
+                    attrs,
+                    counts=counts,
+                    frozen=frozen,
+                    dtype=dtype_name(weight.tensor.dtype),
+                    tensor_bytes=(0, 0) if counts else _tensor_bytes([weight]),
+                ),
+                Shape(weight.shape),
+            )
         self.sources[key] = name
         return name
 
@@ -113,26 +129,44 @@ def _plumbing(call: Call) -> bool:
     return found is not None and (layer_type(found[0]).category in ("view", "source") or found[0] == "copy")
 
 
-def _scope_name(recording: Recording, call_index: int) -> str:
-    """The module path for a call that is its module's one op (a Conv2d's conv2d; an LSTM's lstm beside the zeros
-    of its first state), else path.function."""
+def _own_module(recording: Recording, call_index: int) -> nn.Module | None:
+    """The module whose forward is this call alone (a Conv2d's conv2d; an LSTM's lstm beside the zeros of its first
+    state), or None for a call among others in a forward (a functional call)."""
     call = recording.calls[call_index]
     scope = recording.scopes[call.scope]
     if scope.module is not None and scope.path and not scope.children and not _plumbing(call):
         ops = [i for i in scope.calls if not _plumbing(recording.calls[i])]
         if ops == [call_index]:
-            return scope.path
+            return scope.module
+    return None
+
+
+def _scope_name(recording: Recording, call_index: int) -> str:
+    """The module path for a call that is its module's one op, else path.function."""
+    call = recording.calls[call_index]
+    scope = recording.scopes[call.scope]
+    if _own_module(recording, call_index) is not None:
+        return scope.path
     return f"{scope.path}.{call.function}" if scope.path else call.function
+
+
+def _tensor_bytes(weights: list[Weight]) -> tuple[int, int]:
+    """(parameters, buffers) in bytes, each tensor at its own dtype."""
+    found = {"parameter": 0, "buffer": 0}
+    for w in weights:
+        if w.kind in found:
+            found[w.kind] += w.tensor.numel() * w.tensor.element_size()
+    return found["parameter"], found["buffer"]
 
 
 def lower_recording(recording: Recording, module: nn.Module) -> tuple[list[Node], dict, list[str]]:
     """The nodes of a recorded forward pass, torch's shape of each, and notes on what could not be counted."""
-    input_names = {-1 - i: (INPUT if i == 0 else name) for i, (name, _) in enumerate(recording.inputs)}
+    input_names = {-1 - i: (INPUT if i == 0 else name) for i, (name, *_) in enumerate(recording.inputs)}
     build = Lowering(recording, input_names)
     build.shapes[INPUT] = Shape(recording.inputs[0][1])
-    for name, shape in recording.inputs[1:]:
+    for name, shape, dtype in recording.inputs[1:]:
         build.taken.add(name)
-        build.add(Node(name, "input", (), (("shape", shape),)), Shape(shape))
+        build.add(Node(name, "input", (), (("shape", shape),), dtype=dtype), Shape(shape))
     for index, call in enumerate(recording.calls):
         _lower_call(build, index, call)
     _leftover_tensors(build, module, recording)
@@ -200,7 +234,20 @@ def _add_node(build: Lowering, index: int, call: Call, piece: Lowered, base: str
         op, attrs = "constant", {"shape": tuple(outputs[0])}
     if op == "uncounted":
         attrs["params"], attrs["buffers"], counts = params, buffers, None
-    node = Node(name, op, inputs, tuple(attrs.items()), shares, counts, frozen)
+    own = _own_module(build.recording, index)
+    output = piece.output if piece.output is not None else 0
+    node = Node(
+        name,
+        op,
+        inputs,
+        tuple(attrs.items()),
+        shares,
+        counts,
+        frozen,
+        dtype=call.dtypes[output] if call.dtypes else None,
+        module=type(own).__name__ if own is not None else None,
+        tensor_bytes=_tensor_bytes(fresh) if fresh else None,
+    )
     build.add(node, shape)
     build.made.setdefault(index, []).append(name)
     build.expected[name] = outputs
@@ -260,28 +307,30 @@ def _leftover_tensors(build: Lowering, module: nn.Module, recording: Recording) 
         params = sum(t.numel() for _, t in items if id(t) in is_parameter)
         frozen = sum(t.numel() for _, t in items if id(t) in is_parameter and not t.requires_grad)
         buffers = sum(t.numel() for _, t in items if id(t) not in is_parameter)
+        nbytes = (
+            sum(t.numel() * t.element_size() for _, t in items if id(t) in is_parameter),
+            sum(t.numel() * t.element_size() for _, t in items if id(t) not in is_parameter),
+        )
         made = build.made.get(single.get(id(sub), -1), [])
         if len(made) == 1:
-            _add_counts(build, made[0], params, buffers, frozen)
+            _add_counts(build, made[0], params, buffers, frozen, nbytes)
             continue
         if id(sub) not in recording.called:
-            uncalled_roots.setdefault(_uncalled_root(path, paths, recording.called), []).append((params, buffers))
+            uncalled = uncalled_roots.setdefault(_uncalled_root(path, paths, recording.called), [])
+            uncalled.append((params, buffers, *nbytes))
             continue
         name = build.unique(f"{path}.unused" if path else "unused")
-        build.add(
-            Node(
-                name, "unused", (), (("params", params), ("buffers", buffers), ("reason", "not used in this forward"))
-            ),
-            Shape(()),
-        )
+        attrs = (("params", params), ("buffers", buffers), ("reason", "not used in this forward"))
+        build.add(Node(name, "unused", (), attrs, tensor_bytes=nbytes), Shape(()))
     for root, counts in uncalled_roots.items():
         name = build.unique(root or "unused")
         attrs = (
-            ("params", sum(p for p, _ in counts)),
-            ("buffers", sum(b for _, b in counts)),
+            ("params", sum(c[0] for c in counts)),
+            ("buffers", sum(c[1] for c in counts)),
             ("reason", "not called in this forward"),
         )
-        build.add(Node(name, "unused", (), attrs), Shape(()))
+        nbytes = (sum(c[2] for c in counts), sum(c[3] for c in counts))
+        build.add(Node(name, "unused", (), attrs, tensor_bytes=nbytes), Shape(()))
 
 
 def _uncalled_root(path: str, paths: dict, called: set[int]) -> str:
@@ -294,27 +343,23 @@ def _uncalled_root(path: str, paths: dict, called: set[int]) -> str:
     return path
 
 
-def _add_counts(build: Lowering, name: str, params: int, buffers: int, frozen: int = 0) -> None:
-    """Add leftover parameters (frozen of them not trained) and buffers to a node's counts."""
+def _add_counts(build: Lowering, name: str, params: int, buffers: int, frozen: int, nbytes: tuple[int, int]) -> None:
+    """Add leftover parameters (frozen of them not trained) and buffers, and their bytes, to a node's counts."""
     i = build.position[name]
     node = build.nodes[i]
+    held = node.tensor_bytes or (0, 0)
+    tensor_bytes = (held[0] + nbytes[0], held[1] + nbytes[1])
     if node.op == "uncounted":
         attrs = dict(node.attrs)
         attrs["params"] += params
         attrs["buffers"] += buffers
-        build.nodes[i] = Node(
-            node.name, node.op, node.inputs, tuple(attrs.items()), node.shares, node.counts, node.frozen + frozen
+        build.nodes[i] = dataclasses.replace(
+            node, attrs=tuple(attrs.items()), frozen=node.frozen + frozen, tensor_bytes=tensor_bytes
         )
         return
     before = node.counts if node.counts is not None else _formula_counts(build, node)
-    build.nodes[i] = Node(
-        node.name,
-        node.op,
-        node.inputs,
-        node.attrs,
-        node.shares,
-        (before[0] + params, before[1] + buffers),
-        node.frozen + frozen,
+    build.nodes[i] = dataclasses.replace(
+        node, counts=(before[0] + params, before[1] + buffers), frozen=node.frozen + frozen, tensor_bytes=tensor_bytes
     )
 
 

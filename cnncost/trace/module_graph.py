@@ -13,6 +13,7 @@ recording on the CPU simply runs it.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import gc
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from torch import nn
 from ..engine import looks_channels_last
 from ..errors import CnnCostError, Fix, batch_fix, first_line, size_fix, worded
 from ..graph import Graph
-from ..shapes import Shape
+from ..shapes import Shape, dtype_name
 from .lowering import lower_recording
 from .record import RecordError, Recording, record
 
@@ -67,7 +68,29 @@ def _is_shape(value) -> bool:
     )
 
 
-def example_inputs(spec: Any, batch: int, device: str) -> Inputs:
+def module_dtype(module: nn.Module) -> torch.dtype:
+    """The floating dtype that holds most of the module's parameters (fp32 for a module without any): what a size
+    input is made in, so that a half or bf16 model runs on it."""
+    held: dict[torch.dtype, int] = {}
+    for tensor in module.parameters():
+        if tensor.is_floating_point() and not nn.parameter.is_lazy(tensor):
+            held[tensor.dtype] = held.get(tensor.dtype, 0) + tensor.numel()
+    return max(held, key=held.__getitem__) if held else torch.float32
+
+
+def mixed_dtypes(module: nn.Module) -> str:
+    """'bf16 (1,000 params), fp32 (64 params)' where the parameters are held in several dtypes, else ''."""
+    held: dict[str, int] = {}
+    for tensor in module.parameters():
+        if nn.parameter.is_lazy(tensor):
+            continue
+        held[dtype_name(tensor.dtype)] = held.get(dtype_name(tensor.dtype), 0) + tensor.numel()
+    if len(held) < 2:
+        return ""
+    return ", ".join(f"{name} ({count:,} params)" for name, count in sorted(held.items(), key=lambda item: -item[1]))
+
+
+def example_inputs(spec: Any, batch: int, device: str, dtype: torch.dtype = torch.float32) -> Inputs:
     """Tensors for the forward: a shape (one sample, C×H×W) gets the batch in front; a tensor is used as it is
     (copied); a list or tuple is the positional arguments, a dict the keyword arguments, nested as given."""
     names: list[str] = []
@@ -84,8 +107,8 @@ def example_inputs(spec: Any, batch: int, device: str) -> Inputs:
             shape = Shape.of(value)
             names.append(name)
             if device == "meta":
-                return torch.empty(batch, *shape.dims, device="meta")
-            return torch.randn(batch, *shape.dims)
+                return torch.empty(batch, *shape.dims, device="meta", dtype=dtype)
+            return torch.randn(batch, *shape.dims).to(dtype)
         if isinstance(value, (list, tuple)):
             return type(value)(make(v, f"{name}.{i}") for i, v in enumerate(value))
         if isinstance(value, dict):
@@ -123,7 +146,7 @@ def _initialise_lazy(module: nn.Module, spec: Any, batch: int) -> tuple[nn.Modul
     try:
         twin = copy.deepcopy(module)
         with torch.no_grad(), torch.random.fork_rng(devices=[]):
-            inputs = example_inputs(spec, batch, "cpu")
+            inputs = example_inputs(spec, batch, "cpu", module_dtype(module))
             twin.eval()(*inputs.args, **inputs.kwargs)
     except Exception as error:  # noqa: BLE001  user code
         raise CnnCostError(
@@ -143,14 +166,14 @@ def needs_values(error: BaseException) -> bool:
 
 def _record(module: nn.Module, spec: Any, batch: int) -> Recording:
     """On the meta device; where the code needs tensor values, on the CPU with random data (or the tensors given)."""
-    inputs = example_inputs(spec, batch, "meta")
+    inputs = example_inputs(spec, batch, "meta", module_dtype(module))
     try:
         return record(module, inputs.args, inputs.kwargs, inputs.names, "meta")
     except RecordError as error:
         if not needs_values(error.error):
             raise CnnCostError(f"in {error}") from None
     with torch.random.fork_rng(devices=[]):  # the random input leaves the caller's random state as it was
-        inputs = example_inputs(spec, batch, "cpu")
+        inputs = example_inputs(spec, batch, "cpu", module_dtype(module))
     try:
         return record(module, inputs.args, inputs.kwargs, inputs.names, "cpu")
     except RecordError as error:
@@ -211,6 +234,10 @@ def _graph_from_module(module: nn.Module, input: Any, name: str, batch: int) -> 
     first = recording.inputs[0][1]
     graph_batch = batch if not _holds_tensors(input) else (first[0] if len(first) > 1 else 1)
     graph = Graph.build(name, nodes, first, f"{name}, {METHODS[recording.device]}", batch=graph_batch)
+    graph = dataclasses.replace(graph, dtype=dtype_name(module_dtype(module)), input_dtype=recording.inputs[0][2])
+    mixed = mixed_dtypes(module)
+    if mixed:
+        notes.append(f"its parameters are held in several dtypes, each costed in its own: {mixed}")
     params, buffers = sum(p.numel() for p in module.parameters()), sum(b.numel() for b in module.buffers())
     return TraceResult(graph, METHODS[recording.device], expected, params, buffers, tuple(notes + lowering_notes))
 

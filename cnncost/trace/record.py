@@ -33,6 +33,7 @@ from torch.overrides import TorchFunctionMode
 from torch.utils._device import _device_constructors
 
 from ..errors import CnnCostError, first_line
+from ..shapes import dtype_name
 from .meta_shapes import shortcut
 
 
@@ -71,6 +72,7 @@ class Call:
     in_place: bool = False  # it returned its first argument: wrote into it (add_, x += y, x[i] = v), or is it
     module: nn.Module | None = None  # the module whose forward made the call
     spelling: str = ""  # the function's own name, where the canonical one merges several (upsample_bilinear)
+    dtypes: tuple[str, ...] = ()  # the dtype of each tensor it returned, as cnncost names them (fp32, int64)
 
 
 @dataclass
@@ -91,7 +93,7 @@ class Recording:
 
     calls: list[Call]
     scopes: list[Scope]
-    inputs: list[tuple[str, tuple[int, ...]]]  # (name, shape) of each input tensor, the first is 'input'
+    inputs: list[tuple[str, tuple[int, ...], str]]  # (name, shape, dtype) of each input tensor, the first is 'input'
     device: str  # 'meta', or 'cpu' for a module that reads tensor values
     called: set[int]  # ids of the modules whose forward ran
 
@@ -361,6 +363,7 @@ class Recorder(TorchFunctionMode):
                 in_place,
                 self.scopes[scope].module,
                 spelling,
+                tuple(dtype_name(t.dtype) for t in outputs),
             )
         )
         self.scopes[scope].calls.append(index)
@@ -433,10 +436,10 @@ def record(module: nn.Module, args: tuple, kwargs: dict, input_names: list[str],
     """Run module(*args, **kwargs) once under the recorder, in eval mode and without autograd; every module's
     mode, attributes and hooks are as before afterwards, and so is the global random state."""
     recorder = Recorder(module, device)
-    inputs: list[tuple[str, tuple[int, ...]]] = []
+    inputs: list[tuple[str, tuple[int, ...], str]] = []
     for position, (tensor, name) in enumerate(zip(_tensors((args, kwargs)), input_names, strict=False)):
         recorder.add_input(tensor, position)
-        inputs.append((name, tuple(tensor.shape)))
+        inputs.append((name, tuple(tensor.shape), dtype_name(tensor.dtype)))
     saved = snapshot(module)
     handles = [
         nn.modules.module.register_module_forward_pre_hook(recorder.enter),
