@@ -1,4 +1,7 @@
-"""cnncost explain NAME VALUE: which counting convention gives a printed figure, with its arithmetic, or none."""
+"""cnncost explain NAME VALUE: which counting convention gives a printed figure, with its arithmetic, or none: cnncost's
+own count and the conventions a published figure may follow, every other tool's total (where the tool's rule counts
+every layer: a total that leaves some out is said as a lower bound, never matched), another common input size, and
+the network's documented variants (resnet50 and resnet50-paper: ResNet v1.5 and v1)."""
 
 from __future__ import annotations
 
@@ -11,8 +14,9 @@ from ..reproductions.checks import QUANTITY_NAMES, check_layers
 from ..reproductions.printed import Printed, number_text
 from ..reproductions.published import Publication
 from ..reproductions.search import PRECISE, counts, default_count
-from ..reproductions.verdict import EXACT, NO_CONVENTION
+from ..reproductions.verdict import EXACT, NO_CAUSE, NO_CONVENTION
 from ..units import fixed
+from ..zoo.registry import ARCHITECTURES, Architecture, list_models
 from .common import MODEL_HELP, UsageError, add_profile_options, parse_batch
 
 EXPLAINED = ("macs", "flops", "params", "memory")  # the figures explain searches
@@ -69,20 +73,29 @@ def other_sizes(args, result):
                 continue
 
 
+def variants(name: str) -> list[Architecture]:
+    """The built-in variants of a built-in network, itself left out: the names before their '-' the same (resnet50
+    and resnet50-paper, ResNet v1.5 and v1; googlenet, googlenet-aux and googlenet-paper)."""
+    key = name.strip().lower()
+    if key not in ARCHITECTURES:
+        return []
+    family = key.split("-")[0]
+    return [ARCHITECTURES[other] for other in list_models() if other != key and other.split("-")[0] == family]
+
+
 def run(args) -> int:
     printed = printed_figure(args.value)
     if printed.value == 0:
         raise UsageError("a figure of 0: give the figure as printed, such as 4.1G")
     if args.quantity == "memory" and printed.unit in ("k", "M", "G"):
         printed = type(printed)(printed.text, {"k": "KB", "M": "MB", "G": "MB"}[printed.unit])
-    result = profile(args.name, input=args.input, batch=parse_batch(args.batch), dtype=args.dtype)
+    batch = parse_batch(args.batch)
+    result = profile(args.name, input=args.input, batch=batch, dtype=args.dtype)
 
-    def judged(layers):
-        return check_layers(
-            "explain", result.name, args.quantity, printed, Publication("the figure given", ""), result.name, layers
-        )
+    def judged(name, layers):
+        return check_layers("explain", name, args.quantity, printed, Publication("the figure given", ""), name, layers)
 
-    check = judged(result.layers)
+    check = judged(result.name, result.layers)
     print(
         f"{result.name}, {QUANTITY_NAMES.get(args.quantity, args.quantity)}: printed {printed.shown()} "
         f"({printed.stands_for()}); cnncost counts {number_text(check.computed, 4)} at {result.input_shape}"
@@ -97,10 +110,20 @@ def run(args) -> int:
     precise = high - low <= PRECISE * printed.value  # a coarse figure ("5G") fits too many sizes to name one
     if verdict.kind == NO_CONVENTION and precise and args.input is None and not result.shapes_include_batch:
         for size, other in other_sizes(args, result):  # a figure printed for another input size
-            found = judged(other.layers).verdict
+            found = judged(result.name, other.layers).verdict
             if found.kind != NO_CONVENTION:
                 print(f"verdict: {found.kind} at input {size} (not {result.input_shape}): {found.text}")
                 return 0
+    others = []
+    if verdict.kind == NO_CONVENTION:
+        for variant in variants(args.name):  # a figure of the paper's network, or of torchvision's
+            counted = profile(variant.name, input=args.input, batch=batch, dtype=args.dtype)
+            found = judged(variant.name, counted.layers)
+            if found.verdict.kind != NO_CONVENTION:
+                kind, text = found.verdict.kind, found.verdict.text
+                print(f"verdict: {kind} as {variant.name} counts it ({variant.reference}): {text}")
+                return 0
+            others.append((variant, found))
     print(
         "verdict: exact, cnncost's own count" if verdict.kind == EXACT else f"verdict: {verdict.kind}: {verdict.text}"
     )
@@ -108,20 +131,51 @@ def run(args) -> int:
         print(f"also: {other}")
     if verdict.kind == NO_CONVENTION:
         print(nearest_text(result.layers, args.quantity, printed))
+        for variant, found in others:
+            if found.verdict.cause != NO_CAUSE:
+                print(
+                    f"also: {variant.name} ({variant.reference}) counts {number_text(found.computed, 4)}: "
+                    f"{found.verdict.cause}"
+                )
+        if args.quantity in ("macs", "flops"):
+            for line in partial_tools(result, printed, args.quantity):
+                print(f"also: {line}")
     return 0
 
 
-def tool_matches(result, printed, quantity: str) -> list[str]:
-    """The tools (cnncost.conventions) whose total on the network the printed figure stands for, with the total: a
-    FLOPs figure against the tools that count FLOPs, a MACs figure against those that count multiply-adds."""
+def _tools(quantity: str):
+    """The other tools' conventions in the unit of the figure: FLOPs, or multiply-adds."""
     wanted = ("FLOPs",) if quantity == "flops" else ("MACs", "mult-adds")
+    return [c for c in CONVENTIONS.values() if c.name not in ("cnncost", "paper") and c.unit in wanted]
+
+
+def tool_matches(result, printed, quantity: str) -> list[str]:
+    """The tools (cnncost.conventions) whose total on the network the printed figure stands for, with the total,
+    where the tool's rule counts every layer: a FLOPs figure against the tools that count FLOPs, a MACs figure
+    against those that count multiply-adds."""
     return [
         f"{convention.tool} counts it ({convention.unit}): {number_text(total)} is in {printed.stands_for()}"
-        for convention in CONVENTIONS.values()
-        if convention.name not in ("cnncost", "paper") and convention.unit in wanted
+        for convention in _tools(quantity)
+        if not convention.unknown(result)
         for total in [convention.total(result)]
         if printed.contains(total)
     ]
+
+
+def partial_tools(result, printed, quantity: str) -> list[str]:
+    """The tools whose rule cannot count some layers of the network and whose total, a lower bound, is not above the
+    figure: the figure may be theirs, which cnncost cannot say."""
+    low, high = printed.interval()
+    found = []
+    for convention in _tools(quantity):
+        unknown = convention.unknown(result)
+        total = convention.total(result)
+        if unknown and total < high:
+            found.append(
+                f"{convention.tool} counts at least {number_text(total)} ({convention.unit}) and {len(unknown)} "
+                f"layer(s) more that cnncost cannot count as it does: `cnncost conventions` names them"
+            )
+    return found
 
 
 def nearest_text(layers, quantity: str, printed) -> str:

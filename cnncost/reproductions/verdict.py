@@ -17,6 +17,7 @@ from .printed import Printed, number_text, rounded_text
 
 EXACT, ROUNDING, CONVENTION, NO_CONVENTION = "exact", "rounding", "convention", "no convention"
 KINDS = (EXACT, ROUNDING, CONVENTION, NO_CONVENTION)
+NO_CAUSE = "The numbers point to no single cause."
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ def likely_cause(printed: Printed, computed, candidates=(), terms=()) -> str:
         cause = finder(printed, computed, values, terms)
         if cause:
             return cause
-    return "The numbers point to no single cause."
+    return NO_CAUSE
 
 
 def _counted_twice(printed: Printed, computed, values, terms) -> str:
