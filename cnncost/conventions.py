@@ -17,8 +17,10 @@ scripts/peer_parity.py). A rule sees a layer as the tool meets it when torch run
   but not the same arithmetic written otherwise (torch.relu, x + y, x @ y), which a recording cannot tell apart.
 
 A layer whose count a rule cannot know gets None: under() marks it as a layer without a count ('?' in its row, '+?'
-on the total) and says why, never a guess. A built-in network (or a spec file) is counted as cnncost's torch builders
-write it (cnncost.torch.builders): each layer one module of torch's class, arithmetic through functions it holds.
+on the total) and says why, never a guess. ptflops always counts one sample (it makes its own input); at a batch, its
+convention counts each sample as ptflops counts one. A built-in network (or a spec file) is counted as cnncost's
+torch builders write it (cnncost.torch.builders): each layer one module of torch's class, arithmetic through
+functions it holds.
 """
 
 from __future__ import annotations
@@ -28,10 +30,12 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from math import prod
 
 from .errors import UnknownNameError, close_matches
-from .layers import layer_type
+from .layers import layer_type, layer_types
+from .layers.registry import LAYER_TYPES
 from .results import LayerCost, Note, Profile, Totals
 
 CONVS = ("conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d")
@@ -52,6 +56,7 @@ class ModuleInfo:
 
 
 Modules = Mapping[str, ModuleInfo]  # a recorded network's modules by path ('' the network itself)
+UNRECORDED = "?"  # the class of a network that is one module whose forward is one call: the recording keeps none
 
 
 @dataclass(frozen=True)
@@ -83,13 +88,26 @@ class TorchLayer:
 
     @property
     def torch_class(self) -> str | None:
-        """The module's class where it is torch.nn's own ('Conv2d'), else None."""
-        return self.module if self.module is not None and "." not in self.module else None
+        """The module's class where it is torch.nn's own ('Conv2d'), else None: a class named by its module and name is
+        another's, a name alone is taken for torch.nn's where torch.nn has a class of that name."""
+        return self.module if self.module in torch_nn_classes() else None
 
     @property
     def class_name(self) -> str:
         """The module's class name without its module, as torchinfo reads it; '' for a call among others."""
         return self.module.rsplit(".", 1)[-1] if self.module is not None else ""
+
+
+def torch_nn_classes() -> frozenset[str]:
+    """The names of torch.nn's classes a rule may meet: those cnncost's layer types stand for, and those in the tools'
+    tables."""
+    return _torch_nn_classes(LAYER_TYPES.generation)
+
+
+@cache
+def _torch_nn_classes(generation: int) -> frozenset[str]:
+    known = {spec.torch_module for spec in layer_types().values() if spec.torch_module}
+    return frozenset(known | set(THOP_HOOKS) | set(PTFLOPS_HOOKS) | set(FORWARD_CALLS))
 
 
 def _numel(dims: tuple[int, ...]) -> int:
@@ -136,8 +154,11 @@ def paper_rule(layer: TorchLayer) -> int | None:
 
 
 def flopcounter_rule(layer: TorchLayer) -> int | None:
-    """FlopCounterMode's FLOPs: 2 per multiply-add of convs and matrix products; nothing else."""
-    return 2 * layer.cost.macs if layer.cost.counted else None
+    """FlopCounterMode's FLOPs: 2 per multiply-add of convs and matrix products; nothing else. Fused attention it
+    counts on CUDA but not in torch's fused CPU kernels: unknown."""
+    if layer.op in ("scaled_dot_product_attention", "multihead_attention") or not layer.cost.counted:
+        return None
+    return 2 * layer.cost.macs
 
 
 # --- torchinfo ------------------------------------------------------------------------------------------------------
@@ -161,6 +182,8 @@ def torchinfo_rule(layer: TorchLayer) -> int | None:
     the rest (functions, a module's submodules), 0."""
     if layer.module is None:
         return _torchinfo_function(layer)
+    if layer.module == UNRECORDED:
+        return None
     if not layer.params or layer.torch_class == "MultiheadAttention":  # out_proj is a submodule: not a leaf
         return 0
     out = layer.output
@@ -340,6 +363,8 @@ def thop_rule(layer: TorchLayer) -> int | None:
     without bias, batch, instance and layer norm 2 per element (4 with affine), average pooling 1 per output element,
     adaptive average pooling (window + 1) per output element, softmax 3 per element less 1 per row, upsampling by
     mode (nearest 1), RNNs' gates; ReLU, max pooling, other modules and functions, 0."""
+    if layer.module == UNRECORDED:
+        return None
     hook = THOP_HOOKS.get(layer.torch_class or "")
     return hook(layer) if hook is not None else 0
 
@@ -389,7 +414,7 @@ PTFLOPS_HOOKS: dict[str, Hook] = {  # ptflops' MODULES_MAPPING, by torch.nn clas
     **dict.fromkeys(_names(_nd("MaxPool{}d"), _nd("AvgPool{}d"), _nd("AdaptiveMaxPool{}d")), _in),
     **dict.fromkeys(_nd("AdaptiveAvgPool{}d"), _in),
     **dict.fromkeys(_names(_nd("BatchNorm{}d"), _nd("InstanceNorm{}d"), ("GroupNorm", "LayerNorm")), _ptflops_norm),
-    "Upsample": lambda layer: _out(layer) // layer.output[0],  # the elements of output[0]: one sample's
+    "Upsample": _out,  # the elements of output[0], one sample's: ptflops runs one sample
     **dict.fromkeys(("RNN", "GRU", "LSTM"), _ptflops_recurrent),
     **dict.fromkeys(("RNNCell", "LSTMCell", "GRUCell"), _ptflops_cell),
     "MultiheadAttention": lambda layer: None,  # its hook, and F.softmax inside torch's slow path but not its fast one
@@ -420,9 +445,11 @@ def ptflops_rule(layer: TorchLayer) -> int | None:
     """ptflops (pytorch backend): a hook per call of a module of a class in its table (torch.nn's, matched exactly;
     timm's ViT Attention, whose submodules' hooks it then leaves out): conv and linear with bias, norms 1 per element
     (2 with affine, not layer norm), ReLU, GELU, ELU, PReLU, LeakyReLU and ReLU6 1 per element, pools 1 per input
-    element, nn.Upsample 1 per output element of one sample, RNNs' gates; and wherever called, the functions it
+    element, nn.Upsample 1 per output element, RNNs' gates; and wherever called, the functions it
     patches: F.relu, F.gelu, F.silu, F.elu, F.prelu, F.softmax, pools and F.interpolate 1 per element,
     torch.matmul, mm, bmm and addmm their products, x.add(y) and x.mul(y) 1 per element (not x + y, x * y, x @ y)."""
+    if layer.module == UNRECORDED:
+        return None
     hooked = _ptflops_hook(layer)
     called = _ptflops_function(layer)
     return None if hooked is None or called is None else hooked + called
@@ -514,14 +541,21 @@ CONVENTIONS = {
     for convention in (
         Convention("cnncost", "cnncost", "MACs", cnncost_rule),
         Convention("paper", "papers and torchvision", "MACs", paper_rule),
-        Convention("flopcounter", "torch.utils.flop_counter.FlopCounterMode", "FLOPs", flopcounter_rule),
+        Convention(
+            "flopcounter",
+            "torch.utils.flop_counter.FlopCounterMode",
+            "FLOPs",
+            flopcounter_rule,
+            "FlopCounterMode counts fused attention on CUDA, not in torch's fused CPU kernels; which one runs is not "
+            "known from the network.",
+        ),
         Convention(
             "torchinfo",
             "torchinfo 1.8",
             "mult-adds",
             torchinfo_rule,
             "torchinfo counts the weights a function uses only inside a module without submodules, with that "
-            "module's output; the recording does not say which.",
+            "module's output, and a network that is one module by its class; the recording does not say which.",
         ),
         Convention(
             "fvcore",
@@ -536,7 +570,8 @@ CONVENTIONS = {
             "MACs",
             ptflops_rule,
             "ptflops counts F.relu, F.softmax, x.add(y), x.mul(y) and x.matmul(y) but not torch.relu, x.softmax(), "
-            "x + y, x * y or x @ y, which do the same and which a recording cannot tell apart.",
+            "x + y, x * y or x @ y, which do the same and which a recording cannot tell apart; it counts a module by "
+            "its class, and the class of a network that is one module is not recorded.",
         ),
         Convention(
             "ptflops-aten",
@@ -546,7 +581,13 @@ CONVENTIONS = {
             "ptflops' aten backend counts the aten ops torch dispatches, which here depend on an input's layout or on "
             "torch's version.",
         ),
-        Convention("thop", "thop 0.1.1", "MACs", thop_rule),
+        Convention(
+            "thop",
+            "thop 0.1.1",
+            "MACs",
+            thop_rule,
+            "thop counts a module by its class, and the class of a network that is one module is not recorded.",
+        ),
     )
 }
 
@@ -570,13 +611,16 @@ def torch_layers(profile: Profile, modules: Modules | None = None) -> tuple[Torc
     by_name = {cost.name: cost for cost in profile.layers}
     if not profile.shapes_include_batch:
         return tuple(_built_layer(cost, by_name) for cost in profile.layers)
-    leaves = _leaf_scopes(profile) if modules is None else {}
+    leaves = _leaf_scopes(profile)
+    alone = _network_as_one_call(profile, leaves)
     strides: dict[str, tuple[int, ...] | None] = {}
     layers = []
     for cost in profile.layers:
         path = _bare(cost.name)
         scope = path if cost.module is not None else _parent(path)
         module, leaf = cost.module, leaves.get(scope)
+        if cost.name == alone:  # the network is one module whose forward is this call: its class is not recorded
+            module = modules[""].kind if modules is not None and "" in modules else UNRECORDED
         within: tuple[str, ...] = ()
         if modules is not None:
             module = modules[path].kind if cost.module is not None and path in modules else module
@@ -630,20 +674,33 @@ def _built_layer(cost: LayerCost, by_name: dict[str, LayerCost]) -> TorchLayer:
     )
 
 
+def _network_as_one_call(profile: Profile, leaves: dict[str, bool | None]) -> str | None:
+    """The layer that is the whole network's one call (an nn.Linear profiled alone), if it is one module so."""
+    if leaves.get("") is not True:
+        return None
+    calls = [cost.name for cost in profile.layers if _is_call(cost)]
+    return calls[0] if len(calls) == 1 else None
+
+
+def _is_call(cost: LayerCost) -> bool:
+    """A layer that computes in a forward: neither a view, nor a tensor held, nor a copy."""
+    return layer_type(cost.op).category not in ("view", "source") and cost.op != "copy"
+
+
 def _leaf_scopes(profile: Profile) -> dict[str, bool | None]:
     """For each module whose forward made calls among others, whether it holds no submodules, where the names tell:
     a module below it (its layer, a deeper call, a parameter's path) says it does; so does a forward that made one
     call only (a module without submodules whose forward makes one call is that call's module); the network's own
-    forward without any module below is a leaf."""
+    forward without any module below is a leaf (a module profiled alone)."""
     parents: set[str] = set()
     calls: dict[str, int] = defaultdict(int)  # calls among others per call of a forward (its name keeps '#2')
     for cost in profile.layers:
         path = _bare(cost.name)
         below = path if cost.module is not None else _parent(path)
         parents.update(_ancestors(below, False))
-        if cost.module is None and layer_type(cost.op).category not in ("view", "source") and cost.op != "copy":
+        if cost.module is None and _is_call(cost):
             calls[_parent(cost.name)] += 1
-    once = {_bare(scope) for scope, count in calls.items() if count == 1}
+    once = {_bare(scope) for scope, count in calls.items() if count == 1 and scope}
     return {
         _bare(scope): False if _bare(scope) in parents or _bare(scope) in once else True if scope == "" else None
         for scope in calls

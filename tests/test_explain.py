@@ -1,5 +1,6 @@
 """cnncost explain NAME VALUE: the convention behind a printed figure, found by the search the reproduction reports
-use, with its arithmetic; a figure nothing reproduces gets 'no convention' and the nearest count."""
+use, with its arithmetic, among the other tools' complete totals and the network's built-in variants; a figure nothing
+reproduces gets 'no convention' and the nearest count."""
 
 from __future__ import annotations
 
@@ -40,6 +41,25 @@ from cnncost.cli import main
                 "verdict: rounding at input 3x224x224 (not 3x227x227): 714,188,480 is in [713.5 M, 714.5 M)",
             ],
         ),
+        # ResNet v1 (resnet50-paper, the stride in the first 1x1 conv) has 3,857,973,248 MACs; v1.5 4,089,184,256
+        (
+            ["resnet50", "3.86G"],
+            [
+                "verdict: rounding as resnet50-paper counts it (He et al. 2015, 'Deep residual learning', table 1 "
+                "(stride in the first 1x1 conv)): 3,857,973,248 is in [3.855 G, 3.865 G)"
+            ],
+        ),
+        # 3,857,973,248 = 3.858 G rounds to 3.9: the paper's "3.8" truncates it
+        (
+            ["resnet50", "3.8G"],
+            [
+                "verdict: no convention: 4,089,184,256 is outside [3.75 G, 3.85 G)",
+                "also: resnet50-paper (He et al. 2015, 'Deep residual learning', table 1 (stride in the first 1x1 "
+                "conv)) counts 3,857,973,248: Most likely truncated, not rounded",
+            ],
+        ),
+        # GoogLeNet as the paper draws it: 1,582,671,872 MACs (torchvision's 1,498,376,192)
+        (["googlenet", "1.58G"], ["verdict: rounding as googlenet-paper counts it"]),
         # nothing near 5 G: the nearest count is cnncost's plus the pooling FLOPs, 4,091,090,944, 18.2% under
         (
             ["resnet50", "5G"],
@@ -70,3 +90,23 @@ def test_a_flops_figure_is_matched_against_the_tools_that_count_flops(capsys):
 def test_a_figure_without_a_unit_it_knows_is_refused(capsys):
     assert main(["explain", "resnet50", "4.1Q"]) == 2
     assert "malformed figure '4.1Q': digits and a unit (k, M, G, KB, MB)" in capsys.readouterr().err
+
+
+@pytest.mark.torch
+def test_a_tools_total_is_named_only_where_its_rule_counts_every_layer(capsys):
+    pytest.importorskip("torch")
+    module = "tests/fixtures/peer_patterns.py:Residual"  # x + fc(x) on 4 tokens of 16
+    # 4·16·16 = 1,024 products and 4·16 = 64 bias additions: ptflops' aten backend counts 1,088 on every layer; its
+    # pytorch backend counts 1,088 too, and x.add(y) where this is x + y, which a recording cannot tell apart
+    assert main(["explain", module, "1,088", "--input", "4x16"]) == 0
+    out = capsys.readouterr().out
+    assert "verdict: convention: as ptflops 0.7.5 (aten backend) counts it (MACs): 1,088" in out
+    assert "pytorch backend) counts it" not in out
+    assert main(["explain", module, "1,100", "--input", "4x16"]) == 0
+    assert (
+        "also: ptflops 0.7.5 (pytorch backend) counts at least 1,088 (MACs) and 1 layer(s) more that cnncost cannot "
+        "count as it does" in capsys.readouterr().out
+    )
+    # torchinfo: the linear's 16·16 + 16 = 272 weights and biases × the output's first dim, 1 (not per token)
+    assert main(["explain", module, "272", "--input", "4x16"]) == 0
+    assert "as torchinfo 1.8 counts it (mult-adds): 272" in capsys.readouterr().out
