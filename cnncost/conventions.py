@@ -26,10 +26,12 @@ functions it holds.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import re
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import cache
 from math import prod
 
@@ -77,9 +79,14 @@ class TorchLayer:
     def op(self) -> str:
         return self.cost.op
 
-    @property
-    def attrs(self) -> dict:
-        return self.cost.attributes
+    def attr(self, key: str):
+        """An attribute of the layer, or its formula's default where the layer does not set it."""
+        attrs = self.cost.attributes
+        return attrs[key] if key in attrs else _defaults(self.op).get(key)
+
+    def torch_dim(self, dim: int) -> int:
+        """A dim of the layer's shapes as torch's tensor has it: one on past the batch a built-in network adds."""
+        return dim + 1 if self.built and dim >= 0 and len(self.inputs[0]) > len(self.cost.input_shapes[0].dims) else dim
 
     @property
     def function(self) -> str:
@@ -110,6 +117,13 @@ def _torch_nn_classes(generation: int) -> frozenset[str]:
     return frozenset(known | set(THOP_HOOKS) | set(PTFLOPS_HOOKS) | set(FORWARD_CALLS))
 
 
+@cache
+def _defaults(op: str) -> dict:
+    """The defaults of a layer type's attributes, from its formula's signature."""
+    parameters = inspect.signature(layer_type(op).formula).parameters.values()
+    return {p.name: p.default for p in parameters if p.kind is p.KEYWORD_ONLY and p.default is not p.empty}
+
+
 def _numel(dims: tuple[int, ...]) -> int:
     return prod(dims)
 
@@ -126,16 +140,12 @@ def _out(layer: TorchLayer) -> int:
 
 def _bias(layer: TorchLayer) -> int:
     """One addition per output element of a conv or linear layer with a bias."""
-    return _out(layer) if layer.op in WEIGHTED and layer.attrs.get("bias", True) else 0
+    return _out(layer) if layer.op in WEIGHTED and layer.attr("bias") else 0
 
 
 def _affine(layer: TorchLayer) -> bool:
     """A norm with a learned scale: batch, instance and group norm's affine, layer norm's elementwise_affine."""
-    return bool(layer.attrs.get("affine", layer.attrs.get("elementwise_affine", True)))
-
-
-def _zero(layer: TorchLayer) -> int:
-    return 0
+    return bool(layer.attr("elementwise_affine") if layer.op in ("layer_norm", "rms_norm") else layer.attr("affine"))
 
 
 # --- cnncost, papers, FlopCounterMode: the products alone ----------------------------------------------------------
@@ -214,7 +224,7 @@ def fvcore_rule(layer: TorchLayer) -> int | None:
     element; the rest (attention kernels, activations, additions), 0."""
     op = layer.op
     if not layer.cost.counted:
-        return 4 * _out(layer) if layer.attrs.get("source") in ("grid_sample", "grid_sampler") else None
+        return 4 * _out(layer) if layer.attr("source") in ("grid_sample", "grid_sampler") else None
     if op in WEIGHTED:
         return layer.cost.macs
     if op == "matmul":
@@ -223,7 +233,7 @@ def fvcore_rule(layer: TorchLayer) -> int | None:
     if op == "addmm":  # aten::addmm; aten::baddbmm (3-d operands) has no handler
         return layer.cost.macs if len(layer.inputs[1]) == 2 else 0
     if op == "einsum":
-        return layer.cost.macs if len(layer.inputs) == 2 else None  # more: numpy's optimal path, halved
+        return _fvcore_einsum(layer)
     if op in BATCH_NORMS:
         return _in(layer) * (2 if _affine(layer) else 1)
     if op in ("layer_norm", "group_norm", *INSTANCE_NORMS):
@@ -237,12 +247,36 @@ def fvcore_rule(layer: TorchLayer) -> int | None:
     return 0
 
 
+def _fvcore_einsum(layer: TorchLayer) -> int | None:
+    """einsum_flop_jit: the two forms of a batched product, their products; any other, numpy's einsum_path's
+    'Optimized FLOP count' (each index's size multiplied, twice where one is summed, + 1) as it prints it, to 4
+    significant digits, halved; for more than two operands the path numpy picks decides: unknown."""
+    equation = str(layer.attr("equation")).replace(" ", "")
+    lhs, arrow, rhs = equation.partition("->")
+    terms = lhs.split(",")
+    if len(terms) > 2 or not arrow or "." in equation:
+        return None
+    operands = zip(terms, layer.inputs, strict=True)
+    sizes = {letter: size for term, shape in operands for letter, size in zip(term, shape, strict=True)}
+    if len(terms) == 2 and _letters(equation) in ("abc,abd->acd", "abc,adc->adb"):
+        return prod(sizes.values())
+    summed = bool(set(sizes) - set(rhs))
+    cost = prod(sizes.values()) * (max(1, len(terms) - 1) + summed) + 1
+    return int(float(f"{cost:.3e}") // 2)
+
+
+def _letters(equation: str) -> str:
+    """An equation with its letters renamed a, b, c… in order of first use, as fvcore compares them."""
+    names: dict[str, str] = {}
+    return "".join(names.setdefault(c, chr(97 + len(names))) if c.isalpha() else c for c in equation)
+
+
 def _fvcore_interpolate(layer: TorchLayer) -> int:
     """aten::upsample_nearest2d 1, upsample_bilinear2d 4 per output element; area resizing is an adaptive average
     pool (1 per input element); other modes and ranks, 0."""
     if len(layer.output) != 4:
         return 0
-    mode = layer.attrs.get("mode", "nearest")
+    mode = layer.attr("mode")
     return _in(layer) if mode == "area" else {"nearest": 1, "bilinear": 4}.get(mode, 0) * _out(layer)
 
 
@@ -278,9 +312,9 @@ def ptflops_aten_rule(layer: TorchLayer) -> int | None:
 
 def _thop_conv(layer: TorchLayer) -> int:
     """count_convNd: output elements × input channels / groups × kernel positions."""
-    kernel = layer.attrs.get("kernel_size", 1)
-    positions = _numel(kernel) if isinstance(kernel, tuple) else kernel ** (len(layer.output) - 2)
-    return _out(layer) * (layer.inputs[0][1] // layer.attrs.get("groups", 1)) * positions
+    kernel = layer.attr("kernel_size")
+    positions = prod(kernel) if isinstance(kernel, (tuple, list)) else kernel ** (len(layer.output) - 2)
+    return _out(layer) * (layer.inputs[0][1] // layer.attr("groups")) * positions
 
 
 def _thop_norm(layer: TorchLayer) -> int:
@@ -290,7 +324,7 @@ def _thop_norm(layer: TorchLayer) -> int:
 
 def _thop_softmax(layer: TorchLayer) -> int:
     """count_softmax: per row along dim, exp, add and divide: rows × (3·features − 1)."""
-    features = layer.inputs[0][layer.attrs.get("dim", -1)]
+    features = layer.inputs[0][layer.torch_dim(layer.attr("dim"))]
     return _in(layer) // features * (3 * features - 1)
 
 
@@ -303,7 +337,7 @@ def _thop_adaptive_average(layer: TorchLayer) -> int:
 def _thop_upsample(layer: TorchLayer) -> int:
     """count_upsample: per output element by mode: nearest 1, linear 5, bilinear 11, bicubic 259, others 0."""
     per_element = {"nearest": 1, "linear": 5, "bilinear": 11, "bicubic": 259}
-    return per_element.get(layer.attrs.get("mode", "nearest"), 0) * _out(layer)
+    return per_element.get(layer.attr("mode"), 0) * _out(layer)
 
 
 def _rnn_cell_ops(kind: str, inputs: int, hidden: int, bias: bool) -> int:
@@ -318,19 +352,18 @@ def _rnn_cell_ops(kind: str, inputs: int, hidden: int, bias: bool) -> int:
 
 def _thop_recurrent(layer: TorchLayer) -> int | None:
     """count_rnn, count_gru, count_lstm: the cell's ops per layer and direction × steps × batch."""
-    attrs = layer.attrs
-    if attrs.get("proj_size"):
+    if layer.attr("proj_size"):
         return None
-    hidden, directions, bias = attrs["hidden_size"], 2 if attrs.get("bidirectional") else 1, attrs.get("bias", True)
-    ops = directions * _rnn_cell_ops(layer.op, attrs["input_size"], hidden, bias)
-    ops += (attrs.get("num_layers", 1) - 1) * directions * _rnn_cell_ops(layer.op, hidden * directions, hidden, bias)
+    hidden, bias = layer.attr("hidden_size"), layer.attr("bias")
+    directions = 2 if layer.attr("bidirectional") else 1
+    ops = directions * _rnn_cell_ops(layer.op, layer.attr("input_size"), hidden, bias)
+    ops += (layer.attr("num_layers") - 1) * directions * _rnn_cell_ops(layer.op, hidden * directions, hidden, bias)
     return ops * _numel(layer.inputs[0][:2])
 
 
 def _thop_cell(layer: TorchLayer) -> int:
     """count_rnn_cell, count_gru_cell, count_lstm_cell: the cell's ops × batch."""
-    attrs = layer.attrs
-    ops = _rnn_cell_ops(layer.op, attrs["input_size"], attrs["hidden_size"], attrs.get("bias", True))
+    ops = _rnn_cell_ops(layer.op, layer.attr("input_size"), layer.attr("hidden_size"), layer.attr("bias"))
     return ops * layer.inputs[0][0]
 
 
@@ -386,21 +419,21 @@ def _ptflops_rnn_layer(kind: str, inputs: int, hidden: int, bias: bool) -> int:
 
 def _ptflops_recurrent(layer: TorchLayer) -> int | None:
     """rnn_flops_counter_hook: each layer's ops (forward direction) × batch × steps, × 2 when bidirectional."""
-    attrs = layer.attrs
-    if attrs.get("proj_size"):
+    if layer.attr("proj_size"):
         return None
-    hidden, directions = attrs["hidden_size"], 2 if attrs.get("bidirectional") else 1
+    hidden, bias = layer.attr("hidden_size"), layer.attr("bias")
+    directions = 2 if layer.attr("bidirectional") else 1
     ops = sum(
-        _ptflops_rnn_layer(layer.op, attrs["input_size"] if i == 0 else hidden * directions, hidden, attrs["bias"])
-        for i in range(attrs.get("num_layers", 1))
+        _ptflops_rnn_layer(layer.op, layer.attr("input_size") if i == 0 else hidden * directions, hidden, bias)
+        for i in range(layer.attr("num_layers"))
     )
     return ops * _numel(layer.inputs[0][:2]) * directions
 
 
 def _ptflops_cell(layer: TorchLayer) -> int:
     """rnn_cell_flops_counter_hook: the cell's ops × batch."""
-    attrs = layer.attrs
-    return _ptflops_rnn_layer(layer.op, attrs["input_size"], attrs["hidden_size"], attrs["bias"]) * layer.inputs[0][0]
+    ops = _ptflops_rnn_layer(layer.op, layer.attr("input_size"), layer.attr("hidden_size"), layer.attr("bias"))
+    return ops * layer.inputs[0][0]
 
 
 def _products_and_bias(layer: TorchLayer) -> int:
@@ -485,7 +518,7 @@ def _ptflops_function(layer: TorchLayer) -> int | None:
     else:
         function = layer.function if layer.module is None else {"multiply": "mul"}.get(layer.op, layer.op)
         if function in SPELLED_TWO_WAYS:
-            if layer.attrs.get("inplace") and function in ("add", "mul"):
+            if layer.attr("inplace") and function in ("add", "mul"):
                 return 0  # x += y, x.add_(y): not patched
             return None
         if function not in PATCHED:
@@ -496,7 +529,8 @@ def _ptflops_function(layer: TorchLayer) -> int | None:
 def _patched_count(layer: TorchLayer, function: str) -> int | None:
     """What ptflops' wrapper of a function adds: torch.matmul, mm and bmm the first operand's elements × the
     second's last dim, addmm also the bias's elements; F.interpolate its output's elements (a fractional scale: as
-    given, so unknown); x.add and x.mul their output's; the others their input's."""
+    given, so unknown but for a whole factor or its inverse); x.add and x.mul their output's; the others their
+    input's."""
     operands = layer.inputs[1:3] if layer.op == "addmm" else layer.inputs[:2]
     if function in ("matmul", "mm", "bmm", "addmm"):
         bias = _in(layer) if function == "addmm" else 0
@@ -504,8 +538,8 @@ def _patched_count(layer: TorchLayer, function: str) -> int | None:
     if function in ("add", "mul"):
         return _out(layer)
     if function.startswith(("interpolate", "upsample")):
-        ratios = [o / i for o, i in zip(layer.output[2:], layer.inputs[0][2:], strict=True)]
-        return _out(layer) if all(r == int(r) for r in ratios) else None
+        ratios = [Fraction(o, i) for o, i in zip(layer.output[2:], layer.inputs[0][2:], strict=True)]
+        return _out(layer) if all(1 in (r.numerator, r.denominator) for r in ratios) else None
     return _in(layer)
 
 
@@ -715,7 +749,8 @@ def _strides(name: str, dims: tuple[int, ...], by_name: dict[str, LayerCost], me
         return memo[name]
     cost = by_name.get(name)
     found: tuple[int, ...] | None = _contiguous_strides(dims)
-    if cost is not None and cost.inputs and (cost.in_place or layer_type(cost.op).category == "view"):
+    viewed = cost is not None and cost.op != "item" and layer_type(cost.op).category == "view"  # item: computed
+    if cost is not None and cost.inputs and (cost.in_place or viewed):
         parent = cost.input_shapes[0].dims
         before = _strides(cost.inputs[0], parent, by_name, memo)
         if cost.in_place:

@@ -251,10 +251,10 @@ def traced(module, *shape):
 
 @pytest.mark.torch
 def test_the_rules_on_torch_modules_by_hand():
-    pytest.importorskip("torch")
+    torch = pytest.importorskip("torch")
     from torch import nn
 
-    from tests.fixtures.peer_patterns import FunctionalPool, Residual, UNetish
+    from tests.fixtures.peer_patterns import FunctionalPool, Product, Residual, TransposedTokens, UNetish
 
     def total(name, module, *shape):
         return CONVENTIONS[name].total(traced(nn.Sequential(module), *shape))  # a module in a network
@@ -277,6 +277,14 @@ def test_the_rules_on_torch_modules_by_hand():
     assert CONVENTIONS["ptflops"].total(residual) == 4 * 16 * 16 + 4 * 16  # the linear's products and biases
     unet = traced(UNetish(), 1, 3, 8, 8)
     assert not any(CONVENTIONS[name].unknown(unet) for name in ("torchinfo", "fvcore", "thop", "ptflops"))
+    # fvcore counts an einsum as numpy's einsum_path prints it: 333·777·55 = 14,230,755 products, twice as FLOPs
+    # and 1 more, 28,461,511, printed 2.846e+07, halved: 14,230,000
+    product = cnncost.profile(Product(), input=[torch.zeros(333, 777), torch.zeros(777, 55)])
+    assert CONVENTIONS["fvcore"].total(product) == 14_230_000 and product.total.macs == 14_230_755
+    # a Linear on a transposed 2 x 8 x 8 input: torch dispatches bmm and an add, which ptflops' aten backend does not
+    # count; on a contiguous one, addmm and its bias: 2·8·8·8 = 1,024 products, 2·8·8 = 128 bias additions
+    assert total("ptflops-aten", TransposedTokens(), 2, 8, 8) == 1_024
+    assert total("ptflops-aten", tokens, 2, 5, 16) == 1_280 + 80
     alone = traced(tokens, 2, 5, 16)  # a network that is one module: the recording does not keep its class
     assert [CONVENTIONS[name].unknown(alone) for name in ("torchinfo", "thop", "ptflops")] == [("linear",)] * 3
     assert CONVENTIONS["fvcore"].total(alone) == 1_280  # fvcore counts the op, whatever calls it
