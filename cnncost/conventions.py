@@ -11,8 +11,8 @@ scripts/peer_parity.py). A rule sees a layer as the tool meets it when torch run
   some other module's forward (F.adaptive_avg_pool2d at the end of a forward) is no module of theirs. A recorded
   layer's `module` is the class whose forward is that layer alone. thop and ptflops match a class exactly, so a
   subclass that keeps torch's name (timm's LayerNorm) is one they skip, which a class name does not tell: given
-  `modules` (ModuleInfo by path, read from the nn.Module), the rules read the classes themselves; without, a name of
-  torch.nn's is taken for torch.nn's class, and no module around a layer for one the tool treats apart.
+  `modules` (module_info(the nn.Module): ModuleInfo by path), the rules read the classes themselves; without, a name
+  of torch.nn's is taken for torch.nn's class, and no module around a layer for one the tool treats apart.
 - ptflops' default backend also counts some functions wherever they are called (F.relu, x.add(y), torch.matmul),
   but not the same arithmetic written otherwise (torch.relu, x + y, x @ y), which a recording cannot tell apart.
 
@@ -58,6 +58,23 @@ class ModuleInfo:
 
 
 Modules = Mapping[str, ModuleInfo]  # a recorded network's modules by path ('' the network itself)
+
+
+def module_info(module) -> dict[str, ModuleInfo]:
+    """What the tools read of each module of an nn.Module, by path, that cnncost's recording does not keep: each
+    module's class, as thop and ptflops match it, and whether it holds no submodules, as torchinfo counts only those.
+    Read from the module's own methods (named_modules, children): torch is not imported here."""
+    return {
+        path: ModuleInfo(class_kind(type(sub)), not any(True for _ in sub.children()))
+        for path, sub in module.named_modules()
+    }
+
+
+def class_kind(cls: type) -> str:
+    """A class as a ModuleInfo names it: torch.nn's by its name ('LayerNorm'), any other by module and name."""
+    return cls.__name__ if cls.__module__.startswith("torch.nn.modules.") else f"{cls.__module__}.{cls.__qualname__}"
+
+
 UNRECORDED = "?"  # the class of a network that is one module whose forward is one call: the recording keeps none
 
 

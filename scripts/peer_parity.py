@@ -7,7 +7,7 @@ tool's own total on the module and cnncost's total under the tool's convention o
 
 - "cnncost --convention" is what `cnncost table MODEL --convention TOOL` and cnncost.profile(..., convention=TOOL)
   give: the profile alone, whose layers name the class of a module whose forward is one layer (LayerCost.module);
-- "given the classes" adds what the recording does not keep, read from the module (tests/peers.module_info): each
+- "given the classes" adds what the recording does not keep, read from the module (conventions.module_info): each
   module's class itself (thop and ptflops skip timm's LayerNorm and GELU, subclasses that keep torch's names, and
   ptflops counts timm's ViT Attention by a formula of its own) and whether it holds submodules.
 
@@ -38,7 +38,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.peers: the tools as their documentation calls them
 
 import cnncost  # noqa: E402
-from cnncost.conventions import CONVENTIONS  # noqa: E402
+from cnncost.conventions import CONVENTIONS, module_info  # noqa: E402
 from tests import peers  # noqa: E402
 
 
@@ -116,7 +116,7 @@ def compare(name: str, build) -> int:
     module, x = build()
     module.eval()
     profile = cnncost.profile(module, input=x)
-    classes = peers.module_info(module)
+    classes = module_info(module)
     failures = 0
     for convention, (tool, count) in TOOLS.items():
         rule = CONVENTIONS[convention]

@@ -17,19 +17,6 @@ from torch import nn
 Count = Callable[[nn.Module, torch.Tensor], tuple[int, int]]
 
 
-def module_info(module: nn.Module) -> dict:
-    """What the tools read of each module of a network, by path (cnncost.conventions.ModuleInfo): its class, torch.nn's
-    by its name and any other by module and name, exactly as thop and ptflops match classes, and whether it holds no
-    submodules, as torchinfo counts only those. cnncost's recording keeps the class name of a module whose forward is
-    one layer (LayerCost.module); this is the rest, read from the module itself."""
-    from cnncost.conventions import ModuleInfo
-
-    def kind(cls: type) -> str:
-        return cls.__name__ if getattr(nn, cls.__name__, None) is cls else f"{cls.__module__}.{cls.__qualname__}"
-
-    return {path: ModuleInfo(kind(type(sub)), not any(sub.children())) for path, sub in module.named_modules()}
-
-
 def params(module: nn.Module) -> int:
     return sum(p.numel() for p in module.parameters())
 

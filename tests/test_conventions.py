@@ -14,7 +14,7 @@ import pytest
 import cnncost
 from cnncost import Graph, layer
 from cnncost.cli import main
-from cnncost.conventions import CONVENTIONS, under
+from cnncost.conventions import CONVENTIONS, module_info, under
 
 # input 16x16x16 (4,096 elements), or 256 features for the linear
 CONV = [layer("conv2d", "conv", out_channels=16, kernel_size=3, padding=1)]  # 16·16·16 outputs × 16·9 = 589,824
@@ -77,10 +77,9 @@ def test_each_rule_on_one_layer_by_hand(case, name):
 
 
 NETWORKS = ("alexnet", "vgg16", "resnet50", "mobilenet_v2", "googlenet", "efficientnet_b0", "mobilenet_v3_large")
-# A network that ends in a global pool, at half its side (a quarter of the work): the tools count the same module at
-# any size. AlexNet and VGG-16 keep theirs: smaller, their adaptive pool would upsample, which thop counts with a
-# fractional window the rule does not follow.
-SIZES = {network: (3, 112, 112) for network in NETWORKS if network not in ("alexnet", "vgg16")}
+# Each network at half its side (a quarter of the work): the tools count the same module at any size. AlexNet's and
+# VGG-16's adaptive pools then upsample 2x2 to 6x6 and 3x3 to 7x7, which thop counts with a fractional window.
+SIZES = dict.fromkeys(NETWORKS, (3, 112, 112))
 TOOLS = {
     "torchinfo": "torchinfo_count",
     "fvcore": "fvcore_count",
@@ -208,13 +207,12 @@ def test_each_total_equals_the_tools_own_on_a_transformers_vit(vit, name):
 @pytest.mark.parametrize("name", ["thop", "ptflops"])
 def test_a_subclass_that_keeps_torchs_class_name_is_told_apart_by_its_class(name):
     torch = pytest.importorskip("torch")
-    from tests import peers
     from tests.fixtures.peer_patterns import SameNamedNorm
 
     module, x = SameNamedNorm().eval(), torch.randn(1, 5, 16)
     result = cnncost.profile(module, input=x)
     # timm's LayerNorm subclasses torch's under the same name: thop and ptflops match classes exactly and skip it
-    assert CONVENTIONS[name].total(result, peers.module_info(module)) == tool_count(name, module, x)
+    assert CONVENTIONS[name].total(result, module_info(module)) == tool_count(name, module, x)
 
 
 @pytest.mark.xfail(strict=True, reason="a recording keeps a module's class name (LayerCost.module), not the class")
