@@ -283,9 +283,18 @@ def test_the_rules_on_torch_modules_by_hand():
     # count; on a contiguous one, addmm and its bias: 2·8·8·8 = 1,024 products, 2·8·8 = 128 bias additions
     assert total("ptflops-aten", TransposedTokens(), 2, 8, 8) == 1_024
     assert total("ptflops-aten", tokens, 2, 5, 16) == 1_280 + 80
-    alone = traced(tokens, 2, 5, 16)  # a network that is one module: the recording does not keep its class
+
+
+@pytest.mark.torch
+def test_a_network_that_is_one_module_has_no_recorded_class():
+    pytest.importorskip("torch")
+    from torch import nn
+
+    alone = traced(nn.Linear(16, 8), 2, 5, 16)  # the recording keeps no class for the network's own forward
     assert [CONVENTIONS[name].unknown(alone) for name in ("torchinfo", "thop", "ptflops")] == [("linear",)] * 3
-    assert CONVENTIONS["fvcore"].total(alone) == 1_280  # fvcore counts the op, whatever calls it
+    assert CONVENTIONS["fvcore"].total(alone) == 2 * 5 * 16 * 8  # fvcore counts the op, whatever calls it
+    given = module_info(nn.Linear(16, 8))  # the class, where the module is at hand: 136 parameters × 2
+    assert CONVENTIONS["torchinfo"].total(alone, given) == 272 and not CONVENTIONS["thop"].unknown(alone, given)
 
 
 @pytest.mark.torch
