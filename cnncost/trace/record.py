@@ -73,6 +73,7 @@ class Call:
     module: nn.Module | None = None  # the module whose forward made the call
     spelling: str = ""  # the function's own name, where the canonical one merges several (upsample_bilinear)
     dtypes: tuple[str, ...] = ()  # the dtype of each tensor it returned, as cnncost names them (fp32, int64)
+    views: tuple[bool, ...] = ()  # whether each tensor it returned is a view of another's storage
 
 
 @dataclass
@@ -364,6 +365,7 @@ class Recorder(TorchFunctionMode):
                 self.scopes[scope].module,
                 spelling,
                 tuple(dtype_name(t.dtype) for t in outputs),
+                tuple(t._is_view() for t in outputs),
             )
         )
         self.scopes[scope].calls.append(index)

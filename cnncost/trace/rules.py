@@ -473,15 +473,16 @@ def _view(call: Call, op: str) -> Result:
         and not call.in_place
     ):
         return Alias(x)
+    copied = {"copy": True} if call.views and not call.views[0] else {}  # reshape of a layout no view can give
     if name == "flatten":
         return Lowered(
-            "flatten", dict(start_dim=arg(call, 1, "start_dim", 0), end_dim=arg(call, 2, "end_dim", -1)), (x,)
+            "flatten", dict(start_dim=arg(call, 1, "start_dim", 0), end_dim=arg(call, 2, "end_dim", -1), **copied), (x,)
         )
     if name in ("permute", "transpose", "t", "T", "mT", "movedim", "numpy_T"):
         return Lowered("permute", {"dims": _permutation(call, len(shape_of(x)))}, (x,))
     if name in ("expand", "expand_as", "broadcast_to"):
         return Lowered("expand", {"shape": tuple(out)}, (x,))
-    return Lowered("reshape", {"shape": tuple(out)}, (x,))
+    return Lowered("reshape", {"shape": tuple(out), **copied}, (x,))
 
 
 def _permutation(call: Call, rank: int) -> tuple[int, ...]:
