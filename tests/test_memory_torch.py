@@ -147,6 +147,7 @@ def _fixture(name: str):
         ("models.Swin", (3, 32, 32)),  # a learned position bias as the attention's mask: torch's composite
         ("models.Resampling", (3, 16, 16)),  # area resizing, reflection padding, instance norm's repeated weight
         ("modern.ConvNeXt", (3, 32, 32)),  # Dropout(0.), layer scale by a parameter
+        ("modern.WindowAttention", (16, 16)),  # a product that copies k and v to fold their heads
     ],
 )
 def test_a_recorded_modules_kept_activations_equal_torch(model, shape):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from math import prod
 
 from ..errors import CnnCostError
 from ..graph import INPUT, Graph
@@ -261,8 +262,6 @@ def keeps_input_and_row_statistics(cost: LayerCost, profile: Profile, needs: Nee
 
 
 def _size(normalized) -> int:
-    from math import prod
-
     return normalized if isinstance(normalized, int) else prod(normalized)
 
 
@@ -305,8 +304,19 @@ def keeps_every_input(cost: LayerCost, profile: Profile, needs: Needs) -> tuple[
 
 @keeps("product")
 def keeps_product(cost: LayerCost, profile: Profile, needs: Needs) -> tuple[Kept, ...]:
-    """Of a product of tensors (x·y, x @ y), each input whose partner needs a gradient: d(x·y)/dx = y."""
-    return tuple(_input(cost, i) for i in range(len(cost.inputs)) if needs.others(i))
+    """Of a product of tensors (x·y, x @ y), each input whose partner needs a gradient: d(x·y)/dx = y; a matrix
+    product keeps the copy it folded an operand into, where it made one (its batch broadcast to the product's)."""
+    copied = cost.attributes.get("copied", ())
+    return tuple(
+        _folded_copy(cost, i) if i in copied else _input(cost, i) for i in range(len(cost.inputs)) if needs.others(i)
+    )
+
+
+def _folded_copy(cost: LayerCost, i: int) -> Kept:
+    """Operand i of a matrix product copied into (batch, rows, cols): the product's batch x its own two dims."""
+    dims = cost.input_shapes[i].dims
+    batch = cost.output_shape.numel // prod(cost.output_shape.dims[-2:])
+    return Kept(f"folded operand {i}", elements=batch * prod(dims[-2:]) * cost.scale)
 
 
 # Elementwise operations by what their backward pass reads, as torch's derivatives.yaml has them

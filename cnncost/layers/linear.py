@@ -64,9 +64,9 @@ def product_shape(a: Shape, b: Shape, op: str) -> tuple[Shape, int]:
     field="anywhere",
     torch_functions=("matmul", "mm", "bmm"),
 )
-def matmul(a: Shape, b: Shape) -> OpCost:
+def matmul(a: Shape, b: Shape, *, copied: tuple[int, ...] = ()) -> OpCost:
     """(…, n, k) @ (…, k, m), as torch.matmul (a 1-D operand is a vector): MACs = output elements · k;
-    FLOPs = 2·MACs."""
+    FLOPs = 2·MACs. copied: the operands torch copies to fold their batch dims (a view cannot), by index."""
     out, k = product_shape(a, b, "matmul")
     macs = out.numel * k
     return OpCost(out, macs=macs, flops=2 * macs)

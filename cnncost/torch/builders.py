@@ -153,7 +153,7 @@ def embedding(spec, x: Shape, one_sample: bool, **attrs):
 
 
 @builder("matmul")
-def matmul(spec, a: Shape, b: Shape, one_sample: bool):
+def matmul(spec, a: Shape, b: Shape, one_sample: bool, copied=()):
     return Lambda(torch.matmul, "matmul")
 
 

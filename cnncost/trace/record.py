@@ -45,6 +45,7 @@ class Value:
     index: int
     shape: tuple[int, ...]
     contiguous: bool = True
+    strides: tuple[int, ...] | None = None  # None: contiguous (a network input)
 
 
 @dataclass(frozen=True)
@@ -370,7 +371,9 @@ class Recorder(TorchFunctionMode):
         )
         self.scopes[scope].calls.append(index)
         for i, tensor in enumerate(outputs):
-            self.values[id(tensor)] = Value(index, i, tuple(tensor.shape), tensor.is_contiguous())
+            self.values[id(tensor)] = Value(
+                index, i, tuple(tensor.shape), tensor.is_contiguous(), tuple(tensor.stride())
+            )
         self.keep.append(result)
 
     def add_input(self, tensor: torch.Tensor, position: int) -> None:
