@@ -11,10 +11,10 @@ import json
 import os
 import pty
 import re
-from fractions import Fraction
 import struct
 import sys
 import termios
+from fractions import Fraction
 from html.parser import HTMLParser
 
 import pandas as pd
