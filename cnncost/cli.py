@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from . import commands as command_package
 from .commands.common import PRINTED, Parser, input_sizes
 from .errors import CnnCostError, CnnCostWarning
+from .sources import real_forward_allowed
 from .version import __version__
 
 
@@ -63,7 +64,8 @@ def _main(argv: Sequence[str] | None) -> int:
             return 2
         if isinstance(getattr(args, "input", None), list):
             args.input = input_sizes(args.input)
-        return args.run(args)
+        with real_forward_allowed(getattr(args, "allow_real_forward", False)):
+            return args.run(args)
     except CnnCostError as error:
         print(f"cnncost: error: {error.for_command_line()}", file=sys.stderr)
         return 2

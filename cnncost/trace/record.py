@@ -25,6 +25,7 @@ import inspect
 import warnings
 from dataclasses import dataclass, field
 from functools import cache
+from math import prod
 from typing import Any
 
 import torch
@@ -33,7 +34,7 @@ from torch.overrides import TorchFunctionMode
 from torch.utils._device import _device_constructors
 
 from ..errors import CnnCostError, first_line
-from ..shapes import dtype_name
+from ..shapes import dtype_name, element_bytes
 from .meta_shapes import shortcut
 
 
@@ -192,9 +193,10 @@ def positional(func, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
 class RecordError(Exception):
     """A failure inside the forward, with the module and the function where it happened."""
 
-    def __init__(self, where: str, error: BaseException) -> None:
+    def __init__(self, where: str, error: BaseException, made_bytes: int = 0) -> None:
         super().__init__(f"{where}: {type(error).__name__}: {first_line(error)}")
         self.error = error
+        self.made_bytes = made_bytes  # of the tensors the forward made before it failed
 
 
 class Recorder(TorchFunctionMode):
@@ -437,6 +439,15 @@ def restore(saved: list) -> None:
             parameter.requires_grad_(requires_grad)
 
 
+def made_bytes(calls: list[Call]) -> int:
+    """Bytes of every tensor the calls returned, each at its dtype: what a recording on the CPU holds of them."""
+    return sum(
+        prod(shape) * element_bytes(dtype)
+        for call in calls
+        for shape, dtype in zip(call.outputs, call.dtypes, strict=False)
+    )
+
+
 def record(module: nn.Module, args: tuple, kwargs: dict, input_names: list[str], device: str) -> Recording:
     """Run module(*args, **kwargs) once under the recorder, in eval mode and without autograd; every module's
     mode, attributes and hooks are as before afterwards, and so is the global random state."""
@@ -463,7 +474,7 @@ def record(module: nn.Module, args: tuple, kwargs: dict, input_names: list[str],
             where = recorder.failure[1]
         else:
             where = recorder.raised_in or recorder._where()
-        raise RecordError(where, error) from None
+        raise RecordError(where, error, made_bytes(recorder.calls)) from None
     finally:
         for handle in handles:
             handle.remove()
