@@ -11,6 +11,7 @@ import pkgutil
 import sys
 import warnings
 from collections.abc import Sequence
+from pathlib import Path
 
 from . import commands as command_package
 from .commands.common import PRINTED, Parser, input_sizes
@@ -64,6 +65,10 @@ def _main(argv: Sequence[str] | None) -> int:
             return 2
         if isinstance(getattr(args, "input", None), list):
             args.input = input_sizes(args.input)
+        if any(Path(name).is_file() for name in ("pyproject.toml", "cnncost.toml")):
+            from .config import formulas_here  # the project's own formulas: [tool.cnncost.formulas]
+
+            formulas_here()
         with real_forward_allowed(getattr(args, "allow_real_forward", False)):
             return args.run(args)
     except CnnCostError as error:
