@@ -13,8 +13,10 @@ from .budget import BudgetExceeded, assert_budget, check_budget
 from .config import check_config
 from .engine import propagate
 from .errors import CnnCostError, CnnCostWarning, GraphError, ShapeError, UnknownNameError
+from .extend import register_formula
 from .graph import INPUT, Graph, Node, layer
 from .latency import time_forward
+from .layers import OpCost
 from .profiler import check_trace, profile, uncounted_summary
 from .report import export as _export  # noqa: F401
 from .results import LayerCost, Profile, Totals
@@ -35,6 +37,7 @@ __all__ = [
     "INPUT",
     "LayerCost",
     "Node",
+    "OpCost",
     "Profile",
     "Shape",
     "ShapeError",
@@ -46,6 +49,7 @@ __all__ = [
     "list_models",
     "profile",
     "propagate",
+    "register_formula",
     "time_forward",
     "uncounted_summary",
 ]

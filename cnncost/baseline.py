@@ -13,6 +13,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from . import units
 from .counting import COUNTING_RULES
 from .diff import ProfileDiff, diff_profiles, profile_record, settings
 from .errors import CnnCostError, close_matches
@@ -58,7 +59,7 @@ class Growth:
         """'MACs 97,200 -> 194,400 (2x), grown by more than 0'."""
         quantity = BY_TOLERANCE_KEY[self.quantity]
         label = f"{quantity.tolerance_key} (bytes)" if quantity.bytes else quantity.label
-        ratio = f" ({self.after / self.before:.3g}x)" if self.before else ""
+        ratio = f" ({units.ratio(Fraction(self.after, self.before))}x)" if self.before else ""
         verdict = "" if self.ok else f", grown by more than {int(self.allowed):,}"
         return f"{label} {self.before:,} -> {self.after:,}{ratio}{verdict}"
 

@@ -11,10 +11,12 @@ import pkgutil
 import sys
 import warnings
 from collections.abc import Sequence
+from pathlib import Path
 
 from . import commands as command_package
 from .commands.common import PRINTED, Parser, input_sizes
 from .errors import CnnCostError, CnnCostWarning
+from .sources import real_forward_allowed
 from .version import __version__
 
 
@@ -63,7 +65,12 @@ def _main(argv: Sequence[str] | None) -> int:
             return 2
         if isinstance(getattr(args, "input", None), list):
             args.input = input_sizes(args.input)
-        return args.run(args)
+        if any(Path(name).is_file() for name in ("pyproject.toml", "cnncost.toml")):
+            from .config import formulas_here  # the project's own formulas: [tool.cnncost.formulas]
+
+            formulas_here()
+        with real_forward_allowed(getattr(args, "allow_real_forward", False)):
+            return args.run(args)
     except CnnCostError as error:
         print(f"cnncost: error: {error.for_command_line()}", file=sys.stderr)
         return 2

@@ -24,6 +24,7 @@ from .analysis.optimizers import optimizer_names
 from .baseline import parse_tolerance
 from .budget import PARSERS, BudgetExceeded, check_budget
 from .errors import CnnCostError, close_matches
+from .extend import formulas_from_config
 from .latency import time_forward
 from .profiler import profile
 from .shapes import Shape, dtype_bytes
@@ -75,6 +76,24 @@ def find_config(start: Path | None = None) -> Path | None:
     return None
 
 
+def formulas_here(folder: Path | None = None) -> None:
+    """Register the formulas of the configuration in folder (the current one), if it has [tool.cnncost.formulas]
+    (or [formulas] in a cnncost.toml): every command uses them. Only that folder's: a file above it runs nothing."""
+    folder = folder or Path.cwd()
+    for name in CONFIG_FILES:
+        path = folder / name
+        if path.is_file() and "formulas" in path.read_text(errors="replace"):
+            data = _parse(path)
+            table = data.get("tool", {}).get("cnncost", {}) if name == "pyproject.toml" else data
+            if isinstance(table, dict) and "formulas" in table:
+                where = f"{name}: [{_join('tool.cnncost' if name == 'pyproject.toml' else '', 'formulas')}]"
+                try:
+                    formulas_from_config(table["formulas"], folder, where)
+                except CnnCostError as error:
+                    raise ConfigError(str(error)) from None
+            return
+
+
 def read_config(path: str | Path | None = None) -> list[ModelConfig]:
     """Every model a configuration file holds, checked key by key; path None finds the nearest file."""
     found = Path(path) if path is not None else find_config()
@@ -91,11 +110,17 @@ def read_config(path: str | Path | None = None) -> list[ModelConfig]:
             f"{found.name}: no models: add a table [{_join(prefix, 'models.NAME')}] with a source and limits"
         )
     for key in table:
-        if key != "models":
+        if key not in ("models", "formulas"):
             raise ConfigError(
                 f"{found.name}: [{prefix or 'the file'}] has no key {key!r}"
-                f"{close_matches(key, ['models'])}; its key: models"
+                f"{close_matches(key, ['models', 'formulas'])}; its keys: models, formulas"
             )
+    if "formulas" in table:
+        where = f"{found.name}: [{_join(prefix, 'formulas')}]"
+        try:
+            formulas_from_config(table["formulas"], found.parent, where)
+        except CnnCostError as error:
+            raise ConfigError(str(error)) from None
     return [_model(found, _join(prefix, f"models.{name}"), name, entry) for name, entry in table["models"].items()]
 
 

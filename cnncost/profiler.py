@@ -16,11 +16,17 @@ from .cuts import Operand, Side, cut_profile
 from .engine import propagate
 from .errors import CnnCostError
 from .results import LayerCost, Note, Profile
-from .sources import SPEC_SUFFIXES, load_source
+from .sources import SPEC_SUFFIXES, load_source, real_forward_allowed
 
 
 def profile(
-    model, input=None, batch: int = 1, dtype: str | None = None, strict: bool = False, convention: str = "cnncost"
+    model,
+    input=None,
+    batch: int = 1,
+    dtype: str | None = None,
+    strict: bool = False,
+    convention: str = "cnncost",
+    allow_real_forward: bool = False,
 ) -> Profile:
     """Profile a network at input C×H×W (default: the network's own) for a batch and dtype.
 
@@ -31,8 +37,11 @@ def profile(
     an nn.Module, its class or a function that makes one (input required), or a Graph. strict makes an op without
     a cost formula an error. convention counts MACs as another tool does (cnncost.conventions: 'torchinfo',
     'fvcore', 'ptflops', 'ptflops-aten', 'thop', 'flopcounter', 'paper'), each layer and the total.
+    A torch module whose code reads tensor values is recorded by a real forward on the CPU, and one that would hold
+    over 1 GB so only with allow_real_forward (as within sources.real_forward_allowed()).
     """
-    source = load_source(model, input, batch)
+    with real_forward_allowed(allow_real_forward):
+        source = load_source(model, input, batch)
     if source.trace is None and isinstance(input, list) and input and not isinstance(input[0], int):
         raise CnnCostError(
             f"{source.graph.name} takes one input; several input sizes are for a torch module that takes several inputs"

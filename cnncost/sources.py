@@ -14,6 +14,9 @@ import importlib
 import importlib.util
 import sys
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -166,8 +169,22 @@ def _traced(module: Any, name: str, input: Any, batch: int) -> Loaded:
         raise worded(CnnCostError, f"{name}: a torch module needs an input size, such as {{}}", size_fix((3, 224, 224)))
     from .trace.module_graph import graph_from_module
 
-    result = graph_from_module(module, input, name, batch)
+    result = graph_from_module(module, input, name, batch, REAL_FORWARD.get())
     return Loaded(result.graph, result)
+
+
+REAL_FORWARD: ContextVar[bool] = ContextVar("real_forward_allowed", default=False)
+
+
+@contextmanager
+def real_forward_allowed(allowed: bool = True) -> Iterator[None]:
+    """Within it, a module the meta device cannot record (its code reads tensor values) is recorded by a real
+    forward on the CPU however much memory that holds; without it, one that would hold over 1 GB is refused."""
+    token = REAL_FORWARD.set(allowed or REAL_FORWARD.get())
+    try:
+        yield
+    finally:
+        REAL_FORWARD.reset(token)
 
 
 def import_module_object(text: str, folder: Path | None = None):

@@ -7,6 +7,7 @@ A value that is not zero never prints as 0: below the last decimal it prints as 
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 KB = 1024
 MB = 1024 * 1024
@@ -21,6 +22,18 @@ def fixed(value: float, decimals: int = 1) -> str:
         return f"<{smallest:.{decimals}f}" if value > 0 else f">-{smallest:.{decimals}f}"
     rounded = Decimal(value).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)  # 182.25 -> 182.3
     return f"{rounded:,.{decimals}f}"
+
+
+def ratio(value: Fraction | float, digits: int = 3) -> str:
+    """value to `digits` significant digits, more where fewer would read as 1 though it is not: 1.0027 for a 0.27%
+    growth, never 1; exactly 1 as '1'."""
+    if value == 1:
+        return "1"
+    for places in range(digits, 18):
+        text = f"{float(value):.{places}g}"
+        if float(text) != 1:
+            return text
+    return f"{float(value)!r}"
 
 
 def kilobytes(n_bytes: int) -> str:

@@ -93,22 +93,21 @@ def test_no_budget_can_pass_on_uncounted_layers():
     import user_nets
 
     unknown = profile(user_nets.Unknown(), input=(3, 8, 8))
-    for budget in (
-        {"max_flops": "1G"},
-        {"max_macs": "1G"},
-        {"max_params": "1k"},
-        {"max_memory": "1GB"},
-        {"max_activations": "1GB"},
-        {"max_peak_memory": "1GB"},
-        {"max_weights": "1GB"},
-        {"max_training_memory": "1GB"},
-    ):
+    for budget in ({"max_flops": "1G"}, {"max_macs": "1G"}, {"max_training_memory": "1GB"}):
         with pytest.raises(
             CnnCostError,
             match="budget cannot be checked: .* leaves out 2 layer\\(s\\) without a "
             "cost formula \\(special_i0, kthvalue\\)",
         ):
             assert_budget(unknown, **budget)
+    # parameters and output sizes are torch's, whatever the formulas
+    for budget in (
+        {"max_params": "1M"},
+        {"max_activations": "1GB"},
+        {"max_peak_memory": "1GB"},
+        {"max_weights": "1GB"},
+    ):
+        assert_budget(unknown, **budget)
     with pytest.raises(BudgetExceeded):  # already over on the layers it can count: over, whatever the rest costs
         assert_budget(unknown, max_macs="1k")
 
@@ -173,3 +172,14 @@ def test_memory_budgets_on_the_command_line(capsys):
     assert code == 0 and capsys.readouterr().out.count("within ") == 3
     assert main(["check", "resnet50", "--batch", "32", "--max-peak-memory", str(peak - 1)]) == 1
     assert main(["check", "resnet50", "--max-training-memory", "1GB", "--optimizer", "lamb"]) == 2
+
+
+def test_check_max_params_passes_on_a_model_with_an_op_without_a_formula(capsys):
+    from pathlib import Path
+
+    pytest.importorskip("torch")
+    path = f"{Path(__file__).parent / 'fixtures' / 'user_nets.py'}:Unknown"
+    assert main(["check", path, "--input", "3x8x8", "--max-params", "1M"]) == 0
+    assert "within params" in capsys.readouterr().out
+    assert main(["check", path, "--input", "3x8x8", "--max-macs", "1G"]) == 2
+    assert "register_formula" in capsys.readouterr().err

@@ -320,3 +320,12 @@ def test_text_output_goes_to_the_file_and_a_subset_snapshot_keeps_the_rest(examp
     assert capsys.readouterr().out == "" and "within params 57,130" in (example / "report.txt").read_text()
     assert main(["snapshot", "classifier"]) == 0
     assert set(json.loads((example / "cnncost-baseline.json").read_text())["models"]) == {"classifier", "resnet18"}
+
+
+def test_a_growth_of_a_quarter_percent_reads_as_a_change():
+    from fractions import Fraction
+
+    from cnncost.baseline import Growth
+
+    growth = Growth("params", 28_589_128, 28_666_028, Fraction(0))  # +76,900: 1.0027x
+    assert growth.describe() == "params 28,589,128 -> 28,666,028 (1.003x), grown by more than 0"

@@ -59,6 +59,15 @@ def test_a_widened_conv_lists_it_and_the_layers_whose_input_grew(tmp_path):
     assert [c.name for c in result.grown("params")] == ["conv", "head"]
 
 
+def test_a_small_growth_shows_in_the_ratio(tmp_path, capsys):
+    (tmp_path / "a.toml").write_text(SPEC.format(width=400))
+    (tmp_path / "b.toml").write_text(SPEC.format(width=401))
+    # params 30·w + 2: 12,002 -> 12,032, 1.0025x (three digits would print 1x)
+    assert main(["diff", str(tmp_path / "a.toml"), str(tmp_path / "b.toml"), "--format", "md"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| params")]
+    assert rows and "12,002" in rows[0] and "12,032" in rows[0] and "1.002x" in rows[0]
+
+
 def test_an_exported_profile_diffs_as_its_network(tmp_path, capsys):
     for name in ("resnet18", "resnet34"):
         assert main(["table", name, "--format", "json", "-o", str(tmp_path / f"{name}.json")]) == 0

@@ -14,6 +14,7 @@ from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 import cnncost  # noqa: E402
 from cnncost.analysis import graph_of  # noqa: E402
 from cnncost.analysis.memory import inference_memory, training_memory  # noqa: E402
+from cnncost.cli import main  # noqa: E402
 from cnncost.conventions import under  # noqa: E402
 from cnncost.layers import Example, OpCost, layer_types, register  # noqa: E402
 from cnncost.registries import scratch  # noqa: E402
@@ -159,3 +160,85 @@ def test_the_other_tools_conventions(new_types):
     assert under(profile, "flopcounter").total.flops == counter.get_total_flops() == 2 * (768 + 1_152)
     # torchinfo: the linear layer's 8·8 + 8 = 72 weights and biases × its output's first dim (the batch, 2)
     assert under(profile, "torchinfo").total.macs == 2 * 72
+
+
+# --- a user's own formula, by cnncost.register_formula or [tool.cnncost.formulas] --------------------------------
+
+WARP = '''
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Warp(nn.Module):
+    """A conv, a flow field from a second conv, and the first conv's features sampled along it (F.grid_sample)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv, self.offset = nn.Conv2d(3, 8, 3, padding=1), nn.Conv2d(8, 2, 3, padding=1)
+
+    def forward(self, x):
+        features = self.conv(x)
+        return F.grid_sample(features, self.offset(features).permute(0, 2, 3, 1), align_corners=False)
+'''
+
+COSTS = '''
+from cnncost import OpCost, Shape
+
+
+def grid_sample(x: Shape, grid: Shape, *, mode: str = "bilinear") -> OpCost:
+    """N x C x H x W sampled at N x h x w points: bilinear, 4 taps of a multiply and an add per output element."""
+    out = Shape((x.dims[0], x.dims[1], grid.dims[1], grid.dims[2]))
+    return OpCost(out, flops=(8 if mode == "bilinear" else 1) * out.numel)
+'''
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    """A project folder with the model, its formula and a pyproject.toml that names both; registries restored."""
+    (tmp_path / "warp.py").write_text(WARP)
+    (tmp_path / "costs.py").write_text(COSTS)
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.cnncost.formulas]\ngrid_sample = "costs:grid_sample"\n\n'
+        '[tool.cnncost.models.warp]\nsource = "warp:Warp"\ninput = "3x16x16"\nbatch = 2\nmax-macs = "1M"\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with scratch():
+        yield tmp_path
+
+
+def test_an_op_without_a_formula_leaves_only_what_depends_on_it_unknown(project):
+    import warp
+
+    unknown = cnncost.profile(warp.Warp(), input=(3, 16, 16), batch=2)
+    assert [c.name for c in unknown.uncounted] == ["grid_sample"]
+    cnncost.assert_budget(unknown, max_params="1k", max_activations="1MB", max_peak_memory="1MB")  # torch's own
+    with pytest.raises(cnncost.CnnCostError, match="MACs budget cannot be checked.*register_formula"):
+        cnncost.assert_budget(unknown, max_macs="1G")
+
+
+def test_a_registered_formula_counts_in_the_table_the_totals_and_training(project):
+    import costs
+    import warp
+
+    cnncost.register_formula("grid_sample", costs.grid_sample, torch_function=torch.nn.functional.grid_sample)
+    module = warp.Warp()
+    profile = cnncost.profile(module, input=(3, 16, 16), batch=2)
+    sample = profile.layer("grid_sample")
+    # 2 x 8 x 16 x 16 outputs, 8 FLOPs each; mode is F.grid_sample's default, as the formula's
+    assert (sample.op, sample.counted, sample.flops, sample.macs) == ("grid_sample", True, 8 * 4096, 0)
+    assert not profile.uncounted and profile.total.flops == sum(c.flops for c in profile.layers)
+    assert profile.total.macs == torch_counts(module, torch.randn(2, 3, 16, 16))[1]  # torch counts no grid_sample
+    assert profile.training("sgd").layer("grid_sample").backward_flops == 8 * 4096  # its FLOPs once more
+    assert "| grid_sample" in profile.to_markdown()
+    cnncost.register_formula("grid_sample", costs.grid_sample)  # the same again: nothing changes
+    with pytest.raises(cnncost.CnnCostError, match="registered already"):
+        cnncost.register_formula("grid_sample", lambda x, grid: None)
+
+
+def test_the_configuration_names_the_formula_for_every_command(project, capsys):
+    assert main(["check"]) == 0
+    assert "within MACs" in capsys.readouterr().out
+    assert main(["table", "warp:Warp", "--input", "3x16x16", "--format", "csv"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("grid_sample,")]
+    assert rows and rows[0].split(",")[1] == "grid_sample"

@@ -21,7 +21,7 @@ FLOORS = (
     ("engine",),
     ("zoo", "spec", "conventions", "analysis", "diff", "cuts"),
     ("trace",),  # the way in: a torch module becomes a graph
-    ("sources",),
+    ("sources", "extend"),
     ("profiler",),
     ("report",),
     ("reproductions", "torch"),  # the published tables; the way out: a graph becomes torch modules, checked and timed

@@ -126,25 +126,89 @@ def test_cuda_peak_of_a_training_step():
     assert 0.8 <= ratio <= 1.6
 
 
-@pytest.mark.parametrize(
-    "model, shape",
-    [("UNet", (3, 32, 32)), ("Staged", (3, 16, 16)), ("ConvNeXt", (3, 32, 32)), ("Video", (3, 4, 16, 16))],
-)
-def test_a_recorded_modules_kept_activations_equal_torch(model, shape):
-    """Recorded from a user's module (transposed and 3-d convs, channels-last layer norms, GELU, layer scale): the
-    activations kept for backward equal what torch keeps, to the byte."""
+def _fixture(name: str):
+    """A model of tests/fixtures by 'file.Class'."""
+    import importlib
     import sys
     from pathlib import Path
 
     sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
-    import models
-    import unet
+    file, _, cls = name.partition(".")
+    return getattr(importlib.import_module(file), cls)()
 
-    module = (unet.UNet if model == "UNet" else getattr(models, model))()
+
+@pytest.mark.parametrize(
+    "model, shape",
+    [
+        ("unet.UNet", (3, 32, 32)),
+        ("models.Staged", (3, 16, 16)),
+        ("models.ConvNeXt", (3, 32, 32)),
+        ("models.Video", (3, 4, 16, 16)),
+        ("models.Swin", (3, 32, 32)),  # a learned position bias as the attention's mask: torch's composite
+        ("models.Resampling", (3, 16, 16)),  # area resizing, reflection padding, instance norm's repeated weight
+        ("modern.ConvNeXt", (3, 32, 32)),  # Dropout(0.), layer scale by a parameter
+        ("modern.WindowAttention", (16, 16)),  # a product that copies k and v to fold their heads
+    ],
+)
+def test_a_recorded_modules_kept_activations_equal_torch(model, shape):
+    """Recorded from a user's module (transposed and 3-d convs, channels-last layer norms, GELU, layer scale,
+    attention, resizing): the activations kept for backward equal what torch keeps, to the byte."""
+    module = _fixture(model)
     profile = cnncost.profile(module, input=shape, batch=2)
     ours = training_memory(graph_of(profile), profile).activation_bytes
     torch.manual_seed(0)
     assert ours == kept_by_torch(module.train(), torch.randn(2, *shape))
+
+
+def test_dropout_at_zero_keeps_nothing():
+    """Linear(256 -> 1024), GELU, Dropout(0.0), Linear at batch 64: torch returns the dropout's input itself and
+    keeps no mask. Kept: the input (64 x 256 x 4 = 65,536 bytes, for the first weight's gradient), GELU's input and
+    the second linear's input (64 x 1024 x 4 = 262,144 bytes each): 589,824 bytes."""
+    module = torch.nn.Sequential(
+        torch.nn.Linear(256, 1024), torch.nn.GELU(), torch.nn.Dropout(0.0), torch.nn.Linear(1024, 256)
+    )
+    profile = cnncost.profile(module, input=(256,), batch=64)
+    ours = training_memory(graph_of(profile), profile).activation_bytes
+    assert ours == kept_by_torch(module.train(), torch.randn(64, 256)) == 65_536 + 2 * 262_144
+
+
+def _frozen_copy(module, prefixes: tuple[str, ...]):
+    """The module with the parameters under the prefixes no longer trained, as a user freezes a stem."""
+    for name, parameter in module.named_parameters():
+        if name.startswith(prefixes):
+            parameter.requires_grad_(False)
+    return module
+
+
+def test_freeze_applies_to_every_training_figure():
+    """--freeze stem..stages.0 counts no gradient, optimizer state or kept activation that torch would not have
+    with those parameters frozen (requires_grad False)."""
+    module = _fixture("modern.ConvNeXt")
+    profile = cnncost.profile(module, input=(3, 32, 32), batch=2)
+    ours = training_memory(graph_of(profile), profile, freeze="stem..stages.0")
+    frozen = _frozen_copy(module, ("stem.", "stages.0."))
+    trained = [p for p in frozen.parameters() if p.requires_grad]
+    torch.manual_seed(0)
+    assert ours.activation_bytes == kept_by_torch(frozen.train(), torch.randn(2, 3, 32, 32))
+    adam = torch.optim.Adam(trained)
+    frozen(torch.randn(2, 3, 32, 32)).sum().backward()
+    adam.step()
+    assert ours.gradient_bytes == sum(p.grad.untyped_storage().nbytes() for p in trained)
+    state = sum(v.untyped_storage().nbytes() for s in adam.state.values() for v in s.values() if torch.is_tensor(v))
+    assert ours.optimizer_bytes(OPTIMIZERS[2]) == state
+    # the same figures as a module that froze them itself
+    itself = cnncost.profile(
+        _frozen_copy(_fixture("modern.ConvNeXt"), ("stem.", "stages.0.")), input=(3, 32, 32), batch=2
+    )
+    assert training_memory(graph_of(itself), itself) == ours
+
+
+def test_layers_whose_kept_tensors_are_guessed_are_named():
+    """nn.MultiheadAttention keeps more than its inputs (its projections, scores, output): its figure is a guess,
+    and the memory section names it."""
+    profile = cnncost.profile(_fixture("models.ViT"), input=(3, 32, 32), batch=2)
+    guessed = training_memory(graph_of(profile), profile).guessed
+    assert guessed == ("encoder.layers.0.self_attn", "encoder.layers.1.self_attn")
 
 
 def allocated_at_peak(module, x) -> int:

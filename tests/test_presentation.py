@@ -14,6 +14,7 @@ import re
 import struct
 import sys
 import termios
+from fractions import Fraction
 from html.parser import HTMLParser
 
 import pandas as pd
@@ -223,6 +224,20 @@ def test_a_value_that_is_not_zero_never_prints_as_zero(value, decimals):
     assert (text == "0") == (value == 0)
     assert value == 0 or re.search("[1-9]", text)  # '<0.1' for a tiny value, never 0.0
     assert not re.fullmatch(r"-0(\.0*)?", text)
+
+
+@given(st.integers(min_value=1, max_value=10**12), st.integers(min_value=1, max_value=10**12))
+def test_a_ratio_that_is_not_one_never_prints_as_one(before, after):
+    text = units.ratio(Fraction(after, before))
+    assert (text == "1") == (after == before)
+    assert after == before or float(text) != 1
+
+
+def test_ratios_show_a_small_change():
+    # 28,666,028 / 28,589,128 = 1.00269: three digits would say 1, four say 1.003
+    assert units.ratio(Fraction(28_666_028, 28_589_128)) == "1.003"
+    assert units.ratio(Fraction(5, 2)) == "2.5" and units.ratio(Fraction(1, 3)) == "0.333"
+    assert units.ratio(Fraction(10**9 + 1, 10**9)) == "1.000000001"
 
 
 def test_decimals_are_one_rule_per_column():

@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import pytest
+
 import cnncost
 from cnncost.zoo import architecture
 
@@ -53,7 +55,7 @@ def test_the_custom_graph_example():
 
 
 def test_the_spec_file_example(tmp_path):
-    start = README.index("```toml\n") + len("```toml\n")
+    start = README.index("```toml\n", README.index("**Spec files**")) + len("```toml\n")
     path = tmp_path / "tiny.toml"
     path.write_text(README[start : README.index("```", start)])
     p = cnncost.profile(str(path))
@@ -68,3 +70,18 @@ def test_every_layer_type_is_listed():
     listing = README[start : README.index("**Which models**")]
     missing = [name for name in layer_types() if f"`{name}`" not in listing]
     assert not missing, f"README does not list: {missing}"
+
+
+def test_the_formula_example_registers_grid_sample():
+    pytest.importorskip("torch")
+    from cnncost.registries import scratch
+
+    start = README.index("```python\n", README.index("**Your own formulas.**")) + len("```python\n")
+    with scratch():
+        exec(README[start : README.index("```", start)], {})
+        from cnncost.layers import layer_type
+
+        spec = layer_type("grid_sample")
+        x, grid = cnncost.Shape((2, 8, 16, 16)), cnncost.Shape((2, 16, 16, 2))
+        assert spec.formula(x, grid).flops == 8 * 2 * 8 * 16 * 16
+        assert spec.torch_functions == ("grid_sample",)

@@ -126,6 +126,28 @@ def test_data_dependent_code_is_recorded_on_the_cpu_with_the_given_input():
     assert any(c.op == "topk" for c in profile.layers) and any(c.op == "gather" for c in profile.layers)
 
 
+def test_a_real_forward_is_said_and_a_large_one_is_asked_for(monkeypatch, capsys):
+    """The Detector reads a count with item(): recorded by a real forward on the CPU, with a warning that says why
+    and how much it held; past the limit, only when asked for."""
+    from cnncost.trace import module_graph
+
+    detector = models.Detector()
+    profile = cnncost.profile(detector, input=(3, 8, 8))
+    warning = next(note for note in profile.notes if note.startswith("recorded by a real forward"))
+    assert warning.kind == "warning" and "item" in warning
+    # before item(): conv 8x8x8, relu, conv 4x8x8, flatten, transpose (views, fp32), the comparison (bool), its sum
+    monkeypatch.setattr(module_graph, "REAL_FORWARD_LIMIT", 1000)
+    with pytest.raises(cnncost.CnnCostError, match="--allow-real-forward"):
+        cnncost.profile(detector, input=(3, 8, 8))
+    assert cnncost.profile(detector, input=(3, 8, 8), allow_real_forward=True).total == profile.total
+    path = f"{FIXTURES / 'models.py'}:Detector"
+    assert main(["table", path, "--input", "3x8x8"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "a real forward on the CPU would hold" in err
+    assert main(["table", path, "--input", "3x8x8", "--allow-real-forward"]) == 0
+    assert "cnncost: warning: recorded by a real forward on the CPU" in capsys.readouterr().err
+
+
 def test_several_inputs_by_keyword_and_outputs_in_a_dict():
     profile = cnncost.profile(models.TwoInputs(), input={"image": (3, 8, 8), "extra": (5,)}, batch=2)
     assert [c.name for c in profile.layers][:2] == ["input.extra", "conv"]

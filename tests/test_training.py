@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 
 import cnncost
+from cnncost.analysis.gradients import frozen_layers
 from cnncost.analysis.optimizers import OPTIMIZERS
-from cnncost.analysis.training import frozen_layers, training_step
+from cnncost.analysis.training import training_step
 from cnncost.cli import main
 from cnncost.errors import CnnCostError
 

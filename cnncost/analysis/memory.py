@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from math import prod
 
 from ..errors import CnnCostError
 from ..graph import INPUT, Graph
 from ..layers import layer_type
 from ..registries import Registry
 from ..results import LayerCost, Profile
+from .gradients import GradientFlow, gradient_flow
 from .optimizers import Optimizer
 
 INDEX_BYTES = 8  # max pooling keeps the position of each maximum as int64
@@ -24,8 +26,9 @@ STATISTICS_BYTES = 4  # batch norm keeps the batch mean and inverse deviation of
 
 
 def is_view(cost: LayerCost) -> bool:
-    """The layer's output is a view of its input's storage (flatten, reshape, slice): torch returns a view."""
-    return layer_type(cost.op).view and bool(cost.inputs)
+    """The layer's output is a view of its input's storage (flatten, reshape, slice): torch returns a view, unless
+    it copied (a reshape after a transpose)."""
+    return layer_type(cost.op).view and bool(cost.inputs) and not cost.attributes.get("copy")
 
 
 def holds_weights(cost: LayerCost) -> bool:
@@ -148,7 +151,20 @@ class Kept:
     width: int | None = None  # bytes per element of a new tensor; None for its layer's dtype
 
 
-KeepRule = Callable[[LayerCost, Profile], tuple[Kept, ...]]
+@dataclass(frozen=True)
+class Needs:
+    """Which inputs of a layer need a gradient, and whether its weight is trained: what autograd keeps depends on
+    them (a linear layer keeps its input only for its weight's gradient)."""
+
+    inputs: tuple[bool, ...]
+    weight: bool
+
+    def others(self, i: int) -> bool:
+        """Whether anything but input i needs a gradient: what a product keeps input i for."""
+        return self.weight or any(need for j, need in enumerate(self.inputs) if j != i)
+
+
+KeepRule = Callable[[LayerCost, Profile, Needs], tuple[Kept, ...]]
 KEEP_RULES: Registry[KeepRule] = Registry("saved-tensor rule")
 
 
@@ -166,13 +182,20 @@ def _elements(cost: LayerCost, shape) -> int:
 
 
 @keeps("input")
-def keeps_input(cost: LayerCost, profile: Profile) -> tuple[Kept, ...]:
+def keeps_input(cost: LayerCost, profile: Profile, needs: Needs) -> tuple[Kept, ...]:
     """The input (the weight is a parameter, counted apart)."""
     return (_input(cost),)
 
 
+@keeps("input_for_weight")
+def keeps_input_for_weight(cost: LayerCost, profile: Profile, needs: Needs) -> tuple[Kept, ...]:
+    """The input, for the weight's gradient (x^T @ grad_out), only when the weight is trained; the input's own
+    gradient needs only the weight (a parameter, counted apart). An embedding keeps its indices so."""
+    return (_input(cost),) if needs.weight else ()
+
+
 @keeps("pooled_input")
-def keeps_pooled_input(cost: LayerCost, profile: Profile) -> tuple[Kept, ...]:
+def keeps_pooled_input(cost: LayerCost, profile: Profile, needs: Needs) -> tuple[Kept, ...]:
     """The input; nothing for an output of one position per channel, which torch takes as a mean that needs only the
     input's size."""
     spatial = cost.output_shape.dims[-2:] if len(cost.output_shape.dims) >= 3 else cost.output_shape.dims[-1:]
@@ -180,19 +203,19 @@ def keeps_pooled_input(cost: LayerCost, profile: Profile) -> tuple[Kept, ...]:
 
 
 @keeps("input_and_indices")
-def keeps_input_and_indices(cost: LayerCost, profile: Profile) -> tuple[Kept, ...]:
+def keeps_input_and_indices(cost: LayerCost, profile: Profile, needs: Needs) -> tuple[Kept, ...]:
     """The input and the int64 index of each maximum (one per output element)."""
     return _input(cost), Kept("indices", elements=_elements(cost, cost.output_shape), width=INDEX_BYTES)
 
 
 @keeps("output")
-def keeps_output(cost: LayerCost, profile: Profile) -> tuple[Kept, ...]:
+def keeps_output(cost: LayerCost, profile: Profile, needs: Needs) -> tuple[Kept, ...]:
     """The output, from which the derivative follows (in place: the input's storage, overwritten)."""
     return (Kept("output", cost.name),)
 
 
 @keeps("input_or_copy")
-def keeps_input_or_copy(cost: LayerCost, profile: Profile) -> tuple[Kept, ...]:
+def keeps_input_or_copy(cost: LayerCost, profile: Profile, needs: Needs) -> tuple[Kept, ...]:
     """The input; in place, a copy of it made before it is overwritten."""
     if cost.in_place and layer_type(cost.op).in_place_capable:
         return (Kept("copy of input", elements=_elements(cost, cost.input_shape)),)
@@ -211,14 +234,14 @@ def _samples_and_channels(cost: LayerCost, profile: Profile) -> tuple[int, int, 
 
 
 @keeps("input_and_statistics")
-def keeps_input_and_statistics(cost: LayerCost, profile: Profile) -> tuple[Kept, ...]:
+def keeps_input_and_statistics(cost: LayerCost, profile: Profile, needs: Needs) -> tuple[Kept, ...]:
     """The input, and the batch mean and inverse standard deviation of each channel (2·C, fp32)."""
     _, channels, _ = _samples_and_channels(cost, profile)
     return _input(cost), Kept("statistics", elements=2 * channels, width=STATISTICS_BYTES)
 
 
 @keeps("input_and_row_statistics")
-def keeps_input_and_row_statistics(cost: LayerCost, profile: Profile) -> tuple[Kept, ...]:
+def keeps_input_and_row_statistics(cost: LayerCost, profile: Profile, needs: Needs) -> tuple[Kept, ...]:
     """The input, and the mean and inverse standard deviation (fp32) of each normalised group: each row of a layer
     norm, each sample's group of channels in a group norm, each sample's channel in an instance norm."""
     samples, channels, _ = _samples_and_channels(cost, profile)
@@ -227,25 +250,32 @@ def keeps_input_and_row_statistics(cost: LayerCost, profile: Profile) -> tuple[K
         rows = cost.input_shape.numel * cost.scale // max(1, _size(normalized))
     elif "num_groups" in cost.attributes:
         rows = samples * cost.attributes["num_groups"]
-    else:
+    else:  # an instance norm: torch's batch norm over N·C channels, its affine weight repeated N times
         rows = samples * channels
+        if cost.params:
+            return (
+                _input(cost),
+                Kept("statistics", elements=2 * rows, width=STATISTICS_BYTES),
+                Kept("repeated weight", elements=rows, width=cost.param_bytes // cost.params),
+            )
     return _input(cost), Kept("statistics", elements=2 * rows, width=STATISTICS_BYTES)
 
 
 def _size(normalized) -> int:
-    from math import prod
-
     return normalized if isinstance(normalized, int) else prod(normalized)
 
 
 @keeps("mask")
-def keeps_mask(cost: LayerCost, profile: Profile) -> tuple[Kept, ...]:
-    """The scaled mask, one element per output element, in the compute dtype (torch on the CPU; CUDA: 1 byte)."""
+def keeps_mask(cost: LayerCost, profile: Profile, needs: Needs) -> tuple[Kept, ...]:
+    """The scaled mask, one element per output element, in the compute dtype (torch on the CPU; CUDA: 1 byte);
+    nothing where p = 0, as torch returns the input itself."""
+    if passes_through(cost):
+        return ()
     return (Kept("mask", elements=_elements(cost, cost.output_shape)),)
 
 
 @keeps("lrn")
-def keeps_lrn(cost: LayerCost, profile: Profile) -> tuple[Kept, ...]:
+def keeps_lrn(cost: LayerCost, profile: Profile, needs: Needs) -> tuple[Kept, ...]:
     """torch's composite: the input, its padded square (C + size − 1)·H·W, and two more tensors of the input's size."""
     dims = cost.input_shape.dims
     channels, h, w = dims[-3:]
@@ -260,27 +290,101 @@ def keeps_lrn(cost: LayerCost, profile: Profile) -> tuple[Kept, ...]:
 
 
 @keeps("input_and_output")
-def keeps_input_and_output(cost: LayerCost, profile: Profile) -> tuple[Kept, ...]:
+def keeps_input_and_output(cost: LayerCost, profile: Profile, needs: Needs) -> tuple[Kept, ...]:
     """The input and the output: the gradient goes to the positions that equal the maximum."""
     return _input(cost), Kept("output", cost.name)
 
 
 @keeps("every_input")
-def keeps_every_input(cost: LayerCost, profile: Profile) -> tuple[Kept, ...]:
-    """Every input: each one's gradient is a product with the others."""
+def keeps_every_input(cost: LayerCost, profile: Profile, needs: Needs) -> tuple[Kept, ...]:
+    """Every input (recurrent layers and nn.MultiheadAttention keep these and more of their own; a layer without a
+    formula is assumed to keep them)."""
     return tuple(_input(cost, i) for i in range(len(cost.inputs)))
 
 
+@keeps("product")
+def keeps_product(cost: LayerCost, profile: Profile, needs: Needs) -> tuple[Kept, ...]:
+    """Of a product of tensors (x·y, x @ y), each input whose partner needs a gradient: d(x·y)/dx = y; a matrix
+    product keeps the copy it folded an operand into, where it made one (its batch broadcast to the product's)."""
+    copied = cost.attributes.get("copied", ())
+    return tuple(
+        _folded_copy(cost, i) if i in copied else _input(cost, i) for i in range(len(cost.inputs)) if needs.others(i)
+    )
+
+
+def _folded_copy(cost: LayerCost, i: int) -> Kept:
+    """Operand i of a matrix product copied into (batch, rows, cols): the product's batch x its own two dims."""
+    dims = cost.input_shapes[i].dims
+    batch = cost.output_shape.numel // prod(cost.output_shape.dims[-2:])
+    return Kept(f"folded operand {i}", elements=batch * prod(dims[-2:]) * cost.scale)
+
+
+# Elementwise operations by what their backward pass reads, as torch's derivatives.yaml has them
+KEEPS_NOTHING = frozenset(
+    "add sub neg positive negative sign sgn floor ceil round trunc frac eq ne lt le gt ge logical_and logical_or "
+    "logical_xor logical_not bitwise_and bitwise_or bitwise_xor bitwise_not and or xor invert isnan isinf isfinite "
+    "triu tril heaviside".split()
+)
+KEEPS_OUTPUT = frozenset("exp exp2 expm1 sqrt rsqrt reciprocal erfinv".split())
+KEEPS_CONDITION = {"where": 0, "masked_fill": 1}  # the input that holds the boolean mask
+QUOTIENTS = frozenset("div floor_divide remainder fmod".split())
+
+
 @keeps("operands")
-def keeps_operands(cost: LayerCost, profile: Profile) -> tuple[Kept, ...]:
-    """Nothing for a sum, a difference or a product with a constant; a product or quotient of tensors keeps them."""
-    if cost.attributes["operation"] in ("add", "sub") or len(cost.inputs) == 1:
+def keeps_operands(cost: LayerCost, profile: Profile, needs: Needs) -> tuple[Kept, ...]:
+    """Nothing for a sum, a difference or a product with a constant; exp, sqrt and reciprocal keep their output,
+    where and masked_fill their mask; a quotient x / y keeps y, and x where y needs a gradient; other operations
+    of one tensor keep it, of several keep each that a partner's gradient needs."""
+    operation = cost.attributes["operation"]
+    count = len(cost.inputs)
+    if operation in KEEPS_NOTHING or (count == 1 and operation in QUOTIENTS | {"mul"}):
         return ()
-    return keeps_every_input(cost, profile)
+    if operation in KEEPS_OUTPUT:
+        return (Kept("output", cost.name),)
+    if operation in KEEPS_CONDITION:
+        index = KEEPS_CONDITION[operation]
+        return (_input(cost, index),) if index < count else ()
+    if operation in QUOTIENTS and count == 2:
+        numerator = (_input(cost, 0),) if needs.inputs[1] else ()
+        return (*numerator, _input(cost, 1))
+    if count == 1:
+        return (_input(cost),)
+    return keeps_product(cost, profile, needs)
+
+
+@keeps("attention")
+def keeps_attention(cost: LayerCost, profile: Profile, needs: Needs) -> tuple[Kept, ...]:
+    """Scaled dot-product attention. torch's fused kernels keep the queries, keys, values and mask, the output and
+    the log-sum-exp of each query's scores (fp32). Where they cannot run, with dropout or with a mask that needs a
+    gradient (a learned position bias), torch's composite keeps the scaled queries and keys, the values (reshaped:
+    a copy) and the softmax of the scores, and with dropout two more tensors of scores (the mask, the product)."""
+    output = cost.output_shape
+    queries = output.numel // output.dims[-1] * cost.scale
+    dropout = bool(cost.attributes.get("dropout_p", 0.0))
+    if dropout or (len(cost.inputs) > 3 and needs.inputs[3]):
+        scores = queries * cost.input_shapes[1].dims[-2]
+        made = {"scaled queries": 0, "scaled keys": 1, "values": 2}
+        copies = tuple(Kept(what, elements=_elements(cost, cost.input_shapes[i])) for what, i in made.items())
+        probabilities = ("softmax", "dropout mask", "dropped") if dropout else ("softmax",)
+        return (*copies, *(Kept(what, elements=scores) for what in probabilities))
+    inputs = tuple(_input(cost, i) for i in range(len(cost.inputs)))
+    return (*inputs, Kept("output", cost.name), Kept("log-sum-exp", elements=queries, width=STATISTICS_BYTES))
+
+
+# The modes whose backward reads the input: area resizing is an adaptive average pool; reflection and replication
+# padding find where each output element came from
+INPUT_MODES = frozenset({"area", "reflect", "replicate"})
+
+
+@keeps("input_by_mode")
+def keeps_input_by_mode(cost: LayerCost, profile: Profile, needs: Needs) -> tuple[Kept, ...]:
+    """The input for area resizing and reflection or replication padding; nothing for the other modes (nearest,
+    bilinear or bicubic resizing, constant or circular padding), whose gradient needs only the sizes."""
+    return (_input(cost),) if cost.attributes.get("mode") in INPUT_MODES else ()
 
 
 @keeps("nothing")
-def keeps_nothing(cost: LayerCost, profile: Profile) -> tuple[Kept, ...]:
+def keeps_nothing(cost: LayerCost, profile: Profile, needs: Needs) -> tuple[Kept, ...]:
     """Nothing: the gradient passes through, split or reshaped, whatever the values."""
     return ()
 
@@ -293,11 +397,19 @@ def keep_rule(op: str) -> KeepRule:
     return KEEP_RULES[name]
 
 
+def passes_through(cost: LayerCost) -> bool:
+    """In training, the layer returns its input itself (dropout with p = 0), as its layer type says."""
+    identity = layer_type(cost.op).identity_when
+    return identity is not None and identity(cost.attributes)
+
+
 def training_alias(cost: LayerCost) -> bool:
-    """In training, in-place layers that torch runs in place and views share their input's storage; dropout makes a
-    new tensor."""
+    """In training, in-place layers that torch runs in place, views and layers that return their input share its
+    storage; dropout (p > 0) makes a new tensor."""
     spec = layer_type(cost.op)
-    return bool(cost.inputs) and ((cost.in_place and (spec.in_place_capable or spec.always_in_place)) or is_view(cost))
+    return bool(cost.inputs) and (
+        (cost.in_place and (spec.in_place_capable or spec.always_in_place)) or is_view(cost) or passes_through(cost)
+    )
 
 
 def parameter_tensors(cost: LayerCost) -> int:
@@ -332,7 +444,7 @@ class TrainingMemory:
     buffer_bytes: int
     gradient_bytes: int
     parameter_tensors: int
-    guessed: tuple[str, ...] = ()  # layers without a formula, whose saved tensors are a guess (their inputs)
+    guessed: tuple[str, ...] = ()  # layers whose saved tensors are a guess (their inputs): see GUESSED_RULE
 
     @property
     def activation_bytes(self) -> int:
@@ -362,13 +474,17 @@ class TrainingMemory:
         return found
 
 
-def saved_tensors(graph: Graph, profile: Profile) -> tuple[Saved, ...]:
-    """Every storage the layers keep for backward, each once: graph tensors by their storage, new tensors apart."""
+def saved_tensors(graph: Graph, profile: Profile, flow: GradientFlow) -> tuple[Saved, ...]:
+    """Every storage the layers keep for backward, each once: graph tensors by their storage, new tensors apart;
+    nothing for a layer whose output needs no gradient, which autograd does not record."""
     owner = storage_owners(profile, training_alias)
     sizes = storage_bytes(profile)
     found: dict[str, Saved] = {}
     for node, cost in zip(graph.nodes, profile.layers, strict=True):
-        for kept in keep_rule(node.op)(cost, profile):
+        if not flow.needs_grad[cost.name]:
+            continue
+        needs = Needs(tuple(flow.input_needs(cost)), flow.trains[cost.name])
+        for kept in keep_rule(node.op)(cost, profile, needs):
             if kept.tensor is not None:
                 storage, size = owner[kept.tensor], sizes[owner[kept.tensor]]
             else:
@@ -378,31 +494,57 @@ def saved_tensors(graph: Graph, profile: Profile) -> tuple[Saved, ...]:
     return tuple(found.values())
 
 
-def training_memory(graph: Graph, profile: Profile) -> TrainingMemory:
-    """Activations kept for backward (unique storages), gradients as large as the weights, and the tensor count."""
+def trained_bytes(cost: LayerCost, trained: int) -> int:
+    """Bytes of a layer's trained parameters, at its parameters' bytes per element."""
+    return cost.param_bytes * trained // cost.params if cost.params else 0
+
+
+def trained_tensors(cost: LayerCost, trained: int) -> int:
+    """The parameter tensors an optimizer updates: all of the layer's, or none; one fewer where a recorded module
+    froze some of them (a frozen weight beside a trained bias)."""
+    if not trained:
+        return 0
+    tensors = parameter_tensors(cost)
+    return tensors if trained == cost.params else max(1, tensors - 1)
+
+
+GUESSED_RULE = "every_input"  # layers without a formula, recurrent layers and nn.MultiheadAttention keep more
+
+
+def training_memory(graph: Graph, profile: Profile, freeze=None) -> TrainingMemory:
+    """Activations kept for backward (unique storages), gradients as large as the trained weights, and the trained
+    tensors, freeze naming layers not trained (see gradients.frozen_layers)."""
+    flow = gradient_flow(profile, freeze)
     total = profile.total
-    trained = total.trainable_params * profile.bytes_per_element  # a module's frozen parameters have no gradient
     return TrainingMemory(
-        saved_tensors(graph, profile),
+        saved_tensors(graph, profile, flow),
         total.param_bytes,
         total.buffer_bytes,
-        trained,
-        sum(parameter_tensors(cost) for cost in profile.layers),
-        tuple(cost.name for cost in profile.layers if not cost.counted),
+        sum(trained_bytes(cost, flow.trained[cost.name]) for cost in profile.layers),
+        sum(trained_tensors(cost, flow.trained[cost.name]) for cost in profile.layers),
+        tuple(
+            cost.name
+            for cost in profile.layers
+            if flow.needs_grad[cost.name] and (not cost.counted or layer_type(cost.op).keeps == GUESSED_RULE)
+        ),
     )
 
 
 TRAINING_ASSUMPTIONS = (
-    "every parameter is trained (but a recorded module's with requires_grad=False; --freeze is not applied here) "
-    "and has a gradient as large as itself, in the same dtype (no fp32 master copy)",
-    "optimizer state after a step: SGD none; SGD + momentum one buffer per parameter; Adam two (exp_avg, exp_avg_sq) "
-    "and a 4-byte step count per parameter tensor",
-    "activations kept for backward are torch's saved tensors, each storage once: conv, linear, average pooling and "
-    "batch norm keep their input (batch norm also 2·C fp32 statistics); max pooling its input and int64 indices; "
-    "ReLU, sigmoid, tanh and softmax their output; other activations their input (a copy when in place); multiply "
-    "its inputs; dropout its mask (compute dtype, as on the CPU; CUDA keeps 1 byte per element); add, concat, "
-    "flatten, slice, channel shuffle and global pooling nothing",
+    "every parameter is trained but a recorded module's with requires_grad=False and the layers --freeze names; "
+    "each trained one has a gradient as large as itself, in its own dtype (no fp32 master copy)",
+    "optimizer state after a step: SGD none; SGD + momentum one buffer per trained parameter; Adam two (exp_avg, "
+    "exp_avg_sq) and a 4-byte step count per trained parameter tensor",
+    "activations kept for backward are torch's saved tensors, each storage once, and only where a gradient flows "
+    "(autograd records nothing before the first trained parameter): conv, average pooling and batch norm keep "
+    "their input (batch norm also 2·C fp32 statistics, frozen or not); a linear layer its input only when its "
+    "weight is trained; max pooling its input and int64 indices; ReLU, sigmoid, tanh and softmax their output; "
+    "other activations their input (a copy when in place); a product each input whose partner needs a gradient; "
+    "attention its queries, keys, values, output and fp32 log-sum-exp; dropout its mask (compute dtype, as on the "
+    "CPU; CUDA keeps 1 byte per element), nothing at p = 0; add, concat, views, channel shuffle, upsampling and "
+    "global pooling nothing",
     "the input batch counts when the first layer keeps it; the loss, the gradients of activations during the "
-    "backward pass (transient), framework workspaces and allocator rounding are not counted",
+    "backward pass (transient), framework workspaces (a recurrent layer's on the CPU) and allocator rounding are "
+    "not counted; recurrent layers and nn.MultiheadAttention are taken to keep their inputs only",
     "batch norm in training mode; dropout active",
 )

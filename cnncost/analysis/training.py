@@ -24,14 +24,13 @@ parameter (optimizers.OPTIMIZERS).
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..errors import CnnCostError, CnnCostWarning, close_matches
 from ..layers import layer_type
 from ..registries import Registry
 from ..results import LayerCost, Profile, provides
+from .gradients import gradient_flow
 from .optimizers import Optimizer, named_optimizer
 
 BackwardRule = Callable[[LayerCost, list[bool]], int]  # input-gradient MACs, given which inputs need a gradient
@@ -114,66 +113,6 @@ class TrainingStep:
         return next(layer for layer in self.layers if layer.name == name)
 
 
-def frozen_layers(profile: Profile, spec: str | Iterable[str] | None) -> tuple[str, ...]:
-    """The layers a freeze spec names, in execution order: comma-separated items, each a layer name or a block's
-    prefix (layer1 is every layer1.*), or FIRST..LAST, the layers from the first of FIRST to the last of LAST."""
-    if not spec:
-        return ()
-    items = [item.strip() for item in (spec.split(",") if isinstance(spec, str) else spec) if item.strip()]
-    names = [cost.name for cost in profile.layers]
-    chosen: set[int] = set()
-    for item in items:
-        if ".." in item:
-            first, last = (part.strip() for part in item.split("..", 1))
-            start = _matches(profile, first)[0] if first else 0
-            stop = _matches(profile, last)[-1] if last else len(names) - 1
-            if stop < start:
-                raise CnnCostError(
-                    f"--freeze {item}: {names[stop]} comes before {names[start]} (a range is "
-                    "FIRST..LAST in execution order)"
-                )
-            chosen.update(range(start, stop + 1))
-        else:
-            found = _matches(profile, item)
-            if not any(profile.layers[i].params or profile.layers[i].shares for i in found):
-                warnings.warn(
-                    f"--freeze {item}: {item} has no parameters, so freezing it changes nothing",
-                    CnnCostWarning,
-                    stacklevel=3,
-                )
-            chosen.update(found)
-    return tuple(names[i] for i in sorted(chosen))
-
-
-def _matches(profile: Profile, name: str) -> list[int]:
-    """Indices of the layer of that name and of the layers inside the block of that name."""
-    found = [
-        i
-        for i, cost in enumerate(profile.layers)
-        if cost.name == name or cost.name.startswith((name + ".", name + "#"))
-    ]  # c#2: c called again
-    if not found:
-        blocks = {
-            ".".join(parts[:i])
-            for parts in (cost.name.split(".") for cost in profile.layers)
-            for i in range(1, len(parts) + 1)
-        }
-        raise CnnCostError(
-            f"--freeze: {profile.name} has no layer or block {name!r}{close_matches(name, sorted(blocks))}"
-        )
-    return found
-
-
-def _weight_trained(cost: LayerCost, trained: int) -> bool:
-    """Whether a layer's weight is trained: some of its parameters are, and, where a recorded module froze some, the
-    trained ones are not exactly its bias (a conv's or linear's out_channels / out_features elements)."""
-    if not trained or not cost.frozen_params:
-        return trained > 0
-    attrs = cost.attributes
-    bias = attrs.get("out_channels", attrs.get("out_features", 0)) if attrs.get("bias", True) else 0
-    return trained != bias
-
-
 def _input_grad_macs(cost: LayerCost, needs: list[bool]) -> int:
     if not any(needs):
         return 0
@@ -183,24 +122,17 @@ def _input_grad_macs(cost: LayerCost, needs: list[bool]) -> int:
 @provides("training")
 def training_step(profile: Profile, optimizer_name: str = "adam", freeze=None) -> TrainingStep:
     """The cost of one training step of the profiled network with the named optimizer, freeze naming layers whose
-    parameters are not trained (see frozen_layers)."""
+    parameters are not trained (see gradients.frozen_layers)."""
     chosen = named_optimizer(optimizer_name)
-    frozen = frozen_layers(profile, freeze)
-    frozen_set = set(frozen)
-    needs_grad: dict[str, bool] = {}
-    trains: dict[str, bool] = {}  # by layer: whether its parameters (its own, or those it reuses) are trained
+    flow = gradient_flow(profile, freeze)
     layers = []
     for cost in profile.layers:
-        trained = 0 if cost.name in frozen_set else cost.params - cost.frozen_params
-        trains[cost.name] = trains.get(cost.shares, False) if cost.shares else _weight_trained(cost, trained)
-        if cost.shares and cost.name in frozen_set:
-            trains[cost.name] = False
-        needs = [needs_grad.get(name, False) for name in cost.inputs]
-        needs_grad[cost.name] = trains[cost.name] or any(needs)
+        needs = flow.input_needs(cost)
         input_macs = _input_grad_macs(cost, needs)
-        weight_macs = cost.macs if trains[cost.name] else 0
-        passes_on = any(needs) or trains[cost.name]
+        weight_macs = cost.macs if flow.trains[cost.name] else 0
+        passes_on = any(needs) or flow.trains[cost.name]
         elementwise = cost.flops - 2 * cost.macs if passes_on and cost.counted else 0
+        trained = flow.trained[cost.name]
         layers.append(
             LayerTraining(
                 cost.name,
@@ -211,4 +143,4 @@ def training_step(profile: Profile, optimizer_name: str = "adam", freeze=None) -
                 trained * chosen.step_flops,
             )
         )
-    return TrainingStep(chosen, frozen, tuple(layers), profile.total.macs, profile.total.flops)
+    return TrainingStep(chosen, flow.frozen, tuple(layers), profile.total.macs, profile.total.flops)

@@ -91,6 +91,12 @@ def add_profile_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--dtype", help="fp32, fp16, bf16 or int8 (default: a torch module's own dtypes, fp32 for any other network)"
     )
+    parser.add_argument(
+        "--allow-real-forward",
+        action="store_true",
+        help="record a torch module whose code reads tensor values by a real forward on the CPU even where that "
+        "holds over 1 GB (refused otherwise)",
+    )
 
 
 def input_sizes(values: list[str] | None):

@@ -191,6 +191,7 @@ def log_softmax(x: Shape, *, dim: int = 0) -> OpCost:
     torch_module="Dropout",
     torch_functions=("dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"),
     same_shape=True,
+    identity_when=lambda attributes: attributes.get("p", 0.5) == 0,  # torch returns x itself at p = 0
 )
 def dropout(x: Shape, *, p: float = 0.5) -> OpCost:
     """No FLOPs and no new memory: dropout is the identity at inference."""

@@ -22,7 +22,7 @@ SCORE_FLOPS = 4  # scale 1, softmax 3
     "scaled_dot_product_attention",
     category="attention",
     example=Example(((2, 5, 4), (2, 6, 4), (2, 6, 3))),
-    keeps="every_input",
+    keeps="attention",
     field="anywhere",
     torch_functions=("scaled_dot_product_attention",),
     backward="attention",

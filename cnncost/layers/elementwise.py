@@ -66,11 +66,7 @@ def _chain(xs: tuple[Shape, ...], op: str, inplace: bool) -> OpCost:
 
 
 @_elementwise(
-    "multiply",
-    example=Example(((2, 3, 3), (2, 1, 1))),
-    keeps="every_input",
-    torch_functions=("mul",),
-    family="arithmetic",
+    "multiply", example=Example(((2, 3, 3), (2, 1, 1))), keeps="product", torch_functions=("mul",), family="arithmetic"
 )
 def multiply(*xs: Shape, inplace: bool = False) -> OpCost:
     """FLOPs = (inputs − 1) per output element; inputs broadcast as in torch (a C×1×1 gate scales a C×H×W map);

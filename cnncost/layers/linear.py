@@ -21,7 +21,7 @@ from .registry import Example, OpCost, register
     "linear",
     category="linear",
     example=Example(((10,),), {"out_features": 5}),
-    keeps="input",
+    keeps="input_for_weight",
     field="linear",
     torch_module="Linear",
     torch_functions=("linear",),
@@ -60,13 +60,13 @@ def product_shape(a: Shape, b: Shape, op: str) -> tuple[Shape, int]:
     "matmul",
     category="linear",
     example=Example(((2, 3, 4), (2, 4, 5))),
-    keeps="every_input",
+    keeps="product",
     field="anywhere",
     torch_functions=("matmul", "mm", "bmm"),
 )
-def matmul(a: Shape, b: Shape) -> OpCost:
+def matmul(a: Shape, b: Shape, *, copied: tuple[int, ...] = ()) -> OpCost:
     """(…, n, k) @ (…, k, m), as torch.matmul (a 1-D operand is a vector): MACs = output elements · k;
-    FLOPs = 2·MACs."""
+    FLOPs = 2·MACs. copied: the operands torch copies to fold their batch dims (a view cannot), by index."""
     out, k = product_shape(a, b, "matmul")
     macs = out.numel * k
     return OpCost(out, macs=macs, flops=2 * macs)
@@ -76,7 +76,7 @@ def matmul(a: Shape, b: Shape) -> OpCost:
     "addmm",
     category="linear",
     example=Example(((3, 5), (3, 4), (4, 5))),
-    keeps="every_input",
+    keeps="product",
     field="anywhere",
     torch_functions=("addmm", "baddbmm"),
 )
@@ -151,7 +151,7 @@ def _pair(a: dict, b: dict, sum_keys: list, order: list) -> tuple[dict, int, int
     "einsum",
     category="linear",
     example=Example(((3, 4), (4, 5)), {"equation": "ij,jk->ik"}),
-    keeps="every_input",
+    keeps="product",
     field="anywhere",
     torch_functions=("einsum",),
 )
@@ -233,7 +233,7 @@ def einsum(*xs: Shape, equation: str, path=None) -> OpCost:
     "embedding",
     category="linear",
     example=Example(((7,),), {"num_embeddings": 10, "embedding_dim": 4}),
-    keeps="nothing",
+    keeps="input_for_weight",
     field="anywhere",
     torch_module="Embedding",
     torch_functions=("embedding",),

@@ -88,6 +88,7 @@ class LayerType:
     parameter_tensors: Callable[[dict[str, Any]], int] | None = None  # its weight and bias tensors, where not 1 or 2
     transient: str | None = None  # the rule of cnncost.analysis.memory for what it allocates while it runs
     always_in_place: bool = False  # it writes into its first input whatever its attributes (x[i] = v)
+    identity_when: Callable[[dict[str, Any]], bool] | None = None  # in training, it returns its input itself then
 
     @property
     def in_place_capable(self) -> bool:
@@ -132,6 +133,7 @@ def register(
     parameter_tensors: Callable[[dict[str, Any]], int] | None = None,
     transient: str | None = None,
     always_in_place: bool = False,
+    identity_when: Callable[[dict[str, Any]], bool] | None = None,
 ) -> Callable[[Callable[..., OpCost]], Callable[..., OpCost]]:
     """Register a formula and its facts under a layer type name; a second registration of the name is refused.
     same_shape True stands for every one of its torch functions."""
@@ -164,6 +166,7 @@ def register(
                 parameter_tensors=parameter_tensors,
                 transient=transient,
                 always_in_place=always_in_place,
+                identity_when=identity_when,
             ),
         )
         return formula

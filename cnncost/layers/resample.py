@@ -44,7 +44,7 @@ def interpolation_flops(
     "interpolate",
     category="resampling",
     example=Example(((3, 4, 4),), {"scale_factor": 2, "mode": "bilinear"}),
-    keeps="nothing",
+    keeps="input_by_mode",
     field="resample",
     torch_module="Upsample",
     torch_functions=(

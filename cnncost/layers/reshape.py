@@ -28,9 +28,10 @@ def _dims(value, rank: int, op: str) -> tuple[int, ...]:
 
 
 @_view("flatten", example=Example(((2, 3, 4),)), field="flatten", torch_module="Flatten", torch_functions=("flatten",))
-def flatten(x: Shape, *, start_dim: int = 0, end_dim: int = -1) -> OpCost:
+def flatten(x: Shape, *, start_dim: int = 0, end_dim: int = -1, copy: bool = False) -> OpCost:
     """Dims start_dim..end_dim become one (C×H×W -> C·H·W by default); no arithmetic. Counted as a layer output, as
-    the lecture tables do."""
+    the lecture tables do. copy: torch copied the elements, as it does where the input's layout has no such view
+    (after a transpose)."""
     rank = max(len(x.dims), 1)
     dims = x.dims or (1,)
     start, end = dim_index(start_dim, rank, "flatten"), dim_index(end_dim, rank, "flatten")
@@ -45,8 +46,9 @@ def flatten(x: Shape, *, start_dim: int = 0, end_dim: int = -1) -> OpCost:
     field="reshape",
     torch_functions=("reshape", "view", "view_as", "reshape_as", "squeeze", "unsqueeze", "unflatten"),
 )
-def reshape(x: Shape, *, shape) -> OpCost:
-    """The same elements in another shape (a view); no arithmetic."""
+def reshape(x: Shape, *, shape, copy: bool = False) -> OpCost:
+    """The same elements in another shape (a view, or with copy a new tensor, as torch.reshape makes after a
+    transpose); no arithmetic."""
     if not isinstance(shape, (tuple, list)) or any(type(d) is not int or d < 0 for d in shape):
         raise ShapeError(f"reshape shape must be a list of sizes, got {shape!r}")
     out = Shape(tuple(shape))
@@ -241,6 +243,7 @@ def repeat(x: Shape, *, sizes) -> OpCost:
 
 @_move(
     "pad",
+    keeps="input_by_mode",
     example=Example(((2, 4, 4),), {"pad": (1, 1, 2, 0)}),
     field="pad",
     torch_module="ZeroPad2d",

@@ -35,7 +35,9 @@ def input_(*, shape) -> OpCost:
     return OpCost(_shape(shape, "input"), in_place=True)
 
 
-@_source("parameter", example=Example((), {"shape": (1, 1, 8)}), source="shared")
+@_source(
+    "parameter", example=Example((), {"shape": (1, 1, 8)}), source="shared", parameter_tensors=lambda attributes: 1
+)
 def parameter(*, shape, buffer: bool = False) -> OpCost:
     """A parameter (or buffer) a forward uses directly, such as a class token: params (or buffers) = its elements;
     its memory is the weights', not an activation."""

@@ -156,7 +156,8 @@ def memory_document(
     assumptions = list(TRAINING_ASSUMPTIONS)
     if training.guessed:
         assumptions.append(
-            "no formula, so their kept tensors are a guess (their inputs): " + ", ".join(training.guessed)
+            "kept tensors guessed as their inputs, for layers without a formula and for recurrent and "
+            "nn.MultiheadAttention layers, which keep more of their own: " + ", ".join(training.guessed)
         )
     title = f"Memory of {profile.name}: {profile.sample_input_shape}, batch {profile.batch}, {profile.dtype}"
     note = (
@@ -346,7 +347,7 @@ def _memory(profile: Profile, view: View) -> tuple[InferenceMemory, TrainingMemo
     from ..analysis.memory import inference_memory, training_memory
 
     graph = graph_of(profile)
-    return inference_memory(graph, profile), training_memory(graph, profile)
+    return inference_memory(graph, profile), training_memory(graph, profile, view.freeze)
 
 
 def _training(profile: Profile, view: View) -> TrainingStep:

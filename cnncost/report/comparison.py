@@ -36,10 +36,12 @@ def ratio(value: int, base: int) -> Fraction | None:
 
 
 def ratio_text(value: Fraction | None) -> str:
-    """'5.74' (two decimals), '1' for the first row, '-' when undefined."""
+    """'5.74' (two decimals, more where two would read as 1: '1.0027'), '1' for the first row, '-' when
+    undefined."""
     if value is None:
         return "-"
-    return "1" if value == 1 else units.fixed(float(value), 2)
+    text = units.fixed(float(value), 2)
+    return units.ratio(value) if value != 1 and text == "1.00" else "1" if value == 1 else text
 
 
 def summary_rows(sides: list[Side]) -> list[list[str]]:

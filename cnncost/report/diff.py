@@ -15,7 +15,7 @@ def _figure(value: int, quantity: Quantity) -> str:
 
 def _ratio(before: int, after: int) -> str:
     value = ratio(before, after)
-    return "new" if value is None and after else "-" if value is None else f"{float(value):.3g}x"
+    return "new" if value is None and after else "-" if value is None else f"{units.ratio(value)}x"
 
 
 def layer_table(result: ProfileDiff) -> Table:

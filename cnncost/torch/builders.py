@@ -153,7 +153,7 @@ def embedding(spec, x: Shape, one_sample: bool, **attrs):
 
 
 @builder("matmul")
-def matmul(spec, a: Shape, b: Shape, one_sample: bool):
+def matmul(spec, a: Shape, b: Shape, one_sample: bool, copied=()):
     return Lambda(torch.matmul, "matmul")
 
 
@@ -339,7 +339,7 @@ def join(spec, *xs: Shape, one_sample: bool, dim=0):
 
 
 @builder("flatten")
-def flatten(spec, x: Shape, one_sample: bool, start_dim=0, end_dim=-1):
+def flatten(spec, x: Shape, one_sample: bool, start_dim=0, end_dim=-1, copy=False):
     return nn.Flatten(_shift(start_dim, one_sample), _shift(end_dim, one_sample))
 
 
@@ -348,7 +348,7 @@ def _batched_shape(shape, one_sample: bool, fill: int):
 
 
 @builder("reshape")
-def reshape(spec, x: Shape, one_sample: bool, shape):
+def reshape(spec, x: Shape, one_sample: bool, shape, copy=False):
     return Lambda(lambda t: t.reshape(_batched_shape(shape, one_sample, -1)), f"reshape {shape}")
 
 

@@ -22,6 +22,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from .. import units
 from ..engine import looks_channels_last
 from ..errors import CnnCostError, Fix, batch_fix, first_line, size_fix, worded
 from ..graph import Graph
@@ -164,14 +165,30 @@ def needs_values(error: BaseException) -> bool:
     return isinstance(error, NotImplementedError) or "meta" in text or "data-dependent" in text
 
 
-def _record(module: nn.Module, spec: Any, batch: int) -> Recording:
-    """On the meta device; where the code needs tensor values, on the CPU with random data (or the tensors given)."""
+REAL_FORWARD_LIMIT = 1 << 30  # bytes a recording on the CPU may hold before it is asked for (1 GB)
+
+
+def _record(module: nn.Module, spec: Any, batch: int, allow_real_forward: bool, notes: list[str]) -> Recording:
+    """On the meta device; where the code needs tensor values, on the CPU with random data (or the tensors given),
+    saying so in notes, and only with allow_real_forward where it would hold more than REAL_FORWARD_LIMIT."""
     inputs = example_inputs(spec, batch, "meta", module_dtype(module))
     try:
         return record(module, inputs.args, inputs.kwargs, inputs.names, "meta")
     except RecordError as error:
         if not needs_values(error.error):
             raise CnnCostError(f"in {error}") from None
+        failure = error
+    held = failure.made_bytes
+    if held > REAL_FORWARD_LIMIT and not allow_real_forward:
+        raise CnnCostError(
+            f"in {failure}: the meta device cannot run this, and a real forward on the CPU would hold "
+            f"{units.megabytes(held)} or more (the tensors made up to there): give --allow-real-forward "
+            "(allow_real_forward=True) to run it, or a smaller input or batch"
+        )
+    notes.append(
+        f"recorded by a real forward on the CPU with random data, as the meta device could not run it (in "
+        f"{failure}); that forward held {units.megabytes(held)} or more"
+    )
     with torch.random.fork_rng(devices=[]):  # the random input leaves the caller's random state as it was
         inputs = example_inputs(spec, batch, "cpu", module_dtype(module))
     try:
@@ -198,13 +215,16 @@ def paused_gc():
             gc.enable()
 
 
-def graph_from_module(module: nn.Module, input: Any, name: str, batch: int = 1) -> TraceResult:
-    """Record module on input (a shape of one sample, tensors, or lists and dicts of them) into a validated Graph."""
+def graph_from_module(
+    module: nn.Module, input: Any, name: str, batch: int = 1, allow_real_forward: bool = False
+) -> TraceResult:
+    """Record module on input (a shape of one sample, tensors, or lists and dicts of them) into a validated Graph;
+    allow_real_forward lets a module that reads tensor values be recorded on the CPU however much that holds."""
     with paused_gc():
-        return _graph_from_module(module, input, name, batch)
+        return _graph_from_module(module, input, name, batch, allow_real_forward)
 
 
-def _graph_from_module(module: nn.Module, input: Any, name: str, batch: int) -> TraceResult:
+def _graph_from_module(module: nn.Module, input: Any, name: str, batch: int, allow_real_forward: bool) -> TraceResult:
     if not isinstance(module, nn.Module):
         raise CnnCostError(f"{name} is a {type(module).__name__}, not an nn.Module")
     module, notes = unwrap(module)
@@ -216,7 +236,7 @@ def _graph_from_module(module: nn.Module, input: Any, name: str, batch: int) -> 
             f"batch={batch} would be put in front of)"
         )
     try:
-        recording = _record(module, input, batch)
+        recording = _record(module, input, batch, allow_real_forward, notes)
     except CnnCostError as error:
         hint, fixes = _likely_fix(input, str(error))
         raise worded(

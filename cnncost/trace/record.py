@@ -25,6 +25,7 @@ import inspect
 import warnings
 from dataclasses import dataclass, field
 from functools import cache
+from math import prod
 from typing import Any
 
 import torch
@@ -33,7 +34,7 @@ from torch.overrides import TorchFunctionMode
 from torch.utils._device import _device_constructors
 
 from ..errors import CnnCostError, first_line
-from ..shapes import dtype_name
+from ..shapes import dtype_name, element_bytes
 from .meta_shapes import shortcut
 
 
@@ -45,6 +46,7 @@ class Value:
     index: int
     shape: tuple[int, ...]
     contiguous: bool = True
+    strides: tuple[int, ...] | None = None  # None: contiguous (a network input)
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,7 @@ class Call:
     module: nn.Module | None = None  # the module whose forward made the call
     spelling: str = ""  # the function's own name, where the canonical one merges several (upsample_bilinear)
     dtypes: tuple[str, ...] = ()  # the dtype of each tensor it returned, as cnncost names them (fp32, int64)
+    views: tuple[bool, ...] = ()  # whether each tensor it returned is a view of another's storage
 
 
 @dataclass
@@ -190,9 +193,10 @@ def positional(func, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
 class RecordError(Exception):
     """A failure inside the forward, with the module and the function where it happened."""
 
-    def __init__(self, where: str, error: BaseException) -> None:
+    def __init__(self, where: str, error: BaseException, made_bytes: int = 0) -> None:
         super().__init__(f"{where}: {type(error).__name__}: {first_line(error)}")
         self.error = error
+        self.made_bytes = made_bytes  # of the tensors the forward made before it failed
 
 
 class Recorder(TorchFunctionMode):
@@ -364,11 +368,14 @@ class Recorder(TorchFunctionMode):
                 self.scopes[scope].module,
                 spelling,
                 tuple(dtype_name(t.dtype) for t in outputs),
+                tuple(t._is_view() for t in outputs),
             )
         )
         self.scopes[scope].calls.append(index)
         for i, tensor in enumerate(outputs):
-            self.values[id(tensor)] = Value(index, i, tuple(tensor.shape), tensor.is_contiguous())
+            self.values[id(tensor)] = Value(
+                index, i, tuple(tensor.shape), tensor.is_contiguous(), tuple(tensor.stride())
+            )
         self.keep.append(result)
 
     def add_input(self, tensor: torch.Tensor, position: int) -> None:
@@ -432,6 +439,15 @@ def restore(saved: list) -> None:
             parameter.requires_grad_(requires_grad)
 
 
+def made_bytes(calls: list[Call]) -> int:
+    """Bytes of every tensor the calls returned, each at its dtype: what a recording on the CPU holds of them."""
+    return sum(
+        prod(shape) * element_bytes(dtype)
+        for call in calls
+        for shape, dtype in zip(call.outputs, call.dtypes, strict=False)
+    )
+
+
 def record(module: nn.Module, args: tuple, kwargs: dict, input_names: list[str], device: str) -> Recording:
     """Run module(*args, **kwargs) once under the recorder, in eval mode and without autograd; every module's
     mode, attributes and hooks are as before afterwards, and so is the global random state."""
@@ -458,7 +474,7 @@ def record(module: nn.Module, args: tuple, kwargs: dict, input_names: list[str],
             where = recorder.failure[1]
         else:
             where = recorder.raised_in or recorder._where()
-        raise RecordError(where, error) from None
+        raise RecordError(where, error, made_bytes(recorder.calls)) from None
     finally:
         for handle in handles:
             handle.remove()

@@ -314,7 +314,37 @@ def _matmul(call: Call, op: str) -> Result:
             arg(call, 2, "mat2", arg(call, 2, "batch2")),
         )
         return Lowered(op, {}, (bias, a, b))
-    return Lowered(op, {}, operands[:2])
+    a, b = operands[:2]
+    copied = tuple(i for i, x in enumerate((a, b)) if not _folds_as_view(x, a, b))
+    return Lowered(op, {"copied": copied} if copied else {}, (a, b))
+
+
+def _folds_as_view(x, a, b) -> bool:
+    """Whether torch.matmul folds operand x into the 3-d (or 2-d) tensor its batched product takes as a view of x:
+    its batch dims, broadcast to the product's, merge (each dim's stride is the next one's times its size); else it
+    copies x (k of an attention's packed q, k, v after a permute, with several heads)."""
+    shape, strides = shape_of(x), getattr(x, "strides", None)
+    if strides is None or len(shape) < 3 and not (len(shape) == 2 and len(shape_of(b if x is a else a)) >= 3):
+        return True
+    other = shape_of(b if x is a else a)
+    if len(other) <= 2 and x is a:  # (…, n, k) @ (k, m): x becomes (… · n, k)
+        dims = list(zip(shape[:-1], strides[:-1], strict=True))
+    else:  # batch dims broadcast to the product's, then (batch, rows, cols)
+        batch = _broadcast_batch(shape[:-2], other[:-2])
+        padded = (1,) * (len(batch) - len(shape[:-2])) + shape[:-2]
+        padded_strides = (0,) * (len(batch) - len(shape[:-2])) + strides[:-2]
+        dims = [
+            (size, stride if own == size else 0)
+            for size, own, stride in zip(batch, padded, padded_strides, strict=True)
+        ]
+    dims = [(size, stride) for size, stride in dims if size != 1]
+    return all(dims[i][1] == dims[i + 1][1] * dims[i + 1][0] for i in range(len(dims) - 1))
+
+
+def _broadcast_batch(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
+    rank = max(len(a), len(b))
+    a, b = (1,) * (rank - len(a)) + a, (1,) * (rank - len(b)) + b
+    return tuple(max(x, y) for x, y in zip(a, b, strict=True))
 
 
 def _einsum(call: Call, op: str) -> Result:
@@ -473,15 +503,16 @@ def _view(call: Call, op: str) -> Result:
         and not call.in_place
     ):
         return Alias(x)
+    copied = {"copy": True} if call.views and not call.views[0] else {}  # reshape of a layout no view can give
     if name == "flatten":
         return Lowered(
-            "flatten", dict(start_dim=arg(call, 1, "start_dim", 0), end_dim=arg(call, 2, "end_dim", -1)), (x,)
+            "flatten", dict(start_dim=arg(call, 1, "start_dim", 0), end_dim=arg(call, 2, "end_dim", -1), **copied), (x,)
         )
     if name in ("permute", "transpose", "t", "T", "mT", "movedim", "numpy_T"):
         return Lowered("permute", {"dims": _permutation(call, len(shape_of(x)))}, (x,))
     if name in ("expand", "expand_as", "broadcast_to"):
         return Lowered("expand", {"shape": tuple(out)}, (x,))
-    return Lowered("reshape", {"shape": tuple(out)}, (x,))
+    return Lowered("reshape", {"shape": tuple(out), **copied}, (x,))
 
 
 def _permutation(call: Call, rank: int) -> tuple[int, ...]:
