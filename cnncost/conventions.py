@@ -40,6 +40,7 @@ from .layers import layer_type, layer_types
 from .layers.registry import LAYER_TYPES
 from .results import LayerCost, Note, Profile, Totals
 
+SHIPPED = frozenset(layer_types())  # cnncost's own layer types, which the rules know; a user's formula is another
 CONVS = ("conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d")
 WEIGHTED = (*CONVS, "linear")
 BATCH_NORMS = ("batch_norm1d", "batch_norm2d", "batch_norm3d")
@@ -99,7 +100,7 @@ class TorchLayer:
     def attr(self, key: str):
         """An attribute of the layer, or its formula's default where the layer does not set it."""
         attrs = self.cost.attributes
-        return attrs[key] if key in attrs else _defaults(self.op).get(key)
+        return attrs[key] if key in attrs else _defaults(self.op, LAYER_TYPES.generation).get(key)
 
     def torch_dim(self, dim: int) -> int:
         """A dim of the layer's shapes as torch's tensor has it: one on past the batch a built-in network adds."""
@@ -109,6 +110,10 @@ class TorchLayer:
     def function(self) -> str:
         """The torch function a call among others made ('mul', 'bmm'), as its layer's name ends."""
         return _bare(self.cost.name).rsplit(".", 1)[-1]
+
+    def calls(self, function: str) -> bool:
+        """Whether the layer is a call of that torch function: a layer without a formula names it as its source."""
+        return function in (self.attr("source"), self.function, *layer_type(self.op).torch_functions)
 
     @property
     def torch_class(self) -> str | None:
@@ -135,8 +140,8 @@ def _torch_nn_classes(generation: int) -> frozenset[str]:
 
 
 @cache
-def _defaults(op: str) -> dict:
-    """The defaults of a layer type's attributes, from its formula's signature."""
+def _defaults(op: str, generation: int) -> dict:
+    """The defaults of a layer type's attributes, from its formula's signature (of the registry at a generation)."""
     parameters = inspect.signature(layer_type(op).formula).parameters.values()
     return {p.name: p.default for p in parameters if p.kind is p.KEYWORD_ONLY and p.default is not p.empty}
 
@@ -237,11 +242,12 @@ def _torchinfo_function(layer: TorchLayer) -> int | None:
 def fvcore_rule(layer: TorchLayer) -> int | None:
     """fvcore's 'flops' (one per multiply-add), per aten op of a jit trace: conv, linear and matrix products
     without bias; batch norm 1 per element (2 with affine, in eval); layer, group and instance norm 4 (5 with
-    affine); 2-d nearest upsampling 1 and bilinear 4 per output element; adaptive 2-d average pooling 1 per input
-    element; the rest (attention kernels, activations, additions), 0."""
+    affine); 2-d nearest upsampling 1 and bilinear 4 per output element, grid sampling 4; adaptive 2-d average
+    pooling 1 per input element; the rest (attention kernels, activations, additions), 0; a function cnncost has no
+    formula of its own for (one a user registered), unknown."""
     op = layer.op
-    if not layer.cost.counted:
-        return 4 * _out(layer) if layer.attr("source") in ("grid_sample", "grid_sampler") else None
+    if not layer.cost.counted or op not in SHIPPED:
+        return 4 * _out(layer) if layer.calls("grid_sample") else None  # aten::grid_sampler: assumed bilinear
     if op in WEIGHTED:
         return layer.cost.macs
     if op == "matmul":
@@ -303,9 +309,12 @@ def _fvcore_interpolate(layer: TorchLayer) -> int:
 def ptflops_aten_rule(layer: TorchLayer) -> int | None:
     """ptflops (aten backend): per dispatched aten op, convolutions with their bias; mm, bmm and addmm (with its
     bias) as torch dispatches them: a linear layer adds its bias but on a non-contiguous input of 3 or more dims
-    (mm or bmm, then add); a vector times a matrix (mv) and fused attention kernels, 0."""
+    (mm or bmm, then add); a vector times a matrix (mv) and fused attention kernels, 0; a function cnncost has no
+    formula of its own for (one a user registered), unknown."""
     op = layer.op
-    if not layer.cost.counted or op == "multihead_attention":
+    if not layer.cost.counted or op not in SHIPPED:
+        return 0 if layer.calls("grid_sample") else None  # a function of the user's: what it dispatches, unknown
+    if op == "multihead_attention":
         return None
     if op in CONVS:
         return layer.cost.macs + _bias(layer)

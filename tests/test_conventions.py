@@ -7,6 +7,7 @@ conventions`."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -295,6 +296,51 @@ def test_a_network_that_is_one_module_has_no_recorded_class():
     assert CONVENTIONS["fvcore"].total(alone) == 2 * 5 * 16 * 8  # fvcore counts the op, whatever calls it
     given = module_info(nn.Linear(16, 8))  # the class, where the module is at hand: 136 parameters × 2
     assert CONVENTIONS["torchinfo"].total(alone, given) == 272 and not CONVENTIONS["thop"].unknown(alone, given)
+
+
+def grid_sample(x, grid, *, mode: str = "bilinear"):
+    """A user's formula for F.grid_sample: N x C x H x W sampled at N x h x w points, 8 FLOPs each (bilinear)."""
+    from cnncost import OpCost, Shape
+
+    out = Shape((x.dims[0], x.dims[1], grid.dims[1], grid.dims[2]))
+    return OpCost(out, flops=8 * out.numel)
+
+
+@pytest.mark.torch
+def test_a_users_formula_is_counted_by_the_rules_that_know_its_function_and_unknown_to_the_others():
+    torch = pytest.importorskip("torch")
+    from cnncost.registries import scratch
+    from cnncost.trace import rules  # noqa: F401  its handlers' registry made before scratch() saves every registry
+    from tests.fixtures.peer_patterns import Sampler
+
+    with scratch():
+        cnncost.register_formula("grid_sample", grid_sample, torch_function=torch.nn.functional.grid_sample)
+        cnncost.register_formula("cdist", lambda x, y: cnncost.OpCost(cnncost.Shape((*x.dims[:-1], y.dims[-2]))))
+        result = traced(Sampler(), 1, 3, 8, 8)  # 1·8·8·8 = 512 sampled outputs
+        conv = sum(c.macs for c in result.layers if c.op == "conv2d")
+        assert CONVENTIONS["fvcore"].total(result) == conv + 4 * 512  # aten::grid_sampler: 4 per output element
+        assert CONVENTIONS["ptflops-aten"].total(result) == conv + 8 * 64 + 2 * 64  # and the two convs' biases
+        assert CONVENTIONS["thop"].total(result) == conv and not CONVENTIONS["thop"].unknown(result)  # a function
+        made = result.layers[0]._replace(op="cdist", name="cdist", module=None)  # a function neither tool knows
+        alone = dataclasses.replace(result, layers=(made,))
+        assert CONVENTIONS["fvcore"].unknown(alone) == CONVENTIONS["ptflops-aten"].unknown(alone) == ("cdist",)
+
+
+@pytest.mark.slow
+@pytest.mark.peers
+@pytest.mark.torch
+@pytest.mark.parametrize("name", list(TOOLS))
+def test_a_users_formula_under_each_tool(name):
+    torch = pytest.importorskip("torch")
+    from cnncost.registries import scratch
+    from cnncost.trace import rules  # noqa: F401  its handlers' registry made before scratch() saves every registry
+    from tests.fixtures.peer_patterns import Sampler
+
+    module, x = Sampler().eval(), torch.randn(1, 3, 8, 8)
+    with scratch():
+        cnncost.register_formula("grid_sample", grid_sample, torch_function=torch.nn.functional.grid_sample)
+        result = cnncost.profile(module, input=x)
+        assert CONVENTIONS[name].total(result) == tool_count(name, module, x)
 
 
 @pytest.mark.torch
