@@ -29,7 +29,7 @@ import dataclasses
 import inspect
 import re
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cache
@@ -38,7 +38,7 @@ from math import prod
 from .errors import UnknownNameError, close_matches
 from .layers import layer_type, layer_types
 from .layers.registry import LAYER_TYPES
-from .results import LayerCost, Note, Profile, Totals
+from .results import LayerCost, ModuleInfo, Modules, Note, Profile, Totals
 
 SHIPPED = frozenset(layer_types())  # cnncost's own layer types, which the rules know; a user's formula is another
 CONVS = ("conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d")
@@ -47,18 +47,6 @@ BATCH_NORMS = ("batch_norm1d", "batch_norm2d", "batch_norm3d")
 INSTANCE_NORMS = ("instance_norm1d", "instance_norm2d", "instance_norm3d")
 RECURRENT = ("lstm", "gru", "rnn")
 CELLS = ("lstm_cell", "gru_cell", "rnn_cell")
-
-
-@dataclass(frozen=True)
-class ModuleInfo:
-    """What the tools read of one module of a recorded network: its class, torch.nn's by its name ('LayerNorm'), any
-    other by module and name ('timm.layers.norm.LayerNorm'), and whether it holds no submodules."""
-
-    kind: str
-    leaf: bool
-
-
-Modules = Mapping[str, ModuleInfo]  # a recorded network's modules by path ('' the network itself)
 
 
 def module_info(module) -> dict[str, ModuleInfo]:
@@ -669,6 +657,7 @@ def _parent(path: str) -> str:
 def torch_layers(profile: Profile, modules: Modules | None = None) -> tuple[TorchLayer, ...]:
     """Every layer of the profile as the tools meet it; modules, where given, the recorded module's own by path."""
     by_name = {cost.name: cost for cost in profile.layers}
+    modules = modules if modules is not None else profile.modules
     if not profile.shapes_include_batch:
         return tuple(_built_layer(cost, by_name) for cost in profile.layers)
     leaves = _leaf_scopes(profile)

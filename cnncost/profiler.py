@@ -116,7 +116,7 @@ def check_trace(result: Profile, trace) -> Profile:
         if ours != theirs:
             warnings.append(f"cnncost counts {ours:,} {what} where the module has {theirs:,}; please report this model")
     notes = (Note(f"{trace.method}, in eval mode", "method"), *(Note(text, "warning") for text in warnings))
-    return dataclasses.replace(result, notes=notes)
+    return dataclasses.replace(result, notes=notes, modules=trace.modules)
 
 
 def side(

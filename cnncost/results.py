@@ -5,7 +5,7 @@ Everything is an integer count (elements, bytes, MACs, FLOPs); units appear only
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, NamedTuple
@@ -74,7 +74,8 @@ class LayerCost(NamedTuple):
     bytes_per_element: int = 4  # of its output: the profile's dtype, or the output's own in a recorded module
     param_bytes: int = 0  # its params in bytes, each at its own dtype in a recorded module
     buffer_bytes: int = 0
-    module: str | None = None  # a recorded module's: the torch.nn class whose forward is this layer alone (Conv2d)
+    module: str | None = None  # a recorded module's: the class whose forward is this layer alone, torch.nn's by name
+    # (Conv2d), any other by module and name (timm.layers.norm.LayerNorm): conventions.class_kind
 
     @property
     def input_shape(self) -> Shape:
@@ -84,6 +85,18 @@ class LayerCost(NamedTuple):
     @property
     def attributes(self) -> dict[str, Any]:
         return dict(self.attrs)
+
+
+@dataclass(frozen=True)
+class ModuleInfo:
+    """What the tools read of one module of a recorded network: its class, torch.nn's by its name ('LayerNorm'), any
+    other by module and name ('timm.layers.norm.LayerNorm'), and whether it holds no submodules."""
+
+    kind: str
+    leaf: bool
+
+
+Modules = Mapping[str, ModuleInfo]  # a recorded network's modules by path ('' the network itself)
 
 
 @dataclass(frozen=True)
@@ -140,6 +153,9 @@ class Profile:
     shapes_include_batch: bool = False  # a traced network: shapes are torch's, batch included
     convention: str = "cnncost"  # whose way of counting MACs (or FLOPs) the figures follow: cnncost.conventions
     input_bytes_per_element: int | None = None  # a recorded module's input's own (int64 token ids: 8); None: as above
+    # a recorded module's modules by path, each one's class and whether it holds submodules, as the other tools read
+    # them (cnncost.conventions); None for a built-in network, a spec file or a profile read back from a file
+    modules: Modules | None = field(default=None, repr=False, compare=False)
 
     @property
     def input_width(self) -> int:

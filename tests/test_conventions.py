@@ -15,7 +15,7 @@ import pytest
 import cnncost
 from cnncost import Graph, layer
 from cnncost.cli import main
-from cnncost.conventions import CONVENTIONS, module_info, under
+from cnncost.conventions import CONVENTIONS, ModuleInfo, module_info, under
 
 # input 16x16x16 (4,096 elements), or 256 features for the linear
 CONV = [layer("conv2d", "conv", out_channels=16, kernel_size=3, padding=1)]  # 16·16·16 outputs × 16·9 = 589,824
@@ -216,16 +216,17 @@ def test_a_subclass_that_keeps_torchs_class_name_is_told_apart_by_its_class(name
     assert CONVENTIONS[name].total(result, module_info(module)) == tool_count(name, module, x)
 
 
-@pytest.mark.xfail(strict=True, reason="a recording keeps a module's class name (LayerCost.module), not the class")
 @pytest.mark.slow
 @pytest.mark.peers
 @pytest.mark.torch
-def test_a_subclass_that_keeps_torchs_class_name_from_the_recording_alone():
+@pytest.mark.parametrize("name", ["thop", "ptflops"])
+def test_a_subclass_that_keeps_torchs_class_name_from_the_recording_alone(name):
     torch = pytest.importorskip("torch")
     from tests.fixtures.peer_patterns import SameNamedNorm
 
     module, x = SameNamedNorm().eval(), torch.randn(1, 5, 16)
-    assert CONVENTIONS["thop"].total(cnncost.profile(module, input=x)) == tool_count("thop", module, x)
+    # the recording keeps each class by module and name: timm's LayerNorm is not torch's, without module_info
+    assert CONVENTIONS[name].total(cnncost.profile(module, input=x)) == tool_count(name, module, x)
 
 
 @pytest.mark.slow
@@ -287,14 +288,17 @@ def test_the_rules_on_torch_modules_by_hand():
 
 
 @pytest.mark.torch
-def test_a_network_that_is_one_module_has_no_recorded_class():
+def test_a_network_that_is_one_module_has_its_class_from_the_profiles_modules():
     pytest.importorskip("torch")
     from torch import nn
 
-    alone = traced(nn.Linear(16, 8), 2, 5, 16)  # the recording keeps no class for the network's own forward
+    recorded = traced(nn.Linear(16, 8), 2, 5, 16)  # the profile keeps the module's classes: the network's own too
+    assert recorded.modules is not None and recorded.modules[""] == ModuleInfo("Linear", True)
+    assert CONVENTIONS["torchinfo"].total(recorded) == 2 * 136  # torchinfo: 136 parameters x the batch of 2
+    alone = dataclasses.replace(recorded, modules=None)  # as read back from a file: the layers alone keep no class
     assert [CONVENTIONS[name].unknown(alone) for name in ("torchinfo", "thop", "ptflops")] == [("linear",)] * 3
     assert CONVENTIONS["fvcore"].total(alone) == 2 * 5 * 16 * 8  # fvcore counts the op, whatever calls it
-    given = module_info(nn.Linear(16, 8))  # the class, where the module is at hand: 136 parameters × 2
+    given = module_info(nn.Linear(16, 8))  # the class, where the module is at hand
     assert CONVENTIONS["torchinfo"].total(alone, given) == 272 and not CONVENTIONS["thop"].unknown(alone, given)
 
 

@@ -20,6 +20,7 @@ from math import prod
 import torch
 from torch import nn
 
+from ..conventions import class_kind
 from ..errors import CnnCostError
 from ..graph import INPUT, Node
 from ..layers import layer_type
@@ -245,7 +246,7 @@ def _add_node(build: Lowering, index: int, call: Call, piece: Lowered, base: str
         counts,
         frozen,
         dtype=call.dtypes[output] if call.dtypes else None,
-        module=type(own).__name__ if own is not None else None,
+        module=class_kind(type(own)) if own is not None else None,
         tensor_bytes=_tensor_bytes(fresh) if fresh else None,
     )
     build.add(node, shape)

@@ -23,9 +23,11 @@ import torch
 from torch import nn
 
 from .. import units
+from ..conventions import module_info
 from ..engine import looks_channels_last
 from ..errors import CnnCostError, Fix, batch_fix, first_line, size_fix, worded
 from ..graph import Graph
+from ..results import Modules
 from ..shapes import Shape, dtype_name
 from .lowering import lower_recording
 from .record import RecordError, Recording, record
@@ -43,6 +45,7 @@ class TraceResult:
     module_params: int
     module_buffers: int
     notes: tuple[str, ...] = ()
+    modules: Modules | None = None  # conventions.module_info of the module
 
 
 @dataclass(frozen=True)
@@ -259,7 +262,9 @@ def _graph_from_module(module: nn.Module, input: Any, name: str, batch: int, all
     if mixed:
         notes.append(f"its parameters are held in several dtypes, each costed in its own: {mixed}")
     params, buffers = sum(p.numel() for p in module.parameters()), sum(b.numel() for b in module.buffers())
-    return TraceResult(graph, METHODS[recording.device], expected, params, buffers, tuple(notes + lowering_notes))
+    return TraceResult(
+        graph, METHODS[recording.device], expected, params, buffers, tuple(notes + lowering_notes), module_info(module)
+    )
 
 
 def _holds_tensors(spec: Any) -> bool:
