@@ -319,7 +319,7 @@ class Recorder(TorchFunctionMode):
         if func in self.constructors and self.device == "meta" and run_kwargs.get("device") is None:
             run_kwargs["device"] = "meta"
         try:
-            result = shortcut(name, in_place, run_args, run_kwargs) if self.device == "meta" else None
+            result = shortcut(name, in_place, run_args, run_kwargs, reflected) if self.device == "meta" else None
             if result is None:
                 result = func(*run_args, **run_kwargs)
         except Exception as error:  # noqa: BLE001  raised as it is (the model may catch it), and where, remembered
