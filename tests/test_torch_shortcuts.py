@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
 
+import cnncost  # noqa: E402
 from cnncost.trace import meta_shapes  # noqa: E402
 from cnncost.trace.meta_shapes import JOIN, POINTWISE, RECURRENT_GATES, SHAPES, same_shape_functions  # noqa: E402
 
@@ -484,3 +485,25 @@ print("torch._dynamo" in sys.modules)
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
     assert run.stdout.split()[-1] == "False"
+
+
+class Packed(torch.nn.Module):
+    """A bidirectional LSTM over sequences of two lengths, packed and padded again."""
+
+    def __init__(self):
+        super().__init__()
+        self.lstm = torch.nn.LSTM(6, 8, batch_first=True, bidirectional=True)
+
+    def forward(self, x):
+        packed = torch.nn.utils.rnn.pack_padded_sequence(x, torch.tensor([7, 4]), batch_first=True)
+        out, state = self.lstm(packed)
+        return torch.nn.utils.rnn.pad_packed_sequence(out, batch_first=True)[0], state
+
+
+def test_a_packed_sequence_is_left_to_torch():
+    """Packing reads the lengths' values, so the pass runs on the CPU; the LSTM over the packed data (7 + 4 = 11 steps
+    of 6 features) has torch's shapes and no formula (its steps vary per sample), as before the shortcuts."""
+    profile = cnncost.profile(Packed(), input=(7, 6), batch=2)
+    assert profile.notes[0].text.startswith("recorded on the CPU (the module reads tensor values)")
+    lstm = profile.layer("lstm")
+    assert (lstm.op, [s.dims for s in lstm.output_shape.outputs]) == ("uncounted", [(11, 16), (2, 2, 8), (2, 2, 8)])
