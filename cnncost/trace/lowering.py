@@ -60,9 +60,10 @@ class Lowering:
 
     def shape(self, name: str) -> Shape:
         """The shape of a node's output, or of a network input."""
-        if name not in self.shapes:
-            raise CnnCostError(f"no shape for {name!r}")
-        return self.shapes[name]
+        try:
+            return self.shapes[name]
+        except KeyError:
+            raise CnnCostError(f"no shape for {name!r}") from None
 
     def add(self, node: Node, shape: Shape) -> str:
         self.position[node.name] = len(self.nodes)
@@ -210,16 +211,23 @@ def _lower_call(build: Lowering, index: int, call: Call) -> None:
 
 
 def _add_node(build: Lowering, index: int, call: Call, piece: Lowered, base: str) -> None:
-    inputs = tuple(build.resolve(v) for v in piece.inputs if v is not None)
+    resolve = build.resolve
+    inputs = tuple([resolve(v) for v in piece.inputs if v is not None])
     outputs = call.outputs if piece.output is None else (call.outputs[piece.output],)
     attrs = dict(piece.attrs)
-    weights = [w for w in piece.weights if isinstance(w, Weight)]
-    derived = [w for w in piece.weights if not isinstance(w, Weight)]  # computed tensors: counted where made
-    unique = list({id(w.tensor): w for w in weights}.values())  # a tensor passed twice is one tensor
-    fresh = [w for w in unique if id(w.tensor) not in build.counted]
-    params = sum(w.tensor.numel() for w in fresh if w.kind == "parameter")
-    frozen = sum(w.tensor.numel() for w in fresh if w.kind == "parameter" and not w.tensor.requires_grad)
-    buffers = sum(w.tensor.numel() for w in fresh if w.kind == "buffer")
+    weights: list[Weight] = []
+    derived: list = []  # computed tensors: counted where made
+    unique: list[Weight] = []
+    fresh: list[Weight] = []
+    params = frozen = buffers = 0
+    if piece.weights:
+        weights = [w for w in piece.weights if isinstance(w, Weight)]
+        derived = [w for w in piece.weights if not isinstance(w, Weight)]
+        unique = list({id(w.tensor): w for w in weights}.values())  # a tensor passed twice is one tensor
+        fresh = [w for w in unique if id(w.tensor) not in build.counted]
+        params = sum(w.tensor.numel() for w in fresh if w.kind == "parameter")
+        frozen = sum(w.tensor.numel() for w in fresh if w.kind == "parameter" and not w.tensor.requires_grad)
+        buffers = sum(w.tensor.numel() for w in fresh if w.kind == "buffer")
     op = piece.op
     shape, problem = _check(build, op, attrs, inputs, outputs, weights, derived)
     if shape is None:
@@ -268,11 +276,11 @@ def _check(
     spec = layer_type(op)
     try:
         spec.check(op, len(inputs), attrs)
-        cost = spec.formula(*(build.shape(name) for name in inputs), **attrs)
+        cost = spec.formula(*[build.shape(name) for name in inputs], **attrs)
     except (CnnCostError, TypeError, ValueError, ArithmeticError) as error:
         return None, str(error) or type(error).__name__
-    got = tuple(s.dims for s in cost.output.outputs)
-    if got != tuple(tuple(o) for o in outputs):
+    got = tuple([s.dims for s in cost.output.outputs])
+    if got != tuple([tuple(o) for o in outputs]):
         return (
             None,
             f"output {' and '.join('x'.join(map(str, g)) or 'scalar' for g in got)} where torch gives "

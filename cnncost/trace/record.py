@@ -448,7 +448,12 @@ class Recorder(TorchFunctionMode):
         if func in self.constructors and self.device == "meta" and run_kwargs.get("device") is None:
             run_kwargs["device"] = "meta"
         try:
-            result = shortcut(name, in_place, run_args, run_kwargs, reflected) if self.device == "meta" else None
+            result = None
+            if self.device == "meta":
+                if name in ("to", "cpu") and run_args and _on_meta(run_args[0]):
+                    run_args, run_kwargs, result = _staying(name, run_args, run_kwargs)
+                if result is None:
+                    result = shortcut(name, in_place, run_args, run_kwargs, reflected)
             if result is None:
                 result = func(*run_args, **run_kwargs)
         except Exception as error:  # noqa: BLE001  raised as it is (the model may catch it), and where, remembered
@@ -504,6 +509,22 @@ class Recorder(TorchFunctionMode):
     def add_input(self, tensor: torch.Tensor, position: int) -> None:
         self.values[id(tensor)] = Value(-1 - position, 0, tuple(tensor.shape), True)
         self.keep.append(tensor)
+
+
+def _on_meta(value) -> bool:
+    return isinstance(value, torch.Tensor) and value.device.type == "meta"
+
+
+def _staying(name: str, args: tuple, kwargs: dict) -> tuple[tuple, dict, torch.Tensor | None]:
+    """x.to(device, ...) or x.cpu() of a tensor the pass made on the meta device, where the forward moves it to the
+    device of the module's weights (`self.weight.device` is where the module really is): it stays on the meta device,
+    as the weights it stands beside do. (args, kwargs) to run with, or the result itself for x.cpu()."""
+    if name == "cpu":
+        return args, kwargs, args[0] if len(args) == 1 and not kwargs else None
+    args = tuple("meta" if isinstance(a, (torch.device, str)) else a for a in args)
+    if kwargs.get("device") is not None:
+        kwargs = {**kwargs, "device": "meta"}
+    return args, kwargs, None
 
 
 _DTYPE_NAMES: dict[torch.dtype, str] = {}
