@@ -48,6 +48,7 @@ class Lowering:
     shapes: dict[str, Shape] = field(default_factory=dict)  # every node's output, and the network's inputs
     made: dict[int, list[str]] = field(default_factory=dict)  # call -> the nodes it made (none for an alias)
     position: dict[str, int] = field(default_factory=dict)  # node -> its index in nodes
+    owners: dict[int, nn.Module] = field(default_factory=dict)  # call -> the module whose forward is that call alone
 
     def unique(self, base: str) -> str:
         """base, or base#2, base#3, ... the first not taken."""
@@ -60,9 +61,10 @@ class Lowering:
 
     def shape(self, name: str) -> Shape:
         """The shape of a node's output, or of a network input."""
-        if name not in self.shapes:
-            raise CnnCostError(f"no shape for {name!r}")
-        return self.shapes[name]
+        try:
+            return self.shapes[name]
+        except KeyError:
+            raise CnnCostError(f"no shape for {name!r}") from None
 
     def add(self, node: Node, shape: Shape) -> str:
         self.position[node.name] = len(self.nodes)
@@ -130,23 +132,23 @@ def _plumbing(call: Call) -> bool:
     return found is not None and (layer_type(found[0]).category in ("view", "source") or found[0] == "copy")
 
 
-def _own_module(recording: Recording, call_index: int) -> nn.Module | None:
-    """The module whose forward is this call alone (a Conv2d's conv2d; an LSTM's lstm beside the zeros of its first
-    state), or None for a call among others in a forward (a functional call)."""
-    call = recording.calls[call_index]
-    scope = recording.scopes[call.scope]
-    if scope.module is not None and scope.path and not scope.children and not _plumbing(call):
-        ops = [i for i in scope.calls if not _plumbing(recording.calls[i])]
-        if ops == [call_index]:
-            return scope.module
-    return None
+def _owners(recording: Recording) -> dict[int, nn.Module]:
+    """Each call that is its module's forward alone (a Conv2d's conv2d; an LSTM's lstm beside the zeros of its first
+    state), with that module; a call among others in a forward (a functional call) has none."""
+    found = {}
+    for scope in recording.scopes:
+        if scope.module is not None and scope.path and not scope.children:
+            ops = [i for i in scope.calls if not _plumbing(recording.calls[i])]
+            if len(ops) == 1:
+                found[ops[0]] = scope.module
+    return found
 
 
-def _scope_name(recording: Recording, call_index: int) -> str:
+def _scope_name(build: Lowering, call_index: int) -> str:
     """The module path for a call that is its module's one op, else path.function."""
-    call = recording.calls[call_index]
-    scope = recording.scopes[call.scope]
-    if _own_module(recording, call_index) is not None:
+    call = build.recording.calls[call_index]
+    scope = build.recording.scopes[call.scope]
+    if call_index in build.owners:
         return scope.path
     return f"{scope.path}.{call.function}" if scope.path else call.function
 
@@ -163,7 +165,7 @@ def _tensor_bytes(weights: list[Weight]) -> tuple[int, int]:
 def lower_recording(recording: Recording, module: nn.Module) -> tuple[list[Node], dict, list[str]]:
     """The nodes of a recorded forward pass, torch's shape of each, and notes on what could not be counted."""
     input_names = {-1 - i: (INPUT if i == 0 else name) for i, (name, *_) in enumerate(recording.inputs)}
-    build = Lowering(recording, input_names)
+    build = Lowering(recording, input_names, owners=_owners(recording))
     build.shapes[INPUT] = Shape(recording.inputs[0][1])
     for name, shape, dtype in recording.inputs[1:]:
         build.taken.add(name)
@@ -190,7 +192,7 @@ def _lower_call(build: Lowering, index: int, call: Call) -> None:
             result = handler(call, op)
         except (TypeError, ValueError, AttributeError, KeyError, IndexError):
             result = None  # arguments the handler does not know: counted as unknown below
-    base = _scope_name(build.recording, index)
+    base = _scope_name(build, index)
     if isinstance(result, Alias):
         build.names[(index, 0)] = build.resolve(result.value)
         return
@@ -210,16 +212,23 @@ def _lower_call(build: Lowering, index: int, call: Call) -> None:
 
 
 def _add_node(build: Lowering, index: int, call: Call, piece: Lowered, base: str) -> None:
-    inputs = tuple(build.resolve(v) for v in piece.inputs if v is not None)
+    resolve = build.resolve
+    inputs = tuple([resolve(v) for v in piece.inputs if v is not None])
     outputs = call.outputs if piece.output is None else (call.outputs[piece.output],)
     attrs = dict(piece.attrs)
-    weights = [w for w in piece.weights if isinstance(w, Weight)]
-    derived = [w for w in piece.weights if not isinstance(w, Weight)]  # computed tensors: counted where made
-    unique = list({id(w.tensor): w for w in weights}.values())  # a tensor passed twice is one tensor
-    fresh = [w for w in unique if id(w.tensor) not in build.counted]
-    params = sum(prod(w.shape) for w in fresh if w.kind == "parameter")
-    frozen = sum(prod(w.shape) for w in fresh if w.kind == "parameter" and not w.tensor.requires_grad)
-    buffers = sum(prod(w.shape) for w in fresh if w.kind == "buffer")
+    weights: list[Weight] = []
+    derived: list = []  # computed tensors: counted where made
+    unique: list[Weight] = []
+    fresh: list[Weight] = []
+    params = frozen = buffers = 0
+    if piece.weights:
+        weights = [w for w in piece.weights if isinstance(w, Weight)]
+        derived = [w for w in piece.weights if not isinstance(w, Weight)]
+        unique = list({id(w.tensor): w for w in weights}.values())  # a tensor passed twice is one tensor
+        fresh = [w for w in unique if id(w.tensor) not in build.counted]
+        params = sum(w.tensor.numel() for w in fresh if w.kind == "parameter")
+        frozen = sum(w.tensor.numel() for w in fresh if w.kind == "parameter" and not w.tensor.requires_grad)
+        buffers = sum(w.tensor.numel() for w in fresh if w.kind == "buffer")
     op = piece.op
     shape, problem = _check(build, op, attrs, inputs, outputs, weights, derived)
     if shape is None:
@@ -235,7 +244,7 @@ def _add_node(build: Lowering, index: int, call: Call, piece: Lowered, base: str
         op, attrs = "constant", {"shape": tuple(outputs[0])}
     if op == "uncounted":
         attrs["params"], attrs["buffers"], counts = params, buffers, None
-    own = _own_module(build.recording, index)
+    own = build.owners.get(index)
     output = piece.output if piece.output is not None else 0
     node = Node(
         name,
@@ -268,17 +277,17 @@ def _check(
     spec = layer_type(op)
     try:
         spec.check(op, len(inputs), attrs)
-        cost = spec.formula(*(build.shape(name) for name in inputs), **attrs)
+        cost = spec.formula(*[build.shape(name) for name in inputs], **attrs)
     except (CnnCostError, TypeError, ValueError, ArithmeticError) as error:
         return None, str(error) or type(error).__name__
-    got = tuple(s.dims for s in cost.output.outputs)
-    if got != tuple(tuple(o) for o in outputs):
+    got = tuple([s.dims for s in cost.output.outputs])
+    if got != tuple([tuple(o) for o in outputs]):
         return (
             None,
             f"output {' and '.join('x'.join(map(str, g)) or 'scalar' for g in got)} where torch gives "
             + " and ".join("x".join(map(str, o)) or "scalar" for o in outputs),
         )
-    used = sum(prod(w.shape) for w in weights)  # a weight may be a buffer or a plain tensor, as a fixed blur is
+    used = sum(w.tensor.numel() for w in weights)  # a weight may be a buffer or a plain tensor, as a fixed blur is
     if weights and not derived and not cost.params <= used <= cost.params + cost.buffers:
         # NB: a batch norm's batch counter is a buffer its function never reads: it joins the node afterwards
         return None, f"{cost.params:,} parameters and {cost.buffers:,} buffers where the call uses {used:,} elements"
@@ -291,12 +300,14 @@ def _leftover_tensors(build: Lowering, module: nn.Module, recording: Recording) 
     it."""
     leftovers: dict[str, list[tuple[str, torch.Tensor]]] = {}
     paths = {}
-    for path, sub in module.named_modules():
-        paths[path] = sub
-        for name, tensor in list(sub.named_parameters(recurse=False)) + list(sub.named_buffers(recurse=False)):
+    owned: dict[str, set[int]] = {}  # path -> ids of the module's own parameters
+    for held in recording.inventory.held:
+        paths[held.path] = held.module
+        owned[held.path] = {id(tensor) for _, tensor in held.parameters}
+        for name, tensor in held.parameters + held.buffers:
             if id(tensor) not in build.counted:
                 build.counted[id(tensor)] = ""  # claimed below
-                leftovers.setdefault(path, []).append((name, tensor))
+                leftovers.setdefault(held.path, []).append((name, tensor))
     single: dict[int, int] = {}  # id(module) -> the one call its forward made
     for scope in recording.scopes:
         if scope.module is not None and len(scope.calls) == 1 and not scope.children:
@@ -304,7 +315,7 @@ def _leftover_tensors(build: Lowering, module: nn.Module, recording: Recording) 
     uncalled_roots: dict[str, list] = {}
     for path, items in leftovers.items():
         sub = paths[path]
-        is_parameter = {id(p) for p in sub.parameters(recurse=False)}
+        is_parameter = owned[path]
         params = sum(t.numel() for _, t in items if id(t) in is_parameter)
         frozen = sum(t.numel() for _, t in items if id(t) in is_parameter and not t.requires_grad)
         buffers = sum(t.numel() for _, t in items if id(t) not in is_parameter)

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache, partial
-from math import prod
+from math import floor, prod
 
 import torch
+from torch._prims_common import compute_elementwise_output_strides, is_non_overlapping_and_dense_or_false
 
 from ..layers import layer_types
 from ..layers.common import window_output
@@ -49,6 +50,19 @@ def _broadcast(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...] | None
             return None
         out.append(y if x == 1 else x)
     return tuple(out)
+
+
+def _number(value) -> bool:
+    """A plain int or float (not a bool, not a tensor)."""
+    return type(value) in (int, float)
+
+
+def _bind(names: tuple[str, ...], args: tuple, kwargs: dict, keywords: tuple[str, ...] = ()) -> dict | None:
+    """The arguments by name, where they fit the names in order and the keyword-only ones (none given twice, none
+    unknown); else None."""
+    if len(args) > len(names) or any(key not in names[len(args) :] + keywords for key in kwargs):
+        return None
+    return {**dict(zip(names, args, strict=False)), **kwargs}
 
 
 def _features(values) -> list[int]:
@@ -90,8 +104,9 @@ def shortcut_is_safe(name: str, x: torch.Tensor, args: tuple, kwargs: dict) -> b
 
 
 def joined(name: str, args: tuple, kwargs: dict) -> torch.Tensor | None:
-    """torch.cat or torch.stack of contiguous floating tensors of one dtype, made without running it; None where the
-    tensors or the dim are anything else (torch is then run, and checks them)."""
+    """torch.cat or torch.stack of floating tensors of one dtype, made without running it: contiguous, as torch makes
+    it where every tensor is, or where the result has at most three dims (no channels-last layout to keep); None
+    where the tensors or the dim are anything else (torch is then run, and checks them)."""
     dim = args[1] if len(args) > 1 else kwargs.get("dim", 0)
     tensors = args[0]
     if (
@@ -100,13 +115,15 @@ def joined(name: str, args: tuple, kwargs: dict) -> torch.Tensor | None:
         or type(dim) is not int
         or not isinstance(tensors, (tuple, list))
         or not tensors
-        or not all(isinstance(t, torch.Tensor) and t.is_contiguous() for t in tensors)
+        or not all(isinstance(t, torch.Tensor) for t in tensors)
     ):
         return None
     first = tensors[0]
     if not first.is_floating_point() or any(t.dtype != first.dtype or t.dim() != first.dim() for t in tensors):
         return None
     rank = first.dim() + (name == "stack")
+    if rank > 3 and not all(t.is_contiguous() for t in tensors):
+        return None
     if first.dim() == 0 or not -rank <= dim < rank:
         return None
     dim %= rank
@@ -168,22 +185,337 @@ def mean_output(x: torch.Tensor, args: tuple, kwargs: dict) -> tuple[int, ...] |
     return tuple(1 if i in reduced else size for i, size in enumerate(x.shape) if keepdim or i not in reduced)
 
 
-def attention_output(q: torch.Tensor, args: tuple, kwargs: dict) -> tuple[int, ...] | None:
-    """F.scaled_dot_product_attention(q, k, v): (..., L, E_v) where q is (..., L, E), k (..., S, E), v (..., S, E_v)
-    with the same leading dims (no broadcasting taken here)."""
-    if len(args) != 3 or set(kwargs) - {"is_causal", "scale", "dropout_p"} or kwargs.get("dropout_p", 0.0) != 0.0:
+def norm_output(x: torch.Tensor, args: tuple, kwargs: dict) -> tuple[int, ...] | None:
+    """torch.norm(x, p, dim, keepdim) or torch.linalg.vector_norm(x, ord, dim, keepdim) over the dims given: a
+    number p, or 'fro' over one or two dims; the dims dropped or kept as 1."""
+    order = "ord" if "ord" in kwargs else "p"
+    given = _bind(("input", order, "dim", "keepdim"), args, kwargs)
+    if given is None or given.get("dim") is None:
         return None
-    k, v = args[1], args[2]
-    if not all(isinstance(t, torch.Tensor) and t.dtype == q.dtype and t.dim() == q.dim() >= 2 for t in (k, v)):
+    p = given.get(order, 2)
+    dims = given["dim"]
+    if not (_number(p) or (p == "fro" and len(dims if isinstance(dims, (tuple, list)) else (dims,)) <= 2)):
         return None
+    return mean_output(x, (x, dims, given.get("keepdim", False)), {})
+
+
+def matmul_output(a: torch.Tensor, args: tuple, kwargs: dict) -> tuple[int, ...] | None:
+    """a @ b of two matrices or batches of them (b a matrix, or a and b batches that broadcast): (..., n, m). A vector,
+    or a matrix times a batch (which torch makes transposed), is left to torch."""
+    b = args[1] if len(args) == 2 and not kwargs else None
     if (
-        q.shape[:-2] != k.shape[:-2]
-        or k.shape[:-2] != v.shape[:-2]
+        not isinstance(b, torch.Tensor)
+        or b.dtype != a.dtype
+        or a.dim() < 2
+        or b.dim() < 2
+        or (a.dim() == 2 and b.dim() > 2)
+        or a.shape[-1] != b.shape[-2]
+    ):
+        return None
+    lead = _broadcast(tuple(a.shape[:-2]), tuple(b.shape[:-2]))
+    return None if lead is None else (*lead, a.shape[-2], b.shape[-1])
+
+
+def roll_output(x: torch.Tensor, args: tuple, kwargs: dict) -> tuple[int, ...] | None:
+    """torch.roll(x, shifts, dims): x's shape (made contiguous, as torch makes it); shifts an int or ints, one per dim
+    given, or one int over the flattened tensor."""
+    given = _bind(("input", "shifts", "dims"), args, kwargs)
+    if given is None or x.dim() == 0:
+        return None
+    shifts, dims = given.get("shifts"), given.get("dims")
+    shifts = (shifts,) if type(shifts) is int else tuple(shifts) if isinstance(shifts, (tuple, list)) else ()
+    dims = (
+        ()
+        if dims is None
+        else (dims,)
+        if type(dims) is int
+        else tuple(dims)
+        if isinstance(dims, (tuple, list))
+        else None
+    )
+    dims = dims or ()
+    if (
+        not shifts
+        or not all(type(v) is int for v in (*shifts, *dims))
+        or len(shifts) != max(len(dims), 1)
+        or not all(-x.dim() <= d < x.dim() for d in dims)
+    ):
+        return None
+    return tuple(x.shape)
+
+
+# Pointwise functions of floating tensors of one dtype and numbers, out of place or in place (add_, x += y): the
+# broadcast of the tensors, in that dtype; for each, how many arguments it takes by position and its keywords.
+# NB: copysign, floor_divide, xlogy and logaddexp are left out: on the meta device torch makes their results contiguous
+# whatever their inputs' layout, where the rule here keeps it.
+POINTWISE: dict[str, tuple[int, frozenset[str]]] = {
+    **dict.fromkeys(("add", "sub"), (2, frozenset({"other", "alpha"}))),
+    "mul": (2, frozenset({"other"})),
+    "div": (2, frozenset({"other", "rounding_mode"})),
+    "pow": (2, frozenset({"exponent"})),
+    **dict.fromkeys("maximum minimum remainder fmod atan2 hypot".split(), (2, frozenset({"other"}))),
+    "clamp": (3, frozenset({"min", "max"})),
+    "clamp_min": (2, frozenset({"min"})),
+    "clamp_max": (2, frozenset({"max"})),
+    **dict.fromkeys(("addcmul", "addcdiv"), (3, frozenset({"tensor1", "tensor2", "value"}))),
+    "lerp": (3, frozenset({"end", "weight"})),
+    "round": (1, frozenset({"decimals"})),
+    "nan_to_num": (4, frozenset({"nan", "posinf", "neginf"})),
+    **dict.fromkeys(
+        "exp2 expm1 log2 log10 log1p sign sgn floor ceil trunc frac tan asin acos atan sinh cosh erfc erfinv "
+        "negative".split(),
+        (1, frozenset()),
+    ),
+}
+
+
+def pointwise(name: str, x: torch.Tensor, args: tuple, kwargs: dict, in_place: bool) -> torch.Tensor | None:
+    """The result of a pointwise function (POINTWISE) whose tensors are all of x's floating dtype and whose other
+    arguments are numbers: x itself in place, where the broadcast is x's shape and x has no overlapping elements;
+    else a tensor of the broadcast shape, contiguous where every tensor is, else laid out by torch's own rule for
+    pointwise results (torch._prims_common.compute_elementwise_output_strides)."""
+    positional, keywords = POINTWISE[name]
+    if len(args) > positional or set(kwargs) - keywords:
+        return None
+    if kwargs.get("rounding_mode") not in (None, "trunc", "floor") or type(kwargs.get("decimals", 0)) is not int:
+        return None
+    values = (*args[1:], *(value for key, value in kwargs.items() if key not in ("rounding_mode", "decimals")))
+    optional = name in ("clamp", "nan_to_num")  # their bounds and replacements may be None
+    if not all(isinstance(v, torch.Tensor) or _number(v) or (v is None and optional) for v in values):
+        return None
+    if name == "clamp" and all(v is None for v in values):
+        return None  # torch: at least one of min and max
+    tensors = [x, *(v for v in values if isinstance(v, torch.Tensor))]
+    if any(t.dtype != x.dtype for t in tensors):
+        return None
+    shape: tuple[int, ...] | None = tuple(x.shape)
+    for t in tensors[1:]:
+        shape = _broadcast(shape, tuple(t.shape)) if shape is not None else None
+    if shape is None:
+        return None
+    if in_place:
+        dense = x.is_contiguous() or is_non_overlapping_and_dense_or_false(x)
+        return x if shape == tuple(x.shape) and dense else None
+    if all(t.is_contiguous() for t in tensors):
+        return torch.empty(shape, dtype=x.dtype, device="meta")
+    strides = compute_elementwise_output_strides(*(t.expand(shape) for t in tensors))
+    return torch.empty_strided(shape, strides, dtype=x.dtype, device="meta")
+
+
+ATTENTION_ARGUMENTS = ("query", "key", "value", "attn_mask", "dropout_p", "is_causal")
+
+
+def attention_output(q: torch.Tensor, args: tuple, kwargs: dict) -> tuple[int, ...] | None:
+    """F.scaled_dot_product_attention(q, k, v, attn_mask, dropout_p, is_causal, scale, enable_gqa): (..., L, E_v)
+    where q is (..., L, E), k (..., S, E) and v (..., S, E_v), their leading dims broadcast (with enable_gqa, the
+    heads of k and v each dividing q's); a mask, bool or of q's dtype and never with is_causal, broadcasts to
+    (..., L, S)."""
+    given = _bind(ATTENTION_ARGUMENTS, args, kwargs, keywords=("scale", "enable_gqa"))
+    if given is None:
+        return None
+    k, v, mask = given.get("key"), given.get("value"), given.get("attn_mask")
+    if not isinstance(k, torch.Tensor) or not isinstance(v, torch.Tensor):
+        return None
+    dropout, scale = given.get("dropout_p", 0.0), given.get("scale")
+    causal, gqa = given.get("is_causal", False), given.get("enable_gqa", False)
+    if (
+        q.dim() < 2
+        or not all(t.dtype == q.dtype and t.dim() >= 2 for t in (k, v))
+        or type(causal) is not bool
+        or type(gqa) is not bool
+        or not _number(dropout)
+        or not 0 <= dropout < 1
+        or not (scale is None or _number(scale))
         or q.shape[-1] != k.shape[-1]
         or k.shape[-2] != v.shape[-2]
     ):
         return None
-    return (*q.shape[:-1], v.shape[-1])
+    keys, values = tuple(k.shape[:-2]), tuple(v.shape[:-2])
+    if gqa:  # k and v are repeated to q's heads
+        heads = q.shape[-3] if q.dim() >= 3 else 0
+        if min(k.dim(), v.dim()) < 3 or not heads or any(not t.shape[-3] or heads % t.shape[-3] for t in (k, v)):
+            return None
+        keys, values = (*keys[:-1], heads), (*values[:-1], heads)
+    lead = _broadcast(tuple(q.shape[:-2]), keys)
+    lead = None if lead is None else _broadcast(lead, values)
+    if lead is None:
+        return None
+    scores = (*lead, q.shape[-2], k.shape[-2])
+    if mask is not None and (
+        causal
+        or not isinstance(mask, torch.Tensor)
+        or mask.dtype not in (torch.bool, q.dtype)
+        or _broadcast(tuple(mask.shape), scores) != scores
+    ):
+        return None
+    return (*lead, q.shape[-2], v.shape[-1])
+
+
+def attention_result(shape: tuple[int, ...], q: torch.Tensor, args: tuple, kwargs: dict) -> torch.Tensor:
+    """The empty result of attention, laid out as torch's CPU kernels lay it out: the fused kernel's like q (timm's
+    heads split by a permute: (batch, L, heads, E) seen as (batch, heads, L, E), so a reshape after it is a view),
+    the composite's contiguous."""
+    if shape == tuple(q.shape) and _fused_on_cpu(*_attention_key(q, args, kwargs)):
+        return torch.empty_like(q)
+    return torch.empty(shape, dtype=q.dtype, device="meta")
+
+
+def _attention_key(q: torch.Tensor, args: tuple, kwargs: dict) -> tuple:
+    """What torch's choice of an attention kernel reads: each tensor's sizes, dtype and last stride, and the flags."""
+    given = {**dict(zip(ATTENTION_ARGUMENTS[1:], args[1:], strict=False)), **kwargs}
+    tensors = tuple(
+        None if t is None else (tuple(t.shape), t.dtype, t.stride(-1))
+        for t in (q, given.get("key"), given.get("value"), given.get("attn_mask"))
+    )
+    flags = (given.get("dropout_p", 0.0), given.get("is_causal", False), given.get("scale"), given.get("enable_gqa"))
+    return (*tensors, *flags)
+
+
+@lru_cache(maxsize=256)
+def _fused_on_cpu(q, k, v, mask, dropout: float, causal: bool, scale: float | None, gqa: bool | None) -> bool:
+    """Whether torch runs this attention on the CPU in its fused kernel, as torch itself chooses (_fused_sdp_choice,
+    on tensors of these sizes, dtypes and last strides whose storage is one row: the choice reads no values)."""
+    mask_probe = None if mask is None else _probe(*mask)
+    choice = torch._fused_sdp_choice(
+        _probe(*q), _probe(*k), _probe(*v), mask_probe, dropout, causal, scale=scale, enable_gqa=bool(gqa)
+    )
+    return choice == torch.nn.attention.SDPBackend.FLASH_ATTENTION.value
+
+
+def _probe(shape: tuple[int, ...], dtype: torch.dtype, step: int) -> torch.Tensor:
+    """A CPU tensor of this shape, dtype and last stride, every row one row of storage."""
+    size = shape[-1] if shape else 1
+    row = torch.empty(max((size - 1) * step + 1, 1), dtype=dtype).as_strided((size,), (step,))
+    return row.expand(shape)
+
+
+RECURRENT_GATES = {"lstm": 4, "gru": 3, "rnn_tanh": 1, "rnn_relu": 1}
+
+
+def _weights_fit(weights, expected: list[tuple[int, ...]], dtype: torch.dtype) -> bool:
+    return len(weights) == len(expected) and all(
+        isinstance(w, torch.Tensor) and w.dtype == dtype and tuple(w.shape) == shape
+        for w, shape in zip(weights, expected, strict=True)
+    )
+
+
+def recurrent_outputs(x: torch.Tensor, args: tuple, kwargs: dict, gates: int) -> tuple[torch.Tensor, ...] | None:
+    """_VF.lstm, gru, rnn_tanh or rnn_relu over a padded sequence (as nn.LSTM, GRU and RNN call them): (output, h_n)
+    and an LSTM's c_n. x is T×N×I (N×T×I batch_first); h_0 is (layers·D)×N×P, an LSTM's c_0 (layers·D)×N×H, where D
+    is 2 when bidirectional and P is an LSTM's projection (else H); each layer and direction holds w_ih (G·H×I, then
+    G·H×D·P), w_hh (G·H×P), with a bias b_ih and b_hh (G·H), and w_hr (P×H) with a projection. The output is
+    T×N×D·P, made transposed when batch_first, as torch makes it. A packed sequence (its batch sizes second) is left
+    to torch."""
+    if kwargs or len(args) != 9 or x.dim() != 3:
+        return None
+    hx, params, bias, layers, dropout, train, bidirectional, batch_first = args[1:]
+    states = tuple(hx) if isinstance(hx, (list, tuple)) else (hx,)
+    if (
+        not isinstance(params, (list, tuple))
+        or len(states) != (2 if gates == 4 else 1)
+        or not all(isinstance(t, torch.Tensor) and t.dtype == x.dtype and t.dim() == 3 for t in states)
+        or not all(type(flag) is bool for flag in (bias, train, bidirectional, batch_first))
+        or type(layers) is not int
+        or layers < 1
+        or not _number(dropout)
+    ):
+        return None
+    directions = 2 if bidirectional else 1
+    steps, batch = (x.shape[1], x.shape[0]) if batch_first else (x.shape[0], x.shape[1])
+    hidden = states[-1].shape[2]
+    state = states[0].shape[2]  # P: an LSTM's projection, else H
+    projected = state != hidden
+    if (
+        min(steps, batch, hidden, state, x.shape[2]) < 1
+        or any(tuple(t.shape[:2]) != (layers * directions, batch) for t in states)
+        or (projected and not state < hidden)
+    ):
+        return None
+    expected: list[tuple[int, ...]] = []
+    for layer in range(layers):
+        width = x.shape[2] if layer == 0 else directions * state
+        one: list[tuple[int, ...]] = [(gates * hidden, width), (gates * hidden, state)]
+        one += [(gates * hidden,), (gates * hidden,)] if bias else []
+        one += [(state, hidden)] if projected else []
+        expected += one * directions
+    if not _weights_fit(params, expected, x.dtype):
+        return None
+    output = torch.empty((steps, batch, directions * state), dtype=x.dtype, device="meta")
+    if batch_first:
+        output = output.transpose(0, 1)
+    return (output, *(torch.empty(t.shape, dtype=x.dtype, device="meta") for t in states))
+
+
+def cell_outputs(x: torch.Tensor, args: tuple, kwargs: dict, gates: int) -> tuple[torch.Tensor, ...] | None:
+    """_VF.lstm_cell, gru_cell, rnn_tanh_cell or rnn_relu_cell (as nn.LSTMCell, GRUCell and RNNCell call them): one
+    step of N×I with state N×H (an LSTM's h and c), w_ih G·H×I, w_hh G·H×H and biases of G·H or None: the new state,
+    each N×H."""
+    names = ("input", "hx", "w_ih", "w_hh", "b_ih", "b_hh")
+    given = _bind(names, args, kwargs)
+    if given is None or x.dim() != 2:
+        return None
+    hx = given.get("hx")
+    states = tuple(hx) if isinstance(hx, (list, tuple)) else (hx,)
+    if len(states) != (2 if gates == 4 else 1) or not all(
+        isinstance(t, torch.Tensor) and t.dtype == x.dtype and tuple(t.shape) == tuple(states[0].shape) for t in states
+    ):
+        return None
+    batch, hidden = states[0].shape if states[0].dim() == 2 else (0, 0)
+    biases = [given.get("b_ih"), given.get("b_hh")]
+    if min(batch, hidden, x.shape[1]) < 1 or x.shape[0] != batch or (biases[0] is None) != (biases[1] is None):
+        return None
+    expected: list[tuple[int, ...]] = [(gates * hidden, x.shape[1]), (gates * hidden, hidden)]
+    weights = [given.get("w_ih"), given.get("w_hh")]
+    if biases[0] is not None:
+        expected += [(gates * hidden,), (gates * hidden,)]
+        weights += biases
+    if not _weights_fit(weights, expected, x.dtype):
+        return None
+    return tuple(torch.empty((batch, hidden), dtype=x.dtype, device="meta") for _ in states)
+
+
+INTERPOLATION_RANKS = {
+    "nearest": (3, 4, 5),
+    "nearest-exact": (3, 4, 5),
+    "linear": (3,),
+    "bilinear": (4,),
+    "bicubic": (4,),
+    "trilinear": (5,),
+}
+
+
+def interpolate_output(x: torch.Tensor, args: tuple, kwargs: dict) -> tuple[int, ...] | None:
+    """F.interpolate of a contiguous input by size or scale_factor (the sizes floor(size × scale)), in the modes that
+    interpolate; 'area' (an adaptive pool) and antialias are left to torch."""
+    names = ("input", "size", "scale_factor", "mode", "align_corners", "recompute_scale_factor", "antialias")
+    given = _bind(names, args, kwargs)
+    if given is None:
+        return None
+    mode, corners = given.get("mode", "nearest"), given.get("align_corners")
+    size, scale, recompute = given.get("size"), given.get("scale_factor"), given.get("recompute_scale_factor")
+    if (
+        mode not in INTERPOLATION_RANKS
+        or x.dim() not in INTERPOLATION_RANKS[mode]
+        or not x.is_contiguous()
+        or min(x.shape) < 1
+        or given.get("antialias", False) is not False
+        or not (corners is None or (type(corners) is bool and not mode.startswith("nearest")))
+        or not (recompute is None or type(recompute) is bool)
+        or (size is None) == (scale is None)
+        or (size is not None and recompute)
+    ):
+        return None
+    n = x.dim() - 2
+    if size is not None:
+        sizes = _ints(size, n)
+    else:
+        factors: tuple = (scale,) * n if _number(scale) else tuple(scale) if isinstance(scale, (tuple, list)) else ()
+        if len(factors) != n or not all(_number(f) and f > 0 for f in factors):
+            return None
+        sizes = tuple(floor(float(s) * f) for s, f in zip(x.shape[2:], factors, strict=True))
+    if sizes is None or min(sizes) < 1:
+        return None
+    return (*x.shape[:2], *sizes)
 
 
 def adaptive_output(x: torch.Tensor, args: tuple, kwargs: dict, n: int) -> tuple[int, ...] | None:
@@ -294,7 +626,11 @@ ShapeRule = Callable[[torch.Tensor, tuple, dict], tuple[int, ...] | None]  # (fi
 
 SHAPES: dict[str, ShapeRule] = {
     "linear": linear_output,
-    "mean": mean_output,
+    **dict.fromkeys(("mean", "sum", "amax", "amin"), mean_output),
+    "norm": norm_output,
+    "matmul": matmul_output,
+    "roll": roll_output,
+    "interpolate": interpolate_output,
     "scaled_dot_product_attention": attention_output,
     **{name: partial(adaptive_output, n=n) for name, n in ADAPTIVE_AVERAGE_RANK.items()},
     **{f"conv{n}d": partial(conv_output, n=n) for n in (1, 2, 3)},
@@ -304,8 +640,9 @@ SHAPES: dict[str, ShapeRule] = {
 }
 
 
-def shortcut(name: str, in_place: bool, args: tuple, kwargs: dict) -> torch.Tensor | None:
-    """The result of an op with an obvious shape on the meta device, made without running it; None to run it."""
+def shortcut(name: str, in_place: bool, args: tuple, kwargs: dict, reflected: bool = False):
+    """The result of an op with an obvious shape on the meta device (a tensor, or a tuple of them), made without
+    running it; None to run it."""
     if not args or kwargs.get("out") is not None:
         return None
     if name in JOIN:
@@ -319,12 +656,23 @@ def shortcut(name: str, in_place: bool, args: tuple, kwargs: dict) -> torch.Tens
         if in_place or kwargs.get("inplace"):
             return x
         return torch.empty_strided(x.shape, x.stride(), dtype=x.dtype, device="meta")
-    if in_place or kwargs.get("inplace"):
-        return None
-    if name in BROADCAST:
+    if name in BROADCAST and not in_place:
         shape = broadcast_output(x, args, kwargs)
         if shape == tuple(x.shape):
             return torch.empty_strided(x.shape, x.stride(), dtype=x.dtype, device="meta")
-    else:
-        shape = SHAPES[name](x, args, kwargs) if name in SHAPES else None
+        if shape is not None:
+            return torch.empty(shape, dtype=x.dtype, device="meta")
+    if name in POINTWISE:
+        return pointwise(name, x, args, kwargs, in_place)
+    if in_place or kwargs.get("inplace") or reflected:
+        return None
+    if name in RECURRENT_GATES:
+        return recurrent_outputs(x, args, kwargs, RECURRENT_GATES[name])
+    if name.endswith("_cell") and name[:-5] in RECURRENT_GATES:
+        return cell_outputs(x, args, kwargs, RECURRENT_GATES[name[:-5]])
+    if name == "contiguous" and len(args) == 1 and not kwargs:
+        return x if x.is_contiguous() else torch.empty(x.shape, dtype=x.dtype, device="meta")
+    shape = SHAPES[name](x, args, kwargs) if name in SHAPES else None
+    if shape is not None and name == "scaled_dot_product_attention":
+        return attention_result(shape, x, args, kwargs)
     return None if shape is None else torch.empty(shape, dtype=x.dtype, device="meta")

@@ -30,7 +30,7 @@ from ..graph import Graph
 from ..results import Modules
 from ..shapes import Shape, dtype_name
 from .lowering import lower_recording
-from .record import RecordError, Recording, record
+from .record import Inventory, RecordError, Recording, record
 
 METHODS = {"meta": "recorded on the meta device", "cpu": "recorded on the CPU (the module reads tensor values)"}
 
@@ -72,20 +72,20 @@ def _is_shape(value) -> bool:
     )
 
 
-def module_dtype(module: nn.Module) -> torch.dtype:
+def module_dtype(module: nn.Module, inventory: Inventory | None = None) -> torch.dtype:
     """The floating dtype that holds most of the module's parameters (fp32 for a module without any): what a size
-    input is made in, so that a half or bf16 model runs on it."""
+    input is made in, so that a half or bf16 model runs on it. inventory: the module's, where it is walked already."""
     held: dict[torch.dtype, int] = {}
-    for tensor in module.parameters():
+    for tensor in (inventory or Inventory.of(module)).parameters():
         if tensor.is_floating_point() and not nn.parameter.is_lazy(tensor):
             held[tensor.dtype] = held.get(tensor.dtype, 0) + tensor.numel()
     return max(held, key=held.__getitem__) if held else torch.float32
 
 
-def mixed_dtypes(module: nn.Module) -> str:
+def mixed_dtypes(module: nn.Module, inventory: Inventory | None = None) -> str:
     """'bf16 (1,000 params), fp32 (64 params)' where the parameters are held in several dtypes, else ''."""
     held: dict[str, int] = {}
-    for tensor in module.parameters():
+    for tensor in (inventory or Inventory.of(module)).parameters():
         if nn.parameter.is_lazy(tensor):
             continue
         held[dtype_name(tensor.dtype)] = held.get(dtype_name(tensor.dtype), 0) + tensor.numel()
@@ -139,18 +139,20 @@ def example_inputs(spec: Any, batch: int, device: str, dtype: torch.dtype = torc
     return Inputs(args, kwargs, names, batches[0] if batches else batch)
 
 
-def _initialise_lazy(module: nn.Module, spec: Any, batch: int) -> tuple[nn.Module, list[str]]:
+def _initialise_lazy(module: nn.Module, spec: Any, batch: int, inventory: Inventory) -> tuple[nn.Module, list[str]]:
     """A module with lazy layers (nn.LazyLinear): a copy, initialised by one forward pass on the CPU; the caller's
     module stays uninitialised."""
     lazy = [
-        m for m in module.modules() if isinstance(m, nn.modules.lazy.LazyModuleMixin) and m.has_uninitialized_params()
+        held.module
+        for held in inventory.held
+        if isinstance(held.module, nn.modules.lazy.LazyModuleMixin) and held.module.has_uninitialized_params()
     ]
     if not lazy:
         return module, []
     try:
         twin = copy.deepcopy(module)
         with torch.no_grad(), torch.random.fork_rng(devices=[]):
-            inputs = example_inputs(spec, batch, "cpu", module_dtype(module))
+            inputs = example_inputs(spec, batch, "cpu", module_dtype(module, inventory))
             twin.eval()(*inputs.args, **inputs.kwargs)
     except Exception as error:  # noqa: BLE001  user code
         raise CnnCostError(
@@ -171,12 +173,15 @@ def needs_values(error: BaseException) -> bool:
 REAL_FORWARD_LIMIT = 1 << 30  # bytes a recording on the CPU may hold before it is asked for (1 GB)
 
 
-def _record(module: nn.Module, spec: Any, batch: int, allow_real_forward: bool, notes: list[str]) -> Recording:
+def _record(
+    module: nn.Module, spec: Any, batch: int, inventory: Inventory, allow_real_forward: bool, notes: list[str]
+) -> Recording:
     """On the meta device; where the code needs tensor values, on the CPU with random data (or the tensors given),
     saying so in notes, and only with allow_real_forward where it would hold more than REAL_FORWARD_LIMIT."""
-    inputs = example_inputs(spec, batch, "meta", module_dtype(module))
+    dtype = module_dtype(module, inventory)
+    inputs = example_inputs(spec, batch, "meta", dtype)
     try:
-        return record(module, inputs.args, inputs.kwargs, inputs.names, "meta")
+        return record(module, inputs.args, inputs.kwargs, inputs.names, "meta", inventory)
     except RecordError as error:
         if not needs_values(error.error):
             raise CnnCostError(f"in {error}") from None
@@ -193,9 +198,9 @@ def _record(module: nn.Module, spec: Any, batch: int, allow_real_forward: bool, 
         f"{failure}); that forward held {units.megabytes(held)} or more"
     )
     with torch.random.fork_rng(devices=[]):  # the random input leaves the caller's random state as it was
-        inputs = example_inputs(spec, batch, "cpu", module_dtype(module))
+        inputs = example_inputs(spec, batch, "cpu", dtype)
     try:
-        return record(module, inputs.args, inputs.kwargs, inputs.names, "cpu")
+        return record(module, inputs.args, inputs.kwargs, inputs.names, "cpu", inventory)
     except RecordError as error:
         raise CnnCostError(f"in {error}") from None
 
@@ -231,7 +236,10 @@ def _graph_from_module(module: nn.Module, input: Any, name: str, batch: int, all
     if not isinstance(module, nn.Module):
         raise CnnCostError(f"{name} is a {type(module).__name__}, not an nn.Module")
     module, notes = unwrap(module)
-    module, lazy_notes = _initialise_lazy(module, input, batch)
+    inventory = Inventory.of(module)
+    module, lazy_notes = _initialise_lazy(module, input, batch, inventory)
+    if lazy_notes:  # a copy, now initialised
+        inventory = Inventory.of(module)
     notes += lazy_notes
     if batch != 1 and _holds_tensors(input):
         raise CnnCostError(
@@ -239,7 +247,7 @@ def _graph_from_module(module: nn.Module, input: Any, name: str, batch: int, all
             f"batch={batch} would be put in front of)"
         )
     try:
-        recording = _record(module, input, batch, allow_real_forward, notes)
+        recording = _record(module, input, batch, inventory, allow_real_forward, notes)
     except CnnCostError as error:
         hint, fixes = _likely_fix(input, str(error))
         raise worded(
@@ -257,14 +265,16 @@ def _graph_from_module(module: nn.Module, input: Any, name: str, batch: int, all
     first = recording.inputs[0][1]
     graph_batch = batch if not _holds_tensors(input) else (first[0] if len(first) > 1 else 1)
     graph = Graph.build(name, nodes, first, f"{name}, {METHODS[recording.device]}", batch=graph_batch)
-    graph = dataclasses.replace(graph, dtype=dtype_name(module_dtype(module)), input_dtype=recording.inputs[0][2])
-    mixed = mixed_dtypes(module)
+    graph = dataclasses.replace(
+        graph, dtype=dtype_name(module_dtype(module, inventory)), input_dtype=recording.inputs[0][2]
+    )
+    mixed = mixed_dtypes(module, inventory)
     if mixed:
         notes.append(f"its parameters are held in several dtypes, each costed in its own: {mixed}")
-    params, buffers = sum(p.numel() for p in module.parameters()), sum(b.numel() for b in module.buffers())
-    return TraceResult(
-        graph, METHODS[recording.device], expected, params, buffers, tuple(notes + lowering_notes), module_info(module)
-    )
+    params = sum(p.numel() for p in inventory.parameters())
+    buffers = sum(b.numel() for b in inventory.buffers())
+    said = tuple(notes + lowering_notes)
+    return TraceResult(graph, METHODS[recording.device], expected, params, buffers, said, module_info(module))
 
 
 def _holds_tensors(spec: Any) -> bool:

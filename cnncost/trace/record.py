@@ -38,7 +38,7 @@ from ..shapes import dtype_name, element_bytes
 from .meta_shapes import shortcut
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Value:
     """A tensor the forward computed: the call that made it (-1 - i for input i), which of its outputs, its shape."""
 
@@ -49,7 +49,7 @@ class Value:
     strides: tuple[int, ...] | None = None  # None: contiguous (a network input)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Weight:
     """A parameter or buffer of the module (or a tensor it holds as a plain attribute), as a call used it."""
 
@@ -62,7 +62,7 @@ class Weight:
         return tuple(self.tensor.shape)
 
 
-@dataclass
+@dataclass(slots=True)
 class Call:
     """One torch function called by the forward, with tensors replaced by Values and Weights."""
 
@@ -78,7 +78,7 @@ class Call:
     views: tuple[bool, ...] = ()  # whether each tensor it returned is a view of another's storage
 
 
-@dataclass
+@dataclass(slots=True)
 class Scope:
     """One call of a module's forward: the module, its path (with '#2' for a second call), its parent scope."""
 
@@ -90,6 +90,76 @@ class Scope:
     inputs: tuple = ()  # what a TorchScript module was called with (recorded as one op when it returns)
 
 
+@dataclass(frozen=True)
+class Held:
+    """One module of the tree, with what it holds itself: its path, its parameters and its buffers by name."""
+
+    path: str
+    module: nn.Module
+    parameters: tuple[tuple[str, torch.Tensor], ...]
+    buffers: tuple[tuple[str, torch.Tensor], ...]
+
+
+@dataclass(frozen=True)
+class Inventory:
+    """A module's tree, walked once: every module as named_modules() gives them (each once, the first path), with the
+    tensors named_parameters() and named_buffers() give for it alone. The recorder, the restoring afterwards, the
+    lowering and the counts of the whole all read it."""
+
+    held: tuple[Held, ...]
+
+    @classmethod
+    def of(cls, root: nn.Module) -> Inventory:
+        return cls(
+            tuple(
+                Held(path, module, _own(module, "parameters"), _own(module, "buffers"))
+                for path, module in root.named_modules()
+            )
+        )
+
+    def parameters(self) -> list[torch.Tensor]:
+        """The parameters of the whole tree, each once, in module.parameters()'s order."""
+        return _unique(tensor for held in self.held for _, tensor in held.parameters)
+
+    def buffers(self) -> list[torch.Tensor]:
+        """The buffers of the whole tree, each once, in module.buffers()'s order."""
+        return _unique(tensor for held in self.held for _, tensor in held.buffers)
+
+
+_PLAIN_TABLES: dict[tuple[type, str], bool] = {}  # (module class, kind) -> it reads its tables as nn.Module does
+
+
+def _own(module: nn.Module, kind: str) -> tuple[tuple[str, torch.Tensor], ...]:
+    """module.named_parameters(recurse=False) or named_buffers(recurse=False): read from the module's own table, as
+    nn.Module's methods read it (None left out, a tensor once), unless its class has methods of its own."""
+    plain = _PLAIN_TABLES.get((type(module), kind))
+    if plain is None:
+        method = f"named_{kind}"
+        plain = _PLAIN_TABLES[(type(module), kind)] = getattr(type(module), method) is getattr(nn.Module, method)
+    table = module.__dict__.get("_parameters" if kind == "parameters" else "_buffers")
+    if table is None or not plain:
+        return tuple(getattr(module, f"named_{kind}")(recurse=False))
+    if not table:
+        return ()
+    seen: set[int] = set()
+    found = []
+    for name, tensor in table.items():
+        if tensor is not None and id(tensor) not in seen:
+            seen.add(id(tensor))
+            found.append((name, tensor))
+    return tuple(found)
+
+
+def _unique(tensors) -> list[torch.Tensor]:
+    seen: set[int] = set()
+    found = []
+    for tensor in tensors:
+        if id(tensor) not in seen:
+            seen.add(id(tensor))
+            found.append(tensor)
+    return found
+
+
 @dataclass
 class Recording:
     """What one forward pass did."""
@@ -99,6 +169,7 @@ class Recording:
     inputs: list[tuple[str, tuple[int, ...], str]]  # (name, shape, dtype) of each input tensor, the first is 'input'
     device: str  # 'meta', or 'cpu' for a module that reads tensor values
     called: set[int]  # ids of the modules whose forward ran
+    inventory: Inventory  # the module's tree, as it was before the pass and is again after it
 
 
 NAMES = {
@@ -125,6 +196,7 @@ NAMES = {
     "linalg_vector_norm": "norm",
     "vector_norm": "norm",
 }
+PLAIN = frozenset({int, float, bool, str, type(None), torch.dtype, torch.device})  # arguments that hold no tensor
 INPLACE_DUNDERS = set("iadd isub imul itruediv ifloordiv imatmul ipow iand ior ixor imod".split())
 REFLECTED = set("radd rsub rmul rtruediv rmatmul rfloordiv rpow rand ror rxor rmod".split())
 # Calls that return facts about a tensor rather than a tensor: run as they are, never recorded.
@@ -136,9 +208,22 @@ INFORMATIONAL = set(
 )
 
 
+_CANONICAL: dict[Any, tuple[str, bool, bool]] = {}  # function -> canonical(function), as the calls come
+
+
 def canonical(func) -> tuple[str, bool, bool]:
     """(the op's name, whether the call is in place, whether its operands come reflected): '__iadd__' is ('add', True,
     False), 'relu_' ('relu', True, False), '__rsub__' ('sub', False, True)."""
+    try:
+        return _CANONICAL[func]
+    except KeyError:
+        found = _CANONICAL[func] = _canonical(func)
+        return found
+    except TypeError:  # a function that cannot be a key
+        return _canonical(func)
+
+
+def _canonical(func) -> tuple[str, bool, bool]:
     name = getattr(func, "__name__", None) or type(func).__name__
     if name == "__get__":  # a property: x.T, x.shape
         name = getattr(getattr(func, "__self__", None), "__name__", name)
@@ -175,19 +260,44 @@ def _signature(func) -> inspect.Signature | None:
     return _SIGNATURES[func]
 
 
+@dataclass(frozen=True)
+class _Slot:
+    """Where an argument came from: its position in the call, or its keyword."""
+
+    source: int | str
+
+
+# (function, number of positional arguments, keywords) -> (the sources of the arguments by position, the keywords
+# left), or None where the signature is unknown or refuses them: what binding gives depends on nothing else
+_PLANS: dict[tuple, tuple[tuple, tuple] | None] = {}
+
+
 def positional(func, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
     """The arguments with those given by keyword, where the function takes them by position, moved to their place:
     torch.matmul(x, other=w) as torch.matmul(x, w)."""
     if not kwargs:
         return args, kwargs
+    key = (func, len(args), tuple(kwargs))
+    try:
+        plan = _PLANS[key] if key in _PLANS else _PLANS.setdefault(key, _plan(func, len(args), tuple(kwargs)))
+    except TypeError:  # a function that cannot be a key
+        plan = _plan(func, len(args), tuple(kwargs))
+    if plan is None:
+        return args, kwargs
+    by_position, keywords = plan
+    return tuple(args[s] if type(s) is int else kwargs[s] for s in by_position), {k: kwargs[k] for k in keywords}
+
+
+def _plan(func, count: int, keywords: tuple[str, ...]) -> tuple[tuple, tuple] | None:
+    """How the signature binds count positional arguments and these keywords (positional() applies it)."""
     signature = _signature(func)
     if signature is None:
-        return args, kwargs
+        return None
     try:
-        bound = signature.bind(*args, **kwargs)
+        bound = signature.bind(*(_Slot(i) for i in range(count)), **{k: _Slot(k) for k in keywords})
     except TypeError:
-        return args, kwargs
-    return bound.args, bound.kwargs
+        return None
+    return tuple(slot.source for slot in bound.args), tuple(slot.source for slot in bound.kwargs.values())
 
 
 class RecordError(Exception):
@@ -202,7 +312,7 @@ class RecordError(Exception):
 class Recorder(TorchFunctionMode):
     """The function mode: converts the module's tensors as they are used, runs or shortcuts each call, records it."""
 
-    def __init__(self, root: nn.Module, device: str) -> None:
+    def __init__(self, root: nn.Module, device: str, inventory: Inventory | None = None) -> None:
         super().__init__()
         self.device = device
         self.calls: list[Call] = []
@@ -219,11 +329,12 @@ class Recorder(TorchFunctionMode):
         self.opaque = 0  # inside a TorchScript module: its own calls are not ours to record
         self.failure: tuple[int, str] | None = None  # (id of the error, where) of the last call that raised
         self.raised_in: str | None = None  # the module whose forward raised last, unless the forward went on
-        for path, module in root.named_modules():
-            self.paths[id(module)] = path
-            for name, tensor in module.named_parameters(recurse=False):
+        for held in (inventory or Inventory.of(root)).held:
+            path = held.path
+            self.paths[id(held.module)] = path
+            for name, tensor in held.parameters:
                 self.names.setdefault(id(tensor), (f"{path}.{name}" if path else name, "parameter"))
-            for name, tensor in module.named_buffers(recurse=False):
+            for name, tensor in held.buffers:
                 self.names.setdefault(id(tensor), (f"{path}.{name}" if path else name, "buffer"))
         self.constructors = _device_constructors()
 
@@ -281,17 +392,21 @@ class Recorder(TorchFunctionMode):
     def _arguments(self, value):
         """(value to run with, value to record): module tensors converted, seen tensors as Values or Weights."""
         if isinstance(value, torch.Tensor):
-            if (
-                id(value) not in self.values
-                and id(value) not in self.weights
-                and (value.device.type != self.device or id(value) in self.names or self.device == "cpu")
-            ):
-                value = self._convert(value)
             seen = self.values.get(id(value))  # first: a module tensor an in-place op has written is a new value
             if seen is not None:
                 return value, seen
             weight = self.weights.get(id(value))
+            if weight is not None:
+                return value, weight
+            if value.device.type != self.device or id(value) in self.names or self.device == "cpu":
+                value = self._convert(value)
+                seen = self.values.get(id(value))
+                if seen is not None:
+                    return value, seen
+                weight = self.weights.get(id(value))
             return value, weight if weight is not None else self._outside(value)
+        if type(value) in PLAIN:
+            return value, value
         if (
             isinstance(value, (list, tuple))
             and value
@@ -301,6 +416,19 @@ class Recorder(TorchFunctionMode):
             kind = list if isinstance(value, list) else tuple
             return kind(p[0] for p in pairs), kind(p[1] for p in pairs)
         return value, value
+
+    def _each(self, values: tuple) -> tuple[tuple, tuple]:
+        """_arguments of each of a call's positional arguments: (to run with, to record)."""
+        run, recorded = [], []
+        for value in values:
+            if type(value) in PLAIN:
+                run.append(value)
+                recorded.append(value)
+            else:
+                pair = self._arguments(value)
+                run.append(pair[0])
+                recorded.append(pair[1])
+        return tuple(run), tuple(recorded)
 
     def _outside(self, tensor: torch.Tensor) -> Weight:
         """A tensor of the device the recorder did not make (one made before the pass): a constant tensor."""
@@ -312,18 +440,24 @@ class Recorder(TorchFunctionMode):
     # --- calls ---------------------------------------------------------------------------------------------
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
-        kwargs = kwargs or {}
         name, in_place, reflected = canonical(func)
         if name in INFORMATIONAL or self.opaque:
-            return func(*args, **kwargs)
-        run_args, recorded_args = self._arguments(args)
-        run_kwargs, recorded_kwargs = {}, {}
-        for key, value in kwargs.items():
-            run_kwargs[key], recorded_kwargs[key] = self._arguments(value)
+            return func(*args, **(kwargs or {}))
+        run_args, recorded_args = self._each(args)
+        run_kwargs: dict = {}
+        recorded_kwargs: dict = {}
+        if kwargs:
+            for key, value in kwargs.items():
+                run_kwargs[key], recorded_kwargs[key] = self._arguments(value)
         if func in self.constructors and self.device == "meta" and run_kwargs.get("device") is None:
             run_kwargs["device"] = "meta"
         try:
-            result = shortcut(name, in_place, run_args, run_kwargs) if self.device == "meta" else None
+            result = None
+            if self.device == "meta":
+                if name in ("to", "cpu") and run_args and _on_meta(run_args[0]):
+                    run_args, run_kwargs, result = _staying(name, run_args, run_kwargs)
+                if result is None:
+                    result = shortcut(name, in_place, run_args, run_kwargs, reflected)
             if result is None:
                 result = func(*run_args, **run_kwargs)
         except Exception as error:  # noqa: BLE001  raised as it is (the model may catch it), and where, remembered
@@ -351,36 +485,62 @@ class Recorder(TorchFunctionMode):
         if name == "setitem":  # x[i] = v returns nothing: what it writes is x
             outputs = [run_args[0]] if run_args and isinstance(run_args[0], torch.Tensor) else []
         else:
-            outputs = _tensors(result)
+            outputs = [result] if isinstance(result, torch.Tensor) else _tensors(result)
         if not outputs:
             return
         index = len(self.calls)
         scope = self.stack[-1]
         self.raised_in = None  # the forward went on: an error before was caught
+        shapes = tuple(tuple(t.shape) for t in outputs)
         self.calls.append(
             Call(
                 name,
                 scope,
                 args,
                 kwargs,
-                tuple(tuple(t.shape) for t in outputs),
+                shapes,
                 in_place,
                 self.scopes[scope].module,
                 spelling,
-                tuple(dtype_name(t.dtype) for t in outputs),
+                tuple(_dtype_name(t.dtype) for t in outputs),
                 tuple(t._is_view() for t in outputs),
             )
         )
         self.scopes[scope].calls.append(index)
         for i, tensor in enumerate(outputs):
-            self.values[id(tensor)] = Value(
-                index, i, tuple(tensor.shape), tensor.is_contiguous(), tuple(tensor.stride())
-            )
+            self.values[id(tensor)] = Value(index, i, shapes[i], tensor.is_contiguous(), tuple(tensor.stride()))
         self.keep.append(result)
 
     def add_input(self, tensor: torch.Tensor, position: int) -> None:
         self.values[id(tensor)] = Value(-1 - position, 0, tuple(tensor.shape), True)
         self.keep.append(tensor)
+
+
+def _on_meta(value) -> bool:
+    return isinstance(value, torch.Tensor) and value.device.type == "meta"
+
+
+def _staying(name: str, args: tuple, kwargs: dict) -> tuple[tuple, dict, torch.Tensor | None]:
+    """x.to(device, ...) or x.cpu() of a tensor the pass made on the meta device, where the forward moves it to the
+    device of the module's weights (`self.weight.device` is where the module really is): it stays on the meta device,
+    as the weights it stands beside do. (args, kwargs) to run with, or the result itself for x.cpu()."""
+    if name == "cpu":
+        return args, kwargs, args[0] if len(args) == 1 and not kwargs else None
+    args = tuple("meta" if isinstance(a, (torch.device, str)) else a for a in args)
+    if kwargs.get("device") is not None:
+        kwargs = {**kwargs, "device": "meta"}
+    return args, kwargs, None
+
+
+_DTYPE_NAMES: dict[torch.dtype, str] = {}
+
+
+def _dtype_name(dtype: torch.dtype) -> str:
+    """dtype_name, remembered per dtype."""
+    found = _DTYPE_NAMES.get(dtype)
+    if found is None:
+        found = _DTYPE_NAMES[dtype] = dtype_name(dtype)
+    return found
 
 
 def _tensors(result) -> list[torch.Tensor]:
@@ -401,25 +561,28 @@ def _tensors(result) -> list[torch.Tensor]:
 
 
 def _containers(attributes: dict) -> list[tuple[Any, Any]]:
-    """(container, a copy of its contents) of each dict, list or set a module holds (its caches, hook tables)."""
-    saved: list[tuple[Any, Any]] = []
-    for value in attributes.values():
-        if isinstance(value, dict):
-            saved.append((value, dict(value)))
-        elif isinstance(value, (list, set)):
-            saved.append((value, type(value)(value)))
-    return saved
+    """(container, a copy of its contents, or None where it is empty) of each dict, list or set a module holds (its
+    caches, hook tables)."""
+    return [(value, _copy(value) if value else None) for value in attributes.values() if isinstance(value, CONTAINERS)]
 
 
-def snapshot(module: nn.Module) -> list:
+CONTAINERS = (dict, list, set)
+
+
+def _copy(container):
+    return dict(container) if isinstance(container, dict) else type(container)(container)
+
+
+def snapshot(module: nn.Module, inventory: Inventory | None = None) -> list:
     """What a forward could change in each module: its attributes, the contents of the dicts and lists it holds, its
     parameters' requires_grad. TorchScript modules run their own interpreter and are left alone."""
     saved = []
-    for m in module.modules():
+    for held in (inventory or Inventory.of(module)).held:
+        m = held.module
         if isinstance(m, torch.jit.ScriptModule):
             continue
-        attributes = dict(m.__dict__)
-        flags = [(p, p.requires_grad) for p in m.parameters(recurse=False)]
+        attributes = m.__dict__.copy()
+        flags = [(p, p.requires_grad) for _, p in held.parameters]
         saved.append((m, attributes, _containers(attributes), flags))
     return saved
 
@@ -428,6 +591,10 @@ def restore(saved: list) -> None:
     """Every module as snapshot() saw it."""
     for m, attributes, containers, flags in saved:
         for container, contents in containers:
+            if contents is None:  # it was empty
+                if container:
+                    container.clear()
+                continue
             container.clear()
             if isinstance(container, list):
                 container.extend(contents)
@@ -436,7 +603,8 @@ def restore(saved: list) -> None:
         m.__dict__.clear()
         m.__dict__.update(attributes)
         for parameter, requires_grad in flags:
-            parameter.requires_grad_(requires_grad)
+            if parameter.requires_grad != requires_grad:
+                parameter.requires_grad_(requires_grad)
 
 
 def made_bytes(calls: list[Call]) -> int:
@@ -448,22 +616,32 @@ def made_bytes(calls: list[Call]) -> int:
     )
 
 
-def record(module: nn.Module, args: tuple, kwargs: dict, input_names: list[str], device: str) -> Recording:
+def record(
+    module: nn.Module,
+    args: tuple,
+    kwargs: dict,
+    input_names: list[str],
+    device: str,
+    inventory: Inventory | None = None,
+) -> Recording:
     """Run module(*args, **kwargs) once under the recorder, in eval mode and without autograd; every module's
-    mode, attributes and hooks are as before afterwards, and so is the global random state."""
-    recorder = Recorder(module, device)
+    mode, attributes and hooks are as before afterwards, and so is the global random state. inventory: the
+    module's, where the caller has walked it already."""
+    inventory = inventory or Inventory.of(module)
+    recorder = Recorder(module, device, inventory)
     inputs: list[tuple[str, tuple[int, ...], str]] = []
     for position, (tensor, name) in enumerate(zip(_tensors((args, kwargs)), input_names, strict=False)):
         recorder.add_input(tensor, position)
         inputs.append((name, tuple(tensor.shape), dtype_name(tensor.dtype)))
-    saved = snapshot(module)
+    saved = snapshot(module, inventory)
     handles = [
         nn.modules.module.register_module_forward_pre_hook(recorder.enter),
         nn.modules.module.register_module_forward_hook(recorder.leave, always_call=True),
     ]
     try:
         for m, *_ in saved:
-            m.training = False  # eval mode, without a module's own train(), which may do more (freeze a stage)
+            if m.training:
+                m.training = False  # eval mode, without a module's own train(), which may do more (freeze a stage)
         with recorder, torch.no_grad(), torch.random.fork_rng(devices=[]), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the model's own warnings are for its user's runs, not for this one
             module(*args, **kwargs)
@@ -481,4 +659,4 @@ def record(module: nn.Module, args: tuple, kwargs: dict, input_names: list[str],
         restore(saved)
     if not recorder.calls:
         raise CnnCostError("its forward runs no torch function: there is nothing to count")
-    return Recording(recorder.calls, recorder.scopes, inputs, device, recorder.called)
+    return Recording(recorder.calls, recorder.scopes, inputs, device, recorder.called, inventory)
