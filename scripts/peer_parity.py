@@ -5,11 +5,9 @@ small configuration, a segmentation_models_pytorch U-Net and ultralytics' YOLOv8
 tool (torchinfo, fvcore, ptflops with its pytorch and aten backends, thop, torch's FlopCounterMode), it prints the
 tool's own total on the module and cnncost's total under the tool's convention on the profile of the same module:
 
-- "cnncost --convention" is what `cnncost table MODEL --convention TOOL` and cnncost.profile(..., convention=TOOL)
-  give: the profile alone, whose layers name the class of a module whose forward is one layer (LayerCost.module);
-- "given the classes" adds what the recording does not keep, read from the module (conventions.module_info): each
-  module's class itself (thop and ptflops skip timm's LayerNorm and GELU, subclasses that keep torch's names, and
-  ptflops counts timm's ViT Attention by a formula of its own) and whether it holds submodules.
+"cnncost --convention" is what `cnncost table MODEL --convention TOOL` and cnncost.profile(..., convention=TOOL)
+give: the profile alone, which keeps each module's class (Profile.modules: thop and ptflops skip timm's LayerNorm and
+GELU, subclasses that keep torch's names, and ptflops counts timm's ViT Attention by a formula of its own).
 
 "+? N" after a total: N layers the rule cannot count (ptflops counts x.add(y) but not x + y, which a recording
 cannot tell apart; FlopCounterMode counts fused attention on CUDA but not on the CPU): the total leaves them out, so
@@ -21,8 +19,8 @@ its own: run it in an environment of its own, with cnncost from this tree:
         timm transformers segmentation_models_pytorch ultralytics torchinfo fvcore ptflops thop
     PYTHONPATH=. /tmp/venv-models/bin/python scripts/peer_parity.py            # every model (a few minutes)
     PYTHONPATH=. /tmp/venv-models/bin/python scripts/peer_parity.py yolov8n    # some models
-It prints Markdown (scripts/README.md holds one run) and exits 1 where a rule given the classes is wrong: other than
-the tool's total with every layer known, or above it.
+It prints Markdown (scripts/README.md holds one run) and exits 1 where a rule is wrong: other than the tool's total
+with every layer known, or above it.
 """
 
 from __future__ import annotations
@@ -38,7 +36,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.peers: the tools as their documentation calls them
 
 import cnncost  # noqa: E402
-from cnncost.conventions import CONVENTIONS, module_info  # noqa: E402
+from cnncost.conventions import CONVENTIONS  # noqa: E402
 from tests import peers  # noqa: E402
 
 
@@ -111,28 +109,22 @@ def wrong(ours: int, unknown: tuple[str, ...], theirs: int) -> bool:
 
 
 def compare(name: str, build) -> int:
-    """Print one model's rows; the number of tools the rules given the classes differ from."""
+    """Print one model's rows; the number of tools the rules differ from."""
     torch.manual_seed(0)
     module, x = build()
     module.eval()
     profile = cnncost.profile(module, input=x)
-    classes = module_info(module)
     failures = 0
     for convention, (tool, count) in TOOLS.items():
         rule = CONVENTIONS[convention]
         try:
             theirs = count(module, x)[0]
         except Exception as error:  # noqa: BLE001  a tool that fails on the model: said, not counted against the rules
-            print(f"| {name} | {tool} | fails: {type(error).__name__} | | | | |", flush=True)
+            print(f"| {name} | {tool} | fails: {type(error).__name__} | | |", flush=True)
             continue
-        alone = rule.total(profile), rule.unknown(profile)
-        given = rule.total(profile, classes), rule.unknown(profile, classes)
-        failures += wrong(*given, theirs)
-        print(
-            f"| {name} | {tool} | {theirs:,} | {shown(*alone)} | {verdict(*alone, theirs)} | {shown(*given)} | "
-            f"{verdict(*given, theirs)} |",
-            flush=True,
-        )
+        ours = rule.total(profile), rule.unknown(profile)
+        failures += wrong(*ours, theirs)
+        print(f"| {name} | {tool} | {theirs:,} | {shown(*ours)} | {verdict(*ours, theirs)} |", flush=True)
     return failures
 
 
@@ -144,9 +136,7 @@ def main(argv: list[str]) -> int:
         f"{p} {version(p)}" for p in ("torch", "timm", "transformers", "segmentation_models_pytorch", "ultralytics")
     )
     print(f"{packages}; {peers.versions()}\n")
-    print(
-        "| model | tool | tool's total | cnncost --convention | | given the classes | |\n|:--|:--|--:|--:|:--|--:|:--|"
-    )
+    print("| model | tool | tool's total | cnncost --convention | |\n|:--|:--|--:|--:|:--|")
     failures = sum(compare(name, MODELS[name]) for name in chosen)
     return 1 if failures else 0
 

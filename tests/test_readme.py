@@ -85,3 +85,20 @@ def test_the_formula_example_registers_grid_sample():
         x, grid = cnncost.Shape((2, 8, 16, 16)), cnncost.Shape((2, 16, 16, 2))
         assert spec.formula(x, grid).flops == 8 * 2 * 8 * 16 * 16
         assert spec.torch_functions == ("grid_sample",)
+
+
+def transcripts() -> list[tuple[str, str]]:
+    """Every '$ cnncost ...' block of the README: (the command's arguments, the output printed under it)."""
+    found = []
+    for block in README.split("```\n$ cnncost ")[1:]:
+        command, _, rest = block.partition("\n")
+        found.append((command, rest.split("```")[0]))
+    return found
+
+
+@pytest.mark.parametrize("command, printed", transcripts(), ids=[command for command, _ in transcripts()])
+def test_every_transcript_prints_what_the_readme_shows(command, printed, capsys):
+    from cnncost.cli import main
+
+    assert main(command.split()) == 0
+    assert capsys.readouterr().out == printed
