@@ -148,6 +148,7 @@ def _fixture(name: str):
         ("models.Resampling", (3, 16, 16)),  # area resizing, reflection padding, instance norm's repeated weight
         ("modern.ConvNeXt", (3, 32, 32)),  # Dropout(0.), layer scale by a parameter
         ("modern.WindowAttention", (16, 16)),  # a product that copies k and v to fold their heads
+        ("modern.VisionTransformer", (3, 32, 32)),  # fused attention, its output's reshape a view (tokens first)
     ],
 )
 def test_a_recorded_modules_kept_activations_equal_torch(model, shape):
@@ -158,6 +159,21 @@ def test_a_recorded_modules_kept_activations_equal_torch(model, shape):
     ours = training_memory(graph_of(profile), profile).activation_bytes
     torch.manual_seed(0)
     assert ours == kept_by_torch(module.train(), torch.randn(2, *shape))
+
+
+@pytest.mark.slow
+@pytest.mark.peers
+def test_a_transformers_vits_kept_activations_equal_torch():
+    """A transformers ViTModel of a small configuration (its own attention: matmuls, softmax, dropout at p = 0)."""
+    transformers = pytest.importorskip("transformers", reason="the peers extra installs transformers")
+    torch.manual_seed(0)
+    config = transformers.ViTConfig(
+        hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=64, image_size=32, patch_size=8
+    )
+    module = transformers.ViTModel(config)
+    profile = cnncost.profile(module, input=(3, 32, 32), batch=2)
+    ours = training_memory(graph_of(profile), profile).activation_bytes
+    assert ours == kept_by_torch(module.train(), torch.randn(2, 3, 32, 32))
 
 
 def test_dropout_at_zero_keeps_nothing():
