@@ -121,6 +121,7 @@ heads_last = meta(2, 10, 3, 3, 8).permute(2, 0, 3, 1, 4)  # q, k, v as timm unbi
 tokens_first = meta(10, 2, 3, 8).permute(1, 2, 0, 3)  # dense, tokens outermost: the fused kernel's result alike
 columns = meta(2, 3, 8, 10).transpose(2, 3)  # the last dim strided: the composite kernel, contiguous
 x_last = meta(2, 8, 6, 5).permute(0, 2, 3, 1)  # N x H x W x C, as permuted from N x C x H x W
+images_last = meta(2, 6, 5, 8).permute(0, 3, 1, 2)  # N x C x H x W laid out channels last (memory_format)
 sdpa = F.scaled_dot_product_attention
 CASES += [
     ("scaled_dot_product_attention", sdpa, (q4, k4, v4), {"attn_mask": None, "dropout_p": 0.0}),  # as timm calls it
@@ -257,6 +258,19 @@ CASES += [
     ("interpolate", F.interpolate, (x4,), {"size": 6, "mode": "area"}, "an adaptive pool"),
     ("interpolate", F.interpolate, (x_last.permute(0, 3, 1, 2),), {"scale_factor": 2.0}),  # channels last: torch's
     ("interpolate", F.interpolate, (seq,), {"scale_factor": 2.0, "mode": "bilinear"}),  # refused: 3-d input
+    ("interpolate", F.interpolate, (images_last,), {"size": (9, 7), "mode": "bilinear", "align_corners": False}),
+    ("interpolate", F.interpolate, (images_last,), {"scale_factor": 2.0}),
+    ("conv2d", F.conv2d, (images_last, meta(4, 8, 3, 3), meta(4)), {"padding": 1}),
+    ("conv2d", F.conv2d, (images_last, meta(8, 1, 3, 3)), {"groups": 8, "stride": 2}),
+    ("max_pool2d", F.max_pool2d, (images_last, 2), {}),
+    ("avg_pool2d", F.avg_pool2d, (images_last, 3, 1, 1), {}),
+    ("adaptive_avg_pool2d", F.adaptive_avg_pool2d, (images_last, 1), {}),
+    ("adaptive_avg_pool2d", F.adaptive_avg_pool2d, (images_last, (3, 2)), {}),
+    ("conv2d", F.conv2d, (meta(2, 24, 6, 5)[:, 8:16], meta(4, 8, 1, 1)), {}),  # a chunk of channels
+    ("conv2d", F.conv2d, (images_last[:, :4], meta(8, 1, 3, 3)), {"groups": 4}),  # a chunk of channels last
+    ("conv2d", F.conv2d, (meta(2, 8, 6, 5), meta(4, 3, 3, 8).permute(0, 3, 1, 2)), {}),  # weights channels last
+    ("max_pool2d", F.max_pool2d, (meta(2, 24, 6, 5)[:, 8:16], 2), {}),
+    ("interpolate", F.interpolate, (x_last,), {"scale_factor": 2.0, "mode": "bilinear"}),  # permuted, not images
     ("interpolate", F.interpolate, (x4,), {"size": 6, "scale_factor": 2.0}),  # refused: both
     ("interpolate", F.interpolate, (x4,), {"scale_factor": 2.0, "align_corners": True}),  # refused: nearest
     ("interpolate", F.interpolate, (x4,), {"size": (6, 6, 6)}),  # refused: three sizes for two dims
@@ -322,7 +336,12 @@ CASES += [
     ("contiguous", torch.Tensor.contiguous, (x4,), {}),
     ("contiguous", torch.Tensor.contiguous, (x_last,), {}),
     ("cat", torch.cat, ([meta(2, 1, 8).expand(2, 1, 8), meta(2, 8, 5).transpose(1, 2)], 1), {}),  # a class token
-    ("stack", torch.stack, ([seq[..., 1::2], seq[..., ::2]], -1), {}, "four dims, not contiguous"),
+    ("stack", torch.stack, ([seq[..., 1::2], seq[..., ::2]], -1), {}),  # rotary embeddings, as timm's EVA writes them
+    ("stack", torch.stack, ([meta(2, 10, 3, 16)[..., ::2].permute(0, 2, 1, 3)] * 2, -1), {}),
+    ("cat", torch.cat, ([images_last, images_last], 1), {}),  # channels last, kept
+    ("cat", torch.cat, ([images_last, meta(2, 8, 6, 5)], 0), {}),  # one contiguous: contiguous
+    ("cat", torch.cat, ([x_last, x_last], -1), {}),  # permuted, not channels last: contiguous
+    ("stack", torch.stack, ([images_last, images_last], 1), {}, "channels last, stacked: five dims"),
 ]
 
 
@@ -358,12 +377,16 @@ def shortcut(name, args, kwargs):
     return meta_shapes.shortcut(name.removesuffix("_"), in_place, args, kwargs, reflected)
 
 
+LAID_OUT_BY_THE_CPU = ("scaled_dot_product_attention", "conv2d")
+
+
 @pytest.mark.parametrize("case", CASES, ids=[f"{case[0]}-{i}" for i, case in enumerate(CASES)])
 def test_a_shortcut_gives_torchs_shape_or_declines(case):
     """torch on the CPU is the oracle of shapes and dtypes and of which calls are refused; torch on the meta device
     of the layout (the recording ran there before the shortcut, and a later .contiguous() reads it), but for
     attention, whose CPU kernels lay out their result otherwise (a reshape after it is a view on the CPU, a copy on
-    the meta device). A case with a fifth item is one the shortcut leaves to torch, for that reason."""
+    the meta device), and for a convolution of a channels-last input, which the CPU keeps channels last and the
+    meta device not. A case with a fifth item is one the shortcut leaves to torch, for that reason."""
     name, function, args, kwargs, *left_to_torch = case
     made = shortcut(name, args, kwargs)
     torch.manual_seed(0)
@@ -377,7 +400,7 @@ def test_a_shortcut_gives_torchs_shape_or_declines(case):
         return
     assert [(tuple(t.shape), t.dtype) for t in outputs(made)] == [(tuple(t.shape), t.dtype) for t in outputs(expected)]
     assert all(t.device.type == "meta" for t in outputs(made))
-    oracle = expected if name == "scaled_dot_product_attention" else function(*args, **kwargs)
+    oracle = expected if name in LAID_OUT_BY_THE_CPU else function(*args, **kwargs)
     assert [layout(t) for t in outputs(made)] == [layout(t) for t in outputs(oracle)]
     if kwargs.get("inplace") or name.endswith("_") or (name == "contiguous" and args[0].is_contiguous()):
         assert made is args[0]

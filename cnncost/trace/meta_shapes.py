@@ -15,7 +15,11 @@ from functools import lru_cache, partial
 from math import floor, prod
 
 import torch
-from torch._prims_common import compute_elementwise_output_strides, is_non_overlapping_and_dense_or_false
+from torch._prims_common import (
+    compute_elementwise_output_strides,
+    is_non_overlapping_and_dense_or_false,
+    suggest_memory_format,
+)
 
 from ..layers import layer_types
 from ..layers.common import window_output
@@ -105,8 +109,9 @@ def shortcut_is_safe(name: str, x: torch.Tensor, args: tuple, kwargs: dict) -> b
 
 def joined(name: str, args: tuple, kwargs: dict) -> torch.Tensor | None:
     """torch.cat or torch.stack of floating tensors of one dtype, made without running it: contiguous, as torch makes
-    it where every tensor is, or where the result has at most three dims (no channels-last layout to keep); None
-    where the tensors or the dim are anything else (torch is then run, and checks them)."""
+    it where the result has at most three dims or any tensor is laid out as contiguous (no channels-last layout all
+    share), channels last where every tensor of a cat is; None where the tensors or the dim are anything else (torch
+    is then run, and checks them)."""
     dim = args[1] if len(args) > 1 else kwargs.get("dim", 0)
     tensors = args[0]
     if (
@@ -122,8 +127,13 @@ def joined(name: str, args: tuple, kwargs: dict) -> torch.Tensor | None:
     if not first.is_floating_point() or any(t.dtype != first.dtype or t.dim() != first.dim() for t in tensors):
         return None
     rank = first.dim() + (name == "stack")
+    layout = torch.contiguous_format
     if rank > 3 and not all(t.is_contiguous() for t in tensors):
-        return None
+        formats = {suggest_memory_format(t) for t in tensors}
+        if formats == {torch.channels_last} and name == "cat":
+            layout = torch.channels_last  # torch keeps a layout every input has
+        elif torch.contiguous_format not in formats:
+            return None
     if first.dim() == 0 or not -rank <= dim < rank:
         return None
     dim %= rank
@@ -135,7 +145,7 @@ def joined(name: str, args: tuple, kwargs: dict) -> torch.Tensor | None:
         if any(t.shape[:dim] != first.shape[:dim] or t.shape[dim + 1 :] != first.shape[dim + 1 :] for t in tensors):
             return None
         shape = (*first.shape[:dim], sum(t.shape[dim] for t in tensors), *first.shape[dim + 1 :])
-    return torch.empty(shape, dtype=first.dtype, device="meta")
+    return torch.empty(shape, dtype=first.dtype, device="meta", memory_format=layout)
 
 
 def broadcast_output(x: torch.Tensor, args: tuple, kwargs: dict) -> tuple[int, ...] | None:
@@ -485,8 +495,8 @@ INTERPOLATION_RANKS = {
 
 
 def interpolate_output(x: torch.Tensor, args: tuple, kwargs: dict) -> tuple[int, ...] | None:
-    """F.interpolate of a contiguous input by size or scale_factor (the sizes floor(size × scale)), in the modes that
-    interpolate; 'area' (an adaptive pool) and antialias are left to torch."""
+    """F.interpolate of a contiguous input, or a 4-d one in any layout, by size or scale_factor (the sizes
+    floor(size × scale)), in the modes that interpolate; 'area' (an adaptive pool) and antialias are left to torch."""
     names = ("input", "size", "scale_factor", "mode", "align_corners", "recompute_scale_factor", "antialias")
     given = _bind(names, args, kwargs)
     if given is None:
@@ -496,7 +506,7 @@ def interpolate_output(x: torch.Tensor, args: tuple, kwargs: dict) -> tuple[int,
     if (
         mode not in INTERPOLATION_RANKS
         or x.dim() not in INTERPOLATION_RANKS[mode]
-        or not x.is_contiguous()
+        or not _plain(x)
         or min(x.shape) < 1
         or given.get("antialias", False) is not False
         or not (corners is None or (type(corners) is bool and not mode.startswith("nearest")))
@@ -522,13 +532,34 @@ def adaptive_output(x: torch.Tensor, args: tuple, kwargs: dict, n: int) -> tuple
     """The output shape of an adaptive average pool over n dims (output_size an int, or n ints or Nones), or None
     where the arguments are anything else (torch is then run, and checks them)."""
     size = args[1] if len(args) > 1 else kwargs.get("output_size")
-    if len(args) > 2 or set(kwargs) - {"output_size"} or x.dim() not in (n + 1, n + 2) or not x.is_contiguous():
+    if len(args) > 2 or set(kwargs) - {"output_size"} or x.dim() not in (n + 1, n + 2) or not _plain(x):
         return None
     size = (size,) * n if isinstance(size, int) else tuple(size) if isinstance(size, (tuple, list)) else ()
     if len(size) != n or not all(s is None or (type(s) is int and s > 0) for s in size):
         return None
     spatial = x.shape[x.dim() - n :]
     return (*x.shape[: x.dim() - n], *(old if new is None else new for old, new in zip(spatial, size, strict=True)))
+
+
+def _plain(x: torch.Tensor) -> bool:
+    """Contiguous, or a batch of images in any layout: torch lays out the result by the input's suggested memory
+    format (channels last or contiguous) whatever its strides."""
+    return x.is_contiguous() or x.dim() == 4
+
+
+# The ops whose result on the CPU is laid out channels last where their input's layout suggests it (a pool, a
+# resize, and a convolution, which the meta device lays out contiguously: the CPU's layout is the one a later view
+# depends on); a convolution also where its weight's does
+KEEP_CHANNELS_LAST = {"conv2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "interpolate"}
+
+
+def _channels_last(name: str, x: torch.Tensor, args: tuple, kwargs: dict) -> bool:
+    """Whether torch on the CPU lays out this op's 4-d result channels last."""
+    weight = (args[1] if len(args) > 1 else kwargs.get("weight")) if name == "conv2d" else None
+    return any(
+        isinstance(t, torch.Tensor) and t.dim() == 4 and suggest_memory_format(t) == torch.channels_last
+        for t in (x, weight)
+    )
 
 
 def _ints(value, n: int) -> tuple[int, ...] | None:
@@ -551,7 +582,8 @@ def _windows(spatial, kernel, stride, padding, dilation, ceil_mode: bool, pool: 
 
 
 def conv_output(x: torch.Tensor, args: tuple, kwargs: dict, n: int) -> tuple[int, ...] | None:
-    """F.conv{n}d(x, weight, bias, stride, padding, dilation, groups) on contiguous tensors: N x C_out x windows."""
+    """F.conv{n}d(x, weight, bias, stride, padding, dilation, groups), the tensors contiguous or 4-d in any layout:
+    N x C_out x windows."""
     names = ("input", "weight", "bias", "stride", "padding", "dilation", "groups")
     given = {**dict(zip(names, args, strict=False)), **kwargs}
     weight, bias, groups = given.get("weight"), given.get("bias"), given.get("groups", 1)
@@ -560,10 +592,10 @@ def conv_output(x: torch.Tensor, args: tuple, kwargs: dict, n: int) -> tuple[int
         len(args) > 7
         or set(kwargs) - set(names[1:])
         or x.dim() not in (n + 1, n + 2)
-        or not x.is_contiguous()
+        or not _plain(x)
         or not isinstance(weight, torch.Tensor)
         or weight.dim() != n + 2
-        or not weight.is_contiguous()
+        or not (weight.is_contiguous() or weight.dim() == 4)
         or weight.dtype != x.dtype
         or type(groups) is not int
         or groups < 1
@@ -603,7 +635,7 @@ def pool_output(x: torch.Tensor, args: tuple, kwargs: dict, n: int, kind: str) -
         or set(kwargs) - set(names[1:])
         or given.get("return_indices")
         or x.dim() not in (n + 1, n + 2)
-        or not x.is_contiguous()
+        or not _plain(x)
         or type(given.get("ceil_mode", False)) is not bool
     ):
         return None
@@ -672,7 +704,11 @@ def shortcut(name: str, in_place: bool, args: tuple, kwargs: dict, reflected: bo
         return cell_outputs(x, args, kwargs, RECURRENT_GATES[name[:-5]])
     if name == "contiguous" and len(args) == 1 and not kwargs:
         return x if x.is_contiguous() else torch.empty(x.shape, dtype=x.dtype, device="meta")
+    if name in SHAPES:  # dtype=None and out=None, as a method's binding passes them, are no arguments
+        kwargs = {key: value for key, value in kwargs.items() if value is not None or key not in ("dtype", "out")}
     shape = SHAPES[name](x, args, kwargs) if name in SHAPES else None
     if shape is not None and name == "scaled_dot_product_attention":
         return attention_result(shape, x, args, kwargs)
+    if shape is not None and name in KEEP_CHANNELS_LAST and len(shape) == 4 and _channels_last(name, x, args, kwargs):
+        return torch.empty(shape, dtype=x.dtype, device="meta", memory_format=torch.channels_last)
     return None if shape is None else torch.empty(shape, dtype=x.dtype, device="meta")
