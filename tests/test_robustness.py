@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import errno
 import importlib.util
-import io
 import json
 import os
 import time
@@ -211,25 +210,15 @@ def test_huge_sizes_give_exact_integers_at_once(capsys):
 # --- atomic exports ---------------------------------------------------------------------------------------------
 
 
-class FailingStream(io.StringIO):
-    """A file that takes half of what is written to it, then fails (a full disk), or raises what it is given."""
-
-    def __init__(self, real, error: BaseException) -> None:
-        super().__init__()
-        self.real, self.error = real, error
-
-    def write(self, text: str) -> int:
-        self.real.write(text[: len(text) // 2])
-        self.real.flush()
-        raise self.error
-
-    def __exit__(self, *exc) -> None:
-        self.real.close()
-
-
 def fail_while_writing(monkeypatch, error: BaseException) -> None:
-    real_fdopen = os.fdopen
-    monkeypatch.setattr(files.os, "fdopen", lambda *a, **k: FailingStream(real_fdopen(*a, **k), error))
+    """The first write takes half of what it is given, then the disk fills (or what is given is raised)."""
+    real_write = os.write
+
+    def write(handle, data):
+        real_write(handle, bytes(data[: len(data) // 2]))
+        raise error
+
+    monkeypatch.setattr(files.os, "write", write)
 
 
 def fail_on_replace(monkeypatch, error: BaseException) -> None:

@@ -182,7 +182,11 @@ def parse_batch(text: str) -> int:
 def write(text: str, path: str | None) -> None:
     """Write text to standard output, or atomically to path."""
     if path is None:
-        sys.stdout.write(text)
+        try:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        except OSError as error:  # a full disk, a closed pipe
+            raise CnnCostError(f"cannot write to standard output: {error.strerror or error}") from None
         return
     write_atomic(path, text)
 
