@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -17,10 +18,11 @@ from . import units
 from .counting import COUNTING_RULES
 from .diff import ProfileDiff, diff_profiles, profile_record, settings
 from .errors import CnnCostError, close_matches
-from .files import write_atomic
+from .files import parse_document, read_text, write_atomic
 from .quantities import BY_TOLERANCE_KEY
 from .version import __version__
 
+MAX_TOLERANCE_DIGITS = 30  # a tolerance's magnitude, 1e-30 to 1e30: a bigger exponent would take long to compute
 TOTALS = tuple(BY_TOLERANCE_KEY)  # the totals a baseline holds, as a tolerance names them: params, ..., activations
 
 
@@ -34,8 +36,14 @@ def parse_tolerance(quantity: str, text: Any) -> tuple[str, Fraction, bool]:
     value = str(text).strip()
     relative = value.endswith("%")
     try:
-        amount = Fraction(value.rstrip("%").strip())
-    except (ValueError, ZeroDivisionError):
+        number = Decimal(value.rstrip("%").strip())
+        if not number.is_finite() or abs(number.adjusted()) > MAX_TOLERANCE_DIGITS:
+            raise CnnCostError(
+                f"tolerance of {quantity}: {text!r} is out of range (at most {MAX_TOLERANCE_DIGITS} digits either "
+                "side of the point)"
+            )
+        amount = Fraction(number)
+    except (InvalidOperation, ValueError):
         raise CnnCostError(f"tolerance of {quantity}: {text!r} is not a number or a percentage such as 1%") from None
     if amount < 0:
         raise CnnCostError(f"tolerance of {quantity}: {text!r} is below 0")
@@ -97,14 +105,11 @@ def write_baseline(path: str | Path, profiles: dict[str, Any]) -> None:
 
 def read_baseline(path: str | Path) -> dict[str, dict]:
     """Each model's profile record in a baseline file."""
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as error:
+    if not Path(path).exists():
         raise CnnCostError(
-            f"cannot read the baseline {str(path)!r}: {error.strerror or error} (cnncost snapshot -o {path} writes one)"
-        ) from None
-    except ValueError as error:
-        raise CnnCostError(f"{Path(path).name}: not valid JSON: {error}") from None
+            f"cannot read the baseline {str(path)!r}: no such file (cnncost snapshot -o {path} writes one)"
+        )
+    data = parse_document(read_text(path, f"the baseline {str(path)!r}"), "JSON", Path(path).name)
     if not isinstance(data, dict) or not isinstance(data.get("models"), dict):
         raise CnnCostError(f"{Path(path).name}: not a baseline (cnncost snapshot writes one)")
     return {name: profile_record(model, f"{Path(path).name}: models.{name}") for name, model in data["models"].items()}
@@ -120,8 +125,15 @@ def against_baseline(
             f"{model}: the baseline was taken at {settings(before)}, the model is profiled now at "
             f"{settings(after)}: its figures cannot be compared (--update takes the baseline again)"
         )
+    unknown = getattr(profile, "uncounted", ())
     growths = []
     for quantity in TOTALS:
+        if BY_TOLERANCE_KEY[quantity].needs_formula and unknown:  # NB: an op without a formula may hide any growth
+            names = ", ".join(cost.name for cost in unknown)
+            raise CnnCostError(
+                f"{model}: its {BY_TOLERANCE_KEY[quantity].label} cannot be held to the baseline: {len(unknown)} "
+                f"layer(s) without a cost formula ({names}) may have grown; cnncost.register_formula gives one"
+            )
         key = BY_TOLERANCE_KEY[quantity].key
         old, new = int(before["total"].get(key, 0)), int(after["total"].get(key, 0))
         amount, relative = tolerances.get(quantity, (Fraction(0), False))

@@ -25,6 +25,7 @@ from .baseline import parse_tolerance
 from .budget import PARSERS, BudgetExceeded, check_budget
 from .errors import CnnCostError, close_matches
 from .extend import formulas_from_config
+from .files import parse_document, read_text
 from .latency import time_forward
 from .profiler import profile
 from .shapes import Shape, dtype_bytes
@@ -66,14 +67,50 @@ class ModelConfig:
 
 
 def find_config(start: Path | None = None) -> Path | None:
-    """The nearest cnncost.toml, or pyproject.toml with a [tool.cnncost] table, from start up to the root."""
+    """The nearest cnncost.toml, or pyproject.toml with a [tool.cnncost] table, from start up: the search stops at
+    the first configuration file of either name (a project's pyproject.toml without cnncost's table bounds it, as
+    ruff's and pytest's searches stop) and at a repository's root (a folder holding .git). A file found in a folder
+    another user may write to (/tmp) is refused: --config names it where it is meant."""
     folder = (start or Path.cwd()).resolve()
     for candidate in (folder, *folder.parents):
         for name in CONFIG_FILES:
             path = candidate / name
-            if path.is_file() and (name == "cnncost.toml" or "[tool.cnncost" in path.read_text(errors="replace")):
-                return path
+            if path.is_file():
+                if name == "cnncost.toml" or "[tool.cnncost" in path.read_text(errors="replace"):
+                    _refuse_if_shared(path)
+                    return path
+                return None
+        if (candidate / ".git").exists():
+            return None
     return None
+
+
+def _refuse_if_shared(path: Path) -> None:
+    """A configuration names code to import (its sources, its formulas): one found by searching must be the user's
+    own (or root's), writable by no one else, in a folder where no one else may replace it."""
+    import os
+    import stat
+
+    found, folder = path.stat(), path.parent.stat()
+    if found.st_uid not in (os.geteuid(), 0):
+        reason = "it belongs to another user"
+    elif found.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        reason = "other users may write to it"
+    elif folder.st_mode & stat.S_IWOTH and not folder.st_mode & stat.S_ISVTX:
+        reason = f"other users may replace it ({path.parent} is writable by all)"
+    else:
+        return
+    raise ConfigError(f"{path}: found by searching from {Path.cwd()}, but {reason}; give --config {path} to use it")
+
+
+def _tool_table(data: dict, name: str) -> Any:
+    """cnncost's table of a configuration file: [tool.cnncost] of a pyproject.toml, all of a cnncost.toml."""
+    if name != "pyproject.toml":
+        return data
+    tool = data.get("tool")
+    if tool is not None and not isinstance(tool, dict):
+        raise ConfigError(f"{name}: 'tool' must be a table ([tool.cnncost]), got {tool!r}")
+    return (tool or {}).get("cnncost")
 
 
 def formulas_here(folder: Path | None = None) -> None:
@@ -84,7 +121,7 @@ def formulas_here(folder: Path | None = None) -> None:
         path = folder / name
         if path.is_file() and "formulas" in path.read_text(errors="replace"):
             data = _parse(path)
-            table = data.get("tool", {}).get("cnncost", {}) if name == "pyproject.toml" else data
+            table = _tool_table(data, name)
             if isinstance(table, dict) and "formulas" in table:
                 where = f"{name}: [{_join('tool.cnncost' if name == 'pyproject.toml' else '', 'formulas')}]"
                 try:
@@ -103,7 +140,7 @@ def read_config(path: str | Path | None = None) -> list[ModelConfig]:
             "[models.NAME] tables to a cnncost.toml"
         )
     data = _parse(found)
-    table = data.get("tool", {}).get("cnncost") if found.name == "pyproject.toml" else data
+    table = _tool_table(data, found.name)
     prefix = "tool.cnncost" if found.name == "pyproject.toml" else ""
     if not isinstance(table, dict) or not isinstance(table.get("models"), dict) or not table["models"]:
         raise ConfigError(
@@ -129,14 +166,12 @@ def _join(prefix: str, name: str) -> str:
 
 
 def _parse(path: Path) -> dict:
-    import tomllib
-
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise ConfigError(f"cannot read {str(path)!r}: {error.strerror or error}") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path.name}: not valid TOML: {error}") from None
+        data = parse_document(read_text(path), "TOML", path.name)
+    except CnnCostError as error:
+        raise ConfigError(str(error)) from None
+    assert isinstance(data, dict)  # a TOML document is a table
+    return data
 
 
 def _model(path: Path, table: str, name: str, entry: Any) -> ModelConfig:
@@ -263,8 +298,14 @@ def profile_model(config: ModelConfig, timed: bool = False):
         raise error.prefixed(f"{config.where}: ") from None
 
 
-def check_model(config: ModelConfig) -> ModelResult:
-    """Profile one configured model (timing it where it has a latency limit) and check its limits."""
+def check_model(config: ModelConfig, baseline: bool = False) -> ModelResult:
+    """Profile one configured model (timing it where it has a latency limit) and check its limits; a model with no
+    limit is an error unless a baseline holds it (a check that checks nothing must not pass)."""
+    if not config.limits and not baseline:
+        raise ConfigError(
+            f"{config.where}: nothing to check: give it a limit (max-params, max-macs, ...)"
+            + " or check it against a baseline (--baseline)"
+        )
     subject = profile_model(config, timed="max_latency" in config.limits)
     result = getattr(subject, "profile", subject)
     try:

@@ -90,6 +90,10 @@ def _problem(data: Any) -> str:
     for key in KEYS:
         if type(data["total"].get(key)) is not int:
             return f"total.{key} must be a whole number, got {data['total'].get(key)!r}"
+    if "input_shape" in data and not _is_shape(data["input_shape"]):
+        return f"input_shape must be a list of sizes such as [3, 224, 224], got {data['input_shape']!r}"
+    if "batch" in data and not (type(data["batch"]) is int and data["batch"] >= 1):
+        return f"batch must be a whole number of at least 1, got {data['batch']!r}"
     for index, layer in enumerate(data["layers"]):
         if (
             not isinstance(layer, dict)
@@ -100,7 +104,15 @@ def _problem(data: Any) -> str:
         for key in LAYER_KEYS:
             if type(layer.get(key)) is not int:
                 return f"layers[{index}] ({layer['name']}).{key} must be a whole number, got {layer.get(key)!r}"
+        shape = layer.get("output_shape")
+        if not _is_shape(shape):
+            return f"layers[{index}] ({layer['name']}).output_shape must be a list of sizes, got {shape!r}"
     return ""
+
+
+def _is_shape(value: Any) -> bool:
+    """A shape as cnncost writes one: a list of whole numbers (none for a scalar)."""
+    return isinstance(value, list) and all(type(size) is int and size >= 0 for size in value)
 
 
 def _differs(a: dict, b: dict) -> bool:

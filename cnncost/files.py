@@ -4,7 +4,8 @@ A regular file (or one a symlink points to) is replaced atomically: a temporary 
 disk and renamed over it, keeping the file's permissions; a new file gets the permissions the process's umask gives
 any new file. A file with several hard links is rewritten in place, so that every link still names it. Anything
 else (a device such as /dev/null, a FIFO, a terminal, /dev/stdout) is written directly, and '-' is standard output.
-A temporary file left by a process that was killed is removed by the next write beside it.
+A temporary file left by a process that was killed is removed by the next write beside it. A file that several
+processes read, change and write back (a baseline, the roofline cache) is changed under a lock (`locked`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import os
 import secrets
 import stat
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import CnnCostError
@@ -121,3 +124,70 @@ def _running(pid: int) -> bool:
     except OSError:
         return True
     return True
+
+
+MAX_NESTING = 64  # levels of lists and tables a file of cnncost's may hold (its own files hold at most 6)
+
+
+def read_text(path: str | os.PathLike, what: str = "") -> str:
+    """A text file's contents as UTF-8, or one line saying why it cannot be read (missing, unreadable, not UTF-8)."""
+    name = what or repr(str(path))
+    try:
+        data = Path(path).read_bytes()
+    except OSError as error:
+        raise CnnCostError(f"cannot read {name}: {error.strerror or error}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise CnnCostError(
+            f"{Path(path).name}: not UTF-8 text (byte {data[error.start]:#04x} on line {line})"
+        ) from None
+
+
+def parse_document(text: str, kind: str, name: str) -> object:
+    """A JSON or TOML document's data, or one line naming the file: not valid, or nested too deep."""
+    import json
+    import tomllib
+
+    try:
+        data = json.loads(text) if kind == "JSON" else tomllib.loads(text)
+    except RecursionError:
+        raise CnnCostError(f"{name}: nested more than {MAX_NESTING} levels deep") from None
+    except ValueError as error:  # json.JSONDecodeError and tomllib.TOMLDecodeError are ValueErrors
+        raise CnnCostError(f"{name}: not valid {kind}: {error}") from None
+    if _depth(data) > MAX_NESTING:
+        raise CnnCostError(f"{name}: nested more than {MAX_NESTING} levels deep")
+    return data
+
+
+def _depth(data: object) -> int:
+    """How deep lists and tables nest in data (without recursion)."""
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            value = list(value.values())
+        if isinstance(value, list):
+            deepest = max(deepest, depth)
+            if depth <= MAX_NESTING:
+                stack.extend((item, depth + 1) for item in value)
+    return deepest
+
+
+LOCK_TIMEOUT = 120  # seconds to wait for another process's change to a shared file
+
+
+@contextmanager
+def locked(path: str | os.PathLike) -> Iterator[None]:
+    """Hold the lock of path (a hidden .NAME.lock file beside it) while reading, changing and writing it back, so
+    that parallel runs keep each other's changes."""
+    from filelock import FileLock, Timeout
+
+    target = Path(path)
+    lock = FileLock(str(target.parent / f".{target.name}.lock"), timeout=LOCK_TIMEOUT)
+    try:
+        with lock:
+            yield
+    except Timeout:
+        raise CnnCostError(f"{target}: another cnncost has held its lock for {LOCK_TIMEOUT} s") from None

@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import CnnCostError, GraphError, UnknownNameError, close_matches
+from .files import parse_document, read_text
 from .graph import INPUT, Graph, Node
 from .layers import layer_type
 
@@ -111,17 +112,10 @@ def _known_keys(table: dict, known: tuple[str, ...], where: str, what: str) -> N
 
 def _parse(path: Path) -> Any:
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise SpecError(f"cannot read {str(path)!r}: {error.strerror or error}") from None
-    try:
-        if path.suffix.lower() == ".json":
-            return json.loads(text)
-        import tomllib
-
-        return tomllib.loads(text)
-    except ValueError as error:  # json.JSONDecodeError and tomllib.TOMLDecodeError are ValueErrors
-        raise SpecError(f"{path.name}: not valid {path.suffix.lstrip('.').upper()}: {error}") from None
+        text = read_text(path)
+        return parse_document(text, "JSON" if path.suffix.lower() == ".json" else "TOML", path.name)
+    except CnnCostError as error:
+        raise SpecError(str(error)) from None
 
 
 def _entry_nodes(entry: Any, where: str, blocks: dict, file: str, previous: str) -> list[Node]:

@@ -6,7 +6,7 @@ A value that is not zero never prints as 0: below the last decimal it prints as 
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
 
 KB = 1024
@@ -20,7 +20,10 @@ def fixed(value: float, decimals: int = 1) -> str:
     smallest = 10.0**-decimals
     if abs(value) < smallest / 2:
         return f"<{smallest:.{decimals}f}" if value > 0 else f">-{smallest:.{decimals}f}"
-    rounded = Decimal(value).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)  # 182.25 -> 182.3
+    exact = Decimal(value)
+    with localcontext() as context:  # as many digits as the value has: quantize refuses more than the context's
+        context.prec = max(28, exact.adjusted() + decimals + 2)
+        rounded = exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)  # 182.25 -> 182.3
     return f"{rounded:,.{decimals}f}"
 
 

@@ -4,13 +4,16 @@ every failure has its exit code and one line on standard error."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import stat
 import subprocess
 import sys
+import tempfile
 import textwrap
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -240,3 +243,206 @@ def test_help_names_every_exit_code(capsys):
     out = " ".join(capsys.readouterr().out.split())  # argparse wraps the epilog
     for code in ("0 done", "1 a budget broken", "2 bad input", "3 another failure", "130 interrupted", "143"):
         assert code in out
+
+
+# --- hostile files: exit 2, one line ------------------------------------------------------------------------------
+
+CONFIG = '[tool.cnncost.models.alexnet]\nsource = "alexnet"\nmax-params = "100M"\n'
+
+
+def _baseline(tmp_path: Path, capsys, change) -> Path:
+    """A baseline of alexnet, hand-edited by change(its model record)."""
+    (tmp_path / "pyproject.toml").write_text(CONFIG)
+    assert (
+        run(capsys, ["snapshot", "--config", str(tmp_path / "pyproject.toml"), "-o", str(tmp_path / "b.json")])[0] == 0
+    )
+    document = json.loads((tmp_path / "b.json").read_text())
+    change(document["models"]["alexnet"])
+    (tmp_path / "b.json").write_text(json.dumps(document))
+    return tmp_path / "b.json"
+
+
+BASELINE_EDITS = {
+    "input_shape of 5": (lambda m: m.update(input_shape=5), "input_shape must be a list of sizes"),
+    "a layer without output_shape": (lambda m: m["layers"][0].pop("output_shape"), "output_shape must be a list"),
+    "batch of 0": (lambda m: m.update(batch=0), "batch must be a whole number of at least 1"),
+}
+
+
+@pytest.mark.parametrize("edit", BASELINE_EDITS)
+def test_a_hand_edited_baseline_is_one_line_and_update_repairs_it(tmp_path, capsys, monkeypatch, edit):
+    change, message = BASELINE_EDITS[edit]
+    path = _baseline(tmp_path, capsys, change)
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, ["check", "--baseline", str(path)])
+    assert code == 2 and err.count("\n") == 1 and message in err and "Traceback" not in err
+    code, out, err = run(capsys, ["check", "--baseline", str(path), "--update"])
+    assert code == 0 and message in err and "writes it anew" in err
+    assert run(capsys, ["check", "--baseline", str(path)])[0] == 0  # repaired
+
+
+def _hostile(tmp_path: Path) -> dict[str, tuple[list[str], str]]:
+    """Each hostile file, written into tmp_path: (the command line, what its one error line says)."""
+    deep = "[" * 100_000 + "]" * 100_000
+    (tmp_path / "deep.json").write_text(deep)
+    (tmp_path / "deep.toml").write_text(f"a = {deep}\n")
+    (tmp_path / "latin.toml").write_bytes('name = "n\xe9t"\ninput = [3, 8, 8]\n'.encode("latin-1"))
+    (tmp_path / "blocks.json").write_text(
+        json.dumps({"name": "n", "input": [3, 8, 8], "blocks": ["b"], "layers": [{"name": "a", "type": "relu"}]})
+    )
+    for name, text in {
+        "latin": "[tool.cnncost]\n# caf\xe9\n".encode("latin-1"),
+        "tool": b'tool = "x"\n# [tool.cnncost\n',
+        "deep": f"[tool.cnncost]\na = {deep}\n".encode(),
+    }.items():
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "pyproject.toml").write_bytes(text)
+    (tmp_path / "pyproject.toml").write_text(CONFIG)
+    return {
+        "a baseline nested deep": (["check", "--baseline", "deep.json"], "nested more than 64 levels"),
+        "a JSON spec nested deep": (["table", "deep.json"], "deep.json: nested more than 64 levels deep"),
+        "a TOML spec nested deep": (["table", "deep.toml"], "deep.toml: nested more than 64 levels deep"),
+        "a spec not in UTF-8": (["table", "latin.toml"], "latin.toml: not UTF-8 text (byte 0xe9 on line 1)"),
+        "a pyproject not in UTF-8": (["check", "--config", "latin/pyproject.toml"], "not UTF-8 text (byte 0xe9"),
+        "tool = 'x'": (["check", "--config", "tool/pyproject.toml"], "'tool' must be a table"),
+        "a pyproject nested deep": (["check", "--config", "deep/pyproject.toml"], "nested more than 64 levels"),
+        "blocks as a list": (["table", "blocks.json"], "'blocks' must be a table of blocks"),
+    }
+
+
+HOSTILE = list(_hostile(Path(tempfile.mkdtemp())))
+
+
+@pytest.mark.parametrize("case", HOSTILE)
+def test_a_hostile_file_is_one_line_and_exit_2(tmp_path, capsys, monkeypatch, case):
+    argv, message = _hostile(tmp_path)[case]
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, argv)
+    assert code == 2 and out == "" and err.count("\n") == 1 and message in err and "Traceback" not in err
+
+
+# --- numbers that would take long: refused or computed at once ---------------------------------------------------
+
+
+def _spec(tmp_path: Path, layer: str, input: str = "[8, 16]") -> str:
+    (tmp_path / "net.toml").write_text(f'name = "net"\ninput = {input}\n[[layers]]\nname = "l"\n{layer}\n')
+    return str(tmp_path / "net.toml")
+
+
+def test_huge_counts_and_sizes_are_computed_at_once(tmp_path, capsys):
+    start = time.perf_counter()
+    lstm = _spec(tmp_path, 'type = "lstm"\ninput_size = 16\nhidden_size = 8\nnum_layers = 1000000000000')
+    code, out, _ = run(capsys, ["table", lstm, "--format", "json"])
+    # 4 gates · 8 · ((16 + 8) + (10**12 - 1)(8 + 8)) weights + 10**12 · 2 · 4 · 8 biases
+    assert code == 0 and json.loads(out)["total"]["params"] == 4 * 8 * (24 + (10**12 - 1) * 16) + 10**12 * 64
+    pool = _spec(tmp_path, 'type = "adaptive_avg_pool2d"\noutput_size = 1000000000000', "[3, 8, 8]")
+    assert run(capsys, ["table", pool, "--rf"])[0] == 0
+    code, out, _ = run(capsys, ["table", "alexnet", "--batch", str(10**25), "--format", "csv"])
+    assert code == 0 and f",{72_855_552 * 10**25}," in out  # conv1's MACs times the batch, exact
+    assert time.perf_counter() - start < 5  # seconds: each takes well under one
+
+
+def test_a_tolerance_out_of_range_is_refused_at_once(tmp_path, capsys, monkeypatch):
+    (tmp_path / "pyproject.toml").write_text(CONFIG + 'tolerance = { macs = "1e99999999" }\n')
+    monkeypatch.chdir(tmp_path)
+    start = time.perf_counter()
+    code, _, err = run(capsys, ["check"])
+    assert code == 2 and "'1e99999999' is out of range" in err and time.perf_counter() - start < 1
+
+
+def test_the_longest_adaptive_window_in_closed_form():
+    from cnncost.analysis.receptive import longest_adaptive_window
+
+    for size in range(1, 60):
+        for out in range(1, 60):
+            if size % out:  # windows i span floor(i·size/out) to ceil((i+1)·size/out)
+                longest = max(-(-(i + 1) * size // out) - i * size // out for i in range(out))
+                assert longest_adaptive_window(size, out) == longest, (size, out)
+
+
+# --- check: nothing passes unchecked ------------------------------------------------------------------------------
+
+
+def test_a_check_with_nothing_to_check_is_an_error(tmp_path, capsys, monkeypatch):
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.cnncost.models.alexnet]\nsource = "alexnet"\ntolerance = { macs = "1%" }\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(capsys, ["check"])
+    assert code == 2 and "nothing to check" in err
+
+
+@pytest.mark.torch
+def test_a_baseline_check_fails_where_a_layer_without_a_formula_may_have_grown(tmp_path, capsys, monkeypatch):
+    (tmp_path / "nets.py").write_text(
+        "import torch\nclass Net(torch.nn.Module):\n    def forward(self, x):\n        return torch.nn.functional.unfold(x, 2)\n"
+    )
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.cnncost.models.net]\nsource = "nets.py:Net"\ninput = "3x8x8"\nmax-params = 1\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    assert run(capsys, ["snapshot"])[0] == 0
+    code, _, err = run(capsys, ["check", "--baseline", "cnncost-baseline.json"])
+    assert code == 2 and "without a cost formula (unfold) may have grown" in err
+
+
+# --- configuration found by searching -----------------------------------------------------------------------------
+
+
+def _planted(tmp_path: Path) -> tuple[Path, Path]:
+    """A configuration in a shared folder (writable by all, no sticky bit) whose source writes a marker when
+    imported, and a project folder below it without one: (the project folder, the marker)."""
+    shared = tmp_path / "shared"
+    (shared / "project").mkdir(parents=True)
+    marker = tmp_path / "imported"
+    (shared / "evil.py").write_text(f"open({str(marker)!r}, 'w').close()\nclass Net: pass\n")
+    (shared / "pyproject.toml").write_text('[tool.cnncost.models.net]\nsource = "evil.py:Net"\nmax-params = 1\n')
+    shared.chmod(0o777)
+    return shared / "project", marker
+
+
+def test_a_configuration_planted_in_a_shared_folder_is_never_imported(tmp_path, capsys, monkeypatch):
+    project, marker = _planted(tmp_path)
+    monkeypatch.chdir(project)
+    code, _, err = run(capsys, ["check"])
+    assert code == 2 and "other users may replace it" in err and "--config" in err and not marker.exists()
+
+
+def test_the_search_stops_at_a_project_file_and_at_a_repository(tmp_path, capsys, monkeypatch):
+    project, marker = _planted(tmp_path)
+    (tmp_path / "shared").chmod(0o755)  # the configuration above is safe to read: the search must still stop
+    (project / "pyproject.toml").write_text('[project]\nname = "mine"\n')
+    monkeypatch.chdir(project)
+    code, _, err = run(capsys, ["check"])
+    assert code == 2 and "no configuration found" in err and not marker.exists()
+    (project / "pyproject.toml").unlink()
+    (project / ".git").mkdir()
+    code, _, err = run(capsys, ["check"])
+    assert code == 2 and "no configuration found" in err and not marker.exists()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="a file of another user is made with os.chown, as root")
+def test_a_configuration_of_another_user_is_refused(tmp_path, capsys, monkeypatch):
+    project, marker = _planted(tmp_path)
+    (tmp_path / "shared").chmod(0o755)
+    os.chown(tmp_path / "shared" / "pyproject.toml", 12345, 12345)
+    monkeypatch.chdir(project)
+    code, _, err = run(capsys, ["check"])
+    assert code == 2 and "belongs to another user" in err and not marker.exists()
+
+
+# --- parallel runs ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_parallel_snapshots_into_one_baseline_keep_every_model(tmp_path):
+    names = [f"m{i}" for i in range(8)]
+    (tmp_path / "pyproject.toml").write_text(
+        "".join(f'[tool.cnncost.models.{name}]\nsource = "alexnet"\nmax-params = "100M"\n' for name in names)
+    )
+    processes = [
+        subprocess.Popen([sys.executable, "-m", "cnncost", "snapshot", name], cwd=tmp_path, stderr=subprocess.PIPE)
+        for name in names
+    ]
+    assert [process.wait(timeout=120) for process in processes] == [0] * 8
+    assert sorted(json.loads((tmp_path / "cnncost-baseline.json").read_text())["models"]) == names

@@ -120,6 +120,9 @@ def test_a_stale_roof_is_measured_again(cache_dir):
         {"bandwidth": 1e9, "measured_at": "2026-01-01T00:00:00+00:00"},
         {"peak_flops": 1e9, "bandwidth": 0, "measured_at": "2026-01-01T00:00:00+00:00"},
         {"peak_flops": 1e9, "bandwidth": 1e9, "measured_at": "2999-01-01T00:00:00+00:00"},
+        {"peak_flops": float("inf"), "bandwidth": 1e9, "measured_at": "2026-01-01T00:00:00+00:00"},  # Infinity
+        {"peak_flops": 10**400, "bandwidth": 1e9, "measured_at": "2026-01-01T00:00:00+00:00"},
+        {"peak_flops": True, "bandwidth": 1e9, "measured_at": "2026-01-01T00:00:00+00:00"},
         "not a roof",
     ],
 )
@@ -130,6 +133,18 @@ def test_a_broken_cache_entry_is_measured_again(cache_dir, entry):
     cache_path().write_text(json.dumps({key: entry}))
     roof = device_roof("cpu", "test cpu", torch.float32, 1, min_run_time=0.01)
     assert roof.origin.startswith("measured now") and roof.peak_flops > 0 and roof.bandwidth > 0
+
+
+@pytest.mark.parametrize(
+    "text", ["[" * 100_000 + "]" * 100_000, "\xff\xfe not text", "{"], ids=["deep", "bytes", "cut"]
+)
+def test_a_cache_file_that_is_no_cache_is_measured_again(cache_dir, text):
+    from cnncost.torch.roofline import cache_path, device_roof
+
+    cache_path().write_bytes(text.encode("latin-1"))
+    roof = device_roof("cpu", "test cpu", torch.float32, 1, min_run_time=0.01)
+    assert roof.origin.startswith("measured") and roof.peak_flops > 0
+    assert json.loads(cache_path().read_text())  # written anew, whole
 
 
 def test_a_disturbed_run_says_so_with_its_figures(result):

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
-from math import ceil
+from math import ceil, gcd
 
 from ..errors import CnnCostError
 from ..graph import INPUT, Graph
@@ -217,10 +217,17 @@ def adaptive_window(cost: LayerCost, tracked: Tracked) -> tuple[Tracked | None, 
             new = window(f, size // out, size // out, 0)
         else:
             exact = False
-            longest = max(-(-(i + 1) * size // out) - i * size // out for i in range(out))
-            new = window(f, longest, max(1, size // out), 0)
+            new = window(f, longest_adaptive_window(size, out), max(1, size // out), 0)
         tracked = _replace(tracked, axis, new)
     return tracked, exact
+
+
+def longest_adaptive_window(size: int, out: int) -> int:
+    """max over i of ceil((i+1)·size/out) - floor(i·size/out), out not dividing size: with size = a·out + b, window
+    i has a + ceil((r_i + b)/out) positions, r_i = i·b mod out, whose largest is out - gcd(b, out); so a + 2 where
+    b > gcd(b, out), else a + 1 (a closed form: an output of 10**12 costs nothing)."""
+    a, b = divmod(size, out)
+    return a + (2 if b > gcd(b, out) else 1)
 
 
 @rule("whole", on_first=True)

@@ -12,7 +12,8 @@ from ..baseline import TOTALS, against_baseline, parse_tolerance, read_baseline,
 from ..budget import PARSERS, check_budget, parse_seconds
 from ..config import check_model, find_config, read_config, select
 from ..diff import profile_record, settings
-from ..errors import UnknownNameError
+from ..errors import CnnCostError, UnknownNameError
+from ..files import locked
 from ..profiler import profile
 from ..quantities import PER_LAYER
 from ..report.budgets import Outcome, budget_document, budget_records
@@ -177,8 +178,9 @@ def _has_config() -> bool:
 
 def _check_configured(args) -> int:
     """Every configured model (or the one named) against its limits: a block of lines per model."""
-    results = [check_model(config) for config in select(read_config(args.config), [args.name] if args.name else None)]
-    records, baseline = _baseline_checks(args, results) if args.baseline else ({}, {})
+    chosen = select(read_config(args.config), [args.name] if args.name else None)
+    results = [check_model(config, baseline=bool(args.baseline)) for config in chosen]
+    baseline = _baseline_checks(args, results) if args.baseline else {}
     outcomes = [
         Outcome(result.config.name, result.config.source, result.checks, baseline.get(result.config.name))
         for result in results
@@ -200,7 +202,9 @@ def _check_configured(args) -> int:
     for result in broken:
         print(f"cnncost: {result.message()}", file=sys.stderr)
     if args.update:  # what changed was shown; the profiles of now become the baseline
-        write_baseline(args.baseline, {**records, **{result.config.name: result.profile for result in results}})
+        with locked(args.baseline):  # read again: a parallel run may have written other models since
+            kept = _records_to_update(args.baseline, warn_broken=False)
+            write_baseline(args.baseline, {**kept, **{result.config.name: result.profile for result in results}})
         print(f"baseline written: {args.baseline}")
         return 1 if broken else 0
     grown = [check for check in baseline.values() if check is not None and check.broken]
@@ -224,10 +228,23 @@ def _tolerances(given: dict) -> dict:
     }
 
 
-def _baseline_checks(args, results) -> tuple[dict, dict]:
-    """The baseline's records, and each checked model against its record (None for a model the baseline lacks, or,
+def _records_to_update(path: str, warn_broken: bool = True) -> dict:
+    """The baseline's records where --update rewrites it: none where it is missing, or broken (--update is how a
+    broken baseline is repaired)."""
+    if not Path(path).exists():
+        return {}
+    try:
+        return read_baseline(path)
+    except CnnCostError as error:
+        if warn_broken:
+            print(f"cnncost: warning: {error}; --update writes it anew", file=sys.stderr)
+        return {}
+
+
+def _baseline_checks(args, results) -> dict:
+    """Each checked model against its baseline record (None for a model the baseline lacks, or,
     with --update, one taken at other settings)."""
-    records = read_baseline(args.baseline) if not (args.update and not Path(args.baseline).is_file()) else {}
+    records = _records_to_update(args.baseline) if args.update else read_baseline(args.baseline)
     given = {}
     for text in args.tolerance:
         quantity, equals, amount = text.partition("=")
@@ -244,7 +261,7 @@ def _baseline_checks(args, results) -> tuple[dict, dict]:
         checks[result.config.name] = (
             None if before is None else against_baseline(result.config.name, before, result.profile, parsed)
         )
-    return records, checks
+    return checks
 
 
 def _baseline_lines(check) -> list[str]:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from ..baseline import read_baseline, write_baseline
 from ..config import profile_model, read_config, select
+from ..files import locked
 
 
 def register(commands) -> None:
@@ -25,8 +26,9 @@ def register(commands) -> None:
 
 def run(args) -> int:
     profiles = {config.name: profile_model(config) for config in select(read_config(args.config), args.names)}
-    if args.names and Path(args.output).is_file():  # the other models' profiles are kept
-        profiles = {**read_baseline(args.output), **profiles}
-    write_baseline(args.output, profiles)
+    with locked(args.output):  # a parallel snapshot of other models into the same file keeps them
+        if args.names and Path(args.output).is_file():  # the other models' profiles are kept
+            profiles = {**read_baseline(args.output), **profiles}
+        write_baseline(args.output, profiles)
     print(f"{args.output}: the profiles of {', '.join(profiles)}")
     return 0

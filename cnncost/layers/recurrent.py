@@ -50,12 +50,12 @@ def recurrent(
     batch, steps = _steps(x, op, input_size, batch_first)
     gates, directions = GATES[op], 2 if bidirectional else 1
     state = proj_size or hidden_size
-    params = macs = 0
-    for layer in range(num_layers):
-        width = input_size if layer == 0 else directions * state
-        per_step = gates * hidden_size * (width + state) + (hidden_size * proj_size)
-        params += directions * (per_step + (2 * gates * hidden_size if bias else 0))
-        macs += directions * batch * steps * per_step
+    # the first layer reads the input; each of the num_layers - 1 others the last one's directions x state
+    first = gates * hidden_size * (input_size + state) + hidden_size * proj_size
+    other = gates * hidden_size * (directions * state + state) + hidden_size * proj_size
+    per_step = first + (num_layers - 1) * other
+    params = directions * (per_step + num_layers * (2 * gates * hidden_size if bias else 0))
+    macs = directions * batch * steps * per_step
     pointwise = num_layers * directions * batch * steps * hidden_size * POINTWISE[op]
     batched = len(x.dims) == 3
     sequence = list(x.dims)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import copy
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import torch
 
 from ..errors import CnnCostError, CnnCostWarning, first_line
 from ..results import Profile
+from ..shapes import dtype_name
 from ..sources import import_module_object, is_module_path, load_source
 from .clock import time_statement
 from .device import check_device, random_input
@@ -37,10 +40,10 @@ def time_whole_forward(
     graph with cnncost's torch builders.
     """
     torch_dtype = check_device(device, profile.dtype)
-    if isinstance(model, torch.nn.Module) or (isinstance(model, str) and is_module_path(model)):
-        # a copy: moving, casting or setting eval mode on the caller's own module would change it
-        module = copy.deepcopy(model) if isinstance(model, torch.nn.Module) else import_module_object(model)
-        module = module.to(device=device, dtype=torch_dtype).eval()
+    if isinstance(model, torch.nn.Module):
+        module = _timeable(model, device, torch_dtype)
+    elif isinstance(model, str) and is_module_path(model):
+        module = import_module_object(model).to(device=device, dtype=torch_dtype).eval()
     else:
         with warnings.catch_warnings():  # the profile has said what the source's notes say
             warnings.simplefilter("ignore", CnnCostWarning)
@@ -50,7 +53,7 @@ def time_whole_forward(
         profile.input_shape.dims, None if profile.shapes_include_batch else profile.batch, device, torch_dtype
     )
     try:
-        with torch.no_grad():
+        with torch.no_grad(), _in_eval_mode(module):
             seconds = MIN_RUN_TIME if min_run_time is None else min_run_time
             median, iqr = time_statement("module(x)", {"module": module, "x": x}, torch.get_num_threads(), seconds)
     except (RuntimeError, TypeError) as error:  # a module of several inputs, or one that fails on this input
@@ -59,3 +62,32 @@ def time_whole_forward(
             f"{type(error).__name__}: {first_line(error)}"
         ) from None
     return ForwardTiming(profile, median, iqr)
+
+
+def _timeable(model: torch.nn.Module, device: str, dtype: torch.dtype) -> torch.nn.Module:
+    """The caller's module itself where it is on the device at the dtype already (its mode set back afterwards),
+    else a copy moved there: moving or casting the caller's own module would change it."""
+    tensors = [*model.parameters(), *model.buffers()]
+    floats = [t for t in tensors if t.is_floating_point()]
+    if all(t.device == torch.device(device) for t in tensors) and all(t.dtype == dtype for t in floats):
+        return model
+    try:
+        twin = copy.deepcopy(model)
+    except Exception as error:  # noqa: BLE001  a module holding what cannot be copied (a lock, a file, a generator)
+        raise CnnCostError(
+            f"{type(model).__name__} cannot be copied to time it on {device} at {dtype_name(dtype)} "
+            f"({type(error).__name__}: {first_line(error)}); give it on that device and dtype, or time it where it is"
+        ) from None
+    return twin.to(device=device, dtype=dtype)
+
+
+@contextmanager
+def _in_eval_mode(module: torch.nn.Module) -> Iterator[None]:
+    """The module and its submodules in eval mode, each set back as it was afterwards."""
+    modes = [(m, m.training) for m in module.modules()]
+    module.eval()
+    try:
+        yield
+    finally:
+        for m, training in modes:
+            m.training = training

@@ -16,7 +16,8 @@ from pathlib import Path
 import torch
 from torch.utils import benchmark
 
-from ..files import write_atomic
+from ..errors import CnnCostError
+from ..files import locked, parse_document, read_text, write_atomic
 
 MATMUL_SIZES = (1024, 2048, 3072)  # the fastest of these is the roof: libraries tune for some sizes more than others
 COPY_BYTES = 256 * 1024 * 1024  # far beyond any cache
@@ -112,10 +113,19 @@ def _cached_roof(found) -> Roof | None:
     try:
         fields = {k: v for k, v in found.items() if k in Roof.__dataclass_fields__ and k != "origin"}
         roof = Roof(**fields)
-    except (AttributeError, TypeError, ValueError):
+        ok = all(_plausible(v, limit) for v, limit in ((roof.peak_flops, MAX_FLOPS), (roof.bandwidth, MAX_BANDWIDTH)))
+    except (AttributeError, TypeError, ValueError, OverflowError):
         return None
-    ok = all(isinstance(v, (int, float)) and v > 0 for v in (roof.peak_flops, roof.bandwidth))
     return roof if ok else None
+
+
+MAX_FLOPS = 1e18  # FLOP/s: a thousand times any device's; a cached figure above it was edited, not measured
+MAX_BANDWIDTH = 1e15  # bytes/s, likewise
+
+
+def _plausible(value, limit: float) -> bool:
+    """A measured rate: a positive, finite number below limit (not a bool, not Infinity, not 10**400)."""
+    return type(value) in (int, float) and 0 < float(value) < limit
 
 
 def device_roof(
@@ -132,11 +142,8 @@ def device_roof(
     older than MAX_AGE_DAYS, when its date is unknown, or when asked."""
     key = roof_key(device_name, dtype, threads, settings)
     path = cache_path()
-    try:
-        cached = json.loads(path.read_text())
-    except (OSError, ValueError):
-        cached = {}
-    found = cached.get(key) if isinstance(cached, dict) else None
+    cached = _read_cache(path)
+    found = cached.get(key)
     usable = _cached_roof(found)
     age = _age_days(usable.measured_at) if usable else None
     if usable and not remeasure and age is not None and age <= MAX_AGE_DAYS:
@@ -148,12 +155,21 @@ def device_roof(
             origin="measured now: the cached roof was "
             + (f"{age:.0f} days old" if age is not None else "of unknown date"),
         )
-    cached = cached if isinstance(cached, dict) else {}
-    cached[key] = {k: v for k, v in asdict(roof).items() if k != "origin"}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-
-        write_atomic(path, json.dumps(cached, indent=2) + "\n")
+        with locked(path):  # read again: a parallel bench may have cached another roof since
+            cached = _read_cache(path)
+            cached[key] = {k: v for k, v in asdict(roof).items() if k != "origin"}
+            write_atomic(path, json.dumps(cached, indent=2) + "\n")
     except Exception:  # noqa: BLE001  an unwritable cache costs a re-measure next time, nothing more
         pass
     return roof
+
+
+def _read_cache(path: Path) -> dict:
+    """The cached roofs, or none where the file is missing or not a cache (unreadable, not JSON, nested deep)."""
+    try:
+        cached = parse_document(read_text(path), "JSON", path.name)
+    except CnnCostError:
+        return {}
+    return cached if isinstance(cached, dict) else {}
