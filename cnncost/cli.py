@@ -99,7 +99,7 @@ def _main(argv: Sequence[str] | None) -> int:
     try:
         return _run(parser, args)
     except CnnCostError as error:
-        print(f"cnncost: error: {error.for_command_line()}", file=sys.stderr)
+        print(f"cnncost: error: {_escaped(error.for_command_line())}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("cnncost: interrupted", file=sys.stderr)
@@ -137,13 +137,18 @@ def _run(parser: Parser, args) -> int:
     return code
 
 
+def _escaped(text: str) -> str:
+    """A message with any control character (from a name in a file) escaped, on one line."""
+    return "".join(c if c.isprintable() or c == " " else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
 def _failure(args, what: str) -> int:
     """One line for a failure that is not bad input, the traceback too with --debug; the exit code."""
     if getattr(args, "debug", False):
         traceback.print_exc()
     else:
         what += " (--debug shows the traceback)"
-    print(f"cnncost: failed: {what}", file=sys.stderr)
+    print(f"cnncost: failed: {_escaped(what)}", file=sys.stderr)
     return EXIT_FAILURE
 
 

@@ -18,7 +18,9 @@ def time_forward(
     against, as in assert_budget(cnncost.time_forward(Net(), input=(3, 224, 224)), max_latency="20ms").
 
     Takes what profile takes; a built-in or spec network is built with cnncost's torch builders. The result has
-    .profile and .forward_median (seconds). The caller's module is timed on a copy, and left as it was.
+    .profile and .forward_median (seconds). The caller's module is timed itself where it is on the device at the
+    dtype already (in eval mode, each submodule's mode set back afterwards; its forward hooks run), else on a copy
+    moved there; the global random state is as it was.
     """
     torch = require_torch()
     if callable(model) and not isinstance(model, (str, Graph, torch.nn.Module)):

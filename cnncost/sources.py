@@ -142,10 +142,24 @@ def _colon_path(name: str) -> str | None:
     local = Path(*target.split("."))  # importable from this folder, as a module path is imported
     if local.with_suffix(".py").is_file() or (local / "__init__.py").is_file():
         return f"{target}:{attribute}"
+    return f"{target}:{attribute}" if _findable(target) else None
+
+
+def _findable(target: str) -> bool:
+    """Whether a dotted module could be imported, found without running any of its packages' code (find_spec of
+    pkg.sub imports pkg): the top package's spec, then the files below it."""
+    top, *rest = target.split(".")
     try:
-        return f"{target}:{attribute}" if importlib.util.find_spec(target) is not None else None
+        spec = importlib.util.find_spec(top)
     except (ImportError, ValueError):
-        return None
+        return False
+    if spec is None or not rest:
+        return spec is not None
+    for location in spec.submodule_search_locations or ():
+        below = Path(location, *rest)
+        if below.with_suffix(".py").is_file() or (below / "__init__.py").is_file():
+            return True
+    return False
 
 
 def _module_names(path: Path) -> str:
@@ -255,9 +269,13 @@ def _import(target: str, folder: Path | None = None):
             return module
         if folder is not None:
             return _import_from(target, folder)
-        if "" not in sys.path and "." not in sys.path:
-            sys.path.insert(0, "")  # the current folder, as `python -m` would have it
-        return importlib.import_module(target)
+        if "" in sys.path or "." in sys.path:
+            return importlib.import_module(target)
+        sys.path.insert(0, "")  # the current folder, as `python -m` would have it, while the module is imported
+        try:
+            return importlib.import_module(target)
+        finally:
+            sys.path.remove("")
     except CnnCostError:
         raise
     except BaseException as error:  # noqa: BLE001  user code: an import can raise anything, even SystemExit

@@ -446,3 +446,113 @@ def test_parallel_snapshots_into_one_baseline_keep_every_model(tmp_path):
     ]
     assert [process.wait(timeout=120) for process in processes] == [0] * 8
     assert sorted(json.loads((tmp_path / "cnncost-baseline.json").read_text())["models"]) == names
+
+
+# --- threads ------------------------------------------------------------------------------------------------------
+
+
+def _small_convnet():
+    import torch
+    from torch import nn
+
+    torch.manual_seed(0)
+    return nn.Sequential(
+        nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(), nn.Dropout(0.1), nn.Flatten(), nn.Linear(512, 10)
+    )
+
+
+@pytest.mark.torch
+def test_eight_threads_profiling_one_model_give_the_single_threads_profile():
+    import warnings
+
+    import cnncost
+
+    model = _small_convnet().train()
+    filters = list(warnings.filters)
+    alone = cnncost.profile(model, input=(3, 8, 8), batch=2)
+    results: list = [None] * 8
+
+    def work(i):
+        results[i] = cnncost.profile(model, input=(3, 8, 8), batch=2)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert all(result == alone for result in results)
+    assert all(m.training for m in model.modules()) and warnings.filters == filters
+
+
+@pytest.mark.torch
+def test_a_model_running_in_another_thread_leaves_no_rows_in_a_profile():
+    import torch
+    from torch import nn
+
+    import cnncost
+
+    busy, stop = nn.Sequential(nn.Linear(4, 4), nn.Tanh()), threading.Event()
+
+    def run_other():
+        with torch.no_grad():
+            while not stop.is_set():
+                busy(torch.ones(1, 4))
+
+    other = threading.Thread(target=run_other)
+    model = _small_convnet().eval()
+    alone = cnncost.profile(model, input=(3, 8, 8))
+    other.start()
+    try:
+        profiles = [cnncost.profile(model, input=(3, 8, 8)) for _ in range(5)]
+    finally:
+        stop.set()
+        other.join(timeout=10)
+    assert all(p == alone for p in profiles)
+
+
+# --- nothing left behind ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.torch
+def test_sys_path_and_the_random_state_are_as_they_were(tmp_path, monkeypatch, short_latency):
+    import torch
+
+    import cnncost
+
+    (tmp_path / "mymodels.py").write_text(
+        "import torch\ndef Net():\n    return torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.ReLU())\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in ("", ".")])
+    path = list(sys.path)
+    cnncost.profile("mymodels:Net", input=(3, 8, 8))
+    assert sys.path == path
+    conv = torch.nn.Conv2d(3, 4, 3)
+    state = torch.random.get_rng_state()
+    cnncost.time_forward(conv, input=(3, 8, 8))  # a random input
+    cnncost.time_forward("alexnet", input=(3, 64, 64))  # a module built with random weights, and a random input
+    assert torch.equal(torch.random.get_rng_state(), state)
+
+
+def test_a_hint_never_imports_the_users_package(tmp_path, capsys, monkeypatch):
+    (tmp_path / "evilpkg").mkdir()
+    marker = tmp_path / "imported"
+    (tmp_path / "evilpkg" / "__init__.py").write_text(f"open({str(marker)!r}, 'w').close()\n")
+    (tmp_path / "evilpkg" / "sub.py").write_text("class Net: pass\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    code, _, err = run(capsys, ["table", "evilpkg.sub.Net"])
+    assert code == 2 and "evilpkg.sub:Net" in err and not marker.exists()
+
+
+def test_control_characters_in_a_files_names_never_reach_the_terminal(tmp_path, capsys):
+    spec = tmp_path / "net.toml"
+    spec.write_text(
+        'name = "n\\u001b[2J"\ninput = [3, 8, 8]\n[[layers]]\nname = "a\\u001b]0;x\\u0007"\ntype = "relu"\n'
+    )
+    for fmt in ("table", "md", "csv"):
+        code, out, _ = run(capsys, ["table", str(spec), "--format", fmt])
+        assert code == 0 and "\x1b" not in out and "\x07" not in out and "\\x1b" in out
+    spec.write_text('name = "n"\ninput = [3, 8, 8]\n[[layers]]\nname = "a\\u001b[2J"\ntype = "convolution"\n')
+    code, _, err = run(capsys, ["table", str(spec)])
+    assert code == 2 and "\x1b" not in err and "\\x1b" in err

@@ -16,7 +16,7 @@ from ..errors import CnnCostError
 from ..files import write_atomic
 from ..report.document import Screen
 from ..report.export import records_csv
-from ..report.render import render
+from ..report.render import escaped, render
 
 FORMATS = ("table", "csv", "md", "json", "html")
 SUFFIX_FORMATS = {
@@ -161,11 +161,11 @@ def emit(
     HTML. Returns the format."""
     fmt = output_format(args)
     if fmt == "csv":
-        out = records_csv(records(), columns)
+        out = escaped(records_csv(records(), columns))  # no control character of a name reaches a terminal
     elif fmt == "json":
         out = json.dumps((data or records)(), indent=2) + "\n"
     elif fmt == "table" and text is not None:
-        out = text()
+        out = escaped(text())
     else:
         out = render(document(), fmt, screen(args))
     write(out, getattr(args, "output", None))

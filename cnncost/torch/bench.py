@@ -18,7 +18,16 @@ from ..layers import layer_type
 from ..report.timings import DRIFT, HEAVY, SPREAD
 from ..results import LayerCost, Profile
 from .clock import time_in_context, time_layer, time_statement
-from .device import BENCH_DTYPES, DeviceInfo, check_device, device_info, failure, is_cuda, random_input
+from .device import (
+    BENCH_DTYPES,
+    DeviceInfo,
+    check_device,
+    device_info,
+    failure,
+    is_cuda,
+    keeps_random_state,
+    random_input,
+)
 from .network import GraphModule, build_module
 from .roofline import Roof, device_roof
 from .statistics import spearman
@@ -163,6 +172,7 @@ def run_checks(result: BenchResult, load: float | None, cores: int | None) -> tu
     return tuple(found)
 
 
+@keeps_random_state
 def bench(
     graph: Graph,
     input=None,

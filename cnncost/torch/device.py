@@ -3,9 +3,12 @@ random inputs for it."""
 
 from __future__ import annotations
 
+import functools
 import os
 import platform
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import ParamSpec, TypeVar
 
 import torch
 
@@ -117,6 +120,23 @@ def device_cache(device: str) -> tuple[int | None, str]:
     if is_cuda(device):
         return getattr(torch.cuda.get_device_properties(torch.device(device)), "L2_cache_size", None), "L2"
     return cache_bytes(), "the CPU's cache"
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def keeps_random_state(function: Callable[P, R]) -> Callable[P, R]:
+    """function with the caller's global random state (the CPU's, and each initialised CUDA device's) as it was
+    afterwards: its random inputs and the weights of the modules it builds draw from a fork."""
+
+    @functools.wraps(function)
+    def forked(*args: P.args, **kwargs: P.kwargs) -> R:
+        devices = list(range(torch.cuda.device_count())) if torch.cuda.is_initialized() else []
+        with torch.random.fork_rng(devices=devices):
+            return function(*args, **kwargs)
+
+    return forked
 
 
 def random_input(dims: tuple[int, ...], batch: int | None, device: str, dtype: torch.dtype) -> torch.Tensor:

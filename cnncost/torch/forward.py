@@ -15,7 +15,7 @@ from ..results import Profile
 from ..shapes import dtype_name
 from ..sources import import_module_object, is_module_path, load_source
 from .clock import time_statement
-from .device import check_device, random_input
+from .device import check_device, keeps_random_state, random_input
 from .network import build_module
 
 
@@ -31,6 +31,7 @@ class ForwardTiming:
 MIN_RUN_TIME = 0.5  # seconds of repeats a whole forward pass is timed for, where no other time is asked
 
 
+@keeps_random_state
 def time_whole_forward(
     profile: Profile, model, device: str = "cpu", min_run_time: float | None = None
 ) -> ForwardTiming:

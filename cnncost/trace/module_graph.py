@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import gc
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -205,6 +206,11 @@ def _record(
         raise CnnCostError(f"in {error}") from None
 
 
+# One recording at a time in a process: it installs global module hooks, sets the modules' modes and restores them,
+# forks the random state, and pauses the garbage collector, none of which two threads could share
+RECORDING = threading.RLock()
+
+
 @contextmanager
 def paused_gc():
     """The cyclic garbage collector off for a while, as timeit does, and as it was afterwards.
@@ -228,7 +234,7 @@ def graph_from_module(
 ) -> TraceResult:
     """Record module on input (a shape of one sample, tensors, or lists and dicts of them) into a validated Graph;
     allow_real_forward lets a module that reads tensor values be recorded on the CPU however much that holds."""
-    with paused_gc():
+    with RECORDING, paused_gc():
         return _graph_from_module(module, input, name, batch, allow_real_forward)
 
 

@@ -22,6 +22,7 @@ requires_grad. The global random state is as before too.
 from __future__ import annotations
 
 import inspect
+import threading
 import warnings
 from dataclasses import dataclass, field
 from functools import cache
@@ -337,10 +338,13 @@ class Recorder(TorchFunctionMode):
             for name, tensor in held.buffers:
                 self.names.setdefault(id(tensor), (f"{path}.{name}" if path else name, "buffer"))
         self.constructors = _device_constructors()
+        self.thread = threading.get_ident()  # the module hooks are global: another thread's modules are not ours
 
     # --- module hooks --------------------------------------------------------------------------------------
 
     def enter(self, module: nn.Module, inputs) -> None:
+        if threading.get_ident() != self.thread:
+            return
         self.called.add(id(module))
         if self.opaque:
             self.opaque += 1
@@ -356,6 +360,8 @@ class Recorder(TorchFunctionMode):
         self.stack.append(len(self.scopes) - 1)
 
     def leave(self, module: nn.Module, inputs, output) -> None:
+        if threading.get_ident() != self.thread:
+            return
         if self.opaque > 1:
             self.opaque -= 1
             return
