@@ -6,9 +6,10 @@ branching: blocks of five layers reading an earlier layer, not just the one befo
 
 For each size: Graph.build (resolving inputs and validating), propagate (the engine), and the terminal table
 (render of the profile document, piped); medians of several runs, and the time per layer, which stays flat when
-the cost grows linearly.
+the cost grows linearly. Then the analyses on chains of up to 100,000 layers: --memory (inference and training
+memory), --rf (receptive fields) and --training (the training step).
 
-    python benchmarks/bench_scaling.py [--sizes 10 100 1000 10000]
+    python benchmarks/bench_scaling.py [--sizes 10 100 1000 10000] [--analysis-sizes 1000 10000 100000]
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from _common import log, machine, markdown, median_seconds, ms
 
 import cnncost
 from cnncost import Graph, layer
+from cnncost.analysis.memory import inference_memory, training_memory
+from cnncost.analysis.receptive import receptive_fields
+from cnncost.analysis.training import training_step
 from cnncost.report.profile_table import profile_document
 from cnncost.report.render import render
 
@@ -55,6 +59,7 @@ def repeats(n: int) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", nargs="+", type=int, default=[10, 100, 1000, 10_000])
+    parser.add_argument("--analysis-sizes", nargs="+", type=int, default=[1000, 10_000, 100_000])
     args = parser.parse_args()
     print(f"{machine(with_torch=False)}\n")
     rows = []
@@ -97,6 +102,27 @@ def main() -> None:
             rows,
         )
     )
+
+
+    print()
+    analyses(args.analysis_sizes)
+
+
+def analyses(sizes: list[int]) -> None:
+    """--memory, --rf and --training on chains: each in time linear in the layers (the time per layer flat)."""
+    rows = []
+    for n in sizes:
+        graph = Graph.build("chain", chain(n), input=INPUT)
+        result = cnncost.propagate(graph)
+        k = max(3, 20_000 // n)
+        times = {
+            "memory": median_seconds(lambda: (inference_memory(graph, result), training_memory(graph, result)), k),
+            "rf": median_seconds(lambda: receptive_fields(graph, result), k),
+            "training": median_seconds(lambda: training_step(result), k),
+        }
+        log(f"chain {n}: " + ", ".join(f"{name} {t:.3g} s" for name, t in times.items()))
+        rows.append([f"{n:,}", *(f"{ms(t)} ({t / n * 1e6:.1f})" for t in times.values())])
+    print(markdown(["chain layers", "--memory ms (us/layer)", "--rf ms (us/layer)", "--training ms (us/layer)"], rows))
 
 
 if __name__ == "__main__":

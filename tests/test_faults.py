@@ -556,3 +556,18 @@ def test_control_characters_in_a_files_names_never_reach_the_terminal(tmp_path, 
     spec.write_text('name = "n"\ninput = [3, 8, 8]\n[[layers]]\nname = "a\\u001b[2J"\ntype = "convolution"\n')
     code, _, err = run(capsys, ["table", str(spec)])
     assert code == 2 and "\x1b" not in err and "\\x1b" in err
+
+
+def test_the_memory_of_a_long_chain_by_hand(monkeypatch):
+    """4,000 layers (3x3 conv and ReLU alternating, 16x8x8): every tensor 16·8·8·4 = 4,096 bytes; while layer i > 0
+    runs, the input (held by the caller), its input and its output are alive: 12,288 bytes; layer 0 reads the input
+    itself: 8,192. A sweep, not a sum over every storage per layer (which took 3.1 s at this size)."""
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    from bench_scaling import INPUT, chain
+
+    import cnncost
+    from cnncost.analysis.memory import inference_memory
+
+    graph = cnncost.Graph.build("chain", chain(4000), input=INPUT)
+    memory = inference_memory(graph, cnncost.propagate(graph))
+    assert memory.live_bytes[0] == 8_192 and set(memory.live_bytes[1:]) == {12_288} and memory.peak_bytes == 12_288

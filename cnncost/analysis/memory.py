@@ -125,8 +125,8 @@ def inference_memory(graph: Graph, profile: Profile) -> InferenceMemory:
         last[INPUT] = len(profile.layers)  # the caller holds its input while the network runs
     born = {INPUT: -1, **{cost.name: i for i, cost in enumerate(profile.layers)}}
     live = tuple(
-        sum(sizes[s] for s in last if born[s] <= i <= last[s]) + transient_bytes(cost, cost.bytes_per_element)
-        for i, cost in enumerate(profile.layers)
+        alive + transient_bytes(cost, cost.bytes_per_element)
+        for alive, cost in zip(_alive_bytes(born, last, sizes, len(profile.layers)), profile.layers, strict=True)
     )
     peak = max(range(len(live)), key=live.__getitem__)
     total = profile.total
@@ -139,6 +139,20 @@ def inference_memory(graph: Graph, profile: Profile) -> InferenceMemory:
         total.param_bytes,
         total.buffer_bytes,
     )
+
+
+def _alive_bytes(born: dict[str, int], last: dict[str, int], sizes: dict[str, int], layers: int) -> list[int]:
+    """Bytes of the storages alive at each layer i (born[s] <= i <= last[s]), in one sweep: each storage added where
+    it is born and taken away after its last use (a running sum, linear in layers + storages)."""
+    change = [0] * (layers + 1)
+    for storage, end in last.items():
+        change[max(born[storage], 0)] += sizes[storage]
+        change[min(end, layers - 1) + 1] -= sizes[storage]
+    alive, total = [], 0
+    for i in range(layers):
+        total += change[i]
+        alive.append(total)
+    return alive
 
 
 @dataclass(frozen=True)
