@@ -102,8 +102,6 @@ def main() -> None:
             rows,
         )
     )
-
-
     print()
     analyses(args.analysis_sizes)
 
