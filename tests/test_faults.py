@@ -571,3 +571,99 @@ def test_the_memory_of_a_long_chain_by_hand(monkeypatch):
     graph = cnncost.Graph.build("chain", chain(4000), input=INPUT)
     memory = inference_memory(graph, cnncost.propagate(graph))
     assert memory.live_bytes[0] == 8_192 and set(memory.live_bytes[1:]) == {12_288} and memory.peak_bytes == 12_288
+
+
+# --- the model as it was ------------------------------------------------------------------------------------------
+
+
+class _Counter:
+    def __init__(self):
+        self.calls = 0
+
+
+def _stateful():
+    """A module whose forward appends to a list inside a dict, counts on an attribute object, and caches by key."""
+    import torch
+    from torch import nn
+
+    class Stateful(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(3, 4, 3)
+            self.state = {"past": [], "by_shape": {}}
+            self.counter = _Counter()
+
+        def forward(self, x):
+            y = self.conv(x)
+            self.state["past"].append(y)
+            self.state["by_shape"][tuple(x.shape)] = y
+            self.counter.calls += 1
+            return y + (len(self.state["past"]) - 1) * torch.zeros(1)
+
+    return Stateful()
+
+
+@pytest.mark.torch
+def test_state_nested_in_containers_and_objects_is_set_back():
+    import torch
+
+    import cnncost
+
+    model = _stateful()
+    cnncost.profile(model, input=(3, 8, 8))
+    assert model.state == {"past": [], "by_shape": {}} and model.counter.calls == 0
+    model(torch.randn(1, 3, 8, 8))  # a real forward afterwards: no meta tensor was left behind
+    assert model.counter.calls == 1 and model.state["past"][0].device.type == "cpu"
+
+
+@pytest.mark.torch
+def test_state_is_set_back_after_an_interrupt(monkeypatch):
+    import cnncost
+
+    model = _stateful()
+
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(model.conv, "forward", lambda x: interrupt())
+    with pytest.raises(KeyboardInterrupt):
+        cnncost.profile(model, input=(3, 8, 8))
+    assert model.state == {"past": [], "by_shape": {}} and model.counter.calls == 0
+
+
+@pytest.mark.torch
+def test_a_scripted_batch_norm_in_training_is_profiled_and_left_as_it_was():
+    import torch
+    from torch import nn
+
+    import cnncost
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv, self.bn = nn.Conv2d(3, 8, 3), torch.jit.script(nn.BatchNorm2d(8))
+
+        def forward(self, x):
+            return self.bn(self.conv(x))
+
+    model = Net().train()
+    before = {name: tensor.clone() for name, tensor in model.state_dict().items()}
+    profile = cnncost.profile(model, input=(3, 8, 8))
+    after = model.state_dict()
+    assert all(torch.equal(before[name], after[name]) for name in before)  # num_batches_tracked still 0
+    assert model.training and model.bn.training
+    # the conv counted (3·9·8 MACs per output position, 6·6 positions); the scripted module one op without a formula
+    assert profile.layer("conv").macs == 3 * 9 * 8 * 36 and [c.name for c in profile.uncounted] == ["bn"]
+    assert profile.total.params == sum(p.numel() for p in model.parameters())
+
+
+@pytest.mark.torch
+def test_a_scripted_model_is_profiled_as_one_op():
+    import torch
+    from torch import nn
+
+    import cnncost
+
+    model = torch.jit.script(nn.Sequential(nn.Conv2d(3, 8, 3), nn.ReLU()))
+    profile = cnncost.profile(model, input=(3, 8, 8))
+    assert profile.total.params == sum(p.numel() for p in model.parameters()) and profile.uncounted

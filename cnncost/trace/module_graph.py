@@ -165,10 +165,16 @@ def _initialise_lazy(module: nn.Module, spec: Any, batch: int, inventory: Invent
 
 def needs_values(error: BaseException) -> bool:
     """Whether a failure on the meta device is the code reading tensor values (x.item(), a branch on data, a copy to
-    the CPU, an op whose output size depends on the data), which only a pass with data can get past; a wrong shape
-    fails the same way on the CPU and is said at once."""
+    the CPU, an op whose output size depends on the data) or a TorchScript module, whose own interpreter runs on its
+    real weights, which only a pass with data can get past; a wrong shape fails the same way on the CPU and is said
+    at once."""
     text = first_line(error).lower()
-    return isinstance(error, NotImplementedError) or "meta" in text or "data-dependent" in text
+    return (
+        isinstance(error, NotImplementedError)
+        or "meta" in text
+        or "data-dependent" in text
+        or "torchscript interpreter" in text
+    )
 
 
 REAL_FORWARD_LIMIT = 1 << 30  # bytes a recording on the CPU may hold before it is asked for (1 GB)

@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import inspect
 import threading
+import types
 import warnings
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from math import prod
 from typing import Any
 
@@ -566,13 +567,38 @@ def _tensors(result) -> list[torch.Tensor]:
 # --- the pass, and everything it may change, put back ----------------------------------------------------------
 
 
-def _containers(attributes: dict) -> list[tuple[Any, Any]]:
-    """(container, a copy of its contents, or None where it is empty) of each dict, list or set a module holds (its
-    caches, hook tables)."""
-    return [(value, _copy(value) if value else None) for value in attributes.values() if isinstance(value, CONTAINERS)]
+MAX_STATE = 200_000  # containers and objects a module's state may reach: past that it cannot be snapshotted quickly
+OPAQUE_TYPES = (type, types.ModuleType, types.FunctionType, types.BuiltinFunctionType, types.MethodType, partial)
 
 
-CONTAINERS = (dict, list, set)
+def _reachable(attributes: dict, modules: set[int], seen: set[int]) -> list[tuple[Any, Any]]:
+    """(container, a copy of its contents, or None where it is empty) of every dict, list and set reachable from a
+    module's attributes, however deep (a cache of caches: self.state['past'].append(y)), and (obj.__dict__, its copy)
+    of every plain object among them (a counter kept on an attribute object); the tree's own modules and tensors are
+    not entered, and each thing is saved once (seen)."""
+    found: list[tuple[Any, Any]] = []
+    stack = list(attributes.values())
+    while stack:
+        value = stack.pop()
+        if id(value) in seen or isinstance(value, torch.Tensor) or id(value) in modules:
+            continue
+        if isinstance(value, (dict, list, set)):
+            found.append((value, _copy(value) if value else None))
+            stack.extend(value.values() if isinstance(value, dict) else value)
+        elif isinstance(value, tuple):
+            stack.extend(value)
+        elif isinstance(getattr(value, "__dict__", None), dict) and not isinstance(value, OPAQUE_TYPES):
+            found.append((value.__dict__, dict(value.__dict__)))
+            stack.extend(value.__dict__.values())
+        else:
+            continue
+        seen.add(id(value))
+        if len(seen) > MAX_STATE:
+            raise CnnCostError(
+                f"its modules hold more than {MAX_STATE:,} containers and objects a forward could change: too many "
+                "to set back as they were afterwards, so it is not run"
+            )
+    return found
 
 
 def _copy(container):
@@ -580,22 +606,34 @@ def _copy(container):
 
 
 def snapshot(module: nn.Module, inventory: Inventory | None = None) -> list:
-    """What a forward could change in each module: its attributes, the contents of the dicts and lists it holds, its
-    parameters' requires_grad. TorchScript modules run their own interpreter and are left alone."""
-    saved = []
-    for held in (inventory or Inventory.of(module)).held:
+    """What a forward could change in each module: its attributes, the contents of every dict, list, set and plain
+    object they reach, however deep, its parameters' requires_grad; a TorchScript module's buffers and mode."""
+    saved: list[tuple[Any, ...]] = []
+    held_modules = (inventory or Inventory.of(module)).held
+    modules = {id(held.module) for held in held_modules}
+    seen: set[int] = set()
+    for held in held_modules:
         m = held.module
         if isinstance(m, torch.jit.ScriptModule):
+            buffers: list[tuple[Any, Any]] = [(b, b.detach().clone()) for _, b in held.buffers]
+            saved.append((m, None, [], [(m, m.training), *buffers]))
             continue
         attributes = m.__dict__.copy()
         flags = [(p, p.requires_grad) for _, p in held.parameters]
-        saved.append((m, attributes, _containers(attributes), flags))
+        saved.append((m, attributes, _reachable(attributes, modules, seen), flags))
     return saved
 
 
 def restore(saved: list) -> None:
     """Every module as snapshot() saw it."""
     for m, attributes, containers, flags in saved:
+        if attributes is None:  # a TorchScript module: its mode, and its buffers' values
+            (_, training), *buffers = flags
+            m.train(training)
+            with torch.no_grad():
+                for buffer, value in buffers:
+                    buffer.copy_(value)
+            continue
         for container, contents in containers:
             if contents is None:  # it was empty
                 if container:
