@@ -667,3 +667,11 @@ def test_a_scripted_model_is_profiled_as_one_op():
     model = torch.jit.script(nn.Sequential(nn.Conv2d(3, 8, 3), nn.ReLU()))
     profile = cnncost.profile(model, input=(3, 8, 8))
     assert profile.total.params == sum(p.numel() for p in model.parameters()) and profile.uncounted
+
+
+def test_check_help_says_each_exit_code_in_one_line(capsys):
+    with pytest.raises(SystemExit):
+        main(["check", "--help"])
+    lines = capsys.readouterr().out.splitlines()
+    start = lines.index("exit codes:")
+    assert [line.split()[0] for line in lines[start + 1 : start + 6]] == ["0", "1", "2", "3", "130"]

@@ -5,6 +5,7 @@ configuration (cnncost.config: [tool.cnncost.models.NAME] in pyproject.toml, or 
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -31,9 +32,21 @@ from .common import (
     warn,
 )
 
+EXIT_CODES = """exit codes:
+  0    every model profiled completely and every limit held
+  1    a limit broken, or a total grown beyond its tolerance since the baseline
+  2    bad input: arguments, a configuration, spec or baseline file, a number out of range; nothing to check
+  3    another failure: a model's code exits or raises what cnncost does not expect (--debug: the traceback)
+  130  interrupted (Ctrl-C); 143 terminated (SIGTERM): no file is left half-written"""
+
 
 def register(commands) -> None:
-    parser = commands.add_parser("check", help="check a network against budgets (exit 1 when over)")
+    parser = commands.add_parser(
+        "check",
+        help="check a network against budgets (exit 1 when over)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=EXIT_CODES,
+    )
     parser.add_argument(
         "name",
         nargs="?",
