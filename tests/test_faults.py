@@ -675,3 +675,29 @@ def test_check_help_says_each_exit_code_in_one_line(capsys):
     lines = capsys.readouterr().out.splitlines()
     start = lines.index("exit codes:")
     assert [line.split()[0] for line in lines[start + 1 : start + 6]] == ["0", "1", "2", "3", "130"]
+
+
+@pytest.mark.torch
+def test_a_module_that_cannot_be_copied_is_timed_in_place_or_refused_in_one_line(short_latency):
+    import torch
+    from torch import nn
+
+    import cnncost
+    from cnncost.errors import CnnCostError
+
+    class Locked(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv, self.lock = nn.Conv2d(3, 4, 3), threading.Lock()  # deepcopy cannot copy a lock
+
+        def forward(self, x):
+            with self.lock:
+                return self.conv(x)
+
+    model = Locked().train()
+    timed = cnncost.time_forward(model, input=(3, 8, 8))  # on the CPU at fp32 already: timed as it is
+    cnncost.assert_budget(timed, max_latency="10s")
+    assert model.training and model.conv.training  # eval while timed, set back
+    with pytest.raises(CnnCostError, match=r"cannot be copied to time it on cpu at bf16 \(TypeError"):
+        cnncost.time_forward(model, input=(3, 8, 8), dtype="bf16")
+    assert torch.is_grad_enabled()
