@@ -55,7 +55,7 @@ def module_info(module) -> dict[str, ModuleInfo]:
     Read from the module's own methods (named_modules, children): torch is not imported here."""
     return {
         path: ModuleInfo(class_kind(type(sub)), not any(True for _ in sub.children()))
-        for path, sub in module.named_modules()
+        for path, sub in module.named_modules(remove_duplicate=False)  # a shared module under each name it has
     }
 
 

@@ -161,3 +161,26 @@ def test_verify_a_traced_module(cls, monkeypatch):
     assert result.ok, [(c.name, c.mismatches) for c in result.failures]
     params, macs = torch_counts(cls(), (3, 16, 16))
     assert result.torch_totals[0] == params and result.torch_totals[2] == macs
+
+
+def test_a_shared_module_is_named_by_where_it_is_called_and_blocks_carry_their_class(capsys):
+    """One SiLU instance held by every block (ultralytics' Conv.default_act): each call is a row of the block that
+    called it (model.1.act, model.2.cv1.act), never model.0.act#N, and --depth 2 folds read as the model's list."""
+    from tests.fixtures.peer_patterns import SharedActivationNet
+
+    model = SharedActivationNet().eval()
+    profile = cnncost.profile(model, input=(3, 32, 32))
+    acts = [cost.name for cost in profile.layers if cost.op == "silu"]
+    assert acts == ["model.0.act", "model.1.act", "model.2.cv1.act", "model.2.cv2.act", "model.3.act"]
+    assert profile.total.params == sum(p.numel() for p in model.parameters())
+    from cnncost.report.rows import table_rows
+
+    rows = table_rows(profile, depth=2)
+    assert [(row.name, row.kind) for row in rows] == [
+        ("model.0", "ConvBlock (3 layers)"),
+        ("model.1", "ConvBlock (3 layers)"),
+        ("model.2", "Bottleneck (7 layers)"),
+        ("model.3", "ConvBlock (3 layers)"),
+    ]
+    # each block counts its own activation: model.0.act is inside the model.0 row
+    assert rows[0].total("flops") == sum(c.flops for c in profile.layers if c.name.startswith("model.0."))

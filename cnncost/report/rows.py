@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from ..layers import layer_type
-from ..results import LayerCost, Profile
+from ..results import LayerCost, ModuleInfo, Profile
 from ..shapes import Shape
 
 
@@ -17,6 +18,7 @@ class Row:
 
     layers: tuple[LayerCost, ...]
     label: str | None = None  # the block's name prefix when the row folds a block
+    module_class: str | None = None  # the class of the module the block is, where the profile knows it (ConvNeXtStage)
 
     @property
     def head(self) -> LayerCost:
@@ -32,9 +34,11 @@ class Row:
 
     @property
     def kind(self) -> str:
-        """The layer types of the row, 'conv2d+relu', or 'block of N layers'."""
+        """The layer types of the row, 'conv2d+relu', or for a block its class and size, 'C2f (17 layers)', or
+        'block of 17 layers' where the class is not known (a built-in network, a spec file)."""
         if self.is_block:
-            return f"block of {len(self.layers)} layers"
+            size = f"{len(self.layers)} layer{'s' if len(self.layers) > 1 else ''}"
+            return f"{self.module_class} ({size})" if self.module_class else f"block of {size}"
         return "+".join(
             cost.op if cost.counted else f"uncounted({cost.attributes.get('source')})" for cost in self.layers
         )
@@ -66,7 +70,7 @@ def table_rows(profile: Profile, fold: bool = True, depth: int | None = None) ->
         else:
             groups.append([cost])
     rows = [Row(tuple(group)) for group in groups]
-    return rows if depth is None else _blocks(rows, depth)
+    return rows if depth is None else _blocks(rows, depth, profile.modules or {})
 
 
 def block_prefix(name: str, depth: int) -> str:
@@ -74,7 +78,7 @@ def block_prefix(name: str, depth: int) -> str:
     return ".".join(name.split(".")[:depth])
 
 
-def _blocks(rows: list[Row], depth: int) -> list[Row]:
+def _blocks(rows: list[Row], depth: int, modules: Mapping[str, ModuleInfo]) -> list[Row]:
     merged: list[list[Row]] = []
     for row in rows:
         if merged and block_prefix(merged[-1][0].name, depth) == block_prefix(row.name, depth):
@@ -87,7 +91,14 @@ def _blocks(rows: list[Row], depth: int) -> list[Row]:
         if len(group) == 1 and group[0].name == prefix:
             result.append(group[0])
         else:
-            result.append(Row(tuple(cost for row in group for cost in row.layers), label=prefix))
+            known = modules.get(prefix.partition("#")[0])
+            result.append(
+                Row(
+                    tuple(cost for row in group for cost in row.layers),
+                    label=prefix,
+                    module_class=known.kind.rpartition(".")[2] if known else None,
+                )
+            )
     return result
 
 

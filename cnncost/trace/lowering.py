@@ -294,10 +294,31 @@ def _check(
     return cost.output, None
 
 
+def _first_nodes(build: Lowering, recording: Recording) -> dict[str, str]:
+    """Each called module's path -> the first node made inside it (its own calls or its submodules')."""
+    paths = {id(held.module): held.path for held in recording.inventory.held}
+    first: dict[str, str] = {}
+    for scope in recording.scopes:
+        made = next((build.made[call][0] for call in scope.calls if build.made.get(call)), None)
+        path = paths.get(id(scope.module)) if scope.module is not None else None
+        if made is None or path is None:
+            continue
+        for above in _up_from(path):
+            first.setdefault(above, made)
+    return first
+
+
+def _up_from(path: str) -> list[str]:
+    """'a.b.c', 'a.b', 'a', '': a module's path and those of the modules above it."""
+    parts = path.split(".") if path else []
+    return [".".join(parts[:i]) for i in range(len(parts), -1, -1)]
+
+
 def _leftover_tensors(build: Lowering, module: nn.Module, recording: Recording) -> None:
     """Parameters and buffers no node counted: a module's own leftovers join the one node its one call made (a batch
-    norm's batch counter); the rest are `unused` rows, one per module: not called in this forward, or not used in
-    it."""
+    norm's batch counter); buffers alone join the first node made inside the module or the nearest module above it
+    (timm's BatchNormAct2d, whose forward makes two, leaves its batch counter unread); the rest are `unused` rows, one
+    per module: not called in this forward, or not used in it."""
     leftovers: dict[str, list[tuple[str, torch.Tensor]]] = {}
     paths = {}
     owned: dict[str, set[int]] = {}  # path -> ids of the module's own parameters
@@ -312,6 +333,7 @@ def _leftover_tensors(build: Lowering, module: nn.Module, recording: Recording) 
     for scope in recording.scopes:
         if scope.module is not None and len(scope.calls) == 1 and not scope.children:
             single.setdefault(id(scope.module), scope.calls[0])
+    first = _first_nodes(build, recording)
     uncalled_roots: dict[str, list] = {}
     for path, items in leftovers.items():
         sub = paths[path]
@@ -326,6 +348,10 @@ def _leftover_tensors(build: Lowering, module: nn.Module, recording: Recording) 
         made = build.made.get(single.get(id(sub), -1), [])
         if len(made) == 1:
             _add_counts(build, made[0], params, buffers, frozen, nbytes)
+            continue
+        host = next((first[p] for p in _up_from(path) if p in first), None) if not params else None
+        if host is not None:  # buffers alone are state, not a layer: counted with the module's first node
+            _add_counts(build, host, 0, buffers, 0, nbytes)
             continue
         if id(sub) not in recording.called:
             uncalled = uncalled_roots.setdefault(_uncalled_root(path, paths, recording.called), [])

@@ -350,7 +350,7 @@ class Recorder(TorchFunctionMode):
         if self.opaque:
             self.opaque += 1
             return
-        path = self.paths.get(id(module), type(module).__name__)
+        path = self._call_site(module)
         uses = self.uses[path] = self.uses.get(path, 0) + 1
         self.scopes[self.stack[-1]].children += 1
         scope = Scope(module, path if uses == 1 else f"{path}#{uses}", self.stack[-1])
@@ -359,6 +359,22 @@ class Recorder(TorchFunctionMode):
             self.opaque = 1
         self.scopes.append(scope)
         self.stack.append(len(self.scopes) - 1)
+
+    def _call_site(self, module: nn.Module) -> str:
+        """The module's path as the call reaches it: under the calling module, by the name that module holds it by
+        (one activation instance that every block holds as `act` is model.1.act when model.1 calls it, not
+        model.0.act#2), else its own first path."""
+        scope = self.scopes[self.stack[-1]]
+        own = self.paths.get(id(module), type(module).__name__)
+        if scope.module is None:
+            return own
+        base = scope.path.partition("#")[0]  # a block called again ('blocks.0#2') names its children as the first
+        if own.rpartition(".")[0] == base:
+            return own
+        for name, child in scope.module._modules.items():
+            if child is module:
+                return f"{base}.{name}" if base else name
+        return own
 
     def leave(self, module: nn.Module, inputs, output) -> None:
         if threading.get_ident() != self.thread:
