@@ -51,6 +51,8 @@ def load_source(model: Any, input: Any = None, batch: int = 1) -> Loaded:
     at input and batch)."""
     if isinstance(model, Graph):
         return Loaded(model)
+    if isinstance(model, str) and is_module_path(model) and input is None:  # said before the import, which is slow
+        _traced(None, model, input, batch)
     if isinstance(model, str):
         if model.lower().endswith(SPEC_SUFFIXES):
             graph, notes = read_spec_notes(model)

@@ -701,3 +701,19 @@ def test_a_module_that_cannot_be_copied_is_timed_in_place_or_refused_in_one_line
     with pytest.raises(CnnCostError, match=r"cannot be copied to time it on cpu at bf16 \(TypeError"):
         cnncost.time_forward(model, input=(3, 8, 8), dtype="bf16")
     assert torch.is_grad_enabled()
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--input", "3xAx2"], "malformed size '3xAx2'"),
+        ([], "a torch module needs an input size, such as --input 3x224x224"),
+    ],
+    ids=["malformed size", "no size"],
+)
+def test_a_size_is_checked_before_the_model_is_imported(tmp_path, capsys, monkeypatch, argv, message):
+    marker = tmp_path / "imported"
+    (tmp_path / "slow.py").write_text(f"open({str(marker)!r}, 'w').close()\nclass Net: pass\n")
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(capsys, ["table", "slow.py:Net", *argv])
+    assert code == 2 and message in err and not marker.exists()

@@ -17,6 +17,7 @@ from ..files import write_atomic
 from ..report.document import Screen
 from ..report.export import records_csv
 from ..report.render import escaped, render
+from ..shapes import parse_shape
 
 FORMATS = ("table", "csv", "md", "json", "html")
 SUFFIX_FORMATS = {
@@ -100,9 +101,12 @@ def add_profile_options(parser: argparse.ArgumentParser) -> None:
 
 
 def input_sizes(values: list[str] | None):
-    """--input as given: None, one size, or a list of sizes (a torch module's several inputs)."""
+    """--input as given: None, one size, or a list of sizes (a torch module's several inputs); each checked at once,
+    before any model is imported."""
     if not values:
         return None
+    for value in values:
+        parse_shape(value)
     return values[0] if len(values) == 1 else list(values)
 
 
