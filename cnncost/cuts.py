@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 
 from .errors import CnnCostError, close_matches
 from .results import Profile, Totals
+from .zoo.registry import ARCHITECTURES
 
 
 @dataclass(frozen=True)
@@ -44,15 +45,25 @@ class Side:
         return f"{self.profile.layers[0].name}..{self.profile.layers[-1].name}"
 
 
-_OPERAND = re.compile(r"^(?P<name>[^:]+?)(?::(?P<first>[^:]*?)\.\.(?P<last>[^:]*))?$")
+# NAME[:FIRST..LAST]: the range is the part after the last colon, and only where it holds '..'; the name may be a
+# module path with a colon of its own (pkg.mod:Net, ../nets.py:build, pkg.mod:Net:stem..stages.2)
+_OPERAND = re.compile(r"^(?P<name>.+?)(?::(?P<first>[^:]*?)\.\.(?P<last>[^:]*))?$")
 
 
 def parse_operand(text: str) -> Operand:
-    """'vgg16' or 'vgg16:conv1_1..pool3' (either end may be empty) -> Operand."""
+    """'vgg16', 'vgg16:conv1_1..pool3' (either end may be empty), 'pkg.mod:Net' or 'pkg.mod:Net:stem..stages.2'
+    -> Operand."""
     match = _OPERAND.match(text.strip())
     if not match:
         raise CnnCostError(
-            f"malformed operand {text!r}: expected NAME or NAME:FIRST..LAST, such as vgg16:conv1_1..pool3"
+            f"malformed operand {text!r}: expected NAME or NAME:FIRST..LAST, such as vgg16:conv1_1..pool3 or "
+            "pkg.mod:Net:stem..stages.2"
+        )
+    name, colon, after = match["name"].rpartition(":")
+    if colon and match["first"] is None and match["last"] is None and name.strip().lower() in ARCHITECTURES:
+        raise CnnCostError(  # a built-in network's range without its '..', not a module path
+            f"malformed operand {text!r}: a range is NAME:FIRST..LAST, such as {name}:{after}..; "
+            "a module path names a Python module or file"
         )
     return Operand(match["name"], match["first"] or None, match["last"] or None)
 

@@ -115,10 +115,21 @@ def test_compare_json_and_csv_carry_raw_integers(capsys, tmp_path):
         ("vgg16:conv1_1..pool3", Operand("vgg16", "conv1_1", "pool3")),
         ("googlenet:..maxpool2", Operand("googlenet", None, "maxpool2")),
         ("resnet50:layer1.0.conv1..", Operand("resnet50", "layer1.0.conv1", None)),
+        ("mymodels:convnext_tiny", Operand("mymodels:convnext_tiny")),  # a module path: no range, no '..'
+        ("../nets.py:Net", Operand("../nets.py:Net")),
+        ("pkg.mod:Net:stem..stages.2", Operand("pkg.mod:Net", "stem", "stages.2")),
     ],
 )
 def test_operands(text, expected):
     assert parse_operand(text) == expected
+
+
+@pytest.mark.torch
+def test_compare_takes_module_paths_and_their_cuts(capsys):
+    pytest.importorskip("torch")
+    nets = "tests/fixtures/user_nets.py"
+    code, out, _ = run(capsys, "compare", f"{nets}:Residual", f"{nets}:Shared:stem..block", "--input", "3x16x16")
+    assert code == 0 and "conv1..add#2" in out and "stem..block" in out
 
 
 def test_sizes():
