@@ -320,6 +320,19 @@ def test_a_profile_shows_itself_in_a_notebook():
     assert repr(p) == "Profile('alexnet', 3x227x227, batch 1, fp32: 22 layers, 61,100,840 params, 716,767,232 MACs)"
 
 
+def test_a_long_profile_folds_in_a_notebook_as_on_a_screen():
+    """ResNet-152's 515 layers: folded to the deepest depth whose rows fit 60 lines, said so, and no header that
+    looks clickable (a notebook runs no script, so nothing would sort)."""
+    from cnncost.report.profile_table import screen_depth
+
+    p = cnncost.profile("resnet152")
+    html = p._repr_html_()
+    depth = screen_depth(p, fold=True, lines=60)
+    assert depth is not None and len(parsed(html).rows) == 1 + len(table_rows(p, depth=depth)) + 1
+    assert f"Folded to depth {depth} to fit a screen" in html and "profile.to_html(path)" in html
+    assert "cursor" not in html and "aria-sort" not in html and len(html) < 60 * 1024
+
+
 def test_a_shape_behaves_as_a_tuple():
     shape = cnncost.profile("resnet18").input_shape
     assert tuple(shape) == (3, 224, 224) and shape == (3, 224, 224) and shape[0] == 3 and len(shape) == 3

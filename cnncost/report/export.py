@@ -12,10 +12,11 @@ from ..files import write_atomic
 from ..quantities import KEYS
 from ..results import Profile, provides
 from .analysis_views import FOLDS, computed
+from .document import Document, Text
 from .html import fragment
 from .html import to_html as html
 from .markdown import to_markdown as markdown
-from .profile_table import profile_document
+from .profile_table import profile_document, screen_depth
 from .rows import Row, table_rows
 from .view import View
 
@@ -247,7 +248,19 @@ def to_html(profile: Profile, path=None, view: View = View(chart=True)) -> str:
     return _deliver(html(profile_document(profile, view)), path)
 
 
+NOTEBOOK_ROWS = 60  # a notebook cell's screenful: a longer table folds to the deepest depth that fits
+
+
 @provides("_repr_html_")
 def notebook_html(profile: Profile) -> str:
-    """The table, the totals and the conventions as an HTML fragment for a notebook cell."""
-    return fragment(profile_document(profile))
+    """The table, the totals and the conventions as an HTML fragment for a notebook cell, folded as the terminal
+    folds it to a screenful, with a line saying where every layer is."""
+    depth = screen_depth(profile, fold=True, lines=NOTEBOOK_ROWS)
+    document = profile_document(profile, View(depth=depth))
+    if depth is not None:
+        note = Text(
+            f"Folded to depth {depth} to fit a screen: profile.to_html(path) writes every layer as a sortable page, "
+            "profile.to_frame() has them as a table."
+        )
+        document = Document(document.title, (note, *document.blocks))
+    return fragment(document)

@@ -132,8 +132,10 @@ def to_html(document: Document) -> str:
 
 
 def fragment(document: Document) -> str:
-    """The document's blocks for a notebook cell: a scoped style, no script, no page around them."""
-    scoped = " ".join(_scoped(rule) for rule in STYLE.strip().splitlines())
+    """The document's blocks for a notebook cell: a scoped style, no page around them, and no script (a notebook
+    may not run one), so headers do not look clickable: nothing there sorts."""
+    rules = STYLE.replace(" cursor: pointer; user-select: none;", "").strip().splitlines()
+    scoped = " ".join(_scoped(rule) for rule in rules if "aria-sort" not in rule)
     body = "".join(_block(block) for block in document.blocks)
     return f'<div class="cnncost"><style>{scoped}</style><h3>{escape(document.title)}</h3>{body}</div>'
 
