@@ -320,6 +320,23 @@ def test_a_profile_shows_itself_in_a_notebook():
     assert repr(p) == "Profile('alexnet', 3x227x227, batch 1, fp32: 22 layers, 61,100,840 params, 716,767,232 MACs)"
 
 
+def test_the_activation_headline_counts_each_storage_once():
+    """AlexNet's outputs add up to 2,432,160 bytes; flatten is a view of pool5's storage (256·6·6·4 = 36,864 bytes)
+    and the dropouts write in place: the storages hold 2,432,160 - 36,864 = 2,395,296 bytes (2.28 MB)."""
+    from cnncost.analysis.storage import activation_storage_bytes
+    from cnncost.report.columns import summary_lines
+
+    p = cnncost.profile("alexnet")
+    assert p.total.activation_bytes == 2_432_160 and activation_storage_bytes(p) == 2_395_296
+    lines = dict(summary_lines(p))
+    assert lines["Activation size (each storage once)"] == "2.28 MB"
+    assert lines["Sum of layer outputs (views too)"] == "2.32 MB"
+    # input 618,348 + storages 2,395,296 + params 244,403,360 bytes = 247,416,004 bytes = 235.96 MB
+    assert lines["Estimated total size"] == "235.96 MB"
+    plain = cnncost.Graph.build("plain", [cnncost.layer("conv2d", "conv", out_channels=4, kernel_size=3)], (3, 8, 8))
+    assert "Sum of layer outputs (views too)" not in dict(summary_lines(cnncost.propagate(plain)))  # no view
+
+
 def test_a_long_profile_folds_in_a_notebook_as_on_a_screen():
     """ResNet-152's 515 layers: folded to the deepest depth whose rows fit 60 lines, said so, and no header that
     looks clickable (a notebook runs no script, so nothing would sort)."""

@@ -20,47 +20,10 @@ from ..registries import Registry
 from ..results import LayerCost, Profile
 from .gradients import GradientFlow, gradient_flow
 from .optimizers import Optimizer
+from .storage import inference_alias, is_view, storage_bytes, storage_owners
 
 INDEX_BYTES = 8  # max pooling keeps the position of each maximum as int64
 STATISTICS_BYTES = 4  # batch norm keeps the batch mean and inverse deviation of each channel as fp32
-
-
-def is_view(cost: LayerCost) -> bool:
-    """The layer's output is a view of its input's storage (flatten, reshape, slice): torch returns a view, unless
-    it copied (a reshape after a transpose)."""
-    return layer_type(cost.op).view and bool(cost.inputs) and not cost.attributes.get("copy")
-
-
-def holds_weights(cost: LayerCost) -> bool:
-    """A parameter used directly (a class token): its storage is the weights', counted apart from activations."""
-    return cost.op == "parameter" or cost.op == "unused"
-
-
-def storage_owners(profile: Profile, aliases: Callable[[LayerCost], bool]) -> dict[str, str]:
-    """For the input and each layer, the name of the tensor whose storage it is: its own, or its input's if aliases."""
-    owner = {INPUT: INPUT}
-    for cost in profile.layers:
-        owner[cost.name] = owner[cost.inputs[0]] if cost.inputs and aliases(cost) else cost.name
-    return owner
-
-
-def storage_bytes(profile: Profile) -> dict[str, int]:
-    """Bytes of each tensor the graph makes, by name: elements × batch × bytes per element (each at its own dtype
-    in a recorded module); the input too."""
-    input_scale = 1 if profile.shapes_include_batch else profile.batch
-    sizes = {INPUT: profile.input_shape.numel * input_scale * profile.input_width}
-    sizes.update(
-        {
-            cost.name: 0 if holds_weights(cost) else cost.output_shape.total_numel * cost.scale * cost.bytes_per_element
-            for cost in profile.layers
-        }
-    )
-    return sizes
-
-
-def inference_alias(cost: LayerCost) -> bool:
-    """At inference, in-place layers and views write nothing new."""
-    return cost.in_place or is_view(cost)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .. import units
+from ..analysis.storage import activation_storage_bytes
 from ..quantities import FLOPS, MACS, MEMORY, PARAMS, Quantity
 from ..results import Profile
 from .rows import Row, channels_text, row_spec_text, size_text
@@ -93,6 +94,7 @@ def with_scale(count: int) -> str:
 def summary_lines(profile: Profile) -> list[tuple[str, str]]:
     """The footer, as torchinfo prints it: totals, then the sizes that make up the estimated total."""
     total = profile.total
+    storage = activation_storage_bytes(profile)
     unknown = f" + ? ({len(profile.uncounted)} layer(s) without a formula)" if profile.uncounted else ""
     return [
         (
@@ -106,9 +108,14 @@ def summary_lines(profile: Profile) -> list[tuple[str, str]]:
         ("Total MACs (conv, linear, matmul)", with_scale(total.macs) + unknown),
         ("Total FLOPs (all layers)", with_scale(total.flops) + unknown),
         ("Input size", units.megabytes(total.input_bytes)),
-        ("Activation size (sum of layer outputs)", units.megabytes(total.activation_bytes)),
+        ("Activation size (each storage once)", units.megabytes(storage)),
+        *(
+            [("Sum of layer outputs (views too)", units.megabytes(total.activation_bytes))]
+            if storage != total.activation_bytes
+            else []
+        ),
         ("Params size", units.megabytes(total.param_bytes)),
         ("Buffers size", units.megabytes(total.buffer_bytes)),
-        ("Estimated total size", units.megabytes(total.total_bytes)),
+        ("Estimated total size", units.megabytes(total.input_bytes + storage + total.param_bytes + total.buffer_bytes)),
         *(("Note", note) for note in profile.notes),
     ]
