@@ -69,6 +69,23 @@ def test_categories_and_stage_bars():
     )
 
 
+@pytest.mark.torch
+def test_a_modules_stages_are_opened_from_their_container():
+    """A ConvNeXt as timm writes it: stem and stages are nn.Sequential. At depth 1 each opens one level: the stem's
+    conv and norm, the two stages, the mean and the head, each stage's bar holding its blocks' MACs."""
+    pytest.importorskip("torch")
+    from tests.fixtures.modern import ConvNeXt
+
+    p = cnncost.profile(ConvNeXt(), input=(3, 32, 32))
+    found = bars(p, stages=False, depth=1)
+    assert [b.label.split()[0] for b in found] == ["stem.0", "stem.1", "stages.0", "stages.1", "mean", "head"]
+    stage = dict((part[0], part[1:]) for part in found[2].parts)
+    assert stage["convolution"][2] == sum(
+        c.macs for c in p.layers if c.name.startswith("stages.0.") and c.op == "conv2d"
+    )
+    assert [b.label.split()[0] for b in bars(p, stages=True)] == [b.label.split()[0] for b in found]
+
+
 def test_takeaways_say_where_things_are():
     assert takeaways(cnncost.profile("alexnet")) == (
         "half the activation memory is in the first 3 of 13 layers; "  # 784 + 182.25 + 546.75 KB of 2,375.16 KB

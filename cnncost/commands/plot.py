@@ -31,6 +31,11 @@ def register(commands) -> None:
         help="one bar per layer or per stage (layer1, layer2, ...); auto: stages above 40 layers",
     )
     parser.add_argument(
+        "--depth",
+        type=int,
+        help="one bar per block at this depth of the layer names (1: layer1, stages.0 ...), containers opened",
+    )
+    parser.add_argument(
         "--compare", nargs="+", metavar="NAME", help="parameters against MACs for these networks (each as NAME above)"
     )
     parser.add_argument(
@@ -74,7 +79,10 @@ def run(args) -> int:
     elif args.roofline:
         figure = plots.roofline_figure(_bench(args, batch))
     else:
-        figure = plots.layer_figure(profile(args.name, input=args.input, batch=batch, dtype=args.dtype), args.view)
+        if args.depth is not None and args.depth < 1:
+            raise UsageError(f"--depth must be 1 or more, got {args.depth}")
+        subject = profile(args.name, input=args.input, batch=batch, dtype=args.dtype)
+        figure = plots.layer_figure(subject, args.view, args.depth)
     print(f"wrote {plots.save(figure, path)}")
     return 0
 

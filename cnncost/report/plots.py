@@ -19,7 +19,7 @@ from ..errors import CnnCostError
 from ..files import write_atomic
 from ..layers import layer_type
 from ..results import LayerCost, Profile
-from .rows import Row, table_rows
+from .rows import Row, stage_rows, table_rows
 
 FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 STAGE_VIEW_ROWS = 40  # more layer rows than this: one bar per stage
@@ -111,9 +111,13 @@ def _shape_text(cost: LayerCost) -> str:
     return "×".join(str(d) for d in cost.output_shape.dims)
 
 
-def bars(profile: Profile, stages: bool) -> list[Bar]:
-    """The table's rows (in-place layers folded in), or one per stage ('layer1'), each split by category."""
-    rows: list[Row] = table_rows(profile, fold=True, depth=1 if stages else None)
+def bars(profile: Profile, stages: bool, depth: int | None = None) -> list[Bar]:
+    """The table's rows (in-place layers folded in), or one per stage ('layer1', a container of stages opened: timm's
+    ConvNeXt's stages.0 to stages.3) or per block at depth, each split by category."""
+    if depth is not None or stages:
+        rows: list[Row] = stage_rows(profile, depth or 1, STAGE_VIEW_ROWS)
+    else:
+        rows = table_rows(profile, fold=True)
     result = []
     for row in rows:
         sums: dict[str, list[int]] = {}
@@ -160,11 +164,12 @@ def takeaways(profile: Profile) -> str:
     return "; ".join(parts)
 
 
-def layer_figure(profile: Profile, view: str = "auto"):
-    """Horizontal bars, one per layer (or stage), of activation memory, parameters and MACs, side by side."""
+def layer_figure(profile: Profile, view: str = "auto", depth: int | None = None):
+    """Horizontal bars, one per layer (or stage, or block at depth), of activation memory, parameters and MACs, side
+    by side."""
     plt = require_matplotlib()
     stages = view == "stages" or (view == "auto" and len(table_rows(profile)) > STAGE_VIEW_ROWS)
-    found = bars(profile, stages)
+    found = bars(profile, stages, depth)
     panels: list[tuple[Amount, str, Sequence[tuple[float, str]], int]] = [
         (1, "Activation memory", MEMORY_UNITS, profile.total.activation_bytes),
         (2, "Parameters", COUNT_UNITS, profile.total.params),

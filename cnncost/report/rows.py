@@ -63,14 +63,37 @@ def table_rows(profile: Profile, fold: bool = True, depth: int | None = None) ->
     With depth, consecutive rows whose names share their first `depth` dotted parts become one block row
     ('layer1.0.conv1' is in block 'layer1' at depth 1 and 'layer1.0' at depth 2).
     """
+    rows = _rows_of(profile.layers, fold)
+    return rows if depth is None else _blocks(rows, depth, profile.modules or {})
+
+
+def _rows_of(layers, fold: bool) -> list[Row]:
+    """One row per layer; with fold, an in-place layer that reads the previous row's output joins that row."""
     groups: list[list[LayerCost]] = []
-    for cost in profile.layers:
+    for cost in layers:
         if fold and cost.in_place and groups and cost.inputs == (groups[-1][-1].name,):
             groups[-1].append(cost)
         else:
             groups.append([cost])
-    rows = [Row(tuple(group)) for group in groups]
-    return rows if depth is None else _blocks(rows, depth, profile.modules or {})
+    return [Row(tuple(group)) for group in groups]
+
+
+CONTAINERS = ("Sequential", "ModuleList", "ModuleDict")  # torch.nn's classes that only hold other modules
+
+
+def stage_rows(profile: Profile, depth: int = 1, limit: int = 40) -> list[Row]:
+    """The blocks at depth, each block that is a plain container (an nn.Sequential of stages) opened one level into
+    its own blocks where the rows stay within limit: timm's ConvNeXt at depth 1 is its stem's two layers, its four
+    stages and its head, not one 'stages' row; torchvision's is the eight blocks of its features."""
+    modules = profile.modules or {}
+    rows = table_rows(profile, fold=True, depth=depth)
+    opened: list[Row] = []
+    for row in rows:
+        if row.module_class in CONTAINERS and row.label is not None:
+            opened += _blocks(_rows_of(row.layers, True), row.label.count(".") + 2, modules)
+        else:
+            opened.append(row)
+    return opened if len(opened) <= limit else rows
 
 
 def block_prefix(name: str, depth: int) -> str:
