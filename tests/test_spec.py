@@ -170,3 +170,18 @@ def test_the_new_layer_types_round_trip(tmp_path):
         path = tmp_path / f"zoo{suffix}"
         path.write_text(write_spec_text(graph, suffix[1:]))
         assert cnncost.profile(str(path)).layers == expected.layers
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("source", ["user_nets.py:Residual", "user_nets.py:Shared", "modern.py:VisionTransformer"])
+def test_a_torch_modules_recording_written_as_a_spec_reads_back_the_same(tmp_path, capsys, source):
+    """The spec of a recorded module holds its input with the batch in front (2x3x32x32 here): read back, its
+    parameters, MACs, FLOPs and activation bytes are the module's own profile's."""
+    pytest.importorskip("torch")
+    path = f"tests/fixtures/{source}"
+    spec = tmp_path / "net.toml"
+    assert main(["spec", path, "--input", "3x32x32", "--batch", "2", "-o", str(spec)]) == 0
+    recorded, read = cnncost.profile(path, input=(3, 32, 32), batch=2), cnncost.profile(str(spec))
+    assert read.input_shape.dims == (2, 3, 32, 32)
+    for key in ("params", "macs", "flops", "activation_bytes"):
+        assert getattr(read.total, key) == getattr(recorded.total, key), key
