@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import commands as command_package
-from .commands.common import PRINTED, Parser, input_sizes
+from .commands.common import PRINTED, Parser, input_sizes, warning_line
 from .errors import CnnCostError, CnnCostWarning, first_line
 from .sources import real_forward_allowed
 from .version import __version__
@@ -68,7 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             warnings.showwarning(warning.message, warning.category, warning.filename, warning.lineno)
         elif code != 2 and str(warning.message) not in PRINTED:  # after bad input, the one error line alone
             PRINTED.add(str(warning.message))
-            print(f"cnncost: warning: {warning.message}", file=sys.stderr)
+            print(warning_line(str(warning.message)), file=sys.stderr)
     return code
 
 

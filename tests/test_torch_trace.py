@@ -184,3 +184,40 @@ def test_a_shared_module_is_named_by_where_it_is_called_and_blocks_carry_their_c
     ]
     # each block counts its own activation: model.0.act is inside the model.0 row
     assert rows[0].total("flops") == sum(c.flops for c in profile.layers if c.name.startswith("model.0."))
+
+
+def test_a_plain_tensor_a_module_holds_is_named_by_it_and_folds_with_it():
+    """ultralytics' Detect holds its anchors and strides as plain tensors (no buffers): their rows are named under
+    the module that holds them (head.anchors), so a --depth fold keeps the head in one block."""
+    import torch
+    from torch import nn
+
+    class Head(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv, self.anchors = nn.Conv2d(4, 2, 1), torch.arange(16.0).reshape(1, 2, 8)
+
+        def forward(self, x):
+            return self.conv(x).flatten(2) + self.anchors
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.stem, self.head = nn.Conv2d(3, 4, 3, padding=1), Head()
+
+        def forward(self, x):
+            return self.head(self.stem(x)[:, :, :2, :4])
+
+    profile = cnncost.profile(Net(), input=(3, 4, 4))
+    assert "head.anchors" in [cost.name for cost in profile.layers]
+    from cnncost.report.rows import table_rows
+
+    assert [row.name for row in table_rows(profile, depth=1)] == ["stem", "getitem", "head"]
+
+
+def test_a_warning_is_one_line_of_under_200_characters():
+    from cnncost.commands.common import warning_line
+
+    line = warning_line("recorded on the CPU " + "x" * 400 + "\nsecond line")
+    assert len(line) <= 199 and "\n" not in line and line.endswith("...")
+    assert warning_line("short") == "cnncost: warning: short"

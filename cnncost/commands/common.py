@@ -198,12 +198,22 @@ def write(text: str, path: str | None) -> None:
 PRINTED: set[str] = set()  # the warnings printed in this run of the command line, each printed once
 
 
+WARNING_WIDTH = 199  # characters of a warning line on standard error; the whole text is in the profile's notes
+
+
 def warn(result) -> None:
     """The profile's warnings, one line each on standard error (its other notes are said in the output itself)."""
     for note in result.notes:
         if note.kind == "warning" and note not in PRINTED:
             PRINTED.add(note)
-            print(f"cnncost: warning: {note}", file=sys.stderr)
+            print(warning_line(str(note)), file=sys.stderr)
+
+
+def warning_line(text: str) -> str:
+    """'cnncost: warning: ...' on one line of at most WARNING_WIDTH characters, cut with '...' where longer (the
+    table's notes, --format json and the profile's notes hold the whole text)."""
+    line = "cnncost: warning: " + escaped(" ".join(text.split()))
+    return line if len(line) <= WARNING_WIDTH else line[: WARNING_WIDTH - 3].rstrip() + "..."
 
 
 def parse_positive(text: str, what: str, kind=float):

@@ -201,8 +201,8 @@ def _record(
             "(allow_real_forward=True) to run it, or a smaller input or batch"
         )
     notes.append(
-        f"recorded by a real forward on the CPU with random data, as the meta device could not run it (in "
-        f"{failure}); that forward held {units.megabytes(held)} or more"
+        f"recorded by a real forward on the CPU with random data ({units.megabytes(held)} or more), as the meta device "
+        f"could not run {failure}"
     )
     with torch.random.fork_rng(devices=[]):  # the random input leaves the caller's random state as it was
         inputs = example_inputs(spec, batch, "cpu", dtype)

@@ -338,6 +338,9 @@ class Recorder(TorchFunctionMode):
                 self.names.setdefault(id(tensor), (f"{path}.{name}" if path else name, "parameter"))
             for name, tensor in held.buffers:
                 self.names.setdefault(id(tensor), (f"{path}.{name}" if path else name, "buffer"))
+            for name, value in held.module.__dict__.items():  # a plain tensor it holds (anchors, strides): named
+                if isinstance(value, torch.Tensor) and self.names.get(id(value), ("", "tensor"))[1] == "tensor":
+                    self.names[id(value)] = (f"{path}.{name}" if path else name, "tensor")  # by its deepest holder
         self.constructors = _device_constructors()
         self.thread = threading.get_ident()  # the module hooks are global: another thread's modules are not ours
 
@@ -409,8 +412,13 @@ class Recorder(TorchFunctionMode):
         name, kind = self.names.get(id(tensor), (None, "tensor"))
         self.converted[id(tensor)] = converted
         self.keep += [tensor, converted]
-        self.weights[id(converted)] = Weight(name or f"tensor{len(self.weights)}", tensor, kind)
+        self.weights[id(converted)] = Weight(name or self._tensor_name(), tensor, kind)
         return converted
+
+    def _tensor_name(self) -> str:
+        """A name for a tensor from outside the module's own: 'tensor7' under the module whose forward uses it."""
+        base = self.scopes[self.stack[-1]].path.partition("#")[0]
+        return f"{base}.tensor{len(self.weights)}" if base else f"tensor{len(self.weights)}"
 
     def _arguments(self, value):
         """(value to run with, value to record): module tensors converted, seen tensors as Values or Weights."""
@@ -455,7 +463,7 @@ class Recorder(TorchFunctionMode):
 
     def _outside(self, tensor: torch.Tensor) -> Weight:
         """A tensor of the device the recorder did not make (one made before the pass): a constant tensor."""
-        weight = Weight(f"tensor{len(self.weights)}", tensor, "tensor")
+        weight = Weight(self._tensor_name(), tensor, "tensor")
         self.weights[id(tensor)] = weight
         self.keep.append(tensor)
         return weight
