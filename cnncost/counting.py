@@ -13,3 +13,10 @@ COUNTING_RULES = (
     "running statistics are buffers, counted apart. A '?' marks an op without a cost formula: its cost is unknown, "
     "not zero, and a total that leaves it out says so (+?)."
 )
+
+# The line under a terminal's table: what a MAC, a FLOP and a KB are, and where the rest is
+COUNTING_BRIEF = (
+    "1 MAC = 2 FLOPs: multiply-adds of convolutions, linear layers, matrix products, attention and recurrent layers, "
+    "biases not counted; KB = 1024 bytes; '?' an op without a formula. `cnncost formulas` gives every layer type's "
+    "cost; --format md or html prints it all."
+)

@@ -417,3 +417,14 @@ def test_the_benchmark_scripts_import(monkeypatch):
     monkeypatch.syspath_prepend(os.path.join(os.path.dirname(__file__), "..", "benchmarks"))
     for script in ("bench_scaling", "bench_views"):
         assert callable(importlib.import_module(script).main)
+
+
+def test_the_terminal_states_the_conventions_in_a_line_and_markdown_in_full(capsys):
+    from cnncost.cli import main
+    from cnncost.counting import COUNTING_BRIEF, COUNTING_RULES
+
+    assert main(["table", "alexnet"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert COUNTING_BRIEF in out and COUNTING_RULES not in out and "KB = 1024 bytes" in out
+    assert main(["table", "alexnet", "--format", "md"]) == 0
+    assert COUNTING_RULES in " ".join(capsys.readouterr().out.split())

@@ -22,10 +22,12 @@ class Heading:
 
 @dataclass(frozen=True)
 class Text:
-    """A paragraph, or a bulleted list when bullets is set."""
+    """A paragraph, or a bulleted list when bullets is set; brief, where set, is what a terminal prints of it (the
+    whole text goes to Markdown and HTML)."""
 
     text: str = ""
     bullets: tuple[str, ...] = ()
+    brief: str = ""
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..counting import COUNTING_RULES
+from ..counting import COUNTING_BRIEF, COUNTING_RULES
 from ..quantities import FLOPS, MACS, MEMORY, PARAMS
 from ..results import Profile
 from .analysis_views import computed
@@ -87,7 +87,8 @@ def profile_document(profile: Profile, view: View = View(), hint: str = "") -> D
     blocks: list[Block] = [replace(layer_table(profile, view, extra), caption="")]
     if hint:
         blocks.append(Text(hint))
-    blocks += [Facts(tuple(summary_lines(profile))), Text(" ".join([COUNTING_RULES, *notes]))]
+    rules = Text(" ".join([COUNTING_RULES, *notes]), brief=" ".join([COUNTING_BRIEF, *notes]))
+    blocks += [Facts(tuple(summary_lines(profile))), rules]
     sections = [(analysis, analysis.section(result, profile, view)) for analysis, result in found if analysis.section]
     blocks += [block for analysis, section in sections if not analysis.after_chart for block in section]
     if view.chart:

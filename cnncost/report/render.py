@@ -37,7 +37,7 @@ def printable(document: Document) -> Document:
         if isinstance(b, Heading):
             return dataclasses.replace(b, text=escaped(b.text))
         if isinstance(b, Text):
-            return Text(escaped(b.text), tuple(escaped(t) for t in b.bullets))
+            return Text(escaped(b.text), tuple(escaped(t) for t in b.bullets), escaped(b.brief))
         if isinstance(b, Facts):
             return Facts(tuple((escaped(k), escaped(v)) for k, v in b.items))
         if isinstance(b, Table):

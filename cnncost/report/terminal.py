@@ -132,7 +132,7 @@ def _plain(document: Document) -> str:
         if isinstance(block, Heading):
             parts.append(f"{block.text}\n{'-' * len(block.text)}")
         elif isinstance(block, Text):
-            parts.append(_wrapped(block, PARAGRAPH_WIDTH))
+            parts.append(_wrapped(_brief(block), PARAGRAPH_WIDTH))
         elif isinstance(block, Facts):
             parts.append("\n".join(f"{label}  {value}" for label, value in _facts_lines(block)))
         elif isinstance(block, Table):
@@ -225,7 +225,7 @@ def _rich(document: Document, screen: Screen) -> str:
         if isinstance(block, Heading):
             paragraph(block.text, "bold" if screen.color else "")
         elif isinstance(block, Text):
-            paragraph(_wrapped(block, terminal))
+            paragraph(_wrapped(_brief(block), terminal))
         elif isinstance(block, Facts):
             console.print(_rich_facts(block, screen.color), width=terminal)
         elif isinstance(block, Table):
@@ -250,3 +250,8 @@ def to_terminal(document: Document, screen: Screen = Screen()) -> str:
     """The document for a terminal (rich, fitted to screen) or for a pipe (plain, every column); charts are drawn in
     HTML only, where the table holds their numbers."""
     return _rich(document, screen) if screen.is_terminal else _plain(document)
+
+
+def _brief(block: Text) -> Text:
+    """The paragraph as a terminal prints it: its brief form where it has one."""
+    return Text(block.brief, block.bullets) if block.brief else block
