@@ -44,6 +44,24 @@ def kilobytes(n_bytes: int) -> str:
     return fixed(n_bytes / KB)
 
 
+BYTE_UNITS = (("KB", KB), ("MB", MB), ("GB", 1024 * MB))
+MAX_DIGITS = 6  # whole digits a byte column shows before it moves to the next unit
+
+
+def byte_unit(largest: int) -> tuple[str, int]:
+    """The unit a column of byte counts prints in: KB (the lecture tables'), or MB or GB where the largest value in
+    KB (or MB) would have more than MAX_DIGITS whole digits."""
+    for name, size in BYTE_UNITS:
+        if largest / size < 10**MAX_DIGITS:
+            return name, size
+    return BYTE_UNITS[-1]
+
+
+def in_unit(n_bytes: int, size: int) -> str:
+    """Bytes in a unit of size bytes, one decimal."""
+    return fixed(n_bytes / size)
+
+
 def thousands(count: int) -> str:
     """A count in k, one decimal."""
     return fixed(count / 1e3)

@@ -428,3 +428,20 @@ def test_the_terminal_states_the_conventions_in_a_line_and_markdown_in_full(caps
     assert COUNTING_BRIEF in out and COUNTING_RULES not in out and "KB = 1024 bytes" in out
     assert main(["table", "alexnet", "--format", "md"]) == 0
     assert COUNTING_RULES in " ".join(capsys.readouterr().out.split())
+
+
+def test_a_byte_column_moves_to_the_unit_that_fits():
+    """KB while the largest value has at most 6 whole digits in KB, then MB, then GB (1024 each)."""
+    from cnncost import units
+    from cnncost.cli import main
+
+    assert units.byte_unit(999_999 * 1024) == ("KB", 1024)
+    assert units.byte_unit(1_000_000 * 1024) == ("MB", 1024**2)
+    assert units.byte_unit(10**6 * 1024**2) == ("GB", 1024**3)
+    # ResNet-50 at batch 256: conv1's output is 256·64·112·112·4 bytes = 784 MB, the total over a million KB
+    document = profile_document(cnncost.profile("resnet50", batch=256))
+    table = document.blocks[0]
+    column = table.headers.index("memory MB")
+    assert table.rows[0][column] == "784.0" and "memory KB" not in table.headers
+    assert "memory KB" in profile_document(cnncost.profile("alexnet")).blocks[0].headers
+    assert main(["table", "resnet50", "--batch", "8", "--memory", "--format", "md"]) == 0

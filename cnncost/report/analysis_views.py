@@ -78,8 +78,8 @@ def memory_columns(
     records = dict(
         zip((cost.name for cost in profile.layers), memory_records(profile, inference, training), strict=True)
     )
-    fmt = (lambda n: f"{n:,}") if exact else units.kilobytes
-    unit = "B" if exact else "KB"
+    unit, size = ("B", 1) if exact else units.byte_unit(max(inference.peak_bytes, training.activation_bytes))
+    fmt = (lambda n: f"{n:,}") if exact else (lambda n: units.in_unit(n, size))
     return [
         Column(
             f"live {unit}",

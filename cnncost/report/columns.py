@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .. import units
 from ..analysis.storage import activation_storage_bytes
@@ -64,12 +64,21 @@ def share_column(quantity: Quantity) -> Column:
     return Column(share_header(quantity), cell, total)
 
 
+def fitted(quantity: Quantity, largest_bytes: int) -> Quantity:
+    """A byte quantity in the unit that fits its largest value (KB, MB or GB); any other as it is."""
+    if not quantity.bytes:
+        return quantity
+    name, size = units.byte_unit(largest_bytes)
+    return replace(quantity, scale=name, format=lambda n: units.in_unit(n, size))
+
+
 TABLE_QUANTITIES = (MEMORY, PARAMS, MACS, FLOPS)  # the per-layer table's figures, in the lecture's order
 SHARES = (PARAMS, MACS, MEMORY)
 
 
-def columns(exact: bool = False) -> list[Column]:
-    """The columns in order; exact prints raw integers (bytes, counts) instead of KB, k and M."""
+def columns(exact: bool = False, largest_bytes: int = 0) -> list[Column]:
+    """The columns in order; exact prints raw integers (bytes, counts) instead of KB, k and M; memory in KB, or in
+    MB or GB where largest_bytes (the total) has more than 6 whole digits in KB."""
     return [
         Column("layer", lambda row, p: row.name, lambda p: "total", numeric=False),
         Column("type", lambda row, p: row.kind, numeric=False),
@@ -81,7 +90,7 @@ def columns(exact: bool = False) -> list[Column]:
         Column("filters, k, s, p", lambda row, p: row_spec_text(row), numeric=False),
         Column("out C", lambda row, p: channels_text((row.output_shape,), p.shapes_include_batch)),
         Column("out H/W", lambda row, p: size_text(row.output_shape, p.shapes_include_batch)),
-        *(quantity_column(quantity, exact) for quantity in TABLE_QUANTITIES),
+        *(quantity_column(fitted(quantity, largest_bytes), exact) for quantity in TABLE_QUANTITIES),
         *(share_column(quantity) for quantity in SHARES),
     ]
 

@@ -49,7 +49,9 @@ def _heaviest(rows: list[Row], cols: list[Column]) -> frozenset[tuple[int, int]]
     """(row, column) of the largest memory, params and MACs, where not zero."""
     marked = set()
     for quantity in MARKED:
-        index = next((i for i, column in enumerate(cols) if column.quantity is quantity), None)
+        index = next(
+            (i for i, column in enumerate(cols) if column.quantity and column.quantity.key == quantity.key), None
+        )
         if index is None or not rows:
             continue
         best = max(range(len(rows)), key=lambda r: rows[r].total(quantity.key))
@@ -63,7 +65,7 @@ def layer_table(
 ) -> Table:
     """The per-layer table with its total row; the conventions as its caption."""
     rows = table_rows(profile, view.fold, view.depth)
-    cols = columns(view.exact) + list(extra or ())
+    cols = columns(view.exact, profile.total.activation_bytes) + list(extra or ())
     body = [[column.cell(row, profile) for column in cols] for row in rows]
     return table(
         [c.header for c in cols],
