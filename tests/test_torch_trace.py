@@ -221,3 +221,14 @@ def test_a_warning_is_one_line_of_under_200_characters():
     line = warning_line("recorded on the CPU " + "x" * 400 + "\nsecond line")
     assert len(line) <= 199 and "\n" not in line and line.endswith("...")
     assert warning_line("short") == "cnncost: warning: short"
+
+
+def test_the_frame_and_json_say_each_layers_class_depth_and_parent():
+    from tests.fixtures.peer_patterns import SharedActivationNet
+
+    profile = cnncost.profile(SharedActivationNet(), input=(3, 32, 32))
+    frame = profile.to_frame().set_index("name")
+    assert tuple(frame.loc["model.2.cv1.conv", ["class", "depth", "parent"]]) == ("Conv2d", 4, "model.2.cv1")
+    assert tuple(frame.loc["model.2.add", ["class", "depth", "parent"]]) == ("", 3, "model.2")  # a function call
+    layers = {layer["name"]: layer for layer in profile.to_dict()["layers"]}
+    assert layers["model.1.act"]["class"] == "SiLU" and layers["model.2.add"]["class"] is None

@@ -4,13 +4,14 @@ input and convention), and the Markdown and HTML of its document, written atomic
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
 from ..counting import COUNTING_RULES
 from ..files import write_atomic
 from ..quantities import KEYS
-from ..results import Profile, provides
+from ..results import LayerCost, Profile, provides
 from .analysis_views import FOLDS, computed
 from .document import Document, Text
 from .html import fragment
@@ -20,7 +21,10 @@ from .profile_table import profile_document, screen_depth
 from .rows import Row, table_rows
 from .view import View
 
-FRAME_COLUMNS = ("name", "op", "inputs", "input_shape", "output_shape", "attributes", *KEYS, "in_place", "counted")
+FRAME_COLUMNS = (
+    *("name", "op", "inputs", "input_shape", "output_shape", "attributes", *KEYS, "in_place", "counted"),
+    *("class", "depth", "parent"),
+)
 CONTEXT_COLUMNS = ("network", "input", "batch", "dtype", "convention")  # on every CSV row: what the figures are of
 
 
@@ -60,10 +64,19 @@ def profile_dict(profile: Profile) -> dict[str, Any]:
                 **{key: getattr(cost, key) for key in KEYS},
                 "in_place": cost.in_place,
                 "counted": cost.counted,
+                **place(cost),
             }
             for cost in profile.layers
         ],
     }
+
+
+def place(cost: LayerCost, missing: Any = None) -> dict[str, Any]:
+    """Where a layer sits, as torchinfo shows it: the class of the module whose forward it is (missing for a
+    function called in a forward, and in a built-in network), its depth (layer1.0.conv1: 3) and its parent
+    (layer1.0)."""
+    path = re.sub(r"#\d+", "", cost.name)
+    return {"class": cost.module or missing, "depth": path.count(".") + 1, "parent": path.rpartition(".")[0]}
 
 
 def _shapes(shapes) -> str:
@@ -83,6 +96,7 @@ def layer_records(profile: Profile) -> list[dict[str, Any]]:
             **{key: getattr(cost, key) for key in KEYS},
             "in_place": cost.in_place,
             "counted": cost.counted,
+            **place(cost, missing=""),
         }
         for cost in profile.layers
     ]
