@@ -1,7 +1,7 @@
 """Every cnncost command in the README's code blocks runs as written: in a folder of its own that holds the reader's
 files the README names (mypkg/models.py, my_net.toml, path/to/net.py, a configured project with its baseline), with
-exit code 0 (`bench --check` 1 too: its timing checks may fail on a loaded machine, and they are not this test's
-to hold). Commands for a CUDA device are skipped without one."""
+exit code 0 (1 too for `bench --check` and a latency budget: their timings may fail on a loaded machine, and they
+are not this test's to hold). Commands for a CUDA device are skipped without one."""
 
 from __future__ import annotations
 
@@ -85,4 +85,5 @@ def test_every_readme_command_runs_as_written(reader, capsys, command):
             pytest.skip("no CUDA device: the README runs this on a machine with a GPU")
     got = main(shlex.split(command)[1:])
     _, err = capsys.readouterr()
-    assert got in ((0, 1) if "--check" in command else (0,)), f"{command}: exit {got}; {err}"
+    timed = "--check" in command or "--max-latency" in command  # a timing: not this test's to hold on a busy machine
+    assert got in ((0, 1) if timed else (0,)), f"{command}: exit {got}; {err}"

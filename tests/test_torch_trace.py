@@ -232,3 +232,23 @@ def test_the_frame_and_json_say_each_layers_class_depth_and_parent():
     assert tuple(frame.loc["model.2.add", ["class", "depth", "parent"]]) == ("", 3, "model.2")  # a function call
     layers = {layer["name"]: layer for layer in profile.to_dict()["layers"]}
     assert layers["model.1.act"]["class"] == "SiLU" and layers["model.2.add"]["class"] is None
+
+
+def test_rows_read_tokens_and_channels_last_as_such_and_fold_their_views():
+    """A permute to channels last, a linear layer and a layer norm on tokens: their C columns show the channels (the
+    last dim), their H/W the positions or tokens; a reshape or permute joins the row of the layer it reads."""
+    from cnncost.report.profile_table import layer_table
+    from tests.fixtures.modern import ConvNeXt, VisionTransformer
+
+    def rows(module):
+        table = layer_table(cnncost.profile(module, input=(3, 32, 32)))
+        return {row[0]: row[1:7] for row in table.rows}  # type, in C, in H/W, spec, out C, out H/W
+
+    convnext = rows(ConvNeXt())
+    # a 7x7 depthwise conv on 16 x 8 x 8, permuted to 8 x 8 x 16: still 16 channels at 8x8
+    assert convnext["stages.0.0.conv_dw"] == ("conv2d+permute", "16", "8", "16, 7, 1, 3, groups 16", "16", "8")
+    assert convnext["stages.0.0.mlp.fc1"][4:] == ("64", "8")  # 16 -> 64 channels, last, at 8x8
+    vit = rows(VisionTransformer())
+    # 4 x 4 patches of 32 channels flattened and transposed to 16 tokens x 32; a class token makes 17
+    assert vit["flatten"] == ("flatten+permute", "32", "4", "", "32", "16")
+    assert vit["blocks.0.norm1"] == ("layer_norm", "32", "17", "", "32", "17")

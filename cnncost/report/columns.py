@@ -76,20 +76,32 @@ TABLE_QUANTITIES = (MEMORY, PARAMS, MACS, FLOPS)  # the per-layer table's figure
 SHARES = (PARAMS, MACS, MEMORY)
 
 
-def columns(exact: bool = False, largest_bytes: int = 0) -> list[Column]:
+def columns(exact: bool = False, largest_bytes: int = 0, last: frozenset[str] = frozenset()) -> list[Column]:
     """The columns in order; exact prints raw integers (bytes, counts) instead of KB, k and M; memory in KB, or in
-    MB or GB where largest_bytes (the total) has more than 6 whole digits in KB."""
+    MB or GB where largest_bytes (the total) has more than 6 whole digits in KB; the tensors named in last have
+    their channels last (rows.channels_last), and their sizes read so."""
+
+    def reads_last(row: Row) -> bool:
+        return any(name in last for name in row.head.inputs)
+
+    def writes_last(row: Row) -> bool:
+        return row.layers[-1].name in last
+
     return [
         Column("layer", lambda row, p: row.name, lambda p: "total", numeric=False),
         Column("type", lambda row, p: row.kind, numeric=False),
-        Column("in C", lambda row, p: channels_text(row.head.input_shapes, p.shapes_include_batch)),
+        Column("in C", lambda row, p: channels_text(row.head.input_shapes, p.shapes_include_batch, reads_last(row))),
         Column(
             "in H/W",
-            lambda row, p: size_text(row.head.input_shape, p.shapes_include_batch) if row.head.input_shapes else "",
+            lambda row, p: (
+                size_text(row.head.input_shape, p.shapes_include_batch, reads_last(row))
+                if row.head.input_shapes
+                else ""
+            ),
         ),
         Column("filters, k, s, p", lambda row, p: row_spec_text(row), numeric=False),
-        Column("out C", lambda row, p: channels_text((row.output_shape,), p.shapes_include_batch)),
-        Column("out H/W", lambda row, p: size_text(row.output_shape, p.shapes_include_batch)),
+        Column("out C", lambda row, p: channels_text((row.output_shape,), p.shapes_include_batch, writes_last(row))),
+        Column("out H/W", lambda row, p: size_text(row.output_shape, p.shapes_include_batch, writes_last(row))),
         *(quantity_column(fitted(quantity, largest_bytes), exact) for quantity in TABLE_QUANTITIES),
         *(share_column(quantity) for quantity in SHARES),
     ]

@@ -11,7 +11,7 @@ from ..results import Profile
 from .analysis_views import computed
 from .columns import Column, columns, share_header, summary_lines
 from .document import Block, Chart, Document, Facts, Table, Text, table
-from .rows import Row, table_rows
+from .rows import Row, channels_last, table_rows
 from .view import View
 
 # On a narrow terminal these columns are hidden first, in this order; the others always show.
@@ -65,7 +65,7 @@ def layer_table(
 ) -> Table:
     """The per-layer table with its total row; the conventions as its caption."""
     rows = table_rows(profile, view.fold, view.depth)
-    cols = columns(view.exact, profile.total.activation_bytes) + list(extra or ())
+    cols = columns(view.exact, profile.total.activation_bytes, channels_last(profile)) + list(extra or ())
     body = [[column.cell(row, profile) for column in cols] for row in rows]
     return table(
         [c.header for c in cols],

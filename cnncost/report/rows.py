@@ -58,7 +58,7 @@ class Row:
 
 
 def table_rows(profile: Profile, fold: bool = True, depth: int | None = None) -> list[Row]:
-    """One row per layer; with fold, an in-place layer that reads the previous row's output joins that row.
+    """One row per layer; with fold, an in-place layer or a view that reads the previous row's output joins that row.
 
     With depth, consecutive rows whose names share their first `depth` dotted parts become one block row
     ('layer1.0.conv1' is in block 'layer1' at depth 1 and 'layer1.0' at depth 2).
@@ -67,11 +67,16 @@ def table_rows(profile: Profile, fold: bool = True, depth: int | None = None) ->
     return rows if depth is None else _blocks(rows, depth, profile.modules or {})
 
 
+FOLDED_VIEWS = ("reshape", "permute", "expand")  # views a row keeps with the layer that made their input
+
+
 def _rows_of(layers, fold: bool) -> list[Row]:
-    """One row per layer; with fold, an in-place layer that reads the previous row's output joins that row."""
+    """One row per layer; with fold, an in-place layer or a view (a reshape, permute or expand: no new data, no
+    cost) that reads the previous row's output joins that row."""
     groups: list[list[LayerCost]] = []
     for cost in layers:
-        if fold and cost.in_place and groups and cost.inputs == (groups[-1][-1].name,):
+        joins = cost.in_place or cost.op in FOLDED_VIEWS
+        if fold and joins and groups and cost.inputs == (groups[-1][-1].name,):
             groups[-1].append(cost)
         else:
             groups.append([cost])
@@ -130,17 +135,51 @@ def sample_dims(shape: Shape, batched: bool = False) -> tuple[int, ...]:
     return shape.dims[1:] if batched and shape.dims else shape.dims
 
 
-def channels_text(shapes: tuple[Shape, ...], batched: bool = False) -> str:
-    """'64' for one input, '64+128' for several; a flat vector shows its length."""
-    return "+".join(str(dims[0]) for dims in (sample_dims(shape, batched) for shape in shapes) if dims)
+def channels_text(shapes: tuple[Shape, ...], batched: bool = False, last: bool = False) -> str:
+    """'64' for one input, '64+128' for several; a flat vector shows its length; last: the channels are the last
+    dim (tokens x channels, or an image permuted to channels last)."""
+    return "+".join(
+        str(dims[-1] if last else dims[0]) for dims in (sample_dims(shape, batched) for shape in shapes) if dims
+    )
 
 
-def size_text(shape: Shape, batched: bool = False) -> str:
-    """'56' for 56x56, '56x28' if not square, '' for a flat vector."""
+def size_text(shape: Shape, batched: bool = False, last: bool = False) -> str:
+    """'56' for 56x56, '56x28' if not square, '' for a flat vector; last: the dims before the channels (a
+    transformer's 196 tokens, a channels-last image's 56x56)."""
     dims = sample_dims(shape, batched)
     if len(dims) < 2:
         return ""
-    return str(dims[1]) if len(set(dims[1:])) == 1 else "x".join(map(str, dims[1:]))
+    rest = dims[:-1] if last else dims[1:]
+    return str(rest[0]) if len(set(rest)) == 1 else "x".join(map(str, rest))
+
+
+CHANNELS_FIRST = ("convolution", "pooling", "resampling")  # layer categories that read and write N x C x ...
+CHANNELS_LAST = ("linear", "attention")  # ... and those that act on the last dim: tokens x channels
+LAST_DIM_NORMS = ("layer_norm", "rms_norm")
+
+
+def channels_last(profile: Profile) -> frozenset[str]:
+    """The tensors (by name) of a recorded network whose channels are their last dim: what a linear layer, a layer
+    norm or attention writes, an image permuted to channels last (0, 2, 3, 1), and what reads those elementwise;
+    a convolution, pool or resize writes channels first, as does a permute back. A built-in network's are all
+    channels first."""
+    if not profile.shapes_include_batch:
+        return frozenset()
+    last: set[str] = set()
+    for cost in profile.layers:
+        category = layer_type(cost.op).category
+        if cost.op in LAST_DIM_NORMS or category in CHANNELS_LAST:
+            last.add(cost.name)
+        elif category in CHANNELS_FIRST or cost.op.startswith(("batch_norm", "instance_norm", "group_norm")):
+            continue
+        elif cost.op == "permute":
+            dims = tuple(cost.attributes.get("dims", ()))
+            first_in = bool(cost.inputs) and cost.inputs[0] not in last
+            if len(dims) > 2 and ((first_in and dims[-1] == 1) or (not first_in and dims[1] != len(dims) - 1)):
+                last.add(cost.name)
+        elif any(name in last for name in cost.inputs):
+            last.add(cost.name)
+    return frozenset(last)
 
 
 def _kernel_text(value: Any) -> str:
