@@ -338,3 +338,38 @@ def test_bench_takes_a_torch_module_and_a_spec_file_with_batch_and_dtype(cache_d
     )
     records = json.loads(capsys.readouterr().out)
     assert {r["dtype"] for r in records} == {"bf16"} and records[0]["layer"] == "conv1" and len(records) == 4
+
+
+def test_a_fold_at_a_depth_adds_up_each_blocks_timings(result):
+    """Two blocks of a conv and a ReLU, then a head, timed 1, 2, ... ms: at depth 1, block b1 is one row whose times
+    (1 + 2 ms alone, 0.5 + 1 ms in context), MACs, FLOPs and bytes are its layers' sums."""
+    from dataclasses import replace
+
+    from cnncost.report.timings import bench_rows, folded_timings
+    from cnncost.torch.bench import LayerTiming
+
+    graph = Graph.build(
+        "blocks",
+        [
+            layer("conv2d", "b1.conv", out_channels=8, kernel_size=3, padding=1),
+            layer("relu", "b1.relu"),
+            layer("conv2d", "b2.conv", out_channels=8, kernel_size=3, padding=1),
+            layer("relu", "b2.relu"),
+            layer("flatten", "flat"),
+            layer("linear", "fc", out_features=10),
+        ],
+        input=(3, 8, 8),
+    )
+    costs = cnncost.propagate(graph).layers
+    timings = tuple(
+        LayerTiming(cost, (i + 1) / 1e3, 0.0, 1000 * (i + 1), (i + 1) / 2e3, in_context=(i + 1) / 2e3)
+        for i, cost in enumerate(costs)
+    )
+    folded = folded_timings(timings, 1)
+    assert [t.cost.name for t in folded] == ["b1", "b2", "flat", "fc"]
+    block = folded[0]
+    assert block.median == pytest.approx(0.003) and block.in_context == pytest.approx(0.0015)
+    assert block.bytes_moved == 3000 and block.predicted == pytest.approx(0.0015) and block.ratio == pytest.approx(2)
+    assert block.cost.macs == costs[0].macs and block.cost.flops == costs[0].flops + costs[1].flops
+    row = bench_rows(replace(result, layers=folded), cache=None)[0]
+    assert row[:2] == ["b1", "block of 2 layers"] and row[6:8] == ["1.500", "3.000"]  # in context and alone, ms

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from typing import Any
 
-from ..report.timings import bench_document, bench_records
+from ..report.timings import bench_document, bench_records, folded_timings
 from ..sources import load_source
 from ..trace import require_torch
 from .common import (
     MODEL_HELP,
     RECORD_FORMATS,
+    UsageError,
     add_output_options,
     add_profile_options,
     emit,
@@ -40,6 +42,9 @@ def register(commands) -> None:
         "the peak memory against cnncost's; prints PASS or FAIL for each, exit 1 on a FAIL (on a "
         "machine without CUDA, --device cuda --check says SKIP)",
     )
+    parser.add_argument(
+        "--depth", type=int, help="one row per block at this depth of the layer names (layer1, ...), its times added up"
+    )
     add_output_options(parser)
     parser.set_defaults(run=run)
 
@@ -54,11 +59,16 @@ def run(args) -> int:
         return 0
 
     batch = parse_batch(args.batch)
+    if args.depth is not None and args.depth < 1:
+        raise UsageError(f"--depth must be 1 or more, got {args.depth}")
     graph = load_source(args.name, args.input, batch).graph  # a torch module is recorded at the batch
     with _progress(len(graph.nodes) + 2) as advance:
         result = timed(args, graph, batch, advance)
     cache, cache_name = device_cache(args.device)
-    fmt = emit(args, lambda: bench_document(result, cache, cache_name), lambda: bench_records(result))
+    shown = (
+        result if args.depth is None else dataclasses.replace(result, layers=folded_timings(result.layers, args.depth))
+    )
+    fmt = emit(args, lambda: bench_document(shown, cache, cache_name), lambda: bench_records(shown))
     if not args.check:
         return 0
     checks = self_check(result)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from .. import units
 from .document import Document, Facts, table
-from .rows import size_text
+from .rows import block_prefix, size_text
 
 HEADERS = (
     "layer",
@@ -69,8 +72,89 @@ def note(timing, roof, cache: int | None, empty_call: float | None = None, cache
     return ""
 
 
+@dataclass(frozen=True)
+class BlockTiming:
+    """The layers of a block at a depth, their timings added up: read as one layer's timing is."""
+
+    cost: Any  # the block as one layer: its name, its first layer's type, its last layer's output, summed counts
+    median: float | None
+    iqr: float | None
+    bytes_moved: int
+    predicted: float | None
+    error: str | None = None
+    in_context: float | None = None
+    in_context_iqr: float | None = None
+    kernel: float | None = None
+
+    @property
+    def alone_over_context(self) -> float | None:
+        return self.median / self.in_context if self.median and self.in_context else None
+
+    @property
+    def intensity(self) -> float | None:
+        return self.cost.flops / self.bytes_moved if self.bytes_moved else None
+
+    @property
+    def ratio(self) -> float | None:
+        return self.median / self.predicted if self.median and self.predicted else None
+
+    @property
+    def flops_per_second(self) -> float | None:
+        return self.cost.flops / self.median if self.median else None
+
+    @property
+    def bytes_per_second(self) -> float | None:
+        return self.bytes_moved / self.median if self.median else None
+
+
+def _sum(values) -> float | None:
+    """The sum of the known values, None where none is known."""
+    known = [v for v in values if v is not None]
+    return sum(known) if known else None
+
+
+def folded_timings(layers, depth: int) -> tuple:
+    """Consecutive layers of one block at depth (rows.block_prefix) as one BlockTiming: times, MACs, FLOPs and bytes
+    added up, the interquartile ranges left out (they do not add up)."""
+    groups: list[list] = []
+    for timing in layers:
+        prefix = block_prefix(timing.cost.name, depth)
+        if groups and block_prefix(groups[-1][0].cost.name, depth) == prefix:
+            groups[-1].append(timing)
+        else:
+            groups.append([timing])
+    folded = []
+    for group in groups:
+        if len(group) == 1:
+            folded.append(group[0])
+            continue
+        first, last = group[0].cost, group[-1].cost
+        cost = first._replace(
+            name=block_prefix(first.name, depth),
+            op=f"block of {len(group)} layers",
+            output_shape=last.output_shape,
+            macs=sum(t.cost.macs for t in group),
+            flops=sum(t.cost.flops for t in group),
+        )
+        errors = [t.error for t in group if t.error]
+        folded.append(
+            BlockTiming(
+                cost,
+                _sum(t.median for t in group),
+                None,
+                sum(t.bytes_moved for t in group),
+                _sum(t.predicted for t in group),
+                errors[0] if errors else None,
+                _sum(t.in_context for t in group),
+                None,
+                _sum(t.kernel for t in group),
+            )
+        )
+    return tuple(folded)
+
+
 def bench_rows(result, cache: int | None, cache_name: str = "the cache") -> list[list[str]]:
-    """One row per layer."""
+    """One row per layer (or block, where the result's layers were folded)."""
     rows = []
     for t in result.layers:
         c = t.cost
