@@ -3,7 +3,8 @@
 0 on success; 1 where a command finds what it checks for (a broken budget, growth beyond a tolerance, a mismatch);
 2 on bad input of any kind (arguments, files, numbers out of range, an output that cannot be written): one line on
 stderr, never a traceback; 3 for any other failure (a model whose code exits or raises what cnncost does not expect,
-an error in cnncost itself): one line, and the traceback with --debug; 130 when interrupted, 143 when terminated.
+an error in cnncost itself): one line, and the traceback with --debug; 130 when interrupted, 143 when terminated,
+141 (quietly) when the reader of its output stops reading.
 Each subcommand lives in cnncost/commands/.
 """
 
@@ -22,7 +23,7 @@ from pathlib import Path
 
 from . import commands as command_package
 from .commands.common import PRINTED, Parser, input_sizes, warning_line
-from .errors import CnnCostError, CnnCostWarning, first_line
+from .errors import CnnCostError, CnnCostWarning, Terminated, first_line
 from .sources import real_forward_allowed
 from .version import __version__
 
@@ -51,10 +52,6 @@ def build_parser() -> Parser:
 
 
 EXIT_FAILURE = 3  # neither a finding (1) nor bad input (2)
-
-
-class Terminated(BaseException):
-    """SIGTERM, raised where the process is so that every write in progress cleans up after itself."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -107,6 +104,13 @@ def _main(argv: Sequence[str] | None) -> int:
     except Terminated:
         print("cnncost: terminated", file=sys.stderr)
         return 143
+    except BrokenPipeError:  # a reader that stopped reading (| head): quiet, as a pipe's writer is
+        _silence_stdout()
+        return 141
+    except OSError as error:  # a file or output that cannot be read or written: the disk, a folder, a device
+        where = f" ({error.filename})" if error.filename else ""
+        print(f"cnncost: error: cannot read or write{where}: {error.strerror or error}", file=sys.stderr)
+        return 2
     except SystemExit as exit:  # argparse is done: this is a model's own code leaving the process
         return _failure(args, f"the model's code called sys.exit({exit.code!r}) while cnncost ran it")
     except RecursionError:
@@ -135,6 +139,16 @@ def _run(parser: Parser, args) -> int:
     except OSError as error:
         raise CnnCostError(f"cannot write to standard output: {error.strerror or error}") from None
     return code
+
+
+def _silence_stdout() -> None:
+    """Standard output pointed at /dev/null, so that Python's last flush at exit does not fail again."""
+    import os
+
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def _escaped(text: str) -> str:

@@ -86,21 +86,22 @@ def find_config(start: Path | None = None) -> Path | None:
 
 
 def _refuse_if_shared(path: Path) -> None:
-    """A configuration names code to import (its sources, its formulas): one found by searching must be the user's
-    own (or root's), writable by no one else, in a folder where no one else may replace it."""
+    """A configuration names code to import (its sources, its formulas): one found by searching (or read for its
+    formulas from the current folder) must be the user's own (or root's), not writable by every user, in a folder
+    where not every user may replace it (a world-writable folder without the sticky bit)."""
     import os
     import stat
 
     found, folder = path.stat(), path.parent.stat()
     if found.st_uid not in (os.geteuid(), 0):
         reason = "it belongs to another user"
-    elif found.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-        reason = "other users may write to it"
+    elif found.st_mode & stat.S_IWOTH:  # a group-writable file is a shared project's, as umask 002 makes them
+        reason = "every user may write to it"
     elif folder.st_mode & stat.S_IWOTH and not folder.st_mode & stat.S_ISVTX:
         reason = f"other users may replace it ({path.parent} is writable by all)"
     else:
         return
-    raise ConfigError(f"{path}: found by searching from {Path.cwd()}, but {reason}; give --config {path} to use it")
+    raise ConfigError(f"{path}: not read, as {reason}; give --config {path} to use it")
 
 
 def _tool_table(data: dict, name: str) -> Any:
@@ -120,6 +121,7 @@ def formulas_here(folder: Path | None = None) -> None:
     for name in CONFIG_FILES:
         path = folder / name
         if path.is_file() and "formulas" in path.read_text(errors="replace"):
+            _refuse_if_shared(path)  # its formulas are imported: the same rule as a configuration found by searching
             data = _parse(path)
             table = _tool_table(data, name)
             if isinstance(table, dict) and "formulas" in table:

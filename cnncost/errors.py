@@ -28,6 +28,14 @@ class CnnCostError(Exception):
         return error
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised where the process is (cnncost.cli installs it), so that every write in progress cleans up."""
+
+
+# What passes through cnncost's handling of a user's code untouched: the process is being stopped, or asked to exit
+STOPS = (KeyboardInterrupt, SystemExit, Terminated)
+
+
 class CnnCostWarning(UserWarning):
     """Something the user should look at that does not stop the profile (a spec layer whose output nothing reads);
     the command line prints it as a 'cnncost: warning:' line instead."""

@@ -3,9 +3,10 @@
 A regular file (or one a symlink points to) is replaced atomically: a temporary file beside it, written, flushed to
 disk and renamed over it, keeping the file's permissions; a new file gets the permissions the process's umask gives
 any new file. A file with several hard links is rewritten in place, so that every link still names it. Anything
-else (a device such as /dev/null, a FIFO, a terminal, /dev/stdout) is written directly, and '-' is standard output.
-A temporary file left by a process that was killed is removed by the next write beside it. A file that several
-processes read, change and write back (a baseline, the roofline cache) is changed under a lock (`locked`).
+else (a device such as /dev/null, a FIFO, a terminal) is written directly, and '-' or this process's standard
+output (/dev/stdout) is written through standard output. A temporary file left by a process that was killed is
+removed by the next write beside it, once an hour old. A file that several processes read, change and write back
+(a baseline, the roofline cache) is changed under a lock (`locked`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import os
 import secrets
 import stat
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,6 +37,9 @@ def write_atomic(path: str | os.PathLike, text: str | bytes) -> None:
         found = None
     except OSError as error:
         raise CnnCostError(f"cannot write {str(path)!r}: {error.strerror or error}") from None
+    if found is not None and _is_stdout(found):  # /dev/stdout, /dev/fd/1: what the caller redirected it to, as it is
+        _write_stdout(text)
+        return
     try:
         if found is not None and stat.S_ISDIR(found.st_mode):
             raise CnnCostError(f"cannot write {str(path)!r}: it is a directory")
@@ -46,6 +51,16 @@ def write_atomic(path: str | os.PathLike, text: str | bytes) -> None:
             _replace(Path(os.path.realpath(path)), text, found)
     except OSError as error:
         raise CnnCostError(f"cannot write {str(path)!r}: {error.strerror or error}") from None
+
+
+def _is_stdout(found: os.stat_result) -> bool:
+    """Whether a path is this process's standard output (the same file, opened by the shell with its own mode:
+    appending, say), which must be written through it rather than opened again or replaced."""
+    try:
+        out = os.fstat(sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no real standard output (a test capturing it)
+        return False
+    return (out.st_dev, out.st_ino) == (found.st_dev, found.st_ino)
 
 
 def _write_stdout(text: str | bytes) -> None:
@@ -104,8 +119,19 @@ def _remove_stale(folder: Path, name: str) -> None:
         return
     for candidate in candidates:
         parts = candidate.name[len(name) + 2 :].split(".")
-        if len(parts) == 3 and parts[0].isdigit() and not _running(int(parts[0])):
+        if len(parts) == 3 and parts[0].isdigit() and not _running(int(parts[0])) and _stale(candidate):
             candidate.unlink(missing_ok=True)
+
+
+STALE_SECONDS = 3600  # a temporary file untouched this long is no live write's (a writer in another container
+# sharing the folder has a pid this process cannot see)
+
+
+def _stale(path: Path) -> bool:
+    try:
+        return time.time() - path.stat().st_mtime > STALE_SECONDS
+    except OSError:
+        return False
 
 
 def _escape(name: str) -> str:
@@ -119,7 +145,7 @@ def _running(pid: int) -> bool:
         return True
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+    except (ProcessLookupError, OverflowError, ValueError):  # no such process; a pid no system gives
         return False
     except OSError:
         return True
@@ -184,8 +210,18 @@ def locked(path: str | os.PathLike) -> Iterator[None]:
     that parallel runs keep each other's changes."""
     from filelock import FileLock, Timeout
 
-    target = Path(path)
-    lock = FileLock(str(target.parent / f".{target.name}.lock"), timeout=LOCK_TIMEOUT)
+    target = Path(os.path.realpath(path))  # two links to one file share its lock
+    if target.exists() and not target.is_file():  # a device, a FIFO: written directly, nothing to merge
+        yield
+        return
+    if not os.access(target.parent, os.W_OK):
+        raise CnnCostError(f"cannot write {str(path)!r}: its folder {str(target.parent)!r} is not writable")
+    lock_path = target.parent / f".{target.name}.lock"
+    try:  # made here first: filelock waits out its timeout on a lock file it cannot make (in /proc, say)
+        os.close(os.open(lock_path, os.O_WRONLY | os.O_CREAT, 0o666))
+    except OSError as error:
+        raise CnnCostError(f"cannot write {str(path)!r}: {error.strerror or error} (its lock {lock_path})") from None
+    lock = FileLock(str(lock_path), timeout=LOCK_TIMEOUT)
     try:
         with lock:
             yield

@@ -21,7 +21,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import CnnCostError, CnnCostWarning, Fix, UnknownNameError, close_matches, first_line, size_fix, worded
+from .errors import (
+    STOPS,
+    CnnCostError,
+    CnnCostWarning,
+    Fix,
+    UnknownNameError,
+    close_matches,
+    first_line,
+    size_fix,
+    worded,
+)
 from .graph import Graph
 from .spec import read_spec_notes
 from .trace import require_torch
@@ -61,7 +71,8 @@ def load_source(model: Any, input: Any = None, batch: int = 1) -> Loaded:
                 warnings.warn(note, CnnCostWarning, stacklevel=3)
             return Loaded(graph, notes=notes)
         if is_module_path(model):
-            return _traced(import_module_object(model), model, input, batch)
+            with current_folder_importable():  # through the recording: a forward may import as it runs
+                return _traced(import_module_object(model), model, input, batch)
         return Loaded(_built_in(model))
     if _is_torch_module(model):
         return _traced(model, type(model).__name__, input, batch)
@@ -208,14 +219,30 @@ def import_module_object(text: str, folder: Path | None = None):
     with no arguments. With a folder, pkg.mod is imported from there (a configuration's folder), as found now."""
     require_torch()
     target, _, attribute = text.rpartition(":")
-    module = _import(target, folder)
-    value: Any = module
-    for part in attribute.split("."):
-        if not hasattr(value, part):
-            public = [name for name in dir(value) if not name.startswith("_")]
-            raise CnnCostError(f"{target} has no attribute {attribute!r}{close_matches(part, public)}")
-        value = getattr(value, part)
-    return module_from(value, text)
+    with current_folder_importable():  # its constructor may import its siblings too
+        module = _import(target, folder)
+        value: Any = module
+        for part in attribute.split("."):
+            if not hasattr(value, part):
+                public = [name for name in dir(value) if not name.startswith("_")]
+                raise CnnCostError(f"{target} has no attribute {attribute!r}{close_matches(part, public)}")
+            value = getattr(value, part)
+        return module_from(value, text)
+
+
+@contextmanager
+def current_folder_importable() -> Iterator[None]:
+    """The current folder on sys.path, as `python -m` has it, while a module path is imported, built and recorded;
+    sys.path as it was afterwards."""
+    if "" in sys.path or "." in sys.path:
+        yield
+        return
+    sys.path.insert(0, "")
+    try:
+        yield
+    finally:
+        if "" in sys.path:
+            sys.path.remove("")
 
 
 def module_from(value: Any, text: str):
@@ -271,16 +298,10 @@ def _import(target: str, folder: Path | None = None):
             return module
         if folder is not None:
             return _import_from(target, folder)
-        if "" in sys.path or "." in sys.path:
-            return importlib.import_module(target)
-        sys.path.insert(0, "")  # the current folder, as `python -m` would have it, while the module is imported
-        try:
-            return importlib.import_module(target)
-        finally:
-            sys.path.remove("")
+        return importlib.import_module(target)
     except CnnCostError:
         raise
-    except BaseException as error:  # noqa: BLE001  user code: an import can raise anything, even SystemExit
-        if isinstance(error, KeyboardInterrupt):
+    except BaseException as error:  # noqa: BLE001  user code: an import can raise anything (a stop passes)
+        if isinstance(error, STOPS):
             raise
         raise CnnCostError(f"cannot import {target}: {type(error).__name__}: {first_line(error)}") from None

@@ -52,7 +52,7 @@ def byte_unit(largest: int) -> tuple[str, int]:
     """The unit a column of byte counts prints in: KB (the lecture tables'), or MB or GB where the largest value in
     KB (or MB) would have more than MAX_DIGITS whole digits."""
     for name, size in BYTE_UNITS:
-        if largest / size < 10**MAX_DIGITS:
+        if round(largest / size, 1) < 10**MAX_DIGITS:  # as printed: 999,999.96 KB prints as 1,000,000.0
             return name, size
     return BYTE_UNITS[-1]
 

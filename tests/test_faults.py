@@ -177,7 +177,35 @@ def test_a_killed_writes_temporary_is_removed_by_the_next_write(tmp_path, capsys
     left = [p.name for p in tmp_path.iterdir() if p.name != "out.csv"]
     assert len(left) == 1 and left[0].startswith(f".out.csv.{process.pid}.")  # SIGKILL: nothing can clean up
     assert run(capsys, ["table", "alexnet", "-o", str(target)])[0] == 0
+    assert len(list(tmp_path.iterdir())) == 2  # under an hour old: maybe a live writer in another container
+    old = time.time() - 2 * 3600
+    os.utime(tmp_path / left[0], (old, old))
+    assert run(capsys, ["table", "alexnet", "-o", str(target)])[0] == 0
     assert [p.name for p in tmp_path.iterdir()] == ["out.csv"] and target.read_text().startswith("name,op,")
+
+
+def test_a_temporary_with_a_pid_no_system_gives_is_removed_once_stale(tmp_path):
+    left = tmp_path / ".out.csv.99999999999999999999.ab.tmp"
+    left.write_text("half")
+    os.utime(left, (0, 0))
+    files.write_atomic(tmp_path / "out.csv", "whole")
+    assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
+
+
+def test_a_baseline_in_a_folder_it_cannot_write_is_one_line(tmp_path, capsys, monkeypatch):
+    (tmp_path / "pyproject.toml").write_text(CONFIG)
+    locked_dir = tmp_path / "ro"
+    locked_dir.mkdir()
+    locked_dir.chmod(0o555)
+    monkeypatch.chdir(tmp_path)
+    try:
+        code, _, err = run(capsys, ["snapshot", "-o", str(locked_dir / "base.json")])
+    finally:
+        locked_dir.chmod(0o755)
+    if os.geteuid() == 0:  # root writes anywhere: the snapshot is written
+        assert code == 0
+    else:
+        assert code == 2 and "is not writable" in err and err.count("\n") == 1
 
 
 def test_a_running_writers_temporary_is_left_alone(tmp_path):
@@ -201,8 +229,13 @@ def _module(tmp_path: Path, body: str) -> str:
     [
         ("import sys\nclass Net:\n    def __init__(self):\n        sys.exit(0)\n", "called sys.exit(0)"),
         ("class Net:\n    def __init__(self):\n        raise MemoryError('out of memory')\n", "MemoryError"),
+        ("import sys\nsys.exit(3)\n", "called sys.exit(3)"),  # on import
+        (
+            "import sys, torch\nclass Net(torch.nn.Module):\n    def forward(self, x):\n        sys.exit(3)\n",
+            "called sys.exit(3)",
+        ),  # in the forward
     ],
-    ids=["sys.exit(0)", "MemoryError"],
+    ids=["sys.exit(0)", "MemoryError", "sys.exit on import", "sys.exit in forward"],
 )
 def test_a_model_that_exits_or_fails_oddly_is_a_failure_not_success(tmp_path, capsys, body, said):
     code, out, err = run(capsys, ["table", _module(tmp_path, body), "--input", "3x8x8"])
@@ -717,3 +750,23 @@ def test_a_size_is_checked_before_the_model_is_imported(tmp_path, capsys, monkey
     monkeypatch.chdir(tmp_path)
     code, _, err = run(capsys, ["table", "slow.py:Net", *argv])
     assert code == 2 and message in err and not marker.exists()
+
+
+@pytest.mark.slow
+@pytest.mark.torch
+def test_sigterm_during_a_models_forward_is_exit_143(tmp_path):
+    (tmp_path / "slow.py").write_text(
+        "import sys, time, torch\nclass Net(torch.nn.Module):\n    def forward(self, x):\n"
+        "        print('forward', flush=True)\n        time.sleep(60)\n        return x\n"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cnncost", "table", "slow.py:Net", "--input", "3x8x8"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None and process.stdout.readline() == "forward\n"
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 143 and err == "cnncost: terminated\n"

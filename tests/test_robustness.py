@@ -45,7 +45,6 @@ SPECS = {  # spec files written into the test's folder
 MODULES = {  # python files for the module paths
     "raises.py": 'raise RuntimeError("boom")\n',
     "syntax.py": "def broken(:\n",
-    "exits.py": "import sys\nsys.exit(3)\n",
     "not_a_module.py": "value = 42\n",
     "net.txt": "import torch\nNet = torch.nn.Identity\n",  # Python, but not in a .py file
 }
@@ -112,7 +111,6 @@ CASES = [
     (["table", "{dir}/missing.py:Net", "--input", "3x32x32"], "no such file: "),
     (["table", "{dir}/raises.py:Net", "--input", "3x32x32"], "raises.py: RuntimeError: boom"),
     (["table", "{dir}/syntax.py:Net", "--input", "3x32x32"], "syntax.py: SyntaxError"),
-    (["table", "{dir}/exits.py:Net", "--input", "3x32x32"], "exits.py: SystemExit: 3"),
     (["table", "{dir}/not_a_module.py:value", "--input", "3x32x32"], "is neither an nn.Module"),
     (["table", "{dir}/not_a_module.py:missing", "--input", "3x32x32"], "has no attribute 'missing'"),
     (["table", "{dir}/net.txt:Net", "--input", "3x32x32"], "net.txt: not a Python file (a module path names a .py"),

@@ -176,10 +176,15 @@ def emit(
     return fmt
 
 
+MAX_BATCH = 10**30  # a batch beyond it is no machine's, and its figures overflow a float's range in the units
+
+
 def parse_batch(text: str) -> int:
-    """A batch size of at least 1."""
+    """A batch size of at least 1 and at most MAX_BATCH."""
     if not text.isdigit() or int(text) < 1:
         raise UsageError(f"--batch must be a whole number of at least 1, got {text!r}")
+    if len(text) > 40 or int(text) > MAX_BATCH:
+        raise UsageError(f"--batch {text[:20]}{'...' if len(text) > 20 else ''} is out of range (at most 10**30)")
     return int(text)
 
 

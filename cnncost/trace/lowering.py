@@ -316,9 +316,9 @@ def _up_from(path: str) -> list[str]:
 
 def _leftover_tensors(build: Lowering, module: nn.Module, recording: Recording) -> None:
     """Parameters and buffers no node counted: a module's own leftovers join the one node its one call made (a batch
-    norm's batch counter); buffers alone join the first node made inside the module or the nearest module above it
-    (timm's BatchNormAct2d, whose forward makes two, leaves its batch counter unread); the rest are `unused` rows, one
-    per module: not called in this forward, or not used in it."""
+    norm's batch counter); buffers alone of a module that was called join the first node made inside it or the
+    nearest module above it (timm's BatchNormAct2d, whose forward makes two, leaves its batch counter unread); the
+    rest are `unused` rows, one per module: not called in this forward, or not used in it."""
     leftovers: dict[str, list[tuple[str, torch.Tensor]]] = {}
     paths = {}
     owned: dict[str, set[int]] = {}  # path -> ids of the module's own parameters
@@ -349,7 +349,8 @@ def _leftover_tensors(build: Lowering, module: nn.Module, recording: Recording) 
         if len(made) == 1:
             _add_counts(build, made[0], params, buffers, frozen, nbytes)
             continue
-        host = next((first[p] for p in _up_from(path) if p in first), None) if not params else None
+        called = id(sub) in recording.called  # an uncalled module's buffers stay in its unused row, as its params
+        host = next((first[p] for p in _up_from(path) if p in first), None) if called and not params else None
         if host is not None:  # buffers alone are state, not a layer: counted with the module's first node
             _add_counts(build, host, 0, buffers, 0, nbytes)
             continue

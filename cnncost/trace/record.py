@@ -21,21 +21,24 @@ requires_grad. The global random state is as before too.
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import inspect
 import threading
 import types
 import warnings
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from functools import cache, partial
 from math import prod
-from typing import Any
+from typing import Any, cast
 
 import torch
 from torch import nn
 from torch.overrides import TorchFunctionMode
 from torch.utils._device import _device_constructors
 
-from ..errors import CnnCostError, first_line
+from ..errors import STOPS, CnnCostError, first_line
 from ..shapes import dtype_name, element_bytes
 from .meta_shapes import shortcut
 
@@ -606,14 +609,21 @@ def _reachable(attributes: dict, modules: set[int], seen: set[int]) -> list[tupl
         value = stack.pop()
         if id(value) in seen or isinstance(value, torch.Tensor) or id(value) in modules:
             continue
-        if isinstance(value, (dict, list, set)):
+        if isinstance(value, MUTABLE):
             found.append((value, _copy(value) if value else None))
-            stack.extend(value.values() if isinstance(value, dict) else value)
+            stack.extend(value.values() if isinstance(value, dict) else () if isinstance(value, bytearray) else value)
         elif isinstance(value, tuple):
             stack.extend(value)
-        elif isinstance(getattr(value, "__dict__", None), dict) and not isinstance(value, OPAQUE_TYPES):
-            found.append((value.__dict__, dict(value.__dict__)))
-            stack.extend(value.__dict__.values())
+        elif not isinstance(value, OPAQUE_TYPES) and (
+            isinstance(getattr(value, "__dict__", None), dict) or _slots(type(value))
+        ):
+            if isinstance(getattr(value, "__dict__", None), dict):
+                found.append((value.__dict__, dict(value.__dict__)))
+                stack.extend(value.__dict__.values())
+            held = {name: getattr(value, name) for name in _slots(type(value)) if hasattr(value, name)}
+            if held:
+                found.append((SlotState(value), held))
+                stack.extend(held.values())
         else:
             continue
         seen.add(id(value))
@@ -625,8 +635,38 @@ def _reachable(attributes: dict, modules: set[int], seen: set[int]) -> list[tupl
     return found
 
 
+MUTABLE = (dict, list, set, collections.deque, bytearray)  # containers a forward may change in place
+
+
 def _copy(container):
-    return dict(container) if isinstance(container, dict) else type(container)(container)
+    """Its contents in a plain container of the kind (a subclass's constructor may take other arguments)."""
+    if isinstance(container, dict):
+        return dict(container)
+    if isinstance(container, set):
+        return set(container)
+    return bytes(container) if isinstance(container, bytearray) else list(container)
+
+
+def _slots(cls: type) -> tuple[str, ...]:
+    """The __slots__ names of a class and its bases (not __dict__ or __weakref__)."""
+    return _class_slots(cast(Hashable, cls))
+
+
+@cache
+def _class_slots(cls: Any) -> tuple[str, ...]:
+    """The __slots__ names of a class and its bases (not __dict__ or __weakref__)."""
+    names = []
+    for klass in cls.__mro__:
+        slots = klass.__dict__.get("__slots__", ())
+        names += [slots] if isinstance(slots, str) else [n for n in slots if n not in ("__dict__", "__weakref__")]
+    return tuple(names)
+
+
+@dataclass(frozen=True)
+class SlotState:
+    """An object whose __slots__ restore sets back (its values saved beside it)."""
+
+    obj: Any
 
 
 def snapshot(module: nn.Module, inventory: Inventory | None = None) -> list:
@@ -659,12 +699,16 @@ def restore(saved: list) -> None:
                     buffer.copy_(value)
             continue
         for container, contents in containers:
+            if isinstance(container, SlotState):
+                for name, value in contents.items():
+                    setattr(container.obj, name, value)
+                continue
             if contents is None:  # it was empty
                 if container:
                     container.clear()
                 continue
             container.clear()
-            if isinstance(container, list):
+            if isinstance(container, (list, collections.deque, bytearray)):
                 container.extend(contents)
             else:
                 container.update(contents)
@@ -710,12 +754,15 @@ def record(
         for m, *_ in saved:
             if m.training:
                 m.training = False  # eval mode, without a module's own train(), which may do more (freeze a stage)
-        with recorder, torch.no_grad(), torch.random.fork_rng(devices=[]), warnings.catch_warnings():
+        # the random state forked only where the forward draws from it (on the CPU): a fork sets the state back
+        # afterwards, which would also undo another thread's draws meanwhile
+        forked = torch.random.fork_rng(devices=[]) if device == "cpu" else contextlib.nullcontext()
+        with recorder, torch.no_grad(), forked, warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the model's own warnings are for its user's runs, not for this one
             module(*args, **kwargs)
-    except KeyboardInterrupt:
+    except STOPS:  # Ctrl-C, SIGTERM, sys.exit in the model's code: the process's, not a failure to record
         raise
-    except BaseException as error:  # noqa: BLE001  the module's own code, even a SystemExit: said in one line
+    except BaseException as error:  # noqa: BLE001  the module's own code, anything but a stop: said in one line
         if recorder.failure and recorder.failure[0] == id(error):
             where = recorder.failure[1]
         else:
