@@ -770,3 +770,92 @@ def test_sigterm_during_a_models_forward_is_exit_143(tmp_path):
     process.send_signal(signal.SIGTERM)
     _, err = process.communicate(timeout=30)
     assert process.returncode == 143 and err == "cnncost: terminated\n"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="a file of another user is made with os.chown, as root")
+def test_formulas_of_another_users_configuration_in_this_folder_are_never_imported(tmp_path, capsys, monkeypatch):
+    marker = tmp_path / "imported"
+    (tmp_path / "evil.py").write_text(f"open({str(marker)!r}, 'w').close()\ndef f(x): pass\n")
+    (tmp_path / "cnncost.toml").write_text('[formulas]\ngrid_sample = "evil:f"\n')
+    os.chown(tmp_path / "cnncost.toml", 12345, 12345)
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(capsys, ["list"])
+    assert code == 2 and "belongs to another user" in err and not marker.exists()
+
+
+def test_dev_stdout_redirected_to_a_file_keeps_its_other_lines(tmp_path):
+    log = tmp_path / "log"
+    log.write_text("line1\n")
+    with open(log, "a") as out:
+        process = subprocess.run(
+            [sys.executable, "-m", "cnncost", "table", "alexnet", "--format", "csv", "-o", "/dev/stdout"],
+            stdout=out,
+            timeout=60,
+        )
+    lines = log.read_text().splitlines()
+    assert process.returncode == 0 and lines[0] == "line1" and lines[1].startswith("name,op,")
+
+
+@pytest.mark.torch
+def test_buffers_of_a_module_never_called_stay_in_its_unused_row():
+    import torch
+    from torch import nn
+
+    import cnncost
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv, self.aux = nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8, affine=False)  # aux: training only
+            self.register_buffer("table", torch.zeros(10, 4))
+
+        def forward(self, x):
+            return self.conv(x)
+
+    rows = {cost.name: (cost.op, cost.buffers) for cost in cnncost.profile(Net(), input=(3, 8, 8)).layers}
+    # aux: running mean and variance, 8 each, and its batch count: 17; the root's table joins its first row (called)
+    assert rows["aux"] == ("unused", 17) and rows["conv"] == ("conv2d", 40)
+
+
+@pytest.mark.torch
+def test_a_constructor_may_import_its_siblings(tmp_path, capsys, monkeypatch):
+    (tmp_path / "helper.py").write_text("import torch\ndef make():\n    return torch.nn.Conv2d(3, 4, 3)\n")
+    (tmp_path / "mod.py").write_text(
+        "import torch\nclass Net(torch.nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+        "        import helper\n        self.conv = helper.make()\n    def forward(self, x):\n        return self.conv(x)\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in ("", ".")])
+    path = list(sys.path)
+    assert run(capsys, ["table", "mod:Net", "--input", "3x8x8"])[0] == 0 and sys.path == path
+
+
+@pytest.mark.torch
+def test_deques_bytearrays_and_slots_are_set_back():
+    import collections
+
+    from torch import nn
+
+    import cnncost
+
+    class Slotted:
+        __slots__ = ("n",)
+
+        def __init__(self):
+            self.n = 0
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv, self.history = nn.Conv2d(3, 4, 3), collections.deque(maxlen=4)
+            self.counter, self.raw = Slotted(), bytearray(b"ab")
+
+        def forward(self, x):
+            self.history.append(1)
+            self.counter.n += 1
+            self.raw.append(99)
+            return self.conv(x)
+
+    model = Net()
+    cnncost.profile(model, input=(3, 8, 8))
+    assert list(model.history) == [] and model.counter.n == 0 and model.raw == bytearray(b"ab")
