@@ -49,6 +49,8 @@ def profile(
     try:
         if source.trace is not None:  # recorded at this input and batch: its shapes include the batch
             result = propagate(source.graph, dtype=dtype)
+        elif source.graph.batch is not None and batch == 1:  # a recording's spec file: at the batch it holds
+            result = propagate(source.graph, input=input, dtype=dtype)
         else:
             result = propagate(source.graph, input=input, batch=batch, dtype=dtype)
     except CnnCostError as error:

@@ -38,6 +38,7 @@ Errors name the file, the layer and the field.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Set as AbstractSet
 from pathlib import Path
@@ -47,6 +48,7 @@ from .errors import CnnCostError, GraphError, UnknownNameError, close_matches
 from .files import parse_document, read_text
 from .graph import INPUT, Graph, Node
 from .layers import layer_type
+from .shapes import DTYPE_BYTES
 
 RESERVED = ("name", "type", "inputs", "block", "shares")
 
@@ -55,7 +57,7 @@ class SpecError(CnnCostError):
     """A spec file that cannot be read: the message names the file, the layer and the field."""
 
 
-TOP_LEVEL = ("name", "description", "input", "blocks", "layers", "outputs")
+TOP_LEVEL = ("name", "description", "input", "batch", "dtype", "blocks", "layers", "outputs")
 
 
 def read_spec(path: str | Path) -> Graph:
@@ -87,10 +89,20 @@ def read_spec_notes(path: str | Path) -> tuple[Graph, tuple[str, ...]]:
     for index, entry in enumerate(layers):
         previous = nodes[-1].name if nodes else INPUT
         nodes += _entry_nodes(entry, f"{where}: layers[{index}]", blocks, where, previous)
+    batch = data.get("batch")  # a recorded module's: its input holds the batch in front
+    if batch is not None and not (type(batch) is int and batch >= 1 and batch == shape[0]):
+        raise SpecError(f"{where}: 'batch' must be the input's first size ({shape[0]}), got {batch!r}")
+    dtype = data.get("dtype")
+    if dtype is not None and dtype not in DTYPE_BYTES:
+        raise SpecError(f"{where}: 'dtype' must be one of {', '.join(DTYPE_BYTES)}, got {dtype!r}")
     try:
-        graph = Graph.build(str(data.get("name", path.stem)), nodes, tuple(shape), str(data.get("description", "")))
+        graph = Graph.build(
+            str(data.get("name", path.stem)), nodes, tuple(shape), str(data.get("description", "")), batch=batch
+        )
     except (GraphError, UnknownNameError) as error:
         raise SpecError(f"{where}: {error}") from None
+    if dtype is not None:
+        graph = dataclasses.replace(graph, dtype=dtype)
     outputs = data.get("outputs", [])
     if not isinstance(outputs, list) or not all(isinstance(name, str) for name in outputs):
         raise SpecError(f"{where}: 'outputs' must be a list of layer names")
@@ -268,7 +280,11 @@ def graph_document(graph: Graph) -> dict:
                 entry[key] = list(value) if isinstance(value, tuple) else value
         layers.append(entry)
         previous = node.name
-    document = {"name": graph.name, "input": list(graph.default_input.dims)}
+    document: dict[str, Any] = {"name": graph.name, "input": list(graph.default_input.dims)}
+    if graph.batch is not None:  # a recording: its shapes hold the batch in front
+        document["batch"] = graph.batch
+    if graph.dtype is not None:
+        document["dtype"] = graph.dtype
     if graph.description:
         document["description"] = graph.description
     outputs = unread_layers(graph)

@@ -335,6 +335,8 @@ def test_the_activation_headline_counts_each_storage_once():
     assert lines["Estimated total size"] == "235.96 MB"
     plain = cnncost.Graph.build("plain", [cnncost.layer("conv2d", "conv", out_channels=4, kernel_size=3)], (3, 8, 8))
     assert "Sum of layer outputs (views too)" not in dict(summary_lines(cnncost.propagate(plain)))  # no view
+    total = p.to_dict()["total"]  # the exports carry the same figures as the table
+    assert total["activation_storage_bytes"] == 2_395_296 and total["estimated_total_bytes"] == 247_417_004
 
 
 def test_a_long_profile_folds_in_a_notebook_as_on_a_screen():

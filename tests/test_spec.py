@@ -182,6 +182,25 @@ def test_a_torch_modules_recording_written_as_a_spec_reads_back_the_same(tmp_pat
     spec = tmp_path / "net.toml"
     assert main(["spec", path, "--input", "3x32x32", "--batch", "2", "-o", str(spec)]) == 0
     recorded, read = cnncost.profile(path, input=(3, 32, 32), batch=2), cnncost.profile(str(spec))
-    assert read.input_shape.dims == (2, 3, 32, 32)
+    assert read.input_shape.dims == (2, 3, 32, 32) and read.batch == 2 and read.shapes_include_batch
     for key in ("params", "macs", "flops", "activation_bytes"):
         assert getattr(read.total, key) == getattr(recorded.total, key), key
+    assert read.dtype == recorded.dtype == "fp32"
+    assert [cost.output_shape for cost in read.layers] == [cost.output_shape for cost in recorded.layers]
+
+
+@pytest.mark.torch
+def test_a_half_modules_spec_keeps_its_dtype_and_a_built_ins_refuses_a_batch(tmp_path, capsys):
+    torch = pytest.importorskip("torch")
+    module = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3)).half()
+    spec = tmp_path / "half.toml"
+    from cnncost.sources import load_source
+
+    spec.write_text(write_spec_text(load_source(module, (3, 8, 8)).graph, "toml"))
+    # 4 x 6 x 6 outputs at 2 bytes: 288 bytes, as the module's own profile
+    assert (
+        cnncost.profile(str(spec)).total.activation_bytes
+        == cnncost.profile(module, input=(3, 8, 8)).total.activation_bytes
+        == 288
+    )
+    assert main(["spec", "alexnet", "--batch", "4"]) == 2 and "for a torch module" in capsys.readouterr().err

@@ -25,8 +25,10 @@ def register(commands) -> None:
 
 
 def run(args) -> int:
-    if args.input and not is_module_path(args.name):
-        raise UsageError("--input is for a torch module: a built-in network or spec file is written as it is")
+    if (args.input or args.batch != "1") and not is_module_path(args.name):
+        raise UsageError(
+            "--input and --batch are for a torch module: a built-in network or spec file is written as it is"
+        )
     graph = load_source(args.name, args.input, parse_batch(args.batch)).graph
     suffix = Path(args.output).suffix.lower() if args.output else ""
     if suffix and suffix not in (".toml", ".json"):

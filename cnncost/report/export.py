@@ -8,6 +8,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from ..analysis.storage import activation_storage_bytes
 from ..counting import COUNTING_RULES
 from ..files import write_atomic
 from ..quantities import KEYS
@@ -32,6 +33,7 @@ CONTEXT_COLUMNS = ("network", "input", "batch", "dtype", "convention")  # on eve
 def profile_dict(profile: Profile) -> dict[str, Any]:
     """Metadata, totals and layers as plain data."""
     total = profile.total
+    storage = activation_storage_bytes(profile)
     return {
         "name": profile.name,
         "input_shape": list(profile.input_shape.dims),
@@ -49,7 +51,10 @@ def profile_dict(profile: Profile) -> dict[str, Any]:
             "input_bytes": total.input_bytes,
             "param_bytes": total.param_bytes,
             "buffer_bytes": total.buffer_bytes,
-            "total_bytes": total.total_bytes,
+            "total_bytes": total.total_bytes,  # input + the sum of layer outputs + weights
+            # the table's headline: each activation storage once, and the estimated total from it
+            "activation_storage_bytes": storage,
+            "estimated_total_bytes": total.input_bytes + storage + total.param_bytes + total.buffer_bytes,
             "complete": not profile.uncounted,  # False: layers without a formula leave MACs and FLOPs unknown
             "uncounted": [cost.name for cost in profile.uncounted],
         },
