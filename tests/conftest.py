@@ -1,3 +1,4 @@
+import importlib.util
 import inspect
 import os
 import sys
@@ -73,3 +74,15 @@ def pytest_collection_modifyitems(config, items):
         asks = function is not None and 'importorskip("torch"' in inspect.getsource(function)
         if imports_torch or asks or TORCH_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.torch)
+
+
+PEER_TOOLS = ("torchinfo", "fvcore", "ptflops", "thop")  # what the `peers` extra installs for the `peers` tests
+
+
+def pytest_runtest_setup(item):
+    """A `peers` test is skipped, saying so, where the other tools are not installed (pip install -e '.[test]' runs
+    without them; CI installs them with '.[test,peers]')."""
+    if item.get_closest_marker("peers") is not None:
+        missing = [name for name in PEER_TOOLS if importlib.util.find_spec(name) is None]
+        if missing:
+            pytest.skip(f"the peers extra installs {', '.join(missing)}: pip install -e '.[peers]'")
