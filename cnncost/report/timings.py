@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from .. import units
+from ..results import LayerCost
 from .document import Document, Facts, table
 from .rows import block_prefix, size_text
 
@@ -73,29 +73,33 @@ def note(timing, roof, cache: int | None, empty_call: float | None = None, cache
 
 
 @dataclass(frozen=True)
-class BlockTiming:
-    """The layers of a block at a depth, their timings added up: read as one layer's timing is."""
+class Timing:
+    """One layer timed alone (or a block of them, their times added up): median and interquartile range of the runs,
+    in seconds, or the error it raised."""
 
-    cost: Any  # the block as one layer: its name, its first layer's type, its last layer's output, summed counts
+    cost: LayerCost
     median: float | None
     iqr: float | None
     bytes_moved: int
     predicted: float | None
     error: str | None = None
-    in_context: float | None = None
+    in_context: float | None = None  # median seconds of the layer's call inside whole forward passes
     in_context_iqr: float | None = None
-    kernel: float | None = None
+    kernel: float | None = None  # CUDA: seconds of the layer's kernels in one profiled pass
 
     @property
     def alone_over_context(self) -> float | None:
+        """Alone / in context: below 1, the layer runs faster alone (warm caches, no neighbours)."""
         return self.median / self.in_context if self.median and self.in_context else None
 
     @property
     def intensity(self) -> float | None:
+        """FLOPs per byte moved (input, weights and output)."""
         return self.cost.flops / self.bytes_moved if self.bytes_moved else None
 
     @property
     def ratio(self) -> float | None:
+        """Measured / predicted time: 1 is at the roof, 10 is ten times slower than it."""
         return self.median / self.predicted if self.median and self.predicted else None
 
     @property
@@ -114,7 +118,7 @@ def _sum(values) -> float | None:
 
 
 def folded_timings(layers, depth: int) -> tuple:
-    """Consecutive layers of one block at depth (rows.block_prefix) as one BlockTiming: times, MACs, FLOPs and bytes
+    """Consecutive layers of one block at depth (rows.block_prefix) as one Timing: times, MACs, FLOPs and bytes
     added up, the interquartile ranges left out (they do not add up)."""
     groups: list[list] = []
     for timing in layers:
@@ -138,7 +142,7 @@ def folded_timings(layers, depth: int) -> tuple:
         )
         errors = [t.error for t in group if t.error]
         folded.append(
-            BlockTiming(
+            Timing(
                 cost,
                 _sum(t.median for t in group),
                 None,

@@ -15,7 +15,7 @@ from ..analysis.memory import inference_memory
 from ..engine import propagate
 from ..graph import Graph
 from ..layers import layer_type
-from ..report.timings import DRIFT, HEAVY, SPREAD
+from ..report.timings import DRIFT, HEAVY, SPREAD, Timing
 from ..results import LayerCost, Profile
 from .clock import time_in_context, time_layer, time_statement
 from .device import (
@@ -43,42 +43,7 @@ class ContextTimes(TypedDict, total=False):
     kernel: float | None
 
 
-@dataclass(frozen=True)
-class LayerTiming:
-    """One layer timed alone: median and interquartile range of the runs, in seconds, or the error it raised."""
-
-    cost: LayerCost
-    median: float | None
-    iqr: float | None
-    bytes_moved: int
-    predicted: float | None
-    error: str | None = None
-    in_context: float | None = None  # median seconds of the layer's call inside whole forward passes
-    in_context_iqr: float | None = None
-    kernel: float | None = None  # CUDA: seconds of the layer's kernels in one profiled pass
-
-    @property
-    def alone_over_context(self) -> float | None:
-        """Alone / in context: below 1, the layer runs faster alone (warm caches, no neighbours)."""
-        return self.median / self.in_context if self.median and self.in_context else None
-
-    @property
-    def intensity(self) -> float | None:
-        """FLOPs per byte moved (input, weights and output)."""
-        return self.cost.flops / self.bytes_moved if self.bytes_moved else None
-
-    @property
-    def ratio(self) -> float | None:
-        """Measured / predicted time: 1 is at the roof, 10 is ten times slower than it."""
-        return self.median / self.predicted if self.median and self.predicted else None
-
-    @property
-    def flops_per_second(self) -> float | None:
-        return self.cost.flops / self.median if self.median else None
-
-    @property
-    def bytes_per_second(self) -> float | None:
-        return self.bytes_moved / self.median if self.median else None
+LayerTiming = Timing  # one layer timed: report.timings.Timing, which a bench table reads
 
 
 @dataclass(frozen=True)
