@@ -60,7 +60,8 @@ def parse_operand(text: str) -> Operand:
             "pkg.mod:Net:stem..stages.2"
         )
     name, colon, after = match["name"].rpartition(":")
-    if colon and match["first"] is None and match["last"] is None and name.strip().lower() in ARCHITECTURES:
+    builtin_or_spec = name.strip().lower() in ARCHITECTURES or name.strip().lower().endswith((".toml", ".json"))
+    if colon and match["first"] is None and match["last"] is None and builtin_or_spec:
         raise CnnCostError(  # a built-in network's range without its '..', not a module path
             f"malformed operand {text!r}: a range is NAME:FIRST..LAST, such as {name}:{after}..; "
             "a module path names a Python module or file"

@@ -214,6 +214,8 @@ def locked(path: str | os.PathLike) -> Iterator[None]:
     if target.exists() and not target.is_file():  # a device, a FIFO: written directly, nothing to merge
         yield
         return
+    if not target.parent.is_dir():
+        raise CnnCostError(f"cannot write {str(path)!r}: no folder {str(target.parent)!r}")
     if not os.access(target.parent, os.W_OK):
         raise CnnCostError(f"cannot write {str(path)!r}: its folder {str(target.parent)!r} is not writable")
     lock_path = target.parent / f".{target.name}.lock"

@@ -142,6 +142,7 @@ def test_sizes():
         (["compare", "vgg16"], "compare needs at least two architectures or blocks"),
         (["compare", "vgg16", "alexnet", "--until", "28xx"], "malformed size '28xx'"),
         (["compare", "vgg16:conv1_1", "alexnet"], "malformed operand 'vgg16:conv1_1'"),
+        (["compare", "net.toml:conv1", "alexnet"], "malformed operand 'net.toml:conv1'"),
         (["compare", "vgg16:conv9..", "alexnet"], "vgg16 has no layer 'conv9'"),
         (["compare", "vgg16:pool3..conv1_1", "alexnet"], "vgg16: conv1_1 comes before pool3"),
         (
