@@ -198,3 +198,17 @@ def test_the_default_file_is_named_for_the_model_and_written_here(name, stem):
     from cnncost.commands.plot import file_stem
 
     assert file_stem(name) == stem and "/" not in stem and ":" not in stem
+
+
+def test_control_characters_in_a_files_names_make_a_valid_svg(tmp_path, capsys):
+    """A spec whose names hold control characters: escaped in the figure as in every view, so the SVG is XML."""
+    import xml.dom.minidom
+
+    pytest.importorskip("matplotlib")
+    spec = tmp_path / "net.toml"
+    spec.write_text(
+        'name = "n\\u001b[2J"\ninput = [3, 8, 8]\n[[layers]]\nname = "a\\u0007b"\ntype = "conv2d"\n'
+        "out_channels = 4\nkernel_size = 3\n"
+    )
+    assert run(capsys, "plot", str(spec), "-o", str(tmp_path / "net.svg"))[0] == 0
+    xml.dom.minidom.parse(str(tmp_path / "net.svg"))

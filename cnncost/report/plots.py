@@ -19,6 +19,7 @@ from ..errors import CnnCostError
 from ..files import write_atomic
 from ..layers import layer_type
 from ..results import LayerCost, Profile
+from .render import escaped
 from .rows import Row, stage_rows, table_rows
 
 FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
@@ -126,7 +127,7 @@ def bars(profile: Profile, stages: bool, depth: int | None = None) -> list[Bar]:
             totals[0] += cost.activation_bytes
             totals[1] += cost.params
             totals[2] += cost.macs
-        label = f"{row.name}  {_shape_text(row.layers[-1])}"
+        label = escaped(f"{row.name}  {_shape_text(row.layers[-1])}")  # a name from a file, printable
         parts = tuple((name, sums[name][0], sums[name][1], sums[name][2]) for name, _ in CATEGORIES if name in sums)
         result.append(Bar(label, parts))
     return result
@@ -203,7 +204,7 @@ def layer_figure(profile: Profile, view: str = "auto", depth: int | None = None)
     _header(
         figure,
         height,
-        f"{profile.name}: activation memory, parameters and MACs by {kind}",
+        escaped(f"{profile.name}: activation memory, parameters and MACs by {kind}"),
         [
             f"{message[0].upper()}{message[1:]}.",
             f"{profile.sample_input_shape} input, batch {profile.batch}, {profile.dtype}; activation memory is each "
@@ -261,7 +262,7 @@ def compare_figure(profiles: Sequence[Profile]):
         )  # a neighbour on the right: label on the left
         offset = (size**0.5 / 2 + 4) * (-1 if crowded else 1)
         ax.annotate(
-            f"{p.name}\n{p.total.activation_bytes / 1024**2:,.0f} MB",
+            escaped(f"{p.name}\n{p.total.activation_bytes / 1024**2:,.0f} MB"),
             (x, y),
             xytext=(offset, 0),
             textcoords="offset points",
@@ -333,14 +334,17 @@ def roofline_figure(result, label_count: int = 6):
             )
     _plain_log_axes(ax)
     top = sorted(timed, key=lambda t: -shares[id(t)])[:label_count]
-    _place_labels(ax, [(t.cost.name, t.intensity, t.flops_per_second / 1e9) for t in top])
+    _place_labels(ax, [(escaped(t.cost.name), t.intensity, t.flops_per_second / 1e9) for t in top])
     ax.set_xlabel("Arithmetic intensity (FLOPs per byte moved, log scale)", fontsize=12)
     ax.set_ylabel("Achieved GFLOP/s (log scale)", fontsize=12)
     ax.grid(True, which="both", color="#e8e8e8", linewidth=0.7)
     ax.set_axisbelow(True)
     d = result.device
     ax.set_title(
-        f"{p.name} on {d.device} ({d.name}): each layer under the roofline", fontsize=14, fontweight="bold", loc="left"
+        escaped(f"{p.name} on {d.device} ({d.name}): each layer under the roofline"),
+        fontsize=14,
+        fontweight="bold",
+        loc="left",
     )
     legend = ax.legend(fontsize=9.5, loc="lower right", frameon=False)
     for handle in legend.legend_handles:
