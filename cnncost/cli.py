@@ -39,7 +39,7 @@ def build_parser() -> Parser:
         description="Layer-by-layer cost of convolutional networks: output sizes, "
         "activation memory, parameters, MACs and FLOPs.",
         epilog="exit codes: 0 done; 1 a budget broken or a mismatch found; 2 bad input; 3 another failure "
-        "(--debug shows its traceback); 130 interrupted; 143 terminated",
+        "(--debug shows its traceback); 130 interrupted; 143 terminated; 141 the reader stopped reading",
     )
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     parser.add_argument("--debug", action="store_true", help="on a failure that is not bad input, print the traceback")
@@ -136,6 +136,8 @@ def _run(parser: Parser, args) -> int:
         code = args.run(args)
     try:
         sys.stdout.flush()  # a full disk or a closed pipe, said here rather than when Python exits
+    except BrokenPipeError:
+        raise
     except OSError as error:
         raise CnnCostError(f"cannot write to standard output: {error.strerror or error}") from None
     return code

@@ -121,10 +121,10 @@ def formulas_here(folder: Path | None = None) -> None:
     for name in CONFIG_FILES:
         path = folder / name
         if path.is_file() and "formulas" in path.read_text(errors="replace"):
-            _refuse_if_shared(path)  # its formulas are imported: the same rule as a configuration found by searching
             data = _parse(path)
             table = _tool_table(data, name)
             if isinstance(table, dict) and "formulas" in table:
+                _refuse_if_shared(path)  # its formulas are imported: the rule of a configuration found by searching
                 where = f"{name}: [{_join('tool.cnncost' if name == 'pyproject.toml' else '', 'formulas')}]"
                 try:
                     formulas_from_config(table["formulas"], folder, where)

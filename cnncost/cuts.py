@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from .errors import CnnCostError, close_matches
 from .results import Profile, Totals
@@ -60,7 +61,8 @@ def parse_operand(text: str) -> Operand:
             "pkg.mod:Net:stem..stages.2"
         )
     name, colon, after = match["name"].rpartition(":")
-    builtin_or_spec = name.strip().lower() in ARCHITECTURES or name.strip().lower().endswith((".toml", ".json"))
+    spec_file = name.strip().lower().endswith((".toml", ".json")) and Path(name.strip()).is_file()
+    builtin_or_spec = name.strip().lower() in ARCHITECTURES or spec_file  # models.json:Net is a module path
     if colon and match["first"] is None and match["last"] is None and builtin_or_spec:
         raise CnnCostError(  # a built-in network's range without its '..', not a module path
             f"malformed operand {text!r}: a range is NAME:FIRST..LAST, such as {name}:{after}..; "

@@ -125,6 +125,14 @@ def test_operands(text, expected):
 
 
 @pytest.mark.torch
+def test_a_spec_files_range_needs_its_dots_and_a_json_module_path_is_a_module(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["spec", "alexnet", "-o", "net.toml"]) == 0
+    with pytest.raises(cnncost.CnnCostError, match="malformed operand 'net.toml:conv1'"):
+        parse_operand("net.toml:conv1")
+    assert parse_operand("models.json:Net") == Operand("models.json:Net")  # no such file: package models, module json
+
+
 def test_compare_takes_module_paths_and_their_cuts(capsys):
     pytest.importorskip("torch")
     nets = "tests/fixtures/user_nets.py"
@@ -142,7 +150,6 @@ def test_sizes():
         (["compare", "vgg16"], "compare needs at least two architectures or blocks"),
         (["compare", "vgg16", "alexnet", "--until", "28xx"], "malformed size '28xx'"),
         (["compare", "vgg16:conv1_1", "alexnet"], "malformed operand 'vgg16:conv1_1'"),
-        (["compare", "net.toml:conv1", "alexnet"], "malformed operand 'net.toml:conv1'"),
         (["compare", "vgg16:conv9..", "alexnet"], "vgg16 has no layer 'conv9'"),
         (["compare", "vgg16:pool3..conv1_1", "alexnet"], "vgg16: conv1_1 comes before pool3"),
         (

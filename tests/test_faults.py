@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import signal
 import stat
 import subprocess
@@ -859,3 +860,72 @@ def test_deques_bytearrays_and_slots_are_set_back():
     model = Net()
     cnncost.profile(model, input=(3, 8, 8))
     assert list(model.history) == [] and model.counter.n == 0 and model.raw == bytearray(b"ab")
+
+
+@pytest.mark.torch
+def test_a_frozen_slotted_dataclass_the_model_holds_does_not_stop_the_recording():
+    from dataclasses import dataclass
+
+    from torch import nn
+
+    import cnncost
+
+    @dataclass(frozen=True, slots=True)
+    class Cfg:
+        width: int = 4
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.cfg, self.conv = Cfg(), nn.Conv2d(3, 4, 3)
+
+        def forward(self, x):
+            return self.conv(x)
+
+    model = Net().train()
+    assert cnncost.profile(model, input=(3, 8, 8)).total.params == 112  # 3·4·9 + 4
+    assert model.training and model.conv.training and model.cfg == Cfg()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="a file of another user is made with os.chown, as root")
+def test_another_users_project_that_only_mentions_formulas_does_not_stop_a_command(tmp_path, capsys, monkeypatch):
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\ndependencies = ["formulas"]\n')
+    os.chown(tmp_path / "pyproject.toml", 12345, 12345)
+    monkeypatch.chdir(tmp_path)
+    assert run(capsys, ["list"])[0] == 0
+
+
+def test_a_closed_pipe_ends_quietly_with_141():
+    process = subprocess.run(
+        f"{shlex.quote(sys.executable)} -m cnncost table resnet152 --all-layers | true; echo ${{PIPESTATUS[0]}}",
+        shell=True,
+        executable="/bin/bash",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert process.stdout.strip() == "141" and process.stderr == ""
+
+
+@pytest.mark.torch
+def test_a_meta_recording_leaves_the_random_state_as_it_was():
+    import torch
+    from torch import nn
+
+    import cnncost
+
+    class Draws(nn.Module):
+        def forward(self, x):
+            return x + torch.rand(1, device="cpu").to(x.device)
+
+    torch.manual_seed(0)
+    state = torch.random.get_rng_state()
+    profile = cnncost.profile(Draws(), input=(3, 4, 4))
+    assert profile.notes[0].text.startswith("recorded on the meta device")
+    assert torch.equal(torch.random.get_rng_state(), state)
+
+
+@pytest.mark.parametrize("text", ["5" * 5000, "²", "0"])
+def test_a_batch_that_is_no_whole_number_in_range_is_exit_2(capsys, text):
+    code, _, err = run(capsys, ["table", "alexnet", "--batch", text])
+    assert code == 2 and err.count("\n") == 1

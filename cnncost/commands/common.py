@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -181,8 +182,8 @@ MAX_BATCH = 10**30  # a batch beyond it is no machine's, and its figures overflo
 
 def parse_batch(text: str) -> int:
     """A batch size of at least 1 and at most MAX_BATCH."""
-    if not text.isdigit() or int(text) < 1:
-        raise UsageError(f"--batch must be a whole number of at least 1, got {text!r}")
+    if not re.fullmatch(r"[0-9]+", text) or int(text[:40]) < 1:  # ASCII digits; int() of 5,000 digits refuses
+        raise UsageError(f"--batch must be a whole number of at least 1, got {text[:20]!r}")
     if len(text) > 40 or int(text) > MAX_BATCH:
         raise UsageError(f"--batch {text[:20]}{'...' if len(text) > 20 else ''} is out of range (at most 10**30)")
     return int(text)
@@ -194,7 +195,9 @@ def write(text: str, path: str | None) -> None:
         try:
             sys.stdout.write(text)
             sys.stdout.flush()
-        except OSError as error:  # a full disk, a closed pipe
+        except BrokenPipeError:  # the reader stopped reading: the command line ends quietly (141)
+            raise
+        except OSError as error:  # a full disk
             raise CnnCostError(f"cannot write to standard output: {error.strerror or error}") from None
         return
     write_atomic(path, text)

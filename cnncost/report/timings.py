@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from .. import units
 from ..results import LayerCost
 from .document import Document, Facts, table
-from .rows import block_prefix, size_text
+from .rows import block_prefix, channels_text, size_text
 
 HEADERS = (
     "layer",
@@ -129,13 +129,13 @@ def folded_timings(layers, depth: int) -> tuple:
             groups.append([timing])
     folded = []
     for group in groups:
-        if len(group) == 1:
+        if len(group) == 1 and group[0].cost.name == block_prefix(group[0].cost.name, depth):
             folded.append(group[0])
             continue
         first, last = group[0].cost, group[-1].cost
         cost = first._replace(
             name=block_prefix(first.name, depth),
-            op=f"block of {len(group)} layers",
+            op=f"block of {len(group)} layer{'s' if len(group) > 1 else ''}",
             output_shape=last.output_shape,
             macs=sum(t.cost.macs for t in group),
             flops=sum(t.cost.flops for t in group),
@@ -160,14 +160,15 @@ def folded_timings(layers, depth: int) -> tuple:
 def bench_rows(result, cache: int | None, cache_name: str = "the cache") -> list[list[str]]:
     """One row per layer (or block, where the result's layers were folded)."""
     rows = []
+    batched = result.profile.shapes_include_batch  # a recorded module's shapes hold the batch in front
     for t in result.layers:
         c = t.cost
         rows.append(
             [
                 c.name,
                 c.op,
-                str(c.output_shape.channels) if c.output_shape.dims else "",
-                size_text(c.output_shape),
+                channels_text((c.output_shape,), batched),
+                size_text(c.output_shape, batched),
                 units.millions(c.macs),
                 units.millions(c.flops),
                 _ms(t.in_context),

@@ -22,7 +22,6 @@ requires_grad. The global random state is as before too.
 from __future__ import annotations
 
 import collections
-import contextlib
 import inspect
 import threading
 import types
@@ -699,9 +698,10 @@ def restore(saved: list) -> None:
                     buffer.copy_(value)
             continue
         for container, contents in containers:
-            if isinstance(container, SlotState):
+            if isinstance(container, SlotState):  # object.__setattr__: a frozen dataclass's slots too
                 for name, value in contents.items():
-                    setattr(container.obj, name, value)
+                    if getattr(container.obj, name, None) is not value:
+                        object.__setattr__(container.obj, name, value)
                 continue
             if contents is None:  # it was empty
                 if container:
@@ -754,10 +754,9 @@ def record(
         for m, *_ in saved:
             if m.training:
                 m.training = False  # eval mode, without a module's own train(), which may do more (freeze a stage)
-        # the random state forked only where the forward draws from it (on the CPU): a fork sets the state back
-        # afterwards, which would also undo another thread's draws meanwhile
-        forked = torch.random.fork_rng(devices=[]) if device == "cpu" else contextlib.nullcontext()
-        with recorder, torch.no_grad(), forked, warnings.catch_warnings():
+        # the global random state as it was afterwards (a forward may draw on the CPU even on the meta device); a
+        # draw another thread makes meanwhile is set back with it (README: thread safety)
+        with recorder, torch.no_grad(), torch.random.fork_rng(devices=[]), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the model's own warnings are for its user's runs, not for this one
             module(*args, **kwargs)
     except STOPS:  # Ctrl-C, SIGTERM, sys.exit in the model's code: the process's, not a failure to record
