@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
 import signal
 import sys
@@ -22,8 +23,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import commands as command_package
-from .commands.common import PRINTED, Parser, input_sizes, warning_line
+from .commands.common import PRINTED, Parser, exit_codes_line, input_sizes, warning_line
 from .errors import CnnCostError, CnnCostWarning, Terminated, first_line
+from .report.render import one_line
 from .sources import real_forward_allowed
 from .version import __version__
 
@@ -38,8 +40,7 @@ def build_parser() -> Parser:
         prog="cnncost",
         description="Layer-by-layer cost of convolutional networks: output sizes, "
         "activation memory, parameters, MACs and FLOPs.",
-        epilog="exit codes: 0 done; 1 a budget broken or a mismatch found; 2 bad input; 3 another failure "
-        "(--debug shows its traceback); 130 interrupted; 143 terminated; 141 the reader stopped reading",
+        epilog=exit_codes_line(),
     )
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     parser.add_argument("--debug", action="store_true", help="on a failure that is not bad input, print the traceback")
@@ -91,13 +92,11 @@ def _main(argv: Sequence[str] | None) -> int:
         parser = build_parser()
         args = parser.parse_args(argv)
     except CnnCostError as error:
-        print(f"cnncost: error: {error.for_command_line()}", file=sys.stderr)
-        return 2
+        return _bad_input(error)
     try:
         return _run(parser, args)
     except CnnCostError as error:
-        print(f"cnncost: error: {_escaped(error.for_command_line())}", file=sys.stderr)
-        return 2
+        return _bad_input(error)
     except KeyboardInterrupt:
         print("cnncost: interrupted", file=sys.stderr)
         return 130
@@ -145,17 +144,16 @@ def _run(parser: Parser, args) -> int:
 
 def _silence_stdout() -> None:
     """Standard output pointed at /dev/null, so that Python's last flush at exit does not fail again."""
-    import os
-
     try:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     except (OSError, ValueError):
         pass
 
 
-def _escaped(text: str) -> str:
-    """A message with any control character (from a name in a file) escaped, on one line."""
-    return "".join(c if c.isprintable() or c == " " else c.encode("unicode_escape").decode("ascii") for c in text)
+def _bad_input(error: CnnCostError) -> int:
+    """One line for bad input (a name from a file quoted in it printable); the exit code."""
+    print(f"cnncost: error: {one_line(error.for_command_line())}", file=sys.stderr)
+    return 2
 
 
 def _failure(args, what: str) -> int:
@@ -164,7 +162,7 @@ def _failure(args, what: str) -> int:
         traceback.print_exc()
     else:
         what += " (--debug shows the traceback)"
-    print(f"cnncost: failed: {_escaped(what)}", file=sys.stderr)
+    print(f"cnncost: failed: {one_line(what)}", file=sys.stderr)
     return EXIT_FAILURE
 
 

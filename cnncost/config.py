@@ -16,6 +16,8 @@ value and a model that cannot be loaded are errors naming the file, the table an
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -89,9 +91,6 @@ def _refuse_if_shared(path: Path) -> None:
     """A configuration names code to import (its sources, its formulas): one found by searching (or read for its
     formulas from the current folder) must be the user's own (or root's), not writable by every user, in a folder
     where not every user may replace it (a world-writable folder without the sticky bit)."""
-    import os
-    import stat
-
     found, folder = path.stat(), path.parent.stat()
     if found.st_uid not in (os.geteuid(), 0):
         reason = "it belongs to another user"

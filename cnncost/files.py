@@ -74,17 +74,21 @@ def _write_stdout(text: str | bytes) -> None:
 
 def _write_in_place(path: str | os.PathLike, text: str | bytes, truncate: bool) -> None:
     """Open the path as it is and write to it: a device or FIFO receives the bytes; a file is truncated first."""
-    data = text if isinstance(text, bytes) else text.encode("utf-8")
     flags = os.O_WRONLY | (os.O_TRUNC if truncate else 0)
     handle = os.open(path, flags)
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(handle, view) :]
+        _write_all(handle, text)
         if truncate:
             os.fsync(handle)
     finally:
         os.close(handle)
+
+
+def _write_all(handle: int, text: str | bytes) -> None:
+    """Every byte of text (UTF-8) written to the open file, however many writes that takes."""
+    view = memoryview(text if isinstance(text, bytes) else text.encode("utf-8"))
+    while view:
+        view = view[os.write(handle, view) :]
 
 
 def _replace(target: Path, text: str | bytes, found: os.stat_result | None) -> None:
@@ -96,10 +100,7 @@ def _replace(target: Path, text: str | bytes, found: os.stat_result | None) -> N
     handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         try:
-            data = text if isinstance(text, bytes) else text.encode("utf-8")
-            view = memoryview(data)
-            while view:
-                view = view[os.write(handle, view) :]
+            _write_all(handle, text)
             if found is not None:
                 os.fchmod(handle, stat.S_IMODE(found.st_mode))
             os.fsync(handle)

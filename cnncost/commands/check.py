@@ -28,16 +28,10 @@ from .common import (
     add_output_options,
     add_profile_options,
     emit,
+    exit_codes_lines,
     parse_batch,
     warn,
 )
-
-EXIT_CODES = """exit codes:
-  0    every model profiled completely and every limit held
-  1    a limit broken, or a total grown beyond its tolerance since the baseline
-  2    bad input: arguments, a configuration, spec or baseline file, a number out of range; nothing to check
-  3    another failure: a model's code exits or raises what cnncost does not expect (--debug: the traceback)
-  130  interrupted (Ctrl-C); 143 terminated (SIGTERM): no file is left half-written"""
 
 
 def register(commands) -> None:
@@ -45,7 +39,7 @@ def register(commands) -> None:
         "check",
         help="check a network against budgets (exit 1 when over)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=EXIT_CODES,
+        epilog=exit_codes_lines(),
     )
     parser.add_argument(
         "name",

@@ -206,6 +206,29 @@ def write(text: str, path: str | None) -> None:
 PRINTED: set[str] = set()  # the warnings printed in this run of the command line, each printed once
 
 
+# Every exit code of the command line, stated once: `cnncost --help` lists them in a line, `cnncost check --help` one
+# per line (cli.py's docstring says what each covers)
+EXIT_CODES = (
+    ("0", "done: every model profiled completely and every limit held"),
+    ("1", "a budget broken: a limit exceeded, a total grown beyond its tolerance, or a mismatch found"),
+    ("2", "bad input: arguments, a configuration, spec or baseline file, a number out of range; nothing to check"),
+    ("3", "another failure: a model's code exits or raises what cnncost does not expect (--debug: the traceback)"),
+    ("130", "interrupted (Ctrl-C)"),
+    ("141", "the reader stopped reading (| head), quietly"),
+    ("143", "terminated (SIGTERM): no file is left half-written"),
+)
+
+
+def exit_codes_line() -> str:
+    """'exit codes: 0 done; 1 a budget broken; ...': each code with the words before its colon."""
+    return "exit codes: " + "; ".join(f"{code} {meaning.split(':')[0].split(' (')[0]}" for code, meaning in EXIT_CODES)
+
+
+def exit_codes_lines() -> str:
+    """'exit codes:' then one line per code."""
+    return "exit codes:\n" + "\n".join(f"  {code:<5}{meaning}" for code, meaning in EXIT_CODES)
+
+
 WARNING_WIDTH = 199  # characters of a warning line on standard error; the whole text is in the profile's notes
 
 

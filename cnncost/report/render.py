@@ -30,6 +30,12 @@ def escaped(text: str) -> str:
     return CONTROL.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), text)
 
 
+def one_line(text: str) -> str:
+    """text on one line with every character a terminal would not print as itself escaped (a control character, a
+    newline, a tab): for an error line that quotes a name from a file."""
+    return "".join(c if c.isprintable() or c == " " else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
 def printable(document: Document) -> Document:
     """The document with every string in it escaped (escaped)."""
 

@@ -349,14 +349,13 @@ def _leftover_tensors(build: Lowering, module: nn.Module, recording: Recording) 
         if len(made) == 1:
             _add_counts(build, made[0], params, buffers, frozen, nbytes)
             continue
-        called = id(sub) in recording.called  # an uncalled module's buffers stay in its unused row, as its params
-        host = next((first[p] for p in _up_from(path) if p in first), None) if called and not params else None
-        if host is not None:  # buffers alone are state, not a layer: counted with the module's first node
-            _add_counts(build, host, 0, buffers, 0, nbytes)
-            continue
-        if id(sub) not in recording.called:
+        if id(sub) not in recording.called:  # its buffers too stay in the unused row, with its parameters
             uncalled = uncalled_roots.setdefault(_uncalled_root(path, paths, recording.called), [])
             uncalled.append((params, buffers, *nbytes))
+            continue
+        host = next((first[p] for p in _up_from(path) if p in first), None) if not params else None
+        if host is not None:  # buffers alone are state, not a layer: counted with the module's first node
+            _add_counts(build, host, 0, buffers, 0, nbytes)
             continue
         name = build.unique(f"{path}.unused" if path else "unused")
         attrs = (("params", params), ("buffers", buffers), ("reason", "not used in this forward"))

@@ -373,7 +373,7 @@ class Recorder(TorchFunctionMode):
         own = self.paths.get(id(module), type(module).__name__)
         if scope.module is None:
             return own
-        base = scope.path.partition("#")[0]  # a block called again ('blocks.0#2') names its children as the first
+        base = self._scope_base()
         if own.rpartition(".")[0] == base:
             return own
         for name, child in scope.module._modules.items():
@@ -417,9 +417,14 @@ class Recorder(TorchFunctionMode):
         self.weights[id(converted)] = Weight(name or self._tensor_name(), tensor, kind)
         return converted
 
+    def _scope_base(self) -> str:
+        """The running module's path without the '#2' of a repeated call: a block called again names what it calls,
+        and the tensors it uses, as its first call does."""
+        return self.scopes[self.stack[-1]].path.partition("#")[0]
+
     def _tensor_name(self) -> str:
         """A name for a tensor from outside the module's own: 'tensor7' under the module whose forward uses it."""
-        base = self.scopes[self.stack[-1]].path.partition("#")[0]
+        base = self._scope_base()
         return f"{base}.tensor{len(self.weights)}" if base else f"tensor{len(self.weights)}"
 
     def _arguments(self, value):
