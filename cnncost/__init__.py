@@ -21,6 +21,7 @@ from .profiler import check_trace, profile, uncounted_summary
 from .report import export as _export  # noqa: F401
 from .results import LayerCost, Profile, Totals
 from .shapes import Shape
+from .targets import predict as _predict  # noqa: F401
 from .version import __version__
 from .zoo import create, list_models
 

@@ -90,7 +90,7 @@ class Check:
 
     def text(self, amount) -> str:
         """An amount of this budget's quantity: '25,557,032', '125,829,120 bytes', '12.500 ms'."""
-        if self.quantity == "latency":
+        if self.quantity.startswith("latency"):
             return f"{float(amount) * 1e3:,.3f} ms"
         unit = " bytes" if self.quantity.split(" (")[0] in BYTE_QUANTITIES else ""
         return f"{int(amount):,}{unit}"
@@ -130,6 +130,21 @@ def _training_bytes(profile, trainer: Optimizer) -> int:
     from .analysis.memory import training_memory
 
     return training_memory(graph_of(profile), profile).total_bytes(trainer)
+
+
+def _latency_check(result, profile, max_latency) -> Check:
+    """The latency budget against a timed run's median forward, else against the time predicted on the profile's
+    target (cnncost.profile(..., target=ID)): a CI budget without the device."""
+    latency = getattr(result, "forward_median", None)
+    if latency is not None:
+        return Check("latency", Fraction(latency), parse_seconds(max_latency), str(max_latency))
+    if profile.prediction is not None:
+        quantity = f"latency predicted on {profile.prediction.target}"
+        return Check(quantity, Fraction(profile.prediction.seconds), parse_seconds(max_latency), str(max_latency))
+    raise CnnCostError(
+        "a latency budget needs a timed run (cnncost.time_forward(model, input=...)) or a prediction "
+        "(cnncost.profile(model, input=..., target='rtx-4090'))"
+    )
 
 
 def check_budget(
@@ -186,12 +201,7 @@ def check_budget(
             )
         checks.append(check)
     if max_latency is not None:
-        latency = getattr(result, "forward_median", None)
-        if latency is None:
-            raise CnnCostError(
-                "a latency budget needs a timed run: pass cnncost.time_forward(model, input=...) instead of a profile"
-            )
-        checks.append(Check("latency", Fraction(latency), parse_seconds(max_latency), str(max_latency)))
+        checks.append(_latency_check(result, profile, max_latency))
     if not checks:
         raise CnnCostError(
             "no budget given: set at least one of max_params, max_macs, max_flops, max_activations, "

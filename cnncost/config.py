@@ -32,10 +32,11 @@ from .latency import time_forward
 from .profiler import profile
 from .shapes import Shape, dtype_bytes
 from .sources import import_module_object, is_module_path
+from .targets.catalog import LOCAL, catalog
 
 CONFIG_FILES = ("cnncost.toml", "pyproject.toml")
 LIMITS = tuple(key.replace("_", "-") for key in PARSERS)  # max-params, ...: check_budget's limits, as TOML keys
-SETTINGS = ("source", "input", "batch", "dtype", "optimizer", "device", "strict", "tolerance")
+SETTINGS = ("source", "input", "batch", "dtype", "optimizer", "device", "target", "strict", "tolerance")
 
 
 class ConfigError(CnnCostError):
@@ -56,6 +57,7 @@ class ModelConfig:
     optimizer: str = "adam"
     device: str = "cpu"
     strict: bool = False
+    target: str | None = None  # a device of `cnncost targets`: max-latency is checked against the time predicted on it
     limits: dict[str, Any] = field(default_factory=dict)  # 'max_params': '5M', as check_budget takes them
     tolerances: dict[str, Any] = field(default_factory=dict)  # how much each total may grow over the baseline
 
@@ -214,7 +216,7 @@ def _model(path: Path, table: str, name: str, entry: Any) -> ModelConfig:
     batch = entry.get("batch", 1)
     if type(batch) is not int or batch < 1:
         raise ConfigError(f"{where}: batch: a whole number of at least 1, got {batch!r}")
-    for key, kind in (("dtype", str), ("optimizer", str), ("device", str), ("strict", bool)):
+    for key, kind in (("dtype", str), ("optimizer", str), ("device", str), ("target", str), ("strict", bool)):
         if key in entry and not isinstance(entry[key], kind):
             raise ConfigError(f"{where}: {key}: a {kind.__name__}, got {entry[key]!r}")
     _check_settings(entry, where)
@@ -229,6 +231,7 @@ def _model(path: Path, table: str, name: str, entry: Any) -> ModelConfig:
         entry.get("optimizer", "adam"),
         entry.get("device", "cpu"),
         entry.get("strict", False),
+        entry.get("target"),
         limits,
         tolerances,
     )
@@ -259,6 +262,8 @@ def _check_settings(entry: dict, where: str) -> None:
     device = entry.get("device", "cpu")
     if device != "cpu" and not device.startswith("cuda"):
         raise ConfigError(f"{where}: device: {device!r} is not cpu or cuda")
+    if "target" in entry and entry["target"] != LOCAL and entry["target"] not in catalog():
+        raise ConfigError(f"{where}: target: {entry['target']!r} is not a device of `cnncost targets`")
 
 
 @dataclass(frozen=True)
@@ -287,14 +292,21 @@ def profile_model(config: ModelConfig, timed: bool = False):
     try:
         if is_module_path(model) and not model.rpartition(":")[0].lower().endswith(".py"):
             model = import_module_object(model, config.folder)
-        if timed:
+        if timed and config.target is None:
             result = time_forward(
                 model, input=config.input, batch=config.batch, dtype=config.dtype, device=config.device
             )
             if config.strict and result.profile.uncounted:
                 raise CnnCostError(f"{len(result.profile.uncounted)} layer(s) have no cost formula (strict)")
             return result
-        return profile(model, input=config.input, batch=config.batch, dtype=config.dtype, strict=config.strict)
+        return profile(
+            model,
+            input=config.input,
+            batch=config.batch,
+            dtype=config.dtype,
+            strict=config.strict,
+            target=config.target,
+        )
     except CnnCostError as error:
         raise error.prefixed(f"{config.where}: ") from None
 

@@ -51,6 +51,8 @@ class ProfileDiff:
     totals: dict[str, tuple[int, int]]
     layers: tuple[LayerChange, ...]
     settings: tuple[str, str] = ("", "")  # each side's input, batch and dtype: '3x64x64, batch 8, fp32'
+    predicted: tuple[float, float] | None = None  # seconds predicted on each side's target, where both have one
+    targets: tuple[str, str] = ("", "")  # each side's target
 
     def groups(self, status: str) -> list[str]:
         """The blocks (name up to its second dot: 'layer3.6') of the layers with that status, in order."""
@@ -148,9 +150,22 @@ def diff_profiles(before: Any, after: Any) -> ProfileDiff:
     order = _order(a, b)
     changes.sort(key=lambda change: order[change.name])
     totals = {q: (a["total"][q], b["total"][q]) for q in KEYS}
+    seconds = (a["total"].get("predicted_seconds"), b["total"].get("predicted_seconds"))
+    predicted = (float(seconds[0]), float(seconds[1])) if all(_is_seconds(s) for s in seconds) else None
     return ProfileDiff(
-        a.get("name", "before"), b.get("name", "after"), totals, tuple(changes), (settings(a), settings(b))
+        a.get("name", "before"),
+        b.get("name", "after"),
+        totals,
+        tuple(changes),
+        (settings(a), settings(b)),
+        predicted,
+        (str(a.get("target", "")), str(b.get("target", ""))),
     )
+
+
+def _is_seconds(value: Any) -> bool:
+    """A predicted time as a profile record holds it: a positive number."""
+    return type(value) in (int, float) and value > 0
 
 
 def settings(data: dict) -> str:

@@ -15,7 +15,7 @@ from .conventions import under
 from .cuts import Operand, Side, cut_profile
 from .engine import propagate
 from .errors import CnnCostError
-from .results import LayerCost, Note, Profile
+from .results import LayerCost, Note, Profile, provided
 from .sources import SPEC_SUFFIXES, load_source, real_forward_allowed
 
 
@@ -27,6 +27,7 @@ def profile(
     strict: bool = False,
     convention: str = "cnncost",
     allow_real_forward: bool = False,
+    target=None,
 ) -> Profile:
     """Profile a network at input C×H×W (default: the network's own) for a batch and dtype.
 
@@ -39,6 +40,9 @@ def profile(
     'fvcore', 'ptflops', 'ptflops-aten', 'thop', 'flopcounter', 'paper'), each layer and the total.
     A torch module whose code reads tensor values is recorded by a real forward on the CPU, and one that would hold
     over 1 GB so only with allow_real_forward (as within sources.real_forward_allowed()).
+    target: a device ('rtx-4090', 'jetson-orin-nano', 'local'; `cnncost targets` lists them) to predict each
+    layer's time on: layer.predicted_seconds and total.predicted_seconds for the whole batch, profile.prediction
+    the device and the error the prediction carries.
     """
     with real_forward_allowed(allow_real_forward):
         source = load_source(model, input, batch)
@@ -63,6 +67,8 @@ def profile(
         result = dataclasses.replace(result, notes=result.notes + tuple(Note(text, "warning") for text in source.notes))
     if strict and result.uncounted:
         raise CnnCostError(f"{len(result.uncounted)} layer(s) have no cost formula: {uncounted_summary(result)}")
+    if target is not None:  # from cnncost's own counts, whatever convention the table shows
+        result = provided("predict")(result, target)
     if convention != "cnncost":
         result = under(result, convention)
     return result
@@ -129,10 +135,11 @@ def side(
     dtype: str | None = None,
     until: tuple[int, int] | None = None,
     convention: str = "cnncost",
+    target=None,
 ) -> Side:
     """Profile an operand (its MACs as the convention counts them) and cut it: by its own range if it has one, else
     at until, else not at all."""
-    whole = profile(operand.name, input=input, batch=batch, dtype=dtype, convention=convention)
+    whole = profile(operand.name, input=input, batch=batch, dtype=dtype, convention=convention, target=target)
     if operand.has_range:
         return Side(operand.name, cut_profile(whole, operand.first, operand.last))
     return Side(operand.name, cut_profile(whole, until=until) if until else whole)

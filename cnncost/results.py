@@ -76,6 +76,8 @@ class LayerCost(NamedTuple):
     buffer_bytes: int = 0
     module: str | None = None  # a recorded module's: the class whose forward is this layer alone, torch.nn's by name
     # (Conv2d), any other by module and name (timm.layers.norm.LayerNorm): conventions.class_kind
+    predicted_seconds: float | None = None  # on the profile's target (cnncost.targets), for the whole batch
+    bound: str | None = None  # what decides the predicted time: 'compute', 'memory', 'overhead'; None: no kernel
 
     @property
     def input_shape(self) -> Shape:
@@ -112,18 +114,21 @@ class Totals:
     param_bytes: int
     buffer_bytes: int
     frozen_params: int = 0
+    predicted_seconds: float | None = None  # on the profile's target, for the whole batch; None without a target
 
     @classmethod
     def of(cls, layers: tuple[LayerCost, ...] | list[LayerCost], input_bytes: int) -> Totals:
         """The totals of layers: each quantity summed, the bytes of their weights and buffers, and the parameters a
         recorded module does not train."""
         sums = {key: sum(getattr(cost, key) for cost in layers) for key in KEYS}
+        predicted = [cost.predicted_seconds for cost in layers]
         return cls(
             **sums,
             input_bytes=input_bytes,
             param_bytes=sum(cost.param_bytes for cost in layers),
             buffer_bytes=sum(cost.buffer_bytes for cost in layers),
             frozen_params=sum(cost.frozen_params for cost in layers),
+            predicted_seconds=sum(predicted) if layers and None not in predicted else None,  # type: ignore[arg-type]
         )
 
     @property
@@ -136,6 +141,20 @@ class Totals:
     def total_bytes(self) -> int:
         """Input + activations + parameters + buffers: the estimated total size."""
         return self.input_bytes + self.activation_bytes + self.param_bytes + self.buffer_bytes
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """The device a profile's times are predicted for, and how far to trust them (cnncost.targets)."""
+
+    target: str  # its id: 'rtx-4090', 'local'
+    name: str
+    kind: str  # 'desktop-gpu', 'local-cpu', ...
+    dtype: str  # the precision the rates are read at
+    seconds: float  # the whole batch's forward pass
+    error: str  # the model's measured error on devices of this kind it was not fitted on, or 'unvalidated ...'
+    validated: bool
+    unknown_layers: int = 0  # layers without a cost formula: predicted from the bytes they move alone
 
 
 @dataclass(frozen=True)
@@ -156,6 +175,7 @@ class Profile:
     # a recorded module's modules by path, each one's class and whether it holds submodules, as the other tools read
     # them (cnncost.conventions); None for a built-in network, a spec file or a profile read back from a file
     modules: Modules | None = field(default=None, repr=False, compare=False)
+    prediction: Prediction | None = None  # with a target: the device, and the error its times carry
 
     @property
     def input_width(self) -> int:
@@ -254,4 +274,9 @@ def provides(method: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
 
 
 def _provided(method: str) -> Callable[..., Any]:
+    return PROVIDED[method]
+
+
+def provided(method: str) -> Callable[..., Any]:
+    """The function a floor above named as the work behind method ('predict': cnncost.targets.predict)."""
     return PROVIDED[method]

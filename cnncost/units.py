@@ -72,12 +72,17 @@ def millions(count: int) -> str:
     return fixed(count / 1e6)
 
 
+def milliseconds(seconds: float) -> str:
+    """Seconds as milliseconds, three decimals, no unit (the header states it)."""
+    return fixed(seconds * 1e3, 3)
+
+
 def megabytes_value(n_bytes: int) -> str:
     """Bytes as a number of MB (1024 x 1024 bytes), two decimals, no unit (the header states it)."""
     return fixed(n_bytes / MB, 2)
 
 
-def human(count: int, suffix: str = "") -> str:
+def human(count: int | float, suffix: str = "") -> str:
     """A count scaled to k, M, G or T with 2 decimals: 61.1 M; below 1,000 the count itself."""
     for factor, unit in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")):
         if abs(count) >= factor:

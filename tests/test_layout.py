@@ -25,7 +25,7 @@ FLOORS = (
     ("profiler",),
     ("report",),
     ("reproductions", "torch"),  # the published tables; the way out: a graph becomes torch modules, checked and timed
-    ("latency", "budget", "baseline", "config"),
+    ("latency", "budget", "baseline", "config", "targets"),  # targets: devices and predicted latency
     ("commands",),
     ("cli", "__main__"),
 )

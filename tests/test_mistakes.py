@@ -147,7 +147,8 @@ PYTHON = [
     ),
     (
         lambda: cnncost.assert_budget(cnncost.profile("alexnet"), max_latency="20ms"),
-        "a latency budget needs a timed run: pass cnncost.time_forward(model, input=...)",
+        "a latency budget needs a timed run (cnncost.time_forward(model, input=...)) or a prediction "
+        "(cnncost.profile(model, input=..., target='rtx-4090'))",
     ),
     (lambda: cnncost.assert_budget(cnncost.profile("alexnet"), max_params="15 million"), "malformed count"),
     (lambda: cnncost.assert_budget(cnncost.profile("alexnet"), max_params=float("nan")), "a finite number"),

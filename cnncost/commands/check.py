@@ -27,6 +27,7 @@ from .common import (
     add_optimizer_option,
     add_output_options,
     add_profile_options,
+    add_target_option,
     emit,
     exit_codes_lines,
     parse_batch,
@@ -71,8 +72,12 @@ def register(commands) -> None:
         "state and activations kept for backward, e.g. 3GB",
     )
     add_optimizer_option(parser, "adam", "the optimizer --max-training-memory counts the state of (default adam)")
-    parser.add_argument("--max-latency", help="median forward time, e.g. 20ms: times the network with torch")
+    parser.add_argument(
+        "--max-latency",
+        help="forward time of the batch, e.g. 20ms: predicted on --target, else the median of torch's timing here",
+    )
     parser.add_argument("--device", default="cpu", help="where --max-latency times the network: cpu or cuda")
+    add_target_option(parser)
     parser.add_argument("--strict", action="store_true", help="an op without a cost formula is an error")
     add_convention_option(parser, "--max-macs as another tool counts MACs", SHOWN_ALL)
     parser.add_argument(
@@ -116,12 +121,13 @@ def run(args) -> int:
             ("--optimizer", args.optimizer != "adam"),
             ("--strict", args.strict),
             ("--device", args.device != "cpu"),
+            ("--target", args.target is not None),
         )
         ignored = [flag for flag, set_ in given if set_]
         if ignored:
             raise UsageError(
                 f"{', '.join(ignored)}: a configured model takes these from its table in the "
-                "configuration (input, batch, dtype, optimizer, strict, device)"
+                "configuration (input, batch, dtype, optimizer, strict, device, target)"
             )
         return _check_configured(args)
     if args.tolerance:
@@ -140,6 +146,7 @@ def run(args) -> int:
             dtype=args.dtype,
             strict=args.strict,
             convention=args.convention,
+            target=args.target,
         )
     except UnknownNameError as error:
         if (args.config or _has_config()) and args.name in _configured_names(args.config):
@@ -151,7 +158,7 @@ def run(args) -> int:
         raise error
     warn(result)
     subject = result
-    if args.max_latency is not None:
+    if args.max_latency is not None and args.target is None:
         parse_seconds(args.max_latency)  # a malformed limit fails before the timing
         subject = _timed(args, result)
     checks = check_budget(subject, **limits, optimizer=args.optimizer)

@@ -101,6 +101,16 @@ def add_profile_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_target_option(parser: argparse.ArgumentParser) -> None:
+    """--target ID: a device of `cnncost targets` to predict each layer's time on."""
+    parser.add_argument(
+        "--target",
+        metavar="ID",
+        help="predict each layer's time on a device (cnncost targets lists them: rtx-4090, jetson-orin-nano, "
+        "local for this machine); adds predicted ms, share and bound, and the predicted total and throughput",
+    )
+
+
 def input_sizes(values: list[str] | None):
     """--input as given: None, one size, or a list of sizes (a torch module's several inputs); each checked at once,
     before any model is imported."""

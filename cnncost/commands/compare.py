@@ -7,10 +7,18 @@ from dataclasses import replace
 from ..counting import COUNTING_RULES
 from ..cuts import parse_operand, parse_size
 from ..profiler import side
-from ..report.comparison import CUT_RULE, RATIO_RULE, RECORD_COLUMNS, records, summary_table
+from ..report.comparison import CUT_RULE, PREDICTION_COLUMNS, RATIO_RULE, RECORD_COLUMNS, records, summary_table
 from ..report.document import Block, Document, Text
 from ..report.profile_table import layer_table
-from .common import UsageError, add_convention_option, add_output_options, add_profile_options, emit, parse_batch
+from .common import (
+    UsageError,
+    add_convention_option,
+    add_output_options,
+    add_profile_options,
+    add_target_option,
+    emit,
+    parse_batch,
+)
 
 
 def register(commands) -> None:
@@ -35,6 +43,7 @@ def register(commands) -> None:
     parser.add_argument("--per-layer", action="store_true", help="also print each operand's per-layer table")
     add_convention_option(parser, "MACs as another tool counts them")
     add_profile_options(parser)
+    add_target_option(parser)
     add_output_options(parser)
     parser.set_defaults(run=run)
 
@@ -59,6 +68,7 @@ def run(args) -> int:
             dtype=args.dtype,
             until=until,
             convention=args.convention,
+            target=args.target,
         )
         for text in args.operands
     ]
@@ -71,7 +81,8 @@ def run(args) -> int:
         blocks += [Text(note) for note in sides[0].profile.notes if note.kind == "convention"]
         return Document(title(sides, until), tuple(blocks))
 
-    emit(args, document, lambda: records(sides), columns=RECORD_COLUMNS)
+    columns = RECORD_COLUMNS + (PREDICTION_COLUMNS if args.target else ())
+    emit(args, document, lambda: records(sides), columns=columns)
     return 0
 
 

@@ -9,7 +9,7 @@ from ..diff import LAYER_KEYS, diff_profiles
 from ..errors import CnnCostError
 from ..profiler import profile
 from ..report.diff import diff_document
-from .common import MODEL_HELP, add_output_options, add_profile_options, emit, parse_batch
+from .common import MODEL_HELP, add_output_options, add_profile_options, add_target_option, emit, parse_batch
 
 
 def register(commands) -> None:
@@ -19,6 +19,7 @@ def register(commands) -> None:
     parser.add_argument("before", help=MODEL_HELP + "; or a profile exported with --format json")
     parser.add_argument("after", help="the same kinds, compared with the first")
     add_profile_options(parser)
+    add_target_option(parser)
     add_output_options(parser)
     parser.set_defaults(run=run)
 
@@ -38,7 +39,7 @@ def side(text: str, args):
                 f"{text} is a baseline of {len(data['models'])} model(s) ({', '.join(data['models'])});"
                 " diff takes one profile: cnncost table NAME --format json -o NAME.json writes one"
             )
-    return profile(text, input=args.input, batch=parse_batch(args.batch), dtype=args.dtype)
+    return profile(text, input=args.input, batch=parse_batch(args.batch), dtype=args.dtype, target=args.target)
 
 
 def run(args) -> int:
@@ -58,4 +59,6 @@ def records(result) -> list[dict]:
     total = {"layer": "total", "status": "", "op": ""}
     for key in LAYER_KEYS:
         total[f"{key}_before"], total[f"{key}_after"] = result.totals[key]
+    if result.predicted is not None:
+        total["predicted_seconds_before"], total["predicted_seconds_after"] = result.predicted
     return rows + [total]

@@ -17,6 +17,7 @@ from .common import (
     add_optimizer_option,
     add_output_options,
     add_profile_options,
+    add_target_option,
     emit,
     output_format,
     parse_batch,
@@ -29,6 +30,7 @@ def register(commands) -> None:
     parser = commands.add_parser("table", help="per-layer cost table of an architecture")
     parser.add_argument("name", help=MODEL_HELP)
     add_profile_options(parser)
+    add_target_option(parser)
     add_output_options(parser)
     parser.add_argument(
         "--all-layers",
@@ -86,6 +88,7 @@ def run(args) -> int:
         dtype=args.dtype,
         strict=args.strict,
         convention=args.convention,
+        target=args.target,
     )
     warn(result)
     view = View(

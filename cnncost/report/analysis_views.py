@@ -53,7 +53,11 @@ def field_columns(fields: Sequence[ReceptiveField]) -> list[Column]:
     ]
 
 
-FOLDS: dict[str, Callable[[Iterable[int]], int]] = {"max": max, "sum": sum}  # how a raw column folds into a block
+FOLDS: dict[str, Callable[[Iterable[Any]], Any]] = {
+    "max": max,
+    "sum": sum,
+    "fsum": lambda values: sum(value or 0.0 for value in values),  # seconds, where a layer without a kernel has none
+}  # how a raw column folds into a block
 MEMORY_FOLDS = {"live_bytes": "max", "kept_bytes": "sum"}
 TRAINING_FIELDS = ("input_grad_macs", "weight_grad_macs", "backward_flops", "trained_params", "optimizer_flops")
 TRAINING_FOLDS = dict.fromkeys(TRAINING_FIELDS, "sum")
@@ -326,8 +330,11 @@ class Analysis:
     json_key: str | None = None
     json: Callable[[Any], Any] | None = None
     note: Callable[[Any], str] | None = None  # what it adds to the conventions under the table
+    present: Callable[[Profile], bool] | None = None  # shown whenever the profile holds it, as a prediction
 
-    def asked(self, view: View) -> bool:
+    def asked(self, view: View, profile: Profile) -> bool:
+        if self.present is not None:
+            return self.present(profile)
         return bool(getattr(view, self.flag))
 
 
@@ -372,6 +379,81 @@ def _training_section(step: TrainingStep, profile: Profile, view: View) -> list[
     ]
 
 
+PREDICTION_FIELDS = ("predicted_seconds", "bound")
+PREDICTION_FOLDS = {"predicted_seconds": "fsum"}
+PREDICTION_NOTE = (
+    "pred ms: each row's predicted time on the target, from its FLOPs and the bytes it moves at the device's peak "
+    "rates, an efficiency per kind of kernel and a cost per kernel (README: predicted latency); bound: what decides "
+    "it (compute, memory, or the per-kernel overhead)."
+)
+
+
+def prediction_records(profile: Profile) -> list[dict[str, Any]]:
+    """Per layer: its predicted seconds and bound (None where no kernel runs)."""
+    return [{"predicted_seconds": cost.predicted_seconds, "bound": cost.bound} for cost in profile.layers]
+
+
+def _row_bound(row: Row) -> str:
+    """The bound of the row's slowest layer."""
+    slowest = max(row.layers, key=lambda cost: cost.predicted_seconds or 0.0)
+    return slowest.bound or ""
+
+
+def prediction_columns(profile: Profile) -> list[Column]:
+    """pred ms, its share of the predicted total, and the bound."""
+    whole = profile.total.predicted_seconds or 0.0
+
+    def seconds(row: Row) -> float:
+        return sum(cost.predicted_seconds or 0.0 for cost in row.layers)
+
+    return [
+        Column("pred ms", lambda row, p: units.milliseconds(seconds(row)), lambda p: units.milliseconds(whole)),
+        Column("time %", lambda row, p: f"{seconds(row) / whole:.1%}" if whole else "", lambda p: "100%"),
+        Column("bound", lambda row, p: _row_bound(row), lambda p: "", numeric=False),
+    ]
+
+
+def prediction_facts(profile: Profile) -> list[tuple[str, str]]:
+    """The predicted total, its throughput, the device and the error the prediction carries."""
+    found = profile.prediction
+    assert found is not None
+    bounds: dict[str, float] = {}
+    for cost in profile.layers:
+        if cost.bound:
+            bounds[cost.bound] = bounds.get(cost.bound, 0.0) + (cost.predicted_seconds or 0.0)
+    split = ", ".join(f"{bound} {seconds / found.seconds:.0%}" for bound, seconds in bounds.items() if found.seconds)
+    facts = [
+        ("Target", f"{found.name} ({found.target}, {found.kind}), rates at {found.dtype}"),
+        (
+            "Predicted time",
+            f"{units.milliseconds(found.seconds)} ms per batch of {profile.batch} "
+            f"({profile.batch / found.seconds:,.1f} samples/s); {found.error}",
+        ),
+        ("Time by bound", split),
+    ]
+    if found.unknown_layers:
+        facts.append(("Layers without a formula", f"{found.unknown_layers}: predicted from the bytes they move alone"))
+    return facts
+
+
+def prediction_dict(profile: Profile) -> dict[str, Any]:
+    """The prediction as plain data."""
+    found = profile.prediction
+    assert found is not None
+    return {
+        "target": found.target,
+        "name": found.name,
+        "kind": found.kind,
+        "dtype": found.dtype,
+        "predicted_seconds": found.seconds,
+        "samples_per_second": profile.batch / found.seconds if found.seconds else None,
+        "error": found.error,
+        "validated": found.validated,
+        "layers_without_formula": found.unknown_layers,
+        "notes": PREDICTION_NOTE,
+    }
+
+
 ANALYSES = (
     Analysis(
         "rf",
@@ -406,6 +488,18 @@ ANALYSES = (
         json=training_dict,
     ),
     Analysis(
+        "prediction",
+        lambda profile, view: profile,
+        lambda found, profile, view: prediction_columns(profile),
+        records=lambda found, profile: prediction_records(profile),
+        folds=PREDICTION_FOLDS,
+        section=lambda found, profile, view: [Heading("Predicted latency"), Facts(tuple(prediction_facts(profile)))],
+        json_key="prediction",
+        json=prediction_dict,
+        note=lambda found: PREDICTION_NOTE,
+        present=lambda profile: profile.prediction is not None,
+    ),
+    Analysis(
         "bars",
         lambda profile, view: None,
         lambda _, profile, view: bar_columns(profile, table_rows(profile, view.fold, view.depth)),
@@ -416,4 +510,4 @@ ANALYSES = (
 
 def computed(profile: Profile, view: View) -> list[tuple[Analysis, Any]]:
     """The analyses the view asks for, each computed once, in the order of their columns."""
-    return [(analysis, analysis.compute(profile, view)) for analysis in ANALYSES if analysis.asked(view)]
+    return [(analysis, analysis.compute(profile, view)) for analysis in ANALYSES if analysis.asked(view, profile)]

@@ -44,8 +44,14 @@ def ratio_text(value: Fraction | None) -> str:
     return units.ratio(value) if value != 1 and text == "1.00" else "1" if value == 1 else text
 
 
+def predicted(sides: list[Side]) -> bool:
+    """Whether every side has a predicted time (compare --target)."""
+    return all(item.profile.total.predicted_seconds is not None for item in sides)
+
+
 def summary_rows(sides: list[Side]) -> list[list[str]]:
-    """One row per side: name, span, input, output, and each total beside its ratio to the first side's."""
+    """One row per side: name, span, input, output, and each total beside its ratio to the first side's; with a
+    target, the predicted time beside its ratio."""
     base = sides[0].profile.total
     rows = []
     for item in sides:
@@ -54,6 +60,9 @@ def summary_rows(sides: list[Side]) -> list[list[str]]:
         for quantity in COMPARED:
             value = getattr(total, quantity.key)
             row += [total_cell(quantity, value), ratio_text(ratio(value, getattr(base, quantity.key)))]
+        if predicted(sides):
+            seconds, first = total.predicted_seconds or 0.0, base.predicted_seconds or 0.0
+            row += [units.milliseconds(seconds), ratio_text(Fraction(seconds / first) if first else None)]
         rows.append(row)
     return rows
 
@@ -63,7 +72,9 @@ def summary_table(sides: list[Side], title: str = "") -> Table:
     headers = ["name", "layers", "input", "output"]
     for quantity in COMPARED:
         headers += [total_header(quantity), f"x {quantity.label}"]
-    numeric = [False, False, True, True] + [True] * 2 * len(COMPARED)
+    if predicted(sides):
+        headers += [f"pred ms on {sides[0].profile.prediction.target}", "x pred"]  # type: ignore[union-attr]
+    numeric = [False, False, True, True] + [True] * (len(headers) - 4)
     return table(
         headers,
         summary_rows(sides),
@@ -94,10 +105,16 @@ def records(sides: list[Side]) -> list[dict]:
             value = ratio(getattr(total, quantity.key), getattr(base, quantity.key))
             record[quantity.key] = getattr(total, quantity.key)
             record[f"{quantity.key}_ratio"] = "" if value is None else f"{float(value):.6f}"
+        if predicted(sides):
+            seconds, first = total.predicted_seconds or 0.0, base.predicted_seconds or 0.0
+            record["target"] = item.profile.prediction.target  # type: ignore[union-attr]
+            record["predicted_seconds"] = seconds
+            record["predicted_seconds_ratio"] = f"{seconds / first:.6f}" if first else ""
         found.append(record)
     return found
 
 
+PREDICTION_COLUMNS = ("target", "predicted_seconds", "predicted_seconds_ratio")  # with compare --target
 RECORD_COLUMNS = (
     "name",
     "first",

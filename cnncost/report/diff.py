@@ -58,6 +58,18 @@ def totals_table(result: ProfileDiff) -> Table:
                 _ratio(before, after),
             ]
         )
+    if result.predicted is not None:
+        before_s, after_s = result.predicted
+        on = result.targets[0] if result.targets[0] == result.targets[1] else " / ".join(result.targets)
+        rows.append(
+            [
+                f"predicted ms on {on}",
+                units.milliseconds(before_s),
+                units.milliseconds(after_s),
+                f"{(after_s - before_s) * 1e3:+,.3f}",
+                f"{units.ratio(after_s / before_s)}x",
+            ]
+        )
     return table(
         ["total", result.before, result.after, "change", "after / before"],
         rows,

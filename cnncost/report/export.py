@@ -41,6 +41,7 @@ def profile_dict(profile: Profile) -> dict[str, Any]:
         "dtype": profile.dtype,
         "bytes_per_element": profile.bytes_per_element,
         "convention": profile.convention,
+        **({"target": profile.prediction.target} if profile.prediction else {}),
         "conventions": COUNTING_RULES,
         # how it was recorded; another tool's convention, where one was asked for
         "notes": [note.text for note in profile.notes],
@@ -57,6 +58,7 @@ def profile_dict(profile: Profile) -> dict[str, Any]:
             "estimated_total_bytes": total.input_bytes + storage + total.param_bytes + total.buffer_bytes,
             "complete": not profile.uncounted,  # False: layers without a formula leave MACs and FLOPs unknown
             "uncounted": [cost.name for cost in profile.uncounted],
+            **({"predicted_seconds": total.predicted_seconds} if profile.prediction else {}),
         },
         "layers": [
             {

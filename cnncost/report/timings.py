@@ -40,7 +40,7 @@ HEAVY = 0.05  # share of the forward that makes a layer's spread matter
 
 
 def _ms(seconds: float | None) -> str:
-    return "" if seconds is None else units.fixed(seconds * 1e3, 3)
+    return "" if seconds is None else units.milliseconds(seconds)
 
 
 def _maybe(value: float | None, decimals: int) -> str:

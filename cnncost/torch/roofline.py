@@ -173,3 +173,12 @@ def _read_cache(path: Path) -> dict:
     except CnnCostError:
         return {}
     return cached if isinstance(cached, dict) else {}
+
+
+def fp32_roof(device: str = "cpu") -> Roof:
+    """The device's fp32 roof at torch's thread count, as `cnncost bench` measures and caches it."""
+    from .device import device_info
+
+    threads = torch.get_num_threads()
+    info = device_info(device, "fp32", threads)
+    return device_roof(device, info.name, torch.float32, threads, settings=info.settings)

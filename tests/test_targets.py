@@ -1,0 +1,294 @@
+"""Devices and predicted latency: the catalog's sources and rates, the latency model's arithmetic and invariants,
+its calibration reproducible from the shipped files, and --target in every command that takes it."""
+
+from __future__ import annotations
+
+import json
+import math
+import tomllib
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import cnncost
+from cnncost.cli import main
+from cnncost.errors import UnknownNameError
+from cnncost.targets.catalog import CATALOG, RATES, Target, catalog
+from cnncost.targets.latency import Calibration, Work, calibrations, predict_work, roofline_seconds
+from cnncost.targets.predict import find_target
+from cnncost.targets.work import KINDS, layer_work
+
+DEVICES = list(catalog())
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+# --- the catalog -------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_every_figure_has_a_source(device):
+    with CATALOG.open("rb") as handle:
+        entry = tomllib.load(handle)[device]
+    figures = set(entry) - {"name", "kind", "notes", "sources"}
+    assert {"fp32", "bandwidth"} <= figures
+    for figure in figures:
+        assert len(entry["sources"].get(figure, "").strip()) >= 8, f"{device}.{figure} has no source"
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_rates_are_consistent(device):
+    rates = catalog()[device].rates
+    pairs = [  # (faster, slower): tensor cores never below the plain cores, fp16 never below fp32
+        ("tf32_tensor", "fp32"),
+        ("fp16_tensor", "fp16"),
+        ("fp16_tensor", "fp32"),
+        ("bf16_tensor", "bf16"),
+        ("bf16_tensor", "fp32"),
+        ("fp16_tensor", "tf32_tensor"),
+        ("fp16", "fp32"),
+        ("int8_tensor", "fp16_tensor"),
+    ]
+    for faster, slower in pairs:
+        if faster in rates and slower in rates:
+            assert rates[faster] >= rates[slower], f"{device}: {faster} {rates[faster]:g} < {slower} {rates[slower]:g}"
+    assert set(rates) <= set(RATES)
+
+
+def test_the_devices_the_catalog_promises():
+    promised = {"t4", "l4", "a100-sxm-40gb", "a100-sxm-80gb", "h100-sxm", "rtx-3090", "rtx-4090", "rtx-5090"}
+    promised |= {"rtx-pro-6000-max-q", "jetson-orin-nano", "jetson-agx-orin", "i9-10940x", "i7-12700h"}
+    assert promised <= set(DEVICES)
+    assert {catalog()[d].group for d in DEVICES} == {"gpu", "cpu"}
+
+
+def test_an_unknown_target_is_named_with_the_close_ones():
+    with pytest.raises(UnknownNameError, match=r"unknown target 'rtx4090' \(did you mean: rtx-4090"):
+        find_target("rtx4090")
+
+
+def test_geforce_autocast_runs_at_the_fp32_accumulate_rate():
+    rtx4090 = catalog()["rtx-4090"]
+    # Ada whitepaper: 165.2 TFLOPS fp16 with FP32 accumulate (what autocast runs), 330.3 with FP16 accumulate
+    assert rtx4090.matrix_rate("fp16", "conv") == (165.2e12, "fp16_tensor")
+    assert rtx4090.matrix_rate("fp32", "conv") == (82.6e12, "tf32_tensor")  # cuDNN's TF32 default for convolutions
+    assert rtx4090.matrix_rate("fp32", "matmul") == (82.6e12, "fp32")  # torch's default: no TF32 for products
+    assert catalog()["i9-10940x"].matrix_rate("fp16", "conv")[1] == "fp32"  # no tensor cores: the plain rate
+
+
+# --- the model's arithmetic --------------------------------------------------------------------------------------
+
+TOY = Target("toy", "toy", "desktop-gpu", {"fp32": 1e12, "fp16_tensor": 4e12}, bandwidth=1e11)
+TOY_MODEL = Calibration(
+    "gpu",
+    compute_efficiency={"conv": 0.5, "matmul": 0.5, "grouped conv": 0.25},
+    memory_efficiency=dict.fromkeys(KINDS[:-1], 0.8),
+    depth_half=64.0,
+    overhead=2e-6,
+)
+
+
+def work(kind: str, flops: float, macs: float, written: float, moved: float, read: float = 0) -> Work:
+    """One layer's work; read: bytes of its inputs (0: none counted as cached)."""
+    return Work(np.array([KINDS.index(kind)]), *(np.array([float(v)]) for v in (flops, macs, written, moved, read)))
+
+
+def test_a_convolution_by_hand():
+    # 64 output channels of 3x3x64 over 56x56: MACs 64*56*56*576 = 115,605,504; depth 576 MACs per output
+    layer = work("conv", 2 * 115_605_504, 115_605_504, 64 * 56 * 56, 2 * (2 * 64 * 56 * 56) + 2 * 36_864)
+    seconds, bound = predict_work(layer, TOY, "fp16", TOY_MODEL)
+    # compute: 231,211,008 / (4e12 * 0.5 * 576 / (576 + 64)) = 231,211,008 / 1.8e12 = 128.45 us
+    # memory: (802,816 + 73,728) bytes / (1e11 * 0.8) = 10.96 us; + 2 us per kernel
+    assert seconds[0] == pytest.approx(231_211_008 / 1.8e12 + 2e-6)
+    assert bound[0] == 0  # compute
+
+
+def test_an_elementwise_layer_is_memory_bound_and_a_tiny_one_overhead_bound():
+    relu = work("elementwise", 200_704, 0, 200_704, 4 * 200_704 * 2)  # fp32 read + write
+    seconds, bound = predict_work(relu, TOY, "fp32", TOY_MODEL)
+    assert seconds[0] == pytest.approx(1_605_632 / (1e11 * 0.8) + 2e-6)  # 20.07 us + 2 us
+    assert bound[0] == 1  # memory
+    tiny = work("elementwise", 10, 0, 10, 80)
+    assert predict_work(tiny, TOY, "fp32", TOY_MODEL)[1][0] == 2  # 1 ns of work under a 2 us launch: overhead
+
+
+# --- invariants over the shipped calibrations --------------------------------------------------------------------
+
+works = st.tuples(  # kind, FLOPs, MACs, elements written, bytes moved: whole numbers, as a layer's are
+    st.sampled_from(range(len(KINDS))),
+    st.integers(0, 10**12),
+    st.integers(0, 10**11),
+    st.integers(1, 10**9),
+    st.integers(0, 10**10),
+)
+
+
+def one(kind, flops, macs, written, moved, read=None) -> Work:
+    """A layer whose inputs are half the bytes it moves, unless read says."""
+    read = moved // 2 if read is None else read
+    return Work(*(np.array([value]) for value in (kind, flops, macs, written, moved, read)))
+
+
+@settings(max_examples=200, deadline=None)
+@given(works, st.floats(1, 100), st.sampled_from(DEVICES), st.sampled_from(["fp32", "fp16", "bf16"]))
+def test_more_work_never_predicts_less_time(layer, factor, device, dtype):
+    kind, flops, macs, written, moved = layer
+    target = catalog()[device]
+    model = calibrations()[target.group]
+    base = predict_work(one(*layer), target, dtype, model)[0][0]
+    assert predict_work(one(kind, flops * factor, macs, written, moved), target, dtype, model)[0][0] >= base
+    more = int(moved * factor)
+    assert predict_work(one(kind, flops, macs, written, more, moved // 2), target, dtype, model)[0][0] >= base
+    assert predict_work(one(kind, flops, macs, written, more, more // 2), target, dtype, model)[0][0] >= base
+    # more MACs for the same FLOPs and outputs is a deeper reduction: never slower than the shallower one's bound
+    assert base >= roofline_seconds(one(*layer), target, dtype)[0] * (1 - 1e-12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(works, st.floats(1, 10), st.floats(1, 10), st.sampled_from(DEVICES), st.sampled_from(["fp32", "fp16"]))
+def test_a_faster_device_never_predicts_slower(layer, rates_up, bandwidth_up, device, dtype):
+    target = catalog()[device]
+    faster = replace(
+        target, rates={k: v * rates_up for k, v in target.rates.items()}, bandwidth=target.bandwidth * bandwidth_up
+    )
+    model = calibrations()[target.group]
+    slow = predict_work(one(*layer), target, dtype, model)[0][0]
+    assert predict_work(one(*layer), faster, dtype, model)[0][0] <= slow
+
+
+@pytest.mark.parametrize("group", ["gpu", "cpu"])
+def test_efficiencies_are_fractions_of_the_peak(group):
+    model = calibrations()[group]
+    for value in (*model.compute_efficiency.values(), *model.memory_efficiency.values()):
+        assert 0 < value <= 1
+    assert model.overhead > 0 and model.depth_half > 0
+
+
+# --- a profile on a target ---------------------------------------------------------------------------------------
+
+
+def test_profile_on_a_target_sums_its_layers():
+    result = cnncost.profile("resnet50", batch=256, dtype="fp16", target="rtx-4090")
+    assert result.total.predicted_seconds == pytest.approx(sum(c.predicted_seconds for c in result.layers))
+    assert result.prediction.target == "rtx-4090" and result.prediction.dtype == "fp16"
+    assert all(c.bound is None for c in result.layers if layer_work(c) is None)
+    flatten = result.layer("flatten")
+    assert flatten.predicted_seconds == 0.0 and flatten.bound is None  # a view runs no kernel
+    # a 4x larger batch moves 4x the activations: more time, less than 4x (weights are read once either way)
+    small = cnncost.profile("resnet50", batch=64, dtype="fp16", target="rtx-4090").total.predicted_seconds
+    assert small < result.total.predicted_seconds < 4 * small
+    assert cnncost.profile("resnet50", batch=256, dtype="fp16").total.predicted_seconds is None
+
+
+def test_a_faster_target_predicts_every_layer_faster():
+    on_t4 = cnncost.profile("mobilenet_v2", batch=32, dtype="fp16", target="t4")
+    on_h100 = cnncost.profile("mobilenet_v2", batch=32, dtype="fp16", target="h100-sxm")
+    for slow, fast in zip(on_t4.layers, on_h100.layers, strict=True):
+        assert fast.predicted_seconds <= slow.predicted_seconds
+
+
+def test_table_json_carries_the_predicted_seconds(capsys):
+    code, out, _ = run(capsys, "table", "resnet50", "--target", "jetson-orin-nano", "--format", "json")
+    data = json.loads(out)
+    assert code == 0 and data["target"] == "jetson-orin-nano"
+    assert data["total"]["predicted_seconds"] == pytest.approx(sum(x["predicted_seconds"] for x in data["layers"]))
+    assert {x["bound"] for x in data["layers"]} <= {None, "compute", "memory", "overhead"}
+    assert data["prediction"]["samples_per_second"] == pytest.approx(1 / data["total"]["predicted_seconds"])
+    assert "unvalidated" in data["prediction"]["error"] or "within" in data["prediction"]["error"]
+
+
+@pytest.mark.parametrize("fmt", ["table", "md", "html", "csv"])
+def test_table_on_a_target_in_every_format(capsys, fmt):
+    code, out, _ = run(capsys, "table", "resnet18", "--target", "rtx-4090", "--batch", "8", "--format", fmt)
+    assert code == 0
+    if fmt == "csv":
+        assert out.splitlines()[0].split(",")[16:18] == ["predicted_seconds", "bound"] and ",memory," in out
+    else:
+        assert "pred ms" in out and "samples/s" in out and "NVIDIA GeForce RTX 4090" in out
+
+
+def test_check_max_latency_on_a_target_exits_by_the_prediction(capsys):
+    predicted = cnncost.profile("resnet50", target="jetson-orin-nano").total.predicted_seconds
+    over, under = f"{predicted * 2e3:.3f}ms", f"{predicted * 0.5e3:.3f}ms"
+    code, out, _ = run(capsys, "check", "resnet50", "--max-latency", over, "--target", "jetson-orin-nano")
+    assert code == 0 and "latency predicted on jetson-orin-nano" in out
+    code, _, err = run(capsys, "check", "resnet50", "--max-latency", under, "--target", "jetson-orin-nano")
+    assert code == 1 and "over budget" in err
+    code, _, err = run(capsys, "check", "resnet50", "--max-latency", "5ms", "--target", "jetson-nano")
+    assert code == 2 and err.count("\n") == 1 and "unknown target" in err
+
+
+def test_a_configured_latency_budget_on_a_target(tmp_path, monkeypatch, capsys):
+    predicted = cnncost.profile("resnet18", batch=4, target="t4").total.predicted_seconds
+    (tmp_path / "pyproject.toml").write_text(
+        f'[tool.cnncost.models.small]\nsource = "resnet18"\nbatch = 4\ntarget = "t4"\n'
+        f'max-latency = "{predicted * 1.5e3:.3f}ms"\n'
+        f'[tool.cnncost.models.tight]\nsource = "resnet18"\nbatch = 4\ntarget = "t4"\n'
+        f'max-latency = "{predicted * 0.5e3:.3f}ms"\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, "check")
+    assert code == 1 and "small" in out and "tight" in err
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.cnncost.models.small]\nsource = "resnet18"\ntarget = "t5"\nmax-latency = "1ms"\n'
+    )
+    code, _, err = run(capsys, "check")
+    assert code == 2 and "target: 't5' is not a device" in err
+
+
+def test_compare_and_diff_on_a_target(capsys):
+    code, out, _ = run(capsys, "compare", "resnet50", "mobilenet_v2", "--target", "t4", "--format", "csv")
+    header, first, second = out.splitlines()
+    assert code == 0 and header.endswith("target,predicted_seconds,predicted_seconds_ratio")
+    t4 = [cnncost.profile(n, target="t4").total.predicted_seconds for n in ("resnet50", "mobilenet_v2")]
+    assert float(second.split(",")[-1]) == pytest.approx(t4[1] / t4[0], abs=1e-6)
+    code, out, _ = run(capsys, "diff", "resnet50", "resnet101", "--target", "t4", "--format", "csv")
+    total = out.splitlines()[-1].split(",")
+    assert code == 0 and float(total[-2]) == pytest.approx(t4[0])
+
+
+# --- cnncost targets ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["table", "md", "html", "csv", "json"])
+def test_targets_lists_every_device_in_every_format(capsys, fmt):
+    code, out, _ = run(capsys, "targets", "--format", fmt)
+    assert code == 0
+    for device in DEVICES:
+        assert device in out
+
+
+def test_targets_of_one_device_gives_every_figure_its_source(capsys):
+    code, out, _ = run(capsys, "targets", "rtx-3090", "--format", "json")
+    (device,) = json.loads(out)
+    assert code == 0 and device["figures"]["fp16_tensor"] == 71e12  # GA102 whitepaper, FP32 accumulate
+    assert set(device["figures"]) == set(device["sources"])
+    code, _, err = run(capsys, "targets", "rtx-9090")
+    assert code == 2 and err.count("\n") == 1
+
+
+# --- the calibration, refitted from the shipped files ------------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("group", ["gpu", "cpu"])
+def test_the_calibration_is_reproducible_from_the_shipped_files(group):
+    pytest.importorskip("scipy")
+    from cnncost.targets.fit import calibration_batches, fit
+
+    shipped = calibrations()[group]
+    refitted = fit(calibration_batches(group), group)
+    assert refitted.fitted_on == shipped.fitted_on
+    for name in ("compute_efficiency", "memory_efficiency"):
+        for kind, value in getattr(shipped, name).items():
+            assert getattr(refitted, name)[kind] == pytest.approx(value, rel=1e-3), f"{name}[{kind}]"
+    assert refitted.depth_half == pytest.approx(shipped.depth_half, rel=1e-3)
+    assert refitted.overhead == pytest.approx(shipped.overhead, rel=1e-3)
+    assert math.isfinite(refitted.overhead)
