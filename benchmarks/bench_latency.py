@@ -40,16 +40,24 @@ FITTED_COMPILED = {group: files[0][0].endswith("-dynamo.csv") for group, files i
 
 
 def local_check(calibration) -> np.ndarray | None:
-    """|predicted / measured - 1| of the whole network, for each local run the CPU calibration was not fitted on."""
+    """Each local run against the `local` calibration, layer by layer and whole (printed as a table); returns
+    |predicted / measured - 1| of the whole network for the runs it was not fitted on."""
     errors = []
+    header = ("network", "", "layers", "predicted ms", "measured ms (in context)", "error", "Spearman, layers")
+    print("| " + " | ".join((*header, "median error, layers")) + " |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
     for path in sorted((fitting.DATA / "local").glob("*.csv")):
-        if path.stem in fitting.LOCAL_FITTED:
-            continue
         batch, machine = fitting.local_run(path)
         seconds, _ = predict_work(batch.work, machine, "fp32", calibration)
         predicted, measured = float(seconds.sum()), float(batch.measured.sum())
-        print(f"local {path.stem}: predicted {predicted * 1e3:.2f} ms, measured {measured * 1e3:.2f} ms in context")
-        errors.append(abs(predicted / measured - 1))
+        layers = fitting.accuracy(seconds, batch.measured)
+        fitted = path.stem in fitting.LOCAL_FITTED
+        cells = [path.stem, "**fitted**" if fitted else "", str(layers.models), f"{predicted * 1e3:.2f}"]
+        cells += [f"{measured * 1e3:.2f}", f"{predicted / measured - 1:+.1%}", f"{layers.spearman:.3f}"]
+        print("| " + " | ".join([*cells, f"{layers.median_error:.1%}"]) + " |")
+        if not fitted:
+            errors.append(abs(predicted / measured - 1))
+    print()
     return np.array(errors) if errors else None
 
 
@@ -77,6 +85,41 @@ def worst(batch: fitting.Batch, predicted: np.ndarray, bounds: np.ndarray, secon
     return [(batch.keys[i][0], float(ratios[i]), BOUNDS[int(np.argmax(share[i]))]) for i in order]
 
 
+def ablation(results: Path, work) -> None:
+    """What each part of the model adds: each variant fitted on the calibration file, its median error on the files
+    of devices it was not fitted on (run as the calibration was)."""
+    devices = catalog()
+    variants = (
+        ("simple layers: an efficiency per kind, one for memory", dict(simple=True)),
+        ("+ a memory efficiency per kind", dict(fixed={"depth_half": 0.0, "overhead": 0.0})),
+        ("+ the reduction depth", dict(fixed={"overhead": 0.0})),
+        ("+ a cost per kernel (the shipped model)", {}),
+        ("+ the last cache (not shipped)", dict(last_cache=True)),
+    )
+    for group, files in fitting.PUBLISHED.items():
+        name, device = files[0]
+        measured = fitting.read_measurements(results / name)
+        batch = fitting.batch_of(measured, work)
+        checked = []  # the files of devices not fitted on, run as the calibration was
+        for path in sorted(results.glob("benchmark-infer-*.csv")):
+            device_id, compiled = device_of(path.name)
+            target = devices[device_id]
+            if target.group == group and device_id not in FITTED_DEVICES and compiled == FITTED_COMPILED[group]:
+                other = fitting.read_measurements(path)
+                if "nhwc" not in path.name:
+                    checked.append((path.name, fitting.batch_of(other, work), target, other.dtype))
+        print(f"| {group}: model | " + " | ".join(n.removeprefix("benchmark-infer-") for n, *_ in checked) + " |")
+        print("|---|" + "---:|" * len(checked))
+        for label, options in variants:
+            fitted = fitting.fit([(batch, devices[device], measured.dtype)], group, **options)
+            cells = []
+            for _, other, target, dtype in checked:
+                seconds, _ = predict_work(other.work, target, dtype, fitted)
+                cells.append(f"{fitting.accuracy(other.totals(seconds), other.measured).median_error:.1%}")
+            print(f"| {label} | " + " | ".join(cells) + " |")
+        print()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("results", type=Path)
@@ -84,6 +127,7 @@ def main() -> int:
     parser.add_argument("--write-validation", action="store_true")
     args = parser.parse_args()
     work = fitting.read_work(args.work)
+    ablation(args.results, work)
     shipped = calibrations()
     devices = catalog()
     # the naive predictors' constants, fitted on each group's published calibration file
@@ -118,7 +162,7 @@ def main() -> int:
             by_kind.setdefault(target.kind, []).append((device_id, np.abs(ours / batch.measured - 1)))
     local = local_check(shipped["local"])
     if local is not None:
-        by_kind["local-cpu"] = [("local", local)]
+        by_kind["local-cpu"] = [("this machine's bench runs", local)]
     print(
         "| file | device | run | | models | Spearman | median error | within ±25% | ∝ MACs | roofline | simple layers |"
     )

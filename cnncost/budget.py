@@ -139,7 +139,7 @@ def _latency_check(result, profile, max_latency) -> Check:
     if latency is not None:
         return Check("latency", Fraction(latency), parse_seconds(max_latency), str(max_latency))
     if profile.prediction is not None:
-        quantity = f"latency predicted on {profile.prediction.target}"
+        quantity = f"latency predicted on {profile.prediction.target} ({profile.prediction.trust})"
         return Check(quantity, Fraction(profile.prediction.seconds), parse_seconds(max_latency), str(max_latency))
     raise CnnCostError(
         "a latency budget needs a timed run (cnncost.time_forward(model, input=...)) or a prediction "

@@ -154,7 +154,13 @@ class Prediction:
     seconds: float  # the whole batch's forward pass
     error: str  # the model's measured error on devices of this kind it was not fitted on, or 'unvalidated ...'
     validated: bool
+    typical_error: float | None = None  # that median error as a fraction (0.14); None where unvalidated
     unknown_layers: int = 0  # layers without a cost formula: predicted from the bytes they move alone
+
+    @property
+    def trust(self) -> str:
+        """'typically ±14%', or 'unvalidated'."""
+        return f"typically ±{self.typical_error:.0%}" if self.typical_error is not None else "unvalidated"
 
 
 @dataclass(frozen=True)

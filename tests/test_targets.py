@@ -119,6 +119,15 @@ def test_an_elementwise_layer_is_memory_bound_and_a_tiny_one_overhead_bound():
     assert predict_work(tiny, TOY, "fp32", TOY_MODEL)[1][0] == 2  # 1 ns of work under a 2 us launch: overhead
 
 
+def test_the_last_cache_is_credited_only_where_a_calibration_says():
+    cached_toy = replace(TOY, figures={"l2": 4 * 2**20})  # a 4 MiB L2
+    layer = work("elementwise", 0, 0, 2**20, 3 * 2**20, read=2**20)  # reads 1 MiB, writes 1 MiB, 1 MiB of weights
+    shipped = predict_work(layer, cached_toy, "fp32", TOY_MODEL)[0][0]
+    assert shipped == pytest.approx(3 * 2**20 / (1e11 * 0.8) + 2e-6)  # every byte from memory: 39.3 us + 2 us
+    credited = predict_work(layer, cached_toy, "fp32", replace(TOY_MODEL, last_cache=True))[0][0]
+    assert credited == pytest.approx(2 * 2**20 / (1e11 * 0.8) + 2e-6)  # the input from the L2: 26.2 us + 2 us
+
+
 # --- invariants over the shipped calibrations --------------------------------------------------------------------
 
 works = st.tuples(  # kind, FLOPs, MACs, elements written, bytes moved: whole numbers, as a layer's are

@@ -14,6 +14,17 @@ from ..errors import CnnCostError
 
 CATALOG = Path(__file__).with_name("catalog.toml")
 DEVICE_KINDS = ("datacenter-gpu", "desktop-gpu", "embedded-gpu", "desktop-cpu", "laptop-cpu", "embedded-cpu")
+LOCAL_KINDS = ("local-cpu", "local-gpu")  # this machine, rated by its measured roof
+
+
+def kind_words(kind: str) -> str:
+    """'desktop GPU', 'this machine': a kind of device in words."""
+    if kind in LOCAL_KINDS:
+        return "this machine"
+    place, _, unit = kind.rpartition("-")
+    return f"{place} {unit.upper()}"
+
+
 # the peak rates the latency model reads (FLOP/s; int8 in OP/s), dense: plain cores apart from tensor cores
 RATES = ("fp32", "fp16", "bf16", "tf32_tensor", "fp16_tensor", "bf16_tensor", "int8_tensor")
 LOCAL = "local"

@@ -5,9 +5,9 @@
     memory  = bytes from memory / (bandwidth × memory_efficiency[kind])
     time    = max(compute, memory) + overhead
 
-Bytes from memory are the bytes the layer moves less the share of its inputs that the device's last cache (a GPU's
-L2, a CPU's L3) still holds from the layer that wrote them: all of an input no larger than the cache, cache / size
-of a larger one.
+Bytes from memory are the bytes the layer moves: inputs, outputs and weights. (A calibration may credit the device's
+last cache with holding a layer's inputs from the layer that wrote them, Calibration.last_cache; the shipped one
+does not: benchmarks/README.md shows what that would change.)
 
 The peak rate is the device's for the layer's kind and dtype (tensor cores for convolutions and matrix products,
 plain cores for the rest: Target.matrix_rate, plain_rate); depth is the layer's MACs per output element, so a
@@ -43,6 +43,7 @@ class Calibration:
     depth_half: float  # MACs per output element at which a matrix kernel reaches half its efficiency
     overhead: float  # seconds per kernel
     fitted_on: tuple[str, ...] = ()
+    last_cache: bool = False  # inputs no larger than the device's last cache come from it, not from memory
 
     def efficiencies(self) -> tuple[np.ndarray, np.ndarray]:
         """Compute and memory efficiency per kind, in KINDS order (1 where nothing was fitted)."""
@@ -99,16 +100,16 @@ class Work:
         )
 
 
-def memory_bytes(work: Work, target: Target) -> np.ndarray:
-    """Bytes each layer moves to or from memory: its inputs less what the cache still holds of them, its outputs and
-    weights."""
-    cached = np.minimum(work.read, target.cache)
-    return work.moved - cached
+def memory_bytes(work: Work, target: Target, last_cache: bool = False) -> np.ndarray:
+    """Bytes each layer moves to or from memory: its inputs, outputs and weights; with last_cache, less what the
+    device's last cache still holds of its inputs (all of an input no larger than the cache, as much as it holds of
+    a larger one)."""
+    return work.moved - np.minimum(work.read, target.cache) if last_cache else work.moved
 
 
 def roofline_seconds(work: Work, target: Target, dtype: str) -> np.ndarray:
-    """The pure roofline at the datasheet's peaks: max(FLOPs / peak, bytes from memory / bandwidth), per layer."""
-    return np.maximum(work.flops / kind_rates(target, dtype)[work.kind], memory_bytes(work, target) / target.bandwidth)
+    """The pure roofline at the datasheet's peaks: max(FLOPs / peak, bytes / bandwidth), per layer."""
+    return np.maximum(work.flops / kind_rates(target, dtype)[work.kind], work.moved / target.bandwidth)
 
 
 def predict_work(work: Work, target: Target, dtype: str, calibration: Calibration) -> tuple[np.ndarray, np.ndarray]:
@@ -121,7 +122,7 @@ def predict_work(work: Work, target: Target, dtype: str, calibration: Calibratio
     filled = np.divide(depth, depth + calibration.depth_half, out=np.ones(len(depth)), where=deep)
     rate = kind_rates(target, dtype)[work.kind] * compute_eff[work.kind] * filled
     compute = np.divide(work.flops, rate, out=np.zeros(len(rate)), where=rate > 0)
-    memory = memory_bytes(work, target) / (target.bandwidth * memory_eff[work.kind])
+    memory = memory_bytes(work, target, calibration.last_cache) / (target.bandwidth * memory_eff[work.kind])
     busy = np.maximum(compute, memory)
     bound = np.where(calibration.overhead > busy, 2, np.where(compute >= memory, 0, 1))
     return busy + calibration.overhead, bound

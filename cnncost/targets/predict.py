@@ -10,12 +10,13 @@ from pathlib import Path
 from ..errors import UnknownNameError, close_matches
 from ..results import LayerCost, Prediction, Profile, Totals, provides
 from ..shapes import DTYPE_BYTES
-from .catalog import LOCAL, Target, catalog, target_ids
+from .catalog import LOCAL, LOCAL_KINDS, Target, catalog, kind_words, target_ids
 from .local import local_target
 from .work import KINDS, layer_work
 
 VALIDATION = Path(__file__).with_name("validation.toml")  # written by benchmarks/bench_latency.py
-VALIDATION_WHAT = "median error over {models} runs on {devices}, not fitted on"
+VALIDATION_WHAT = "median error over {models} runs on {devices}, devices the model was not fitted on"
+LOCAL_WHAT = "median error over {models} networks of `cnncost bench` runs here that the fit did not use"
 
 
 def find_target(name: str | Target) -> Target:
@@ -57,14 +58,24 @@ def profile_work(layers: tuple[LayerCost, ...]):
     return Work(table[:, 0].astype(int), *(table[:, i] for i in range(1, 6))), index
 
 
+def typical_error(kind: str) -> float | None:
+    """The median error measured on devices of this kind the model was not fitted on; None where unvalidated."""
+    with VALIDATION.open("rb") as handle:
+        checked = tomllib.load(handle).get(kind)
+    return float(checked["median_error"]) if checked else None
+
+
 def validation(kind: str) -> tuple[str, bool]:
     """How far a prediction for a device of this kind is to be trusted, from the checks on devices the model was
     not fitted on (calibration.toml's [validation]); 'unvalidated' where there were none."""
     with VALIDATION.open("rb") as handle:
         checked = tomllib.load(handle).get(kind)
+    words = kind_words(kind)
     if not checked:
-        return f"unvalidated: no measurements of a device of kind {kind} to check the model against", False
-    return f"typically within ±{checked['median_error']:.0%} on a {kind} ({VALIDATION_WHAT.format(**checked)})", True
+        return f"unvalidated: no published measurements of any {words} to check the model against", False
+    what = (LOCAL_WHAT if kind in LOCAL_KINDS else VALIDATION_WHAT).format(**checked)
+    where = words if kind in LOCAL_KINDS else f"a {words}"
+    return f"typically within ±{checked['median_error']:.0%} on {where} ({what})", True
 
 
 @provides("predict")
@@ -94,6 +105,7 @@ def predicted(profile: Profile, target: str | Target) -> Profile:
         seconds=total,
         error=error,
         validated=validated,
+        typical_error=typical_error(device.kind),
         unknown_layers=sum(1 for cost in profile.layers if not cost.counted),
     )
     totals: Totals = dataclasses.replace(profile.total, predicted_seconds=total)
