@@ -301,3 +301,28 @@ def test_the_calibration_is_reproducible_from_the_shipped_files(group):
     assert refitted.depth_half == pytest.approx(shipped.depth_half, rel=1e-3)
     assert refitted.overhead == pytest.approx(shipped.overhead, rel=1e-3)
     assert math.isfinite(refitted.overhead)
+
+
+def test_every_export_carries_each_layers_prediction():
+    result = cnncost.profile("resnet18", target="t4")
+    frame = result.to_frame()
+    assert frame["predicted_seconds"].sum() == pytest.approx(result.total.predicted_seconds)
+    assert list(frame["bound"][:2]) == [result.layers[0].bound, result.layers[1].bound]
+    data = result.to_dict()
+    assert data["target"] == "t4" and data["layers"][0]["predicted_seconds"] == result.layers[0].predicted_seconds
+    assert "predicted_seconds" not in cnncost.profile("resnet18").to_frame()
+
+
+@pytest.mark.slow
+@pytest.mark.torch
+def test_local_is_this_machine_at_its_measured_roof():
+    pytest.importorskip("torch")
+    from cnncost.torch.roofline import fp32_roof
+
+    result = cnncost.profile("resnet18", target="local")
+    roof = fp32_roof()  # the roof bench measures here (cached): local's rates
+    local = find_target("local")
+    assert local.rates == {"fp32": roof.peak_flops} and local.bandwidth == roof.bandwidth
+    assert all("measured on this machine" in local.sources[f] for f in ("fp32", "bandwidth"))
+    assert result.prediction.kind == "local-cpu" and result.total.predicted_seconds > 0
+    assert "on this machine" in result.prediction.error

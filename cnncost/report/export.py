@@ -72,10 +72,16 @@ def profile_dict(profile: Profile) -> dict[str, Any]:
                 "in_place": cost.in_place,
                 "counted": cost.counted,
                 **place(cost),
+                **(_predicted(cost) if profile.prediction else {}),
             }
             for cost in profile.layers
         ],
     }
+
+
+def _predicted(cost: LayerCost) -> dict[str, Any]:
+    """A layer's predicted seconds on the profile's target, and its bound (None where no kernel runs)."""
+    return {"predicted_seconds": cost.predicted_seconds, "bound": cost.bound}
 
 
 def place(cost: LayerCost, missing: Any = None) -> dict[str, Any]:
@@ -218,10 +224,14 @@ def records_csv(found: Sequence[dict[str, Any]], columns: Sequence[str] | None =
 
 @provides("to_frame")
 def to_frame(profile: Profile):
-    """A pandas DataFrame, one row per layer, raw integers."""
+    """A pandas DataFrame, one row per layer, raw integers; on a target, each layer's predicted seconds and bound."""
     import pandas as pd
 
-    return pd.DataFrame(layer_records(profile), columns=list(FRAME_COLUMNS))
+    rows = layer_records(profile)
+    if profile.prediction is None:
+        return pd.DataFrame(rows, columns=list(FRAME_COLUMNS))
+    rows = [{**row, **_predicted(cost)} for row, cost in zip(rows, profile.layers, strict=True)]
+    return pd.DataFrame(rows, columns=[*FRAME_COLUMNS, "predicted_seconds", "bound"])
 
 
 @provides("to_csv")
