@@ -13,6 +13,7 @@ the figure every prediction carries.
 from __future__ import annotations
 
 import argparse
+import csv
 import math
 import sys
 from pathlib import Path
@@ -37,6 +38,13 @@ CALIBRATION_FILES = {name for files in fitting.PUBLISHED.values() for name, _ in
 FITTED_DEVICES = {device for files in fitting.PUBLISHED.values() for _, device in files}
 # a device kind's stated error comes from runs made as its calibration's were: eager on GPUs, compiled on CPUs
 FITTED_COMPILED = {group: files[0][0].endswith("-dynamo.csv") for group, files in fitting.PUBLISHED.items()}
+
+
+def local_machine() -> str:
+    """The machine the local runs were made on: 'AMD EPYC, 2 threads'."""
+    with next((fitting.DATA / "local").glob("*.csv")).open(newline="") as handle:
+        row = next(csv.DictReader(handle))
+    return f"{row['device_name']}, {row['threads']} threads"
 
 
 def local_check(calibration) -> np.ndarray | None:
@@ -162,7 +170,7 @@ def main() -> int:
             by_kind.setdefault(target.kind, []).append((device_id, np.abs(ours / batch.measured - 1)))
     local = local_check(shipped["local"])
     if local is not None:
-        by_kind["local-cpu"] = [("this machine's bench runs", local)]
+        by_kind["local-cpu"] = [(local_machine(), local)]
     print(
         "| file | device | run | | models | Spearman | median error | within ±25% | ∝ MACs | roofline | simple layers |"
     )

@@ -16,7 +16,7 @@ from .work import KINDS, layer_work
 
 VALIDATION = Path(__file__).with_name("validation.toml")  # written by benchmarks/bench_latency.py
 VALIDATION_WHAT = "median error over {models} runs on {devices}, devices the model was not fitted on"
-LOCAL_WHAT = "median error over {models} networks of `cnncost bench` runs here that the fit did not use"
+LOCAL_WHAT = "median error over {models} networks of `cnncost bench` runs the fit did not use; elsewhere, unvalidated"
 
 
 def find_target(name: str | Target) -> Target:
@@ -74,7 +74,7 @@ def validation(kind: str) -> tuple[str, bool]:
     if not checked:
         return f"unvalidated: no published measurements of any {words} to check the model against", False
     what = (LOCAL_WHAT if kind in LOCAL_KINDS else VALIDATION_WHAT).format(**checked)
-    where = words if kind in LOCAL_KINDS else f"a {words}"
+    where = f"the machine `local` was fitted on, {checked['devices']}" if kind in LOCAL_KINDS else f"a {words}"
     return f"typically within ±{checked['median_error']:.0%} on {where} ({what})", True
 
 
