@@ -325,4 +325,7 @@ def test_local_is_this_machine_at_its_measured_roof():
     assert local.rates == {"fp32": roof.peak_flops} and local.bandwidth == roof.bandwidth
     assert all("measured on this machine" in local.sources[f] for f in ("fp32", "bandwidth"))
     assert result.prediction.kind == "local-cpu" and result.total.predicted_seconds > 0
-    assert "the machine `local` was fitted on" in result.prediction.error and "elsewhere, unvalidated" in result.prediction.error
+    assert (
+        "the machine `local` was fitted on" in result.prediction.error
+        and "elsewhere, unvalidated" in result.prediction.error
+    )
