@@ -40,6 +40,11 @@ FITTED_DEVICES = {device for files in fitting.PUBLISHED.values() for _, device i
 FITTED_COMPILED = {group: files[0][0].endswith("-dynamo.csv") for group, files in fitting.PUBLISHED.items()}
 
 
+def as_calibrated(name: str, device_id: str, compiled: bool, group: str) -> bool:
+    """A file of a device not fitted on, run as its group's calibration file was: compiled or not, NCHW."""
+    return device_id not in FITTED_DEVICES and compiled == FITTED_COMPILED[group] and "-nhwc-" not in name
+
+
 def local_machine() -> str:
     """The machine the local runs were made on: 'AMD EPYC, 2 threads'."""
     with next((fitting.DATA / "local").glob("*.csv")).open(newline="") as handle:
@@ -112,10 +117,9 @@ def ablation(results: Path, work) -> None:
         for path in sorted(results.glob("benchmark-infer-*.csv")):
             device_id, compiled = device_of(path.name)
             target = devices[device_id]
-            if target.group == group and device_id not in FITTED_DEVICES and compiled == FITTED_COMPILED[group]:
+            if target.group == group and as_calibrated(path.name, device_id, compiled, group):
                 other = fitting.read_measurements(path)
-                if "nhwc" not in path.name:
-                    checked.append((path.name, fitting.batch_of(other, work), target, other.dtype))
+                checked.append((path.name, fitting.batch_of(other, work), target, other.dtype))
         print(f"| {group}: model | " + " | ".join(n.removeprefix("benchmark-infer-") for n, *_ in checked) + " |")
         print("|---|" + "---:|" * len(checked))
         for label, options in variants:
@@ -166,11 +170,11 @@ def main() -> int:
         row += [fitting.accuracy(values, batch.measured) for values in naive.values()]
         rows.append(row)
         worst_lists[path.name] = worst(batch, ours, bounds, seconds)
-        if device_id not in FITTED_DEVICES and compiled == FITTED_COMPILED[target.group]:
-            by_kind.setdefault(target.kind, []).append((device_id, np.abs(ours / batch.measured - 1)))
+        if as_calibrated(path.name, device_id, compiled, target.group):
+            by_kind.setdefault(target.kind, []).append((device_id, np.abs(ours / batch.measured - 1), dtype))
     local = local_check(shipped["local"])
     if local is not None:
-        by_kind["local-cpu"] = [(local_machine(), local)]
+        by_kind["local-cpu"] = [(local_machine(), local, "fp32")]
     print(
         "| file | device | run | | models | Spearman | median error | within ±25% | ∝ MACs | roofline | simple layers |"
     )
@@ -185,15 +189,17 @@ def main() -> int:
         print(f"- {name}: " + ", ".join(f"{model} {ratio:.2f}x ({bound})" for model, ratio, bound in found))
     kinds = {}
     for kind, parts in by_kind.items():
-        errors = np.concatenate([e for _, e in parts])
-        devices_named = sorted({d for d, _ in parts})
+        errors = np.concatenate([e for _, e, _ in parts])
+        devices_named = sorted({d for d, _, _ in parts})
+        (dtype,) = {d for _, _, d in parts}  # one precision per kind: the one its error is stated at
         kinds[kind] = {
             "median_error": round(float(np.median(errors)), 4),
             "within_25": round(float(np.mean(errors <= 0.25)), 4),
             "models": int(len(errors)),
             "devices": ", ".join(devices_named),
+            "dtype": dtype,
         }
-        runs = f"{len(errors)} runs on {', '.join(devices_named)}"
+        runs = f"{len(errors):,} runs on {', '.join(devices_named)} at {dtype}"
         print(f"\n{kind}: median error {np.median(errors):.1%} over {runs}")
     if args.write_validation:
         import tomli_w

@@ -56,7 +56,7 @@ def rows_of(name: str, sizes: set[tuple[int, int]]) -> list[tuple]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("files", nargs="+")
-    parser.add_argument("-o", "--output", default=str(OUT))
+    parser.add_argument("-o", "--output", required=True, help=f"the work table to write (the shipped one: {OUT})")
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
     models = wanted(args.files)

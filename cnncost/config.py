@@ -262,8 +262,12 @@ def _check_settings(entry: dict, where: str) -> None:
     device = entry.get("device", "cpu")
     if device != "cpu" and not device.startswith("cuda"):
         raise ConfigError(f"{where}: device: {device!r} is not cpu or cuda")
-    if "target" in entry and entry["target"] != LOCAL and entry["target"] not in catalog():
-        raise ConfigError(f"{where}: target: {entry['target']!r} is not a device of `cnncost targets`")
+    target = entry.get("target")
+    if isinstance(target, str) and target.strip().lower() not in (LOCAL, *catalog()):
+        known = [LOCAL, *catalog()]
+        raise ConfigError(
+            f"{where}: target: {target!r} is not a device of `cnncost targets`{close_matches(target.lower(), known)}"
+        )
 
 
 @dataclass(frozen=True)

@@ -94,6 +94,10 @@ def _problem(data: Any) -> str:
             return f"total.{key} must be a whole number, got {data['total'].get(key)!r}"
     if "input_shape" in data and not _is_shape(data["input_shape"]):
         return f"input_shape must be a list of sizes such as [3, 224, 224], got {data['input_shape']!r}"
+    if "predicted_seconds" in data["total"] and not _is_seconds(data["total"]["predicted_seconds"]):
+        return (
+            f"total.predicted_seconds must be a positive number of seconds, got {data['total']['predicted_seconds']!r}"
+        )
     if "batch" in data and not (type(data["batch"]) is int and data["batch"] >= 1):
         return f"batch must be a whole number of at least 1, got {data['batch']!r}"
     for index, layer in enumerate(data["layers"]):
@@ -163,9 +167,12 @@ def diff_profiles(before: Any, after: Any) -> ProfileDiff:
     )
 
 
+MAX_SECONDS = 1e12  # a predicted time beyond it (30,000 years) was edited, not predicted
+
+
 def _is_seconds(value: Any) -> bool:
-    """A predicted time as a profile record holds it: a positive number."""
-    return type(value) in (int, float) and value > 0
+    """A predicted time as a profile record holds it: a positive, finite number."""
+    return type(value) in (int, float) and 0 < value < MAX_SECONDS
 
 
 def settings(data: dict) -> str:

@@ -156,6 +156,9 @@ class Prediction:
     validated: bool
     typical_error: float | None = None  # that median error as a fraction (0.14); None where unvalidated
     unknown_layers: int = 0  # layers without a cost formula: predicted from the bytes they move alone
+    rates: str = (
+        ""  # which of the device's rates were read: 'convolutions and products at fp16_tensor 165 TFLOP/s, ...'
+    )
 
     @property
     def trust(self) -> str:
@@ -230,35 +233,35 @@ class Profile:
     def training(self, optimizer: str = "adam", freeze=None):
         """One training step's costs (cnncost.analysis.training): backward MACs for input and weight gradients,
         backward and optimizer FLOPs, per layer and in total; freeze names layers not trained ('conv1..layer3')."""
-        return _provided("training")(self, optimizer, freeze)
+        return provided("training")(self, optimizer, freeze)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data: raw integers, shapes as lists; what to_json writes (cnncost.report.export)."""
-        return _provided("to_dict")(self)
+        return provided("to_dict")(self)
 
     def to_json(self, path=None) -> str:
         """JSON text of to_dict(); written atomically to path when one is given (cnncost.report.export)."""
-        return _provided("to_json")(self, path)
+        return provided("to_json")(self, path)
 
     def to_frame(self):
         """A pandas DataFrame, one row per layer, raw integers (cnncost.report.export)."""
-        return _provided("to_frame")(self)
+        return provided("to_frame")(self)
 
     def to_csv(self, path=None) -> str:
         """CSV of to_frame(); written atomically to path when one is given (cnncost.report.export)."""
-        return _provided("to_csv")(self, path)
+        return provided("to_csv")(self, path)
 
     def to_markdown(self, path=None) -> str:
         """The human table in Markdown (units k, M, KB), with totals and conventions (cnncost.report.export)."""
-        return _provided("to_markdown")(self, path)
+        return provided("to_markdown")(self, path)
 
     def to_html(self, path=None) -> str:
         """A self-contained HTML page: the sortable table, the totals, the conventions and the per-row bars."""
-        return _provided("to_html")(self, path)
+        return provided("to_html")(self, path)
 
     def _repr_html_(self) -> str:
         """A notebook's view: the table, the totals and the conventions."""
-        return _provided("_repr_html_")(self)
+        return provided("_repr_html_")(self)
 
 
 # What a Profile offers but a floor above works out: its exports (cnncost.report.export) and the training step
@@ -277,10 +280,6 @@ def provides(method: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         return function
 
     return decorate
-
-
-def _provided(method: str) -> Callable[..., Any]:
-    return PROVIDED[method]
 
 
 def provided(method: str) -> Callable[..., Any]:

@@ -3,6 +3,8 @@ its calibration reproducible from the shipped files, and --target in every comma
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
 import tomllib
@@ -156,7 +158,7 @@ def test_more_work_never_predicts_less_time(layer, factor, device, dtype):
     more = int(moved * factor)
     assert predict_work(one(kind, flops, macs, written, more, moved // 2), target, dtype, model)[0][0] >= base
     assert predict_work(one(kind, flops, macs, written, more, more // 2), target, dtype, model)[0][0] >= base
-    # more MACs for the same FLOPs and outputs is a deeper reduction: never slower than the shallower one's bound
+    # no catalog device is predicted faster than its pure roofline (efficiencies are at most 1)
     assert base >= roofline_seconds(one(*layer), target, dtype)[0] * (1 - 1e-12)
 
 
@@ -254,13 +256,14 @@ def test_a_configured_latency_budget_on_a_target(tmp_path, monkeypatch, capsys):
 
 def test_compare_and_diff_on_a_target(capsys):
     code, out, _ = run(capsys, "compare", "resnet50", "mobilenet_v2", "--target", "t4", "--format", "csv")
-    header, first, second = out.splitlines()
-    assert code == 0 and header.endswith("target,predicted_seconds,predicted_seconds_ratio")
+    first, second = csv.DictReader(io.StringIO(out))
+    assert code == 0 and second["target"] == "t4" and second["prediction_error"].startswith("unvalidated")
     t4 = [cnncost.profile(n, target="t4").total.predicted_seconds for n in ("resnet50", "mobilenet_v2")]
-    assert float(second.split(",")[-1]) == pytest.approx(t4[1] / t4[0], abs=1e-6)
+    assert float(second["predicted_seconds_ratio"]) == pytest.approx(t4[1] / t4[0], abs=1e-6)
     code, out, _ = run(capsys, "diff", "resnet50", "resnet101", "--target", "t4", "--format", "csv")
-    total = out.splitlines()[-1].split(",")
-    assert code == 0 and float(total[-2]) == pytest.approx(t4[0])
+    total = list(csv.DictReader(io.StringIO(out)))[-1]
+    assert code == 0 and float(total["predicted_seconds_before"]) == pytest.approx(t4[0])
+    assert total["target_before"] == total["target_after"] == "t4"
 
 
 # --- cnncost targets ---------------------------------------------------------------------------------------------
@@ -287,7 +290,7 @@ def test_targets_of_one_device_gives_every_figure_its_source(capsys):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("group", ["gpu", "cpu"])
+@pytest.mark.parametrize("group", ["gpu", "cpu", "local"])
 def test_the_calibration_is_reproducible_from_the_shipped_files(group):
     pytest.importorskip("scipy")
     from cnncost.targets.fit import calibration_batches, fit
@@ -329,3 +332,88 @@ def test_local_is_this_machine_at_its_measured_roof():
         "the machine `local` was fitted on" in result.prediction.error
         and "elsewhere, unvalidated" in result.prediction.error
     )
+
+
+def test_a_faster_mode_of_a_device_is_never_predicted_slower():
+    # the Jetson Orin Nano's 25 W Super mode lists every rate and bandwidth at least as high as its 15 W mode
+    nano, fast = catalog()["jetson-orin-nano"], catalog()["jetson-orin-nano-super"]
+    assert set(nano.rates) == set(fast.rates) and all(fast.rates[k] >= v for k, v in nano.rates.items())
+    for dtype in ("fp32", "fp16", "bf16"):
+        slow = cnncost.profile("resnet50", batch=8, dtype=dtype, target="jetson-orin-nano").total.predicted_seconds
+        quick = cnncost.profile("resnet50", batch=8, dtype=dtype, target="jetson-orin-nano-super")
+        assert quick.total.predicted_seconds < slow
+
+
+def test_a_dtype_the_device_lists_no_rate_for_is_said_and_unvalidated(capsys):
+    on_t4 = cnncost.profile("resnet18", dtype="bf16", target="t4")  # Turing: no bf16 at all
+    assert "t4 lists no bf16 rate" in " ".join(on_t4.notes)
+    assert on_t4.prediction.rates.startswith("convolutions and products at fp32 8.1 TFLOP/s")
+    laptop = cnncost.profile("resnet18", dtype="fp16", target="i7-12700h").prediction  # validated at fp32 only
+    assert not laptop.validated and laptop.error.startswith("unvalidated at fp16: on a laptop CPU")
+    fp16 = cnncost.profile("resnet18", dtype="fp16", target="rtx-4090").prediction
+    assert fp16.validated and fp16.rates.startswith("convolutions and products at fp16_tensor 165 TFLOP/s")
+    fp32 = cnncost.profile("resnet18", target="rtx-4090").prediction  # the error was measured at fp16 (AMP)
+    assert not fp32.validated and fp32.rates.startswith("convolutions at tf32_tensor 82.6 TFLOP/s, products at fp32")
+    code, _, err = run(capsys, "table", "resnet18", "--target", "t4", "--dtype", "bf16", "--format", "csv")
+    assert code == 0 and "t4 lists no bf16 rate" in err
+
+
+def test_a_folded_row_shows_its_slowest_layers_bound_in_every_format(capsys):
+    result = cnncost.profile("resnet18", target="rtx-4090")
+    layer4 = [c for c in result.layers if c.name.startswith("layer4")]
+    slowest = max(layer4, key=lambda c: c.predicted_seconds).bound
+    assert slowest != layer4[-1].bound  # the row's last layer (the final ReLU) is bound otherwise
+    code, out, _ = run(capsys, "table", "resnet18", "--target", "rtx-4090", "--depth", "1", "--format", "json")
+    (row,) = [r for r in json.loads(out)["rows"] if r["name"] == "layer4"]
+    assert row["bound"] == slowest
+    assert row["predicted_seconds"] == pytest.approx(sum(c.predicted_seconds for c in layer4))
+    code, out, _ = run(capsys, "table", "resnet18", "--target", "rtx-4090", "--depth", "1", "--format", "md")
+    (line,) = [line for line in out.splitlines() if line.startswith("| layer4 ")]
+    assert line.rstrip(" |").endswith(slowest)
+
+
+def test_a_network_that_runs_no_kernel_predicts_zero(tmp_path, capsys):
+    (tmp_path / "flat.toml").write_text('input = [3, 8, 8]\n[[layers]]\nname = "flat"\ntype = "flatten"\n')
+    code, out, _ = run(capsys, "table", str(tmp_path / "flat.toml"), "--target", "t4", "--format", "md")
+    assert code == 0 and "no layer runs a kernel" in out
+
+
+def test_diff_of_exports_says_when_their_devices_differ(tmp_path, capsys):
+    for name, device in (("a", "t4"), ("b", "rtx-4090")):
+        assert main(["table", "resnet18", "--target", device, "-o", str(tmp_path / f"{name}.json")]) == 0
+    code, out, _ = run(capsys, "diff", str(tmp_path / "a.json"), str(tmp_path / "b.json"), "--format", "md")
+    assert code == 0 and "predicted ms (different devices)" in out and "their change is the devices'" in out
+    code, _, err = run(capsys, "diff", str(tmp_path / "a.json"), "resnet34", "--target", "rtx-4090")
+    assert code == 2 and "exported on t4" in err
+    data = json.loads((tmp_path / "a.json").read_text())
+    data["total"]["predicted_seconds"] = 1e308
+    (tmp_path / "c.json").write_text(json.dumps(data))
+    code, _, err = run(capsys, "diff", str(tmp_path / "c.json"), str(tmp_path / "b.json"))
+    assert code == 2 and "predicted_seconds must be a positive number" in err
+
+
+def test_targets_are_named_in_any_case_and_checked(tmp_path, monkeypatch, capsys):
+    assert find_target("T4") is catalog()["t4"]
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.cnncost.models.small]\nsource = "resnet18"\ntarget = "T4"\nmax-latency = "1s"\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    assert run(capsys, "check")[0] == 0
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.cnncost.models.small]\nsource = "resnet18"\ntarget = "rtx4090"\nmax-latency = "1s"\n'
+    )
+    code, _, err = run(capsys, "check")
+    assert code == 2 and "did you mean: rtx-4090" in err
+    code, _, err = run(capsys, "check", "resnet18", "--target", "t4", "--max-params", "20M")
+    assert code == 2 and "give --max-latency too" in err
+    with pytest.raises(cnncost.CnnCostError, match="kind must be one of"):
+        cnncost.profile("resnet18", target=replace(TOY, kind="embedded-npu"))
+
+
+def test_the_targets_list_names_local_in_every_format(capsys):
+    code, out, _ = run(capsys, "targets", "--format", "json")
+    assert code == 0 and json.loads(out)[-1]["id"] == "local"
+    code, out, _ = run(capsys, "targets", "--format", "md")
+    (line,) = [line for line in out.splitlines() if line.startswith("| local ")]
+    cells = [cell.strip() for cell in line.strip("|").split("|")]
+    assert cells[2] == "measured" and cells[6] == "measured" and cells[3] == "-"  # fp32 and bandwidth

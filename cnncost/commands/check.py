@@ -132,6 +132,12 @@ def run(args) -> int:
         return _check_configured(args)
     if args.tolerance:
         raise UsageError("--tolerance is how much a total may grow over --baseline: give the baseline too")
+    if args.target and args.device != "cpu":
+        raise UsageError(
+            f"--device {args.device} times the network here, --target {args.target} predicts it on a device: give one"
+        )
+    if args.target and args.max_latency is None:
+        raise UsageError("--target predicts the time --max-latency holds: give --max-latency too")
     if no_limits:
         raise UsageError(
             "give at least one budget: --max-params, --max-macs, --max-flops, --max-activations, "

@@ -7,6 +7,7 @@ from dataclasses import replace
 from ..counting import COUNTING_RULES
 from ..cuts import parse_operand, parse_size
 from ..profiler import side
+from ..report.analysis_views import prediction_columns
 from ..report.comparison import CUT_RULE, PREDICTION_COLUMNS, RATIO_RULE, RECORD_COLUMNS, records, summary_table
 from ..report.document import Block, Document, Text
 from ..report.profile_table import layer_table
@@ -75,6 +76,9 @@ def run(args) -> int:
 
     def document() -> Document:
         blocks: list[Block] = [summary_table(sides), Text(f"{RATIO_RULE} {CUT_RULE}")]
+        found = sides[0].profile.prediction
+        if found is not None:
+            blocks.append(Text(f"pred ms: the forward pass predicted on {found.target} ({found.name}); {found.error}."))
         if args.per_layer:
             blocks += [_layer_table(item.profile) for item in sides]
         blocks.append(Text(COUNTING_RULES))
@@ -89,5 +93,7 @@ def run(args) -> int:
 def _layer_table(profile):
     """The per-layer human table of a cut profile, with its total row."""
     span = f"{profile.layers[0].name}..{profile.layers[-1].name}"
-    found = layer_table(profile, title_text=f"{profile.name} ({span}): {profile.input_shape} -> {profile.output_shape}")
+    extra = prediction_columns(profile) if profile.prediction else None
+    title_text = f"{profile.name} ({span}): {profile.input_shape} -> {profile.output_shape}"
+    found = layer_table(profile, extra=extra, title_text=title_text)
     return replace(found, caption="")  # the conventions follow once, under every table

@@ -33,6 +33,12 @@ def side(text: str, args):
         except (OSError, ValueError):
             data = None
         if isinstance(data, dict) and "total" in data and "layers" in data:
+            if args.target and str(data.get("target", "")).lower() != args.target.strip().lower():
+                made = f"on {data['target']}" if data.get("target") else "without a target"
+                raise CnnCostError(
+                    f"{text} holds a profile exported {made}; --target {args.target} applies to networks profiled "
+                    "now: export it again with --target"
+                )
             return data
         if isinstance(data, dict) and isinstance(data.get("models"), dict):
             raise CnnCostError(
@@ -61,4 +67,5 @@ def records(result) -> list[dict]:
         total[f"{key}_before"], total[f"{key}_after"] = result.totals[key]
     if result.predicted is not None:
         total["predicted_seconds_before"], total["predicted_seconds_after"] = result.predicted
+        total["target_before"], total["target_after"] = result.targets
     return rows + [total]

@@ -380,11 +380,11 @@ def _training_section(step: TrainingStep, profile: Profile, view: View) -> list[
 
 
 PREDICTION_FIELDS = ("predicted_seconds", "bound")
-PREDICTION_FOLDS = {"predicted_seconds": "fsum"}
+PREDICTION_FOLDS = {"predicted_seconds": "fsum", "bound": "slowest"}
 PREDICTION_NOTE = (
-    "pred ms: each row's predicted time on the target, from its FLOPs and the bytes it moves at the device's peak "
-    "rates, an efficiency per kind of kernel and a cost per kernel (README: predicted latency); bound: what decides "
-    "it (compute, memory, or the per-kernel overhead)."
+    "pred ms: each row's predicted time on the target (the forward pass), from its FLOPs and the bytes it moves at "
+    "the device's peak rates, an efficiency per kind of kernel and a cost per kernel (README: predicted latency); "
+    "bound: what decides it (compute, memory, or the per-kernel overhead; a folded row: its slowest layer's)."
 )
 
 
@@ -393,10 +393,9 @@ def prediction_records(profile: Profile) -> list[dict[str, Any]]:
     return [{"predicted_seconds": cost.predicted_seconds, "bound": cost.bound} for cost in profile.layers]
 
 
-def _row_bound(row: Row) -> str:
-    """The bound of the row's slowest layer."""
-    slowest = max(row.layers, key=lambda cost: cost.predicted_seconds or 0.0)
-    return slowest.bound or ""
+def slowest_bound(layers: Sequence[tuple[float | None, str | None]]) -> str | None:
+    """Of (predicted seconds, bound) pairs, the slowest one's bound: what a folded row shows as its bound."""
+    return max(layers, key=lambda layer: layer[0] or 0.0)[1]
 
 
 def prediction_columns(profile: Profile) -> list[Column]:
@@ -409,7 +408,12 @@ def prediction_columns(profile: Profile) -> list[Column]:
     return [
         Column("pred ms", lambda row, p: units.milliseconds(seconds(row)), lambda p: units.milliseconds(whole)),
         Column("time %", lambda row, p: f"{seconds(row) / whole:.1%}" if whole else "", lambda p: "100%"),
-        Column("bound", lambda row, p: _row_bound(row), lambda p: "", numeric=False),
+        Column(
+            "bound",
+            lambda row, p: slowest_bound([(c.predicted_seconds, c.bound) for c in row.layers]) or "",
+            lambda p: "",
+            numeric=False,
+        ),
     ]
 
 
@@ -417,23 +421,31 @@ def prediction_facts(profile: Profile) -> list[tuple[str, str]]:
     """The predicted total, its throughput, the device and the error the prediction carries."""
     found = profile.prediction
     assert found is not None
-    bounds: dict[str, float] = {}
-    for cost in profile.layers:
-        if cost.bound:
-            bounds[cost.bound] = bounds.get(cost.bound, 0.0) + (cost.predicted_seconds or 0.0)
+    bounds = time_by_bound(profile)
     split = ", ".join(f"{bound} {seconds / found.seconds:.0%}" for bound, seconds in bounds.items() if found.seconds)
+    rate = f" ({profile.batch / found.seconds:,.1f} samples/s)" if found.seconds else " (no layer runs a kernel)"
     facts = [
-        ("Target", f"{found.name} ({found.target}, {found.kind}), rates at {found.dtype}"),
+        ("Target", f"{found.target}: {found.name}; a {found.kind}"),
+        ("Rates read", f"at {found.dtype}: {found.rates}"),
         (
             "Predicted time",
-            f"{units.milliseconds(found.seconds)} ms per batch of {profile.batch} "
-            f"({profile.batch / found.seconds:,.1f} samples/s); {found.error}",
+            f"{units.milliseconds(found.seconds)} ms for the forward pass of a batch of {profile.batch:,}{rate}; "
+            f"{found.error}",
         ),
-        ("Time by bound", split),
+        ("Time by bound", split or "-"),
     ]
     if found.unknown_layers:
         facts.append(("Layers without a formula", f"{found.unknown_layers}: predicted from the bytes they move alone"))
     return facts
+
+
+def time_by_bound(profile: Profile) -> dict[str, float]:
+    """Predicted seconds per bound: compute, memory, overhead."""
+    found: dict[str, float] = {}
+    for cost in profile.layers:
+        if cost.bound:
+            found[cost.bound] = found.get(cost.bound, 0.0) + (cost.predicted_seconds or 0.0)
+    return found
 
 
 def prediction_dict(profile: Profile) -> dict[str, Any]:
@@ -447,8 +459,11 @@ def prediction_dict(profile: Profile) -> dict[str, Any]:
         "dtype": found.dtype,
         "predicted_seconds": found.seconds,
         "samples_per_second": profile.batch / found.seconds if found.seconds else None,
+        "seconds_by_bound": time_by_bound(profile),
+        "rates": found.rates,
         "error": found.error,
         "validated": found.validated,
+        "typical_error": found.typical_error,
         "layers_without_formula": found.unknown_layers,
         "notes": PREDICTION_NOTE,
     }

@@ -110,11 +110,12 @@ def records(sides: list[Side]) -> list[dict]:
             record["target"] = item.profile.prediction.target  # type: ignore[union-attr]
             record["predicted_seconds"] = seconds
             record["predicted_seconds_ratio"] = f"{seconds / first:.6f}" if first else ""
+            record["prediction_error"] = item.profile.prediction.error  # type: ignore[union-attr]
         found.append(record)
     return found
 
 
-PREDICTION_COLUMNS = ("target", "predicted_seconds", "predicted_seconds_ratio")  # with compare --target
+PREDICTION_COLUMNS = ("target", "predicted_seconds", "predicted_seconds_ratio", "prediction_error")  # --target
 RECORD_COLUMNS = (
     "name",
     "first",

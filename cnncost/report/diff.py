@@ -60,14 +60,14 @@ def totals_table(result: ProfileDiff) -> Table:
         )
     if result.predicted is not None:
         before_s, after_s = result.predicted
-        on = result.targets[0] if result.targets[0] == result.targets[1] else " / ".join(result.targets)
+        same = result.targets[0] == result.targets[1]
         rows.append(
             [
-                f"predicted ms on {on}",
+                f"predicted ms on {result.targets[0]}" if same else "predicted ms (different devices)",
                 units.milliseconds(before_s),
                 units.milliseconds(after_s),
                 f"{(after_s - before_s) * 1e3:+,.3f}",
-                f"{units.ratio(after_s / before_s)}x",
+                f"{units.ratio(after_s / before_s)}x" if same else "-",
             ]
         )
     return table(
@@ -81,6 +81,16 @@ def totals_table(result: ProfileDiff) -> Table:
 def diff_document(result: ProfileDiff) -> Document:
     """The changed layers, then the totals, under a title naming both sides."""
     blocks: list[Block] = [totals_table(result)]
+    targets = [target for target in result.targets if target]
+    if len(targets) == 1:
+        blocks.append(Text(f"Only one side has a predicted time (on {targets[0]}): none is compared."))
+    elif result.predicted and result.targets[0] != result.targets[1]:
+        blocks.append(
+            Text(
+                f"The predicted times are on different devices ({result.before} on {result.targets[0]}, "
+                f"{result.after} on {result.targets[1]}): their change is the devices', not the network's."
+            )
+        )
     if result.settings[0] != result.settings[1]:
         blocks.append(
             Text(

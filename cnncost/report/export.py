@@ -13,7 +13,7 @@ from ..counting import COUNTING_RULES
 from ..files import write_atomic
 from ..quantities import KEYS
 from ..results import LayerCost, Profile, provides
-from .analysis_views import FOLDS, computed
+from .analysis_views import FOLDS, computed, slowest_bound
 from .document import Document, Text
 from .html import fragment
 from .html import to_html as html
@@ -197,7 +197,9 @@ def row_analyses(per_layer: dict[str, dict[str, Any]], rows: Sequence[Row], foun
         records = [per_layer[cost.name] for cost in row.layers]
         merged = dict(records[-1])
         for key, how in folds.items():
-            if key in merged:
+            if key in merged and how == "slowest":  # the bound of the row's slowest layer, as the table shows it
+                merged[key] = slowest_bound([(record["predicted_seconds"], record[key]) for record in records])
+            elif key in merged:
                 merged[key] = FOLDS[how](record[key] for record in records)
         result.append(merged)
     return result

@@ -14,7 +14,7 @@ from ..errors import CnnCostError
 
 CATALOG = Path(__file__).with_name("catalog.toml")
 DEVICE_KINDS = ("datacenter-gpu", "desktop-gpu", "embedded-gpu", "desktop-cpu", "laptop-cpu", "embedded-cpu")
-LOCAL_KINDS = ("local-cpu", "local-gpu")  # this machine, rated by its measured roof
+LOCAL_KINDS = ("local-cpu",)  # this machine's CPU, rated by its measured roof
 
 
 def kind_words(kind: str) -> str:

@@ -12,8 +12,10 @@ does not: benchmarks/README.md shows what that would change.)
 The peak rate is the device's for the layer's kind and dtype (tensor cores for convolutions and matrix products,
 plain cores for the rest: Target.matrix_rate, plain_rate); depth is the layer's MACs per output element, so a
 product with a short reduction (a 1×1 convolution of few channels) reaches less of the peak. Efficiencies lie in
-(0, 1], so no prediction is ever faster than the pure roofline. The few parameters are fitted per kind of device
-(GPU, CPU) on published measurements (cnncost.targets.fit) and shipped in calibration.toml.
+(0, 1] for catalog devices, so no prediction for one is faster than its pure roofline (for `local`, whose roof is a
+matrix product this machine's convolutions outrun, up to 2.5: cnncost.targets.fit.CEILING). The few parameters are
+fitted per group of devices (GPU, CPU, this machine) on measurements (cnncost.targets.fit) and shipped in
+calibration.toml.
 """
 
 from __future__ import annotations
@@ -67,7 +69,6 @@ def calibrations() -> dict[str, Calibration]:
             fitted_on=tuple(entry.get("fitted_on", ())),
         )
         for group, entry in found.items()
-        if group != "validation"
     }
 
 

@@ -5,24 +5,26 @@ from __future__ import annotations
 # numpy and the model load when a prediction is asked for, not with cnncost (tests/test_engine.py: nothing heavy)
 import dataclasses
 import tomllib
+from functools import cache
 from pathlib import Path
 
-from ..errors import UnknownNameError, close_matches
-from ..results import LayerCost, Prediction, Profile, Totals, provides
+from ..errors import CnnCostError, UnknownNameError, close_matches
+from ..results import LayerCost, Note, Prediction, Profile, Totals, provides
 from ..shapes import DTYPE_BYTES
-from .catalog import LOCAL, LOCAL_KINDS, Target, catalog, kind_words, target_ids
+from .catalog import DEVICE_KINDS, LOCAL, LOCAL_KINDS, Target, catalog, kind_words, target_ids
 from .local import local_target
 from .work import KINDS, layer_work
 
 VALIDATION = Path(__file__).with_name("validation.toml")  # written by benchmarks/bench_latency.py
-VALIDATION_WHAT = "median error over {models} runs on {devices}, devices the model was not fitted on"
+VALIDATION_WHAT = "median error over {models:,} runs on {devices}, devices the model was not fitted on"
 LOCAL_WHAT = "median error over {models} networks of `cnncost bench` runs the fit did not use; elsewhere, unvalidated"
 
 
 def find_target(name: str | Target) -> Target:
-    """A device by id ('rtx-4090'), or 'local': this machine, from its measured roofline (needs torch)."""
+    """A device by id ('rtx-4090', any case), 'local' (this machine's CPU at its measured roofline: needs torch), or
+    a Target of one's own, checked."""
     if isinstance(name, Target):
-        return name
+        return checked_target(name)
     key = str(name).strip().lower()
     if key == LOCAL:
         return local_target()
@@ -30,6 +32,16 @@ def find_target(name: str | Target) -> Target:
     if found is None:
         raise UnknownNameError(f"unknown target {name!r}{close_matches(key, target_ids())}; cnncost targets lists them")
     return found
+
+
+def checked_target(target: Target) -> Target:
+    """A Target made in Python, refused in one line where the model cannot read it."""
+    if target.kind not in (*DEVICE_KINDS, *LOCAL_KINDS):
+        raise CnnCostError(f"target {target.id!r}: kind must be one of {', '.join(DEVICE_KINDS)}, got {target.kind!r}")
+    rates = [target.rates.get("fp32"), target.bandwidth]
+    if not all(isinstance(v, int | float) and 0 < v < float("inf") for v in rates):
+        raise CnnCostError(f"target {target.id!r}: an fp32 rate and a bandwidth (positive numbers) are needed")
+    return target
 
 
 def profile_dtype(profile: Profile) -> str:
@@ -58,24 +70,51 @@ def profile_work(layers: tuple[LayerCost, ...]):
     return Work(table[:, 0].astype(int), *(table[:, i] for i in range(1, 6))), index
 
 
-def typical_error(kind: str) -> float | None:
-    """The median error measured on devices of this kind the model was not fitted on; None where unvalidated."""
+@cache
+def validations() -> dict[str, dict]:
+    """validation.toml: per kind of device, the model's error on devices of that kind it was not fitted on."""
     with VALIDATION.open("rb") as handle:
-        checked = tomllib.load(handle).get(kind)
-    return float(checked["median_error"]) if checked else None
+        return tomllib.load(handle)
 
 
-def validation(kind: str) -> tuple[str, bool]:
-    """How far a prediction for a device of this kind is to be trusted, from the checks on devices the model was
-    not fitted on (calibration.toml's [validation]); 'unvalidated' where there were none."""
-    with VALIDATION.open("rb") as handle:
-        checked = tomllib.load(handle).get(kind)
+def validation(kind: str, dtype: str) -> tuple[str, float | None]:
+    """How far a prediction for a device of this kind at dtype is to be trusted: its words, and the median error
+    measured on devices of the kind the model was not fitted on (None: unvalidated, for the kind or the dtype)."""
+    checked = validations().get(kind)
     words = kind_words(kind)
     if not checked:
-        return f"unvalidated: no published measurements of any {words} to check the model against", False
+        return f"unvalidated: no published measurements of any {words} to check the model against", None
+    error = float(checked["median_error"])
+    if dtype != checked["dtype"]:
+        return (
+            f"unvalidated at {dtype}: on a {words} the model's error was measured at {checked['dtype']} (±{error:.0%})",
+            None,
+        )
     what = (LOCAL_WHAT if kind in LOCAL_KINDS else VALIDATION_WHAT).format(**checked)
     where = f"the machine `local` was fitted on, {checked['devices']}" if kind in LOCAL_KINDS else f"a {words}"
-    return f"typically within ±{checked['median_error']:.0%} on {where} ({what})", True
+    return f"typically within ±{error:.0%} on {where} ({what})", error
+
+
+def rates_used(device: Target, dtype: str) -> tuple[str, str | None]:
+    """Which of the device's rates the prediction reads ('convolutions and products at fp16_tensor 165.2 TFLOP/s,
+    the rest at fp32 82.6'), and a warning where the device lists none for dtype."""
+    conv, conv_name = device.matrix_rate(dtype, "conv")
+    product, product_name = device.matrix_rate(dtype, "matmul")
+    plain, plain_name = device.plain_rate(dtype)
+    parts = [f"convolutions at {conv_name} {conv / 1e12:,.3g} TFLOP/s"]
+    if product_name != conv_name:
+        parts.append(f"products at {product_name} {product / 1e12:,.3g}")
+    else:
+        parts[0] = parts[0].replace("convolutions", "convolutions and products")
+    parts.append(f"the rest at {plain_name} {plain / 1e12:,.3g}")
+    listed = any(name.startswith(dtype) for name in (conv_name, product_name, plain_name)) or dtype == "fp32"
+    warning = None
+    if not listed:
+        warning = (
+            f"{device.id} lists no {dtype} rate: its time is predicted at its fp32 rate, with {dtype}'s bytes "
+            "(cnncost targets " + device.id + " shows its rates)"
+        )
+    return ", ".join(parts), warning
 
 
 @provides("predict")
@@ -95,8 +134,9 @@ def predicted(profile: Profile, target: str | Target) -> Profile:
         else cost._replace(predicted_seconds=0.0, bound=None)
         for i, cost in enumerate(profile.layers)
     )
-    total = float(seconds.sum())
-    error, validated = validation(device.kind)
+    total = sum(cost.predicted_seconds or 0.0 for cost in layers)  # as Totals.of sums them
+    error, typical = validation(device.kind, dtype)
+    rates, warning = rates_used(device, dtype)
     prediction = Prediction(
         target=device.id,
         name=device.name,
@@ -104,9 +144,11 @@ def predicted(profile: Profile, target: str | Target) -> Profile:
         dtype=dtype,
         seconds=total,
         error=error,
-        validated=validated,
-        typical_error=typical_error(device.kind),
+        validated=typical is not None,
+        typical_error=typical,
         unknown_layers=sum(1 for cost in profile.layers if not cost.counted),
+        rates=rates,
     )
     totals: Totals = dataclasses.replace(profile.total, predicted_seconds=total)
-    return dataclasses.replace(profile, layers=layers, total=totals, prediction=prediction)
+    notes = profile.notes + ((Note(warning, "warning"),) if warning else ())
+    return dataclasses.replace(profile, layers=layers, total=totals, prediction=prediction, notes=notes)
