@@ -425,7 +425,7 @@ def prediction_facts(profile: Profile) -> list[tuple[str, str]]:
     split = ", ".join(f"{bound} {seconds / found.seconds:.0%}" for bound, seconds in bounds.items() if found.seconds)
     rate = f" ({profile.batch / found.seconds:,.1f} samples/s)" if found.seconds else " (no layer runs a kernel)"
     facts = [
-        ("Target", f"{found.target}: {found.name}; a {found.kind}"),
+        ("Target", f"{found.target}: {found.name} ({found.kind})"),
         ("Rates read", f"at {found.dtype}: {found.rates}"),
         (
             "Predicted time",
