@@ -223,6 +223,8 @@ def test_table_on_a_target_in_every_format(capsys, fmt):
         assert out.splitlines()[0].split(",")[16:18] == ["predicted_seconds", "bound"] and ",memory," in out
     else:
         assert "pred ms" in out and "samples/s" in out and "NVIDIA GeForce RTX 4090" in out
+    if fmt == "html":  # the share chart draws the predicted time beside memory, params and MACs
+        assert ">predicted time</text>" in out
 
 
 def test_check_max_latency_on_a_target_exits_by_the_prediction(capsys):

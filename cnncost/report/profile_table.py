@@ -100,14 +100,16 @@ def profile_document(profile: Profile, view: View = View(), hint: str = "") -> D
 
 
 def share_chart(profile: Profile, view: View) -> Chart:
-    """Where activation memory, parameters and MACs go, row by row (the bars of `cnncost plot`)."""
+    """Where activation memory, parameters and MACs go, row by row (the bars of `cnncost plot`), and on a target
+    where the predicted time goes."""
     rows = table_rows(profile, view.fold, view.depth)
     series = tuple(
         (name, tuple(float(row.total(quantity.key)) for row in rows))
         for name, quantity in (("activation memory", MEMORY), ("params", PARAMS), ("MACs", MACS))
     )
-    return Chart(
-        "Per row: activation memory, params and MACs, each scaled to its largest row",
-        tuple(row.name for row in rows),
-        series,
-    )
+    what = "activation memory, params and MACs"
+    if profile.prediction is not None:
+        seconds = tuple(sum(cost.predicted_seconds or 0.0 for cost in row.layers) for row in rows)
+        series += (("predicted time", seconds),)
+        what = f"activation memory, params, MACs and the time predicted on {profile.prediction.target}"
+    return Chart(f"Per row: {what}, each scaled to its largest row", tuple(row.name for row in rows), series)
