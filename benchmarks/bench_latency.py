@@ -40,9 +40,14 @@ FITTED_DEVICES = {device for files in fitting.PUBLISHED.values() for _, device i
 FITTED_COMPILED = {group: files[0][0].endswith("-dynamo.csv") for group, files in fitting.PUBLISHED.items()}
 
 
+def same_run(name: str, compiled: bool, group: str) -> bool:
+    """A file run as its group's calibration file was: compiled or not, NCHW."""
+    return compiled == FITTED_COMPILED[group] and "-nhwc-" not in name
+
+
 def as_calibrated(name: str, device_id: str, compiled: bool, group: str) -> bool:
-    """A file of a device not fitted on, run as its group's calibration file was: compiled or not, NCHW."""
-    return device_id not in FITTED_DEVICES and compiled == FITTED_COMPILED[group] and "-nhwc-" not in name
+    """A file of a device not fitted on, run as its group's calibration file was."""
+    return device_id not in FITTED_DEVICES and same_run(name, compiled, group)
 
 
 def local_machine() -> str:
@@ -150,7 +155,7 @@ def main() -> int:
         batch = fitting.batch_of(measured, work)
         simple[group] = fitting.fit([(batch, devices[device], measured.dtype)], group, simple=True)
         per_mac[group] = macs_constant(batch, devices[device], measured.dtype)
-    rows, worst_lists, by_kind = [], {}, {}
+    rows, worst_lists, by_kind, by_device = [], {}, {}, {}
     for path in sorted(args.results.glob("benchmark-infer-*.csv")):
         device_id, compiled = device_of(path.name)
         target = devices[device_id]
@@ -170,8 +175,11 @@ def main() -> int:
         row += [fitting.accuracy(values, batch.measured) for values in naive.values()]
         rows.append(row)
         worst_lists[path.name] = worst(batch, ours, bounds, seconds)
+        errors = np.abs(ours / batch.measured - 1)
         if as_calibrated(path.name, device_id, compiled, target.group):
-            by_kind.setdefault(target.kind, []).append((device_id, np.abs(ours / batch.measured - 1), dtype))
+            by_kind.setdefault(target.kind, []).append((device_id, errors, dtype))
+        elif device_id in FITTED_DEVICES and not fitted and same_run(path.name, compiled, target.group):
+            by_device.setdefault(device_id, []).append((path.name, errors, dtype))
     local = local_check(shipped["local"])
     if local is not None:
         by_kind["local-cpu"] = [(local_machine(), local, "fp32")]
@@ -201,6 +209,21 @@ def main() -> int:
         }
         runs = f"{len(errors):,} runs on {', '.join(devices_named)} at {dtype}"
         print(f"\n{kind}: median error {np.median(errors):.1%} over {runs}")
+    devices = {}  # the devices fitted on: their other published files (other torch versions), not fitted on
+    for device_id, parts in by_device.items():
+        errors = np.concatenate([e for _, e, _ in parts])
+        (dtype,) = {d for _, _, d in parts}
+        devices[device_id] = {
+            "median_error": round(float(np.median(errors)), 4),
+            "within_25": round(float(np.mean(errors <= 0.25)), 4),
+            "models": int(len(errors)),
+            "files": ", ".join(name for name, _, _ in parts),
+            "devices": device_id,
+            "dtype": dtype,
+        }
+        runs = f"{len(errors):,} runs of its other files"
+        print(f"\n{device_id} (fitted on): median error {np.median(errors):.1%} over {runs}")
+    kinds["devices"] = devices
     if args.write_validation:
         import tomli_w
 

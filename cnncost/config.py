@@ -263,6 +263,8 @@ def _check_settings(entry: dict, where: str) -> None:
     if device != "cpu" and not device.startswith("cuda"):
         raise ConfigError(f"{where}: device: {device!r} is not cpu or cuda")
     target = entry.get("target")
+    if target is not None and "max-latency" not in entry:
+        raise ConfigError(f"{where}: target: predicts the time max-latency holds: give max-latency too")
     if target is not None and device != "cpu":
         raise ConfigError(f"{where}: device {device!r} times the model here, target {target!r} predicts it: give one")
     if isinstance(target, str) and target.strip().lower() not in (LOCAL, *catalog()):

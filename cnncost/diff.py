@@ -53,6 +53,7 @@ class ProfileDiff:
     settings: tuple[str, str] = ("", "")  # each side's input, batch and dtype: '3x64x64, batch 8, fp32'
     predicted: tuple[float, float] | None = None  # seconds predicted on each side's target, where both have one
     targets: tuple[str, str] = ("", "")  # each side's target
+    errors: tuple[str, str] = ("", "")  # the error each side's prediction carries
 
     def groups(self, status: str) -> list[str]:
         """The blocks (name up to its second dot: 'layer3.6') of the layers with that status, in order."""
@@ -95,9 +96,8 @@ def _problem(data: Any) -> str:
     if "input_shape" in data and not _is_shape(data["input_shape"]):
         return f"input_shape must be a list of sizes such as [3, 224, 224], got {data['input_shape']!r}"
     if "predicted_seconds" in data["total"] and not _is_seconds(data["total"]["predicted_seconds"]):
-        return (
-            f"total.predicted_seconds must be a positive number of seconds, got {data['total']['predicted_seconds']!r}"
-        )
+        seconds = data["total"]["predicted_seconds"]
+        return f"total.predicted_seconds must be a number of seconds (0 or more), got {seconds!r}"
     if "batch" in data and not (type(data["batch"]) is int and data["batch"] >= 1):
         return f"batch must be a whole number of at least 1, got {data['batch']!r}"
     for index, layer in enumerate(data["layers"]):
@@ -163,16 +163,23 @@ def diff_profiles(before: Any, after: Any) -> ProfileDiff:
         tuple(changes),
         (settings(a), settings(b)),
         predicted,
-        (str(a.get("target", "")), str(b.get("target", ""))),
+        (str(a.get("target") or ""), str(b.get("target") or "")),
+        (_error_of(a), _error_of(b)),
     )
+
+
+def _error_of(data: dict) -> str:
+    """The error a record's prediction carries ('' without one)."""
+    found = data.get("prediction")
+    return str(found.get("error", "")) if isinstance(found, dict) else ""
 
 
 MAX_SECONDS = 1e12  # a predicted time beyond it (30,000 years) was edited, not predicted
 
 
 def _is_seconds(value: Any) -> bool:
-    """A predicted time as a profile record holds it: a positive, finite number."""
-    return type(value) in (int, float) and 0 < value < MAX_SECONDS
+    """A predicted time as a profile record holds it: a finite number, 0 (no kernel runs) or more."""
+    return type(value) in (int, float) and 0 <= value < MAX_SECONDS
 
 
 def settings(data: dict) -> str:

@@ -20,7 +20,7 @@ from cnncost.cli import main
 from cnncost.errors import UnknownNameError
 from cnncost.targets.catalog import CATALOG, RATES, Target, catalog
 from cnncost.targets.latency import Calibration, Work, calibrations, predict_work, roofline_seconds
-from cnncost.targets.predict import find_target
+from cnncost.targets.predict import find_target, validation
 from cnncost.targets.work import KINDS, layer_work
 
 DEVICES = list(catalog())
@@ -351,7 +351,7 @@ def test_a_dtype_the_device_lists_no_rate_for_is_said_and_unvalidated(capsys):
     assert "t4 lists no bf16 rate" in " ".join(on_t4.notes)
     assert on_t4.prediction.rates.startswith("convolutions and products at fp32 8.1 TFLOP/s")
     laptop = cnncost.profile("resnet18", dtype="fp16", target="i7-12700h").prediction  # validated at fp32 only
-    assert not laptop.validated and laptop.error.startswith("unvalidated at fp16: on a laptop CPU")
+    assert not laptop.validated and laptop.error == "unvalidated at fp16: the model's error was measured at fp32 (±11%)"
     fp16 = cnncost.profile("resnet18", dtype="fp16", target="rtx-4090").prediction
     assert fp16.validated and fp16.rates.startswith("convolutions and products at fp16_tensor 165 TFLOP/s")
     fp32 = cnncost.profile("resnet18", target="rtx-4090").prediction  # the error was measured at fp16 (AMP)
@@ -391,7 +391,7 @@ def test_diff_of_exports_says_when_their_devices_differ(tmp_path, capsys):
     data["total"]["predicted_seconds"] = 1e308
     (tmp_path / "c.json").write_text(json.dumps(data))
     code, _, err = run(capsys, "diff", str(tmp_path / "c.json"), str(tmp_path / "b.json"))
-    assert code == 2 and "predicted_seconds must be a positive number" in err
+    assert code == 2 and "predicted_seconds must be a number of seconds (0 or more)" in err
 
 
 def test_targets_are_named_in_any_case_and_checked(tmp_path, monkeypatch, capsys):
@@ -419,3 +419,70 @@ def test_the_targets_list_names_local_in_every_format(capsys):
     (line,) = [line for line in out.splitlines() if line.startswith("| local ")]
     cells = [cell.strip() for cell in line.strip("|").split("|")]
     assert cells[2] == "measured" and cells[6] == "measured" and cells[3] == "-"  # fp32 and bandwidth
+
+
+def test_second_round_the_fitted_devices_and_other_machines_say_what_their_error_is():
+    own = cnncost.profile("resnet18", dtype="fp16", target="rtx-3090").prediction
+    assert own.validated and "on this device" in own.error and "pt113" in own.error  # its other torch versions' files
+    other_machine = replace(find_target("t4"), id="local", name="this machine (Other CPU, 8 threads)", kind="local-cpu")
+    text, typical = validation(other_machine, "fp32")
+    assert typical is None and text.startswith("unvalidated on this machine: `local` was fitted and checked on")
+
+
+@pytest.mark.parametrize(
+    "changes, words",
+    [
+        (dict(rates={"fp32": 1e13, "fp16_tensor": 0.0}), "fp16_tensor must be a number from"),
+        (dict(rates={"fp32": 1e13, "fp16_tensor": float("nan")}), "fp16_tensor must be a number from"),
+        (dict(rates={"fp32": True}), "fp32 must be a number from"),
+        (dict(rates={"fp32": "fast"}), "fp32 must be a number from"),
+        (dict(rates=None), "rates must be a dict"),
+        (dict(bandwidth=1e-300), "bandwidth must be a number from"),
+        (dict(kind="local-cpu"), "kind must be one of"),
+    ],
+)
+def test_a_target_of_ones_own_is_checked(changes, words):
+    with pytest.raises(cnncost.CnnCostError, match=words):
+        cnncost.profile("resnet18", target=replace(TOY, **changes))
+
+
+def test_compare_and_diff_warn_of_a_rate_the_device_lacks(capsys):
+    code, _, err = run(capsys, "compare", "resnet18", "resnet34", "--target", "i9-10940x", "--dtype", "fp16")
+    assert code == 0 and "i9-10940x lists no fp16 rate" in err and "likely optimistic" in err
+    code, out, err = run(capsys, "diff", "resnet18", "resnet34", "--target", "i7-12700h", "--format", "md")
+    assert code == 0 and "Predicted times: typically within ±11% on a laptop CPU" in out
+    code, _, err = run(capsys, "diff", "resnet18", "resnet34", "--target", "rtx4090")
+    assert code == 2 and "did you mean: rtx-4090" in err
+
+
+def test_diff_takes_an_export_that_runs_no_kernel(tmp_path, capsys):
+    (tmp_path / "flat.toml").write_text('input = [3, 8, 8]\n[[layers]]\nname = "flat"\ntype = "flatten"\n')
+    assert main(["table", str(tmp_path / "flat.toml"), "--target", "t4", "-o", str(tmp_path / "zero.json")]) == 0
+    assert main(["table", str(tmp_path / "flat.toml"), "--target", "t4", "-o", str(tmp_path / "again.json")]) == 0
+    code, out, _ = run(capsys, "diff", str(tmp_path / "zero.json"), str(tmp_path / "again.json"), "--format", "csv")
+    total = list(csv.DictReader(io.StringIO(out)))[-1]
+    assert code == 0 and float(total["predicted_seconds_before"]) == 0.0
+
+
+def test_a_configured_target_needs_its_latency_limit(tmp_path, monkeypatch, capsys):
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.cnncost.models.small]\nsource = "resnet18"\ntarget = "t4"\nmax-params = "20M"\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(capsys, "check")
+    assert code == 2 and "give max-latency too" in err
+
+
+def test_counts_of_a_device_print_whole(capsys):
+    code, out, _ = run(capsys, "targets", "rtx-3090", "--format", "md")
+    (line,) = [line for line in out.splitlines() if line.startswith("| cuda_cores ")]
+    assert code == 0 and line.split("|")[2].strip() == "10,496"  # GA102 whitepaper: 10,496 CUDA cores
+
+
+@pytest.mark.torch
+def test_a_dtype_no_device_lists_is_said():
+    torch = pytest.importorskip("torch")
+    net = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3), torch.nn.ReLU()).double()
+    result = cnncost.profile(net, input=(3, 16, 16), target="i7-12700h")
+    assert result.prediction.dtype == "fp64" and not result.prediction.validated
+    assert "i7-12700h lists no fp64 rate" in " ".join(result.notes)

@@ -7,7 +7,7 @@ from dataclasses import replace
 from ..counting import COUNTING_RULES
 from ..cuts import parse_operand, parse_size
 from ..profiler import side
-from ..report.analysis_views import prediction_columns
+from ..report.analysis_views import PREDICTION_NOTE, prediction_columns
 from ..report.comparison import CUT_RULE, PREDICTION_COLUMNS, RATIO_RULE, RECORD_COLUMNS, records, summary_table
 from ..report.document import Block, Document, Text
 from ..report.profile_table import layer_table
@@ -19,6 +19,7 @@ from .common import (
     add_target_option,
     emit,
     parse_batch,
+    warn,
 )
 
 
@@ -73,14 +74,19 @@ def run(args) -> int:
         )
         for text in args.operands
     ]
+    for item in sides:
+        warn(item.profile)
 
     def document() -> Document:
         blocks: list[Block] = [summary_table(sides), Text(f"{RATIO_RULE} {CUT_RULE}")]
         found = sides[0].profile.prediction
         if found is not None:
-            blocks.append(Text(f"pred ms: the forward pass predicted on {found.target} ({found.name}); {found.error}."))
+            on = f"{found.target} ({found.name})"
+            blocks.append(Text(f"pred ms: the time predicted on {on} for each row's layers; {found.error}."))
         if args.per_layer:
             blocks += [_layer_table(item.profile) for item in sides]
+            if found is not None:
+                blocks.append(Text(PREDICTION_NOTE))
         blocks.append(Text(COUNTING_RULES))
         blocks += [Text(note) for note in sides[0].profile.notes if note.kind == "convention"]
         return Document(title(sides, until), tuple(blocks))

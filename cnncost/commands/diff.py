@@ -9,7 +9,8 @@ from ..diff import LAYER_KEYS, diff_profiles
 from ..errors import CnnCostError
 from ..profiler import profile
 from ..report.diff import diff_document
-from .common import MODEL_HELP, add_output_options, add_profile_options, add_target_option, emit, parse_batch
+from ..targets.predict import find_target
+from .common import MODEL_HELP, add_output_options, add_profile_options, add_target_option, emit, parse_batch, warn
 
 
 def register(commands) -> None:
@@ -45,10 +46,14 @@ def side(text: str, args):
                 f"{text} is a baseline of {len(data['models'])} model(s) ({', '.join(data['models'])});"
                 " diff takes one profile: cnncost table NAME --format json -o NAME.json writes one"
             )
-    return profile(text, input=args.input, batch=parse_batch(args.batch), dtype=args.dtype, target=args.target)
+    result = profile(text, input=args.input, batch=parse_batch(args.batch), dtype=args.dtype, target=args.target)
+    warn(result)
+    return result
 
 
 def run(args) -> int:
+    if args.target:
+        find_target(args.target)  # an unknown device is named (with the close ones) before any file is read
     result = diff_profiles(side(args.before, args), side(args.after, args))
     emit(args, lambda: diff_document(result), lambda: records(result))
     return 0

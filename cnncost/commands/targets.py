@@ -54,7 +54,7 @@ def figure_text(figure: str, value: float | str) -> str:
         return f"{value / 1e9:,.4g} GHz"
     if figure.endswith("_w"):
         return f"{value:,.4g} W"
-    return f"{value:,.4g}"
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.4g}"
 
 
 # `local` in the list: its figures are measured when it is named (cnncost targets local), which needs torch
@@ -65,12 +65,14 @@ LOCAL_RECORD = {
     "figures": {},
     "sources": {},
     "note": "its fp32 rate and bandwidth are measured as cnncost bench measures its roofline: cnncost targets local",
+    "validated": False,
+    "prediction_error": "on the machine `local` was fitted on: see cnncost targets local",
 }
 
 
 def device_record(target: Target) -> dict[str, Any]:
     """A device as plain data: its figures, their sources, and how far its predictions are validated."""
-    error, typical = validation(target.kind, "fp16" if target.group == "gpu" else "fp32")
+    error, typical = validation(target, "fp16" if target.group == "gpu" else "fp32")
     return {
         "id": target.id,
         "name": target.name,
@@ -114,7 +116,7 @@ def run(args) -> int:
             for device in devices
         ]
         measured = ("fp32", "bandwidth")  # what `local` has, measured when it is named
-        rows.append([LOCAL, "this machine", *("measured" if key in measured else "-" for _, key, _ in SUMMARY)])
+        rows.append([LOCAL, "local-cpu", *("measured" if key in measured else "-" for _, key, _ in SUMMARY)])
         headers = ("id", "kind", *(header for header, _, _ in SUMMARY))
         numeric = (False, False, *(True for _ in SUMMARY))
         shown = table(headers, rows, numeric, title="Devices latency is predicted for", hide=("memory GB",))

@@ -66,8 +66,8 @@ def totals_table(result: ProfileDiff) -> Table:
                 f"predicted ms on {result.targets[0]}" if same else "predicted ms (different devices)",
                 units.milliseconds(before_s),
                 units.milliseconds(after_s),
-                f"{(after_s - before_s) * 1e3:+,.3f}",
-                f"{units.ratio(after_s / before_s)}x" if same else "-",
+                f"{(after_s - before_s) * 1e3:+,.3f}" if same else "-",
+                (f"{units.ratio(after_s / before_s)}x" if before_s else "new") if same else "-",
             ]
         )
     return table(
@@ -81,6 +81,9 @@ def totals_table(result: ProfileDiff) -> Table:
 def diff_document(result: ProfileDiff) -> Document:
     """The changed layers, then the totals, under a title naming both sides."""
     blocks: list[Block] = [totals_table(result)]
+    if result.predicted is not None:
+        said = dict.fromkeys(error for error in result.errors if error)  # each distinct statement once
+        blocks += [Text(f"Predicted times: {error}.") for error in said]
     targets = [target for target in result.targets if target]
     if len(targets) == 1:
         blocks.append(Text(f"Only one side has a predicted time (on {targets[0]}): none is compared."))

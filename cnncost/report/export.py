@@ -41,7 +41,11 @@ def profile_dict(profile: Profile) -> dict[str, Any]:
         "dtype": profile.dtype,
         "bytes_per_element": profile.bytes_per_element,
         "convention": profile.convention,
-        **({"target": profile.prediction.target} if profile.prediction else {}),
+        **(
+            {"target": profile.prediction.target, "prediction": {"error": profile.prediction.error}}
+            if profile.prediction
+            else {}
+        ),
         "conventions": COUNTING_RULES,
         # how it was recorded; another tool's convention, where one was asked for
         "notes": [note.text for note in profile.notes],

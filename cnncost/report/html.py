@@ -77,9 +77,9 @@ def _chart(block: Chart) -> str:
     """One horizontal bar per series for each label, scaled to the series' largest value."""
     group = BAR_HEIGHT * len(block.series) + 6
     height = group * len(block.labels) + 24
-    width = max(LABEL_WIDTH + PLOT_WIDTH + 60, LABEL_WIDTH + 140 * len(block.series))  # room for every legend entry
+    svg_width = max(LABEL_WIDTH + PLOT_WIDTH + 60, LABEL_WIDTH + 140 * len(block.series))  # every legend entry fits
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{svg_width}" height="{height}" '
         f'role="img" aria-label="{escape(block.title)}">'
     ]
     for k, (name, _) in enumerate(block.series):

@@ -10,13 +10,15 @@ from pathlib import Path
 
 from ..errors import CnnCostError, UnknownNameError, close_matches
 from ..results import LayerCost, Note, Prediction, Profile, Totals, provides
-from ..shapes import DTYPE_BYTES
+from ..shapes import DTYPE_BYTES, TORCH_DTYPES
 from .catalog import DEVICE_KINDS, LOCAL, LOCAL_KINDS, Target, catalog, kind_words, target_ids
 from .local import local_target
 from .work import KINDS, layer_work
 
+DTYPE_NAMES = {name for name, _ in TORCH_DTYPES.values()}  # fp64, int16, ...: dtypes a recorded module may hold
 VALIDATION = Path(__file__).with_name("validation.toml")  # written by benchmarks/bench_latency.py
 VALIDATION_WHAT = "median error over {models:,} runs on {devices}, devices the model was not fitted on"
+OWN_WHAT = "median error over {models:,} runs of its published files the model was not fitted on: {files}"
 LOCAL_WHAT = "median error over {models} networks of `cnncost bench` runs the fit did not use; elsewhere, unvalidated"
 
 
@@ -34,21 +36,29 @@ def find_target(name: str | Target) -> Target:
     return found
 
 
+RATE_RANGE = (1e6, 1e18)  # FLOP/s, and bytes/s: a figure outside is a mistake, not a device
+
+
 def checked_target(target: Target) -> Target:
-    """A Target made in Python, refused in one line where the model cannot read it."""
-    if target.kind not in (*DEVICE_KINDS, *LOCAL_KINDS):
+    """A Target made in Python, refused in one line where the model cannot read it: a catalog kind, an fp32 rate
+    and a bandwidth, every rate and the bandwidth a number within RATE_RANGE."""
+    if target.kind not in DEVICE_KINDS:
         raise CnnCostError(f"target {target.id!r}: kind must be one of {', '.join(DEVICE_KINDS)}, got {target.kind!r}")
-    rates = [target.rates.get("fp32"), target.bandwidth]
-    if not all(isinstance(v, int | float) and 0 < v < float("inf") for v in rates):
-        raise CnnCostError(f"target {target.id!r}: an fp32 rate and a bandwidth (positive numbers) are needed")
+    if not isinstance(target.rates, dict) or "fp32" not in target.rates:
+        raise CnnCostError(f"target {target.id!r}: rates must be a dict with an 'fp32' rate (FLOP/s)")
+    low, high = RATE_RANGE
+    for name, value in (*target.rates.items(), ("bandwidth", target.bandwidth)):
+        if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+            raise CnnCostError(f"target {target.id!r}: {name} must be a number from {low:g} to {high:g}, got {value!r}")
     return target
 
 
 def profile_dtype(profile: Profile) -> str:
-    """The precision the device's rates are read at: the profile's dtype, else by its element size."""
-    if profile.dtype in DTYPE_BYTES:
+    """The precision the device's rates are read at: the profile's dtype (fp64 too, which no device here lists a
+    rate for), or where it holds several, the one of its element size."""
+    if profile.dtype in DTYPE_BYTES or profile.dtype in DTYPE_NAMES:
         return profile.dtype
-    return {1: "int8", 2: "fp16"}.get(profile.bytes_per_element, "fp32")
+    return {1: "int8", 2: "fp16", 8: "fp64"}.get(profile.bytes_per_element, "fp32")
 
 
 def profile_work(layers: tuple[LayerCost, ...]):
@@ -77,21 +87,25 @@ def validations() -> dict[str, dict]:
         return tomllib.load(handle)
 
 
-def validation(kind: str, dtype: str) -> tuple[str, float | None]:
-    """How far a prediction for a device of this kind at dtype is to be trusted: its words, and the median error
-    measured on devices of the kind the model was not fitted on (None: unvalidated, for the kind or the dtype)."""
-    checked = validations().get(kind)
-    words = kind_words(kind)
+def validation(device: Target, dtype: str) -> tuple[str, float | None]:
+    """How far a prediction for the device at dtype is to be trusted: its words, and the median error measured where
+    the model was not fitted (None: unvalidated). A device the model was fitted on states the error on its other
+    published files (other torch versions); any other, the error on devices of its kind; `local`, the error on the
+    machine it was fitted on, and unvalidated on another."""
+    own = validations().get("devices", {}).get(device.id)
+    checked = own or validations().get(device.kind)
+    words = kind_words(device.kind)
     if not checked:
         return f"unvalidated: no published measurements of any {words} to check the model against", None
     error = float(checked["median_error"])
     if dtype != checked["dtype"]:
-        return (
-            f"unvalidated at {dtype}: on a {words} the model's error was measured at {checked['dtype']} (±{error:.0%})",
-            None,
-        )
-    what = (LOCAL_WHAT if kind in LOCAL_KINDS else VALIDATION_WHAT).format(**checked)
-    where = f"the machine `local` was fitted on, {checked['devices']}" if kind in LOCAL_KINDS else f"a {words}"
+        return f"unvalidated at {dtype}: the model's error was measured at {checked['dtype']} (±{error:.0%})", None
+    if device.kind in LOCAL_KINDS and checked["devices"] not in device.name:
+        return f"unvalidated on this machine: `local` was fitted and checked on {checked['devices']}", None
+    if own:
+        return f"typically within ±{error:.0%} on this device ({OWN_WHAT.format(**checked)})", error
+    what = (LOCAL_WHAT if device.kind in LOCAL_KINDS else VALIDATION_WHAT).format(**checked)
+    where = f"the machine `local` was fitted on, {checked['devices']}" if device.kind in LOCAL_KINDS else f"a {words}"
     return f"typically within ±{error:.0%} on {where} ({what})", error
 
 
@@ -101,7 +115,8 @@ def rates_used(device: Target, dtype: str) -> tuple[str, str | None]:
     conv, conv_name = device.matrix_rate(dtype, "conv")
     product, product_name = device.matrix_rate(dtype, "matmul")
     plain, plain_name = device.plain_rate(dtype)
-    parts = [f"convolutions at {conv_name} {conv / 1e12:,.3g} TFLOP/s"]
+    unit = "TOP/s" if conv_name.startswith("int") else "TFLOP/s"
+    parts = [f"convolutions at {conv_name} {conv / 1e12:,.3g} {unit}"]
     if product_name != conv_name:
         parts.append(f"products at {product_name} {product / 1e12:,.3g}")
     else:
@@ -111,8 +126,8 @@ def rates_used(device: Target, dtype: str) -> tuple[str, str | None]:
     warning = None
     if not listed:
         warning = (
-            f"{device.id} lists no {dtype} rate: its time is predicted at its fp32 rate, with {dtype}'s bytes "
-            "(cnncost targets " + device.id + " shows its rates)"
+            f"{device.id} lists no {dtype} rate: its time is predicted at its fp32 rate with {dtype}'s bytes, likely "
+            f"optimistic (cnncost targets {device.id} shows its rates)"
         )
     return ", ".join(parts), warning
 
@@ -135,7 +150,7 @@ def predicted(profile: Profile, target: str | Target) -> Profile:
         for i, cost in enumerate(profile.layers)
     )
     total = sum(cost.predicted_seconds or 0.0 for cost in layers)  # as Totals.of sums them
-    error, typical = validation(device.kind, dtype)
+    error, typical = validation(device, dtype)
     rates, warning = rates_used(device, dtype)
     prediction = Prediction(
         target=device.id,
