@@ -129,7 +129,8 @@ def _training_bytes(profile, trainer: Optimizer) -> int:
     """Weights, buffers, gradients, the optimizer's state and the activations kept for backward, one step."""
     from .analysis.memory import training_memory
 
-    return training_memory(graph_of(profile), profile).total_bytes(trainer)
+    trained = profile.training_profile or profile  # a forward that runs other layers in training mode: its own
+    return training_memory(graph_of(trained), trained).total_bytes(trainer)
 
 
 def _latency_check(result, profile, max_latency) -> Check:

@@ -314,6 +314,7 @@ def profile_model(config: ModelConfig, timed: bool = False):
             dtype=config.dtype,
             strict=config.strict,
             target=config.target,
+            training_forward="max_training_memory" in config.limits,
         )
     except CnnCostError as error:
         raise error.prefixed(f"{config.where}: ") from None

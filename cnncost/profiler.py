@@ -16,7 +16,7 @@ from .cuts import Operand, Side, cut_profile
 from .engine import propagate
 from .errors import CnnCostError
 from .results import LayerCost, Note, Profile, provided
-from .sources import SPEC_SUFFIXES, load_source, real_forward_allowed
+from .sources import SPEC_SUFFIXES, load_source, real_forward_allowed, training_forward_recorded
 
 
 def profile(
@@ -28,6 +28,7 @@ def profile(
     convention: str = "cnncost",
     allow_real_forward: bool = False,
     target=None,
+    training_forward: bool = False,
 ) -> Profile:
     """Profile a network at input C×H×W (default: the network's own) for a batch and dtype.
 
@@ -43,8 +44,11 @@ def profile(
     target: a device ('rtx-4090', 'jetson-orin-nano', 'local'; `cnncost targets` lists them) to predict each
     layer's time on: layer.predicted_seconds and total.predicted_seconds for the whole batch, profile.prediction
     the device and the error the prediction carries.
+    training_forward: a torch module is recorded in training mode too, and where that forward runs other layers (a
+    detector that decodes its boxes only in eval mode), profile.training_profile holds it and the training memory
+    is counted on it (`cnncost table --memory` and the training-memory budget ask for it).
     """
-    with real_forward_allowed(allow_real_forward):
+    with real_forward_allowed(allow_real_forward), training_forward_recorded(training_forward):
         source = load_source(model, input, batch)
     if source.trace is None and isinstance(input, list) and input and not isinstance(input[0], int):
         raise CnnCostError(
@@ -63,6 +67,8 @@ def profile(
         raise
     if source.trace is not None:
         result = check_trace(result, source.trace)
+    if source.training_trace is not None:
+        result = with_training_forward(result, source.training_trace, dtype)
     if source.notes:
         result = dataclasses.replace(result, notes=result.notes + tuple(Note(text, "warning") for text in source.notes))
     if strict and result.uncounted:
@@ -72,6 +78,23 @@ def profile(
     if convention != "cnncost":
         result = under(result, convention)
     return result
+
+
+def with_training_forward(result: Profile, trace, dtype: str | None) -> Profile:
+    """The profile with its training forward's, where that runs other layers than the eval forward did, and a note
+    saying how many."""
+    inference = {(cost.name, cost.op) for cost in result.layers}
+    training = {(node.name, node.op) for node in trace.graph.nodes}
+    if training == inference:
+        return result
+    trained = check_trace(propagate(trace.graph, dtype=dtype), trace)
+    only_training, only_inference = len(training - inference), len(inference - training)
+    note = Note(
+        f"its forward runs other layers in training mode ({only_training} that eval mode does not, "
+        f"{only_inference} that it does): training memory is counted on the training-mode forward",
+        "method",
+    )
+    return dataclasses.replace(result, training_profile=trained, notes=(*result.notes, note))
 
 
 def _tensor_counts(cost: LayerCost) -> str:

@@ -185,6 +185,9 @@ class Profile:
     # them (cnncost.conventions); None for a built-in network, a spec file or a profile read back from a file
     modules: Modules | None = field(default=None, repr=False, compare=False)
     prediction: Prediction | None = None  # with a target: the device, and the error its times carry
+    # a recorded module whose forward runs other layers in training mode (a detector that decodes its boxes only in
+    # eval mode): the profile of that training forward, which its training memory is counted on; None otherwise
+    training_profile: Profile | None = field(default=None, repr=False, compare=False)
 
     @property
     def input_width(self) -> int:

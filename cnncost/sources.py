@@ -48,6 +48,7 @@ class Loaded:
     graph: Graph
     trace: Any = None  # cnncost.trace.module_graph.TraceResult for a torch module
     notes: tuple[str, ...] = ()  # what the user should look at: a spec file's layers that nothing reads
+    training_trace: Any = None  # a torch module's forward recorded in training mode too, where that was asked for
 
 
 def is_module_path(text: str) -> bool:
@@ -197,10 +198,15 @@ def _traced(module: Any, name: str, input: Any, batch: int) -> Loaded:
     from .trace.module_graph import graph_from_module
 
     result = graph_from_module(module, input, name, batch, REAL_FORWARD.get())
-    return Loaded(result.graph, result)
+    training = None
+    if TRAINING_FORWARD.get():  # the training figures' forward, where the caller asks for them
+        training = graph_from_module(module, input, name, batch, REAL_FORWARD.get(), training=True)
+    return Loaded(result.graph, result, training_trace=training)
 
 
 REAL_FORWARD: ContextVar[bool] = ContextVar("real_forward_allowed", default=False)
+# a torch module's forward is recorded in training mode too, for the training figures (profile(training_forward=True))
+TRAINING_FORWARD: ContextVar[bool] = ContextVar("training_forward", default=False)
 
 
 @contextmanager
@@ -212,6 +218,16 @@ def real_forward_allowed(allowed: bool = True) -> Iterator[None]:
         yield
     finally:
         REAL_FORWARD.reset(token)
+
+
+@contextmanager
+def training_forward_recorded(wanted: bool = True) -> Iterator[None]:
+    """Within it, a torch module is recorded a second time in training mode, for the training figures."""
+    token = TRAINING_FORWARD.set(wanted or TRAINING_FORWARD.get())
+    try:
+        yield
+    finally:
+        TRAINING_FORWARD.reset(token)
 
 
 def import_module_object(text: str, folder: Path | None = None):

@@ -7,11 +7,15 @@ torch's figure is the bytes of the unique storages, leaving out the parameters a
 Stated tolerance: exact, 0 bytes, for the activations kept, the gradients and the optimizer state on the CPU.
 """
 
+import json
+from pathlib import Path
+
 import pytest
 
 torch = pytest.importorskip("torch")
 
 import cnncost  # noqa: E402
+import cnncost.cli  # noqa: E402
 from cnncost import Graph, layer  # noqa: E402
 from cnncost.analysis import graph_of  # noqa: E402
 from cnncost.analysis.memory import training_memory  # noqa: E402
@@ -266,3 +270,42 @@ def test_the_inference_peak_is_what_torchs_allocator_reaches(name, batch):
     measured = allocated_at_peak(module, torch.randn(batch, *profile.input_shape.dims))
     predicted = inference_memory(graph_of(profile), profile).peak_bytes
     assert abs(measured / predicted - 1) <= 0.05, (measured, predicted)
+
+
+def test_a_detector_that_decodes_only_in_eval_mode_keeps_what_its_training_forward_keeps(capsys):
+    """ultralytics' Detect decodes boxes only in eval mode: a training step never runs the decoding, so the
+    activations kept for backward are the training-mode forward's (the memory analysis records it too)."""
+    module = _fixture("models.DecodesInEval").eval()
+    state = {key: value.clone() for key, value in module.state_dict().items()}
+    profile = cnncost.profile(module, input=(3, 32, 32), batch=2, training_forward=True)
+    assert not module.training and all(torch.equal(state[k], v) for k, v in module.state_dict().items())
+    trained = profile.training_profile
+    assert trained is not None and {"softmax", "sigmoid", "cat"} <= {c.name for c in profile.layers}
+    assert not {"softmax", "sigmoid", "cat"} & {c.name for c in trained.layers}
+    torch.manual_seed(0)
+    theirs = kept_by_torch(module.train(), torch.randn(2, 3, 32, 32))
+    assert training_memory(graph_of(trained), trained).activation_bytes == theirs
+    assert training_memory(graph_of(profile), profile).activation_bytes > theirs  # the decoding's kept outputs
+    fixture = str(Path(__file__).parent / "fixtures" / "models.py") + ":DecodesInEval"
+    assert (
+        cnncost.cli.main(["table", fixture, "--input", "3x32x32", "--batch", "2", "--memory", "--format", "json"]) == 0
+    )
+    data = json.loads(capsys.readouterr().out)
+    assert data["memory"]["training"]["activations_kept_bytes"] == theirs
+    assert any("training memory is counted on the training-mode forward" in note for note in data["notes"])
+    # the training-memory budget is held against the training forward's figure: a limit between the two passes
+    adam = OPTIMIZERS[2]
+    between = (
+        training_memory(graph_of(trained), trained).total_bytes(adam)
+        + training_memory(graph_of(profile), profile).total_bytes(adam)
+    ) // 2
+    argv = ["check", fixture, "--input", "3x32x32", "--batch", "2", "--max-training-memory", str(between)]
+    assert cnncost.cli.main(argv) == 0
+
+
+def test_a_forward_that_runs_alike_in_both_modes_is_profiled_once():
+    """Batch norm's statistics update (an add to num_batches_tracked) is no layer of its own: a network without a
+    branch on its mode has no training profile of its own."""
+    profile = cnncost.profile(_fixture("models.Staged"), input=(3, 16, 16), batch=2, training_forward=True)
+    assert profile.training_profile is None
+    assert not any("training mode" in note for note in profile.notes)

@@ -153,6 +153,7 @@ def run(args) -> int:
             strict=args.strict,
             convention=args.convention,
             target=args.target,
+            training_forward=args.max_training_memory is not None,
         )
     except UnknownNameError as error:
         if (args.config or _has_config()) and args.name in _configured_names(args.config):

@@ -89,6 +89,7 @@ def run(args) -> int:
         strict=args.strict,
         convention=args.convention,
         target=args.target,
+        training_forward=args.memory,  # training memory is the training-mode forward's
     )
     warn(result)
     view = View(

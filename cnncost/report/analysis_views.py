@@ -353,8 +353,8 @@ def _field_notes(fields) -> str:
 def _memory(profile: Profile, view: View) -> tuple[InferenceMemory, TrainingMemory]:
     from ..analysis.memory import inference_memory, training_memory
 
-    graph = graph_of(profile)
-    return inference_memory(graph, profile), training_memory(graph, profile, view.freeze)
+    trained = profile.training_profile or profile  # a forward that runs other layers in training mode: its own
+    return (inference_memory(graph_of(profile), profile), training_memory(graph_of(trained), trained, view.freeze))
 
 
 def _training(profile: Profile, view: View) -> TrainingStep:

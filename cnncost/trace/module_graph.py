@@ -181,14 +181,20 @@ REAL_FORWARD_LIMIT = 1 << 30  # bytes a recording on the CPU may hold before it 
 
 
 def _record(
-    module: nn.Module, spec: Any, batch: int, inventory: Inventory, allow_real_forward: bool, notes: list[str]
+    module: nn.Module,
+    spec: Any,
+    batch: int,
+    inventory: Inventory,
+    allow_real_forward: bool,
+    notes: list[str],
+    training: bool = False,
 ) -> Recording:
     """On the meta device; where the code needs tensor values, on the CPU with random data (or the tensors given),
     saying so in notes, and only with allow_real_forward where it would hold more than REAL_FORWARD_LIMIT."""
     dtype = module_dtype(module, inventory)
     inputs = example_inputs(spec, batch, "meta", dtype)
     try:
-        return record(module, inputs.args, inputs.kwargs, inputs.names, "meta", inventory)
+        return record(module, inputs.args, inputs.kwargs, inputs.names, "meta", inventory, training)
     except RecordError as error:
         if not needs_values(error.error):
             raise CnnCostError(f"in {error}") from None
@@ -207,7 +213,7 @@ def _record(
     with torch.random.fork_rng(devices=[]):  # the random input leaves the caller's random state as it was
         inputs = example_inputs(spec, batch, "cpu", dtype)
     try:
-        return record(module, inputs.args, inputs.kwargs, inputs.names, "cpu", inventory)
+        return record(module, inputs.args, inputs.kwargs, inputs.names, "cpu", inventory, training)
     except RecordError as error:
         raise CnnCostError(f"in {error}") from None
 
@@ -236,15 +242,18 @@ def paused_gc():
 
 
 def graph_from_module(
-    module: nn.Module, input: Any, name: str, batch: int = 1, allow_real_forward: bool = False
+    module: nn.Module, input: Any, name: str, batch: int = 1, allow_real_forward: bool = False, training: bool = False
 ) -> TraceResult:
     """Record module on input (a shape of one sample, tensors, or lists and dicts of them) into a validated Graph;
-    allow_real_forward lets a module that reads tensor values be recorded on the CPU however much that holds."""
+    allow_real_forward lets a module that reads tensor values be recorded on the CPU however much that holds;
+    training records the forward in training mode (what a training step runs) rather than in eval mode."""
     with RECORDING, paused_gc():
-        return _graph_from_module(module, input, name, batch, allow_real_forward)
+        return _graph_from_module(module, input, name, batch, allow_real_forward, training)
 
 
-def _graph_from_module(module: nn.Module, input: Any, name: str, batch: int, allow_real_forward: bool) -> TraceResult:
+def _graph_from_module(
+    module: nn.Module, input: Any, name: str, batch: int, allow_real_forward: bool, training: bool = False
+) -> TraceResult:
     if not isinstance(module, nn.Module):
         raise CnnCostError(f"{name} is a {type(module).__name__}, not an nn.Module")
     module, notes = unwrap(module)
@@ -259,7 +268,7 @@ def _graph_from_module(module: nn.Module, input: Any, name: str, batch: int, all
             f"batch={batch} would be put in front of)"
         )
     try:
-        recording = _record(module, input, batch, inventory, allow_real_forward, notes)
+        recording = _record(module, input, batch, inventory, allow_real_forward, notes, training)
     except CnnCostError as error:
         hint, fixes = _likely_fix(input, str(error))
         raise worded(

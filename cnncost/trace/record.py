@@ -733,6 +733,12 @@ def made_bytes(calls: list[Call]) -> int:
     )
 
 
+# torch.nn's norms with running statistics (batch norm, instance norm tracking them): in a training-mode recording they
+# stay in eval mode, so that their statistics' update (an add to num_batches_tracked) is not taken for a layer; the
+# training figures count a batch norm as training runs it whatever mode it is recorded in
+STATISTICS = (nn.modules.batchnorm._NormBase,)
+
+
 def record(
     module: nn.Module,
     args: tuple,
@@ -740,10 +746,11 @@ def record(
     input_names: list[str],
     device: str,
     inventory: Inventory | None = None,
+    training: bool = False,
 ) -> Recording:
-    """Run module(*args, **kwargs) once under the recorder, in eval mode and without autograd; every module's
-    mode, attributes and hooks are as before afterwards, and so is the global random state. inventory: the
-    module's, where the caller has walked it already."""
+    """Run module(*args, **kwargs) once under the recorder, in eval mode (training: in training mode, the forward a
+    training step runs) and without autograd; every module's mode, attributes and hooks are as before afterwards, and
+    so is the global random state. inventory: the module's, where the caller has walked it already."""
     inventory = inventory or Inventory.of(module)
     recorder = Recorder(module, device, inventory)
     inputs: list[tuple[str, tuple[int, ...], str]] = []
@@ -757,8 +764,9 @@ def record(
     ]
     try:
         for m, *_ in saved:
-            if m.training:
-                m.training = False  # eval mode, without a module's own train(), which may do more (freeze a stage)
+            mode = training and not isinstance(m, STATISTICS)  # a norm's running statistics: bookkeeping, not counted
+            if m.training != mode:
+                m.training = mode  # the mode, without a module's own train(), which may do more (freeze a stage)
         # the global random state as it was afterwards (a forward may draw on the CPU even on the meta device); a
         # draw another thread makes meanwhile is set back with it (README: thread safety)
         with recorder, torch.no_grad(), torch.random.fork_rng(devices=[]), warnings.catch_warnings():
