@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 
 from .conventions import under
 from .cuts import Operand, Side, cut_profile
@@ -69,6 +70,11 @@ def profile(
         result = check_trace(result, source.trace)
     if source.training_trace is not None:
         result = with_training_forward(result, source.training_trace, dtype)
+    if source.training_failure:
+        found = re.search(r"\w+(Error|Exception): .*", source.training_failure)  # the model's own words
+        reason = found.group(0) if found else source.training_failure
+        said = f"training memory is the eval forward's: the training-mode forward failed ({reason})"
+        result = dataclasses.replace(result, notes=(*result.notes, Note(said[:199], "warning")))
     if source.notes:
         result = dataclasses.replace(result, notes=result.notes + tuple(Note(text, "warning") for text in source.notes))
     if strict and result.uncounted:

@@ -49,6 +49,7 @@ class Loaded:
     trace: Any = None  # cnncost.trace.module_graph.TraceResult for a torch module
     notes: tuple[str, ...] = ()  # what the user should look at: a spec file's layers that nothing reads
     training_trace: Any = None  # a torch module's forward recorded in training mode too, where that was asked for
+    training_failure: str = ""  # why that recording failed (a model that wants targets in training mode)
 
 
 def is_module_path(text: str) -> bool:
@@ -198,10 +199,13 @@ def _traced(module: Any, name: str, input: Any, batch: int) -> Loaded:
     from .trace.module_graph import graph_from_module
 
     result = graph_from_module(module, input, name, batch, REAL_FORWARD.get())
-    training = None
+    training, failure = None, ""
     if TRAINING_FORWARD.get():  # the training figures' forward, where the caller asks for them
-        training = graph_from_module(module, input, name, batch, REAL_FORWARD.get(), training=True)
-    return Loaded(result.graph, result, training_trace=training)
+        try:
+            training = graph_from_module(module, input, name, batch, REAL_FORWARD.get(), training=True)
+        except CnnCostError as error:  # a model that wants targets in training mode: the eval forward's figures
+            failure = str(error)
+    return Loaded(result.graph, result, training_trace=training, training_failure=failure)
 
 
 REAL_FORWARD: ContextVar[bool] = ContextVar("real_forward_allowed", default=False)

@@ -309,3 +309,10 @@ def test_a_forward_that_runs_alike_in_both_modes_is_profiled_once():
     profile = cnncost.profile(_fixture("models.Staged"), input=(3, 16, 16), batch=2, training_forward=True)
     assert profile.training_profile is None
     assert not any("training mode" in note for note in profile.notes)
+
+
+def test_a_model_whose_training_forward_fails_is_counted_on_its_eval_forward():
+    profile = cnncost.profile(_fixture("models.WantsTargets"), input=(3, 8, 8), batch=2, training_forward=True)
+    assert profile.training_profile is None and profile.total.params == 3 * 4 * 9 + 4
+    (said,) = [note for note in profile.notes if "the training-mode forward failed" in note]
+    assert said.kind == "warning" and "targets should not be None" in said and len(said) <= 199
