@@ -170,35 +170,36 @@ def check_budget(
     profile = getattr(result, "profile", result)
     total = profile.total
     trainer = named_optimizer(optimizer) if max_training_memory is not None else None
-    # (quantity, limit, value, parser, whether a layer without a formula leaves the value unknown): a formula gives
-    # MACs, FLOPs and what a layer keeps for backward; parameters and output sizes are torch's whatever the formula
+    # (quantity, limit, value, parser, the layers without a formula that leave the value unknown): a formula gives
+    # MACs, FLOPs and what a layer keeps for backward (in the forward a training step runs); parameters and output
+    # sizes are torch's whatever the formula
+    trained = profile.training_profile or profile
     limits = (
-        ("params", max_params, lambda: total.params, parse_count, False),
-        ("MACs", max_macs, lambda: total.macs, parse_count, True),
-        ("FLOPs", max_flops, lambda: total.flops, parse_count, True),
-        ("memory", max_memory, lambda: total.activation_bytes, parse_bytes, False),
-        ("activations", max_activations, lambda: total.activation_bytes, parse_bytes, False),
-        ("weights", max_weights, lambda: total.param_bytes + total.buffer_bytes, parse_bytes, False),
-        ("peak memory", max_peak_memory, lambda: _peak_bytes(profile), parse_bytes, False),
+        ("params", max_params, lambda: total.params, parse_count, ()),
+        ("MACs", max_macs, lambda: total.macs, parse_count, profile.uncounted),
+        ("FLOPs", max_flops, lambda: total.flops, parse_count, profile.uncounted),
+        ("memory", max_memory, lambda: total.activation_bytes, parse_bytes, ()),
+        ("activations", max_activations, lambda: total.activation_bytes, parse_bytes, ()),
+        ("weights", max_weights, lambda: total.param_bytes + total.buffer_bytes, parse_bytes, ()),
+        ("peak memory", max_peak_memory, lambda: _peak_bytes(profile), parse_bytes, ()),
         (
             f"training memory ({trainer and trainer.label})",
             max_training_memory,
             lambda: _training_bytes(profile, cast(Optimizer, trainer)),  # only called with a training budget: set
             parse_bytes,
-            True,
+            trained.uncounted,
         ),
     )
     checks = []
-    for quantity, given, value, parse, needs_formulas in limits:
+    for quantity, given, value, parse, unknown in limits:
         if given is None:
             continue
         check = Check(quantity, value(), parse(given), str(given))
-        if check.ok and needs_formulas and profile.uncounted:  # NB: an op without a formula may hide any cost
-            names = ", ".join(cost.name for cost in profile.uncounted)
+        if check.ok and unknown:  # NB: an op without a formula may hide any cost
+            names = ", ".join(cost.name for cost in unknown)
             raise CnnCostError(
                 f"the {quantity} budget cannot be checked: {check.describe()} leaves out "
-                f"{len(profile.uncounted)} layer(s) without a cost formula ({names}); "
-                "cnncost.register_formula gives one"
+                f"{len(unknown)} layer(s) without a cost formula ({names}); cnncost.register_formula gives one"
             )
         checks.append(check)
     if max_latency is not None:

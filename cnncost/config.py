@@ -302,7 +302,12 @@ def profile_model(config: ModelConfig, timed: bool = False):
             model = import_module_object(model, config.folder)
         if timed and config.target is None:
             result = time_forward(
-                model, input=config.input, batch=config.batch, dtype=config.dtype, device=config.device
+                model,
+                input=config.input,
+                batch=config.batch,
+                dtype=config.dtype,
+                device=config.device,
+                training_forward="max_training_memory" in config.limits,
             )
             if config.strict and result.profile.uncounted:
                 raise CnnCostError(f"{len(result.profile.uncounted)} layer(s) have no cost formula (strict)")

@@ -12,7 +12,13 @@ from .trace import require_torch
 
 
 def time_forward(
-    model, input=None, batch: int = 1, dtype: str | None = None, device: str = "cpu", min_run_time: float | None = None
+    model,
+    input=None,
+    batch: int = 1,
+    dtype: str | None = None,
+    device: str = "cpu",
+    min_run_time: float | None = None,
+    training_forward: bool = False,
 ):
     """Profile model and time its whole forward pass with torch.utils.benchmark: what a latency budget is checked
     against, as in assert_budget(cnncost.time_forward(Net(), input=(3, 224, 224)), max_latency="20ms").
@@ -27,4 +33,5 @@ def time_forward(
         model = module_from(model, getattr(model, "__qualname__", type(model).__name__))
     from .torch.forward import time_whole_forward
 
-    return time_whole_forward(profile(model, input=input, batch=batch, dtype=dtype), model, device, min_run_time)
+    found = profile(model, input=input, batch=batch, dtype=dtype, training_forward=training_forward)
+    return time_whole_forward(found, model, device, min_run_time)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+from typing import Any
 
 from .conventions import under
 from .cuts import Operand, Side, cut_profile
@@ -71,12 +72,21 @@ def profile(
     if source.training_trace is not None:
         result = with_training_forward(result, source.training_trace, dtype)
     if source.training_failure:
-        found = re.search(r"\w+(Error|Exception): .*", source.training_failure)  # the model's own words
-        reason = found.group(0) if found else source.training_failure
-        said = f"training memory is the eval forward's: the training-mode forward failed ({reason})"
+        failure = source.training_failure
+        if "--allow-real-forward" in failure:
+            reason = "recording it on the CPU needs --allow-real-forward"
+        else:  # the model's own words: the last 'Name: message' of the failure
+            found = re.search(r"\b([A-Z]\w*: [^:]*)$", failure)
+            reason = found.group(1) if found else failure
+        said = f"training memory is the eval forward's; its training-mode forward failed: {reason}"
         result = dataclasses.replace(result, notes=(*result.notes, Note(said[:199], "warning")))
     if source.notes:
         result = dataclasses.replace(result, notes=result.notes + tuple(Note(text, "warning") for text in source.notes))
+    if strict and result.training_profile is not None and result.training_profile.uncounted:
+        raise CnnCostError(
+            f"{len(result.training_profile.uncounted)} layer(s) of its training-mode forward have no cost formula: "
+            f"{uncounted_summary(result.training_profile)}"
+        )
     if strict and result.uncounted:
         raise CnnCostError(f"{len(result.uncounted)} layer(s) have no cost formula: {uncounted_summary(result)}")
     if target is not None:  # from cnncost's own counts, whatever convention the table shows
@@ -86,21 +96,34 @@ def profile(
     return result
 
 
+def _signature(profile: Profile) -> list[tuple[str, str, Any]]:
+    """What a forward runs: each layer's name, type and output shape, in order (placeholders of unused modules out)."""
+    return [(cost.name, cost.op, cost.output_shape) for cost in profile.layers if cost.op != "unused"]
+
+
 def with_training_forward(result: Profile, trace, dtype: str | None) -> Profile:
-    """The profile with its training forward's, where that runs other layers than the eval forward did, and a note
-    saying how many."""
-    inference = {(cost.name, cost.op) for cost in result.layers}
-    training = {(node.name, node.op) for node in trace.graph.nodes}
-    if training == inference:
-        return result
+    """The profile with its training forward's, where that runs other layers or shapes than the eval forward did,
+    with a note saying how many, and the training forward's own warnings (an op without a formula)."""
     trained = check_trace(propagate(trace.graph, dtype=dtype), trace)
-    only_training, only_inference = len(training - inference), len(inference - training)
-    note = Note(
-        f"its forward runs other layers in training mode ({only_training} that eval mode does not, "
-        f"{only_inference} that it does): training memory is counted on the training-mode forward",
-        "method",
+    if _signature(trained) == _signature(result):
+        return result
+    training, inference = set(_signature(trained)), set(_signature(result))
+    more, fewer = len(training - inference), len(inference - training)
+    differs = " and ".join(
+        part
+        for part in (
+            f"runs {more} layers (or shapes) the eval-mode forward does not" if more else "",
+            f"leaves out {fewer} layers (or shapes) it runs" if fewer else "",
+        )
+        if part
     )
-    return dataclasses.replace(result, training_profile=trained, notes=(*result.notes, note))
+    note = Note(f"in training mode its forward {differs}: training memory is counted on the training forward", "method")
+    unknown = [  # what the training forward alone cannot count (its other notes repeat the eval forward's)
+        Note(f"training-mode forward: {said.text}"[:199], "warning")
+        for said in trained.notes
+        if said.kind == "warning" and "no cost formula" in said
+    ]
+    return dataclasses.replace(result, training_profile=trained, notes=(*result.notes, note, *unknown))
 
 
 def _tensor_counts(cost: LayerCost) -> str:

@@ -227,7 +227,7 @@ def real_forward_allowed(allowed: bool = True) -> Iterator[None]:
 @contextmanager
 def training_forward_recorded(wanted: bool = True) -> Iterator[None]:
     """Within it, a torch module is recorded a second time in training mode, for the training figures."""
-    token = TRAINING_FORWARD.set(wanted or TRAINING_FORWARD.get())
+    token = TRAINING_FORWARD.set(wanted)  # a profile made inside another (a factory's) asks for itself
     try:
         yield
     finally:

@@ -292,7 +292,7 @@ def test_a_detector_that_decodes_only_in_eval_mode_keeps_what_its_training_forwa
     )
     data = json.loads(capsys.readouterr().out)
     assert data["memory"]["training"]["activations_kept_bytes"] == theirs
-    assert any("training memory is counted on the training-mode forward" in note for note in data["notes"])
+    assert any("training memory is counted on the training forward" in note for note in data["notes"])
     # the training-memory budget is held against the training forward's figure: a limit between the two passes
     adam = OPTIMIZERS[2]
     between = (
@@ -314,5 +314,35 @@ def test_a_forward_that_runs_alike_in_both_modes_is_profiled_once():
 def test_a_model_whose_training_forward_fails_is_counted_on_its_eval_forward():
     profile = cnncost.profile(_fixture("models.WantsTargets"), input=(3, 8, 8), batch=2, training_forward=True)
     assert profile.training_profile is None and profile.total.params == 3 * 4 * 9 + 4
-    (said,) = [note for note in profile.notes if "the training-mode forward failed" in note]
+    (said,) = [note for note in profile.notes if "its training-mode forward failed" in note]
     assert said.kind == "warning" and "targets should not be None" in said and len(said) <= 199
+
+
+def test_a_forward_that_only_changes_shapes_in_training_mode_is_counted_on_them():
+    module = _fixture("models.ShapeBranch")
+    profile = cnncost.profile(module, input=(3, 16, 16), batch=2, training_forward=True)
+    trained = profile.training_profile
+    assert trained is not None and [c.name for c in trained.layers] == [c.name for c in profile.layers]
+    torch.manual_seed(0)
+    assert training_memory(graph_of(trained), trained).activation_bytes == kept_by_torch(
+        module.train(), torch.randn(2, 3, 16, 16)
+    )
+
+
+def test_where_the_forwards_differ_the_kept_column_shows_the_total_alone(capsys):
+    fixture = str(Path(__file__).parent / "fixtures" / "models.py") + ":DecodesInEval"
+    argv = ["table", fixture, "--input", "3x32x32", "--batch", "2", "--memory", "--format", "json"]
+    assert cnncost.cli.main([*argv, "--freeze", "head..cat"]) == 0  # names of the table's (eval) forward
+    data = json.loads(capsys.readouterr().out)
+    assert {layer["kept_bytes"] for layer in data["layers"]} == {None}
+    assert data["memory"]["training"]["activations_kept_bytes"] > 0
+    assert cnncost.cli.main([*argv[:-2], "--format", "md"]) == 0
+    assert "the 'kept' column shows its total alone" in capsys.readouterr().out
+
+
+def test_an_op_without_a_formula_in_the_training_forward_alone_leaves_the_training_budget_unknown(capsys):
+    fixture = str(Path(__file__).parent / "fixtures" / "models.py") + ":TrainOnlyOp"
+    argv = ["check", fixture, "--input", "3x8x8", "--batch", "2", "--max-training-memory", "1GB"]
+    assert cnncost.cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert "training-mode forward: 1 layer(s) have no cost formula" in err and "cannot be checked" in err

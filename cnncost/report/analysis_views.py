@@ -53,9 +53,15 @@ def field_columns(fields: Sequence[ReceptiveField]) -> list[Column]:
     ]
 
 
+def _sum_known(values: Iterable[Any]) -> Any:
+    """The sum, or None where a value is unknown (None)."""
+    found = list(values)
+    return None if None in found else sum(found)
+
+
 FOLDS: dict[str, Callable[[Iterable[Any]], Any]] = {
     "max": max,
-    "sum": sum,
+    "sum": _sum_known,
     "fsum": lambda values: sum(value or 0.0 for value in values),  # seconds, where a layer without a kernel has none
 }  # how a raw column folds into a block
 MEMORY_FOLDS = {"live_bytes": "max", "kept_bytes": "sum"}
@@ -83,7 +89,9 @@ def memory_columns(
         zip((cost.name for cost in profile.layers), memory_records(profile, inference, training), strict=True)
     )
     unit, size = ("B", 1) if exact else units.byte_unit(max(inference.peak_bytes, training.activation_bytes))
-    fmt = (lambda n: f"{n:,}") if exact else (lambda n: units.in_unit(n, size))
+    fmt = (
+        (lambda n: "" if n is None else f"{n:,}") if exact else (lambda n: "" if n is None else units.in_unit(n, size))
+    )
     return [
         Column(
             f"live {unit}",
@@ -172,6 +180,11 @@ def memory_document(
         "row's outputs and extra tensors (indices, masks, statistics) that autograd keeps for the backward pass; "
         "its total also counts the input batch. MB = 1024 x 1024 bytes."
     )
+    if profile.training_profile is not None:
+        note += (
+            " This module's training-mode forward runs other layers than the table's eval-mode one: the training "
+            "figures are that forward's, so the 'kept' column shows its total alone."
+        )
     return Document(
         title, (inference_table, Text(note), training_table, Text("Training assumptions:", tuple(assumptions)))
     )
@@ -228,11 +241,13 @@ def memory_dict(inference: InferenceMemory, training: TrainingMemory) -> dict[st
     }
 
 
-def memory_records(profile: Profile, inference: InferenceMemory, training: TrainingMemory) -> list[dict[str, int]]:
-    """Per layer: live bytes while it runs and bytes of its tensors kept for backward."""
+def memory_records(profile: Profile, inference: InferenceMemory, training: TrainingMemory) -> list[dict[str, Any]]:
+    """Per layer: live bytes while it runs and bytes of its tensors kept for backward (None where the training
+    forward runs other layers than the table's: its figures belong to none of these rows, only to the total)."""
     kept = training.kept_by_layer()
+    apart = profile.training_profile is not None
     return [
-        {"live_bytes": live, "kept_bytes": kept.get(cost.name, 0)}
+        {"live_bytes": live, "kept_bytes": None if apart else kept.get(cost.name, 0)}
         for cost, live in zip(profile.layers, inference.live_bytes, strict=True)
     ]
 
@@ -354,7 +369,24 @@ def _memory(profile: Profile, view: View) -> tuple[InferenceMemory, TrainingMemo
     from ..analysis.memory import inference_memory, training_memory
 
     trained = profile.training_profile or profile  # a forward that runs other layers in training mode: its own
-    return (inference_memory(graph_of(profile), profile), training_memory(graph_of(trained), trained, view.freeze))
+    freeze = _freeze_in(trained, profile, view.freeze)
+    return (inference_memory(graph_of(profile), profile), training_memory(graph_of(trained), trained, freeze))
+
+
+def _freeze_in(trained: Profile, profile: Profile, freeze):
+    """--freeze for the training forward: as given where its names are there, else the table's layers it names that
+    the training forward runs too (a layer of the eval forward alone is trained in no step)."""
+    if not freeze or trained is profile:
+        return freeze
+    from ..analysis.gradients import frozen_layers
+    from ..errors import CnnCostError
+
+    try:
+        frozen_layers(trained, freeze)
+        return freeze
+    except CnnCostError:
+        ran = {cost.name for cost in trained.layers}
+        return [name for name in frozen_layers(profile, freeze) if name in ran] or None
 
 
 def _training(profile: Profile, view: View) -> TrainingStep:
