@@ -105,12 +105,17 @@ def tool_count(name: str, module, x) -> int:
     return theirs * (2 if name == "flopcounter" else 1)  # peers.py halves FlopCounterMode's FLOPs
 
 
+def needs_peers() -> None:
+    """Skip, saying why, where the other tools are not installed."""
+    for package in ("torchinfo", "fvcore", "ptflops", "thop"):
+        pytest.importorskip(package, reason="the peers are an extra: pip install -e '.[peers]'")
+
+
 @pytest.fixture(scope="module")
 def built():
     """Each network's profile and torch module, built once for every tool (the peers leave a module as they found it)."""
     torch = pytest.importorskip("torch")
-    for package in ("torchinfo", "fvcore", "ptflops", "thop"):
-        pytest.importorskip(package, reason="the peers are an extra: pip install -e '.[peers]'")
+    needs_peers()
     from cnncost.torch.network import build_module
 
     found = {}
@@ -148,8 +153,7 @@ UNKNOWABLE = {"add", "multiply", "matmul", "relu", "softmax", "scaled_dot_produc
 def patterns():
     """Each pattern's profile, module and input, at its batch or at one sample, made once for every tool."""
     torch = pytest.importorskip("torch")
-    for package in ("torchinfo", "fvcore", "ptflops", "thop"):
-        pytest.importorskip(package, reason="the peers are an extra: pip install -e '.[peers]'")
+    needs_peers()
     from tests.fixtures.peer_patterns import PATTERNS
 
     found = {}
@@ -183,8 +187,7 @@ def vit():
     """A transformers ViTModel from a small configuration (no weights downloaded), its profile and input."""
     torch = pytest.importorskip("torch")
     transformers = pytest.importorskip("transformers", reason="the peers extra installs transformers")
-    for package in ("torchinfo", "fvcore", "ptflops", "thop"):
-        pytest.importorskip(package, reason="the peers are an extra: pip install -e '.[peers]'")
+    needs_peers()
     torch.manual_seed(0)
     config = transformers.ViTConfig(
         hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=64, image_size=32, patch_size=8
@@ -214,19 +217,8 @@ def test_a_subclass_that_keeps_torchs_class_name_is_told_apart_by_its_class(name
     result = cnncost.profile(module, input=x)
     # timm's LayerNorm subclasses torch's under the same name: thop and ptflops match classes exactly and skip it
     assert CONVENTIONS[name].total(result, module_info(module)) == tool_count(name, module, x)
-
-
-@pytest.mark.slow
-@pytest.mark.peers
-@pytest.mark.torch
-@pytest.mark.parametrize("name", ["thop", "ptflops"])
-def test_a_subclass_that_keeps_torchs_class_name_from_the_recording_alone(name):
-    torch = pytest.importorskip("torch")
-    from tests.fixtures.peer_patterns import SameNamedNorm
-
-    module, x = SameNamedNorm().eval(), torch.randn(1, 5, 16)
     # the recording keeps each class by module and name: timm's LayerNorm is not torch's, without module_info
-    assert CONVENTIONS[name].total(cnncost.profile(module, input=x)) == tool_count(name, module, x)
+    assert CONVENTIONS[name].total(result) == tool_count(name, module, x)
 
 
 @pytest.mark.slow

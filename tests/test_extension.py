@@ -3,7 +3,9 @@
 the torch check and the other tools' conventions, with no change to any other module; torch is the judge of the
 counts, computed here on the same input."""
 
+import shutil
 from math import prod
+from pathlib import Path
 
 import pytest
 
@@ -164,23 +166,6 @@ def test_the_other_tools_conventions(new_types):
 
 # --- a user's own formula, by cnncost.register_formula or [tool.cnncost.formulas] --------------------------------
 
-WARP = '''
-import torch.nn as nn
-import torch.nn.functional as F
-
-
-class Warp(nn.Module):
-    """A conv, a flow field from a second conv, and the first conv's features sampled along it (F.grid_sample)."""
-
-    def __init__(self):
-        super().__init__()
-        self.conv, self.offset = nn.Conv2d(3, 8, 3, padding=1), nn.Conv2d(8, 2, 3, padding=1)
-
-    def forward(self, x):
-        features = self.conv(x)
-        return F.grid_sample(features, self.offset(features).permute(0, 2, 3, 1), align_corners=False)
-'''
-
 COSTS = '''
 from cnncost import OpCost, Shape
 
@@ -195,11 +180,11 @@ def grid_sample(x: Shape, grid: Shape, *, mode: str = "bilinear") -> OpCost:
 @pytest.fixture
 def project(tmp_path, monkeypatch):
     """A project folder with the model, its formula and a pyproject.toml that names both; registries restored."""
-    (tmp_path / "warp.py").write_text(WARP)
+    shutil.copy(Path(__file__).parent / "fixtures" / "peer_patterns.py", tmp_path / "warp.py")  # its Sampler
     (tmp_path / "costs.py").write_text(COSTS)
     (tmp_path / "pyproject.toml").write_text(
         '[tool.cnncost.formulas]\ngrid_sample = "costs:grid_sample"\n\n'
-        '[tool.cnncost.models.warp]\nsource = "warp:Warp"\ninput = "3x16x16"\nbatch = 2\nmax-macs = "1M"\n'
+        '[tool.cnncost.models.warp]\nsource = "warp:Sampler"\ninput = "3x16x16"\nbatch = 2\nmax-macs = "1M"\n'
     )
     monkeypatch.chdir(tmp_path)
     monkeypatch.syspath_prepend(str(tmp_path))
@@ -210,7 +195,7 @@ def project(tmp_path, monkeypatch):
 def test_an_op_without_a_formula_leaves_only_what_depends_on_it_unknown(project):
     import warp
 
-    unknown = cnncost.profile(warp.Warp(), input=(3, 16, 16), batch=2)
+    unknown = cnncost.profile(warp.Sampler(), input=(3, 16, 16), batch=2)
     assert [c.name for c in unknown.uncounted] == ["grid_sample"]
     cnncost.assert_budget(unknown, max_params="1k", max_activations="1MB", max_peak_memory="1MB")  # torch's own
     with pytest.raises(cnncost.CnnCostError, match="MACs budget cannot be checked.*register_formula"):
@@ -222,7 +207,7 @@ def test_a_registered_formula_counts_in_the_table_the_totals_and_training(projec
     import warp
 
     cnncost.register_formula("grid_sample", costs.grid_sample, torch_function=torch.nn.functional.grid_sample)
-    module = warp.Warp()
+    module = warp.Sampler()
     profile = cnncost.profile(module, input=(3, 16, 16), batch=2)
     sample = profile.layer("grid_sample")
     # 2 x 8 x 16 x 16 outputs, 8 FLOPs each; mode is F.grid_sample's default, as the formula's
@@ -239,6 +224,6 @@ def test_a_registered_formula_counts_in_the_table_the_totals_and_training(projec
 def test_the_configuration_names_the_formula_for_every_command(project, capsys):
     assert main(["check"]) == 0
     assert "within MACs" in capsys.readouterr().out
-    assert main(["table", "warp:Warp", "--input", "3x16x16", "--format", "csv"]) == 0
+    assert main(["table", "warp:Sampler", "--input", "3x16x16", "--format", "csv"]) == 0
     rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("grid_sample,")]
     assert rows and rows[0].split(",")[1] == "grid_sample"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ..errors import CnnCostError, UnknownNameError, close_matches
 from ..results import LayerCost, Note, Prediction, Profile, Totals, provides
-from ..shapes import DTYPE_BYTES, TORCH_DTYPES
+from ..shapes import TORCH_DTYPES
 from .catalog import DEVICE_KINDS, LOCAL, LOCAL_KINDS, Target, catalog, kind_words, target_ids
 from .local import local_target
 from .work import KINDS, layer_work
@@ -56,7 +56,7 @@ def checked_target(target: Target) -> Target:
 def profile_dtype(profile: Profile) -> str:
     """The precision the device's rates are read at: the profile's dtype (fp64 too, which no device here lists a
     rate for), or where it holds several, the one of its element size."""
-    if profile.dtype in DTYPE_BYTES or profile.dtype in DTYPE_NAMES:
+    if profile.dtype in DTYPE_NAMES:  # fp32, fp16, bf16, int8 among them
         return profile.dtype
     return {1: "int8", 2: "fp16", 8: "fp64"}.get(profile.bytes_per_element, "fp32")
 
